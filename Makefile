@@ -1,0 +1,44 @@
+# Convene's verbs. `make up` runs the whole system; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+ROLE ?= regional_admin
+REGION ?= Y56
+SUB ?=
+
+.PHONY: up down test token logs status bench drills lint venv kafka settings clean
+
+up: venv kafka  ## install, start Kafka and the three services (web + worker), wait until ready
+	@deploy/local/stack.sh up
+
+down:  ## stop everything `make up` started
+	@deploy/local/stack.sh down
+
+status:  ## what is running
+	@deploy/local/stack.sh status
+
+logs:  ## follow every process's log
+	@deploy/local/stack.sh logs
+
+test: venv kafka  ## install, start a test broker and PostgreSQL, run the whole suite, stop them
+	@deploy/local/test.sh $(PYTEST_ARGS)
+
+token: venv  ## a development bearer token: make token ROLE=regional_admin REGION=Y56 [SUB=id]
+	@$(BIN)/python -m services.cli token --role $(ROLE) $(if $(REGION),--region $(REGION)) $(if $(SUB),--subject $(SUB))
+
+settings: venv  ## the configuration table of every setting
+	@$(BIN)/python -m services.cli settings
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+kafka:
+	@deploy/kafka/kafka.sh fetch
+
+clean: down
+	rm -rf .run $(VENV)

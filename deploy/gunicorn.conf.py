@@ -1,0 +1,24 @@
+"""Gunicorn settings for every Convene web process (local, Docker and Kubernetes)."""
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# Sync workers: requests are short and database-bound. Two per core, plus one.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+keepalive = 5
+max_requests = 10000
+max_requests_jitter = 500
+# Access log: route-level facts only. The query string may hold personal data, so %(U)s (path)
+# is logged, never %(q)s or %(r)s; no headers (they carry bearer tokens).
+accesslog = "-"
+access_log_format = '{"remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", "status": %(s)s, "duration_us": %(D)s, "correlation_id": "%({x-correlation-id}o)s"}'
+
+
+def child_exit(server, worker):
+    # Metrics of a worker that has gone must not linger in the multiprocess directory.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

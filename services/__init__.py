@@ -1,0 +1,1 @@
+"""Convene's three services: enrolment, scheduling, feedback."""

@@ -1,0 +1,1 @@
+"""Convene's enrolment service."""

@@ -1,0 +1,4 @@
+"""Events enrolment consumes (scheduling's attendance), as handler(event, conn) functions."""
+from shared.consumer import Subscription
+
+SUBSCRIPTIONS: list[Subscription] = []

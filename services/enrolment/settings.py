@@ -1,0 +1,14 @@
+"""Settings of the enrolment service."""
+from dataclasses import dataclass
+from typing import ClassVar
+
+from shared.config import Settings, setting
+
+
+@dataclass(frozen=True)
+class EnrolmentSettings(Settings):
+    service: ClassVar[str] = "enrolment"
+
+    completion_threshold: float = setting(
+        "COMPLETION_THRESHOLD", 0.75, "Share of held sessions a member must attend to complete an offer."
+    )

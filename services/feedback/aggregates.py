@@ -1,0 +1,395 @@
+"""Running aggregates and small-number suppression for feedback figures.
+
+`RunningStats` is a mergeable summary (count, sum, sum of squares, histogram over a fixed
+scale). The store keeps one per (scope, region, key, period, measure) and updates it as
+answers arrive, so no figure needs a rescan; national figures are the merge of regional
+ones. Values are immutable: `add` and `merge` return a new value.
+
+Suppression protects people in small groups once a figure leaves its region: a figure on
+fewer than `threshold` respondents is withheld, and when regional figures are published
+with a national total, complementary suppression stops "national minus the rest" from
+revealing a withheld region.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+DEFAULT_THRESHOLD = 5
+
+# Why a figure was withheld; stable strings the HTTP layer and events may carry.
+BELOW_THRESHOLD = "below_threshold"
+COMPLEMENTARY = "complementary"
+BUILT_FROM_SUPPRESSED = "built_from_suppressed"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The closed set of answers a measure allows, in display order."""
+
+    name: str
+    values: tuple
+
+    @property
+    def numeric(self) -> bool:
+        return all(isinstance(v, int) and not isinstance(v, bool) for v in self.values)
+
+
+LIKERT_5 = Scale("likert_5", (1, 2, 3, 4, 5))
+OUTCOME_7 = Scale("outcome_7", (1, 2, 3, 4, 5, 6, 7))
+# NHS Friends and Family Test answer set.
+FFT = Scale("fft", ("very_good", "good", "neither", "poor", "very_poor", "dont_know"))
+SCALES = {s.name: s for s in (LIKERT_5, OUTCOME_7, FFT)}
+
+_FFT_POSITIVE = ("very_good", "good")
+_FFT_NEGATIVE = ("poor", "very_poor")
+
+
+def check_threshold(threshold: int) -> int:
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise ValueError("threshold must be a positive integer")
+    return threshold
+
+
+@dataclass(frozen=True)
+class StatsSummary:
+    """What a published `RunningStats` shows. Numeric fields are None on a categorical
+    scale; FFT shares are None on a numeric one."""
+
+    count: int
+    total: int | None
+    mean: float | None
+    variance: float | None
+    distribution: dict
+    positive_share: float | None = None
+    negative_share: float | None = None
+
+
+@dataclass(frozen=True)
+class RunningStats:
+    """Mergeable summary of answers on one scale.
+
+    `histogram[i]` counts answers equal to `scale.values[i]`. `total` and `sum_sq` stay 0 on
+    a categorical scale. Integers throughout, so merging in any order gives the same bits.
+    """
+
+    scale: Scale
+    count: int = 0
+    total: int = 0
+    sum_sq: int = 0
+    histogram: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.histogram:
+            object.__setattr__(self, "histogram", (0,) * len(self.scale.values))
+        if len(self.histogram) != len(self.scale.values):
+            raise ValueError("histogram does not match the scale")
+        if sum(self.histogram) != self.count or min(self.histogram) < 0:
+            raise ValueError("histogram does not add up to count")
+
+    @classmethod
+    def empty(cls, scale: Scale) -> RunningStats:
+        return cls(scale)
+
+    @classmethod
+    def of(cls, scale: Scale, values: Iterable) -> RunningStats:
+        stats = cls(scale)
+        for v in values:
+            stats = stats.add(v)
+        return stats
+
+    def _index(self, value: Any) -> int:
+        # bool is an int in Python; True must not pass as a rating of 1.
+        if isinstance(value, bool):
+            raise ValueError(f"{value!r} is not on scale {self.scale.name}")
+        try:
+            return self.scale.values.index(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not on scale {self.scale.name}") from None
+
+    def add(self, value: Any) -> RunningStats:
+        """A new value with one more answer counted."""
+        i = self._index(value)
+        hist = list(self.histogram)
+        hist[i] += 1
+        numeric = self.scale.numeric
+        return RunningStats(
+            self.scale,
+            self.count + 1,
+            self.total + (value if numeric else 0),
+            self.sum_sq + (value * value if numeric else 0),
+            tuple(hist),
+        )
+
+    def merge(self, other: RunningStats) -> RunningStats:
+        """A new value counting the answers of both."""
+        if other.scale != self.scale:
+            raise ValueError("cannot merge figures on different scales")
+        return RunningStats(
+            self.scale,
+            self.count + other.count,
+            self.total + other.total,
+            self.sum_sq + other.sum_sq,
+            tuple(a + b for a, b in zip(self.histogram, other.histogram)),
+        )
+
+    @property
+    def mean(self) -> float | None:
+        if not self.scale.numeric or self.count == 0:
+            return None
+        return self.total / self.count
+
+    @property
+    def variance(self) -> float | None:
+        """Sample variance (n - 1), None below 2 answers or on a categorical scale."""
+        if not self.scale.numeric or self.count < 2:
+            return None
+        # Exact integer numerator avoids the cancellation of the naive float formula.
+        return (self.count * self.sum_sq - self.total * self.total) / (self.count * (self.count - 1))
+
+    @property
+    def stdev(self) -> float | None:
+        v = self.variance
+        return None if v is None else math.sqrt(v)
+
+    @property
+    def distribution(self) -> dict:
+        return dict(zip(self.scale.values, self.histogram))
+
+    def count_of(self, values: Iterable) -> int:
+        return sum(self.histogram[self._index(v)] for v in values)
+
+    def share(self, values: Iterable) -> float | None:
+        return None if self.count == 0 else self.count_of(values) / self.count
+
+    def summary(self) -> StatsSummary:
+        is_fft = self.scale == FFT
+        return StatsSummary(
+            count=self.count,
+            total=self.total if self.scale.numeric else None,
+            mean=self.mean,
+            variance=self.variance,
+            distribution=self.distribution,
+            # FFT "percentage positive/negative" use all answers, "don't know" included,
+            # as NHS England publishes them.
+            positive_share=self.share(_FFT_POSITIVE) if is_fft else None,
+            negative_share=self.share(_FFT_NEGATIVE) if is_fft else None,
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-ready form for a store column; `from_dict` reverses it."""
+        return {
+            "scale": self.scale.name,
+            "count": self.count,
+            "total": self.total,
+            "sum_sq": self.sum_sq,
+            "histogram": list(self.histogram),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> RunningStats:
+        return cls(
+            SCALES[data["scale"]],
+            int(data["count"]),
+            int(data["total"]),
+            int(data["sum_sq"]),
+            tuple(int(n) for n in data["histogram"]),
+        )
+
+
+@dataclass(frozen=True)
+class OutcomeChange:
+    """Paired before/after answers on one outcome measure (1-7).
+
+    Only participants who answered both are added, as a pair, so `change` is the mean
+    within-person change. `improvement` flips the sign for measures where lower is better
+    (isolation), so a positive improvement always means things got better.
+    """
+
+    measure: str
+    lower_is_better: bool = False
+    before: RunningStats = field(default_factory=lambda: RunningStats(OUTCOME_7))
+    after: RunningStats = field(default_factory=lambda: RunningStats(OUTCOME_7))
+
+    @property
+    def count(self) -> int:
+        return self.before.count
+
+    def add_pair(self, before: int, after: int) -> OutcomeChange:
+        return OutcomeChange(self.measure, self.lower_is_better, self.before.add(before), self.after.add(after))
+
+    def merge(self, other: OutcomeChange) -> OutcomeChange:
+        if (other.measure, other.lower_is_better) != (self.measure, self.lower_is_better):
+            raise ValueError("cannot merge changes of different measures")
+        return OutcomeChange(
+            self.measure, self.lower_is_better, self.before.merge(other.before), self.after.merge(other.after)
+        )
+
+    @property
+    def change(self) -> float | None:
+        if self.count == 0:
+            return None
+        return (self.after.total - self.before.total) / self.count
+
+    @property
+    def improvement(self) -> float | None:
+        c = self.change
+        if c is None:
+            return None
+        return -c if self.lower_is_better else c
+
+    def summary(self) -> dict:
+        return {
+            "measure": self.measure,
+            "pairs": self.count,
+            "mean_before": self.before.mean,
+            "mean_after": self.after.mean,
+            "change": self.change,
+            "improvement": self.improvement,
+            "lower_is_better": self.lower_is_better,
+        }
+
+
+class Aggregate(Protocol):
+    """Anything suppression can handle: `RunningStats`, `OutcomeChange`."""
+
+    @property
+    def count(self) -> int: ...
+
+    def merge(self, other: Any) -> Any: ...
+
+    def summary(self) -> Any: ...
+
+
+A = TypeVar("A", bound=Aggregate)
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Published:
+    """A figure as it may be shown. When suppressed, `count` and `value` are None."""
+
+    count: int | None
+    value: Any
+    suppressed: bool
+    reason: str | None = None
+
+
+def _shown(figure: Aggregate) -> Published:
+    return Published(count=figure.count, value=figure.summary(), suppressed=False)
+
+
+def _withheld(reason: str) -> Published:
+    return Published(count=None, value=None, suppressed=True, reason=reason)
+
+
+def publish(figure: Aggregate, *, leaves_region: bool, threshold: int = DEFAULT_THRESHOLD) -> Published:
+    """One figure on its own. Inside its region it is shown as is (the regional team may
+    see its own small groups); outside, it is withheld below `threshold` respondents.
+
+    Do not use this for figures published beside their total: use `suppress`.
+    """
+    check_threshold(threshold)
+    if leaves_region and figure.count < threshold:
+        return _withheld(BELOW_THRESHOLD)
+    return _shown(figure)
+
+
+@dataclass(frozen=True)
+class Release:
+    """Regional figures and their national total, safe to publish together."""
+
+    regions: dict
+    national: Published
+
+
+def suppress(figures: Mapping[K, A], threshold: int = DEFAULT_THRESHOLD) -> Release:
+    """Suppress a set of regional figures published with their national total.
+
+    1. Primary: a region with fewer than `threshold` respondents is withheld.
+    2. Complementary: if exactly one withheld region has any respondents, national minus
+       the published regions would equal it, so the smallest published region (ties by
+       key) is withheld too. Withheld empty regions give no cover (adding 0 hides nothing),
+       which is why only non-empty ones are counted.
+    3. National: withheld if below `threshold`, or if every region with respondents was
+       withheld for being below threshold (national would then be built only from
+       figures judged too small to show).
+
+    The keys need not be regions: any partition of the total works (e.g. months of a year).
+    """
+    check_threshold(threshold)
+    primary = {k for k, f in figures.items() if f.count < threshold}
+    exposed = [k for k in primary if figures[k].count > 0]
+    complementary: set = set()
+    if len(exposed) == 1:
+        candidates = [k for k in figures if k not in primary]
+        if candidates:
+            complementary.add(min(candidates, key=lambda k: (figures[k].count, str(k))))
+
+    regions = {}
+    for k, f in figures.items():
+        if k in primary:
+            regions[k] = _withheld(BELOW_THRESHOLD)
+        elif k in complementary:
+            regions[k] = _withheld(COMPLEMENTARY)
+        else:
+            regions[k] = _shown(f)
+
+    parts = list(figures.values())
+    national_count = sum(f.count for f in parts)
+    if national_count < threshold:
+        national = _withheld(BELOW_THRESHOLD)
+    elif all(k in primary for k, f in figures.items() if f.count > 0):
+        national = _withheld(BUILT_FROM_SUPPRESSED)
+    else:
+        total = parts[0]
+        for f in parts[1:]:
+            total = total.merge(f)
+        national = _shown(total)
+    return Release(regions=regions, national=national)
+
+
+def suppress_by_period(
+    figures: Mapping[Hashable, Mapping[K, A]], threshold: int = DEFAULT_THRESHOLD
+) -> dict[Hashable, Release]:
+    """`suppress` applied to each period (e.g. month) on its own.
+
+    This protects within a period. If an all-time total is published beside the months,
+    the months are themselves a partition of it: run `suppress` over {month: figure}
+    too, or the all-time figure minus the shown months reveals a withheld one.
+    """
+    return {period: suppress(by_region, threshold) for period, by_region in figures.items()}
+
+
+@dataclass(frozen=True)
+class PublishedRate:
+    """Response rate as shown. `respondents` and `value` are None when withheld; the
+    attendee count alone says nothing about what anyone answered, so it stays."""
+
+    value: float | None
+    respondents: int | None
+    attendees: int
+    suppressed: bool
+    reason: str | None = None
+
+
+def response_rate(
+    respondents: int, attendees: int, *, leaves_region: bool, threshold: int = DEFAULT_THRESHOLD
+) -> PublishedRate:
+    """respondents / attendees; withheld outside the region below `threshold` respondents.
+
+    With no attendees the rate is undefined (None) rather than 0.
+    """
+    check_threshold(threshold)
+    if respondents < 0 or attendees < 0:
+        raise ValueError("counts must not be negative")
+    if respondents > attendees:
+        # Only attendees may answer, so this is an upstream bug worth failing loudly on.
+        raise ValueError("more respondents than attendees")
+    if leaves_region and respondents < threshold:
+        return PublishedRate(None, None, attendees, True, BELOW_THRESHOLD)
+    value = respondents / attendees if attendees else None
+    return PublishedRate(value, respondents, attendees, False)

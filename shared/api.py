@@ -1,0 +1,235 @@
+"""Declaring HTTP endpoints: one decorator parses and validates the request, checks the role,
+opens the database transaction, applies Idempotency-Key, and serialises the answer through
+an allow-list schema. The same declaration feeds the OpenAPI document (shared.openapi).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Blueprint, Response, current_app, g, request
+from marshmallow import Schema, fields
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from shared.auth import Principal, Role
+from shared.clock import utcnow
+from shared.problems import Problem
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass
+class Call:
+    """What a view receives: who calls, the open transaction, and the service's runtime."""
+
+    principal: Principal
+    conn: Connection
+    runtime: Any
+    query: dict = field(default_factory=dict)
+
+    def record(self, event_type, data: dict, *, region: str | None = None):
+        """Queue an event in the outbox, in this request's transaction."""
+        return self.runtime.outbox.record(self.conn, event_type, data, region=region)
+
+
+@dataclass
+class Reply:
+    body: Any
+    status: int | None = None
+    headers: dict = field(default_factory=dict)
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    rule: str
+    method: str
+    view_name: str
+    summary: str
+    roles: tuple[Role, ...]
+    body: type[Schema] | None
+    query: type[Schema] | None
+    response: type[Schema] | None
+    status: int
+    paged: bool
+    idempotent: bool
+    tag: str
+    media_type: str = "application/json"
+
+
+class Api(Blueprint):
+    """A blueprint whose routes are declared with their schemas and roles."""
+
+    def __init__(self, name: str, import_name: str, *, tag: str | None = None):
+        super().__init__(name, import_name)
+        self.tag = tag or name
+        self.endpoints: list[Endpoint] = []
+
+    def endpoint(
+        self,
+        rule: str,
+        method: str,
+        *,
+        summary: str,
+        roles,
+        body=None,
+        query=None,
+        response=None,
+        status: int = 200,
+        paged: bool = False,
+        idempotent: bool = False,
+        media_type: str = "application/json",
+    ):
+        def decorator(view: Callable):
+            declared = Endpoint(rule, method, view.__name__, summary, tuple(roles), body, query, response, status, paged, idempotent, self.tag, media_type)
+            self.endpoints.append(declared)
+
+            @wraps(view)
+            def handle(**path_args):
+                return _handle(declared, view, path_args)
+
+            self.add_url_rule(rule, view.__name__, handle, methods=[method])
+            return view
+
+        return decorator
+
+    def get(self, rule, **options):
+        return self.endpoint(rule, "GET", **options)
+
+    def post(self, rule, **options):
+        return self.endpoint(rule, "POST", **options)
+
+    def put(self, rule, **options):
+        return self.endpoint(rule, "PUT", **options)
+
+    def patch(self, rule, **options):
+        return self.endpoint(rule, "PATCH", **options)
+
+    def delete(self, rule, **options):
+        return self.endpoint(rule, "DELETE", **options)
+
+
+def page_schema(item_schema: type[Schema]) -> type[Schema]:
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "total": fields.Integer(required=True),
+            "limit": fields.Integer(required=True),
+            "offset": fields.Integer(required=True),
+        },
+        name=f"{item_schema.__name__.removesuffix('Schema')}Page",
+    )
+
+
+def _handle(declared: Endpoint, view: Callable, path_args: dict):
+    principal: Principal = g.principal
+    if principal.role not in declared.roles:
+        raise Problem(403, "role_not_allowed", f"the {principal.role.value} role may not use this endpoint")
+    body = _parse_body(declared.body) if declared.body else None
+    query = _parse_query(declared.query)
+    runtime = current_app.extensions["convene.runtime"]
+    write = declared.method in WRITE_METHODS
+    key = request.headers.get("Idempotency-Key") if declared.idempotent else None
+    if key is not None and not 1 <= len(key) <= 200:
+        raise Problem(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 200 characters", errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters"}])
+    try:
+        with (runtime.db.transaction() if write else runtime.db.read()) as conn:
+            if key is not None:
+                replay = _replay(conn, runtime, principal, key)
+                if replay is not None:
+                    return replay
+            call = Call(principal=principal, conn=conn, runtime=runtime, query=query or {})
+            arguments = dict(path_args)
+            if body is not None:
+                arguments["body"] = body
+            reply = view(call, **arguments)
+            response = _respond(declared, reply)
+            if key is not None:
+                _remember(conn, runtime, principal, key, response)
+            return response
+    except IntegrityError:
+        if key is None:
+            raise
+        # A concurrent request with the same key won the race: answer what it answered.
+        with runtime.db.read() as conn:
+            replay = _replay(conn, runtime, principal, key)
+        if replay is None:
+            raise
+        return replay
+
+
+def _parse_body(schema: type[Schema]) -> dict:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        document = {}
+    else:
+        try:
+            document = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise Problem(400, "malformed_json", "the request body is not valid JSON", errors=[{"field": "_body", "message": "not valid JSON"}]) from None
+    if not isinstance(document, dict):
+        raise Problem(400, "body_not_object", "the request body must be a JSON object", errors=[{"field": "_body", "message": "must be an object"}])
+    return schema().load(document)
+
+
+def _parse_query(schema: type[Schema] | None) -> dict | None:
+    arguments = request.args.to_dict()
+    if schema is None:
+        if arguments:
+            raise Problem(422, "unknown_query_parameter", "this endpoint takes no query parameters", errors=[{"field": name, "message": "Unknown field."} for name in arguments])
+        return None
+    return schema().load(arguments)
+
+
+def _respond(declared: Endpoint, reply) -> Response:
+    if isinstance(reply, Response):
+        return reply
+    if not isinstance(reply, Reply):
+        reply = Reply(reply)
+    status = reply.status or declared.status
+    if declared.response is None or reply.body is None:
+        payload = "" if reply.body is None else reply.body
+        response = Response(payload, status=status, mimetype=declared.media_type)
+    else:
+        if declared.paged:
+            page: Page = reply.body
+            document = {"items": declared.response(many=True).dump(page.items), "total": page.total, "limit": page.limit, "offset": page.offset}
+        else:
+            document = declared.response().dump(reply.body)
+        response = Response(json.dumps(document, default=str), status=status, mimetype="application/json")
+    response.headers.update(reply.headers)
+    return response
+
+
+def _fingerprint() -> str:
+    return hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + request.get_data(cache=True)).hexdigest()
+
+
+def _replay(conn: Connection, runtime, principal: Principal, key: str) -> Response | None:
+    table = runtime.db.tables.idempotency
+    row = conn.execute(select(table).where(table.c.subject == principal.subject, table.c.key == key)).first()
+    if row is None:
+        return None
+    if row.fingerprint != _fingerprint():
+        raise Problem(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request", errors=[{"field": "Idempotency-Key", "message": "already used for another request"}])
+    response = Response(row.body, status=row.status, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _remember(conn: Connection, runtime, principal: Principal, key: str, response: Response) -> None:
+    table = runtime.db.tables.idempotency
+    conn.execute(
+        insert(table).values(subject=principal.subject, key=key, fingerprint=_fingerprint(), status=response.status_code, body=response.get_data(as_text=True), created_at=utcnow())
+    )

@@ -1,0 +1,101 @@
+"""Settings: one documented object per service, read from the environment.
+
+Every field names its environment variable and says what it does; the README's
+configuration table is generated from these declarations (`python -m shared.cli settings`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SERVICE_PORTS = {"enrolment": 8001, "scheduling": 8002, "feedback": 8003}
+
+
+def setting(env: str, default, help: str):
+    """A settings field read from environment variable `env`."""
+    return field(default=default, metadata={"env": env, "help": help})
+
+
+def _cast(raw: str, kind):
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return kind(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every Convene process reads. A service subclasses it to add its own settings."""
+
+    service: ClassVar[str] = ""
+
+    port: int = setting("PORT", 0, "HTTP port of the web process (0: the service's default, 8001/8002/8003).")
+    database_url: str = setting(
+        "DATABASE_URL", "", "SQLAlchemy URL of the service's database (empty: a SQLite file under CONVENE_DATA_DIR)."
+    )
+    data_dir: str = setting("CONVENE_DATA_DIR", str(REPO_ROOT / ".run" / "data"), "Folder for SQLite files.")
+    kafka_bootstrap_servers: str = setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092", "Kafka brokers, comma-separated.")
+    kafka_security_protocol: str = setting(
+        "KAFKA_SECURITY_PROTOCOL", "PLAINTEXT", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (managed clusters)."
+    )
+    kafka_sasl_mechanism: str = setting("KAFKA_SASL_MECHANISM", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 when SASL is on.")
+    kafka_sasl_username: str = setting("KAFKA_SASL_USERNAME", "", "SASL user name.")
+    kafka_sasl_password: str = setting("KAFKA_SASL_PASSWORD", "", "SASL password (from a secret).")
+    kafka_ssl_cafile: str = setting("KAFKA_SSL_CAFILE", "", "CA bundle that signs the brokers' certificates.")
+    topic_prefix: str = setting("CONVENE_TOPIC_PREFIX", "local.", "Prefix of every topic name: one per environment.")
+    topic_partitions: int = setting("KAFKA_TOPIC_PARTITIONS", 3, "Partitions of each topic Convene creates.")
+    topic_replication: int = setting("KAFKA_TOPIC_REPLICATION", 1, "Replication factor of each topic Convene creates.")
+    jwt_issuer: str = setting("JWT_ISSUER", "https://convene.local/auth", "Required `iss` of bearer tokens.")
+    jwt_audience: str = setting("JWT_AUDIENCE", "convene", "Required `aud` of bearer tokens.")
+    jwt_public_key_file: str = setting(
+        "JWT_PUBLIC_KEY_FILE", str(REPO_ROOT / ".run" / "keys" / "jwt-public.pem"), "PEM public key that verifies RS256 tokens."
+    )
+    jwt_jwks_url: str = setting("JWT_JWKS_URL", "", "JWKS endpoint of the identity provider; when set it replaces the key file.")
+    jwt_private_key_file: str = setting(
+        "JWT_PRIVATE_KEY_FILE",
+        str(REPO_ROOT / ".run" / "keys" / "jwt-private.pem"),
+        "Development only: the local key `make token` signs with.",
+    )
+    jwt_leeway_seconds: int = setting("JWT_LEEWAY_SECONDS", 30, "Clock skew allowed on `exp` and `nbf`.")
+    log_level: str = setting("LOG_LEVEL", "INFO", "Log level of the service's JSON logs.")
+    relay_batch_size: int = setting("RELAY_BATCH_SIZE", 500, "Outbox rows the relay publishes per round.")
+    relay_idle_seconds: float = setting("RELAY_IDLE_SECONDS", 0.02, "Pause of the relay when the outbox is empty.")
+    consumer_max_retries: int = setting("CONSUMER_MAX_RETRIES", 3, "Attempts of a failing handler before dead-lettering.")
+    max_body_bytes: int = setting("MAX_BODY_BYTES", 1_000_000, "Largest request body accepted.")
+
+    @classmethod
+    def load(cls, environ: dict | None = None):
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f.metadata["env"])
+            if raw not in (None, ""):
+                values[f.name] = _cast(raw, type(f.default))
+        settings = cls(**values)
+        if not settings.port:
+            settings = dataclasses.replace(settings, port=SERVICE_PORTS.get(cls.service, 8000))
+        if not settings.database_url:
+            url = f"sqlite:///{Path(settings.data_dir) / (cls.service + '.db')}"
+            settings = dataclasses.replace(settings, database_url=url)
+        return settings
+
+    @classmethod
+    def documented(cls) -> list[tuple[str, str, str]]:
+        """(variable, default, meaning) for every setting: the README's table."""
+        return [(f.metadata["env"], str(f.default), f.metadata["help"]) for f in dataclasses.fields(cls)]
+
+    def kafka_client_options(self) -> dict:
+        """Connection options shared by every kafka-python client Convene makes."""
+        options = {"bootstrap_servers": self.kafka_bootstrap_servers.split(","), "security_protocol": self.kafka_security_protocol}
+        if self.kafka_sasl_mechanism:
+            options.update(
+                sasl_mechanism=self.kafka_sasl_mechanism,
+                sasl_plain_username=self.kafka_sasl_username,
+                sasl_plain_password=self.kafka_sasl_password,
+            )
+        if self.kafka_ssl_cafile:
+            options["ssl_cafile"] = self.kafka_ssl_cafile
+        return options

@@ -1,0 +1,94 @@
+"""Event declarations: each event type is declared once, with its data schema and key.
+
+A declaration is the single source for publishing (validation before the outbox), consuming
+(validation before a handler), JSON Schema export and the AsyncAPI contract.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marshmallow import Schema, ValidationError
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A Kafka topic Convene owns. `name` is without the environment prefix."""
+
+    name: str
+    owner: str
+    key: str
+    description: str
+    compacted: bool = False
+    retention_ms: int = 30 * 24 * 3600 * 1000
+
+    def address(self, prefix: str) -> str:
+        return prefix + self.name
+
+    def dead_letter_address(self, prefix: str) -> str:
+        return prefix + self.name + ".dlq"
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One versioned event type: `org.convene.<service>.<subject>.<action>.v<N>`."""
+
+    type: str
+    topic: Topic
+    schema: type[Schema]
+    key_field: str
+    description: str
+    subject_field: str | None = None
+
+    @property
+    def source(self) -> str:
+        return f"/convene/{self.topic.owner}"
+
+    def validate(self, data: dict) -> dict:
+        """Return the data as the schema loads it; raise ValidationError naming the fields."""
+        return self.schema().load(data)
+
+    def key_of(self, data: dict) -> str:
+        return str(data[self.key_field])
+
+
+_EVENTS: dict[str, EventType] = {}
+_TOPICS: dict[str, Topic] = {}
+
+
+def topic(**kwargs) -> Topic:
+    declared = Topic(**kwargs)
+    _TOPICS[declared.name] = declared
+    return declared
+
+
+def declare(type: str, topic: Topic, schema: type[Schema], key_field: str, description: str, subject_field=None) -> EventType:
+    if type in _EVENTS:
+        raise ValueError(f"event type {type} is declared twice")
+    if key_field not in schema().fields:
+        raise ValueError(f"{type}: key field {key_field} is not in its schema")
+    declared = EventType(type, topic, schema, key_field, description, subject_field or key_field)
+    _EVENTS[type] = declared
+    return declared
+
+
+def event_types() -> dict[str, EventType]:
+    _load_all()
+    return dict(_EVENTS)
+
+
+def topics() -> dict[str, Topic]:
+    _load_all()
+    return dict(_TOPICS)
+
+
+def lookup(type: str) -> EventType | None:
+    _load_all()
+    return _EVENTS.get(type)
+
+
+def _load_all() -> None:
+    # Importing the domain modules registers their declarations.
+    from shared.contracts import enrolment, feedback, scheduling  # noqa: F401
+
+
+__all__ = ["EventType", "Topic", "ValidationError", "declare", "event_types", "lookup", "topic", "topics"]

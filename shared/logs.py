@@ -1,0 +1,61 @@
+"""JSON logs with the correlation id of the request or event being handled.
+
+Only identifiers, routes, types and counts are logged: never names, e-mails, tokens,
+free text or message values.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from contextvars import ContextVar
+from datetime import datetime, timezone
+
+_correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+_EXTRA_FIELDS = ("route", "method", "status", "duration_ms", "event_type", "event_id", "topic", "partition", "offset", "count", "error")
+
+
+def current_correlation_id() -> str | None:
+    return _correlation_id.get()
+
+
+def set_correlation_id(value: str | None):
+    return _correlation_id.set(value)
+
+
+def reset_correlation_id(token) -> None:
+    _correlation_id.reset(token)
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        correlation_id = current_correlation_id()
+        if correlation_id:
+            entry["correlation_id"] = correlation_id
+        entry.update({name: getattr(record, name) for name in _EXTRA_FIELDS if hasattr(record, name)})
+        if record.exc_info:
+            # The exception type only: messages of database errors carry parameter values.
+            entry["exception"] = record.exc_info[0].__name__
+        return json.dumps(entry)
+
+
+def configure(service: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # kafka-python logs every failed reconnect as an error and may log message contents at
+    # DEBUG; Convene reports broker trouble itself (readiness, relay and consumer warnings).
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)

@@ -1,0 +1,66 @@
+"""OpenAPI 3 generated from the declared endpoints and their marshmallow schemas."""
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+from shared.api import Endpoint, page_schema
+
+_PATH_ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
+_ERROR_STATUSES = {"400": "Malformed request", "401": "Missing or invalid bearer token", "403": "Role not allowed", "404": "Not found (or not yours)", "409": "Conflicts with the current state", "422": "A field or rule is broken", "429": "Too many requests"}
+
+
+class ProblemSchema(Schema):
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    rule = fields.String(required=True, metadata={"description": "Machine-readable name of the broken rule."})
+    errors = fields.List(fields.Dict(), metadata={"description": "Field-level details: [{field, message}]."})
+
+
+def build_spec(title: str, version: str, description: str, endpoints: list[Endpoint]) -> dict:
+    spec = APISpec(title=title, version=version, openapi_version="3.0.3", plugins=[MarshmallowPlugin()], info={"description": description})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    spec.components.schema("Problem", schema=ProblemSchema)
+    paths: dict[str, dict] = {}
+    for endpoint in endpoints:
+        path = _PATH_ARGUMENT.sub(r"{\2}", endpoint.rule)
+        paths.setdefault(path, {})[endpoint.method.lower()] = _operation(endpoint)
+    for path, operations in sorted(paths.items()):
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def _operation(endpoint: Endpoint) -> dict:
+    parameters = [
+        {"in": "path", "name": name, "required": True, "schema": {"type": "integer" if kind == "int" else "string"}}
+        for kind, name in _PATH_ARGUMENT.findall(endpoint.rule)
+    ]
+    if endpoint.query:
+        parameters.append({"in": "query", "schema": endpoint.query})
+    if endpoint.idempotent:
+        parameters.append({"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 200}, "description": "Repeat a creating request safely: the same key answers the first result."})
+    parameters.append({"in": "header", "name": "X-Correlation-ID", "required": False, "schema": {"type": "string", "maxLength": 100}})
+    operation = {
+        "operationId": endpoint.view_name,
+        "summary": endpoint.summary,
+        "tags": [endpoint.tag],
+        "description": "Roles: " + ", ".join(role.value for role in endpoint.roles),
+        "security": [{"bearer": []}],
+        "parameters": parameters,
+        "responses": {status: {"description": text, "content": {"application/problem+json": {"schema": "Problem"}}} for status, text in _ERROR_STATUSES.items()},
+    }
+    if endpoint.body:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": endpoint.body}}}
+    success = {"description": "Success"}
+    if endpoint.response:
+        schema = page_schema(endpoint.response) if endpoint.paged else endpoint.response
+        success["content"] = {endpoint.media_type: {"schema": schema}}
+    elif endpoint.media_type != "application/json":
+        success["content"] = {endpoint.media_type: {"schema": {"type": "string"}}}
+    operation["responses"][str(endpoint.status)] = success
+    return operation

@@ -1,0 +1,131 @@
+"""The outbox relay: publishes committed outbox rows to Kafka in order, then marks them sent.
+
+One relay per service is active at a time (a lease in the database), so rows leave in the
+order they were written. A row is marked only after Kafka acknowledged it (acks=all); a
+crash in between publishes it again, and consumers drop the repeat by its event id.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from shared import kafka, metrics
+from shared.clock import as_utc, utcnow
+from shared.config import Settings
+from shared.db import Database
+
+log = logging.getLogger(__name__)
+LEASE_SECONDS = 10
+MAX_BACKOFF_SECONDS = 5.0
+FLUSH_TIMEOUT_SECONDS = 20
+
+
+class Relay:
+    def __init__(self, settings: Settings, db: Database, producer_factory=kafka.producer):
+        self.settings = settings
+        self.db = db
+        self.outbox = db.tables.outbox
+        self.lease = db.tables.relay_lease
+        self.holder = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self.producer_factory = producer_factory
+        self.producer = None
+
+    def run(self, stop: threading.Event) -> None:
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                if not self.hold_lease():
+                    stop.wait(1.0)
+                    continue
+                sent = self.publish_batch()
+                backoff = 0.1
+                if not sent:
+                    stop.wait(self.settings.relay_idle_seconds)
+            except Exception as error:  # Kafka or the database is away: keep the rows, try again.
+                log.warning("relay round failed; retrying", extra={"error": type(error).__name__})
+                self._drop_producer()
+                stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        self._drop_producer()
+
+    def publish_batch(self) -> int:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(self.outbox).where(self.outbox.c.published_at.is_(None)).order_by(self.outbox.c.id).limit(self.settings.relay_batch_size)
+            ).all()
+        if not rows:
+            return 0
+        producer = self.producer or self._new_producer()
+        started = time.perf_counter()
+        futures = [
+            producer.send(
+                row.topic,
+                key=row.key.encode(),
+                value=row.value.encode(),
+                headers=[(name, value.encode()) for name, value in json.loads(row.headers)],
+            )
+            for row in rows
+        ]
+        producer.flush(timeout=FLUSH_TIMEOUT_SECONDS)
+        for future in futures:
+            future.get(timeout=0)  # raises if Kafka refused or timed out this record
+        with self.db.transaction() as conn:
+            conn.execute(update(self.outbox).where(self.outbox.c.id.in_([row.id for row in rows])).values(published_at=utcnow()))
+        metrics.RELAY_PUBLISHED.labels(self.settings.service).inc(len(rows))
+        metrics.RELAY_LATENCY.labels(self.settings.service).observe(time.perf_counter() - started)
+        return len(rows)
+
+    def hold_lease(self) -> bool:
+        now = utcnow()
+        name = self.settings.service
+        with self.db.transaction() as conn:
+            taken = conn.execute(
+                update(self.lease)
+                .where(self.lease.c.name == name)
+                .where((self.lease.c.holder == self.holder) | (self.lease.c.expires_at < now))
+                .values(holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS))
+            ).rowcount
+            if taken:
+                return True
+            exists = conn.execute(select(self.lease.c.expires_at).where(self.lease.c.name == name)).first()
+        if exists is None:
+            return self._create_lease(name, now)
+        return False
+
+    def _create_lease(self, name: str, now) -> bool:
+        try:
+            with self.db.transaction() as conn:
+                conn.execute(insert(self.lease).values(name=name, holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS)))
+            return True
+        except IntegrityError:
+            return False  # another relay created it first
+
+    def release_lease(self) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(update(self.lease).where(self.lease.c.holder == self.holder).values(expires_at=utcnow() - timedelta(seconds=1)))
+
+    def _new_producer(self):
+        self.producer = self.producer_factory(self.settings)
+        return self.producer
+
+    def _drop_producer(self) -> None:
+        if self.producer is not None:
+            try:
+                self.producer.close(timeout=1)
+            except Exception:
+                pass
+            self.producer = None
+
+
+def oldest_unpublished_age(db: Database) -> float:
+    with db.read() as conn:
+        oldest = conn.execute(select(db.tables.outbox.c.created_at).where(db.tables.outbox.c.published_at.is_(None)).order_by(db.tables.outbox.c.id).limit(1)).scalar()
+    return 0.0 if oldest is None else (utcnow() - as_utc(oldest)).total_seconds()

@@ -1,0 +1,148 @@
+"""The Flask application shell every service shares: auth on /v1, problem+json errors,
+correlation ids, health, readiness, metrics, OpenAPI and the docs page."""
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Flask, Response, g, jsonify, request, send_from_directory
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from shared import metrics
+from shared.api import Api
+from shared.auth import InvalidToken, TokenVerifier
+from shared.errors import DomainError
+from shared.logs import reset_correlation_id, set_correlation_id
+from shared.openapi import build_spec
+from shared.problems import Problem, field_errors, problem_response
+from shared.runtime import Runtime
+
+log = logging.getLogger("convene.http")
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+_DOCS_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head><body><div id="docs"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({{url: "/openapi.json", dom_id: "#docs", persistAuthorization: true}});</script>
+</body></html>"""
+
+
+def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, description: str) -> Flask:
+    settings = runtime.settings
+    app = Flask(settings.service)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False
+    app.extensions["convene.runtime"] = runtime
+    verifier = TokenVerifier(settings)
+    endpoints = [endpoint for api in apis for endpoint in api.endpoints]
+    spec_cache: dict = {}
+
+    @app.before_request
+    def begin_request():
+        g.started = time.perf_counter()
+        supplied = request.headers.get("X-Correlation-ID", "")
+        g.correlation_id = supplied if _CORRELATION_ID.match(supplied) else str(uuid.uuid4())
+        g.correlation_token = set_correlation_id(g.correlation_id)
+        if request.path.startswith("/v1/"):
+            g.principal = verifier.verify(request.headers.get("Authorization"))
+
+    @app.after_request
+    def finish_request(response: Response):
+        response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        metrics.HTTP_LATENCY.labels(settings.service, route, request.method, str(response.status_code)).observe(elapsed)
+        log.info("request", extra={"route": route, "method": request.method, "status": response.status_code, "duration_ms": round(elapsed * 1000, 2)})
+        return response
+
+    @app.teardown_request
+    def end_request(_error=None):
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            reset_correlation_id(token)
+
+    _register_errors(app)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="alive", service=settings.service)
+
+    @app.get("/readyz")
+    def readyz():
+        checks = {"database": _database_ok(runtime), "kafka": runtime.kafka_probe.reachable()}
+        return jsonify(status="ready" if all(checks.values()) else "not ready", checks=checks), 200 if all(checks.values()) else 503
+
+    @app.get("/metrics")
+    def metrics_endpoint():
+        body, content_type = metrics.exposition()
+        return Response(body, mimetype=content_type.split(";")[0])
+
+    @app.get("/openapi.json")
+    def openapi():
+        if "spec" not in spec_cache:
+            spec_cache["spec"] = build_spec(title, "1.0.0", description, endpoints)
+        return jsonify(spec_cache["spec"])
+
+    @app.get("/docs")
+    def docs():
+        return Response(_DOCS_PAGE.format(title=title), mimetype="text/html")
+
+    @app.get("/docs/assets/<path:name>")
+    def docs_assets(name):
+        return send_from_directory(Path(swagger_ui_bundle.swagger_ui_path), name)
+
+    for api in apis:
+        app.register_blueprint(api)
+    return app
+
+
+def _database_ok(runtime: Runtime) -> bool:
+    try:
+        runtime.db.ping()
+        return True
+    except Exception:
+        return False
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(InvalidToken)
+    def invalid_token(error: InvalidToken):
+        return problem_response(401, "invalid_token", "Unauthorised", str(error), headers={"WWW-Authenticate": 'Bearer realm="convene"'})
+
+    @app.errorhandler(Problem)
+    def problem(error: Problem):
+        return problem_response(error.status, error.rule, _title(error.status), error.detail, errors=error.errors, headers=error.headers, **error.extra)
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        errors = [{"field": error.field, "message": error.detail}] if error.field else None
+        return problem_response(error.status, error.rule, _title(error.status), error.detail, errors=errors, **error.extra)
+
+    @app.errorhandler(ValidationError)
+    def validation_error(error: ValidationError):
+        errors = field_errors(error.messages)
+        named = ", ".join(sorted({e["field"] for e in errors}))
+        return problem_response(422, "invalid_request", "Unprocessable request", f"invalid fields: {named}", errors=errors)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        rule = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(error.code, "http_error")
+        return problem_response(error.code, rule, _title(error.code), error.description or _title(error.code))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unhandled error")
+        return problem_response(500, "internal_error", "Internal Server Error", "the request failed; quote the correlation id to support")
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

@@ -1,0 +1,53 @@
+"""The worker process of a service: the outbox relay plus the service's consumers.
+
+It runs apart from the web process so the two scale independently. On SIGTERM it stops
+cleanly; if any loop dies it stops the rest and exits non-zero so a supervisor restarts it.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+
+from shared import kafka, logs
+from shared.consumer import Consumer, Subscription
+from shared.relay import Relay
+from shared.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(runtime: Runtime, subscriptions: list[Subscription]) -> int:
+    settings = runtime.settings
+    logs.configure(settings.service, settings.log_level)
+    stop = threading.Event()
+    failed = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    kafka.ensure_topics(settings)
+    loops = [("relay", Relay(settings, runtime.db).run)]
+    loops += [(f"consumer:{s.name}", Consumer(settings, runtime.db, s).run) for s in subscriptions]
+
+    def guarded(name, loop):
+        try:
+            loop(stop)
+        except Exception as error:
+            log.error("worker loop stopped", extra={"error": f"{name}: {type(error).__name__}"})
+            failed.set()
+            stop.set()
+
+    threads = [threading.Thread(target=guarded, args=item, name=item[0], daemon=True) for item in loops]
+    for thread in threads:
+        thread.start()
+    log.info("worker started", extra={"count": len(threads)})
+    while not stop.is_set():
+        stop.wait(0.5)
+    for thread in threads:
+        thread.join(timeout=15)
+    runtime.db.dispose()
+    return 1 if failed.is_set() else 0
+
+
+def main(runtime_factory, subscriptions) -> None:
+    sys.exit(run_worker(runtime_factory(), subscriptions))

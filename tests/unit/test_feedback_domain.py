@@ -1,0 +1,555 @@
+"""Unit tests for the feedback domain: rules, anonymity, aggregates, suppression, statistics."""
+
+import math
+import statistics as stdlib_statistics
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from services.feedback import domain
+from services.feedback.aggregates import (
+    BELOW_THRESHOLD,
+    BUILT_FROM_SUPPRESSED,
+    COMPLEMENTARY,
+    FFT,
+    LIKERT_5,
+    OUTCOME_7,
+    OutcomeChange,
+    RunningStats,
+    publish,
+    response_rate,
+    suppress,
+    suppress_by_period,
+)
+from services.feedback.domain import (
+    AggregateKey,
+    OutcomeResponse,
+    SessionInfo,
+    accept_feedback,
+    accept_outcome,
+    aggregate_keys,
+    apply_updates,
+    needs_contingency,
+    needs_differ_between_regions,
+    needs_stats,
+    outcome_changes,
+    rank_needs,
+    response_marker,
+    validate_needs_survey,
+)
+from services.feedback.statistics import chi2_sf, chi_square_independence, regularized_gamma_q
+from shared.errors import Conflict, RuleViolation
+
+PEPPER = b"p" * 32
+ENDS = datetime(2025, 3, 12, 16, 0, tzinfo=timezone.utc)
+SESSION = SessionInfo("s-1", "o-1", "action_learning_set", "Y56", ENDS)
+GOOD = {"overall": 5, "usefulness": 4, "will_apply": 3, "recommend": "very_good"}
+
+
+def give(answers=None, *, who="p-1", present=("p-1", "p-2"), responded=(), now=None, **kw):
+    return accept_feedback(
+        kw.pop("session", SESSION),
+        who,
+        GOOD if answers is None else answers,
+        present=set(present),
+        responded=set(responded),
+        pepper=PEPPER,
+        now=now or ENDS + timedelta(hours=1),
+        **kw,
+    )
+
+
+def stats(n, scale=LIKERT_5, value=4):
+    return RunningStats.of(scale, [value] * n)
+
+
+# --- session feedback rules --------------------------------------------------------------
+
+
+def test_an_attendee_can_give_named_feedback_after_the_session():
+    accepted = give()
+    assert accepted.record.participant_id == "p-1"
+    assert accepted.record.overall == 5 and accepted.record.recommend == "very_good"
+    assert accepted.record.given_on == date(2025, 3, 12)
+    assert accepted.marker == response_marker(PEPPER, "s-1", "p-1")
+
+
+def test_anonymous_feedback_stores_no_participant_id_and_no_date():
+    accepted = give({**GOOD, "anonymous": True, "comment": "Good session"})
+    assert accepted.record.participant_id is None
+    assert accepted.record.given_on is None
+    assert "p-1" not in repr(accepted.record)
+    assert "p-1" not in accepted.marker
+
+
+def test_someone_not_recorded_present_cannot_give_feedback():
+    with pytest.raises(RuleViolation) as e:
+        give(who="p-9")
+    assert e.value.rule == "not_an_attendee"
+
+
+def test_a_second_answer_from_the_same_person_is_a_conflict_even_when_anonymous():
+    first = give({**GOOD, "anonymous": True})
+    with pytest.raises(Conflict) as e:
+        give({**GOOD, "anonymous": False}, responded={first.marker})
+    assert e.value.rule == "feedback_already_given"
+    assert e.value.status == 409
+
+
+def test_another_attendee_is_not_blocked_by_someone_elses_marker():
+    first = give()
+    assert give(who="p-2", responded={first.marker}).record.participant_id == "p-2"
+
+
+def test_feedback_before_the_session_ends_is_refused():
+    with pytest.raises(RuleViolation) as e:
+        give(now=ENDS - timedelta(minutes=1))
+    assert e.value.rule == "session_not_held"
+
+
+def test_feedback_on_a_cancelled_session_is_refused():
+    cancelled = SessionInfo("s-1", "o-1", "coaching", "Y56", ENDS, cancelled=True)
+    with pytest.raises(RuleViolation) as e:
+        give(session=cancelled)
+    assert e.value.rule == "session_not_held"
+
+
+def test_feedback_is_accepted_up_to_exactly_fourteen_days_after_the_end():
+    assert give(now=ENDS + timedelta(days=14)).record.overall == 5
+
+
+def test_feedback_after_the_window_is_refused():
+    with pytest.raises(RuleViolation) as e:
+        give(now=ENDS + timedelta(days=14, seconds=1))
+    assert e.value.rule == "feedback_window_closed"
+
+
+def test_the_window_is_configurable():
+    with pytest.raises(RuleViolation):
+        give(now=ENDS + timedelta(days=8), window=timedelta(days=7))
+    assert give(now=ENDS + timedelta(days=20), window=timedelta(days=21))
+
+
+@pytest.mark.parametrize("field,value", [("overall", 0), ("usefulness", 6), ("will_apply", 2.5), ("overall", True)])
+def test_a_rating_out_of_range_is_refused_naming_the_field(field, value):
+    with pytest.raises(RuleViolation) as e:
+        give({**GOOD, field: value})
+    assert e.value.rule == "out_of_range"
+    assert e.value.field == field
+
+
+def test_every_bad_field_is_listed_not_just_the_first():
+    with pytest.raises(RuleViolation) as e:
+        give({"overall": 9, "usefulness": 4, "recommend": "great", "extra": 1})
+    fields = {err["field"] for err in e.value.extra["errors"]}
+    assert fields == {"overall", "will_apply", "recommend", "extra"}
+
+
+def test_a_recommendation_outside_the_friends_and_family_scale_is_refused():
+    with pytest.raises(RuleViolation) as e:
+        give({**GOOD, "recommend": "excellent"})
+    assert (e.value.rule, e.value.field) == ("unknown_choice", "recommend")
+
+
+def test_a_comment_over_2000_characters_is_refused_without_quoting_it():
+    with pytest.raises(RuleViolation) as e:
+        give({**GOOD, "comment": "x" * 2001})
+    assert (e.value.rule, e.value.field) == ("text_too_long", "comment")
+    assert "xxx" not in e.value.detail
+
+
+def test_a_comment_of_exactly_2000_characters_is_kept_and_a_blank_one_is_dropped():
+    assert len(give({**GOOD, "comment": "y" * 2000}).record.comment) == 2000
+    assert give({**GOOD, "comment": "   "}).record.comment is None
+
+
+def test_field_errors_are_reported_before_session_rules():
+    with pytest.raises(RuleViolation) as e:
+        give({**GOOD, "overall": 0}, who="p-9")
+    assert e.value.field == "overall"
+
+
+# --- response marker ---------------------------------------------------------------------
+
+
+def test_the_marker_is_stable_for_the_same_person_and_session():
+    assert response_marker(PEPPER, "s", "p") == response_marker(PEPPER, "s", "p")
+
+
+def test_the_marker_differs_by_session_person_and_pepper():
+    base = response_marker(PEPPER, "s", "p")
+    assert base != response_marker(PEPPER, "s2", "p")
+    assert base != response_marker(PEPPER, "s", "p2")
+    assert base != response_marker(b"q" * 32, "s", "p")
+
+
+def test_the_marker_cannot_be_confused_by_moving_characters_between_ids():
+    assert response_marker(PEPPER, "ab", "c") != response_marker(PEPPER, "a", "bc")
+
+
+def test_a_short_pepper_is_refused():
+    with pytest.raises(ValueError):
+        response_marker(b"short", "s", "p")
+
+
+# --- aggregate rows ----------------------------------------------------------------------
+
+
+def test_an_answer_counts_towards_session_offer_type_and_region_rows_for_all_time_and_its_month():
+    keys = aggregate_keys(SESSION)
+    assert AggregateKey("session", "Y56", "s-1", "all") in keys
+    assert AggregateKey("offer", "Y56", "o-1", "all") in keys
+    assert AggregateKey("offer_type", "Y56", "action_learning_set", "2025-03") in keys
+    assert AggregateKey("region", "Y56", "Y56", "2025-03") in keys
+    assert all(k.scope != "national" for k in keys)
+
+
+def test_applying_updates_builds_running_rows_without_rescanning():
+    rows = {}
+    for answers in (GOOD, {**GOOD, "overall": 3, "recommend": "dont_know"}):
+        rows.update(apply_updates(rows, give(answers).updates))
+    overall = rows[(AggregateKey("region", "Y56", "Y56", "all"), "overall")]
+    assert overall.count == 2 and overall.mean == 4.0
+    recommend = rows[(AggregateKey("session", "Y56", "s-1", "all"), "recommend")]
+    assert recommend.distribution["dont_know"] == 1 and recommend.mean is None
+
+
+# --- running statistics ------------------------------------------------------------------
+
+
+def test_running_stats_match_the_stdlib_mean_and_sample_variance():
+    values = [1, 5, 3, 3, 4, 2, 5]
+    s = RunningStats.of(LIKERT_5, values)
+    assert s.count == 7 and s.total == sum(values) and s.sum_sq == sum(v * v for v in values)
+    assert s.mean == pytest.approx(stdlib_statistics.mean(values))
+    assert s.variance == pytest.approx(stdlib_statistics.variance(values))
+    assert s.distribution == {1: 1, 2: 1, 3: 2, 4: 1, 5: 2}
+
+
+def test_merging_gives_the_same_figure_as_adding_everything_in_one_place():
+    a, b = [1, 2, 2, 5], [3, 4, 4]
+    assert RunningStats.of(LIKERT_5, a).merge(RunningStats.of(LIKERT_5, b)) == RunningStats.of(LIKERT_5, a + b)
+
+
+def test_adding_returns_a_new_value_and_leaves_the_old_one_alone():
+    empty = RunningStats(LIKERT_5)
+    one = empty.add(3)
+    assert empty.count == 0 and one.count == 1
+
+
+def test_an_empty_or_single_answer_figure_has_no_variance():
+    assert RunningStats(LIKERT_5).mean is None
+    assert stats(1).variance is None
+
+
+def test_a_value_off_the_scale_is_refused_including_a_boolean():
+    with pytest.raises(ValueError):
+        RunningStats(LIKERT_5).add(6)
+    with pytest.raises(ValueError):
+        RunningStats(LIKERT_5).add(True)
+    with pytest.raises(ValueError):
+        RunningStats(OUTCOME_7).merge(RunningStats(LIKERT_5))
+
+
+def test_running_stats_survive_a_round_trip_through_a_store_column():
+    s = RunningStats.of(FFT, ["good", "poor", "good"])
+    assert RunningStats.from_dict(s.to_dict()) == s
+
+
+def test_friends_and_family_shares_count_dont_know_in_the_denominator():
+    summary = RunningStats.of(FFT, ["very_good", "good", "poor", "dont_know"]).summary()
+    assert summary.positive_share == 0.5 and summary.negative_share == 0.25
+    assert summary.mean is None and summary.total is None
+
+
+# --- suppression -------------------------------------------------------------------------
+
+
+def test_a_small_figure_is_shown_inside_its_region_but_withheld_outside():
+    assert publish(stats(3), leaves_region=False).count == 3
+    out = publish(stats(3), leaves_region=True)
+    assert out.suppressed and out.value is None and out.count is None and out.reason == BELOW_THRESHOLD
+
+
+def test_the_threshold_is_configurable():
+    assert not publish(stats(3), leaves_region=True, threshold=3).suppressed
+    assert publish(stats(9), leaves_region=True, threshold=10).suppressed
+
+
+def test_nothing_is_suppressed_when_every_region_has_enough_respondents():
+    release = suppress({"A": stats(5), "B": stats(8)})
+    assert not any(p.suppressed for p in release.regions.values())
+    assert release.national.count == 13
+
+
+def test_one_small_region_forces_the_smallest_other_region_to_be_withheld():
+    release = suppress({"A": stats(3), "B": stats(7), "C": stats(20), "D": stats(9)})
+    assert release.regions["A"].reason == BELOW_THRESHOLD
+    assert release.regions["B"].reason == COMPLEMENTARY
+    assert not release.regions["C"].suppressed and not release.regions["D"].suppressed
+
+
+def test_national_minus_published_regions_does_not_reveal_a_suppressed_regions_count_or_sum():
+    figures = {
+        "A": RunningStats.of(LIKERT_5, [1, 2, 2]),           # 3 people, sum 5: withheld
+        "B": RunningStats.of(LIKERT_5, [5, 5, 4, 4, 5, 5]),  # smallest shown: complementary
+        "C": RunningStats.of(LIKERT_5, [3] * 12),
+        "D": RunningStats.of(LIKERT_5, [4] * 10),
+    }
+    release = suppress(figures)
+    shown = [p for p in release.regions.values() if not p.suppressed]
+    left_count = release.national.count - sum(p.count for p in shown)
+    left_sum = release.national.value.total - sum(p.value.total for p in shown)
+    for hidden in ("A", "B"):
+        assert release.regions[hidden].suppressed
+        assert left_count != figures[hidden].count
+        assert left_sum != figures[hidden].total
+    assert (left_count, left_sum) == (3 + 6, 5 + 28)
+
+
+def test_an_empty_region_gives_no_cover_to_a_small_one():
+    release = suppress({"A": stats(2), "E": stats(0), "B": stats(6), "C": stats(30)})
+    assert release.regions["E"].suppressed
+    assert release.regions["B"].reason == COMPLEMENTARY
+    shown = sum(p.count for p in release.regions.values() if not p.suppressed)
+    assert release.national.count - shown == 8
+
+
+def test_ties_for_complementary_suppression_are_broken_by_region_key():
+    release = suppress({"A": stats(1), "C": stats(6), "B": stats(6)})
+    assert release.regions["B"].reason == COMPLEMENTARY and not release.regions["C"].suppressed
+
+
+def test_two_small_regions_cover_each_other_without_extra_suppression():
+    release = suppress({"A": stats(2), "B": stats(3), "C": stats(6), "D": stats(9)})
+    assert [k for k, p in release.regions.items() if p.suppressed] == ["A", "B"]
+    assert not release.national.suppressed
+
+
+def test_a_national_total_built_only_from_small_regions_is_withheld():
+    release = suppress({"A": stats(4), "B": stats(3), "C": stats(0)})
+    assert release.national.suppressed and release.national.reason == BUILT_FROM_SUPPRESSED
+
+
+def test_a_single_small_region_with_nothing_to_hide_behind_withholds_the_national_total():
+    release = suppress({"A": stats(3), "B": stats(0)})
+    assert release.national.suppressed and release.national.count is None
+
+
+def test_a_national_total_below_the_threshold_is_withheld():
+    assert suppress({"A": stats(2), "B": stats(1)}).national.reason == BELOW_THRESHOLD
+    assert suppress({}).national.suppressed
+
+
+def test_each_month_is_protected_on_its_own():
+    by_month = {
+        "2025-03": {"A": stats(3), "B": stats(7), "C": stats(12)},
+        "2025-04": {"A": stats(6), "B": stats(7), "C": stats(12)},
+    }
+    releases = suppress_by_period(by_month)
+    assert releases["2025-03"].regions["B"].reason == COMPLEMENTARY
+    assert not any(p.suppressed for p in releases["2025-04"].regions.values())
+
+
+def test_outcome_changes_can_be_suppressed_like_any_other_figure():
+    small = OutcomeChange("confidence").add_pair(3, 5)
+    big = OutcomeChange("confidence")
+    for _ in range(6):
+        big = big.add_pair(4, 5)
+    release = suppress({"A": small, "B": big, "C": big})
+    assert release.regions["A"].suppressed and release.regions["B"].suppressed
+    assert release.national.value["pairs"] == 13
+
+
+def test_response_rate_is_respondents_over_attendees():
+    rate = response_rate(6, 8, leaves_region=True)
+    assert rate.value == 0.75 and not rate.suppressed
+
+
+def test_response_rate_on_few_respondents_is_withheld_outside_the_region_only():
+    outside = response_rate(4, 8, leaves_region=True)
+    assert outside.suppressed and outside.value is None and outside.respondents is None
+    assert response_rate(4, 8, leaves_region=False).value == 0.5
+
+
+def test_response_rate_with_no_attendees_is_undefined_and_more_respondents_than_attendees_is_a_bug():
+    assert response_rate(0, 0, leaves_region=False).value is None
+    with pytest.raises(ValueError):
+        response_rate(5, 4, leaves_region=False)
+
+
+# --- development-needs survey ------------------------------------------------------------
+
+
+def survey(**ratings):
+    return validate_needs_survey({need: ratings.get(need, 3) for need in domain.NEEDS})
+
+
+def test_a_needs_survey_must_rate_every_common_need_and_names_the_missing_one():
+    ratings = {need: 3 for need in domain.NEEDS if need != "strategy"}
+    with pytest.raises(RuleViolation) as e:
+        validate_needs_survey(ratings)
+    assert e.value.field == "ratings.strategy"
+
+
+def test_a_needs_survey_refuses_unknown_needs_and_bad_ratings():
+    with pytest.raises(RuleViolation) as e:
+        validate_needs_survey({**{n: 3 for n in domain.NEEDS}, "finance": 4, "teamwork": 0})
+    fields = {err["field"] for err in e.value.extra["errors"]}
+    assert fields == {"ratings.finance", "ratings.teamwork"}
+
+
+def test_other_needs_free_text_is_optional_and_limited():
+    assert validate_needs_survey({n: 3 for n in domain.NEEDS}, "  coaching skills ").other_needs == "coaching skills"
+    with pytest.raises(RuleViolation):
+        validate_needs_survey({n: 3 for n in domain.NEEDS}, "z" * 2001)
+
+
+def test_needs_are_ranked_by_mean_rating_with_ties_broken_by_name():
+    ranks = rank_needs(needs_stats([survey(strategy=5, leadership=5, teamwork=1), survey(strategy=4, leadership=4)]))
+    assert [r.need for r in ranks[:2]] == ["leadership", "strategy"]
+    assert ranks[0].rank == 1 and ranks[0].mean == 4.5
+    assert ranks[-1].need == "teamwork"
+
+
+def test_needs_nobody_has_rated_are_ranked_last():
+    s = needs_stats([])
+    s["innovation"] = stats(1, value=1)
+    assert rank_needs(s)[0].need == "innovation"
+    assert rank_needs(s)[1].mean is None
+
+
+def test_the_contingency_table_counts_ratings_of_four_or_more():
+    by_region = {"A": needs_stats([survey(teamwork=4), survey(teamwork=5, strategy=4)])}
+    table = needs_contingency(by_region)
+    assert table["A"]["teamwork"] == 2 and table["A"]["strategy"] == 1 and table["A"]["innovation"] == 0
+
+
+def test_regions_with_very_different_needs_give_a_small_p_value():
+    a = needs_stats([survey(leadership=5, teamwork=5)] * 30)
+    b = needs_stats([survey(innovation=5, strategy=5)] * 30)
+    result = needs_differ_between_regions({"A": a, "B": b})
+    assert result.dof == 3 and result.p_value < 0.001
+    assert set(result.columns) == {"leadership", "teamwork", "innovation", "strategy"}
+
+
+# --- outcome measures --------------------------------------------------------------------
+
+
+OUTCOME = {"confidence": 3, "isolation": 6, "trust_in_group": 2, "sense_of_direction": 3}
+
+
+def test_an_outcome_questionnaire_needs_every_measure_on_the_seven_point_scale():
+    assert accept_outcome("before", OUTCOME, already_given=False).scores == OUTCOME
+    with pytest.raises(RuleViolation) as e:
+        accept_outcome("before", {**OUTCOME, "isolation": 8}, already_given=False)
+    assert (e.value.rule, e.value.field) == ("out_of_range", "scores.isolation")
+    with pytest.raises(RuleViolation) as e:
+        accept_outcome("during", OUTCOME, already_given=False)
+    assert e.value.field == "phase"
+
+
+def test_an_outcome_questionnaire_is_given_once_per_phase():
+    with pytest.raises(Conflict) as e:
+        accept_outcome("after", OUTCOME, already_given=True)
+    assert e.value.rule == "outcome_already_given"
+
+
+def test_outcome_change_uses_only_people_who_answered_before_and_after():
+    after = {"confidence": 6, "isolation": 2, "trust_in_group": 5, "sense_of_direction": 4}
+    responses = [
+        OutcomeResponse("p1", "o1", "before", OUTCOME),
+        OutcomeResponse("p1", "o1", "after", after),
+        OutcomeResponse("p2", "o1", "before", {**OUTCOME, "confidence": 1}),  # never came back
+        OutcomeResponse("p3", "o2", "after", after),  # no baseline
+    ]
+    changes = outcome_changes(responses, {"o1": ("action_learning_set", "Y56"), "o2": ("coaching", "Y56")})
+    assert set(changes) == {("action_learning_set", "Y56")}
+    group = changes[("action_learning_set", "Y56")]
+    assert group["confidence"].count == 1 and group["confidence"].change == 3.0
+
+
+def test_isolation_falling_is_reported_as_an_improvement():
+    responses = [
+        OutcomeResponse("p1", "o1", "before", OUTCOME),
+        OutcomeResponse("p1", "o1", "after", {**OUTCOME, "isolation": 2, "confidence": 5}),
+    ]
+    group = outcome_changes(responses, {"o1": ("pcn_team", "Y58")})[("pcn_team", "Y58")]
+    assert group["isolation"].change == -4.0 and group["isolation"].improvement == 4.0
+    assert group["confidence"].change == 2.0 and group["confidence"].improvement == 2.0
+
+
+def test_outcome_changes_are_grouped_by_offer_type_and_region():
+    after = {**OUTCOME, "confidence": 4}
+    responses = [
+        OutcomeResponse("p1", "o1", "before", OUTCOME), OutcomeResponse("p1", "o1", "after", after),
+        OutcomeResponse("p2", "o2", "before", OUTCOME), OutcomeResponse("p2", "o2", "after", after),
+    ]
+    changes = outcome_changes(responses, {"o1": ("coaching", "Y56"), "o2": ("coaching", "Y60")})
+    assert set(changes) == {("coaching", "Y56"), ("coaching", "Y60")}
+
+
+# --- chi-square --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x,df", [(3.841, 1), (5.991, 2), (7.815, 3), (11.07, 5), (18.307, 10)])
+def test_chi_square_critical_values_at_five_percent_give_a_p_value_of_005(x, df):
+    assert round(chi2_sf(x, df), 3) == 0.050
+
+
+@pytest.mark.parametrize("x,df,p", [(6.635, 1, 0.010), (9.210, 2, 0.010), (2.706, 1, 0.100), (23.209, 10, 0.010)])
+def test_chi_square_critical_values_at_other_levels_are_right(x, df, p):
+    assert round(chi2_sf(x, df), 3) == p
+
+
+@pytest.mark.parametrize("x", [0.01, 0.5, 1.0, 2.9, 3.0, 7.5, 20.0, 60.0])
+def test_chi_square_survival_matches_closed_forms_for_one_and_two_degrees_of_freedom(x):
+    assert chi2_sf(x, 2) == pytest.approx(math.exp(-x / 2), rel=1e-10, abs=1e-300)
+    assert chi2_sf(x, 1) == pytest.approx(math.erfc(math.sqrt(x / 2)), rel=1e-9, abs=1e-300)
+
+
+def test_chi_square_survival_at_zero_is_one_and_invalid_arguments_are_refused():
+    assert chi2_sf(0, 3) == 1.0
+    with pytest.raises(ValueError):
+        chi2_sf(1.0, 0)
+    with pytest.raises(ValueError):
+        regularized_gamma_q(1.0, -1.0)
+
+
+def test_the_test_of_independence_matches_a_published_example():
+    # scipy.stats.chi2_contingency documentation example.
+    result = chi_square_independence({"r1": {"a": 10, "b": 10, "c": 20}, "r2": {"a": 20, "b": 20, "c": 20}})
+    assert result.statistic == pytest.approx(2.7777777777777777)
+    assert result.dof == 2
+    assert result.p_value == pytest.approx(0.24935220877729619, rel=1e-9)
+
+
+def test_a_two_by_two_table_is_tested_without_continuity_correction():
+    result = chi_square_independence({"x": {"a": 10, "b": 20}, "y": {"a": 30, "b": 40}})
+    assert result.statistic == pytest.approx(4 / 12 + 4 / 18 + 4 / 28 + 4 / 42)
+    assert result.p_value == pytest.approx(math.erfc(math.sqrt(result.statistic / 2)))
+
+
+def test_empty_rows_and_columns_are_dropped_before_testing():
+    with_empty = chi_square_independence(
+        {"r1": {"a": 10, "b": 10, "z": 0}, "r2": {"a": 20, "b": 5, "z": 0}, "r3": {"a": 0, "b": 0, "z": 0}}
+    )
+    without = chi_square_independence({"r1": {"a": 10, "b": 10}, "r2": {"a": 20, "b": 5}})
+    assert with_empty == without
+    assert with_empty.rows == ("r1", "r2") and with_empty.columns == ("a", "b")
+
+
+def test_a_missing_column_in_a_row_counts_as_zero():
+    assert chi_square_independence({"r1": {"a": 3}, "r2": {"a": 1, "b": 4}}).dof == 1
+
+
+def test_fewer_than_two_rows_or_columns_means_no_test():
+    assert chi_square_independence({"r1": {"a": 1, "b": 2}}) is None
+    assert chi_square_independence({"r1": {"a": 1, "b": 0}, "r2": {"a": 4, "b": 0}}) is None
+    assert chi_square_independence({}) is None
+
+
+def test_small_expected_counts_are_flagged_and_negative_counts_refused():
+    assert chi_square_independence({"r1": {"a": 1, "b": 2}, "r2": {"a": 3, "b": 1}}).cells_expected_below_5 == 4
+    with pytest.raises(ValueError):
+        chi_square_independence({"r1": {"a": -1, "b": 2}, "r2": {"a": 3, "b": 1}})
