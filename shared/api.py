@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, g, request
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -118,6 +118,26 @@ class Api(Blueprint):
 
     def delete(self, rule, **options):
         return self.endpoint(rule, "DELETE", **options)
+
+
+class PageQuery(Schema):
+    """Query parameters of every paginated list; a list endpoint's query schema extends it."""
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+def etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def require_if_match(version: int) -> None:
+    """Optimistic concurrency: an update must name the version it read (If-Match: its ETag)."""
+    supplied = request.headers.get("If-Match")
+    if supplied is None:
+        raise Problem(428, "if_match_required", "send If-Match with the ETag you read", errors=[{"field": "If-Match", "message": "required"}])
+    if supplied.strip() not in (etag(version), f'"{version}"', "*"):
+        raise Problem(412, "stale_version", "the object changed since you read it; read it again", errors=[{"field": "If-Match", "message": "does not match the current ETag"}], headers={"ETag": etag(version)})
 
 
 def page_schema(item_schema: type[Schema]) -> type[Schema]:

@@ -3,8 +3,8 @@
 # and stopped when it ends, whatever the outcome. Ports differ from `make up`'s, so both can run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-run=.run/test
 kafka_port=${TEST_KAFKA_PORT:-19092}
+run=.run/test-$kafka_port
 pg_port=${TEST_PG_PORT:-55432}
 pg_dir=${TMPDIR:-/tmp}/convene-pg-$pg_port
 mkdir -p "$run"
