@@ -43,6 +43,59 @@ def cmd_settings(_args) -> None:
             print(f"| {scope} | `{variable}` | `{default}` | {meaning} |")
 
 
+def cmd_asyncapi(args) -> None:
+    from shared.asyncapi import render_asyncapi
+
+    sys.stdout.write(render_asyncapi(args.service))
+
+
+def cmd_snapshot_schemas(args) -> None:
+    from shared.contracts.compat import snapshot_report, write_snapshots
+
+    written = write_snapshots(accept_additions=args.accept_additions, force=args.force)
+    print("\n".join(f"wrote shared/contracts/snapshots/{name}.json" for name in written) or "no snapshot was missing")
+    report = snapshot_report()
+    for name, problems in report.breaking.items():
+        print(f"{name} is not add-only against its snapshot: {'; '.join(problems)} (declare a .vN type instead)")
+    for name in report.behind:
+        print(f"{name} has add-only changes: record them with --accept-additions")
+    if report.breaking:
+        raise SystemExit(1)
+
+
+def cmd_demo(_args) -> None:
+    from services.enrolment.demo import load
+
+    enrolment = runtime("enrolment")
+    enrolment.db.create_schema()
+    result = load(enrolment)
+    pcns = result["reference"]["pcns"]
+    print(f"enrolment demo: {pcns['created']} PCNs added, " + (f"{result['participants']} participants with offers and enrolments loaded" if result["loaded"] else "people and offers were already there"))
+
+
+def cmd_import_ods(args) -> None:
+    import json
+
+    from services.enrolment.ods import InvalidOdsFile
+    from services.enrolment.usecases.reference import import_files
+
+    def text(path: Path) -> str:
+        raw = path.read_bytes()
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return raw.decode("cp1252")  # older ODS extracts
+
+    enrolment = runtime("enrolment")
+    try:
+        with enrolment.db.transaction() as conn:
+            report = import_files(conn, text(args.epcn), text(args.practice_map))
+    except InvalidOdsFile as error:
+        print(f"{error.detail}\n" + "\n".join(f"{row['field']} line {row['line']}: {row['message']}" for row in error.rows), file=sys.stderr)
+        raise SystemExit(1) from None
+    print(json.dumps(report, indent=2))
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="convene", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -57,6 +110,18 @@ def parser() -> argparse.ArgumentParser:
     migrate.add_argument("service", choices=[*SERVICES, "all"])
     migrate.set_defaults(run=cmd_migrate)
     commands.add_parser("settings", help="print every setting as a Markdown table").set_defaults(run=cmd_settings)
+    asyncapi = commands.add_parser("asyncapi", help="print the AsyncAPI 3.0 event contract (docs/asyncapi.json is the combined one)")
+    asyncapi.add_argument("--service", choices=SERVICES, default=None, help="only what this service publishes")
+    asyncapi.set_defaults(run=cmd_asyncapi)
+    snapshots = commands.add_parser("snapshot-schemas", help="write the JSON Schema snapshot of every event type that has none")
+    snapshots.add_argument("--accept-additions", action="store_true", help="also record add-only changes to existing snapshots")
+    snapshots.add_argument("--force", action="store_true", help="overwrite every snapshot, breaking changes included: only before the first release")
+    snapshots.set_defaults(run=cmd_snapshot_schemas)
+    commands.add_parser("demo", help="load the enrolment demo data set (idempotent)").set_defaults(run=cmd_demo)
+    import_ods = commands.add_parser("import-ods", help="import PCNs and practices from NHS ODS epcn.csv and gp-reg-pat-prac-map.csv")
+    import_ods.add_argument("epcn", type=Path, help="epcn.csv (no header row)")
+    import_ods.add_argument("practice_map", type=Path, help="gp-reg-pat-prac-map.csv (gives each PCN its region)")
+    import_ods.set_defaults(run=cmd_import_ods)
     return root
 
 

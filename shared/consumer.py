@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from kafka.structs import TopicPartition
+from kafka.errors import KafkaError
 from marshmallow import ValidationError
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,6 +33,7 @@ from shared.logs import reset_correlation_id, set_correlation_id
 log = logging.getLogger(__name__)
 Handler = Callable[[Envelope, Connection], None]
 MAX_CONSECUTIVE_INFRA_ERRORS = 50
+LAG_INTERVAL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -54,23 +55,40 @@ class Consumer:
         self.group_id = f"{settings.topic_prefix}{settings.service}.{subscription.name}"
         self.inbox = db.tables.inbox
         self._dlq_producer = None
+        self._lag_recorded_at = 0.0
 
     def run(self, stop: threading.Event, *, poll_ms: int = 200) -> None:
         client = kafka.consumer(self.settings, self.group_id)
         client.subscribe(self.subscription.topics(self.settings.topic_prefix))
         try:
             while not stop.is_set():
-                batches = client.poll(timeout_ms=poll_ms)
+                try:
+                    batches = client.poll(timeout_ms=poll_ms)
+                except KafkaError as error:
+                    log.warning("poll failed; retrying", extra={"error": type(error).__name__})
+                    stop.wait(1.0)
+                    continue
                 for messages in batches.values():
                     for message in messages:
                         self.process(message)
                 if batches:
-                    client.commit()
-                    self._record_lag(client)
+                    self._commit(client)
         finally:
             client.close(autocommit=False)
             if self._dlq_producer is not None:
                 self._dlq_producer.close(timeout=2)
+
+    def _commit(self, client) -> None:
+        # A commit that fails (broker away, group rebalanced) is not fatal: the events are
+        # already applied, so their redelivery is a no-op in the inbox.
+        try:
+            client.commit()
+        except KafkaError as error:
+            log.warning("offset commit failed; events will be redelivered and skipped", extra={"error": type(error).__name__})
+            return
+        if time.monotonic() - self._lag_recorded_at > LAG_INTERVAL_SECONDS:
+            self._record_lag(client)
+            self._lag_recorded_at = time.monotonic()
 
     def process(self, message) -> None:
         try:
@@ -82,7 +100,7 @@ class Consumer:
         if handler is None:
             return  # a type this group does not handle (add-only evolution: new types are ignored)
         try:
-            data = lookup(envelope.type).validate(envelope.data)
+            data = lookup(envelope.type).validate(envelope.data, strict=False)
         except ValidationError as error:
             self.dead_letter(message, "schema_invalid", _fields_of(error), envelope.type)
             return
@@ -155,11 +173,14 @@ class Consumer:
         )
 
     def _record_lag(self, client) -> None:
-        assigned = list(client.assignment())
-        ends = client.end_offsets(assigned) if assigned else {}
-        for tp in assigned:
-            position = client.position(tp)
-            metrics.CONSUMER_LAG.labels(self.settings.service, tp.topic, str(tp.partition)).set(max(ends.get(tp, position) - position, 0))
+        try:
+            assigned = list(client.assignment())
+            ends = client.end_offsets(assigned) if assigned else {}
+            for tp in assigned:
+                position = client.position(tp)
+                metrics.CONSUMER_LAG.labels(self.settings.service, tp.topic, str(tp.partition)).set(max(ends.get(tp, position) - position, 0))
+        except KafkaError:
+            pass  # lag is a gauge for operators; the next round measures it again
 
 
 def _is_infrastructure(error: DBAPIError) -> bool:
@@ -177,5 +198,3 @@ def _describe(error: Exception) -> str:
         return f"{type(error).__name__}: {error.rule}: {error.detail}"
     return type(error).__name__  # database and library messages can carry values
 
-
-__all__ = ["Consumer", "Subscription", "TopicPartition"]

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from shared import metrics
 from shared.api import Api
+from shared.asyncapi import build_asyncapi
 from shared.auth import InvalidToken, TokenVerifier
 from shared.errors import DomainError
 from shared.logs import reset_correlation_id, set_correlation_id
@@ -86,6 +87,12 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
         if "spec" not in spec_cache:
             spec_cache["spec"] = build_spec(title, "1.0.0", description, endpoints)
         return jsonify(spec_cache["spec"])
+
+    @app.get("/asyncapi.json")
+    def asyncapi():
+        if "asyncapi" not in spec_cache:
+            spec_cache["asyncapi"] = build_asyncapi(settings.service)
+        return jsonify(spec_cache["asyncapi"])
 
     @app.get("/docs")
     def docs():

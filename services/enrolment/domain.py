@@ -42,6 +42,7 @@ from services.enrolment.rules import (
     OfferType,
     ParticipantRole,
     as_enum,
+    place_participant,
     transition,
     validate_pcn_code,
     validate_practice_code,
@@ -51,16 +52,16 @@ from services.enrolment.rules import (
 __all__ = [
     # reference data (from rules.py)
     "NATIONAL", "REGIONS", "REGION_CODES",
-    "validate_region_code", "validate_pcn_code", "validate_practice_code",
+    "validate_region_code", "validate_pcn_code", "validate_practice_code", "place_participant",
     # vocabulary (from rules.py)
     "OfferType", "OfferStatus", "OfferAction", "EnrolmentStatus", "ParticipantRole",
     "LeadershipExperience", "LearningSetBasis",
     "CLOSED_GROUP_TYPES", "LEARNING_SET_MAX", "SESSION_ALLOWANCE_MAX", "DEFAULT_COMPLETION_THRESHOLD",
     # data shapes
-    "Offer", "Admission", "TeamMember", "Enrolment", "WithdrawalPlan", "MemberAttendance",
+    "Offer", "Admission", "TeamMember", "Enrolment", "WithdrawalPlan", "PromotionPlan", "MemberAttendance",
     # rules
-    "validate_new_offer", "transition", "accepts_enrolment", "admit", "admit_team",
-    "plan_withdrawal", "select_completions",
+    "validate_new_offer", "validate_offer_change", "transition", "accepts_enrolment", "admit", "admit_team",
+    "plan_withdrawal", "plan_promotions", "select_completions",
 ]
 
 
@@ -129,6 +130,14 @@ class WithdrawalPlan:
 
     withdrawn: Enrolment
     promoted: Enrolment | None
+    waitlist: tuple[Enrolment, ...]
+
+
+@dataclass(frozen=True)
+class PromotionPlan:
+    """Waitlisted enrolments that take free places (now confirmed), and the rest renumbered 1..n."""
+
+    promoted: tuple[Enrolment, ...]
     waitlist: tuple[Enrolment, ...]
 
 
@@ -208,6 +217,32 @@ def validate_new_offer(offer: Offer, *, pcn_region: str | None = None) -> Offer:
         raise RuleViolation("session_allowance_exceeded",
                             "planned_sessions must not exceed the session allowance.", field="planned_sessions")
     return offer
+
+
+# What an update may change: the rest (region, type, PCN) decides who is eligible, so it is fixed.
+EDITABLE_FIELDS = frozenset({"title", "capacity", "starts_on", "ends_on", "planned_sessions", "basis", "session_allowance"})
+EDITABLE_STATUSES = frozenset({OfferStatus.DRAFT, OfferStatus.PUBLISHED})
+
+
+def validate_offer_change(current: Offer, changes: dict, *, confirmed_count: int) -> Offer:
+    """Apply `changes` to a draft or published offer; return the changed offer if every rule holds.
+
+    A published offer's capacity may not drop below the places already confirmed: nobody
+    loses a confirmed place because an offer was edited.
+    """
+    if current.status not in EDITABLE_STATUSES:
+        raise Conflict("offer_not_editable", f"A {current.status.value} offer can no longer be changed.",
+                       extra={"offer_status": current.status.value})
+    for field in changes:
+        if field not in EDITABLE_FIELDS:
+            raise RuleViolation("not_editable", f"{field} cannot be changed.", field=field)
+    changed = replace(current, **changes)
+    # Checked as the draft it once was; its PCN is unchanged, so its region still matches.
+    validate_new_offer(replace(changed, status=OfferStatus.DRAFT), pcn_region=changed.region)
+    if changed.capacity < confirmed_count:
+        raise Conflict("capacity_below_confirmed", "capacity cannot drop below the places already confirmed.",
+                       field="capacity", extra={"confirmed": confirmed_count})
+    return changed
 
 
 def accepts_enrolment(offer: Offer) -> bool:
@@ -311,6 +346,20 @@ def plan_withdrawal(offer: Offer, enrolments: Iterable[Enrolment], enrolment_id:
         promoted=promoted,
         waitlist=tuple(replace(e, waitlist_position=n) for n, e in enumerate(queue, start=1)),
     )
+
+
+def plan_promotions(offer: Offer, enrolments: Iterable[Enrolment]) -> PromotionPlan:
+    """Fill the offer's free places from the front of its waitlist (after its capacity rose).
+
+    Like a withdrawal, promotes only while the offer still takes new members.
+    """
+    enrolments = list(enrolments)
+    confirmed = sum(1 for e in enrolments if e.status is EnrolmentStatus.CONFIRMED)
+    queue = sorted((e for e in enrolments if e.status is EnrolmentStatus.WAITLISTED),
+                   key=lambda e: (e.waitlist_position is None, e.waitlist_position or 0))
+    free = max(offer.capacity - confirmed, 0) if accepts_enrolment(offer) else 0
+    promoted = tuple(replace(e, status=EnrolmentStatus.CONFIRMED, waitlist_position=None) for e in queue[:free])
+    return PromotionPlan(promoted, tuple(replace(e, waitlist_position=n) for n, e in enumerate(queue[free:], start=1)))
 
 
 # --- Completion -----------------------------------------------------------------------

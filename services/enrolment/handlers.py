@@ -1,4 +1,31 @@
-"""Events enrolment consumes (scheduling's attendance), as handler(event, conn) functions."""
-from shared.consumer import Subscription
+"""Events enrolment consumes: scheduling's sessions and attendance, kept as the projection that
+completion reads (which sessions were held, who was present at each)."""
+from sqlalchemy import Connection
 
-SUBSCRIPTIONS: list[Subscription] = []
+from shared.consumer import Subscription
+from shared.contracts import scheduling
+from shared.envelope import Envelope
+from services.enrolment.store import attendance
+
+
+def session_changed(event: Envelope, conn: Connection) -> None:
+    data = event.data
+    status = "cancelled" if event.type == scheduling.SESSION_CANCELLED.type else data["status"]
+    attendance.save_session(conn, data["session_id"], data["offer_id"], data["ends_at"], status, data["sequence"])
+
+
+def attendance_recorded(event: Envelope, conn: Connection) -> None:
+    attendance.record_attendance(conn, event.data)
+
+
+SUBSCRIPTIONS = [
+    Subscription(
+        "attendance",
+        {
+            scheduling.SESSION_SCHEDULED.type: session_changed,
+            scheduling.SESSION_RESCHEDULED.type: session_changed,
+            scheduling.SESSION_CANCELLED.type: session_changed,
+            scheduling.ATTENDANCE_RECORDED.type: attendance_recorded,
+        },
+    )
+]

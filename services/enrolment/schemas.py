@@ -1,21 +1,205 @@
-"""Request and response schemas of the enrolment API (allow-lists: unknown fields are refused)."""
-from marshmallow import Schema, fields, validate
+"""Request and response schemas of the enrolment API (allow-lists: unknown fields are refused).
 
-from shared.contracts.common import REGION_OR_NATIONAL
-from shared.contracts.common import OFFER_TYPES
+ODS codes arrive as plain strings and the domain checks them, so that a bad code is answered
+with the rule it breaks (`invalid_ods_code`) rather than a generic validation error.
+"""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from shared.api import PageQuery
+from shared.clock import as_utc
+from shared.contracts.common import LEADERSHIP_EXPERIENCE, OFFER_TYPES, PARTICIPANT_ROLES
+
+OFFER_STATUSES = ("draft", "published", "started", "completed", "cancelled")
+ENROLMENT_STATUSES = ("confirmed", "waitlisted", "withdrawn", "completed")
+CODE = validate.Length(max=20)
+MAX_CAPACITY = 10_000
 
 
-class OfferCreateSchema(Schema):
-    region = fields.String(required=True, validate=validate.OneOf(REGION_OR_NATIONAL))
+class UtcDateTime(fields.DateTime):
+    """Every instant is shown in UTC (SQLite hands datetimes back without a zone)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(as_utc(value), attr, obj, **kwargs)
+
+
+def _text(maximum: int, **kwargs):
+    return fields.String(validate=validate.Length(min=1, max=maximum), **kwargs)
+
+
+def _optional(field_class, **kwargs):
+    return field_class(allow_none=True, load_default=None, **kwargs)
+
+
+# --- Reference data -------------------------------------------------------------------
+
+class RegionSchema(Schema):
+    code = fields.String(metadata={"description": "NHS England region ODS code, e.g. Y56"})
+    name = fields.String()
+    ons_code = fields.String()
+
+
+class PcnSchema(Schema):
+    code = fields.String(metadata={"description": "PCN ODS code: U and five digits"})
+    name = fields.String()
+    sub_icb_code = fields.String()
+    sub_icb_name = fields.String()
+    region = fields.String()
+    opened_on = fields.Date(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+
+
+class PcnQuery(PageQuery):
+    region = fields.String(validate=CODE, metadata={"description": "Only PCNs of this region (ODS code)"})
+
+
+class PracticeSchema(Schema):
+    code = fields.String(metadata={"description": "GP practice ODS code"})
+    name = fields.String(allow_none=True)
+    pcn_code = fields.String()
+
+
+class PracticeQuery(PageQuery):
+    pcn = fields.String(validate=CODE, metadata={"description": "Only practices of this PCN (ODS code)"})
+
+
+class ImportRequestSchema(Schema):
+    epcn_csv = fields.String(required=True, validate=validate.Length(min=1), metadata={
+        "description": "The text of NHS ODS `epcn.csv`: no header; PCN code, name, sub-ICB code, sub-ICB name, open date, close date (YYYYMMDD), address lines, postcode."})
+    practice_map_csv = fields.String(required=True, validate=validate.Length(min=1), metadata={
+        "description": "The text of NHS Digital `gp-reg-pat-prac-map.csv`, header row included; PRACTICE_CODE, PCN_CODE and COMM_REGION_CODE are read (PRACTICE_NAME if present)."})
+
+
+class ImportCountsSchema(Schema):
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+
+
+class SkippedRowSchema(Schema):
+    file = fields.String(metadata={"description": "epcn_csv or practice_map_csv"})
+    line = fields.Integer()
+    reason = fields.String()
+
+
+class ImportReportSchema(Schema):
+    pcns = fields.Nested(ImportCountsSchema)
+    practices = fields.Nested(ImportCountsSchema)
+    skipped = fields.Integer(metadata={"description": "Well-formed rows that could not be placed (see skipped_rows)"})
+    out_of_scope = fields.Integer(metadata={"description": "Rows of other regions, left alone by a regional administrator's import"})
+    skipped_rows = fields.List(fields.Nested(SkippedRowSchema), metadata={"description": "The first 100 skipped rows"})
+
+
+# --- Participants ---------------------------------------------------------------------
+
+class ParticipantCreateSchema(Schema):
+    name = _text(200, required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    role = fields.String(required=True, validate=validate.OneOf(PARTICIPANT_ROLES))
+    pcn_code = fields.String(required=True, validate=CODE, metadata={"description": "The participant's PCN; their region is the PCN's"})
+    practice_code = _optional(fields.String, validate=CODE)
+    leadership_experience = fields.String(required=True, validate=validate.OneOf(LEADERSHIP_EXPERIENCE))
+
+
+class ParticipantSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    email = fields.String()
+    role = fields.String()
+    pcn_code = fields.String()
+    practice_code = fields.String(allow_none=True)
+    region = fields.String()
+    leadership_experience = fields.String()
+    created_at = UtcDateTime()
+
+
+class ParticipantQuery(PageQuery):
+    pcn = fields.String(validate=CODE)
+    role = fields.String(validate=validate.OneOf(PARTICIPANT_ROLES))
+
+
+# --- Offers -----------------------------------------------------------------------------
+
+class OfferUpdateSchema(Schema):
+    title = _text(200)
+    capacity = fields.Integer(strict=True, validate=validate.Range(max=MAX_CAPACITY))
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    planned_sessions = fields.Integer(strict=True, validate=validate.Range(max=500))
+    basis = fields.String(validate=validate.Length(max=20), metadata={"description": "action_learning_set: project, place or individual"})
+    session_allowance = fields.Integer(strict=True, metadata={"description": "coaching: sessions in the allowance (1-50)"})
+
+    @validates_schema
+    def not_empty(self, data, **_):
+        if not data:
+            raise ValidationError("name at least one field to change")
+
+
+class OfferCreateSchema(OfferUpdateSchema):
     offer_type = fields.String(required=True, validate=validate.OneOf(OFFER_TYPES))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    capacity = fields.Integer(required=True, validate=validate.Range(min=1, max=500))
+    title = _text(200, required=True)
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(max=MAX_CAPACITY))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    planned_sessions = fields.Integer(required=True, strict=True, validate=validate.Range(max=500))
+    pcn_code = _optional(fields.String, validate=CODE, metadata={"description": "pcn_team: the PCN whose team it is"})
+    basis = _optional(fields.String, validate=validate.Length(max=20), metadata={"description": "action_learning_set: project, place or individual"})
+    session_allowance = _optional(fields.Integer, strict=True, metadata={"description": "coaching: sessions in the allowance (1-50)"})
 
 
 class OfferSchema(Schema):
     id = fields.String()
-    region = fields.String()
+    region = fields.String(metadata={"description": "Region ODS code, or `national`"})
     offer_type = fields.String()
     title = fields.String()
     capacity = fields.Integer()
     status = fields.String()
+    pcn_code = fields.String(allow_none=True)
+    basis = fields.String(allow_none=True)
+    session_allowance = fields.Integer(allow_none=True)
+    planned_sessions = fields.Integer()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    places_taken = fields.Integer()
+    waitlist_length = fields.Integer()
+    version = fields.Integer(metadata={"description": "Also sent as the ETag; PATCH needs it in If-Match"})
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class OfferQuery(PageQuery):
+    region = fields.String(validate=CODE)
+    type = fields.String(validate=validate.OneOf(OFFER_TYPES))
+    status = fields.String(validate=validate.OneOf(OFFER_STATUSES))
+
+
+# --- Enrolments ---------------------------------------------------------------------------
+
+class EnrolmentRequestSchema(Schema):
+    participant_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class TeamEnrolmentRequestSchema(Schema):
+    participant_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True, validate=validate.Length(min=1, max=100))
+
+
+class EnrolmentSchema(Schema):
+    id = fields.String()
+    offer_id = fields.String()
+    participant_id = fields.String()
+    status = fields.String()
+    waitlist_position = fields.Integer(allow_none=True, metadata={"description": "1 is next in line; null unless waitlisted"})
+    requested_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class RosterEntrySchema(EnrolmentSchema):
+    role = fields.String()
+    pcn_code = fields.String()
+
+
+class TeamEnrolmentSchema(Schema):
+    items = fields.List(fields.Nested(EnrolmentSchema))
+
+
+class RosterQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(ENROLMENT_STATUSES))

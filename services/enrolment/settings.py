@@ -12,3 +12,6 @@ class EnrolmentSettings(Settings):
     completion_threshold: float = setting(
         "COMPLETION_THRESHOLD", 0.75, "Share of held sessions a member must attend to complete an offer."
     )
+    import_max_bytes: int = setting(
+        "IMPORT_MAX_BYTES", 20_000_000, "Largest body of POST /v1/reference-data/imports (the national ODS files are a few MB)."
+    )

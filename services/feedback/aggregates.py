@@ -18,12 +18,10 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-DEFAULT_THRESHOLD = 5
+# Why a figure was withheld: stable strings the HTTP layer and events may carry.
+from .disclosure import BELOW_THRESHOLD, BUILT_FROM_SUPPRESSED, COMPLEMENTARY, withhold
 
-# Why a figure was withheld; stable strings the HTTP layer and events may carry.
-BELOW_THRESHOLD = "below_threshold"
-COMPLEMENTARY = "complementary"
-BUILT_FROM_SUPPRESSED = "built_from_suppressed"
+DEFAULT_THRESHOLD = 5
 
 
 @dataclass(frozen=True)
@@ -306,6 +304,9 @@ class Release:
     national: Published
 
 
+_TOTAL = ("*total*",)  # the national total's key inside `suppress`; never a region key
+
+
 def suppress(figures: Mapping[K, A], threshold: int = DEFAULT_THRESHOLD) -> Release:
     """Suppress a set of regional figures published with their national total.
 
@@ -319,37 +320,25 @@ def suppress(figures: Mapping[K, A], threshold: int = DEFAULT_THRESHOLD) -> Rele
        figures judged too small to show).
 
     The keys need not be regions: any partition of the total works (e.g. months of a year).
+    This is `disclosure.withhold` on one relation; published tables with several margins
+    (regions, offer types, months) use `withhold` over all of them at once.
     """
     check_threshold(threshold)
-    primary = {k for k, f in figures.items() if f.count < threshold}
-    exposed = [k for k in primary if figures[k].count > 0]
-    complementary: set = set()
-    if len(exposed) == 1:
-        candidates = [k for k in figures if k not in primary]
-        if candidates:
-            complementary.add(min(candidates, key=lambda k: (figures[k].count, str(k))))
-
-    regions = {}
-    for k, f in figures.items():
-        if k in primary:
-            regions[k] = _withheld(BELOW_THRESHOLD)
-        elif k in complementary:
-            regions[k] = _withheld(COMPLEMENTARY)
-        else:
-            regions[k] = _shown(f)
-
+    if not figures:
+        return Release(regions={}, national=_withheld(BELOW_THRESHOLD))
     parts = list(figures.values())
-    national_count = sum(f.count for f in parts)
-    if national_count < threshold:
-        national = _withheld(BELOW_THRESHOLD)
-    elif all(k in primary for k, f in figures.items() if f.count > 0):
-        national = _withheld(BUILT_FROM_SUPPRESSED)
-    else:
-        total = parts[0]
-        for f in parts[1:]:
-            total = total.merge(f)
-        national = _shown(total)
-    return Release(regions=regions, national=national)
+    total = parts[0]
+    for f in parts[1:]:
+        total = total.merge(f)
+    counts = {k: f.count for k, f in figures.items()}
+    counts[_TOTAL] = total.count
+    withheld = withhold(counts, [(_TOTAL, list(figures))], threshold)
+
+    def shown_or_withheld(key, figure):
+        return _withheld(withheld[key]) if key in withheld else _shown(figure)
+
+    regions = {k: shown_or_withheld(k, f) for k, f in figures.items()}
+    return Release(regions=regions, national=shown_or_withheld(_TOTAL, total))
 
 
 def suppress_by_period(

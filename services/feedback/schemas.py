@@ -1,8 +1,186 @@
-"""Request and response schemas of the feedback API."""
-from marshmallow import Schema, fields
+"""Request and response schemas of the feedback API (allow-lists: unknown fields are refused)."""
+from marshmallow import Schema, fields, validate
+
+from shared.contracts.common import OFFER_TYPES, REGION_OR_NATIONAL, pcn_field
+from shared.contracts.feedback import NEEDS, RECOMMEND
+from services.feedback.domain import MAX_TEXT_LENGTH, OUTCOME_MEASURES, OUTCOME_PHASES
+
+PERIOD = validate.Regexp(r"^(all|\d{4}-(0[1-9]|1[0-2]))$", error="all, or a month as YYYY-MM")
+
+
+def _score(maximum: int, **kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=maximum), **kwargs)
+
+
+def _text(**kwargs):
+    return fields.String(allow_none=True, load_default=None, validate=validate.Length(max=MAX_TEXT_LENGTH), **kwargs)
+
+
+# --- requests ---------------------------------------------------------------------------
+
+
+class FeedbackSchema(Schema):
+    overall = _score(5, required=True, metadata={"description": "Overall rating, 1-5"})
+    usefulness = _score(5, required=True, metadata={"description": "How useful it was, 1-5"})
+    will_apply = _score(5, required=True, metadata={"description": '"I will apply this in my work", 1-5'})
+    recommend = fields.String(required=True, validate=validate.OneOf(RECOMMEND), metadata={"description": "How likely to recommend it to a colleague (Friends and Family Test scale)"})
+    comment = _text(metadata={"description": "Optional free text; seen only by the session's regional admin"})
+    anonymous = fields.Boolean(load_default=False, metadata={"description": "When true nothing stored links the answer to you"})
+
+
+NeedRatingsSchema = Schema.from_dict({need: _score(5, required=True) for need in NEEDS}, name="NeedRatingsSchema")
+OutcomeScoresSchema = Schema.from_dict({m: _score(7, required=True) for m in OUTCOME_MEASURES}, name="OutcomeScoresSchema")
+
+
+class NeedsSurveySchema(Schema):
+    ratings = fields.Nested(NeedRatingsSchema, required=True, metadata={"description": "Every common need rated 1-5"})
+    other_needs = _text(metadata={"description": "Other needs, free text; stays in the region"})
+    pcn_code = pcn_field(metadata={"description": "Your PCN's ODS code (U + 5 digits), optional"})
+    offer_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64), metadata={"description": "The offer the survey is for, optional"})
+
+
+class OutcomeSchema(Schema):
+    offer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    phase = fields.String(required=True, validate=validate.OneOf(OUTCOME_PHASES))
+    scores = fields.Nested(OutcomeScoresSchema, required=True, metadata={"description": "Every outcome measure 1-7 (isolation: lower is better)"})
+
+
+class AggregateQuerySchema(Schema):
+    scope = fields.String(required=True, validate=validate.OneOf(("session", "offer", "offer_type", "region", "national")))
+    id = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "session or offer id (scope session|offer)"})
+    region = fields.String(validate=validate.OneOf(REGION_OR_NATIONAL))
+    offer_type = fields.String(validate=validate.OneOf(OFFER_TYPES))
+    period = fields.String(load_default="all", validate=PERIOD)
+
+
+class PeriodQuerySchema(Schema):
+    period = fields.String(load_default="all", validate=PERIOD)
+
+
+# --- responses --------------------------------------------------------------------------
 
 
 class KnownSessionSchema(Schema):
     session_id = fields.String()
     offer_id = fields.String()
     region = fields.String()
+
+
+class FeedbackReceiptSchema(Schema):
+    """No id and no answers: the receipt must not link you to what you answered."""
+
+    session_id = fields.String()
+    anonymous = fields.Boolean()
+
+
+class NeedsReceiptSchema(Schema):
+    id = fields.String()
+    region = fields.String()
+    pcn_code = fields.String(allow_none=True)
+
+
+class OutcomeReceiptSchema(Schema):
+    offer_id = fields.String()
+    phase = fields.String()
+    paired = fields.Boolean(metadata={"description": "True when both before and after are now given"})
+
+
+class MeasureSchema(Schema):
+    count = fields.Integer()
+    mean = fields.Float(allow_none=True)
+    variance = fields.Float(allow_none=True)
+    distribution = fields.Dict(keys=fields.String(), values=fields.Integer())
+    positive_share = fields.Float(allow_none=True, metadata={"description": "Friends and Family Test: very good or good"})
+    negative_share = fields.Float(allow_none=True)
+
+
+class AggregateSchema(Schema):
+    scope = fields.String()
+    region = fields.String(allow_none=True)
+    offer_type = fields.String(allow_none=True)
+    id = fields.String(allow_none=True)
+    period = fields.String()
+    suppressed = fields.Boolean(metadata={"description": "Withheld: fewer than 5 respondents, or it would reveal a withheld figure"})
+    reason = fields.String(allow_none=True)
+    respondents = fields.Integer(allow_none=True)
+    attendees = fields.Integer(allow_none=True)
+    response_rate = fields.Float(allow_none=True)
+    measures = fields.Dict(keys=fields.String(), values=fields.Nested(MeasureSchema))
+
+
+class NationalSummarySchema(Schema):
+    period = fields.String()
+    national = fields.Nested(AggregateSchema)
+    regions = fields.List(fields.Nested(AggregateSchema))
+    offer_types = fields.List(fields.Nested(AggregateSchema))
+
+
+class NeedRankSchema(Schema):
+    rank = fields.Integer()
+    need = fields.String()
+    mean = fields.Float(allow_none=True)
+    count = fields.Integer()
+
+
+class NeedsFigureSchema(Schema):
+    region = fields.String(allow_none=True)
+    pcn_code = fields.String(allow_none=True)
+    suppressed = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    respondents = fields.Integer(allow_none=True)
+    ranking = fields.List(fields.Nested(NeedRankSchema))
+
+
+class ChiSquareSchema(Schema):
+    statistic = fields.Float()
+    dof = fields.Integer()
+    p_value = fields.Float()
+    n = fields.Integer()
+    rows = fields.List(fields.String(), metadata={"description": "Regions tested (shown regions with answers)"})
+    columns = fields.List(fields.String())
+    cramers_v = fields.Float()
+    cells_expected_below_5 = fields.Integer(metadata={"description": "Many small expected counts make the p-value a rough guide"})
+    high_from = fields.Integer(metadata={"description": "Ratings counted as high"})
+
+
+class NeedsRankingSchema(Schema):
+    scope = fields.String()
+    regions = fields.List(fields.Nested(NeedsFigureSchema))
+    national = fields.Nested(NeedsFigureSchema, allow_none=True)
+    pcns = fields.List(fields.Nested(NeedsFigureSchema))
+    chi_square = fields.Nested(ChiSquareSchema, allow_none=True, metadata={"description": "Do needs differ between regions? (national view)"})
+
+
+class OutcomeMeasureSchema(Schema):
+    measure = fields.String()
+    pairs = fields.Integer()
+    mean_before = fields.Float(allow_none=True)
+    mean_after = fields.Float(allow_none=True)
+    change = fields.Float(allow_none=True)
+    improvement = fields.Float(allow_none=True, metadata={"description": "Change with the sign that makes better positive (isolation falls)"})
+    lower_is_better = fields.Boolean()
+
+
+class OutcomeCellSchema(Schema):
+    region = fields.String(allow_none=True, metadata={"description": "null: all regions"})
+    offer_type = fields.String(allow_none=True, metadata={"description": "null: all offer types"})
+    suppressed = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    pairs = fields.Integer(allow_none=True)
+    measures = fields.List(fields.Nested(OutcomeMeasureSchema))
+
+
+class OutcomeChangesSchema(Schema):
+    cells = fields.List(fields.Nested(OutcomeCellSchema))
+
+
+class CommentSchema(Schema):
+    comment = fields.String()
+    anonymous = fields.Boolean()
+    participant_id = fields.String(allow_none=True, metadata={"description": "null when the answer is anonymous"})
+
+
+class OtherNeedSchema(Schema):
+    pcn_code = fields.String(allow_none=True)
+    text = fields.String()
+

@@ -1,13 +1,123 @@
-"""Feedback's service layer."""
-from sqlalchemy import select
+"""Feedback's service layer for answers: session feedback, needs surveys, outcome measures.
+Each adds its figures to the running aggregates in the transaction that stores it."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
 
 from shared.api import Call
+from shared.clock import as_utc, utcnow
+from shared.contracts.feedback import FEEDBACK_SUBMITTED, NEEDS_REPORTED
 from shared.errors import NotFound
-from services.feedback.store import sessions
+from services.feedback import publication
+from services.feedback import store_aggregates as aggregates
+from services.feedback import store_answers as answers
+from services.feedback import store_projections as projections
+from services.feedback.domain import (
+    FEEDBACK_MEASURES,
+    OUTCOME_MEASURES,
+    AggregateKey,
+    SessionInfo,
+    accept_feedback,
+    accept_outcome,
+    aggregate_keys,
+    feedback_already_given,
+    response_marker,
+    validate_needs_survey,
+)
+from services.feedback.figures import ALL_TIME, Figures
+from services.feedback.settings import marker_pepper
+
+UK = ZoneInfo("Europe/London")  # months are UK calendar months
+MEMBERS = ("confirmed", "completed")
 
 
 def known_session(call: Call, session_id: str):
-    row = call.conn.execute(select(sessions).where(sessions.c.session_id == session_id)).mappings().first()
+    row = projections.session_row(call.conn, session_id)
     if row is None or not call.principal.in_region(row["region"]):
         raise NotFound("session_not_found", "no such session")
     return row
+
+
+def session_info(row) -> SessionInfo:
+    """What the domain needs of a session; `ends_at` in UK time so months are UK months."""
+    return SessionInfo(row["session_id"], row["offer_id"], row["offer_type"], row["region"], as_utc(row["ends_at"]).astimezone(UK), row["status"] == "cancelled")
+
+
+def give_feedback(call: Call, session_id: str, body: dict) -> dict:
+    conn, participant = call.conn, call.principal.subject
+    aggregates.lock_pattern(conn)
+    row = projections.session_row(conn, session_id)
+    if row is None or row["offer_type"] is None:
+        raise NotFound("session_not_found", "no such session")
+    session, pepper = session_info(row), marker_pepper(call.runtime.settings)
+    accepted = accept_feedback(
+        session,
+        participant,
+        body,
+        present={participant} if projections.was_present(conn, session_id, participant) else set(),
+        responded=answers.existing_markers(conn, [response_marker(pepper, session_id, participant)]),
+        pepper=pepper,
+        now=utcnow(),
+        window=timedelta(days=call.runtime.settings.feedback_window_days),
+    )
+    if not answers.add_marker(conn, accepted.marker):
+        raise feedback_already_given()
+    answers.add_feedback(conn, accepted.record)
+    scores = {m: body[m] for m in FEEDBACK_MEASURES}
+    aggregates.add_figures(conn, "feedback", [(key, Figures.answer("feedback", scores)) for key in aggregate_keys(session)])
+    call.record(FEEDBACK_SUBMITTED, _submitted(session, scores))
+    publication.settle(conn, call.runtime.outbox, publication.touched_cells(session))
+    return {"session_id": session_id, "anonymous": accepted.record.anonymous}
+
+
+def _submitted(session: SessionInfo, scores: dict) -> dict:
+    # A fresh id, not the stored row's: the event (with its time) must not point at an answer row.
+    ids = {"feedback_id": str(uuid.uuid4()), "session_id": session.session_id, "offer_id": session.offer_id}
+    return ids | {"region": session.region, "offer_type": session.offer_type, "submitted_on": utcnow().date()} | scores
+
+
+def answer_needs(call: Call, body: dict) -> dict:
+    survey = validate_needs_survey(body["ratings"], body.get("other_needs"))
+    region, pcn, offer_id = call.principal.region, body.get("pcn_code"), body.get("offer_id")
+    if offer_id is not None and projections.member_status(call.conn, offer_id, call.principal.subject) not in MEMBERS:
+        raise NotFound("offer_not_found", "no such offer among yours", field="offer_id")
+    response_id = answers.add_needs(call.conn, region, pcn, offer_id, survey.ratings, survey.other_needs)
+    aggregates.add_figures(call.conn, "needs", [(key, Figures.answer("needs", survey.ratings)) for key in needs_keys(region, pcn)])
+    call.record(NEEDS_REPORTED, {"response_id": response_id, "region": region, "pcn_code": pcn, "offer_id": offer_id, "ratings": survey.ratings})
+    return {"id": response_id, "region": region, "pcn_code": pcn}
+
+
+def needs_keys(region: str, pcn: str | None) -> list[AggregateKey]:
+    return [AggregateKey("region", region, region, ALL_TIME)] + ([AggregateKey("pcn", region, pcn, ALL_TIME)] if pcn else [])
+
+
+def give_outcome(call: Call, body: dict) -> dict:
+    conn, participant, offer_id, phase = call.conn, call.principal.subject, body["offer_id"], body["phase"]
+    offer = projections.offer_row(conn, offer_id)
+    if offer is None or projections.member_status(conn, offer_id, participant) not in MEMBERS:
+        raise NotFound("offer_not_found", "no such offer among yours", field="offer_id")
+    already = answers.outcome_scores(conn, participant, offer_id, phase) is not None
+    accepted = accept_outcome(phase, body["scores"], already_given=already)
+    answers.add_outcome(conn, participant, offer_id, phase, accepted.scores, utcnow().date())
+    other = answers.outcome_scores(conn, participant, offer_id, "after" if phase == "before" else "before")
+    if other is not None:
+        _add_pair(conn, offer, *((accepted.scores, other) if phase == "before" else (other, accepted.scores)))
+    return {"offer_id": offer_id, "phase": phase, "paired": other is not None}
+
+
+def _add_pair(conn: Connection, offer, before: dict, after: dict) -> None:
+    """The second answer of a pair counts the pair: change is within-person."""
+    aggregates.add_figures(conn, "outcomes", [(outcome_key(offer), pair_figures(before, after))])
+
+
+def outcome_key(offer) -> AggregateKey:
+    return AggregateKey("offer_type", offer["region"], offer["offer_type"], ALL_TIME)
+
+
+def pair_figures(before: dict, after: dict) -> Figures:
+    values = {f"{m}.before": before[m] for m in OUTCOME_MEASURES} | {f"{m}.after": after[m] for m in OUTCOME_MEASURES}
+    return Figures.answer("outcomes", values)

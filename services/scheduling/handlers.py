@@ -1,19 +1,93 @@
-"""Events scheduling consumes: enrolment's offers (its roster projection)."""
-from sqlalchemy import Connection, select, update
+"""Events scheduling consumes: enrolment's offers and enrolments (the roster projection)
+and feedback's development needs (for co-design).
 
+`PROJECTION` only keeps the projection tables, so `rebuild` can replay the topic through
+it; the live subscription adds the reactions that change scheduling's own sessions (an
+offer cancelled cancels its upcoming sessions, an erased participant is pseudonymised in
+attendance and bookings too). Every handler is idempotent in effect, and an event about an
+offer scheduling has not heard of simply starts that offer's projection.
+"""
+import hashlib
+
+from sqlalchemy import Connection
+
+from shared.clock import utcnow
 from shared.consumer import Subscription
-from shared.contracts.enrolment import OFFER_PUBLISHED
+from shared.contracts import enrolment
+from shared.contracts.feedback import NEEDS_REPORTED
+from shared.contracts.scheduling import SESSION_CANCELLED
 from shared.envelope import Envelope
-from services.scheduling.store import offers
+from services.scheduling import domain, events, store
+from services.scheduling import store_sessions as calendar
+from services.scheduling.usecases import as_domain
+
+OFFER_FIELDS = ("offer_id", "region", "offer_type", "title", "capacity", "status", "session_allowance")
 
 
-def offer_published(event: Envelope, conn: Connection) -> None:
+def offer_changed(event: Envelope, conn: Connection) -> None:
+    store.save_offer(conn, {name: event.data[name] for name in OFFER_FIELDS})
+
+
+def member_joined(event: Envelope, conn: Connection) -> None:
+    """Confirmed or promoted from the waitlist: a new period of membership starts."""
     data = event.data
-    row = {"region": data["region"], "offer_type": data["offer_type"], "capacity": data["capacity"], "status": data["status"]}
-    if conn.execute(select(offers.c.offer_id).where(offers.c.offer_id == data["offer_id"])).first():
-        conn.execute(update(offers).where(offers.c.offer_id == data["offer_id"]).values(**row))
-    else:
-        conn.execute(offers.insert().values(offer_id=data["offer_id"], **row))
+    if store.open_membership(conn, data["offer_id"], data["participant_id"]) is None:
+        fields = {name: data[name] for name in ("offer_id", "participant_id", "enrolment_id")}
+        store.add_membership(conn, {**fields, "status": "confirmed", "joined_at": data["changed_at"]})
 
 
-SUBSCRIPTIONS = [Subscription("rosters", {OFFER_PUBLISHED.type: offer_published})]
+def member_left(event: Envelope, conn: Connection) -> None:
+    """Withdrawn: the period ends, so the member leaves sessions from then on, not past ones."""
+    membership = store.open_membership(conn, event.data["offer_id"], event.data["participant_id"])
+    if membership is not None:
+        store.change_membership(conn, membership["id"], left_at=event.data["changed_at"])
+
+
+def member_completed(event: Envelope, conn: Connection) -> None:
+    membership = store.open_membership(conn, event.data["offer_id"], event.data["participant_id"])
+    if membership is not None:
+        store.change_membership(conn, membership["id"], status="completed")
+
+
+def member_erased(event: Envelope, conn: Connection) -> None:
+    store.rename_member(conn, event.data["participant_id"], _pseudonym(event))
+
+
+def participant_erased(event: Envelope, conn: Connection) -> None:
+    member_erased(event, conn)
+    calendar.rename_attendee(conn, event.data["participant_id"], _pseudonym(event))
+
+
+def offer_cancelled(event: Envelope, conn: Connection) -> None:
+    offer_changed(event, conn)
+    for session in calendar.upcoming_sessions(conn, event.data["offer_id"], utcnow()):
+        cancelled = domain.cancel_session(as_domain(session))
+        calendar.change_session(conn, session["id"], status=cancelled.status.value, sequence=cancelled.sequence)
+        events.record(conn, SESSION_CANCELLED, events.session_data({**session, "status": cancelled.status.value, "sequence": cancelled.sequence}))
+
+
+def needs_reported(event: Envelope, conn: Connection) -> None:
+    data = event.data
+    if data["offer_id"]:
+        store.save_needs(conn, {name: data[name] for name in ("response_id", "offer_id", "region", "ratings")})
+
+
+def _pseudonym(event: Envelope) -> str:
+    """The same for every replay of this erasure, and not derivable from the erased id."""
+    return "erased-" + hashlib.sha256(f"{event.source} {event.id}".encode()).hexdigest()[:20]
+
+
+PROJECTION = {
+    **{t.type: offer_changed for t in (enrolment.OFFER_PUBLISHED, enrolment.OFFER_UPDATED, enrolment.OFFER_STARTED, enrolment.OFFER_COMPLETED, enrolment.OFFER_CANCELLED)},
+    enrolment.ENROLMENT_CONFIRMED.type: member_joined,
+    enrolment.ENROLMENT_PROMOTED.type: member_joined,
+    enrolment.ENROLMENT_WITHDRAWN.type: member_left,
+    enrolment.ENROLMENT_COMPLETED.type: member_completed,
+    enrolment.PARTICIPANT_ERASED.type: member_erased,
+}
+REACTIONS = {enrolment.OFFER_CANCELLED.type: offer_cancelled, enrolment.PARTICIPANT_ERASED.type: participant_erased}
+
+SUBSCRIPTIONS = [
+    Subscription("rosters", {**PROJECTION, **REACTIONS}),
+    Subscription("needs", {NEEDS_REPORTED.type: needs_reported}),
+]

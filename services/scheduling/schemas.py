@@ -1,17 +1,208 @@
-"""Request and response schemas of the scheduling API."""
+"""Request and response schemas of the scheduling API (allow-lists: unknown fields are refused).
+
+Times people type are Europe/London wall-clock times without an offset ("2026-03-03T10:00");
+times answered are UTC instants, with the local start beside them for reading.
+"""
 from marshmallow import Schema, fields, validate
+
+from shared.api import PageQuery
+from services.scheduling.domain import MAX_COUNT, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, utc_to_local
+
+LOCAL_TIME = {"description": "Europe/London wall-clock time without a UTC offset, e.g. 2026-03-03T10:00"}
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SCOPES = ("this", "following")
+ATTENDANCE = ("present", "apologies", "absent")
+
+
+def _id(**kwargs):
+    return fields.String(validate=validate.Length(min=1, max=64), **kwargs)
+
+
+def _local_start(**kwargs):
+    return fields.NaiveDateTime(required=True, metadata=LOCAL_TIME, **kwargs)
+
+
+def _duration(**kwargs):
+    return fields.Integer(validate=validate.Range(min=MIN_DURATION_MINUTES, max=MAX_DURATION_MINUTES), metadata={"description": "minutes"}, **kwargs)
+
+
+class RepeatSchema(Schema):
+    count = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_COUNT))
+    cadence = fields.String(required=True, validate=validate.OneOf(("weekly", "monthly_nth_weekday")))
+    interval = fields.Integer(validate=validate.Range(min=1, max=52), metadata={"description": "weekly: every N weeks (default 1)"})
+    weekday = fields.String(validate=validate.OneOf(WEEKDAYS), metadata={"description": "monthly: the weekday, e.g. TU"})
+    ordinal = fields.Integer(validate=validate.OneOf((1, 2, 3, 4, -1)), metadata={"description": "monthly: 1st..4th, or -1 for the last"})
 
 
 class SessionCreateSchema(Schema):
-    starts_at = fields.AwareDateTime(required=True)
-    duration_minutes = fields.Integer(required=True, validate=validate.Range(min=15, max=480))
+    starts_at = _local_start()
+    duration_minutes = _duration(required=True)
+    repeat = fields.Nested(RepeatSchema, metadata={"description": "absent: one session; present: a series"})
+    facilitator_id = _id()
+    venue = fields.String(validate=validate.Length(min=1, max=300))
+    video_link = fields.Url(schemes={"https"}, validate=validate.Length(max=500))
+    topic = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class RescheduleSchema(Schema):
+    starts_at = _local_start()
+    duration_minutes = _duration()
+    scope = fields.String(load_default="this", validate=validate.OneOf(SCOPES), metadata={"description": "this session, or it and the rest of its series"})
+
+
+class CancelSchema(Schema):
+    scope = fields.String(load_default="this", validate=validate.OneOf(SCOPES))
+
+
+class SessionListQuery(PageQuery):
+    kind = fields.String(validate=validate.OneOf(("group", "coaching")))
 
 
 class SessionSchema(Schema):
     id = fields.String()
     offer_id = fields.String()
     region = fields.String()
+    kind = fields.String()
+    series_id = fields.String(allow_none=True)
     starts_at = fields.AwareDateTime()
     ends_at = fields.AwareDateTime()
-    sequence = fields.Integer()
+    local_start = fields.Function(lambda s: utc_to_local(s["starts_at"]).isoformat(timespec="minutes"), metadata=LOCAL_TIME)
+    sequence = fields.Integer(metadata={"description": "rises on every change; the ETag"})
     status = fields.String()
+    facilitator_id = fields.String(allow_none=True)
+    coachee_id = fields.String(allow_none=True)
+    venue = fields.String(allow_none=True)
+    video_link = fields.String(allow_none=True)
+    topic = fields.String(allow_none=True)
+
+
+class ScheduledSchema(SessionSchema):
+    sessions = fields.List(fields.Nested(SessionSchema), metadata={"description": "every session scheduled: one, or the whole series"})
+
+
+class CoachingBookingSchema(SessionSchema):
+    """A 1:1 coaching session: `facilitator_id` is the coach, `coachee_id` the participant."""
+
+
+class FacilitatorCreateSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("facilitator", "coach")))
+    skills = fields.List(fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,49}$")), load_default=list, validate=validate.Length(max=20))
+    monthly_capacity = fields.Integer(required=True, validate=validate.Range(min=1, max=200), metadata={"description": "sessions led per month"})
+
+
+class FacilitatorListQuery(PageQuery):
+    kind = fields.String(validate=validate.OneOf(("facilitator", "coach")))
+    skill = fields.String(validate=validate.Length(min=1, max=50))
+
+
+class FacilitatorSchema(Schema):
+    id = fields.String()
+    region = fields.String()
+    kind = fields.String()
+    skills = fields.List(fields.String())
+    monthly_capacity = fields.Integer()
+
+
+class MemberSchema(Schema):
+    participant_id = fields.String()
+    status = fields.String()
+    joined_at = fields.AwareDateTime()
+
+
+class JsonReadyList(fields.List):
+    """A list the use case has already made JSON-ready (strings and numbers only): documented
+    as its items' schema, answered as it is. The roster read is hot, and dumping each member
+    through a nested schema was most of its cost."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class RosterSchema(Schema):
+    offer_id = fields.String()
+    region = fields.String()
+    offer_type = fields.String()
+    title = fields.String()
+    status = fields.String()
+    capacity = fields.Integer()
+    member_count = fields.Integer()
+    members = JsonReadyList(fields.Nested(MemberSchema))
+
+
+class CoachingBookingCreateSchema(Schema):
+    participant_id = _id(required=True)
+    coach_id = _id(required=True)
+    starts_at = _local_start()
+    duration_minutes = _duration(required=True)
+    venue = fields.String(validate=validate.Length(min=1, max=300))
+    video_link = fields.Url(schemes={"https"}, validate=validate.Length(max=500))
+
+
+class MarkSchema(Schema):
+    participant_id = _id(required=True)
+    value = fields.String(required=True, data_key="attendance", validate=validate.OneOf(ATTENDANCE))
+
+
+class AttendanceInSchema(Schema):
+    records = fields.List(fields.Nested(MarkSchema), required=True, validate=validate.Length(min=1, max=200))
+
+
+class RecordedMarkSchema(MarkSchema):
+    recorded_at = fields.AwareDateTime()
+
+
+class AttendanceSheetSchema(Schema):
+    session_id = fields.String()
+    records = fields.List(fields.Nested(RecordedMarkSchema))
+
+
+class SessionContinuitySchema(Schema):
+    session_id = fields.String()
+    starts_at = fields.AwareDateTime()
+    expected = fields.Integer()
+    present = fields.Integer()
+    apologies = fields.Integer()
+    absent = fields.Integer()
+    unrecorded = fields.Integer()
+    present_share = fields.Float()
+
+
+class MemberContinuitySchema(Schema):
+    member_id = fields.String(data_key="participant_id")
+    expected = fields.Integer()
+    present = fields.Integer()
+    apologies = fields.Integer()
+    absent = fields.Integer()
+    attendance_rate = fields.Float()
+
+
+class StabilitySchema(Schema):
+    from_session_id = fields.String()
+    to_session_id = fields.String()
+    jaccard = fields.Float(metadata={"description": "share of the same people present at both sessions"})
+
+
+class ContinuitySchema(Schema):
+    sessions = fields.List(fields.Nested(SessionContinuitySchema))
+    members = fields.List(fields.Nested(MemberContinuitySchema))
+    stability = fields.List(fields.Nested(StabilitySchema))
+    mean_stability = fields.Float()
+    attendance_rate = fields.Float()
+    members_ever = fields.Integer()
+    members_current = fields.Integer()
+    retention = fields.Float()
+
+
+class CoDesignSchema(Schema):
+    replace_existing = fields.Boolean(load_default=False, metadata={"description": "also replace topics already set"})
+
+
+class NeedScoreSchema(Schema):
+    need = fields.String()
+    score = fields.Float(metadata={"description": "mean rating 1..5"})
+    responses = fields.Integer()
+
+
+class CoDesignResultSchema(Schema):
+    ranking = fields.List(fields.Nested(NeedScoreSchema))
+    sessions = fields.List(fields.Nested(SessionSchema), metadata={"description": "the sessions whose topic was set"})

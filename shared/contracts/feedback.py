@@ -52,6 +52,9 @@ class FigureData(EventData):
     count = fields.Integer(required=True)
     mean = fields.Float(allow_none=True, load_default=None)
     suppressed = fields.Boolean(required=True)
+    distribution = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), allow_none=True, load_default=None, metadata={"description": "answers per scale value (added in v1, optional)"}
+    )
 
 
 class SummaryData(EventData):
@@ -62,6 +65,12 @@ class SummaryData(EventData):
     period = fields.String(required=True, metadata={"description": "`all` or a month, YYYY-MM"})
     respondents = fields.Integer(allow_none=True, load_default=None, metadata={"description": "null when suppressed"})
     suppressed = fields.Boolean(required=True)
+    reason = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.OneOf(("below_threshold", "complementary", "built_from_suppressed")),
+        metadata={"description": "why the figures are withheld (added in v1, optional)"},
+    )
     measures = fields.Dict(keys=fields.String(), values=fields.Nested(FigureData), required=True)
     updated_at = instant_field(required=True)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marshmallow import Schema, ValidationError
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,13 @@ class EventType:
     def source(self) -> str:
         return f"/convene/{self.topic.owner}"
 
-    def validate(self, data: dict) -> dict:
-        """Return the data as the schema loads it; raise ValidationError naming the fields."""
-        return self.schema().load(data)
+    def validate(self, data: dict, *, strict: bool = True) -> dict:
+        """Return the data as the schema loads it; raise ValidationError naming the fields.
+
+        Producers validate strictly; consumers pass strict=False so that fields added later
+        (add-only evolution) are ignored rather than dead-lettered.
+        """
+        return self.schema(unknown=RAISE if strict else EXCLUDE).load(data)
 
     def key_of(self, data: dict) -> str:
         return str(data[self.key_field])

@@ -54,6 +54,7 @@ def _session(action, description):
 SESSION_SCHEDULED = _session("scheduled", "A session of a group (or a coaching session) was put in the calendar.")
 SESSION_RESCHEDULED = _session("rescheduled", "A session moved; `sequence` rises with every change.")
 SESSION_CANCELLED = _session("cancelled", "A session was cancelled.")
+SESSION_UPDATED = _session("updated", "A session's details changed without moving it (e.g. its topic, chosen by co-design); `sequence` rises.")
 ATTENDANCE_RECORDED = declare(
     "org.convene.scheduling.attendance.recorded.v1",
     SCHEDULING_TOPIC,

@@ -1,6 +1,7 @@
 """An event that starts in enrolment, is consumed by scheduling, and whose consequence
 reaches feedback — over the real broker, on both databases."""
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -26,7 +27,8 @@ def test_a_published_offer_can_be_scheduled_and_its_session_reaches_feedback(sta
     assert stack["enrolment"].client.post(f"/v1/offers/{offer_id}/publish", headers=admin).status_code == 200
 
     starts_at = (datetime.now(timezone.utc) + timedelta(days=7)).replace(microsecond=0)
-    session_request = {"starts_at": starts_at.isoformat(), "duration_minutes": 90}
+    # Scheduling takes Europe/London wall-clock time, without an offset.
+    session_request = {"starts_at": starts_at.astimezone(ZoneInfo("Europe/London")).replace(tzinfo=None).isoformat(), "duration_minutes": 90}
 
     def scheduled():
         response = stack["scheduling"].client.post(f"/v1/offers/{offer_id}/sessions", json=session_request, headers=admin)

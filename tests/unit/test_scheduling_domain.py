@@ -16,11 +16,15 @@ from services.scheduling.domain import (
     Slot,
     Weekly,
     assign_topics,
+    NeedScore,
+    cancel_following,
     cancel_session,
     compute_continuity,
     count_used_allowance,
+    ensure_attendance_open,
     ensure_coach_capacity,
     ensure_in_future,
+    ensure_monthly_capacity,
     ensure_no_clash,
     ensure_within_allowance,
     expand_series,
@@ -31,8 +35,10 @@ from services.scheduling.domain import (
     local_to_utc,
     nth_weekday_of_month,
     parse_cadence,
+    rank_needs,
     reschedule_following,
     reschedule_session,
+    topic_label,
     utc_to_local,
 )
 from shared.errors import Conflict, NotFound, RuleViolation
@@ -684,3 +690,91 @@ def test_no_sessions_need_no_topics_and_no_needs_cannot_fill_sessions():
     with pytest.raises(RuleViolation) as err:
         assign_topics([], 3)
     assert err.value.rule == "no_development_needs"
+
+
+# --- series across both clock changes ------------------------------------------------------------
+
+
+def test_a_first_tuesday_series_over_a_year_keeps_its_local_time_across_both_clock_changes():
+    slots = expand_series(datetime(2026, 1, 6, 10, 0), 12, MonthlyNthWeekday(1, 1), 120)
+    assert {utc_to_local(s.starts_at).time() for s in slots} == {datetime(2026, 1, 1, 10).time()}
+    utc_hours = [s.starts_at.hour for s in slots]
+    # GMT Jan-Mar, BST Apr-Oct (the last Sundays of March and October are the 29th and 25th), GMT again.
+    assert utc_hours == [10, 10, 10, 9, 9, 9, 9, 9, 9, 9, 10, 10]
+
+
+def test_a_weekly_sunday_series_meets_at_its_local_time_on_the_days_the_clocks_change():
+    spring = expand_series(datetime(2026, 3, 22, 10, 0), 2, Weekly(), 60)
+    autumn = expand_series(datetime(2026, 10, 18, 10, 0), 2, Weekly(), 60)
+    assert [s.starts_at for s in spring] == [utc(2026, 3, 22, 10), utc(2026, 3, 29, 9)]
+    assert [s.starts_at for s in autumn] == [utc(2026, 10, 18, 9), utc(2026, 10, 25, 10)]
+
+
+# --- cancelling the rest of a series, attendance window ----------------------------------------
+
+
+def test_cancelling_the_rest_of_a_series_cancels_that_session_and_the_later_ones():
+    series = make_series(datetime(2026, 2, 10, 10, 0))
+    cancelled = cancel_following(series, "s-1", now=NOW)
+    assert [(s.id, s.status, s.sequence) for s in cancelled] == [
+        ("s-1", SessionStatus.CANCELLED, 1),
+        ("s-2", SessionStatus.CANCELLED, 1),
+        ("s-3", SessionStatus.CANCELLED, 1),
+    ]
+
+
+def test_cancelling_the_rest_of_a_series_skips_sessions_already_cancelled():
+    series = make_series(datetime(2026, 2, 10, 10, 0))
+    series[2] = cancel_session(series[2])
+    assert [s.id for s in cancel_following(series, "s-1", now=NOW)] == ["s-1", "s-3"]
+
+
+def test_a_session_that_has_begun_cannot_be_cancelled():
+    session = Session("s-1", NOW - timedelta(minutes=5), NOW + timedelta(minutes=55))
+    with pytest.raises(Conflict) as err:
+        cancel_session(session, now=NOW)
+    assert err.value.rule == "session_already_started"
+
+
+def test_attendance_is_recorded_once_a_session_has_begun_and_not_for_a_cancelled_one():
+    begun = Session("s-1", NOW - timedelta(minutes=5), NOW + timedelta(minutes=55))
+    ensure_attendance_open(begun, NOW)
+    with pytest.raises(Conflict) as err:
+        ensure_attendance_open(Session("s-2", NOW + timedelta(hours=1), NOW + timedelta(hours=2)), NOW)
+    assert err.value.rule == "session_not_started"
+    with pytest.raises(Conflict) as err:
+        ensure_attendance_open(cancel_session(begun), NOW)
+    assert err.value.rule == "session_cancelled"
+
+
+# --- a facilitator's monthly capacity ------------------------------------------------------------
+
+
+def test_a_facilitator_can_lead_up_to_their_monthly_capacity_across_groups():
+    led = [booking("f-1", "a", utc(2026, 2, 2, 10)), booking("f-1", "b", utc(2026, 2, 9, 10)), booking("f-2", "c", utc(2026, 2, 9, 10))]
+    ensure_monthly_capacity(3, led, person_id="f-1", starts_at=[utc(2026, 2, 16, 10)])
+    with pytest.raises(Conflict) as err:
+        ensure_monthly_capacity(2, led, person_id="f-1", starts_at=[utc(2026, 2, 16, 10)])
+    assert (err.value.rule, err.value.extra["person_id"], err.value.extra["booked"]) == ("facilitator_capacity", "f-1", 2)
+
+
+# --- co-design: ranking a cohort's needs -----------------------------------------------------------
+
+
+def test_needs_are_ranked_by_their_mean_rating_then_by_how_many_rated_them():
+    answers = [{"strategy": 5, "teamwork": 4}, {"strategy": 3, "teamwork": 4, "innovation": 4}, {"engagement": 5}]
+    assert rank_needs(answers) == [
+        NeedScore("engagement", 5.0, 1),
+        NeedScore("strategy", 4.0, 2),
+        NeedScore("teamwork", 4.0, 2),
+        NeedScore("innovation", 4.0, 1),
+    ]
+
+
+def test_no_answers_rank_no_needs():
+    assert rank_needs([]) == []
+
+
+def test_a_need_code_becomes_a_readable_topic():
+    assert topic_label("dealing_with_conflict") == "Dealing with conflict"
+    assert assign_topics([(n.need, n.score) for n in rank_needs([{"teamwork": 5, "strategy": 2}])], 1) == ["teamwork"]

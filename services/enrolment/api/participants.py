@@ -1,0 +1,30 @@
+"""Participants: registration and look-up (names and e-mails: administrators and the person only)."""
+from shared.api import Api, PageQuery
+from services.enrolment.api.roles import ADMINS, PEOPLE
+from services.enrolment.schemas import EnrolmentSchema, ParticipantCreateSchema, ParticipantQuery, ParticipantSchema
+from services.enrolment.usecases import enrolments, participants
+
+participants_api = Api("participants", __name__)
+
+
+@participants_api.post("/v1/participants", summary="Register a participant in one of your region's PCNs", roles=ADMINS,
+                       body=ParticipantCreateSchema, response=ParticipantSchema, status=201, idempotent=True)
+def register_participant(call, body):
+    return participants.register(call, body)
+
+
+@participants_api.get("/v1/participants", summary="Participants of your region (a participant: only themselves)", roles=PEOPLE,
+                      query=ParticipantQuery, response=ParticipantSchema, paged=True)
+def list_participants(call):
+    return participants.participant_page(call, call.query)
+
+
+@participants_api.get("/v1/participants/<participant_id>", summary="One participant", roles=PEOPLE, response=ParticipantSchema)
+def get_participant(call, participant_id):
+    return participants.get(call, participant_id)
+
+
+@participants_api.get("/v1/participants/<participant_id>/enrolments", summary="A participant's enrolments", roles=PEOPLE,
+                      query=PageQuery, response=EnrolmentSchema, paged=True)
+def list_participant_enrolments(call, participant_id):
+    return enrolments.of_participant(call, participant_id, call.query)

@@ -1,0 +1,180 @@
+"""Demo data, so that a new user meets a living system after `make up`: every region, dozens
+of PCNs with their practices, a few hundred participants of every role and experience,
+offers of every type in every state, enrolments, waitlists and a national offer.
+
+Generated from a fixed seed (the same data on every machine) and loaded through the same
+use cases as the API, in one transaction, so every event reaches the other services through
+the outbox. Loading twice changes nothing. Everyone is obviously synthetic: surnames such as
+"Example" and "Placeholder", e-mail addresses at demo.convene.invalid (a reserved domain).
+`python -m services.cli demo`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import random
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Connection, select
+
+from shared.api import Call
+from shared.auth import Principal, Role
+from shared.contracts.common import LEADERSHIP_EXPERIENCE, PARTICIPANT_ROLES
+from services.enrolment.domain import NATIONAL, REGIONS, OfferAction
+from services.enrolment.store.tables import participants
+from services.enrolment.usecases import enrolments, offers, reference
+from services.enrolment.usecases import participants as participant_cases
+
+SEED = 20260401
+EMAIL_DOMAIN = "demo.convene.invalid"
+PCNS_PER_REGION = 5
+PRACTICES_PER_PCN = 3
+PEOPLE = 320
+FIRST_NAMES = ("Alex", "Sam", "Jo", "Robin", "Charlie", "Morgan", "Jamie", "Casey", "Riley", "Taylor", "Jordan", "Avery", "Quinn", "Rowan", "Sasha", "Kit")
+SURNAMES = ("Example", "Sample", "Placeholder", "Testperson", "Fictional", "Specimen", "Demo", "Madeup")
+PLACES = ("Ash", "Oak", "Elm", "Brook", "Mill", "Stone", "Kings", "Castle", "River", "Fern", "Briar", "Heath")
+ENDINGS = ("field", "ford", "ton", "bury", "ley", "wick", "mere", "dale")
+# Most people are practice or PCN staff with little board experience; a few have sat on boards.
+ROLE_WEIGHTS = (0, 14, 16, 24, 18, 12, 6)  # clinical directors are placed one per PCN first
+EXPERIENCE_WEIGHTS = (35, 35, 20, 10)
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+    role: str
+    pcn_code: str
+    practice_code: str
+    leadership_experience: str
+
+
+@dataclass(frozen=True)
+class DemoData:
+    epcn_csv: str
+    practice_map_csv: str
+    pcns: dict[str, list[str]]  # region -> its PCN codes
+    people: list[Person]
+
+
+def generate(seed: int = SEED) -> DemoData:
+    """The demo's reference data and people: pure, the same for the same seed."""
+    rng = random.Random(seed)
+    epcn, practice_map = io.StringIO(), io.StringIO()
+    epcn_rows, map_rows = csv.writer(epcn), csv.writer(practice_map)
+    map_rows.writerow(["PRACTICE_CODE", "PRACTICE_NAME", "PCN_CODE", "PCN_NAME", "SUB_ICB_LOCATION_CODE", "ICB_CODE", "COMM_REGION_CODE", "COMM_REGION_NAME"])
+    pcns: dict[str, list[str]] = {}
+    practices: dict[str, list[str]] = {}
+    for r, (region, region_name) in enumerate(sorted(REGIONS.items()), start=1):
+        for i in range(1, PCNS_PER_REGION + 1):
+            code, name, sub_icb = f"U9{r}{i:03d}", f"{rng.choice(PLACES)}{rng.choice(ENDINGS)} {rng.choice(('North', 'South', 'Central', 'Vale', 'Coast'))} PCN", f"9{r}{'ABCDE'[i - 1]}"
+            epcn_rows.writerow([code, name.upper(), sub_icb, f"NHS DEMO ICB {r} - {sub_icb}", "20190701", "", "1 DEMO ROAD", "", "", "", "", f"ZZ{r} {i}AA"])
+            pcns.setdefault(region, []).append(code)
+            for j in range(1, PRACTICES_PER_PCN + 1):
+                practice = f"Z{r}{i:02d}{j:02d}"
+                map_rows.writerow([practice, f"{rng.choice(PLACES).upper()} SURGERY", code, name.upper(), sub_icb, f"QZ{r}", region, region_name.upper()])
+                practices.setdefault(code, []).append(practice)
+    people = [_person(rng, n, pcn, practices, "clinical_director") for n, pcn in enumerate(sorted(practices))]
+    codes = sorted(practices)
+    while len(people) < PEOPLE:
+        role = rng.choices(PARTICIPANT_ROLES, ROLE_WEIGHTS)[0]
+        people.append(_person(rng, len(people), rng.choice(codes), practices, role))
+    return DemoData(epcn.getvalue(), practice_map.getvalue(), pcns, people)
+
+
+def _person(rng: random.Random, n: int, pcn: str, practices: dict, role: str) -> Person:
+    first, surname = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
+    return Person(
+        name=f"{first} {surname}",
+        email=f"{first}.{surname}.{n + 1:03d}@{EMAIL_DOMAIN}".lower(),
+        role=role,
+        pcn_code=pcn,
+        practice_code=rng.choice(practices[pcn]),
+        leadership_experience=rng.choices(LEADERSHIP_EXPERIENCE, EXPERIENCE_WEIGHTS)[0],
+    )
+
+
+class Actor:
+    """Runs use cases in one open transaction as a given principal (the demo's administrators)."""
+
+    def __init__(self, runtime, conn: Connection):
+        self.runtime, self.conn = runtime, conn
+
+    def call(self, role: Role, region: str | None) -> Call:
+        return Call(principal=Principal(f"demo-{role.value}-{region}", role, region), conn=self.conn, runtime=self.runtime)
+
+    def admin(self, region: str) -> Call:
+        return self.call(Role.NATIONAL, None) if region == NATIONAL else self.call(Role.REGIONAL_ADMIN, region)
+
+    def offer(self, region: str, lifecycle: tuple[OfferAction, ...] = (OfferAction.PUBLISH,), **details) -> dict:
+        offer = offers.create(self.admin(region), {"pcn_code": None, "basis": None, "session_allowance": None, **details}).body
+        self.advance(offer, lifecycle)
+        return offer
+
+    def advance(self, offer: dict, lifecycle) -> None:
+        for action in lifecycle:
+            offers.change_status(self.admin(offer["region"]), offer["id"], action)
+
+
+@contextmanager
+def acting(runtime):
+    with runtime.db.transaction() as conn:
+        yield Actor(runtime, conn)
+
+
+def load(runtime, seed: int = SEED) -> dict:
+    """Load the demo once; a second run finds it and changes nothing."""
+    data = generate(seed)
+    with acting(runtime) as actor:
+        report = reference.import_files(actor.conn, data.epcn_csv, data.practice_map_csv)
+        if actor.conn.execute(select(participants.c.id).where(participants.c.email == data.people[0].email)).first():
+            return {"reference": report, "loaded": False}
+        people = [participant_cases.register(actor.admin(_region(data, p.pcn_code)), vars(p)) for p in data.people]
+        _offers(actor, data, people, random.Random(seed))
+    return {"reference": report, "loaded": True, "participants": len(people)}
+
+
+def _region(data: DemoData, pcn_code: str) -> str:
+    return next(region for region, codes in data.pcns.items() if pcn_code in codes)
+
+
+def _offers(actor: Actor, data: DemoData, people: list[dict], rng: random.Random) -> None:
+    today = date.today()
+    start, finish = today + timedelta(days=21), today + timedelta(days=180)
+    dates = {"starts_on": start, "ends_on": finish}
+    for r, region in enumerate(sorted(data.pcns)):
+        name = REGIONS[region]
+        mine = [p for p in people if p["region"] == region]
+        rng.shuffle(mine)
+        directors = [p for p in mine if p["role"] == "clinical_director"]
+        programme = actor.offer(region, offer_type="regional_programme", title=f"{name} clinical directors' leadership programme", capacity=20, planned_sessions=8, **dates)
+        _enrol(actor, programme, directors)
+        team_pcn = data.pcns[region][0]
+        team = actor.offer(region, offer_type="pcn_team", title=f"Leadership team development: {team_pcn}", capacity=12, planned_sessions=5, pcn_code=team_pcn, **dates)
+        enrolments.enrol_team(actor.admin(region), team["id"], [p["id"] for p in mine if p["pcn_code"] == team_pcn][:6])
+        running = actor.offer(region, (), offer_type="action_learning_set", title=f"{name} action learning set: population health", capacity=8, planned_sessions=6, basis="project",
+                              starts_on=today - timedelta(days=30), ends_on=finish)
+        _enrol(actor, running, mine[:10], then=(OfferAction.PUBLISH, OfferAction.START))
+        _enrol(actor, actor.offer(region, offer_type="action_learning_set", title=f"{name} action learning set: place-based working", capacity=8, planned_sessions=6, basis="place", **dates), mine[10:15])
+        _enrol(actor, actor.offer(region, offer_type="coaching", title=f"{name} leadership coaching", capacity=1, planned_sessions=6, session_allowance=6, **dates), mine[15:17])
+        actor.offer(region, (), offer_type="action_learning_set", title=f"{name} action learning set: new clinical directors", capacity=6, planned_sessions=6, basis="individual", **dates)
+        # One more offer per region, cancelled, completed or open in turn.
+        last = ((OfferAction.CANCEL,), (OfferAction.PUBLISH, OfferAction.START, OfferAction.COMPLETE), (OfferAction.PUBLISH,))[r % 3]
+        past = {"starts_on": today - timedelta(days=200), "ends_on": today - timedelta(days=20)}
+        closing = actor.offer(region, (), offer_type="regional_programme", title=f"{name} collaboration and conflict masterclass", capacity=15, planned_sessions=4, **past)
+        _enrol(actor, closing, mine[17:23] if last[0] is OfferAction.PUBLISH else [], then=last)
+    managers = [p for p in people if p["role"] == "pcn_manager"]
+    national = actor.offer(NATIONAL, offer_type="action_learning_set", title="National action learning set for PCN managers", capacity=8, planned_sessions=6, basis="individual", **dates)
+    _enrol(actor, national, [next(p for p in managers if p["region"] == region) for region in sorted(data.pcns)])
+
+
+def _enrol(actor: Actor, offer: dict, people: list[dict], then=()) -> None:
+    """Enrol `people` in order (each by their own region's administrator) and move the offer
+    on by `then` (a leading publish comes first, so there is something to enrol in)."""
+    opening = tuple(then[:1]) if then[:1] == (OfferAction.PUBLISH,) else ()
+    actor.advance(offer, opening)
+    for person in people:
+        enrolments.enrol(actor.admin(person["region"]), offer["id"], person["id"])
+    actor.advance(offer, then[len(opening):])

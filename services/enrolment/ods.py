@@ -1,0 +1,201 @@
+"""NHS ODS reference data: the seven regions shipped with the service, and planning an import
+of `epcn.csv` (PCNs) and `gp-reg-pat-prac-map.csv` (practices, and each PCN's region).
+
+Pure: CSV text and what the database holds go in, a plan comes out; the store applies it.
+A file with any bad row is refused whole, with every bad row named by file and line.
+Rows that are well-formed but cannot be placed (a PCN no practice gives a region to, a
+practice of an unknown PCN) are skipped and reported, because real ODS extracts carry closed
+PCNs and are published on different days.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from shared.errors import RuleViolation
+from services.enrolment.rules import validate_pcn_code, validate_practice_code, validate_region_code
+
+REGIONS_FILE = Path(__file__).parent / "data" / "nhs_england_regions.csv"
+EPCN, PRACTICE_MAP = "epcn_csv", "practice_map_csv"  # the two inputs, named as the API names them
+MAP_COLUMNS = ("PRACTICE_CODE", "PCN_CODE", "COMM_REGION_CODE")
+EPCN_COLUMNS = 6  # code, name, sub-ICB code, sub-ICB name, open date, close date (then address)
+MAX_REPORTED_ROWS = 100
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    ons_code: str
+
+
+@dataclass(frozen=True)
+class Pcn:
+    code: str
+    name: str
+    sub_icb_code: str
+    sub_icb_name: str
+    region: str | None
+    opened_on: date | None
+    closed_on: date | None
+
+
+@dataclass(frozen=True)
+class Practice:
+    code: str
+    pcn_code: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class RowNote:
+    """A bad row (in an error) or a skipped one (in the report): where, and why."""
+
+    file: str
+    line: int
+    reason: str
+
+
+class InvalidOdsFile(RuleViolation):
+    """Bad rows: `rows` names the first of them as [{field: the file, line, message}]."""
+
+    def __init__(self, problems: list[RowNote]):
+        super().__init__("invalid_ods_file", f"{len(problems)} rows are invalid; nothing was imported.")
+        self.rows = [{"field": p.file, "line": p.line, "message": p.reason} for p in problems[:MAX_REPORTED_ROWS]]
+
+
+@dataclass
+class ImportPlan:
+    pcns_created: list[Pcn] = field(default_factory=list)
+    pcns_updated: list[Pcn] = field(default_factory=list)
+    pcns_unchanged: int = 0
+    practices_created: list[Practice] = field(default_factory=list)
+    practices_updated: list[Practice] = field(default_factory=list)
+    practices_unchanged: int = 0
+    skipped: list[RowNote] = field(default_factory=list)
+    out_of_scope: int = 0
+
+    def report(self) -> dict:
+        return {
+            "pcns": {"created": len(self.pcns_created), "updated": len(self.pcns_updated), "unchanged": self.pcns_unchanged},
+            "practices": {"created": len(self.practices_created), "updated": len(self.practices_updated), "unchanged": self.practices_unchanged},
+            "skipped": len(self.skipped),
+            "out_of_scope": self.out_of_scope,
+            "skipped_rows": [vars(note) for note in self.skipped[:MAX_REPORTED_ROWS]],
+        }
+
+
+def load_regions(path: Path = REGIONS_FILE) -> tuple[Region, ...]:
+    with open(path, newline="", encoding="utf-8") as source:
+        return tuple(Region(row["ods_code"], row["name"], row["ons_code"]) for row in csv.DictReader(source))
+
+
+def _ods_date(value: str, column: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return datetime.strptime(value.strip(), "%Y%m%d").date()
+    except ValueError:
+        raise RuleViolation("invalid_date", f"{column} is not a date (YYYYMMDD).") from None
+
+
+def _rows(text: str):
+    """(line number, fields) of every non-blank CSV record."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    for fields in reader:
+        if any(value.strip() for value in fields):
+            yield reader.line_num, fields
+
+
+def parse_epcn(text: str) -> tuple[list[tuple[int, Pcn]], list[RowNote]]:
+    """epcn.csv, which has no header row."""
+    pcns, problems, seen = [], [], {}
+    for line, row in _rows(text):
+        try:
+            if len(row) < EPCN_COLUMNS:
+                raise RuleViolation("columns", f"expected at least {EPCN_COLUMNS} columns.")
+            code, name, sub_icb_code, sub_icb_name = row[0], row[1].strip(), row[2].strip(), row[3].strip()
+            validate_pcn_code(code, field="column 1 (PCN code)")
+            if not name or not sub_icb_code:
+                raise RuleViolation("required", "the PCN name and sub-ICB code must not be blank.")
+            if code in seen:
+                raise RuleViolation("duplicate", f"the PCN code is repeated (first on line {seen[code]}).")
+            pcn = Pcn(code, name, sub_icb_code, sub_icb_name, None, _ods_date(row[4], "column 5 (open date)"), _ods_date(row[5], "column 6 (close date)"))
+        except RuleViolation as error:
+            problems.append(RowNote(EPCN, line, error.detail))
+            continue
+        seen[code] = line
+        pcns.append((line, pcn))
+    return pcns, problems
+
+
+def parse_practice_map(text: str) -> tuple[list[tuple[int, Practice]], dict[str, str], list[RowNote]]:
+    """gp-reg-pat-prac-map.csv: practices, and the region of each PCN (COMM_REGION_CODE)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [column for column in MAP_COLUMNS if column not in (reader.fieldnames or [])]
+    if missing:
+        return [], {}, [RowNote(PRACTICE_MAP, 1, f"the header lacks {', '.join(missing)}.")]
+    practices, regions, problems, seen, region_line = [], {}, [], {}, {}
+    for row in reader:
+        line = reader.line_num
+        code, pcn_code, region = row["PRACTICE_CODE"], row["PCN_CODE"] or "", row["COMM_REGION_CODE"]
+        try:
+            validate_practice_code(code, field="PRACTICE_CODE")
+            if code in seen:
+                raise RuleViolation("duplicate", f"the practice code is repeated (first on line {seen[code]}).")
+            if pcn_code:
+                validate_pcn_code(pcn_code, field="PCN_CODE")
+                validate_region_code(region, field="COMM_REGION_CODE")
+                if regions.get(pcn_code, region) != region:
+                    raise RuleViolation("conflict", f"the PCN has another region on line {region_line[pcn_code]}.")
+        except RuleViolation as error:
+            problems.append(RowNote(PRACTICE_MAP, line, error.detail))
+            continue
+        seen[code] = line
+        if pcn_code:
+            regions.setdefault(pcn_code, region)
+            region_line.setdefault(pcn_code, line)
+        practices.append((line, Practice(code, pcn_code, (row.get("PRACTICE_NAME") or "").strip() or None)))
+    return practices, regions, problems
+
+
+def plan_import(epcn_text: str, map_text: str, existing_pcns: dict[str, Pcn], existing_practices: dict[str, Practice],
+                *, scope_region: str | None = None) -> ImportPlan:
+    """What an import changes. `scope_region` limits a regional administrator to their region."""
+    pcns, problems = parse_epcn(epcn_text)
+    practices, regions, map_problems = parse_practice_map(map_text)
+    if problems or map_problems:
+        raise InvalidOdsFile(problems + map_problems)
+    plan = ImportPlan()
+    placed: dict[str, str] = {code: pcn.region for code, pcn in existing_pcns.items()}
+    for line, pcn in pcns:
+        region = regions.get(pcn.code) or placed.get(pcn.code)
+        if region is None:
+            plan.skipped.append(RowNote(EPCN, line, "no_region: no practice of this PCN is in the practice map"))
+            continue
+        placed[pcn.code] = region
+        if scope_region is not None and region != scope_region:
+            plan.out_of_scope += 1
+            continue
+        _sort(Pcn(**{**vars(pcn), "region": region}), existing_pcns.get(pcn.code), plan.pcns_created, plan.pcns_updated, plan, "pcns_unchanged")
+    for line, practice in practices:
+        if practice.pcn_code not in placed:
+            reason = "unknown_pcn: the PCN is in neither epcn.csv nor Convene" if practice.pcn_code else "no_pcn: the practice is in no PCN"
+            plan.skipped.append(RowNote(PRACTICE_MAP, line, reason))
+        elif scope_region is not None and placed[practice.pcn_code] != scope_region:
+            plan.out_of_scope += 1
+        else:
+            _sort(practice, existing_practices.get(practice.code), plan.practices_created, plan.practices_updated, plan, "practices_unchanged")
+    return plan
+
+
+def _sort(new, old, created: list, updated: list, plan: ImportPlan, unchanged: str) -> None:
+    if old is None:
+        created.append(new)
+    elif old != new:
+        updated.append(new)
+    else:
+        setattr(plan, unchanged, getattr(plan, unchanged) + 1)

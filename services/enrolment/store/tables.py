@@ -1,0 +1,107 @@
+"""Enrolment's tables: reference data, participants, offers, enrolments, and the projection of
+scheduling's sessions and attendance."""
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table
+
+metadata = MetaData()
+ACTIVE = ("confirmed", "waitlisted")  # enrolments that hold a place or a waitlist position
+
+pcns = Table(
+    "pcns",
+    metadata,
+    Column("code", String(6), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("sub_icb_code", String(10), nullable=False),
+    Column("sub_icb_name", String(200), nullable=False),
+    Column("region", String(3), nullable=False),
+    Column("opened_on", Date),
+    Column("closed_on", Date),
+    Index("ix_pcns_region_code", "region", "code"),
+)
+
+practices = Table(
+    "practices",
+    metadata,
+    Column("code", String(6), primary_key=True),
+    Column("pcn_code", String(6), ForeignKey("pcns.code"), nullable=False),
+    Column("name", String(200)),
+    Index("ix_practices_pcn_code", "pcn_code", "code"),
+)
+
+# The only table in Convene with names and e-mails. A participant's region is their PCN's.
+participants = Table(
+    "participants",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("role", String(30), nullable=False),
+    Column("pcn_code", String(6), ForeignKey("pcns.code"), nullable=False, index=True),
+    Column("practice_code", String(6), ForeignKey("practices.code")),
+    Column("leadership_experience", String(30), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+offers = Table(
+    "offers",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("region", String(10), nullable=False),
+    Column("offer_type", String(40), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("pcn_code", String(6), ForeignKey("pcns.code")),
+    Column("basis", String(20)),
+    Column("session_allowance", Integer),
+    Column("planned_sessions", Integer, nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_offers_region_status", "region", "status", "starts_on"),
+)
+
+enrolments = Table(
+    "enrolments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("offer_id", String(36), ForeignKey("offers.id"), nullable=False),
+    Column("participant_id", String(36), ForeignKey("participants.id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("waitlist_position", Integer),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_enrolments_offer_status", "offer_id", "status", "waitlist_position"),
+    Index("ix_enrolments_participant", "participant_id", "requested_at"),
+)
+# The database's own guard behind the domain rule: nobody holds two places in one offer.
+Index(
+    "uq_enrolments_one_active_place",
+    enrolments.c.offer_id,
+    enrolments.c.participant_id,
+    unique=True,
+    sqlite_where=enrolments.c.status.in_(ACTIVE),
+    postgresql_where=enrolments.c.status.in_(ACTIVE),
+)
+
+# Projection of scheduling's events: which sessions an offer held, and who was present.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("offer_id", String(64), nullable=False, index=True),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("sequence", Integer, nullable=False),
+)
+
+attendance = Table(
+    "attendance",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("participant_id", String(64), primary_key=True),
+    Column("offer_id", String(64), nullable=False, index=True),
+    Column("attendance", String(20), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,98 @@
+"""Enrolments: admitting one participant or a PCN's team, withdrawing, and reading rosters.
+
+An admission locks the offer's row, counts its places in one query and inserts: capacity is
+decided one request at a time, so it is never exceeded and waitlist positions never collide.
+"""
+import uuid
+
+from shared.api import Call, Page
+from shared.auth import Role
+from shared.clock import utcnow
+from shared.errors import NotFound
+from services.enrolment import domain
+from services.enrolment.domain import NATIONAL, TeamMember
+from services.enrolment.store import enrolments as store
+from services.enrolment.store import offers as offer_store
+from services.enrolment.store import participants as participant_store
+from services.enrolment.usecases import offers, participants, places
+from services.enrolment.usecases.access import Forbidden, not_found, sees_enrolment, sees_offer
+
+
+def _person(call: Call, person, field: str):
+    """A participant the caller may enrol: themselves, or (an administrator) one of their region."""
+    principal = call.principal
+    if person is None or (principal.role is Role.REGIONAL_ADMIN and person["region"] != principal.region):
+        raise NotFound("participant_not_found", "No such participant.", field=field)
+    return person
+
+
+def enrol(call: Call, offer_id: str, participant_id: str) -> dict:
+    if call.principal.role is Role.PARTICIPANT and participant_id != call.principal.subject:
+        raise Forbidden("own_enrolment_only", "A participant may enrol only themselves.", field="participant_id")
+    offer = offers.offer_for_enrolment(call, offer_id)
+    person = _person(call, participant_store.participant(call.conn, participant_id), "participant_id")
+    tally = store.tally(call.conn, offer_id, participant_id)
+    admission = domain.admit(
+        offer,
+        participant_region=person["region"],
+        participant_pcn=person["pcn_code"],
+        holds_place=tally.holds_place,
+        confirmed_count=tally.confirmed,
+        waitlist_length=tally.waitlisted,
+    )
+    return _add(call, offer, [person], [admission])[0]
+
+
+def enrol_team(call: Call, offer_id: str, participant_ids: list[str]) -> dict:
+    """A PCN's team, all or nothing: every member is checked before anyone is placed."""
+    offer = offers.offer_for_enrolment(call, offer_id)
+    found = participant_store.by_ids(call.conn, participant_ids)
+    people = [_person(call, found.get(pid), f"participant_ids[{i}]") for i, pid in enumerate(participant_ids)]
+    held = store.holders(call.conn, offer_id, participant_ids)
+    tally = store.tally(call.conn, offer_id)
+    members = [TeamMember(p["id"], p["region"], p["pcn_code"], p["id"] in held) for p in people]
+    admissions = domain.admit_team(offer, members, confirmed_count=tally.confirmed, waitlist_length=tally.waitlisted)
+    return {"items": _add(call, offer, people, admissions)}
+
+
+def _add(call: Call, offer: domain.Offer, people: list, admissions: list[domain.Admission]) -> list[dict]:
+    now = utcnow()
+    rows = [
+        {"id": str(uuid.uuid4()), "offer_id": offer.id, "participant_id": person["id"], "status": admission.status.value,
+         "waitlist_position": admission.waitlist_position, "requested_at": now, "updated_at": now}
+        for person, admission in zip(people, admissions)
+    ]
+    store.insert_enrolments(call.conn, rows)
+    for row, person in zip(rows, people):
+        call.record(places.ADMISSION_EVENTS[row["status"]], places.enrolment_event(offer, row, person))
+    return rows
+
+
+def withdraw(call: Call, enrolment_id: str) -> dict:
+    found = store.enrolment(call.conn, enrolment_id)
+    if found is None or not sees_enrolment(call.principal, found):
+        raise not_found("enrolment")
+    offer = offers.as_offer(offer_store.offer(call.conn, found["offer_id"], lock=True))
+    members = {m["id"]: m for m in store.members(call.conn, offer.id)}
+    # Read again under the offer's lock: a concurrent request may have withdrawn it already.
+    members.setdefault(enrolment_id, store.enrolment(call.conn, enrolment_id))
+    return places.withdraw(call, offer, members, enrolment_id)
+
+
+def roster(call: Call, offer_id: str, query: dict) -> Page:
+    """Members and waitlist; of a national offer, a regional administrator sees their region's people."""
+    offer = offer_store.offer(call.conn, offer_id)
+    if offer is None or not sees_offer(call.principal, offer):
+        raise not_found("offer")
+    national_for_region = call.principal.role is Role.REGIONAL_ADMIN and offer["region"] == NATIONAL
+    rows, total = store.roster_page(
+        call.conn, offer_id, participant_region=call.principal.region if national_for_region else None,
+        status=query.get("status"), limit=query["limit"], offset=query["offset"],
+    )
+    return Page(rows, total, query["limit"], query["offset"])
+
+
+def of_participant(call: Call, participant_id: str, query: dict) -> Page:
+    participants.get(call, participant_id)
+    rows, total = store.participant_page(call.conn, participant_id, limit=query["limit"], offset=query["offset"])
+    return Page(rows, total, query["limit"], query["offset"])

@@ -1,0 +1,66 @@
+"""Reference data: the seven regions, PCNs and practices, and the import of NHS ODS files.
+
+PCN and practice lists are public ODS data, yet regional staff see their own region's, like
+every other list; the national team and services see the country's.
+"""
+from sqlalchemy import Connection
+
+from shared.api import Call, Page
+from shared.auth import Role
+from shared.problems import Problem
+from services.enrolment import domain, ods
+from services.enrolment.store import reference as store
+from services.enrolment.usecases.access import not_found, region_scope
+
+REGIONS = ods.load_regions()
+
+
+def regions() -> Page:
+    return Page(list(REGIONS), len(REGIONS), len(REGIONS), 0)
+
+
+def _scoped_region(call: Call, requested: str | None) -> tuple[str | None, bool]:
+    """(region to filter by, whether anything may match) for a list asked for `requested`."""
+    if requested is not None:
+        domain.validate_region_code(requested)
+    scope = region_scope(call.principal)
+    if scope is not None and requested not in (None, scope):
+        return scope, False
+    return requested or scope, True
+
+
+def pcn_page(call: Call, query: dict) -> Page:
+    region, possible = _scoped_region(call, query.get("region"))
+    rows, total = store.pcn_page(call.conn, region=region, limit=query["limit"], offset=query["offset"]) if possible else ([], 0)
+    return Page(rows, total, query["limit"], query["offset"])
+
+
+def get_pcn(call: Call, code: str):
+    domain.validate_pcn_code(code, field="code")
+    pcn = store.pcn(call.conn, code)
+    if pcn is None or region_scope(call.principal) not in (None, pcn["region"]):
+        raise not_found("pcn")
+    return pcn
+
+
+def practice_page(call: Call, query: dict) -> Page:
+    if query.get("pcn") is not None:
+        domain.validate_pcn_code(query["pcn"], field="pcn")
+    rows, total = store.practice_page(call.conn, region=region_scope(call.principal), pcn_code=query.get("pcn"), limit=query["limit"], offset=query["offset"])
+    return Page(rows, total, query["limit"], query["offset"])
+
+
+def import_files(conn: Connection, epcn_csv: str, practice_map_csv: str, *, scope_region: str | None = None) -> dict:
+    """Import both ODS files in the caller's transaction: all of it, or (on a bad row) none."""
+    known_pcns, known_practices = store.everything(conn)
+    plan = ods.plan_import(epcn_csv, practice_map_csv, known_pcns, known_practices, scope_region=scope_region)
+    store.apply_import(conn, plan)
+    return plan.report()
+
+
+def import_reference_data(call: Call, body: dict) -> dict:
+    scope = call.principal.region if call.principal.role is Role.REGIONAL_ADMIN else None
+    try:
+        return import_files(call.conn, body["epcn_csv"], body["practice_map_csv"], scope_region=scope)
+    except ods.InvalidOdsFile as error:
+        raise Problem(error.status, error.rule, error.detail, errors=error.rows) from None

@@ -1,0 +1,143 @@
+"""The figures of one cell (every measure of a family) and how a cell is shown.
+
+A *family* is a set of measures answered together: session feedback, the needs survey,
+outcome pairs. Each respondent answers every measure of its family, so a cell's count of
+respondents is the count of any of its measures. The published national table has three
+axes: region (or all), offer type (or all), period (a month, or all time). Pure Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from shared.contracts.common import OFFER_TYPES, REGION_OR_NATIONAL
+
+from .aggregates import LIKERT_5, OUTCOME_7, OutcomeChange, RunningStats, response_rate
+from .domain import FEEDBACK_MEASURES, LOWER_IS_BETTER, NEEDS, OUTCOME_MEASURES, OUTCOME_PHASES, NeedRank, rank_needs
+
+FAMILIES = {
+    "feedback": dict(FEEDBACK_MEASURES),
+    "needs": {need: LIKERT_5 for need in NEEDS},
+    "outcomes": {f"{m}.{phase}": OUTCOME_7 for m in OUTCOME_MEASURES for phase in OUTCOME_PHASES},
+}
+# Cells of the published table: (region | ALL, offer_type | ALL, month | ALL_TIME).
+ALL = "*"
+ALL_TIME = "all"
+REGIONS = REGION_OR_NATIONAL  # an offer may belong to `national`: a region of its own here
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every measure of one family in one cell."""
+
+    family: str
+    stats: Mapping[str, RunningStats]
+
+    @classmethod
+    def empty(cls, family: str) -> Figures:
+        return cls(family, {m: RunningStats(scale) for m, scale in FAMILIES[family].items()})
+
+    @classmethod
+    def of(cls, family: str, stats: Mapping[str, RunningStats]) -> Figures:
+        return cls.empty(family).merge(cls(family, stats))
+
+    @classmethod
+    def answer(cls, family: str, values: Mapping[str, object], times: int = 1) -> Figures:
+        """One respondent's answers (or `times` identical ones) as a figure to add."""
+        return cls(family, {m: _repeated(FAMILIES[family][m], v, times) for m, v in values.items()})
+
+    @property
+    def count(self) -> int:
+        return max((s.count for s in self.stats.values()), default=0)
+
+    def merge(self, other: Figures) -> Figures:
+        stats = dict(self.stats)
+        for m, s in other.stats.items():
+            stats[m] = stats[m].merge(s) if m in stats else s
+        return Figures(self.family, stats)
+
+    def summary(self) -> dict:
+        return {m: s.summary() for m, s in self.stats.items()}
+
+
+def _repeated(scale, value, times: int) -> RunningStats:
+    one = RunningStats(scale).add(value)
+    return RunningStats(scale, times, one.total * times, one.sum_sq * times, tuple(n * times for n in one.histogram))
+
+
+def merge_all(family: str, figures) -> Figures:
+    total = Figures.empty(family)
+    for f in figures:
+        total = total.merge(f)
+    return total
+
+
+def ranking(figures: Figures) -> list[NeedRank]:
+    return rank_needs(Figures.of("needs", figures.stats).stats)
+
+
+def changes(figures: Figures) -> list[dict]:
+    """Mean before/after change per outcome measure (pairs only)."""
+    full = Figures.of("outcomes", figures.stats).stats
+    return [
+        OutcomeChange(m, m in LOWER_IS_BETTER, full[f"{m}.before"], full[f"{m}.after"]).summary()
+        for m in OUTCOME_MEASURES
+    ]
+
+
+def feedback_view(figures: Figures, withheld: str | None, attendees: int | None = None) -> dict:
+    """A feedback cell as shown: figures, or only the fact it is withheld and why.
+
+    A withheld cell hides its attendees too: respondents never exceed attendees, so the
+    attendees of withheld regions beside a national total can bound, or even pin down,
+    how many answered in one of them.
+    """
+    if withheld:
+        return {"suppressed": True, "reason": withheld, "respondents": None, "attendees": None, "response_rate": None, "measures": {}}
+    n = figures.count
+    # An attendance corrected to absent after its feedback keeps counting: the person answered.
+    rate = None if attendees is None else response_rate(n, max(attendees, n), leaves_region=False).value
+    measures = {m: _measure_view(s) for m, s in figures.stats.items()}
+    return {"suppressed": False, "reason": None, "respondents": n, "attendees": attendees, "response_rate": rate, "measures": measures}
+
+
+def _measure_view(stats: RunningStats) -> dict:
+    s = stats.summary()
+    return {
+        "count": s.count,
+        "mean": s.mean,
+        "variance": s.variance,
+        "distribution": {str(k): v for k, v in s.distribution.items()},
+        "positive_share": s.positive_share,
+        "negative_share": s.negative_share,
+    }
+
+
+def table_axes(months) -> list[tuple]:
+    """The axes of the published feedback table, for `disclosure.margin_relations`."""
+    return [(ALL, REGIONS), (ALL, OFFER_TYPES), (ALL_TIME, tuple(sorted(months)))]
+
+
+def cell_scope(cell: tuple) -> str:
+    region, offer_type, _ = cell
+    if offer_type != ALL:
+        return "offer_type"
+    return "national" if region == ALL else "region"
+
+
+def is_streamed(cell: tuple) -> bool:
+    """The national-summary stream carries national, regional and national offer-type cells."""
+    region, offer_type, _ = cell
+    return ALL in (region, offer_type)
+
+
+def scope_key(cell: tuple) -> str:
+    """The key of a cell on the compacted national-summary topic: one per scope and period."""
+    region, offer_type, period = cell
+    return ":".join(part for part in (cell_scope(cell), region, offer_type, period) if part != ALL)
+
+
+def cell_naming(cell: tuple) -> dict:
+    region, offer_type, period = cell
+    return {"scope": cell_scope(cell), "region": None if region == ALL else region, "offer_type": None if offer_type == ALL else offer_type, "period": period}

@@ -1,0 +1,167 @@
+"""Queries on the running aggregates: add an answer's figures, read cells, attendee counts
+and the published table's suppression pattern. Reads touch aggregate rows only, never answers."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from services.feedback.aggregates import SCALES, RunningStats
+from services.feedback.disclosure import BELOW_THRESHOLD
+from services.feedback.domain import AggregateKey
+from services.feedback.figures import ALL, ALL_TIME, Figures, merge_all
+from services.feedback.store import BUCKETS, aggregate_stats, attendee_counts, published_cells
+
+_STATS_KEY = ("family", "scope", "region", "key", "period", "measure")
+_ADDED = ("count", "total", "sum_sq", *(f"b{i}" for i in range(BUCKETS)))
+_ATTENDEES_KEY = ("scope", "region", "key", "period")
+# Any constant: the id of the PostgreSQL advisory lock that serialises settling the pattern.
+_PATTERN_LOCK = 5_031_999_003
+_ROWS_PER_STATEMENT = 1000  # 16 columns a row: well under SQLite's limit of bound parameters
+
+
+def _upsert_adding(conn: Connection, table, rows: list[dict], key: tuple, added: tuple) -> None:
+    """Insert rows, or add their `added` columns to the rows already there (atomically)."""
+    if not rows:
+        return
+    rows = sorted(rows, key=lambda r: tuple(r[c] for c in key))  # one lock order: no deadlocks
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        statement = dialect.insert(table).values(rows[start : start + _ROWS_PER_STATEMENT])
+        conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_={c: table.c[c] + statement.excluded[c] for c in added}))
+
+
+def clear(conn: Connection) -> None:
+    """Forget every running aggregate and the pattern (before a rebuild from the answers)."""
+    for table in (aggregate_stats, attendee_counts, published_cells):
+        conn.execute(table.delete())
+
+
+def add_figures(conn: Connection, family: str, items: Iterable[tuple[AggregateKey, Figures]]) -> None:
+    rows = []
+    for key, figures in items:
+        for measure, stats in figures.stats.items():
+            padded = (*stats.histogram, *(0,) * (BUCKETS - len(stats.histogram)))
+            buckets = {f"b{i}": n for i, n in enumerate(padded)}
+            identity = dict(family=family, scope=key.scope, region=key.region, key=key.key, period=key.period, measure=measure)
+            rows.append(identity | buckets | dict(scale=stats.scale.name, count=stats.count, total=stats.total, sum_sq=stats.sum_sq))
+    _upsert_adding(conn, aggregate_stats, rows, _STATS_KEY, _ADDED)
+
+
+def read_figures(conn: Connection, family: str, scopes: tuple, period: str = ALL_TIME, *, region: str | None = None, keys=None) -> dict[tuple, Figures]:
+    """{(scope, region, key): Figures} of the stored rows that match."""
+    t = aggregate_stats.c
+    query = select(aggregate_stats).where(t.family == family, t.scope.in_(scopes), t.period == period)
+    if region is not None:
+        query = query.where(t.region == region)
+    if keys is not None:
+        query = query.where(t.key.in_(list(keys)))
+    stats: dict[tuple, dict] = defaultdict(dict)
+    for row in conn.execute(query).mappings():
+        scale = SCALES[row["scale"]]
+        histogram = tuple(row[f"b{i}"] for i in range(len(scale.values)))
+        stats[(row["scope"], row["region"], row["key"])][row["measure"]] = RunningStats(scale, row["count"], row["total"], row["sum_sq"], histogram)
+    return {cell: Figures.of(family, by_measure) for cell, by_measure in stats.items()}
+
+
+def read_cell(conn: Connection, family: str, scope: str, region: str, key: str, period: str = ALL_TIME) -> Figures:
+    found = read_figures(conn, family, (scope,), period, region=region, keys=[key])
+    return found.get((scope, region, key)) or Figures.empty(family)
+
+
+def _cell_filter(cell: tuple) -> dict:
+    """Where one published cell's rows are: (region|ALL, offer_type|ALL, period)."""
+    region, offer_type, period = cell
+    return {
+        "scope": "region" if offer_type == ALL else "offer_type",
+        "region": None if region == ALL else region,
+        "key": None if offer_type == ALL else offer_type,
+        "period": period,
+    }
+
+
+def cell_figures(conn: Connection, cell: tuple, family: str = "feedback") -> Figures:
+    """One published cell, merged from its regions' rows (never from the answers)."""
+    where = _cell_filter(cell)
+    keys = None if where["key"] is None else [where["key"]]
+    return merge_all(family, read_figures(conn, family, (where["scope"],), where["period"], region=where["region"], keys=keys).values())
+
+
+def cell_attendees(conn: Connection, cell: tuple) -> int:
+    where = _cell_filter(cell)
+    t = attendee_counts.c
+    query = select(func.coalesce(func.sum(t.attendees), 0)).where(t.scope == where["scope"], t.period == where["period"])
+    query = query if where["region"] is None else query.where(t.region == where["region"])
+    return conn.execute(query if where["key"] is None else query.where(t.key == where["key"])).scalar_one()
+
+
+def table_figures(conn: Connection, period: str, family: str = "feedback") -> dict[tuple, Figures]:
+    """Every cell of the published table for one period: (region|ALL, offer_type|ALL, period)."""
+    cells: dict[tuple, Figures] = {}
+    for (scope, region, key), figures in read_figures(conn, family, ("region", "offer_type"), period).items():
+        offer_type = ALL if scope == "region" else key
+        for cell in ((region, offer_type, period), (ALL, offer_type, period)):
+            cells[cell] = cells[cell].merge(figures) if cell in cells else figures
+    return cells
+
+
+def table_counts(conn: Connection) -> dict[tuple, int]:
+    """Respondents of the innermost cells of the published table: (region, offer_type, month)."""
+    t = aggregate_stats.c
+    query = select(t.region, t.key, t.period, t["count"].label("respondents")).where(
+        t.family == "feedback", t.scope == "offer_type", t.measure == "overall", t.period != ALL_TIME
+    )
+    return {(row.region, row.key, row.period): row.respondents for row in conn.execute(query)}
+
+
+def add_attendees(conn: Connection, keys: Iterable[AggregateKey], delta: int) -> None:
+    rows = [dict(scope=k.scope, region=k.region, key=k.key, period=k.period, attendees=delta) for k in keys]
+    _upsert_adding(conn, attendee_counts, rows, _ATTENDEES_KEY, ("attendees",))
+
+
+def attendees(conn: Connection, scope: str, region: str, key: str, period: str = ALL_TIME) -> int:
+    t = attendee_counts.c
+    query = select(t.attendees).where(t.scope == scope, t.region == region, t.key == key, t.period == period)
+    return conn.execute(query).scalar() or 0
+
+
+def table_attendees(conn: Connection, period: str) -> dict[tuple, int]:
+    """Attendees of every cell of the published table for one period."""
+    t = attendee_counts.c
+    cells: dict[tuple, int] = defaultdict(int)
+    for row in conn.execute(select(attendee_counts).where(t.scope.in_(("region", "offer_type")), t.period == period)):
+        offer_type = ALL if row.scope == "region" else row.key
+        cells[(row.region, offer_type, period)] += row.attendees
+        cells[(ALL, offer_type, period)] += row.attendees
+    return dict(cells)
+
+
+def lock_pattern(conn: Connection) -> None:
+    """Serialise settling the pattern (SQLite's write transactions already are)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PATTERN_LOCK})
+
+
+def pattern(conn: Connection, period: str | None = None) -> dict[tuple, str | None]:
+    """{cell: reason withheld or None}; a cell absent has no respondents (withheld)."""
+    query = select(published_cells)
+    if period is not None:
+        query = query.where(published_cells.c.period == period)
+    return {(row.region, row.offer_type, row.period): row.withheld for row in conn.execute(query)}
+
+
+def withheld_of(conn: Connection, cell: tuple) -> str | None:
+    """Why a published cell is withheld, or None when it is shown."""
+    region, offer_type, period = cell
+    t = published_cells.c
+    row = conn.execute(select(t.withheld).where(t.region == region, t.offer_type == offer_type, t.period == period)).first()
+    return BELOW_THRESHOLD if row is None else row.withheld
+
+
+def save_pattern(conn: Connection, changes: dict[tuple, str | None]) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    for (region, offer_type, period), withheld in sorted(changes.items()):
+        statement = dialect.insert(published_cells).values(region=region, offer_type=offer_type, period=period, withheld=withheld)
+        conn.execute(statement.on_conflict_do_update(index_elements=["region", "offer_type", "period"], set_={"withheld": withheld}))

@@ -1,0 +1,643 @@
+"""The deployment files agree with the code.
+
+Dockerfile, docker-compose.yml and deploy/k8s/ are parsed (no Docker engine, no cluster) and
+checked against what the services really read and run: their settings, their commands, their
+ports and the topics shared/contracts declares.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy.engine import make_url
+
+from services.registry import SERVICES, settings_class
+from shared.config import SERVICE_PORTS, Settings
+from shared.contracts.registry import topics
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+WEB_COMMAND = "gunicorn -c deploy/gunicorn.conf.py services.{}.app:create_app()"
+WORKER_COMMAND = "python -m services.{}.worker"
+MIGRATE_COMMAND = "python -m services.cli migrate {}"
+# What the image itself sets for Python and pip, not Convene settings.
+INTERPRETER_ENV = re.compile(r"^(PATH|PYTHON[A-Z_]*|PIP_[A-Z_]+)$")
+
+
+# --- what the code reads -------------------------------------------------------------------
+
+
+def process_variables() -> set[str]:
+    """Variables read outside the Settings objects: gunicorn's config and the metrics module."""
+    names = set()
+    for path in (ROOT / "deploy" / "gunicorn.conf.py", ROOT / "shared" / "metrics.py"):
+        names |= set(re.findall(r"""os\.environ\.get\(\s*["']([A-Z][A-Z0-9_]*)["']""", path.read_text()))
+    return names
+
+
+def known_variables(service: str | None) -> set[str]:
+    settings = settings_class(service) if service else Settings
+    return {variable for variable, _, _ in settings.documented()} | process_variables()
+
+
+def every_known_variable() -> set[str]:
+    return set().union(*(known_variables(s) for s in SERVICES))
+
+
+def test_the_process_variables_are_found_in_the_code():
+    assert {"PORT", "WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR", "GUNICORN_TIMEOUT"} <= process_variables()
+    assert "DATABASE_URL" in known_variables("enrolment")
+    assert "COMPLETION_THRESHOLD" in known_variables("enrolment")
+    assert "COMPLETION_THRESHOLD" not in known_variables("scheduling")
+
+
+def image_tag(image: str) -> str | None:
+    last = image.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else None
+
+
+def command_words(command) -> list[str]:
+    return shlex.split(command) if isinstance(command, str) else [str(word) for word in command]
+
+
+def assert_cli_accepts(words: list[str]) -> None:
+    """`python -m services.cli ...` words are a command services/cli.py really has."""
+    from services.cli import parser
+
+    assert words[:3] == ["python", "-m", "services.cli"], words
+    try:
+        parser().parse_args(words[3:])
+    except SystemExit as error:
+        pytest.fail(f"services.cli rejects {' '.join(words[3:])!r} (exit {error.code})")
+
+
+# --- Dockerfile --------------------------------------------------------------------------
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "") for line in lines]
+
+
+def test_the_dockerfile_is_multi_stage_on_a_pinned_slim_python_311():
+    instructions = dockerfile_instructions()
+    build_args = dict(re.match(r"(\w+)=(\S+)", value).groups() for op, value in instructions if op == "ARG" and "=" in value)
+    bases = [re.sub(r"\$\{(\w+)\}", lambda m: build_args[m.group(1)], value.split()[0]) for op, value in instructions if op == "FROM"]
+    assert len(bases) >= 2, "a builder stage and a final stage"
+    for base in bases:
+        assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+", base), f"{base} is not a pinned python:3.11.x-slim image"
+    assert any("venv" in value and "requirements.txt" in value for op, value in instructions if op == "RUN")
+    assert any(op == "COPY" and "--from=" in value and "/opt/venv" in value for op, value in instructions)
+
+
+def test_the_image_runs_as_a_non_root_user_through_the_entrypoint():
+    instructions = dockerfile_instructions()
+    users = [value for op, value in instructions if op == "USER"]
+    assert users and users[-1].split(":")[0] not in {"0", "root"}
+    entrypoint = [value for op, value in instructions if op == "ENTRYPOINT"]
+    assert entrypoint == ['["/app/deploy/docker/entrypoint.sh"]']
+    script = ROOT / "deploy" / "docker" / "entrypoint.sh"
+    assert os.access(script, os.X_OK), "entrypoint.sh must be executable"
+    assert 'exec "$@"' in script.read_text()
+
+
+def test_the_dockerfile_sets_only_settings_the_code_reads():
+    instructions = dockerfile_instructions()
+    names = set()
+    for op, value in instructions:
+        if op == "ENV":
+            names |= {pair.split("=", 1)[0] for pair in shlex.split(value)}
+    unknown = {n for n in names if not INTERPRETER_ENV.match(n)} - every_known_variable()
+    assert not unknown, f"the Dockerfile sets variables nothing reads: {sorted(unknown)}"
+
+
+def test_the_build_context_is_an_allow_list_of_what_the_dockerfile_copies():
+    rules = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines() if line.strip() and not line.startswith("#")]
+    assert rules[0] == "*", "everything is ignored first, so .run/ (signing keys) and .venv/ never reach the build"
+    allowed = {rule[1:].rstrip("/") for rule in rules if rule.startswith("!")}
+    assert not any(path.startswith((".run", ".venv", ".git", "tests")) for path in allowed)
+    for op, value in dockerfile_instructions():
+        if op == "COPY" and "--from=" not in value:
+            sources = [word for word in value.split() if not word.startswith("--")][:-1]
+            for source in sources:
+                assert source.rstrip("/") in allowed, f"COPY {source} is not in .dockerignore's allow-list"
+                assert (ROOT / source).exists(), f"COPY {source}: no such file in the repo"
+
+
+# --- docker-compose.yml ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def convene_containers(compose) -> dict[str, dict]:
+    return {name: spec for name, spec in compose["services"].items() if "build" in spec}
+
+
+def service_of(container: str) -> str | None:
+    """The Convene service a compose container belongs to (the demo loads enrolment's data)."""
+    prefix = container.split("-", 1)[0]
+    return prefix if prefix in SERVICES else ("enrolment" if container == "demo" else None)
+
+
+def environment(spec: dict) -> dict[str, str]:
+    env = spec.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {name: str(value) for name, value in env.items()}
+
+
+def test_compose_runs_migrate_worker_and_web_for_every_service(compose):
+    services = compose["services"]
+    for service in SERVICES:
+        assert command_words(services[f"{service}-migrate"]["command"]) == MIGRATE_COMMAND.format(service).split()
+        assert command_words(services[f"{service}-worker"]["command"]) == WORKER_COMMAND.format(service).split()
+        assert command_words(services[f"{service}-web"]["command"]) == WEB_COMMAND.format(service).split()
+        assert (ROOT / "services" / service / "worker.py").exists()
+        assert_cli_accepts(MIGRATE_COMMAND.format(service).split())
+
+
+def test_compose_has_kafka_postgres_and_the_key_and_demo_one_shots(compose):
+    services = compose["services"]
+    assert {"kafka", "postgres", "keys", "demo"} <= set(services)
+    assert command_words(services["keys"]["command"]) == ["python", "-m", "services.cli", "keys"]
+    assert_cli_accepts(command_words(services["keys"]["command"]))
+    assert command_words(services["demo"]["command"]) == ["python", "-m", "services.cli", "demo"]
+    for one_shot in ["keys", "demo", *(f"{s}-migrate" for s in SERVICES)]:
+        assert services[one_shot].get("restart") == "no", f"{one_shot} runs once"
+
+
+def test_the_demo_command_exists_in_the_cli():
+    from services.cli import parser
+
+    try:
+        parser().parse_args(["demo"])
+    except SystemExit:
+        pytest.skip("services.cli has no `demo` command yet: docker-compose.yml's demo container would fail")
+
+
+def test_every_compose_image_has_a_pinned_tag(compose):
+    for name, spec in compose["services"].items():
+        image = spec.get("image")
+        assert image, f"{name} names no image"
+        tag = image_tag(image)
+        assert tag and tag != "latest", f"{name}: {image} is not pinned"
+        if "build" not in spec:
+            assert re.match(r"\d+\.\d+", tag), f"{name}: {image} needs a version tag down to the minor release"
+    assert compose["services"]["kafka"]["image"].startswith("apache/kafka:3.")
+    assert compose["services"]["postgres"]["image"].startswith("postgres:15.")
+    assert len({spec["image"] for spec in convene_containers(compose).values()}) == 1, "one image for every Convene container"
+
+
+def test_kafka_runs_as_a_single_kraft_node_without_auto_created_topics(compose):
+    env = environment(compose["services"]["kafka"])
+    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    assert not any("ZOOKEEPER" in name for name in env)
+    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "1"
+
+
+def test_only_the_web_containers_publish_their_service_port(compose):
+    published = {}
+    for name, spec in convene_containers(compose).items():
+        for mapping in spec.get("ports", []):
+            published.setdefault(name, []).append(str(mapping))
+    assert published == {f"{s}-web": [f"{SERVICE_PORTS[s]}:{SERVICE_PORTS[s]}"] for s in SERVICES}
+
+
+def test_compose_health_checks_use_each_component_s_own_tooling(compose):
+    services = compose["services"]
+    for service in SERVICES:
+        check = services[f"{service}-web"]["healthcheck"]
+        words = command_words(check["test"])
+        assert words[:2] == ["CMD", "python"], "the image has no curl: python checks /readyz"
+        assert f"http://127.0.0.1:{SERVICE_PORTS[service]}/readyz" in " ".join(words)
+        assert {"interval", "timeout", "retries"} <= set(check)
+    assert "/opt/kafka/bin/kafka-broker-api-versions.sh" in " ".join(command_words(services["kafka"]["healthcheck"]["test"]))
+    assert "pg_isready" in " ".join(command_words(services["postgres"]["healthcheck"]["test"]))
+
+
+def test_compose_starts_everything_in_order(compose):
+    services = compose["services"]
+
+    def conditions(name):
+        return {dependency: rule["condition"] for dependency, rule in services[name].get("depends_on", {}).items()}
+
+    for service in SERVICES:
+        assert conditions(f"{service}-migrate") == {"postgres": "service_healthy"}
+        assert conditions(f"{service}-worker") == {
+            f"{service}-migrate": "service_completed_successfully",
+            "kafka": "service_healthy",
+        }
+        assert conditions(f"{service}-web") == {
+            f"{service}-migrate": "service_completed_successfully",
+            "kafka": "service_healthy",
+            "keys": "service_completed_successfully",
+        }
+    assert conditions("demo")["enrolment-web"] == "service_healthy"
+    assert conditions("keys") == {}
+    for name in services:
+        for dependency, condition in conditions(name).items():
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+            if condition == "service_healthy":
+                assert "healthcheck" in services[dependency], f"{name} waits for {dependency} to be healthy but it has no check"
+            if condition == "service_completed_successfully":
+                assert services[dependency].get("restart") == "no", f"{dependency} must be a one-shot"
+
+
+def test_compose_sets_only_variables_the_code_reads(compose):
+    for name, spec in convene_containers(compose).items():
+        service = service_of(name)
+        unknown = set(environment(spec)) - known_variables(service)
+        assert not unknown, f"{name} sets variables its code does not read: {sorted(unknown)}"
+
+
+def test_compose_settings_load_and_point_at_the_stack(compose):
+    services = compose["services"]
+    kafka_listeners = environment(services["kafka"])["KAFKA_ADVERTISED_LISTENERS"]
+    postgres = environment(services["postgres"])
+    for service in SERVICES:
+        for role in ("migrate", "worker", "web"):
+            env = environment(services[f"{service}-{role}"])
+            settings = settings_class(service).load(env)
+            url = make_url(settings.database_url)
+            assert (url.drivername, url.host, url.database, url.username) == ("postgresql+psycopg", "postgres", service, service)
+            assert url.password == postgres["CONVENE_DATABASE_PASSWORD"]
+            if role != "migrate":
+                assert f"//{env['KAFKA_BOOTSTRAP_SERVERS']}" in kafka_listeners, "bootstrap is Kafka's in-network listener"
+                assert env["CONVENE_TOPIC_PREFIX"]
+                assert settings.topic_replication == 1, "one broker: topics cannot have more replicas"
+        web = environment(services[f"{service}-web"])
+        assert web["PORT"] == str(SERVICE_PORTS[service])
+        assert web["PROMETHEUS_MULTIPROC_DIR"].startswith("/tmp/"), "a writable tmpfs on a read-only container"
+        assert int(web["WEB_CONCURRENCY"]) >= 1
+    assert set(postgres["CONVENE_DATABASES"].split()) == set(SERVICES)
+
+
+def test_every_process_that_writes_events_uses_one_topic_prefix(compose):
+    """The outbox stores prefixed topic names, so the demo loader must match the services."""
+    prefixes = {
+        name: environment(spec).get("CONVENE_TOPIC_PREFIX")
+        for name, spec in convene_containers(compose).items()
+        if not name.endswith("-migrate") and name != "keys"
+    }
+    assert None not in prefixes.values(), prefixes
+    assert len(set(prefixes.values())) == 1, prefixes
+
+
+def test_postgres_runs_the_init_script_that_creates_one_database_per_service(compose):
+    mounts = [str(volume) for volume in compose["services"]["postgres"]["volumes"]]
+    script_mounts = [m for m in mounts if "/docker-entrypoint-initdb.d/" in m]
+    assert script_mounts, "the init script is mounted where the postgres image runs it"
+    source = script_mounts[0].split(":")[0]
+    script = (ROOT / source).resolve()
+    assert script.is_relative_to(ROOT / "deploy" / "docker") and script.exists()
+    text = script.read_text()
+    assert "CREATE DATABASE" in text and "CONVENE_DATABASES" in text
+
+
+def volume_mounts(spec: dict) -> dict[str, str]:
+    """target folder -> source of a container's volumes."""
+    mounts = {}
+    for volume in spec.get("volumes", []):
+        source, target = str(volume).split(":")[:2]
+        mounts[target] = source
+    return mounts
+
+
+def test_the_web_containers_verify_tokens_with_the_key_the_key_maker_writes(compose):
+    services = compose["services"]
+    keys = environment(services["keys"])
+    key_folder = str(Path(keys["JWT_PUBLIC_KEY_FILE"]).parent)
+    assert str(Path(keys["JWT_PRIVATE_KEY_FILE"]).parent) == key_folder
+    key_volume = volume_mounts(services["keys"])[key_folder]
+    assert key_volume in compose["volumes"], "a named volume, shared between containers"
+    for service in SERVICES:
+        web = services[f"{service}-web"]
+        assert environment(web)["JWT_PUBLIC_KEY_FILE"] == keys["JWT_PUBLIC_KEY_FILE"]
+        assert volume_mounts(web)[key_folder] == key_volume
+        assert "JWT_PRIVATE_KEY_FILE" not in environment(web), "the signing key stays out of the services"
+
+
+def test_feedback_processes_share_their_data_folder(compose):
+    services = compose["services"]
+    folders = set()
+    for role in ("web", "worker"):
+        spec = services[f"feedback-{role}"]
+        env = environment(spec)
+        if env.get("FEEDBACK_MARKER_PEPPER"):
+            continue
+        data_dir = env["CONVENE_DATA_DIR"]
+        folders.add((data_dir, volume_mounts(spec)[data_dir]))
+    assert len(folders) <= 1, "without a configured pepper, web and worker must see the same development pepper"
+
+
+# --- Kubernetes ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def manifests() -> list[dict]:
+    documents = []
+    for path in sorted(K8S.glob("*.yaml")):
+        if path.name == "kustomization.yaml":
+            continue
+        for document in yaml.safe_load_all(path.read_text()):
+            if document:
+                assert {"apiVersion", "kind", "metadata"} <= set(document), f"{path.name}: incomplete object"
+                document["_file"] = path.name
+                documents.append(document)
+    return documents
+
+
+def of_kind(manifests, kind: str) -> dict[str, dict]:
+    return {m["metadata"]["name"]: m for m in manifests if m["kind"] == kind}
+
+
+@pytest.fixture(scope="module")
+def configmap(manifests) -> dict[str, str]:
+    maps = of_kind(manifests, "ConfigMap")
+    assert list(maps) == ["convene-settings"]
+    return {key: str(value) for key, value in maps["convene-settings"]["data"].items()}
+
+
+@pytest.fixture(scope="module")
+def secrets(manifests) -> dict[str, dict[str, str]]:
+    return {name: {k: str(v) for k, v in secret["stringData"].items()} for name, secret in of_kind(manifests, "Secret").items()}
+
+
+def test_the_kustomization_lists_every_manifest():
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    files = {path.name for path in K8S.glob("*.yaml")} - {"kustomization.yaml"}
+    assert sorted(kustomization["resources"]) == sorted(files)
+    assert kustomization["namespace"]
+
+
+def pod_spec(deployment: dict) -> dict:
+    return deployment["spec"]["template"]["spec"]
+
+
+def only_container(deployment: dict) -> dict:
+    containers = pod_spec(deployment)["containers"]
+    assert len(containers) == 1
+    return containers[0]
+
+
+def test_each_service_has_a_web_and_a_worker_deployment_running_its_processes(manifests):
+    deployments = of_kind(manifests, "Deployment")
+    assert set(deployments) == {f"convene-{s}-{role}" for s in SERVICES for role in ("web", "worker")}
+    for service in SERVICES:
+        web, worker = deployments[f"convene-{service}-web"], deployments[f"convene-{service}-worker"]
+        for deployment, command in ((web, WEB_COMMAND), (worker, WORKER_COMMAND)):
+            container = only_container(deployment)
+            assert "command" not in container, "args only: the image's entry point must run"
+            assert container["args"] == command.format(service).split()
+            selector = deployment["spec"]["selector"]["matchLabels"]
+            assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+        web_labels = web["spec"]["template"]["metadata"]["labels"]
+        worker_selector = worker["spec"]["selector"]["matchLabels"]
+        assert not worker_selector.items() <= web_labels.items(), "web and worker pods are selected apart"
+
+
+def test_every_kubernetes_image_is_pinned(manifests):
+    for deployment in of_kind(manifests, "Deployment").values():
+        spec = pod_spec(deployment)
+        for container in spec["containers"] + spec.get("initContainers", []):
+            tag = image_tag(container["image"])
+            assert tag and tag != "latest", f"{deployment['metadata']['name']}: {container['image']} is not pinned"
+
+
+def resolve_port(container: dict, port) -> int:
+    if isinstance(port, int):
+        return port
+    return next(p["containerPort"] for p in container["ports"] if p.get("name") == port)
+
+
+def test_web_pods_probe_readyz_and_healthz_on_the_service_port(manifests):
+    deployments = of_kind(manifests, "Deployment")
+    for service in SERVICES:
+        container = only_container(deployments[f"convene-{service}-web"])
+        port = SERVICE_PORTS[service]
+        assert [p["containerPort"] for p in container["ports"]] == [port]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env["PORT"] == str(port), "gunicorn binds PORT"
+        for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
+            check = container[probe]["httpGet"]
+            assert check["path"] == path, f"{service} {probe}"
+            assert resolve_port(container, check["port"]) == port, f"{service} {probe} port"
+
+
+def test_every_container_has_resource_requests_and_a_memory_limit(manifests):
+    for deployment in of_kind(manifests, "Deployment").values():
+        spec = pod_spec(deployment)
+        for container in spec["containers"] + spec.get("initContainers", []):
+            resources = container.get("resources", {})
+            assert {"cpu", "memory"} <= set(resources.get("requests", {})), f"{deployment['metadata']['name']}/{container['name']}"
+            assert "memory" in resources.get("limits", {}), f"{deployment['metadata']['name']}/{container['name']}"
+
+
+def test_pods_run_as_non_root_on_a_read_only_filesystem(manifests):
+    for deployment in of_kind(manifests, "Deployment").values():
+        spec = pod_spec(deployment)
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        for container in spec["containers"] + spec.get("initContainers", []):
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True
+            assert container["securityContext"]["allowPrivilegeEscalation"] is False
+            assert "/tmp" in {m["mountPath"] for m in container.get("volumeMounts", [])}, "a writable /tmp"
+
+
+def test_migrations_run_before_each_service_s_processes(manifests):
+    deployments = of_kind(manifests, "Deployment")
+    for service in SERVICES:
+        for role in ("web", "worker"):
+            init = pod_spec(deployments[f"convene-{service}-{role}"]).get("initContainers", [])
+            assert [c["args"] for c in init] == [MIGRATE_COMMAND.format(service).split()]
+            assert_cli_accepts(init[0]["args"])
+
+
+def test_each_web_deployment_has_a_service_and_an_autoscaler(manifests):
+    deployments = of_kind(manifests, "Deployment")
+    services = of_kind(manifests, "Service")
+    autoscalers = {hpa["spec"]["scaleTargetRef"]["name"]: hpa for hpa in of_kind(manifests, "HorizontalPodAutoscaler").values()}
+    assert set(autoscalers) == {f"convene-{s}-web" for s in SERVICES}
+    for service in SERVICES:
+        web = deployments[f"convene-{service}-web"]
+        front = services[f"convene-{service}"]
+        selector = front["spec"]["selector"]
+        assert selector.items() <= web["spec"]["template"]["metadata"]["labels"].items()
+        worker_labels = deployments[f"convene-{service}-worker"]["spec"]["template"]["metadata"]["labels"]
+        assert not selector.items() <= worker_labels.items(), "the Service must not route to workers"
+        (port,) = front["spec"]["ports"]
+        assert resolve_port(only_container(web), port["targetPort"]) == SERVICE_PORTS[service]
+        hpa = autoscalers[f"convene-{service}-web"]
+        assert hpa["apiVersion"] == "autoscaling/v2"
+        assert hpa["spec"]["scaleTargetRef"]["kind"] == "Deployment"
+        assert 2 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+        assert any(m["resource"]["name"] == "cpu" for m in hpa["spec"]["metrics"] if m["type"] == "Resource")
+
+
+def container_variables(container: dict) -> set[str]:
+    return {e["name"] for e in container.get("env", [])}
+
+
+def test_kubernetes_sets_only_variables_the_code_reads(manifests, configmap, secrets):
+    common = set.intersection(*(known_variables(s) for s in SERVICES))
+    unknown = set(configmap) - common
+    assert not unknown, f"the ConfigMap holds variables not every service reads: {sorted(unknown)}"
+    for name, values in secrets.items():
+        unknown = set(values) - every_known_variable()
+        assert not unknown, f"Secret {name} holds variables nothing reads: {sorted(unknown)}"
+    for deployment in of_kind(manifests, "Deployment").values():
+        service = deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+        spec = pod_spec(deployment)
+        for container in spec["containers"] + spec.get("initContainers", []):
+            unknown = container_variables(container) - known_variables(service)
+            assert not unknown, f"{deployment['metadata']['name']}/{container['name']}: {sorted(unknown)}"
+
+
+def test_kubernetes_references_only_objects_it_declares(manifests, configmap, secrets):
+    for deployment in of_kind(manifests, "Deployment").values():
+        spec = pod_spec(deployment)
+        for container in spec["containers"] + spec.get("initContainers", []):
+            for source in container.get("envFrom", []):
+                assert source["configMapRef"]["name"] == "convene-settings"
+            for variable in container.get("env", []):
+                reference = variable.get("valueFrom", {})
+                if "secretKeyRef" in reference:
+                    secret = reference["secretKeyRef"]
+                    assert secret["key"] in secrets.get(secret["name"], {}), f"{variable['name']}: no {secret['name']}/{secret['key']}"
+                    assert secret["key"] == variable["name"]
+                if "configMapKeyRef" in reference:
+                    assert reference["configMapKeyRef"]["key"] in configmap
+
+
+def test_secrets_are_obvious_placeholders_and_stay_out_of_the_configmap(configmap, secrets):
+    assert {"DATABASE_URL", "KAFKA_SASL_PASSWORD", "FEEDBACK_MARKER_PEPPER"} & set(configmap) == set()
+    assert {f"convene-{s}-database" for s in SERVICES} <= set(secrets)
+    for name, values in secrets.items():
+        for key, value in values.items():
+            assert "REPLACE_ME" in value, f"{name}/{key} must be an obvious placeholder"
+    for service in SERVICES:
+        url = make_url(secrets[f"convene-{service}-database"]["DATABASE_URL"])
+        assert (url.drivername, url.database) == ("postgresql+psycopg", service), "one database per service"
+
+
+def kubernetes_environment(container: dict, configmap: dict, secrets: dict) -> dict[str, str]:
+    env = dict(configmap) if container.get("envFrom") else {}
+    for variable in container.get("env", []):
+        reference = variable.get("valueFrom", {})
+        if "secretKeyRef" in reference:
+            env[variable["name"]] = secrets[reference["secretKeyRef"]["name"]][reference["secretKeyRef"]["key"]]
+        elif "configMapKeyRef" in reference:
+            env[variable["name"]] = configmap[reference["configMapKeyRef"]["key"]]
+        else:
+            env[variable["name"]] = str(variable["value"])
+    return env
+
+
+def test_kubernetes_settings_load_and_the_kafka_ca_is_mounted(manifests, configmap, secrets):
+    for deployment in of_kind(manifests, "Deployment").values():
+        service = deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+        container = only_container(deployment)
+        settings = settings_class(service).load(kubernetes_environment(container, configmap, secrets))
+        assert settings.topic_prefix == "prod."
+        assert settings.kafka_security_protocol in {"SSL", "SASL_SSL"}, "production Kafka is encrypted"
+        assert settings.kafka_sasl_mechanism and settings.kafka_sasl_username
+        mounts = {m["mountPath"] for m in container["volumeMounts"]}
+        assert str(Path(settings.kafka_ssl_cafile).parent) in mounts
+        assert settings.jwt_jwks_url.startswith("https://"), "production verifies tokens with the identity provider's keys"
+
+
+def test_production_feedback_processes_take_their_pepper_from_a_secret(manifests):
+    if "FEEDBACK_MARKER_PEPPER" not in known_variables("feedback"):
+        pytest.skip("feedback reads no FEEDBACK_MARKER_PEPPER")
+    deployments = of_kind(manifests, "Deployment")
+    for role in ("web", "worker"):
+        env = {e["name"]: e for e in only_container(deployments[f"convene-feedback-{role}"])["env"]}
+        assert "secretKeyRef" in env["FEEDBACK_MARKER_PEPPER"]["valueFrom"], f"feedback {role}"
+
+
+def test_workers_do_not_outnumber_partitions(manifests, configmap):
+    for name, deployment in of_kind(manifests, "Deployment").items():
+        if name.endswith("-worker"):
+            assert deployment["spec"]["replicas"] <= int(configmap["KAFKA_TOPIC_PARTITIONS"])
+
+
+# --- Kafka topics ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kafka_topics(manifests) -> dict[str, dict]:
+    declared = {}
+    for resource in of_kind(manifests, "KafkaTopic").values():
+        assert resource["apiVersion"] == "kafka.strimzi.io/v1beta2"
+        assert resource["metadata"]["labels"]["strimzi.io/cluster"]
+        name = resource["spec"].get("topicName", resource["metadata"]["name"])
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", resource["metadata"]["name"]), "a valid resource name"
+        assert name not in declared, f"{name} is declared twice"
+        declared[name] = resource["spec"]
+    return declared
+
+
+def test_the_kafka_topics_are_the_declared_topics_with_the_configmap_prefix(kafka_topics, configmap):
+    prefix = configmap["CONVENE_TOPIC_PREFIX"]
+    assert prefix == "prod."
+    expected = set()
+    for topic in topics().values():
+        expected |= {topic.address(prefix), topic.dead_letter_address(prefix)}
+    assert len(expected) >= 8
+    assert set(kafka_topics) == expected
+
+
+def test_the_kafka_topics_are_replicated_partitioned_and_retained_as_declared(kafka_topics, configmap):
+    prefix = configmap["CONVENE_TOPIC_PREFIX"]
+    assert configmap["KAFKA_TOPIC_REPLICATION"] == "3"
+    for topic in topics().values():
+        main, dead = kafka_topics[topic.address(prefix)], kafka_topics[topic.dead_letter_address(prefix)]
+        assert main["partitions"] == int(configmap["KAFKA_TOPIC_PARTITIONS"]), topic.name
+        for spec in (main, dead):
+            assert spec["replicas"] == 3, topic.name
+            assert str(spec["config"]["min.insync.replicas"]) == "2", topic.name
+        if topic.compacted:
+            assert main["config"]["cleanup.policy"] == "compact", topic.name
+        else:
+            assert main["config"]["cleanup.policy"] == "delete", topic.name
+            assert str(main["config"]["retention.ms"]) == str(topic.retention_ms), topic.name
+        assert dead["config"]["cleanup.policy"] == "delete" and "retention.ms" in dead["config"]
+    assert any(topic.compacted for topic in topics().values()), "the national summary is compacted"
+
+
+def test_the_kafka_topics_match_what_the_workers_would_create(kafka_topics, configmap, monkeypatch):
+    """ensure_topics runs against a recording admin client: no broker is contacted."""
+    from shared import kafka
+
+    created = []
+
+    class RecordingAdmin:
+        def list_topics(self):
+            return []
+
+        def create_topics(self, new_topics, **_):
+            created.extend(new_topics)
+
+        def wait_for_topics(self, *_, **__):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(kafka, "admin", lambda *_, **__: RecordingAdmin())
+    kafka.ensure_topics(Settings.load(configmap))
+    assert {t.name for t in created} == set(kafka_topics)
+    for new_topic in created:
+        spec = kafka_topics[new_topic.name]
+        assert spec["partitions"] == new_topic.num_partitions, new_topic.name
+        assert spec["replicas"] == new_topic.replication_factor, new_topic.name
+        configs = {key: str(value) for key, value in spec["config"].items()}
+        assert (new_topic.topic_configs or {}).items() <= configs.items(), new_topic.name
