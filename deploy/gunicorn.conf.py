@@ -2,6 +2,11 @@
 import multiprocessing
 import os
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Imported here, not in child_exit: a first import inside the signal handler can be
+    # re-entered by the next SIGCHLD and crash the arbiter on shutdown.
+    from prometheus_client import multiprocess
+
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Sync workers: requests are short and database-bound. Two per core, plus one.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -19,6 +24,4 @@ access_log_format = '{"remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", "st
 def child_exit(server, worker):
     # Metrics of a worker that has gone must not linger in the multiprocess directory.
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)

@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from services import ops
 from services.registry import SERVICES, runtime, settings_class
 from shared.auth import Role, create_dev_keys, mint_token
 from shared.config import Settings
@@ -22,12 +23,6 @@ def cmd_token(args) -> None:
     if not key_file.exists():
         raise SystemExit("no development key yet: run `make up` (or `python -m services.cli keys`) first")
     print(mint_token(key_file.read_bytes(), role=args.role, region=args.region, subject=args.subject, issuer=settings.jwt_issuer, audience=settings.jwt_audience, ttl_seconds=args.ttl))
-
-
-def cmd_migrate(args) -> None:
-    for service in SERVICES if args.service == "all" else [args.service]:
-        runtime(service).db.create_schema()
-        print(f"{service}: schema is up to date")
 
 
 def cmd_settings(_args) -> None:
@@ -106,9 +101,7 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--subject", default=None, help="the caller's Convene id (participant or facilitator id)")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
     token.set_defaults(run=cmd_token)
-    migrate = commands.add_parser("migrate", help="bring a service's database schema up to date")
-    migrate.add_argument("service", choices=[*SERVICES, "all"])
-    migrate.set_defaults(run=cmd_migrate)
+    ops.register(commands)
     commands.add_parser("settings", help="print every setting as a Markdown table").set_defaults(run=cmd_settings)
     asyncapi = commands.add_parser("asyncapi", help="print the AsyncAPI 3.0 event contract (docs/asyncapi.json is the combined one)")
     asyncapi.add_argument("--service", choices=SERVICES, default=None, help="only what this service publishes")

@@ -36,6 +36,8 @@ class Settings:
     database_url: str = setting(
         "DATABASE_URL", "", "SQLAlchemy URL of the service's database (empty: a SQLite file under CONVENE_DATA_DIR)."
     )
+    database_pool_size: int = setting("DATABASE_POOL_SIZE", 5, "PostgreSQL connections each process keeps open.")
+    database_max_overflow: int = setting("DATABASE_MAX_OVERFLOW", 5, "Extra PostgreSQL connections a process may open at peaks.")
     data_dir: str = setting("CONVENE_DATA_DIR", str(REPO_ROOT / ".run" / "data"), "Folder for SQLite files.")
     kafka_bootstrap_servers: str = setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092", "Kafka brokers, comma-separated.")
     kafka_security_protocol: str = setting(
@@ -64,6 +66,7 @@ class Settings:
     relay_batch_size: int = setting("RELAY_BATCH_SIZE", 500, "Outbox rows the relay publishes per round.")
     relay_idle_seconds: float = setting("RELAY_IDLE_SECONDS", 0.02, "Pause of the relay when the outbox is empty.")
     consumer_max_retries: int = setting("CONSUMER_MAX_RETRIES", 3, "Attempts of a failing handler before dead-lettering.")
+    worker_metrics_port: int = setting("WORKER_METRICS_PORT", 0, "Port of the worker's Prometheus endpoint (0: none).")
     max_body_bytes: int = setting("MAX_BODY_BYTES", 1_000_000, "Largest request body accepted.")
 
     @classmethod

@@ -59,7 +59,12 @@ class Consumer:
 
     def run(self, stop: threading.Event, *, poll_ms: int = 200) -> None:
         client = kafka.consumer(self.settings, self.group_id)
-        client.subscribe(self.subscription.topics(self.settings.topic_prefix))
+        topics = self.subscription.topics(self.settings.topic_prefix)
+        # Join the group only once the topics' partitions are in the client's metadata: a member
+        # that joins earlier is assigned nothing and may wait minutes for the next rebalance.
+        while not stop.is_set() and not all(client.partitions_for_topic(topic) for topic in topics):
+            stop.wait(0.5)
+        client.subscribe(topics)
         try:
             while not stop.is_set():
                 try:

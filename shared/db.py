@@ -17,7 +17,7 @@ from shared import tables
 
 
 class Database:
-    def __init__(self, url: str, metadata: MetaData, *, pool_size: int = 5):
+    def __init__(self, url: str, metadata: MetaData, *, pool_size: int = 5, max_overflow: int = 5):
         self.url = make_url(url)
         self.metadata = metadata
         self.tables = tables.SharedTables(metadata)
@@ -27,7 +27,7 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
         else:
-            self.engine = create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+            self.engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
 
     @property
     def is_sqlite(self) -> bool:

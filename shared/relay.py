@@ -14,7 +14,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared import kafka, metrics
@@ -125,7 +125,9 @@ class Relay:
             self.producer = None
 
 
-def oldest_unpublished_age(db: Database) -> float:
+def outbox_backlog(db: Database) -> tuple[int, float]:
+    """How many outbox events wait to be published, and the age in seconds of the oldest."""
+    outbox = db.tables.outbox
     with db.read() as conn:
-        oldest = conn.execute(select(db.tables.outbox.c.created_at).where(db.tables.outbox.c.published_at.is_(None)).order_by(db.tables.outbox.c.id).limit(1)).scalar()
-    return 0.0 if oldest is None else (utcnow() - as_utc(oldest)).total_seconds()
+        count, oldest = conn.execute(select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.published_at.is_(None))).one()
+    return count, 0.0 if oldest is None else (utcnow() - as_utc(oldest)).total_seconds()

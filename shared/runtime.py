@@ -58,5 +58,5 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, metadata: MetaData) -> "Runtime":
-        db = Database(settings.database_url, metadata)
+        db = Database(settings.database_url, metadata, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow)
         return cls(settings=settings, db=db, outbox=Outbox(db.tables.outbox, settings.topic_prefix), kafka_probe=KafkaProbe(settings))

@@ -20,6 +20,7 @@ from shared.auth import InvalidToken, TokenVerifier
 from shared.errors import DomainError
 from shared.logs import reset_correlation_id, set_correlation_id
 from shared.openapi import build_spec
+from shared.relay import outbox_backlog
 from shared.problems import Problem, field_errors, problem_response
 from shared.runtime import Runtime
 
@@ -79,6 +80,12 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
 
     @app.get("/metrics")
     def metrics_endpoint():
+        try:
+            backlog, oldest_age = outbox_backlog(runtime.db)
+            metrics.OUTBOX_BACKLOG.labels(settings.service).set(backlog)
+            metrics.OUTBOX_OLDEST_AGE.labels(settings.service).set(oldest_age)
+        except Exception:
+            log.warning("outbox backlog unavailable for metrics")
         body, content_type = metrics.exposition()
         return Response(body, mimetype=content_type.split(";")[0])
 

@@ -10,6 +10,8 @@ import signal
 import sys
 import threading
 
+from prometheus_client import start_http_server
+
 from shared import kafka, logs
 from shared.consumer import Consumer, Subscription
 from shared.relay import Relay
@@ -25,6 +27,8 @@ def run_worker(runtime: Runtime, subscriptions: list[Subscription]) -> int:
     failed = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    if settings.worker_metrics_port:
+        start_http_server(settings.worker_metrics_port)
     kafka.ensure_topics(settings)
     loops = [("relay", Relay(settings, runtime.db).run)]
     loops += [(f"consumer:{s.name}", Consumer(settings, runtime.db, s).run) for s in subscriptions]

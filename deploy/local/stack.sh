@@ -34,7 +34,7 @@ up() {
   for service in "${services[@]}"; do
     "$bin/python" -m services.cli migrate "$service" >/dev/null
     rm -rf "$run/prometheus/$service" && mkdir -p "$run/prometheus/$service"
-    PROMETHEUS_MULTIPROC_DIR="$run/prometheus/$service-worker" start_process "$service-worker" "$bin/python" -m "services.$service.worker"
+    start_process "$service-worker" "$bin/python" -m "services.$service.worker"
     PROMETHEUS_MULTIPROC_DIR="$run/prometheus/$service" PORT=${ports[$service]} WEB_CONCURRENCY=${WEB_CONCURRENCY:-3} \
       start_process "$service-web" "$bin/gunicorn" -c deploy/gunicorn.conf.py --bind "127.0.0.1:${ports[$service]}" "services.$service.app:create_app()"
   done

@@ -120,7 +120,8 @@ def test_rebuilding_the_roster_projection_from_the_topic_gives_the_live_rosters(
     enrolment.withdraw(places[people[0]]["id"])  # the waitlisted person is promoted
     enrolment.withdraw(enrolment.enrol(large, enrolment.participant(9))["id"])
     expected = {small: sorted(people[1:3]), large: sorted(people)}
-    eventually(lambda: all(sorted(roster_of(scheduling, admin, o)) == m for o, m in expected.items()), message="the live rosters to catch up")
+    eventually(lambda: _periods(scheduling.runtime.db) == (8, 2), message="every membership, two of them ended, to reach the projection")
+    assert all(sorted(roster_of(scheduling, admin, o)) == members for o, members in expected.items())
     live = _snapshot(scheduling.runtime.db)
 
     fresh = Database(stack["databases"].new("rebuilt"), store.metadata)
@@ -144,6 +145,12 @@ def _session_already_held(scheduling: RunningService, offer_id: str, admin: dict
         row = new_session(offer, Slot(starts, starts + timedelta(minutes=1)), {})
         store_sessions.add_sessions(conn, [row])
     return f"{row['id']}@convene"
+
+
+def _periods(db: Database) -> tuple[int, int]:
+    """How many periods of membership the projection holds, and how many of them ended."""
+    periods = _snapshot(db)["memberships"]
+    return len(periods), sum(1 for period in periods if period[-1] is not None)
 
 
 def _snapshot(db: Database) -> dict:

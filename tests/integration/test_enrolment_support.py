@@ -23,8 +23,9 @@ CAMDEN, LEWISHAM, EXETER = "U10001", "U10002", "U20002"  # two London PCNs, one 
 CAMDEN_PRACTICE = "F83011"
 
 
-def start_enrolment(database_url: str, kafka_bootstrap: str, topic_prefix: str, public_key) -> RunningService:
-    service = RunningService("enrolment", service_environment(database_url, kafka_bootstrap, topic_prefix, public_key))
+def start_enrolment(database_url: str, kafka_bootstrap: str, topic_prefix: str, public_key, **settings: str) -> RunningService:
+    """The enrolment service with the sample reference data; `settings` are extra environment variables."""
+    service = RunningService("enrolment", {**service_environment(database_url, kafka_bootstrap, topic_prefix, public_key), **settings})
     with service.runtime.db.transaction() as conn:
         import_files(conn, EPCN_CSV, PRACTICE_MAP_CSV)
     return service

@@ -666,3 +666,93 @@ def test_a_threshold_outside_zero_exclusive_to_one_inclusive_is_refused(threshol
 def test_the_threshold_is_checked_even_when_no_sessions_were_held():
     with broken(RuleViolation, "invalid_threshold"):
         select_completions([], sessions_held=0, threshold=0)
+
+
+# --- Changing an offer ------------------------------------------------------------------
+
+from services.enrolment.domain import place_participant, plan_promotions, validate_offer_change  # noqa: E402
+
+
+@pytest.mark.parametrize("status", [OfferStatus.DRAFT, OfferStatus.PUBLISHED])
+def test_a_draft_or_published_offer_takes_changes_to_its_details(status):
+    changed = validate_offer_change(make_offer(OfferType.ACTION_LEARNING_SET, status=status, capacity=6),
+                                    {"title": "Estates", "capacity": 7, "basis": "place"}, confirmed_count=6)
+    assert (changed.title, changed.capacity, changed.basis, changed.status) == ("Estates", 7, LearningSetBasis.PLACE, status)
+
+
+@pytest.mark.parametrize("status", [OfferStatus.STARTED, OfferStatus.COMPLETED, OfferStatus.CANCELLED])
+def test_an_offer_that_has_started_or_ended_takes_no_changes(status):
+    with broken(Conflict, "offer_not_editable") as caught:
+        validate_offer_change(make_offer(status=status), {"title": "Later"}, confirmed_count=0)
+    assert caught.value.extra == {"offer_status": status.value}
+
+
+@pytest.mark.parametrize("field, value", [("region", SOUTH_WEST), ("type", OfferType.COACHING), ("pcn_code", PCN), ("status", "started"), ("id", "x")])
+def test_what_decides_eligibility_cannot_be_changed(field, value):
+    with broken(RuleViolation, "not_editable", field=field):
+        validate_offer_change(make_offer(), {field: value}, confirmed_count=0)
+
+
+def test_a_changed_offer_keeps_every_rule_of_a_new_one():
+    with broken(RuleViolation, "learning_set_capacity", field="capacity"):
+        validate_offer_change(make_offer(OfferType.ACTION_LEARNING_SET), {"capacity": 9}, confirmed_count=0)
+    with broken(RuleViolation, "invalid_dates", field="ends_on"):
+        validate_offer_change(make_offer(), {"ends_on": date(2024, 12, 31)}, confirmed_count=0)
+
+
+def test_a_pcn_team_offer_can_be_changed_without_looking_its_pcn_up_again():
+    changed = validate_offer_change(make_offer(OfferType.PCN_TEAM), {"capacity": 12}, confirmed_count=3)
+    assert changed.capacity == 12 and changed.pcn_code == PCN
+
+
+def test_capacity_cannot_drop_below_the_places_already_confirmed():
+    offer = make_offer(status=OfferStatus.PUBLISHED, capacity=20)
+    assert validate_offer_change(offer, {"capacity": 12}, confirmed_count=12).capacity == 12
+    with broken(Conflict, "capacity_below_confirmed", field="capacity") as caught:
+        validate_offer_change(offer, {"capacity": 11}, confirmed_count=12)
+    assert caught.value.extra == {"confirmed": 12}
+
+
+# --- Filling places that came free ------------------------------------------------------
+
+def test_free_places_go_to_the_front_of_the_waitlist_and_the_rest_close_up():
+    plan = plan_promotions(open_offer(capacity=4), roster(confirmed=("c1", "c2"), waitlist=("w1", "w2", "w3")))
+    assert [(e.id, e.status, e.waitlist_position) for e in plan.promoted] == [
+        ("w1", EnrolmentStatus.CONFIRMED, None), ("w2", EnrolmentStatus.CONFIRMED, None)]
+    assert positions(plan) == [("w3", 1)]
+
+
+def test_more_free_places_than_people_waiting_promotes_everyone_waiting():
+    plan = plan_promotions(open_offer(capacity=10), roster(confirmed=("c1",), waitlist=("w1", "w2")))
+    assert [e.id for e in plan.promoted] == ["w1", "w2"] and plan.waitlist == ()
+
+
+def test_a_full_offer_promotes_no_one():
+    plan = plan_promotions(open_offer(capacity=2), roster())
+    assert plan.promoted == () and positions(plan) == [("w1", 1), ("w2", 2), ("w3", 3)]
+
+
+def test_a_started_closed_group_promotes_no_one_into_free_places():
+    plan = plan_promotions(open_offer(OfferType.ACTION_LEARNING_SET, status=OfferStatus.STARTED, capacity=8), roster())
+    assert plan.promoted == ()
+
+
+# --- Placing a participant ----------------------------------------------------------------
+
+def test_a_participants_region_is_their_pcns():
+    assert place_participant(pcn_code=PCN, pcn_region=SOUTH_WEST) == SOUTH_WEST
+    assert place_participant(pcn_code=PCN, pcn_region=LONDON, practice_code="F83011", practice_pcn=PCN, scope_region=LONDON) == LONDON
+
+
+@pytest.mark.parametrize("changes, error, rule, field", [
+    ({"pcn_code": "U123"}, RuleViolation, "invalid_ods_code", "pcn_code"),
+    ({"practice_code": "F8301"}, RuleViolation, "invalid_ods_code", "practice_code"),
+    ({"pcn_region": None}, NotFound, "pcn_not_found", "pcn_code"),
+    ({"scope_region": SOUTH_WEST}, RuleViolation, "wrong_region", "pcn_code"),
+    ({"practice_pcn": None}, NotFound, "practice_not_found", "practice_code"),
+    ({"practice_pcn": OTHER_PCN}, RuleViolation, "practice_not_in_pcn", "practice_code"),
+])
+def test_a_participant_is_placed_only_in_a_known_pcn_of_the_administrators_region(changes, error, rule, field):
+    arguments = {"pcn_code": PCN, "pcn_region": LONDON, "practice_code": "F83011", "practice_pcn": PCN, "scope_region": LONDON, **changes}
+    with broken(error, rule, field=field):
+        place_participant(**arguments)

@@ -1,0 +1,92 @@
+"""Operator commands of `python -m services.cli`: migrations, projection replay, dead letters, purge."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from importlib import import_module
+
+from services.registry import SERVICES, runtime
+from shared import migrate, operations
+from shared.contracts.registry import topics
+
+
+def cmd_migrate(args) -> None:
+    for service in SERVICES if args.service == "all" else [args.service]:
+        migrate.upgrade(service, runtime(service).db)
+        print(f"{service}: schema is at the latest revision")
+
+
+def cmd_make_migration(args) -> None:
+    migrate.new_revision(args.service, runtime(args.service).db, args.message)
+
+
+def cmd_replay(args) -> None:
+    handlers = import_module(f"services.{args.service}.handlers")
+    projections = getattr(handlers, "PROJECTIONS", {})
+    service = runtime(args.service)
+    since = datetime.fromisoformat(args.since) if args.since else None
+    for subscription in handlers.SUBSCRIPTIONS:
+        if args.subscription in (None, subscription.name):
+            count = operations.replay(service.settings, service.db, subscription, projections.get(subscription.name, []), since=since)
+            print(f"{args.service}.{subscription.name}: {count} events replayed")
+
+
+def _topic_address(service, name: str) -> str:
+    if name not in topics():
+        raise SystemExit(f"unknown topic {name!r}; choose from {', '.join(topics())}")
+    return topics()[name].address(service.settings.topic_prefix)
+
+
+def cmd_dlq_list(args) -> None:
+    service = runtime(args.service)
+    for letter in operations.dead_letters(service.settings, _topic_address(service, args.topic), limit=args.limit):
+        print(json.dumps(letter.summary()))
+
+
+def cmd_dlq_redrive(args) -> None:
+    service = runtime(args.service)
+    offsets = None if args.all else set(args.offset)
+    if not args.all and not offsets:
+        raise SystemExit("name dead letters with --offset N (repeatable) or pass --all")
+    print(f"{operations.redrive(service.settings, _topic_address(service, args.topic), offsets)} dead letters sent back to their topic")
+
+
+def cmd_purge(args) -> None:
+    for service in SERVICES if args.service == "all" else [args.service]:
+        removed = operations.purge(runtime(service).db, older_than=timedelta(days=args.days))
+        print(f"{service}: " + ", ".join(f"{count} {name} rows" for name, count in removed.items()) + " removed")
+
+
+def register(commands) -> None:
+    migration = commands.add_parser("migrate", help="bring a service's database schema to the latest revision (Alembic)")
+    migration.add_argument("service", choices=[*SERVICES, "all"])
+    migration.set_defaults(run=cmd_migrate)
+
+    revision = commands.add_parser("make-migration", help="write a new revision from the models' difference to the database")
+    revision.add_argument("service", choices=SERVICES)
+    revision.add_argument("-m", "--message", required=True)
+    revision.set_defaults(run=cmd_make_migration)
+
+    replay = commands.add_parser("replay", help="rebuild a service's projections from its input topics (stop its worker first)")
+    replay.add_argument("service", choices=SERVICES)
+    replay.add_argument("--subscription", default=None, help="only this consumer (default: all of the service's)")
+    replay.add_argument("--since", default=None, help="ISO time to replay from (default: the start of each topic)")
+    replay.set_defaults(run=cmd_replay)
+
+    dlq = commands.add_parser("dlq", help="dead-lettered events: list or redrive").add_subparsers(dest="dlq_command", required=True)
+    listing = dlq.add_parser("list", help="ids, types, reasons and errors of a topic's dead letters (never payloads)")
+    listing.add_argument("service", choices=SERVICES, help="whose settings (broker, prefix) to use")
+    listing.add_argument("topic", help="the source topic without prefix, e.g. convene.enrolment.events")
+    listing.add_argument("--limit", type=int, default=1000)
+    listing.set_defaults(run=cmd_dlq_list)
+    again = dlq.add_parser("redrive", help="publish dead letters again to their source topic once their cause is fixed")
+    again.add_argument("service", choices=SERVICES)
+    again.add_argument("topic")
+    again.add_argument("--offset", type=int, action="append", default=[], help="a dead letter's offset (repeatable)")
+    again.add_argument("--all", action="store_true")
+    again.set_defaults(run=cmd_dlq_redrive)
+
+    purge = commands.add_parser("purge", help="delete published outbox rows, inbox rows and idempotency keys older than the retention")
+    purge.add_argument("service", choices=[*SERVICES, "all"])
+    purge.add_argument("--days", type=int, default=60, help="retention in days; keep it above the topics' retention (30 days)")
+    purge.set_defaults(run=cmd_purge)
