@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from shared import audit
 from shared.auth import Principal, Role
 from shared.clock import utcnow
 from shared.problems import Problem
@@ -66,6 +67,7 @@ class Endpoint:
     idempotent: bool
     tag: str
     media_type: str = "application/json"
+    audited: bool = False
 
 
 class Api(Blueprint):
@@ -90,9 +92,13 @@ class Api(Blueprint):
         paged: bool = False,
         idempotent: bool = False,
         media_type: str = "application/json",
+        audited: bool = False,
     ):
+        """Declare an endpoint. Writes are always audited; `audited=True` also audits a read
+        (set it on every read that returns personal data)."""
+
         def decorator(view: Callable):
-            declared = Endpoint(rule, method, view.__name__, summary, tuple(roles), body, query, response, status, paged, idempotent, self.tag, media_type)
+            declared = Endpoint(rule, method, view.__name__, summary, tuple(roles), body, query, response, status, paged, idempotent, self.tag, media_type, audited or method in WRITE_METHODS)
             self.endpoints.append(declared)
 
             @wraps(view)
@@ -177,7 +183,12 @@ def _handle(declared: Endpoint, view: Callable, path_args: dict):
             response = _respond(declared, reply)
             if key is not None:
                 _remember(conn, runtime, principal, key, response)
-            return response
+            if declared.audited and write:
+                audit.record(conn, runtime.db.tables.audit, principal, _record_id(path_args, response), response.status_code)
+        if declared.audited and not write:
+            with runtime.db.transaction() as conn:
+                audit.record(conn, runtime.db.tables.audit, principal, _record_id(path_args, response), response.status_code)
+        return response
     except IntegrityError:
         if key is None:
             raise
@@ -187,6 +198,16 @@ def _handle(declared: Endpoint, view: Callable, path_args: dict):
         if replay is None:
             raise
         return replay
+
+
+def _record_id(path_args: dict, response: Response) -> str | None:
+    """The record a call concerns: its first path argument, or the id it created."""
+    if path_args:
+        return str(next(iter(path_args.values())))
+    if response.mimetype == "application/json" and response.status_code == 201:
+        created = json.loads(response.get_data())
+        return str(created.get("id")) if isinstance(created, dict) and created.get("id") else None
+    return None
 
 
 def _parse_body(schema: type[Schema]) -> dict:

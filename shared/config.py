@@ -67,6 +67,7 @@ class Settings:
     relay_idle_seconds: float = setting("RELAY_IDLE_SECONDS", 0.02, "Pause of the relay when the outbox is empty.")
     consumer_max_retries: int = setting("CONSUMER_MAX_RETRIES", 3, "Attempts of a failing handler before dead-lettering.")
     worker_metrics_port: int = setting("WORKER_METRICS_PORT", 0, "Port of the worker's Prometheus endpoint (0: none).")
+    rate_limit_per_minute: int = setting("RATE_LIMIT_PER_MINUTE", 1200, "Requests one token may make per minute to one web process (0: no limit).")
     max_body_bytes: int = setting("MAX_BODY_BYTES", 1_000_000, "Largest request body accepted.")
 
     @classmethod

@@ -41,6 +41,20 @@ class SharedTables:
             Column("holder", String(100), nullable=False),
             Column("expires_at", DateTime(timezone=True), nullable=False),
         )
+        self.audit = _table(
+            metadata,
+            "audit_log",
+            Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+            Column("at", DateTime(timezone=True), nullable=False),
+            Column("subject", String(200), nullable=False),
+            Column("role", String(40), nullable=False),
+            Column("region", String(10), index=True),
+            Column("action", String(10), nullable=False),
+            Column("route", String(200), nullable=False),
+            Column("record_id", String(100), index=True),
+            Column("status", Integer, nullable=False),
+            Column("correlation_id", String(100)),
+        )
         self.idempotency = _table(
             metadata,
             "idempotency_keys",

@@ -16,7 +16,9 @@ from werkzeug.exceptions import HTTPException
 from shared import metrics
 from shared.api import Api
 from shared.asyncapi import build_asyncapi
+from shared.audit_api import audit_api
 from shared.auth import InvalidToken, TokenVerifier
+from shared.ratelimit import RateLimiter
 from shared.errors import DomainError
 from shared.logs import reset_correlation_id, set_correlation_id
 from shared.openapi import build_spec
@@ -40,7 +42,8 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
     app.json.sort_keys = False
     app.extensions["convene.runtime"] = runtime
     verifier = TokenVerifier(settings)
-    endpoints = [endpoint for api in apis for endpoint in api.endpoints]
+    endpoints = [endpoint for api in [*apis, audit_api] for endpoint in api.endpoints]
+    limiter = RateLimiter(settings.rate_limit_per_minute)
     spec_cache: dict = {}
 
     @app.before_request
@@ -51,6 +54,9 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
         g.correlation_token = set_correlation_id(g.correlation_id)
         if request.path.startswith("/v1/"):
             g.principal = verifier.verify(request.headers.get("Authorization"))
+            retry_after = limiter.refuse(g.principal.subject)
+            if retry_after:
+                raise Problem(429, "too_many_requests", "too many requests for this token; slow down", headers={"Retry-After": str(retry_after)})
 
     @app.after_request
     def finish_request(response: Response):
@@ -109,7 +115,7 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
     def docs_assets(name):
         return send_from_directory(Path(swagger_ui_bundle.swagger_ui_path), name)
 
-    for api in apis:
+    for api in [*apis, audit_api]:
         app.register_blueprint(api)
     return app
 

@@ -26,10 +26,13 @@ from services.enrolment.domain import (
     accepts_enrolment,
     admit,
     admit_team,
+    place_participant,
+    plan_promotions,
     plan_withdrawal,
     select_completions,
     transition,
     validate_new_offer,
+    validate_offer_change,
     validate_pcn_code,
     validate_practice_code,
     validate_region_code,
@@ -669,9 +672,6 @@ def test_the_threshold_is_checked_even_when_no_sessions_were_held():
 
 
 # --- Changing an offer ------------------------------------------------------------------
-
-from services.enrolment.domain import place_participant, plan_promotions, validate_offer_change  # noqa: E402
-
 
 @pytest.mark.parametrize("status", [OfferStatus.DRAFT, OfferStatus.PUBLISHED])
 def test_a_draft_or_published_offer_takes_changes_to_its_details(status):

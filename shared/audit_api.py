@@ -1,0 +1,44 @@
+"""GET /v1/audit, served by every service: a regional admin reads their region's audit trail."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+
+from shared.api import Api, Page, PageQuery
+from shared.auth import Role
+from shared.clock import as_utc
+
+
+class AuditQuery(PageQuery):
+    record_id = fields.String(validate=validate.Length(max=100))
+    subject = fields.String(validate=validate.Length(max=200))
+    since = fields.AwareDateTime()
+
+
+class AuditEntrySchema(Schema):
+    at = fields.AwareDateTime()
+    subject = fields.String()
+    role = fields.String()
+    region = fields.String()
+    action = fields.String()
+    route = fields.String()
+    record_id = fields.String()
+    status = fields.Integer()
+    correlation_id = fields.String()
+
+
+audit_api = Api("audit", __name__)
+
+
+@audit_api.get("/v1/audit", summary="The audit trail of your region in this service, newest first", roles=(Role.REGIONAL_ADMIN,), query=AuditQuery, response=AuditEntrySchema, paged=True)
+def list_audit(call):
+    table = call.runtime.db.tables.audit
+    conditions = [table.c.region == call.principal.region]
+    for name in ("record_id", "subject"):
+        if name in call.query:
+            conditions.append(table.c[name] == call.query[name])
+    if "since" in call.query:
+        conditions.append(table.c.at >= call.query["since"])
+    total = call.conn.execute(select(func.count()).select_from(table).where(*conditions)).scalar()
+    rows = call.conn.execute(select(table).where(*conditions).order_by(table.c.id.desc()).limit(call.query["limit"]).offset(call.query["offset"])).mappings()
+    return Page([{**row, "at": as_utc(row["at"])} for row in rows], total, call.query["limit"], call.query["offset"])
