@@ -27,8 +27,8 @@ test: venv kafka  ## install, start a test broker and PostgreSQL, run the whole 
 token: venv  ## a development bearer token: make token ROLE=regional_admin REGION=Y56 [SUB=id]
 	@$(BIN)/python -m services.cli token --role $(ROLE) $(if $(REGION),--region $(REGION)) $(if $(SUB),--subject $(SUB))
 
-settings: venv  ## the configuration table of every setting
-	@$(BIN)/python -m services.cli settings
+settings: venv  ## rewrite the README's configuration table from the settings objects
+	@$(BIN)/python -m services.cli settings --readme
 
 venv: $(VENV)/.installed
 

@@ -8,7 +8,9 @@ from pathlib import Path
 from services import ops
 from services.registry import SERVICES, runtime, settings_class
 from shared.auth import Role, create_dev_keys, mint_token
-from shared.config import Settings
+from shared.config import REPO_ROOT, Settings
+
+README_START, README_END = "<!-- settings:start -->", "<!-- settings:end -->"
 
 
 def cmd_keys(_args) -> None:
@@ -25,17 +27,30 @@ def cmd_token(args) -> None:
     print(mint_token(key_file.read_bytes(), role=args.role, region=args.region, subject=args.subject, issuer=settings.jwt_issuer, audience=settings.jwt_audience, ttl_seconds=args.ttl))
 
 
-def cmd_settings(_args) -> None:
-    print("| service | variable | default | meaning |\n|---|---|---|---|")
+def settings_table() -> str:
+    """Every setting of every service as a Markdown table (the README's configuration section)."""
+    rows = ["| service | variable | default | meaning |", "|---|---|---|---|"]
+    common = {variable for variable, _, _ in Settings.documented()}
     seen = set()
     for service in SERVICES:
         for variable, default, meaning in settings_class(service).documented():
-            scope = "all" if variable in {v for v, _, _ in Settings.documented()} else service
-            if (scope, variable) in seen:
-                continue
-            seen.add((scope, variable))
-            default = default.replace(str(Path.cwd()), ".") if default else "(empty)"
-            print(f"| {scope} | `{variable}` | `{default}` | {meaning} |")
+            scope = "all" if variable in common else service
+            if (scope, variable) not in seen:
+                seen.add((scope, variable))
+                shown = default.replace(str(REPO_ROOT), ".") if default else "(empty)"
+                rows.append(f"| {scope} | `{variable}` | `{shown}` | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+def cmd_settings(args) -> None:
+    if not args.readme:
+        sys.stdout.write(settings_table())
+        return
+    readme = REPO_ROOT / "README.md"
+    text = readme.read_text()
+    start, end = text.index(README_START) + len(README_START), text.index(README_END)
+    readme.write_text(text[:start] + "\n" + settings_table() + text[end:])
+    print("README.md configuration table rewritten")
 
 
 def cmd_asyncapi(args) -> None:
@@ -102,7 +117,9 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
     token.set_defaults(run=cmd_token)
     ops.register(commands)
-    commands.add_parser("settings", help="print every setting as a Markdown table").set_defaults(run=cmd_settings)
+    table = commands.add_parser("settings", help="print every setting as a Markdown table")
+    table.add_argument("--readme", action="store_true", help="rewrite the table in README.md instead")
+    table.set_defaults(run=cmd_settings)
     asyncapi = commands.add_parser("asyncapi", help="print the AsyncAPI 3.0 event contract (docs/asyncapi.json is the combined one)")
     asyncapi.add_argument("--service", choices=SERVICES, default=None, help="only what this service publishes")
     asyncapi.set_defaults(run=cmd_asyncapi)
