@@ -6,8 +6,9 @@ loses nothing, because the rows wait in the table until Kafka has acknowledged t
 from __future__ import annotations
 
 import json
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Engine, Table, insert
 
 from shared.clock import utcnow
 from shared.contracts.registry import EventType
@@ -45,3 +46,17 @@ class Outbox:
             )
         )
         return envelope
+
+
+_BOUND: WeakKeyDictionary[Engine, Outbox] = WeakKeyDictionary()
+
+
+def bind(engine: Engine, outbox: Outbox) -> None:
+    """Make `outbox` the one that transactions on `engine` record their events in."""
+    _BOUND[engine] = outbox
+
+
+def record(conn: Connection, event_type: EventType, data: dict, *, region: str | None = None) -> Envelope:
+    """Queue an event in the outbox of the database `conn` belongs to. Event handlers use
+    this: they are given only the transaction, and the events they cause belong in it."""
+    return _BOUND[conn.engine].record(conn, event_type, data, region=region)

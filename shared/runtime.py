@@ -10,7 +10,7 @@ from sqlalchemy import MetaData
 from shared import kafka
 from shared.config import Settings
 from shared.db import Database
-from shared.outbox import Outbox
+from shared.outbox import Outbox, bind
 
 
 class KafkaProbe:
@@ -59,4 +59,6 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings, metadata: MetaData) -> "Runtime":
         db = Database(settings.database_url, metadata, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow)
-        return cls(settings=settings, db=db, outbox=Outbox(db.tables.outbox, settings.topic_prefix), kafka_probe=KafkaProbe(settings))
+        outbox = Outbox(db.tables.outbox, settings.topic_prefix)
+        bind(db.engine, outbox)
+        return cls(settings=settings, db=db, outbox=outbox, kafka_probe=KafkaProbe(settings))

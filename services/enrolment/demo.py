@@ -108,10 +108,9 @@ class Actor:
     def admin(self, region: str) -> Call:
         return self.call(Role.NATIONAL, None) if region == NATIONAL else self.call(Role.REGIONAL_ADMIN, region)
 
-    def offer(self, region: str, lifecycle: tuple[OfferAction, ...] = (OfferAction.PUBLISH,), **details) -> dict:
-        offer = offers.create(self.admin(region), {"pcn_code": None, "basis": None, "session_allowance": None, **details}).body
-        self.advance(offer, lifecycle)
-        return offer
+    def offer(self, region: str, **details) -> dict:
+        """A new draft offer of `region`, made by its administrator."""
+        return offers.create(self.admin(region), {"pcn_code": None, "basis": None, "session_allowance": None, **details}).body
 
     def advance(self, offer: dict, lifecycle) -> None:
         for action in lifecycle:
@@ -140,34 +139,40 @@ def _region(data: DemoData, pcn_code: str) -> str:
     return next(region for region, codes in data.pcns.items() if pcn_code in codes)
 
 
+PUBLISH, START, COMPLETE, CANCEL = OfferAction.PUBLISH, OfferAction.START, OfferAction.COMPLETE, OfferAction.CANCEL
+
+
 def _offers(actor: Actor, data: DemoData, people: list[dict], rng: random.Random) -> None:
     today = date.today()
-    start, finish = today + timedelta(days=21), today + timedelta(days=180)
-    dates = {"starts_on": start, "ends_on": finish}
+    soon = {"starts_on": today + timedelta(days=21), "ends_on": today + timedelta(days=180)}
+    running = {"starts_on": today - timedelta(days=30), "ends_on": today + timedelta(days=150)}
+    past = {"starts_on": today - timedelta(days=200), "ends_on": today - timedelta(days=20)}
     for r, region in enumerate(sorted(data.pcns)):
-        name = REGIONS[region]
+        name, team_pcn = REGIONS[region], data.pcns[region][0]
         mine = [p for p in people if p["region"] == region]
         rng.shuffle(mine)
+
+        def offer(title: str, offer_type: str, capacity: int, dates: dict, **details) -> dict:
+            return actor.offer(region, offer_type=offer_type, title=title, capacity=capacity, planned_sessions=details.pop("sessions", 6), **dates, **details)
+
         directors = [p for p in mine if p["role"] == "clinical_director"]
-        programme = actor.offer(region, offer_type="regional_programme", title=f"{name} clinical directors' leadership programme", capacity=20, planned_sessions=8, **dates)
-        _enrol(actor, programme, directors)
-        team_pcn = data.pcns[region][0]
-        team = actor.offer(region, offer_type="pcn_team", title=f"Leadership team development: {team_pcn}", capacity=12, planned_sessions=5, pcn_code=team_pcn, **dates)
+        _enrol(actor, offer(f"{name} clinical directors' leadership programme", "regional_programme", 20, soon, sessions=8), directors, then=(PUBLISH,))
+        team = offer(f"Leadership team development: {team_pcn}", "pcn_team", 12, soon, sessions=5, pcn_code=team_pcn)
+        actor.advance(team, (PUBLISH,))
         enrolments.enrol_team(actor.admin(region), team["id"], [p["id"] for p in mine if p["pcn_code"] == team_pcn][:6])
-        running = actor.offer(region, (), offer_type="action_learning_set", title=f"{name} action learning set: population health", capacity=8, planned_sessions=6, basis="project",
-                              starts_on=today - timedelta(days=30), ends_on=finish)
-        _enrol(actor, running, mine[:10], then=(OfferAction.PUBLISH, OfferAction.START))
-        _enrol(actor, actor.offer(region, offer_type="action_learning_set", title=f"{name} action learning set: place-based working", capacity=8, planned_sessions=6, basis="place", **dates), mine[10:15])
-        _enrol(actor, actor.offer(region, offer_type="coaching", title=f"{name} leadership coaching", capacity=1, planned_sessions=6, session_allowance=6, **dates), mine[15:17])
-        actor.offer(region, (), offer_type="action_learning_set", title=f"{name} action learning set: new clinical directors", capacity=6, planned_sessions=6, basis="individual", **dates)
-        # One more offer per region, cancelled, completed or open in turn.
-        last = ((OfferAction.CANCEL,), (OfferAction.PUBLISH, OfferAction.START, OfferAction.COMPLETE), (OfferAction.PUBLISH,))[r % 3]
-        past = {"starts_on": today - timedelta(days=200), "ends_on": today - timedelta(days=20)}
-        closing = actor.offer(region, (), offer_type="regional_programme", title=f"{name} collaboration and conflict masterclass", capacity=15, planned_sessions=4, **past)
-        _enrol(actor, closing, mine[17:23] if last[0] is OfferAction.PUBLISH else [], then=last)
-    managers = [p for p in people if p["role"] == "pcn_manager"]
-    national = actor.offer(NATIONAL, offer_type="action_learning_set", title="National action learning set for PCN managers", capacity=8, planned_sessions=6, basis="individual", **dates)
-    _enrol(actor, national, [next(p for p in managers if p["region"] == region) for region in sorted(data.pcns)])
+        # A full set that has started (closed, with people still waiting), one filling up, one not yet open.
+        _enrol(actor, offer(f"{name} action learning set: population health", "action_learning_set", 8, running, basis="project"), mine[:10], then=(PUBLISH, START))
+        _enrol(actor, offer(f"{name} action learning set: place-based working", "action_learning_set", 8, soon, basis="place"), mine[10:15], then=(PUBLISH,))
+        offer(f"{name} action learning set: new clinical directors", "action_learning_set", 6, soon, basis="individual")
+        _enrol(actor, offer(f"{name} leadership coaching", "coaching", 1, soon, session_allowance=6), mine[15:17], then=(PUBLISH,))
+        # One more offer per region: cancelled, completed or open, in turn.
+        masterclass = offer(f"{name} collaboration and conflict masterclass", "regional_programme", 15, past, sessions=4)
+        lifecycle = ((CANCEL,), (PUBLISH, START, COMPLETE), (PUBLISH,))[r % 3]
+        _enrol(actor, masterclass, mine[17:23] if lifecycle[0] is PUBLISH else [], then=lifecycle)
+    managers = [next(p for p in people if p["role"] == "pcn_manager" and p["region"] == region) for region in sorted(data.pcns)]
+    national = actor.offer(NATIONAL, offer_type="action_learning_set", title="National action learning set for PCN managers", capacity=8,
+                           planned_sessions=6, basis="individual", **soon)
+    _enrol(actor, national, managers, then=(PUBLISH,))
 
 
 def _enrol(actor: Actor, offer: dict, people: list[dict], then=()) -> None:

@@ -2,16 +2,13 @@
 from shared import logs
 from shared.runtime import Runtime
 from shared.web import create_service_app
-from services.scheduling import events
 from services.scheduling.api import APIS
 from services.scheduling.settings import SchedulingSettings
 from services.scheduling.store import metadata
 
 
 def build_runtime(settings: SchedulingSettings | None = None) -> Runtime:
-    runtime = Runtime.build(settings or SchedulingSettings.load(), metadata)
-    events.bind_outbox(runtime)
-    return runtime
+    return Runtime.build(settings or SchedulingSettings.load(), metadata)
 
 
 def create_app(settings: SchedulingSettings | None = None, runtime: Runtime | None = None):

@@ -11,6 +11,7 @@ import hashlib
 
 from sqlalchemy import Connection
 
+from shared import outbox
 from shared.clock import utcnow
 from shared.consumer import Subscription
 from shared.contracts import enrolment
@@ -63,7 +64,7 @@ def offer_cancelled(event: Envelope, conn: Connection) -> None:
     for session in calendar.upcoming_sessions(conn, event.data["offer_id"], utcnow()):
         cancelled = domain.cancel_session(as_domain(session))
         calendar.change_session(conn, session["id"], status=cancelled.status.value, sequence=cancelled.sequence)
-        events.record(conn, SESSION_CANCELLED, events.session_data({**session, "status": cancelled.status.value, "sequence": cancelled.sequence}))
+        outbox.record(conn, SESSION_CANCELLED, events.session_data({**session, "status": cancelled.status.value, "sequence": cancelled.sequence}))
 
 
 def needs_reported(event: Envelope, conn: Connection) -> None:
@@ -86,6 +87,9 @@ PROJECTION = {
     enrolment.PARTICIPANT_ERASED.type: member_erased,
 }
 REACTIONS = {enrolment.OFFER_CANCELLED.type: offer_cancelled, enrolment.PARTICIPANT_ERASED.type: participant_erased}
+
+# What `python -m services.cli replay scheduling` empties before replaying each subscription.
+PROJECTIONS = {"rosters": list(store.PROJECTION_TABLES), "needs": [store.needs]}
 
 SUBSCRIPTIONS = [
     Subscription("rosters", {**PROJECTION, **REACTIONS}),

@@ -7,7 +7,6 @@ from tests.integration.test_enrolment_support import (
     EPCN_CSV,
     EXETER,
     LEWISHAM,
-    LONDON,
     PRACTICE_MAP_CSV,
     SOUTH_WEST,
     as_role,  # noqa: F401 (fixture)

@@ -14,12 +14,12 @@ def register_participant(call, body):
 
 
 @participants_api.get("/v1/participants", summary="Participants of your region (a participant: only themselves)", roles=PEOPLE,
-                      query=ParticipantQuery, response=ParticipantSchema, paged=True)
+                      query=ParticipantQuery, response=ParticipantSchema, paged=True, audited=True)
 def list_participants(call):
     return participants.participant_page(call, call.query)
 
 
-@participants_api.get("/v1/participants/<participant_id>", summary="One participant", roles=PEOPLE, response=ParticipantSchema)
+@participants_api.get("/v1/participants/<participant_id>", summary="One participant", roles=PEOPLE, response=ParticipantSchema, audited=True)
 def get_participant(call, participant_id):
     return participants.get(call, participant_id)
 

@@ -1,0 +1,172 @@
+"""Data the benchmarks and drills start from, written straight into each service's tables (not
+measured): reference data, participants, offers, a roster projection, and a million feedback
+answers with the aggregates that feedback's own rebuild computes from them."""
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import requests
+from sqlalchemy import Table, insert
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shared.contracts.common import OFFER_TYPES, REGION_CODES
+from shared.contracts.feedback import RECOMMEND
+from shared.db import Database
+from shared.runtime import Runtime
+
+SAMPLE = Path(__file__).resolve().parent.parent / "services" / "enrolment" / "data" / "sample"
+LONDON, CAMDEN = "Y56", "U10001"  # a London PCN of the sample ODS files
+BATCH = 20_000
+
+
+def bulk_insert(db: Database, table: Table, rows: Iterable[dict], batch: int = BATCH) -> int:
+    """Insert rows in large executemany batches, one transaction per batch."""
+    count, chunk = 0, []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= batch:
+            count += _flush(db, table, chunk)
+    return count + (_flush(db, table, chunk) if chunk else 0)
+
+
+def _flush(db: Database, table: Table, chunk: list) -> int:
+    with db.transaction() as conn:
+        conn.execute(insert(table), chunk)
+    size = len(chunk)
+    chunk.clear()
+    return size
+
+
+# --- enrolment ---------------------------------------------------------------------------
+
+def reference_data(enrolment: Runtime) -> None:
+    from services.enrolment.usecases.reference import import_files
+
+    with enrolment.db.transaction() as conn:
+        import_files(conn, (SAMPLE / "epcn.csv").read_text(), (SAMPLE / "gp-reg-pat-prac-map.csv").read_text())
+
+
+def participants(enrolment: Runtime, count: int, *, pcn: str = CAMDEN) -> list[str]:
+    """`count` synthetic London participants (obviously fake: example.invalid addresses)."""
+    from services.enrolment.store.tables import participants as table
+
+    now = datetime.now(timezone.utc)
+    rows = [{"id": str(uuid.uuid4()), "name": f"Bench Person {n}", "email": f"bench{n}.{uuid.uuid4().hex[:6]}@example.invalid",
+             "role": "clinical_director", "pcn_code": pcn, "practice_code": None, "leadership_experience": "practice", "created_at": now}
+            for n in range(count)]
+    bulk_insert(enrolment.db, table, rows)
+    return [row["id"] for row in rows]
+
+
+def offers(base_url: str, headers: dict, count: int, *, capacity: int, offer_type: str = "regional_programme") -> list[str]:
+    """Published offers created through the API, so their events are in the outbox."""
+    body = {"offer_type": offer_type, "title": "Bench programme", "capacity": capacity, "starts_on": "2027-01-04", "ends_on": "2027-12-20", "planned_sessions": 6}
+    if offer_type == "action_learning_set":
+        body["basis"] = "project"
+    made = []
+    with requests.Session() as http:
+        for _ in range(count):
+            created = http.post(f"{base_url}/v1/offers", json=body, headers=headers, timeout=30)
+            created.raise_for_status()
+            offer_id = created.json()["id"]
+            http.post(f"{base_url}/v1/offers/{offer_id}/publish", headers=headers, timeout=30).raise_for_status()
+            made.append(offer_id)
+    return made
+
+
+# --- scheduling ---------------------------------------------------------------------------
+
+def rosters(scheduling: Runtime, offer_count: int, members_per_offer: int) -> list[str]:
+    """Scheduling's roster projection as enrolment's events would leave it."""
+    from services.scheduling.store import memberships, offers as offer_table
+
+    ids = [str(uuid.uuid4()) for _ in range(offer_count)]
+    bulk_insert(scheduling.db, offer_table, ({"offer_id": o, "region": LONDON, "offer_type": "regional_programme", "title": "Bench programme",
+                                              "capacity": members_per_offer, "status": "published", "session_allowance": None} for o in ids))
+    joined = datetime.now(timezone.utc) - timedelta(days=30)
+    bulk_insert(scheduling.db, memberships, ({"offer_id": o, "participant_id": str(uuid.uuid4()), "enrolment_id": str(uuid.uuid4()), "status": "confirmed",
+                                              "joined_at": joined + timedelta(seconds=n), "left_at": None} for o in ids for n in range(members_per_offer)))
+    return ids
+
+
+# --- feedback ------------------------------------------------------------------------------
+
+def feedback_answers(feedback: Runtime, responses: int, *, per_session: int = 20, sessions_per_offer: int = 25, months: int = 24, seed: int = 8) -> dict:
+    """`responses` session-feedback answers over realistic groups (about `per_session` answers
+    per session, a few more attendees than answers), then feedback's rebuild of its aggregates."""
+    from services.feedback.rebuild import rebuild
+    from services.feedback.store import attendance, feedback_responses, offers as offer_table, sessions
+
+    rng = random.Random(seed)
+    session_count = max(1, responses // per_session)
+    offer_count = max(1, session_count // sessions_per_offer)
+    regions = (*REGION_CODES, "national")
+    offer_rows = [{"offer_id": str(uuid.uuid4()), "region": regions[n % len(regions)], "offer_type": OFFER_TYPES[n % len(OFFER_TYPES)], "status": "started"}
+                  for n in range(offer_count)]
+    first_day = datetime(2025, 1, 6, 10, tzinfo=timezone.utc)
+    session_rows = []
+    for n in range(session_count):
+        offer = offer_rows[n % offer_count]
+        starts = first_day + timedelta(days=rng.randrange(months * 30), hours=rng.randrange(6))
+        session_rows.append({"session_id": str(uuid.uuid4()), "offer_id": offer["offer_id"], "region": offer["region"],
+                             "starts_at": starts, "ends_at": starts + timedelta(hours=2), "sequence": 0, "status": "scheduled"})
+    answers_of = _answers_per_session(responses, session_count)
+    bulk_insert(feedback.db, offer_table, offer_rows)
+    bulk_insert(feedback.db, sessions, session_rows)
+    bulk_insert(feedback.db, attendance, _attendance(session_rows, answers_of))
+    bulk_insert(feedback.db, feedback_responses, _responses(rng, session_rows, answers_of, {o["offer_id"]: o for o in offer_rows}))
+    started = time.perf_counter()
+    with _upserts_compiled_once():
+        rebuilt = rebuild(feedback)
+    return {"responses": responses, "sessions": session_count, "offers": offer_count, **rebuilt, "rebuild_seconds": round(time.perf_counter() - started, 1)}
+
+
+@contextmanager
+def _upserts_compiled_once():
+    """Feedback's rebuild with its adding upsert sent as one executemany per table: the same SQL
+    (INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c), compiled once instead of once per
+    1,000-row multi-VALUES statement, which costs seconds each (see bench/README.md). Seeding only."""
+    from services.feedback import store_aggregates
+
+    def upsert_adding(conn, table, rows, key, added):
+        if not rows:
+            return
+        rows = sorted(rows, key=lambda r: tuple(r[c] for c in key))
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table)
+        conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_={c: table.c[c] + statement.excluded[c] for c in added}), rows)
+
+    original = store_aggregates._upsert_adding
+    store_aggregates._upsert_adding = upsert_adding
+    try:
+        yield
+    finally:
+        store_aggregates._upsert_adding = original
+
+
+def _answers_per_session(responses: int, sessions: int) -> list[int]:
+    base, extra = divmod(responses, sessions)
+    return [base + (1 if n < extra else 0) for n in range(sessions)]
+
+
+def _attendance(session_rows: list[dict], answers_of: list[int]) -> Iterator[dict]:
+    for session, answers in zip(session_rows, answers_of):
+        for k in range(answers + 2):  # two attendees who did not answer
+            yield {"session_id": session["session_id"], "participant_id": f"{session['offer_id'][:8]}-{k}", "present": True, "recorded_at": session["ends_at"]}
+
+
+def _responses(rng: random.Random, session_rows: list[dict], answers_of: list[int], offers_by_id: dict) -> Iterator[dict]:
+    for session, answers in zip(session_rows, answers_of):
+        offer = offers_by_id[session["offer_id"]]
+        for k in range(answers):
+            anonymous = rng.random() < 0.3
+            yield {"id": str(uuid.uuid4()), "session_id": session["session_id"], "offer_id": offer["offer_id"], "offer_type": offer["offer_type"],
+                   "region": offer["region"], "participant_id": None if anonymous else f"{offer['offer_id'][:8]}-{k}", "anonymous": anonymous,
+                   "overall": rng.randint(2, 5), "usefulness": rng.randint(1, 5), "will_apply": rng.randint(2, 5),
+                   "recommend": rng.choice(RECOMMEND), "comment": None, "given_on": None if anonymous else date(2025, 1, 6)}
