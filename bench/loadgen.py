@@ -13,7 +13,9 @@ import asyncio
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
+
+MakeRequest = Callable[[int], bytes]  # the raw bytes of request number i
 
 
 def request_bytes(method: str, path: str, *, host: str, headers: dict | None = None, body: dict | None = None) -> bytes:
@@ -116,23 +118,27 @@ async def _exchange(host: str, port: int, payload: bytes) -> tuple[int, bytes]:
         writer.close()
 
 
-async def _drive(host: str, port: int, requests: Sequence[bytes], rate: float, timeout: float, max_inflight: int, keep_bodies: bool) -> list[Outcome]:
+async def _answer(host: str, port: int, payload: bytes, timeout: float) -> tuple[int, bytes]:
+    try:
+        return await asyncio.wait_for(_exchange(host, port, payload), timeout=max(timeout, 0.001))
+    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError):
+        return 0, b""  # no answer in time, refused, or cut off: an error
+
+
+async def _open_loop(host: str, port: int, make: MakeRequest, count: int, rate: float, timeout: float, max_inflight: int, keep_bodies: bool) -> list[Outcome]:
     loop = asyncio.get_running_loop()
     slots = asyncio.Semaphore(max_inflight)
     outcomes: list[Outcome] = []
 
     async def one(index: int, due: float, payload: bytes) -> None:
-        status, body = 0, b""
-        try:
-            async with slots:
-                status, body = await asyncio.wait_for(_exchange(host, port, payload), timeout=max(due + timeout - loop.time(), 0.001))
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError):
-            pass  # no answer in time, refused, or cut off: an error at this due time
+        async with slots:
+            status, body = await _answer(host, port, payload, due + timeout - loop.time())
         outcomes.append(Outcome(index, due, loop.time(), status, body if keep_bodies else b""))
 
     start = loop.time() + 0.05
     tasks = []
-    for index, payload in enumerate(requests):
+    for index in range(count):
+        payload = make(index)
         due = start + index / rate
         if (wait := due - loop.time()) > 0:
             await asyncio.sleep(wait)
@@ -141,7 +147,32 @@ async def _drive(host: str, port: int, requests: Sequence[bytes], rate: float, t
     return sorted(outcomes, key=lambda o: o.index)
 
 
-def run_open_loop(host: str, port: int, requests: Sequence[bytes], rate: float, *, timeout: float = 10.0,
+async def _closed_loop(host: str, port: int, make: MakeRequest, concurrency: int, duration: float, timeout: float) -> list[Outcome]:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + duration
+    outcomes: list[Outcome] = []
+    issued = iter(range(10**9))
+
+    async def client() -> None:
+        while loop.time() < end:
+            index = next(issued)
+            payload, sent = make(index), loop.time()
+            status, _ = await _answer(host, port, payload, timeout)
+            outcomes.append(Outcome(index, sent, loop.time(), status))
+
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    return sorted(outcomes, key=lambda o: o.index)
+
+
+def run_open_loop(host: str, port: int, make: MakeRequest, *, rate: float, count: int, timeout: float = 10.0,
                   max_inflight: int = 256, keep_bodies: bool = False) -> LoadResult:
-    """Send `requests` at `rate` per second on a fixed schedule; block until every one ended."""
-    return LoadResult(rate, asyncio.run(_drive(host, port, requests, rate, timeout, max_inflight, keep_bodies)))
+    """Send `count` requests at `rate` per second on a fixed schedule; block until every one ended."""
+    return LoadResult(rate, asyncio.run(_open_loop(host, port, make, count, rate, timeout, max_inflight, keep_bodies)))
+
+
+def run_closed_loop(host: str, port: int, make: MakeRequest, *, concurrency: int, duration: float, timeout: float = 10.0) -> LoadResult:
+    """`concurrency` clients each sending the next request as soon as the last one is answered:
+    the server's saturated throughput (latencies here include queueing at the server)."""
+    result = LoadResult(0.0, asyncio.run(_closed_loop(host, port, make, concurrency, duration, timeout)))
+    result.offered_rate = len(result.outcomes) / duration
+    return result

@@ -19,6 +19,7 @@ from shared import audit
 from shared.auth import Principal, Role
 from shared.clock import utcnow
 from shared.problems import Problem
+from shared.schemas import instance
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -221,7 +222,7 @@ def _parse_body(schema: type[Schema]) -> dict:
             raise Problem(400, "malformed_json", "the request body is not valid JSON", errors=[{"field": "_body", "message": "not valid JSON"}]) from None
     if not isinstance(document, dict):
         raise Problem(400, "body_not_object", "the request body must be a JSON object", errors=[{"field": "_body", "message": "must be an object"}])
-    return schema().load(document)
+    return instance(schema).load(document)
 
 
 def _parse_query(schema: type[Schema] | None) -> dict | None:
@@ -230,7 +231,7 @@ def _parse_query(schema: type[Schema] | None) -> dict | None:
         if arguments:
             raise Problem(422, "unknown_query_parameter", "this endpoint takes no query parameters", errors=[{"field": name, "message": "Unknown field."} for name in arguments])
         return None
-    return schema().load(arguments)
+    return instance(schema).load(arguments)
 
 
 def _respond(declared: Endpoint, reply) -> Response:
@@ -245,9 +246,9 @@ def _respond(declared: Endpoint, reply) -> Response:
     else:
         if declared.paged:
             page: Page = reply.body
-            document = {"items": declared.response(many=True).dump(page.items), "total": page.total, "limit": page.limit, "offset": page.offset}
+            document = {"items": instance(declared.response, many=True).dump(page.items), "total": page.total, "limit": page.limit, "offset": page.offset}
         else:
-            document = declared.response().dump(reply.body)
+            document = instance(declared.response).dump(reply.body)
         response = Response(json.dumps(document, default=str), status=status, mimetype="application/json")
     response.headers.update(reply.headers)
     return response

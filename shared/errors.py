@@ -29,6 +29,12 @@ class RuleViolation(DomainError):
     status = 422
 
 
+class Forbidden(DomainError):
+    """The caller's role or identity may not do this to an object it may see (403)."""
+
+    status = 403
+
+
 class Conflict(DomainError):
     """The request clashes with the current state (409): duplicate, clash, wrong lifecycle state."""
 

@@ -14,6 +14,7 @@ from shared.clock import utcnow
 from shared.contracts.registry import EventType
 from shared.envelope import Envelope
 from shared.logs import current_correlation_id
+from shared.schemas import instance
 
 
 class Outbox:
@@ -24,7 +25,7 @@ class Outbox:
     def record(self, conn: Connection, event_type: EventType, data: dict, *, region: str | None = None) -> Envelope:
         """Validate `data` against the declaration and queue it; raises ValidationError if it does not fit."""
         loaded = event_type.validate(data)
-        payload = event_type.schema().dump(loaded)
+        payload = instance(event_type.schema).dump(loaded)
         envelope = Envelope(
             type=event_type.type,
             source=event_type.source,

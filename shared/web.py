@@ -139,8 +139,9 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        errors = [{"field": error.field, "message": error.detail}] if error.field else None
-        return problem_response(error.status, error.rule, _title(error.status), error.detail, errors=errors, **error.extra)
+        extra = dict(error.extra)
+        errors = ([{"field": error.field, "message": error.detail}] if error.field else []) + list(extra.pop("errors", []))
+        return problem_response(error.status, error.rule, _title(error.status), error.detail, errors=errors, **extra)
 
     @app.errorhandler(ValidationError)
     def validation_error(error: ValidationError):

@@ -72,9 +72,9 @@ class WebProcess(Process):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.base_url + "/healthz", timeout=1).status_code == 200:
+                if requests.get(self.base_url + "/healthz", timeout=5).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             if not self.running():
                 break

@@ -15,3 +15,8 @@ class EnrolmentSettings(Settings):
     import_max_bytes: int = setting(
         "IMPORT_MAX_BYTES", 20_000_000, "Largest body of POST /v1/reference-data/imports (the national ODS files are a few MB)."
     )
+
+    def __post_init__(self):
+        # A wrong threshold must stop the service at start, not surface later as a refused request.
+        if not 0 < self.completion_threshold <= 1:
+            raise ValueError("COMPLETION_THRESHOLD must be above 0 and at most 1")

@@ -99,6 +99,17 @@ class RunningStats:
             stats = stats.add(v)
         return stats
 
+    @classmethod
+    def from_counts(cls, scale: Scale, counts: Mapping) -> RunningStats:
+        """A figure from how many answered each value: {value: answers}."""
+        for value in counts:
+            RunningStats(scale)._index(value)  # refuses a value off the scale
+        histogram = tuple(counts.get(v, 0) for v in scale.values)
+        if not scale.numeric:
+            return cls(scale, sum(histogram), 0, 0, histogram)
+        pairs = list(zip(scale.values, histogram))
+        return cls(scale, sum(histogram), sum(v * n for v, n in pairs), sum(v * v * n for v, n in pairs), histogram)
+
     def _index(self, value: Any) -> int:
         # bool is an int in Python; True must not pass as a rating of 1.
         if isinstance(value, bool):

@@ -40,12 +40,18 @@ class Figures:
 
     @classmethod
     def of(cls, family: str, stats: Mapping[str, RunningStats]) -> Figures:
-        return cls.empty(family).merge(cls(family, stats))
+        """The given measures, and an empty figure for each one missing."""
+        return cls(family, {m: stats.get(m) or RunningStats(scale) for m, scale in FAMILIES[family].items()})
 
     @classmethod
-    def answer(cls, family: str, values: Mapping[str, object], times: int = 1) -> Figures:
-        """One respondent's answers (or `times` identical ones) as a figure to add."""
-        return cls(family, {m: _repeated(FAMILIES[family][m], v, times) for m, v in values.items()})
+    def answer(cls, family: str, values: Mapping[str, object]) -> Figures:
+        """One respondent's answers as a figure to add."""
+        return cls.from_counts(family, {m: {v: 1} for m, v in values.items()})
+
+    @classmethod
+    def from_counts(cls, family: str, counts: Mapping[str, Mapping]) -> Figures:
+        """Figures from how many answered each value of each measure: {measure: {value: n}}."""
+        return cls(family, {m: RunningStats.from_counts(FAMILIES[family][m], by_value) for m, by_value in counts.items()})
 
     @property
     def count(self) -> int:
@@ -59,11 +65,6 @@ class Figures:
 
     def summary(self) -> dict:
         return {m: s.summary() for m, s in self.stats.items()}
-
-
-def _repeated(scale, value, times: int) -> RunningStats:
-    one = RunningStats(scale).add(value)
-    return RunningStats(scale, times, one.total * times, one.sum_sq * times, tuple(n * times for n in one.histogram))
 
 
 def merge_all(family: str, figures) -> Figures:

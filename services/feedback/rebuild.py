@@ -36,14 +36,18 @@ def rebuild(runtime) -> dict:
 
 
 def _feedback(conn, sessions: dict) -> int:
-    per_session: dict[str, Figures] = defaultdict(lambda: Figures.empty("feedback"))
+    """File the answers of each session under its keys, counting answers per value."""
+    counts: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))  # key -> measure -> value -> n
+    keys_of: dict = {}
     for measure in FEEDBACK_MEASURES:
-        for session_id, value, times in answers.feedback_counts(conn, measure):
-            per_session[session_id] = per_session[session_id].merge(Figures.answer("feedback", {measure: value}, times))
-    # Answers are only accepted on sessions whose offer is known, so every one is filed.
-    filed = ((key, figures) for session_id, figures in per_session.items() for key in aggregate_keys(session_info(sessions[session_id])))
-    aggregates.add_figures(conn, "feedback", _summed(filed))
-    return len(per_session)
+        for session_id, value, answered in answers.feedback_counts(conn, measure):
+            # Answers are only accepted on sessions whose offer is known, so every one is filed.
+            if session_id not in keys_of:
+                keys_of[session_id] = aggregate_keys(session_info(sessions[session_id]))
+            for key in keys_of[session_id]:
+                counts[key][measure][value] += answered
+    aggregates.add_figures(conn, "feedback", [(key, Figures.from_counts("feedback", by_measure)) for key, by_measure in counts.items()])
+    return len(keys_of)
 
 
 def _outcome_pairs(conn):

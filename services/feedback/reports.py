@@ -9,7 +9,7 @@ from shared.errors import NotFound, RuleViolation
 from services.feedback import store_aggregates as aggregates
 from services.feedback import store_answers as answers
 from services.feedback import store_projections as projections
-from services.feedback.disclosure import withhold
+from services.feedback.disclosure import BELOW_THRESHOLD, withhold
 from services.feedback.domain import DEFAULT_THRESHOLD
 from services.feedback.figures import ALL, ALL_TIME, OFFER_TYPES, REGIONS, Figures, cell_naming, feedback_view
 from services.feedback.publication import withheld_reason
@@ -85,9 +85,8 @@ def offer_figures(call: Call, offer_id: str) -> dict:
 def offers_withheld(call: Call, offer) -> dict:
     """Offers are parts of their (region, offer type) cell, suppressed against it and each other."""
     region, offer_type = offer["region"], offer["offer_type"]
-    siblings = projections.offer_ids(call.conn, region, offer_type)
     parent = aggregates.withheld_of(call.conn, (region, offer_type, ALL_TIME))
-    return _children_withheld(call, "offer", region, siblings, parent)
+    return _children_withheld(aggregates.offer_respondents(call.conn, region, offer_type), parent)
 
 
 def session_figures(call: Call, session_id: str) -> dict:
@@ -104,17 +103,13 @@ def session_figures(call: Call, session_id: str) -> dict:
 def sessions_withheld(call: Call, session) -> dict:
     """Sessions are parts of their offer, suppressed against it and each other."""
     offer = projections.offer_row(call.conn, session["offer_id"])
-    parent = "below_threshold" if offer is None else offers_withheld(call, offer).get(offer["offer_id"])
-    siblings = projections.session_ids(call.conn, session["offer_id"])
-    return _children_withheld(call, "session", session["region"], siblings, parent)
+    parent = BELOW_THRESHOLD if offer is None else offers_withheld(call, offer).get(offer["offer_id"])
+    return _children_withheld(aggregates.session_respondents(call.conn, session["offer_id"]), parent)
 
 
-def _children_withheld(call: Call, scope: str, region: str, children: list[str], parent_withheld: str | None) -> dict:
-    found = aggregates.read_figures(call.conn, "feedback", (scope,), region=region, keys=children)
-    counts = {key: figures.count for (_, _, key), figures in found.items()}
-    counts[_PARENT] = sum(counts.values())
+def _children_withheld(counts: dict[str, int], parent_withheld: str | None) -> dict:
     forced = {_PARENT: parent_withheld} if parent_withheld else None
-    return withhold(counts, [(_PARENT, children)], DEFAULT_THRESHOLD, forced)
+    return withhold(counts | {_PARENT: sum(counts.values())}, [(_PARENT, list(counts))], DEFAULT_THRESHOLD, forced)
 
 
 def session_comments(call: Call, session_id: str, query: dict) -> Page:

@@ -12,25 +12,26 @@ from services.feedback.aggregates import SCALES, RunningStats
 from services.feedback.disclosure import BELOW_THRESHOLD
 from services.feedback.domain import AggregateKey
 from services.feedback.figures import ALL, ALL_TIME, Figures, merge_all
-from services.feedback.store import BUCKETS, aggregate_stats, attendee_counts, published_cells
+from services.feedback.store import BUCKETS, aggregate_stats, attendee_counts, offers, published_cells, sessions
 
 _STATS_KEY = ("family", "scope", "region", "key", "period", "measure")
 _ADDED = ("count", "total", "sum_sq", *(f"b{i}" for i in range(BUCKETS)))
 _ATTENDEES_KEY = ("scope", "region", "key", "period")
 # Any constant: the id of the PostgreSQL advisory lock that serialises settling the pattern.
 _PATTERN_LOCK = 5_031_999_003
-_ROWS_PER_STATEMENT = 1000  # 16 columns a row: well under SQLite's limit of bound parameters
 
 
 def _upsert_adding(conn: Connection, table, rows: list[dict], key: tuple, added: tuple) -> None:
-    """Insert rows, or add their `added` columns to the rows already there (atomically)."""
+    """Insert rows, or add their `added` columns to the rows already there (atomically).
+
+    One single-row statement run for many rows: compiled once and cached, where a
+    multi-row VALUES statement would be compiled anew for every batch."""
     if not rows:
         return
     rows = sorted(rows, key=lambda r: tuple(r[c] for c in key))  # one lock order: no deadlocks
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        statement = dialect.insert(table).values(rows[start : start + _ROWS_PER_STATEMENT])
-        conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_={c: table.c[c] + statement.excluded[c] for c in added}))
+    statement = dialect.insert(table)
+    conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_={c: table.c[c] + statement.excluded[c] for c in added}), rows)
 
 
 def clear(conn: Connection) -> None:
@@ -105,6 +106,23 @@ def table_figures(conn: Connection, period: str, family: str = "feedback") -> di
         for cell in ((region, offer_type, period), (ALL, offer_type, period)):
             cells[cell] = cells[cell].merge(figures) if cell in cells else figures
     return cells
+
+
+def offer_respondents(conn: Connection, region: str, offer_type: str) -> dict[str, int]:
+    """Respondents of every offer of one region and type (0 when none answered)."""
+    return _respondents(conn, offers, offers.c.offer_id, "offer", (offers.c.region == region) & (offers.c.offer_type == offer_type))
+
+
+def session_respondents(conn: Connection, offer_id: str) -> dict[str, int]:
+    """Respondents of every session of one offer (0 when none answered)."""
+    return _respondents(conn, sessions, sessions.c.session_id, "session", sessions.c.offer_id == offer_id)
+
+
+def _respondents(conn: Connection, parents, id_column, scope: str, where) -> dict[str, int]:
+    t = aggregate_stats.c
+    counted = (t.family == "feedback") & (t.scope == scope) & (t.key == id_column) & (t.period == ALL_TIME) & (t.measure == "overall")
+    query = select(id_column, func.coalesce(t["count"], 0).label("respondents")).select_from(parents.outerjoin(aggregate_stats, counted)).where(where)
+    return {row[0]: row.respondents for row in conn.execute(query)}
 
 
 def table_counts(conn: Connection) -> dict[tuple, int]:

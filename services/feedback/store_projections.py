@@ -48,14 +48,6 @@ def offer_row(conn: Connection, offer_id: str):
     return conn.execute(select(offers).where(offers.c.offer_id == offer_id)).mappings().first()
 
 
-def offer_ids(conn: Connection, region: str, offer_type: str) -> list[str]:
-    return list(conn.execute(select(offers.c.offer_id).where(offers.c.region == region, offers.c.offer_type == offer_type)).scalars())
-
-
-def session_ids(conn: Connection, offer_id: str) -> list[str]:
-    return list(conn.execute(select(sessions.c.session_id).where(sessions.c.offer_id == offer_id)).scalars())
-
-
 def save_member(conn: Connection, offer_id: str, participant_id: str, status: str) -> None:
     where = (members.c.offer_id == offer_id) & (members.c.participant_id == participant_id)
     if conn.execute(update(members).where(where).values(status=status)).rowcount == 0:

@@ -9,17 +9,11 @@ from __future__ import annotations
 
 from shared.api import Call
 from shared.auth import Role
-from shared.errors import DomainError, NotFound
+from shared.errors import Forbidden, NotFound
 from services.scheduling import store, store_sessions
 
 LEADERS = (Role.FACILITATOR, Role.COACH)
 EVERYWHERE = (Role.NATIONAL, Role.SERVICE)
-
-
-class NotYours(DomainError):
-    """The caller may see the object but not change it (403)."""
-
-    status = 403
 
 
 def offer(call: Call, offer_id: str) -> dict:
@@ -40,7 +34,7 @@ def led_session(call: Call, session_id: str) -> dict:
     """A session the caller may record attendance of: its own facilitator or coach, or the region's admin."""
     row = session(call, session_id)
     if call.principal.role in LEADERS and row["facilitator_id"] != call.principal.subject:
-        raise NotYours("not_your_session", "Only the session's own facilitator or the region's administrator records its attendance.")
+        raise Forbidden("not_your_session", "Only the session's own facilitator or the region's administrator records its attendance.")
     return row
 
 

@@ -8,7 +8,7 @@ from shared.api import Call, Page
 from shared.auth import Role
 from shared.clock import utcnow
 from shared.contracts.scheduling import COACHING_BOOKED, SESSION_SCHEDULED
-from shared.errors import NotFound, RuleViolation
+from shared.errors import Forbidden, NotFound, RuleViolation
 from services.scheduling import access, domain, events, store, usecases
 from services.scheduling import store_sessions as calendar
 
@@ -49,7 +49,7 @@ def roster(call: Call, offer_id: str) -> dict:
 def book_coaching(call: Call, offer_id: str, body: dict) -> dict:
     coachee = body["participant_id"]
     if call.principal.role is Role.PARTICIPANT and call.principal.subject != coachee:
-        raise access.NotYours("not_yourself", "A participant books coaching only for themselves.")
+        raise Forbidden("not_yourself", "A participant books coaching only for themselves.")
     offer = access.offer(call, offer_id)
     usecases.ensure_open(offer, "coaching")
     calendar.lock_calendar(call.conn)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 
+from shared.schemas import instance
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -49,7 +51,7 @@ class EventType:
         Producers validate strictly; consumers pass strict=False so that fields added later
         (add-only evolution) are ignored rather than dead-lettered.
         """
-        return self.schema(unknown=RAISE if strict else EXCLUDE).load(data)
+        return instance(self.schema, unknown=RAISE if strict else EXCLUDE).load(data)
 
     def key_of(self, data: dict) -> str:
         return str(data[self.key_field])

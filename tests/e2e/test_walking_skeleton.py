@@ -21,7 +21,7 @@ def stack(databases, kafka_bootstrap, topic_prefix, signing_keys):
 
 def test_a_published_offer_can_be_scheduled_and_its_session_reaches_feedback(stack, make_token):
     admin = {"Authorization": "Bearer " + make_token("regional_admin", "Y60")}
-    offer = stack["enrolment"].client.post("/v1/offers", json={"region": "Y60", "offer_type": "action_learning_set", "title": "Set A", "capacity": 8}, headers=admin)
+    offer = stack["enrolment"].client.post("/v1/offers", json={"offer_type": "action_learning_set", "title": "Set A", "capacity": 8, "basis": "project", "starts_on": "2027-01-04", "ends_on": "2027-06-28", "planned_sessions": 6}, headers=admin)
     assert offer.status_code == 201, offer.json
     offer_id = offer.json["id"]
     assert stack["enrolment"].client.post(f"/v1/offers/{offer_id}/publish", headers=admin).status_code == 200
@@ -47,7 +47,7 @@ def test_a_published_offer_can_be_scheduled_and_its_session_reaches_feedback(sta
 def test_another_regions_admin_cannot_see_the_offer(stack, make_token):
     admin = {"Authorization": "Bearer " + make_token("regional_admin", "Y60")}
     other = {"Authorization": "Bearer " + make_token("regional_admin", "Y56")}
-    offer = stack["enrolment"].client.post("/v1/offers", json={"region": "Y60", "offer_type": "coaching", "title": "Coaching", "capacity": 1}, headers=admin)
+    offer = stack["enrolment"].client.post("/v1/offers", json={"offer_type": "coaching", "title": "Coaching", "capacity": 1, "session_allowance": 6, "starts_on": "2027-01-04", "ends_on": "2027-06-28", "planned_sessions": 6}, headers=admin)
     response = stack["enrolment"].client.get(f"/v1/offers/{offer.json['id']}", headers=other)
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"

@@ -1,15 +1,9 @@
 """Who may see and change what: the region scope of every object, not only of routes."""
 from shared.auth import Principal, Role
-from shared.errors import DomainError, NotFound
+from shared.errors import Forbidden, NotFound
 from services.enrolment.domain import NATIONAL
 
 REGIONAL_ROLES = frozenset({Role.REGIONAL_ADMIN, Role.FACILITATOR, Role.COACH, Role.PARTICIPANT})
-
-
-class Forbidden(DomainError):
-    """The caller is known and sees the object, but this act is not theirs to do (403)."""
-
-    status = 403
 
 
 def region_scope(principal: Principal) -> str | None:

@@ -8,14 +8,14 @@ import uuid
 from shared.api import Call, Page
 from shared.auth import Role
 from shared.clock import utcnow
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 from services.enrolment import domain
 from services.enrolment.domain import NATIONAL, TeamMember
 from services.enrolment.store import enrolments as store
 from services.enrolment.store import offers as offer_store
 from services.enrolment.store import participants as participant_store
 from services.enrolment.usecases import offers, participants, places
-from services.enrolment.usecases.access import Forbidden, not_found, sees_enrolment, sees_offer
+from services.enrolment.usecases.access import not_found, sees_enrolment, sees_offer
 
 
 def _person(call: Call, person, field: str):
