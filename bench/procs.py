@@ -3,6 +3,7 @@ service workers that a supervisor restarts when they die, and their memory (RSS 
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -25,15 +26,14 @@ class Web(Process):
         super().__init__(command, {**environ, "WEB_CONCURRENCY": str(workers)}, log_dir / f"{name}-{self.port}.log")
         self.base_url = f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> "Web":
+    def start(self, timeout: float = 60, *, under_load: bool = False) -> "Web":
+        """Start and wait until /healthz answers; `under_load`: until the port accepts (a
+        restart mid-drill, when the workers are busy with the clients' retries)."""
         super().start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            try:
-                if requests.get(self.base_url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
+            if under_load and _accepts(self.port) or not under_load and _healthy(self.base_url):
+                return self
             if not self.running():
                 break
             time.sleep(0.2)
@@ -41,6 +41,21 @@ class Web(Process):
 
     def worker_pids(self) -> list[int]:
         return children(self.popen.pid) if self.running() else []
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        return requests.get(base_url + "/healthz", timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
 
 
 def service_web(service: str, environ: dict, log_dir: Path, **options) -> Web:

@@ -50,6 +50,7 @@ def _operation(endpoint: Endpoint) -> dict:
         "summary": endpoint.summary,
         "tags": [endpoint.tag],
         "description": "Roles: " + ", ".join(role.value for role in endpoint.roles),
+        "x-roles": [role.value for role in endpoint.roles],
         "security": [{"bearer": []}],
         "parameters": parameters,
         "responses": {status: {"description": text, "content": {"application/problem+json": {"schema": "Problem"}}} for status, text in _ERROR_STATUSES.items()},

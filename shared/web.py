@@ -64,7 +64,7 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
         route = request.url_rule.rule if request.url_rule else "unmatched"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         metrics.HTTP_LATENCY.labels(settings.service, route, request.method, str(response.status_code)).observe(elapsed)
-        log.info("request", extra={"route": route, "method": request.method, "status": response.status_code, "duration_ms": round(elapsed * 1000, 2)})
+        log.debug("request", extra={"route": route, "method": request.method, "status": response.status_code, "duration_ms": round(elapsed * 1000, 2)})
         return response
 
     @app.teardown_request

@@ -18,7 +18,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-# Why a figure was withheld: stable strings the HTTP layer and events may carry.
+# Why a figure was withheld: stable strings the HTTP layer and events may carry (re-exported).
 from .disclosure import BELOW_THRESHOLD, BUILT_FROM_SUPPRESSED, COMPLEMENTARY, withhold
 
 DEFAULT_THRESHOLD = 5

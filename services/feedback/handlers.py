@@ -6,10 +6,9 @@ from shared.consumer import Subscription
 from shared.contracts import enrolment, scheduling
 from shared.envelope import Envelope
 from services.feedback import store_aggregates as aggregates
-from services.feedback import store_answers as answers
 from services.feedback import store_projections as projections
-from services.feedback.domain import aggregate_keys, response_marker
-from services.feedback.settings import FeedbackSettings, marker_pepper
+from services.feedback.domain import aggregate_keys
+from services.feedback.erasure import participant_erased
 from services.feedback.usecases import session_info
 
 _SESSION_FIELDS = ("session_id", "offer_id", "region", "starts_at", "ends_at", "sequence", "status")
@@ -48,17 +47,6 @@ def offer_changed(event: Envelope, conn: Connection) -> None:
 def membership_changed(event: Envelope, conn: Connection) -> None:
     data = event.data
     projections.save_member(conn, data["offer_id"], data["participant_id"], data["status"])
-
-
-def participant_erased(event: Envelope, conn: Connection) -> None:
-    """Forget the person: attendance, memberships, has-responded markers, authorship of named
-    answers (with their free text). Anonymous answers were never linked; figures stay."""
-    participant = event.data["participant_id"]
-    # Handlers get no settings: the worker's environment is the service's (the same pepper).
-    pepper = marker_pepper(FeedbackSettings.load())
-    answers.forget_markers(conn, [response_marker(pepper, s, participant) for s in projections.attended_sessions(conn, participant)])
-    answers.forget_author(conn, participant)
-    projections.forget_participant(conn, participant)
 
 
 SUBSCRIPTIONS = [

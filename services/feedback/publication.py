@@ -9,6 +9,8 @@ whose suppression changed (a region can become withheld because another one got 
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import Connection
 
 from shared.clock import utcnow
@@ -33,9 +35,9 @@ def withheld_reason(pattern: dict, cell: tuple) -> str | None:
 def settle(conn: Connection, outbox: Outbox, touched: list[tuple]) -> None:
     """Settle the pattern after an answer; the caller holds `aggregates.lock_pattern`."""
     counts = aggregates.table_counts(conn)
-    axes = table_axes({month for _, _, month in counts})
-    cells = with_margins(counts, axes)
-    withheld = withhold(cells, margin_relations(axes), DEFAULT_THRESHOLD)
+    months = tuple(sorted({month for _, _, month in counts}))
+    cells = with_margins(counts, table_axes(months))
+    withheld = withhold(cells, _relations(months), DEFAULT_THRESHOLD)
     settled = {cell: withheld.get(cell) for cell, n in cells.items() if n > 0}
     before = aggregates.pattern(conn)
     changed = {cell: reason for cell, reason in settled.items() if cell not in before or before[cell] != reason}
@@ -48,6 +50,12 @@ def settle(conn: Connection, outbox: Outbox, touched: list[tuple]) -> None:
         for cell in (c for c in streamed if c[2] == period):
             summary = summary_data(cell, figures.get(cell) or Figures.empty("feedback"), withheld_reason(settled, cell))
             outbox.record(conn, SUMMARY_UPDATED, summary)
+
+
+@lru_cache(maxsize=4)
+def _relations(months: tuple) -> list:
+    """The table's margins change only when a month is added: built once per set of months."""
+    return margin_relations(table_axes(months))
 
 
 def summary_data(cell: tuple, figures: Figures, withheld: str | None) -> dict:

@@ -120,8 +120,11 @@ def session_respondents(conn: Connection, offer_id: str) -> dict[str, int]:
 
 def _respondents(conn: Connection, parents, id_column, scope: str, where) -> dict[str, int]:
     t = aggregate_stats.c
-    counted = (t.family == "feedback") & (t.scope == scope) & (t.key == id_column) & (t.period == ALL_TIME) & (t.measure == "overall")
-    query = select(id_column, func.coalesce(t["count"], 0).label("respondents")).select_from(parents.outerjoin(aggregate_stats, counted)).where(where)
+    # Every primary-key column matched: one index lookup per sibling, whatever the planner knows.
+    counted = select(t["count"]).where(
+        t.family == "feedback", t.scope == scope, t.region == parents.c.region, t.key == id_column, t.period == ALL_TIME, t.measure == "overall"
+    )
+    query = select(id_column, func.coalesce(counted.scalar_subquery(), 0).label("respondents")).where(where)
     return {row[0]: row.respondents for row in conn.execute(query)}
 
 

@@ -73,10 +73,10 @@ def add_outcome(conn: Connection, participant_id: str, offer_id: str, phase: str
 
 
 def forget_author(conn: Connection, participant_id: str) -> None:
-    """Erasure: named answers lose their author, date and free text; figures stay. Outcome
-    answers keep a random pseudonym instead of the id, so a before/after pair stays a pair."""
+    """Erasure: named answers become anonymous, without author, date or free text; figures
+    stay. Outcome answers keep a random pseudonym instead of the id, so a pair stays a pair."""
     named = feedback_responses.c.participant_id == participant_id
-    conn.execute(update(feedback_responses).where(named).values(participant_id=None, given_on=None, comment=None))
+    conn.execute(update(feedback_responses).where(named).values(participant_id=None, anonymous=True, given_on=None, comment=None))
     pseudonym = f"erased-{uuid.uuid4()}"
     conn.execute(update(outcome_responses).where(outcome_responses.c.participant_id == participant_id).values(participant_id=pseudonym, given_on=None))
 

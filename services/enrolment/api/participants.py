@@ -24,6 +24,12 @@ def get_participant(call, participant_id):
     return participants.get(call, participant_id)
 
 
+@participants_api.delete("/v1/participants/<participant_id>", summary="Erase a participant's personal data (right to erasure); 409 if already erased",
+                         roles=ADMINS, status=204)
+def erase_participant(call, participant_id):
+    participants.erase(call, participant_id)
+
+
 @participants_api.get("/v1/participants/<participant_id>/enrolments", summary="A participant's enrolments", roles=PEOPLE,
                       query=PageQuery, response=EnrolmentSchema, paged=True)
 def list_participant_enrolments(call, participant_id):

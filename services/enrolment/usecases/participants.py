@@ -1,13 +1,14 @@
 """Participants: the only records in Convene with names and e-mail addresses.
 
 Their events carry the opaque id, role, PCN, region and leadership experience, nothing more.
+Erasure replaces the name and e-mail by markers and keeps the rest, so figures stay.
 """
 import uuid
 
 from shared.api import Call, Page
 from shared.auth import Role
 from shared.clock import utcnow
-from shared.contracts.enrolment import PARTICIPANT_REGISTERED
+from shared.contracts.enrolment import PARTICIPANT_ERASED, PARTICIPANT_REGISTERED
 from shared.errors import Conflict
 from services.enrolment import domain
 from services.enrolment.store import participants as store
@@ -30,6 +31,36 @@ def register(call: Call, body: dict) -> dict:
         raise Conflict("email_taken", "That e-mail address is already registered.", field="email")
     call.record(PARTICIPANT_REGISTERED, {"participant_id": participant["id"], "region": region, **{k: body[k] for k in ("pcn_code", "role", "leadership_experience")}})
     return {**participant, "region": region}
+
+
+ERASED_NAME = "(erased)"
+ERASED_EMAIL_DOMAIN = "erased.invalid"  # .invalid: reserved, never deliverable (RFC 2606)
+
+
+def erased_email(participant_id: str) -> str:
+    """The e-mail marker of an erased participant: unique (the column is), and built from the
+    opaque id alone."""
+    return f"erased-{participant_id}@{ERASED_EMAIL_DOMAIN}"
+
+
+def is_erased(participant) -> bool:
+    return participant["email"] == erased_email(participant["id"])
+
+
+def erase(call: Call, participant_id: str) -> None:
+    """Right to erasure: the name and e-mail go; the opaque id, role, PCN, practice, leadership
+    experience and enrolments stay. Every service hears `participant.erased` and forgets or
+    anonymises what it holds. Erasing again answers 409 `participant_already_erased`."""
+    participant = store.participant(call.conn, participant_id)
+    if participant is None or call.principal.role is not Role.REGIONAL_ADMIN or participant["region"] != call.principal.region:
+        raise not_found("participant")
+    already = Conflict("participant_already_erased", "This participant's personal data is already erased.")
+    if is_erased(participant):
+        raise already
+    if not store.erase_personal_data(call.conn, participant_id, name=ERASED_NAME, email=erased_email(participant_id)):
+        raise already  # a concurrent erasure committed first
+    store.forget_registration_replays(call.conn, call.runtime.db.tables.idempotency, participant_id)
+    call.record(PARTICIPANT_ERASED, {"participant_id": participant_id, "region": participant["region"], "erased_at": utcnow()})
 
 
 def get(call: Call, participant_id: str):
