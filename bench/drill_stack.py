@@ -28,7 +28,7 @@ class DrillStack:
         self.group = f"{deployment.topic_prefix}scheduling.rosters"
         kafka.ensure_topics(self.enrolment.settings)
         seed.reference_data(self.enrolment)
-        self.participants = seed.participants(self.enrolment, 3000)
+        self.participants = seed.participants(self.enrolment, 1500)
         extra = environ or {}
         self.web = Web(app_spec or "services.enrolment.app:create_app()", deployment.environ("enrolment", **extra), deployment.logs, workers=3, name="enrolment-web").start()
         self.supervisor = Supervisor()

@@ -7,7 +7,7 @@ roster event of enrolment's outbox applied by scheduling exactly once in effect 
 order per offer; scheduling's rosters equal enrolment's members; capacity never exceeded.
 Needs BENCH_KAFKA and BENCH_KAFKA_DIR (the broker it may kill), and for PostgreSQL
 BENCH_POSTGRES, BENCH_POSTGRES_PORT and BENCH_POSTGRES_DIR: deploy/local/drills.sh sets them.
---short runs web-kill, worker-kill and poison on SQLite only (what `make test` runs).
+--short runs web-kill, worker-kill and rebalance on SQLite only (what `make test` runs).
 """
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def environment() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.drills", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--short", action="store_true", help="the short form: web-kill, worker-kill and poison on SQLite, small loads")
+    parser.add_argument("--short", action="store_true", help="the short form: web-kill, worker-kill and rebalance on SQLite, small loads")
     parser.add_argument("--only", choices=[d.name for d in DRILLS], action="append", help="run only this drill (repeatable)")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default=None, help="default: both (--short: sqlite)")
     args = parser.parse_args(argv)

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from services import ops
+from services.demo import WAIT_SECONDS, load_all
 from services.registry import SERVICES, runtime, settings_class
 from shared.auth import Role, create_dev_keys, mint_token
 from shared.config import REPO_ROOT, Settings
@@ -73,14 +75,38 @@ def cmd_snapshot_schemas(args) -> None:
         raise SystemExit(1)
 
 
-def cmd_demo(_args) -> None:
-    from services.enrolment.demo import load
+def cmd_demo(args) -> None:
+    runtimes = {name: runtime(name) for name in SERVICES}
+    for service in runtimes.values():
+        service.db.create_schema()
+    started = time.monotonic()
+    loaded = load_all(runtimes, timeout=args.timeout)
+    for name in SERVICES:
+        print(f"{name} demo: {DEMO_SUMMARIES[name](loaded[name])}")
+    print(f"demo done in {time.monotonic() - started:.1f}s")
 
-    enrolment = runtime("enrolment")
-    enrolment.db.create_schema()
-    result = load(enrolment)
-    pcns = result["reference"]["pcns"]
-    print(f"enrolment demo: {pcns['created']} PCNs added, " + (f"{result['participants']} participants with offers and enrolments loaded" if result["loaded"] else "people and offers were already there"))
+
+def _enrolment_summary(result: dict) -> str:
+    added = f"{result['reference']['pcns']['created']} PCNs added, "
+    return added + (f"{result['participants']} participants with offers and enrolments loaded" if result["loaded"] else "people and offers were already there")
+
+
+def _scheduling_summary(result: dict) -> str:
+    if not result["loaded"]:
+        return "sessions were already there"
+    held = len(result["held"])
+    return (f"{result['facilitators']} facilitators and coaches, {result['sessions']} sessions scheduled, {held} held "
+            f"with {result['attendance']} attendance marks, {result['coaching']} coaching bookings")
+
+
+def _feedback_summary(result: dict) -> str:
+    if not result["loaded"]:
+        return "answers were already there"
+    return (f"{result['feedback']} session feedback answers ({result['anonymous']} anonymous, {result['comments']} with a comment), "
+            f"{result['needs']} needs surveys, {result['outcomes']} outcome measures ({result['pairs']} before/after pairs)")
+
+
+DEMO_SUMMARIES = {"enrolment": _enrolment_summary, "scheduling": _scheduling_summary, "feedback": _feedback_summary}
 
 
 def cmd_import_ods(args) -> None:
@@ -127,7 +153,9 @@ def parser() -> argparse.ArgumentParser:
     snapshots.add_argument("--accept-additions", action="store_true", help="also record add-only changes to existing snapshots")
     snapshots.add_argument("--force", action="store_true", help="overwrite every snapshot, breaking changes included: only before the first release")
     snapshots.set_defaults(run=cmd_snapshot_schemas)
-    commands.add_parser("demo", help="load the enrolment demo data set (idempotent)").set_defaults(run=cmd_demo)
+    demo = commands.add_parser("demo", help="load the demo data of all three services, in order, while their workers run (idempotent)")
+    demo.add_argument("--timeout", type=float, default=WAIT_SECONDS, help="seconds each service waits for the events of the one before")
+    demo.set_defaults(run=cmd_demo)
     import_ods = commands.add_parser("import-ods", help="import PCNs and practices from NHS ODS epcn.csv and gp-reg-pat-prac-map.csv")
     import_ods.add_argument("epcn", type=Path, help="epcn.csv (no header row)")
     import_ods.add_argument("practice_map", type=Path, help="gp-reg-pat-prac-map.csv (gives each PCN its region)")

@@ -27,6 +27,10 @@ class FeedbackSettings(Settings):
         "only, a random pepper kept in CONVENE_DATA_DIR/secrets/feedback-marker-pepper.",
     )
 
+    def __post_init__(self):
+        if self.feedback_window_days < 1:
+            raise ValueError("FEEDBACK_WINDOW_DAYS must be at least 1")
+
 
 @lru_cache(maxsize=8)
 def marker_pepper(settings: FeedbackSettings) -> bytes:

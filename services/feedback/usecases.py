@@ -51,14 +51,16 @@ def give_feedback(call: Call, session_id: str, body: dict) -> dict:
     conn, participant = call.conn, call.principal.subject
     aggregates.lock_pattern(conn)
     row = projections.session_row(conn, session_id)
-    if row is None or row["offer_type"] is None:
+    present = row is not None and projections.was_present(conn, session_id, participant)
+    # Another region's session does not exist for someone who was not there (no existence leak).
+    if row is None or row["offer_type"] is None or not (present or call.principal.in_region(row["region"])):
         raise NotFound("session_not_found", "no such session")
     session, pepper = session_info(row), marker_pepper(call.runtime.settings)
     accepted = accept_feedback(
         session,
         participant,
         body,
-        present={participant} if projections.was_present(conn, session_id, participant) else set(),
+        present={participant} if present else set(),
         responded=answers.existing_markers(conn, [response_marker(pepper, session_id, participant)]),
         pepper=pepper,
         now=utcnow(),

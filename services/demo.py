@@ -1,0 +1,77 @@
+"""The demo across the three services, in the order events flow between them: enrolment's
+people and offers; then scheduling's facilitators, sessions and attendance, once its roster
+projection has caught up with enrolment's events; then feedback's answers, once it knows the
+sessions held and who was present. `python -m services.cli demo` runs `load_all` while the
+workers are up. Every loader is idempotent, so running it again changes nothing.
+
+Services never read each other's databases; this operator tool does, only to tell each
+loader what to wait for (how many members each offer has, which sessions were held).
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from sqlalchemy import func, select
+
+WAIT_SECONDS = 180.0
+POLL_SECONDS = 0.5
+ROSTER_STATUSES = ("published", "started", "completed")  # offers whose rosters travel as events
+MEMBER_STATUSES = ("confirmed", "completed")
+
+
+class DemoTimeout(RuntimeError):
+    """A loader gave up waiting for events from another service (are the workers running?)."""
+
+
+def wait_for(missing: Callable[[], str | None], *, timeout: float, what: str) -> None:
+    """Poll until `missing()` answers None; `missing()` says what is still missing."""
+    deadline = time.monotonic() + timeout
+    while (gap := missing()) is not None:
+        if time.monotonic() > deadline:
+            raise DemoTimeout(f"{what}: still missing after {timeout:.0f}s: {gap} (are the workers and Kafka running?)")
+        time.sleep(POLL_SECONDS)
+
+
+def until_settled(snapshot: Callable[[], tuple], polls: int = 4) -> Callable[[], str | None]:
+    """A `missing` check for when nobody says what to expect: something has arrived and
+    `snapshot()` (counts of the projection) stayed the same over `polls` polls."""
+    seen: list[tuple] = []
+
+    def missing() -> str | None:
+        seen.append(snapshot())
+        recent = seen[-polls:]
+        if not any(recent[-1]):
+            return "nothing has arrived yet"
+        return None if len(recent) == polls and len(set(recent)) == 1 else "events are still arriving"
+
+    return missing
+
+
+def enrolment_rosters(runtime) -> dict[str, tuple[str, int]]:
+    """offer id → (status, members) of every offer enrolment has published: what the other
+    services' projections will hold once enrolment's events have reached them."""
+    from services.enrolment.store.tables import enrolments, offers
+
+    members = func.count(enrolments.c.id).filter(enrolments.c.status.in_(MEMBER_STATUSES))
+    query = (
+        select(offers.c.id, offers.c.status, members)
+        .select_from(offers.outerjoin(enrolments, enrolments.c.offer_id == offers.c.id))
+        .where(offers.c.status.in_(ROSTER_STATUSES))
+        .group_by(offers.c.id, offers.c.status)
+    )
+    with runtime.db.read() as conn:
+        return {offer_id: (status, count) for offer_id, status, count in conn.execute(query)}
+
+
+def load_all(runtimes: dict, *, timeout: float = WAIT_SECONDS) -> dict[str, dict]:
+    """Run the three loaders in order; `runtimes` maps each service's name to its runtime."""
+    from services.enrolment import demo as enrolment_demo
+    from services.feedback import demo as feedback_demo
+    from services.scheduling import demo as scheduling_demo
+
+    enrolment = enrolment_demo.load(runtimes["enrolment"])
+    rosters = enrolment_rosters(runtimes["enrolment"])
+    scheduling = scheduling_demo.load(runtimes["scheduling"], rosters=rosters, timeout=timeout)
+    feedback = feedback_demo.load(runtimes["feedback"], rosters=rosters, held=scheduling["held"], timeout=timeout)
+    return {"enrolment": enrolment, "scheduling": scheduling, "feedback": feedback}

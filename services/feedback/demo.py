@@ -1,0 +1,197 @@
+"""Feedback's demo data: session feedback from most people present at the demo's held
+sessions, development-needs surveys that differ by region, and outcome measures before and
+after. `python -m services.cli demo` runs it after scheduling's demo (see `services.demo`).
+
+Feedback learns sessions, attendance, offers and members only from events, so the loader
+first waits until its projections hold the demo's held sessions, their attendance and the
+offers' members. Every answer then goes through the use cases, as a participant, so the
+running aggregates, the suppression pattern and the national-summary stream update as they
+would for a real answer. One region (the last with held sessions) hears from only three
+people, so its figures are withheld outside the region: suppression is there to see.
+
+Loading twice changes nothing: a session that has feedback, a region that has needs surveys
+and an offer that has outcome measures are left alone. Seeded per session, region and offer,
+so the same shape on every machine. Comments are synthetic and say nothing about anyone.
+"""
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from shared.api import Call
+from shared.auth import Principal, Role
+from shared.clock import as_utc, utcnow
+from services.demo import WAIT_SECONDS, until_settled, wait_for
+from services.feedback import usecases
+from services.feedback.domain import NEEDS, OUTCOME_MEASURES
+from services.feedback.store import attendance, feedback_responses, members, needs_responses, offers, outcome_responses, sessions
+
+SEED = 20260403
+MEMBERS = usecases.MEMBERS
+QUIET_RESPONDENTS = 3  # below the threshold of 5
+ANSWER_RATE, NEEDS_RATE, BEFORE_RATE = 0.85, 0.8, 0.9
+ANONYMOUS_SHARE, COMMENT_SHARE = 0.15, 0.25
+COMMENTS = (
+    "Useful to hear how other PCNs approach this.",
+    "More time for reflection next session, please.",
+    "The case discussion was the most helpful part.",
+    "Good pace; I will try the framework with my team.",
+    "Felt safe to raise a difficult issue.",
+    "Would like a shorter first half.",
+)
+OTHER_NEEDS = ("Succession planning for the PCN team.", "Working with the wider system on estates.")
+RECOMMEND = {5: "very_good", 4: "good", 3: "neither", 2: "poor", 1: "very_poor"}
+# Outcome measures 1-7: where people start, and how far they move by the end (isolation falls).
+BEFORE = {"confidence": 3.4, "isolation": 4.6, "trust_in_group": 3.5, "sense_of_direction": 3.3}
+CHANGE = {"confidence": 1.2, "isolation": -1.0, "trust_in_group": 1.5, "sense_of_direction": 1.1}
+
+
+def load(runtime, *, rosters: dict | None = None, held: dict | None = None, seed: int = SEED, timeout: float = WAIT_SECONDS) -> dict:
+    """Load the demo into feedback. `rosters` (offer id → (status, members), from enrolment)
+    and `held` (session id → attendance marks, from scheduling) say what the projections
+    must hold first; without them the loader waits until the projections stop changing."""
+    wait_for(_projections_missing(runtime, rosters, held), timeout=timeout, what="feedback's projections")
+    report = {"feedback": 0, "anonymous": 0, "comments": 0, "needs": 0, "outcomes": 0, "pairs": 0}
+    _session_feedback(runtime, held, seed, report)
+    _needs_surveys(runtime, rosters, seed, report)
+    _outcome_measures(runtime, rosters, seed, report)
+    report["loaded"] = any(report[k] for k in ("feedback", "needs", "outcomes"))
+    return report
+
+
+def _projections_missing(runtime, rosters: dict | None, held: dict | None):
+    def counts(conn) -> tuple[dict, dict, dict, dict]:
+        known = select(sessions.c.session_id).select_from(sessions.join(offers, offers.c.offer_id == sessions.c.offer_id))
+        marks = select(attendance.c.session_id, func.count()).group_by(attendance.c.session_id)
+        in_offer = select(members.c.offer_id, func.count()).where(members.c.status.in_(MEMBERS)).group_by(members.c.offer_id)
+        statuses = select(offers.c.offer_id, offers.c.status)
+        return ({s: True for s in conn.execute(known).scalars()}, *(dict(conn.execute(q).all()) for q in (marks, in_offer, statuses)))
+
+    def missing() -> str | None:
+        with runtime.db.read() as conn:
+            known, marks, in_offer, statuses = counts(conn)
+        sessions_behind = [s for s, n in (held or {}).items() if s not in known or marks.get(s, 0) != n]
+        offers_behind = [o for o, (status, n) in (rosters or {}).items() if statuses.get(o) != status or in_offer.get(o, 0) != n]
+        if sessions_behind or offers_behind:
+            return f"{len(sessions_behind)} of {len(held or {})} held sessions, {len(offers_behind)} of {len(rosters or {})} offers"
+        return None
+
+    def snapshot() -> tuple:
+        with runtime.db.read() as conn:
+            known, marks, in_offer, _ = counts(conn)
+        return len(known), sum(marks.values()), sum(in_offer.values())
+
+    return missing if rosters is not None or held is not None else until_settled(snapshot)
+
+
+def _participant(person: str, region: str, conn, runtime) -> Call:
+    return Call(Principal(person, Role.PARTICIPANT, region), conn, runtime)
+
+
+def _score(rng: random.Random, mean: float, high: int = 5) -> int:
+    return max(1, min(high, round(rng.gauss(mean, 0.85))))
+
+
+# --- session feedback -------------------------------------------------------------------
+
+
+def _open_sessions(runtime, held: dict | None) -> list[dict]:
+    """Held sessions whose feedback window is open, each with who was present, oldest first per region."""
+    now = utcnow()
+    window = timedelta(days=runtime.settings.feedback_window_days) - timedelta(hours=1)
+    query = select(sessions).where(sessions.c.status == "scheduled").order_by(sessions.c.region, sessions.c.starts_at, sessions.c.session_id)
+    with runtime.db.read() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings() if held is None or r["session_id"] in held]
+        rows = [r for r in rows if now - window < as_utc(r["ends_at"]) <= now]
+        for row in rows:
+            present = select(attendance.c.participant_id).where(attendance.c.session_id == row["session_id"], attendance.c.present.is_(True))
+            row["present"] = sorted(conn.execute(present).scalars())
+            row["answered"] = conn.execute(select(func.count()).where(feedback_responses.c.session_id == row["session_id"])).scalar_one() > 0
+    return rows
+
+
+def _session_feedback(runtime, held: dict | None, seed: int, report: dict) -> None:
+    rows = _open_sessions(runtime, held)
+    quiet_region = max((r["region"] for r in rows), default=None)
+    quiet_session = [r["session_id"] for r in rows if r["region"] == quiet_region][-1:]  # its latest
+    for index, row in enumerate(rows):
+        if row["answered"]:
+            continue
+        rng = random.Random(f"{seed}/feedback/{row['region']}/{index}")
+        mood = 3.5 + random.Random(f"{seed}/mood/{row['region']}").random()  # how well the region's sessions go
+        if row["region"] == quiet_region:
+            people = row["present"][:QUIET_RESPONDENTS] if row["session_id"] in quiet_session else []
+        else:
+            people = [p for p in row["present"] if rng.random() < ANSWER_RATE]
+        if not people:
+            continue
+        with runtime.db.transaction() as conn:
+            for person in people:
+                usecases.give_feedback(_participant(person, row["region"], conn, runtime), row["session_id"], _answer(rng, mood, report))
+                report["feedback"] += 1
+
+
+def _answer(rng: random.Random, mood: float, report: dict) -> dict:
+    overall = _score(rng, mood)
+    recommend = "dont_know" if rng.random() < 0.03 else RECOMMEND[max(1, min(5, overall + (rng.random() < 0.3)))]
+    anonymous = rng.random() < ANONYMOUS_SHARE
+    comment = rng.choice(COMMENTS) if rng.random() < COMMENT_SHARE else None
+    report["anonymous"] += anonymous
+    report["comments"] += comment is not None
+    answer = {"overall": overall, "usefulness": _score(rng, overall), "will_apply": _score(rng, mood - 0.2), "recommend": recommend}
+    return answer | {"comment": comment, "anonymous": anonymous}
+
+
+# --- development-needs surveys and outcome measures ------------------------------------------
+
+
+def _members_by_offer(runtime, rosters: dict | None, statuses: tuple) -> list[tuple[dict, list[str]]]:
+    """(offer, its members) of the offers in `statuses`, by region, type and id."""
+    query = select(offers).where(offers.c.status.in_(statuses)).order_by(offers.c.region, offers.c.offer_type, offers.c.offer_id)
+    with runtime.db.read() as conn:
+        chosen = [dict(r) for r in conn.execute(query).mappings() if rosters is None or r["offer_id"] in rosters]
+        people = select(members.c.participant_id).where(members.c.status.in_(MEMBERS))
+        return [(offer, sorted(conn.execute(people.where(members.c.offer_id == offer["offer_id"])).scalars())) for offer in chosen]
+
+
+def _needs_surveys(runtime, rosters: dict | None, seed: int, report: dict) -> None:
+    """Each member answers once (for their first offer); each region has needs of its own."""
+    by_region: dict[str, dict[str, str]] = {}
+    for offer, people in _members_by_offer(runtime, rosters, ("published", "started", "completed")):
+        if offer["region"] != "national":
+            for person in people:
+                by_region.setdefault(offer["region"], {}).setdefault(person, offer["offer_id"])
+    for region, people in sorted(by_region.items()):
+        with runtime.db.transaction() as conn:
+            if conn.execute(select(needs_responses.c.id).where(needs_responses.c.region == region).limit(1)).first():
+                continue
+            rng = random.Random(f"{seed}/needs/{region}")
+            high, low = rng.sample(NEEDS, 2), rng.choice(NEEDS)
+            profile = {need: 2.8 + 1.5 * (need in high) - 1.2 * (need == low and need not in high) for need in NEEDS}
+            for person, offer_id in sorted(people.items()):
+                if rng.random() < NEEDS_RATE:
+                    other = rng.choice(OTHER_NEEDS) if rng.random() < 0.05 else None
+                    body = {"ratings": {need: _score(rng, mean) for need, mean in profile.items()}, "other_needs": other, "offer_id": offer_id}
+                    usecases.answer_needs(_participant(person, region, conn, runtime), body)
+                    report["needs"] += 1
+
+
+def _outcome_measures(runtime, rosters: dict | None, seed: int, report: dict) -> None:
+    """Started groups answer before; completed ones before and after (the pairs that count)."""
+    for offer, people in _members_by_offer(runtime, rosters, ("started", "completed")):
+        with runtime.db.transaction() as conn:
+            if conn.execute(select(outcome_responses.c.id).where(outcome_responses.c.offer_id == offer["offer_id"]).limit(1)).first():
+                continue
+            rng = random.Random(f"{seed}/outcomes/{offer['region']}/{offer['offer_type']}")
+            completed = offer["status"] == "completed"
+            for person in people:
+                if not completed and rng.random() >= BEFORE_RATE:
+                    continue
+                before = {m: _score(rng, BEFORE[m], 7) for m in OUTCOME_MEASURES}
+                answers = [("before", before)] + ([("after", {m: max(1, min(7, before[m] + round(rng.gauss(CHANGE[m], 0.8)))) for m in OUTCOME_MEASURES})] if completed else [])
+                for phase, scores in answers:
+                    call = _participant(person, offer["region"], conn, runtime)
+                    report["pairs"] += usecases.give_outcome(call, {"offer_id": offer["offer_id"], "phase": phase, "scores": scores})["paired"]
+                    report["outcomes"] += 1

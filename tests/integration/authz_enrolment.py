@@ -1,0 +1,152 @@
+"""Enrolment's row of the authorisation matrix: a world seeded through its API in region Y56
+(and a participant in Y58), and the expectations of every operation.
+
+People: the participant the seeded enrolment belongs to (own), another participant of Y56
+(stranger), one of Y58 (other). Facilitators and coaches are nobody in particular here:
+enrolment scopes them by their token's region only.
+"""
+from __future__ import annotations
+
+from tests.integration.authz_matrix import BLIND, SEES, SCOPES, Operation, Request, own_only
+from tests.integration.test_enrolment_support import (
+    CAMDEN,
+    CAMDEN_PRACTICE,
+    EPCN_CSV,
+    EXETER,
+    LEWISHAM,
+    PRACTICE_MAP_CSV,
+    create_offer,
+    enrol,
+    register,
+    start_enrolment,
+)
+
+
+class EnrolmentWorld:
+    def __init__(self, database_url: str, kafka_bootstrap: str, topic_prefix: str, public_key, make_token):
+        self.service = start_enrolment(database_url, kafka_bootstrap, topic_prefix, public_key, RATE_LIMIT_PER_MINUTE="0")
+        self.client = self.service.client
+        self.admin = {"Authorization": "Bearer " + make_token("regional_admin", "Y56", "admin-Y56")}
+        other_admin = {"Authorization": "Bearer " + make_token("regional_admin", "Y58", "admin-Y58")}
+        self.people = {
+            "own": register(self.client, self.admin, pcn=CAMDEN, n=1),
+            "stranger": register(self.client, self.admin, pcn=LEWISHAM, n=2),
+            "other": register(self.client, other_admin, pcn=EXETER, n=3),
+        }
+        self.person = self.people["own"]
+        self._serial = 100
+        self.offer = self.published_offer()
+        self.enrolment = self.enrolled(self.offer)
+
+    def subject(self, role: str, scope: str) -> str:
+        return self.people[scope] if role == "participant" else f"{role}-{scope}"
+
+    def stop(self) -> None:
+        self.service.stop()
+
+    # --- fresh Y56 objects for the calls that change them ---------------------------------
+
+    def serial(self) -> int:
+        self._serial += 1
+        return self._serial
+
+    def draft_offer(self, **changes) -> str:
+        return create_offer(self.client, self.admin, publish=False, **changes)
+
+    def published_offer(self, **changes) -> str:
+        return create_offer(self.client, self.admin, **changes)
+
+    def started_offer(self) -> str:
+        offer_id = self.published_offer()
+        assert self.client.post(f"/v1/offers/{offer_id}/start", headers=self.admin).status_code == 200
+        return offer_id
+
+    def team_offer(self) -> str:
+        return self.published_offer(offer_type="pcn_team", pcn_code=CAMDEN, basis=None, capacity=12, title="Camden team")
+
+    def registered(self) -> str:
+        return register(self.client, self.admin, pcn=CAMDEN, n=self.serial())
+
+    def enrolled(self, offer_id: str | None = None) -> str:
+        """A confirmed enrolment of the own participant (by default in a fresh offer)."""
+        response = enrol(self.client, self.admin, offer_id or self.published_offer(), self.person)
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+
+
+def _ids(response, key="id") -> set:
+    return {item[key] for item in response.json["items"]}
+
+
+def in_region(inside, outside=404) -> dict:
+    """`inside` for callers of Y56 (any person of it), `outside` for Y58's; national and service as inside."""
+    regional = {role: {scope: (outside if scope == "other" else inside) for scope in SCOPES[role]} for role in ("regional_admin", "facilitator", "coach", "participant")}
+    return regional | {"national": inside, "service": inside}
+
+
+REFERENCE_LIST = in_region(SEES, BLIND)
+MANAGE = own_only(200) | {"national": 403}  # national runs national offers only: a region's is not theirs
+PAGE = {"limit": 200}
+
+
+def _offer(world, caller):
+    return Request({"offer_id": world.offer})
+
+
+TABLE = {
+    "list_regions": Operation(lambda w, c: Request(), {role: 200 for role in SCOPES}),
+    "list_pcns": Operation(lambda w, c: Request(query=PAGE), REFERENCE_LIST, shows=lambda w, c, r: CAMDEN in _ids(r, "code")),
+    "get_pcn": Operation(lambda w, c: Request({"code": CAMDEN}), in_region(200), unknown={"code": "U99999"}),
+    "list_practices": Operation(lambda w, c: Request(query=PAGE), REFERENCE_LIST, shows=lambda w, c, r: CAMDEN_PRACTICE in _ids(r, "code")),
+    # A regional import touches its own region's rows only (the rest count as out of scope).
+    "import_reference_data": Operation(
+        lambda w, c: Request(body={"epcn_csv": EPCN_CSV, "practice_map_csv": PRACTICE_MAP_CSV}),
+        {"regional_admin": {"own": 200, "other": 200}, "national": 200},
+    ),
+    # Another region's administrator may not place anyone in a Y56 PCN: 422 wrong_region.
+    "register_participant": Operation(
+        lambda w, c: Request(body={"name": "New Person", "email": f"new{w.serial()}@example.invalid", "role": "gp", "pcn_code": CAMDEN, "leadership_experience": "none"}),
+        {"regional_admin": {"own": 201, "other": 422}},
+    ),
+    "list_participants": Operation(
+        lambda w, c: Request(query=PAGE),
+        {"regional_admin": {"own": SEES, "other": BLIND}, "participant": {"own": SEES, "stranger": BLIND, "other": BLIND}},
+        shows=lambda w, c, r: w.person in _ids(r),
+    ),
+    "get_participant": Operation(lambda w, c: Request({"participant_id": w.person}), own_only(200, roles=("regional_admin", "participant"))),
+    "erase_participant": Operation(lambda w, c: Request({"participant_id": w.registered()}), own_only(204)),
+    "list_participant_enrolments": Operation(
+        lambda w, c: Request({"participant_id": w.person}), own_only(SEES, roles=("regional_admin", "participant")), shows=lambda w, c, r: w.enrolment in _ids(r)
+    ),
+    # An offer is made in the caller's own region (the national team's: a national offer).
+    "create_offer": Operation(
+        lambda w, c: Request(body={"offer_type": "action_learning_set", "title": "Set", "capacity": 8, "basis": "project", "starts_on": "2027-01-04", "ends_on": "2027-06-28", "planned_sessions": 6}),
+        {"regional_admin": {"own": 201, "other": 201}, "national": 201},
+    ),
+    # Published offers are a catalogue for participants of every region (enrolment's
+    # eligibility rules then decide who may join); staff see their region's and national ones.
+    "list_offers": Operation(
+        lambda w, c: Request(query=PAGE), in_region(SEES, BLIND) | {"participant": SEES}, shows=lambda w, c, r: w.offer in _ids(r)
+    ),
+    "get_offer": Operation(_offer, in_region(200) | {"participant": 200}),
+    "update_offer": Operation(lambda w, c: Request({"offer_id": w.draft_offer()}, body={"title": "Renamed"}, headers={"If-Match": 'W/"1"'}), MANAGE),
+    "publish_offer": Operation(lambda w, c: Request({"offer_id": w.draft_offer()}), MANAGE),
+    "start_offer": Operation(lambda w, c: Request({"offer_id": w.published_offer()}), MANAGE),
+    "complete_offer": Operation(lambda w, c: Request({"offer_id": w.started_offer()}), MANAGE),
+    "cancel_offer": Operation(lambda w, c: Request({"offer_id": w.published_offer()}), MANAGE),
+    # A participant enrols only themselves: naming the seeded participant is 403 for others.
+    "enrol": Operation(
+        lambda w, c: Request({"offer_id": w.published_offer()}, body={"participant_id": w.person}),
+        {"regional_admin": {"own": 201, "other": 404}, "participant": {"own": 201, "stranger": 403, "other": 403}},
+    ),
+    "enrol_team": Operation(lambda w, c: Request({"offer_id": w.team_offer()}, body={"participant_ids": [w.person]}), own_only(201)),
+    "roster": Operation(
+        lambda w, c: Request({"offer_id": w.offer}, query=PAGE),
+        {"regional_admin": {"own": SEES, "other": 404}, "national": SEES, "service": SEES},
+        shows=lambda w, c, r: w.person in _ids(r, "participant_id"),
+    ),
+    "withdraw": Operation(lambda w, c: Request({"enrolment_id": w.enrolled()}), own_only(200, roles=("regional_admin", "participant"))),
+    "list_audit": Operation(
+        lambda w, c: Request(query=PAGE), {"regional_admin": {"own": SEES, "other": BLIND}}, shows=lambda w, c, r: "Y56" in {i["region"] for i in r.json["items"]}
+    ),
+}

@@ -1,0 +1,104 @@
+"""Feedback's row of the authorisation matrix: a world in region Y56 — an offer with its
+member, a held session the member attended and commented on, the member's needs survey and
+outcome measures — and the expectations of every operation.
+
+Offers, sessions, attendance and memberships reach feedback as the other services' events,
+handed to its handlers; the member's answers go through the API.
+"""
+from __future__ import annotations
+
+from tests.integration.authz_matrix import BLIND, SEES, Operation, Request, own_only
+from tests.integration.test_feedback_handlers import FeedbackWorld as Projections
+
+ANSWER = {"overall": 4, "usefulness": 4, "will_apply": 4, "recommend": "good"}
+RATINGS = {"leadership": 5, "collaboration": 4, "dealing_with_conflict": 2, "innovation": 3, "teamwork": 4, "strategy": 1, "engagement": 2}
+SCORES = {"confidence": 3, "isolation": 4, "trust_in_group": 4, "sense_of_direction": 2}
+
+
+class FeedbackWorld:
+    def __init__(self, database_url: str, kafka_bootstrap: str, topic_prefix: str, public_key, make_token):
+        self.projections = Projections(database_url, kafka_bootstrap, public_key, RATE_LIMIT_PER_MINUTE="0")
+        self.service, self.client = self.projections.service, self.projections.client
+        self.people = {"own": "p-own", "stranger": "p-stranger", "other": "p-other"}
+        self.member = self.people["own"]
+        self._serial = 0
+        self.offer = self.member_offer()
+        self.session = self.held_session(also_present=("p-a", "p-b"))
+        member = {"Authorization": "Bearer " + make_token("participant", "Y56", self.member)}
+        answers = [
+            (f"/v1/sessions/{self.session}/feedback", ANSWER | {"comment": "A useful session"}),
+            ("/v1/needs-surveys/responses", {"ratings": RATINGS, "other_needs": "Time to think", "offer_id": self.offer}),
+            ("/v1/outcome-measures", {"offer_id": self.offer, "phase": "before", "scores": SCORES}),
+            ("/v1/outcome-measures", {"offer_id": self.offer, "phase": "after", "scores": SCORES}),
+        ]
+        for path, body in answers:
+            response = self.client.post(path, json=body, headers=member)
+            assert response.status_code == 201, response.json
+
+    def subject(self, role: str, scope: str) -> str:
+        return self.people[scope] if role == "participant" else f"{role}-{scope}"
+
+    def stop(self) -> None:
+        self.service.stop()
+
+    def serial(self) -> int:
+        self._serial += 1
+        return self._serial
+
+    def member_offer(self) -> str:
+        """A fresh Y56 offer the own participant is a member of."""
+        offer_id = f"o-{self.serial()}"
+        self.projections.offer(offer_id)
+        self.projections.member(offer_id, self.member)
+        return offer_id
+
+    def held_session(self, also_present=()) -> str:
+        """A fresh session of the seeded offer, held yesterday, the own participant present."""
+        session_id = f"s-{self.serial()}"
+        self.projections.session(session_id, self.offer)
+        for person in (self.member, *also_present):
+            self.projections.attend(session_id, self.offer, person)
+        return session_id
+
+
+FIGURES = own_only(200) | {"national": 200, "service": 200}
+WHOLE = {"regional_admin": {"own": SEES, "other": BLIND}, "national": SEES, "service": SEES}
+PAGE = {"limit": 200}
+
+
+def _regions(rows) -> set:
+    return {row["region"] for row in rows}
+
+
+TABLE = {
+    # Someone of Y56 who was not there is told so (422 not_an_attendee); another region's
+    # session does not exist for them.
+    "give_feedback": Operation(
+        lambda w, c: Request({"session_id": w.held_session()}, body=ANSWER), {"participant": {"own": 201, "stranger": 422, "other": 404}}
+    ),
+    "answer_needs": Operation(lambda w, c: Request(body={"ratings": RATINGS, "offer_id": w.offer}), own_only(201, roles=("participant",))),
+    "give_outcome": Operation(
+        lambda w, c: Request(body={"offer_id": w.member_offer(), "phase": "before", "scores": SCORES}), own_only(201, roles=("participant",))
+    ),
+    "known_session": Operation(lambda w, c: Request({"session_id": w.session}), FIGURES),
+    "aggregate": Operation(
+        lambda w, c: [
+            Request(query={"scope": "session", "id": w.session}),
+            Request(query={"scope": "offer", "id": w.offer}),
+            Request(query={"scope": "region", "region": "Y56"}),
+            Request(query={"scope": "offer_type", "offer_type": "action_learning_set", "region": "Y56"}),
+        ],
+        FIGURES,
+    ),
+    # Every region's figures, suppressed as published, are for every reader.
+    "national_summary": Operation(lambda w, c: Request(), {"regional_admin": 200, "national": 200, "service": 200}),
+    "needs_ranking": Operation(lambda w, c: Request(), WHOLE, shows=lambda w, c, r: "Y56" in _regions(r.json["regions"] + r.json["pcns"])),
+    "outcome_changes": Operation(lambda w, c: Request(), WHOLE, shows=lambda w, c, r: "Y56" in _regions(r.json["cells"])),
+    "session_comments": Operation(lambda w, c: Request({"session_id": w.session}, query=PAGE), own_only(SEES), shows=lambda w, c, r: bool(r.json["items"])),
+    "other_needs": Operation(
+        lambda w, c: Request(query=PAGE), {"regional_admin": {"own": SEES, "other": BLIND}}, shows=lambda w, c, r: "Time to think" in {i["text"] for i in r.json["items"]}
+    ),
+    "list_audit": Operation(
+        lambda w, c: Request(query=PAGE), {"regional_admin": {"own": SEES, "other": BLIND}}, shows=lambda w, c, r: "Y56" in _regions(r.json["items"])
+    ),
+}
