@@ -37,6 +37,8 @@ class DrillStack:
         self.admin = deployment.headers()
         self.offers = [seed.offers(self.web.base_url, self.admin, 1, capacity=c)[0] for c in CAPACITIES]
         self.load: EnrolmentLoad | None = None
+        # Steady state before any fault: both workers up, the offers' events already applied.
+        converge(self.enrolment, self.scheduling, self.group, timeout=180)
 
     def worker(self, service: str):
         return service_worker(service, self.deployment.environ(service), self.deployment.logs)

@@ -6,11 +6,18 @@ workers are up. Every loader is idempotent, so running it again changes nothing.
 
 Services never read each other's databases; this operator tool does, only to tell each
 loader what to wait for (how many members each offer has, which sessions were held).
+
+One process reaches all three databases. Each service's settings are read from the
+environment with `<SERVICE>__NAME` variables taking the place of NAME (for example
+SCHEDULING__DATABASE_URL, FEEDBACK__CONVENE_DATA_DIR, which holds feedback's development
+pepper). Without them `make up`'s services get a SQLite file each; where one DATABASE_URL
+would make scheduling or feedback write into enrolment's database, only enrolment's demo loads.
 """
 from __future__ import annotations
 
+import os
 import time
-from typing import Callable
+from typing import Callable, Mapping
 
 from sqlalchemy import func, select
 
@@ -64,13 +71,34 @@ def enrolment_rosters(runtime) -> dict[str, tuple[str, int]]:
         return {offer_id: (status, count) for offer_id, status, count in conn.execute(query)}
 
 
+def service_environ(service: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment `service`'s settings are read from: `<SERVICE>__NAME` stands for NAME."""
+    prefix = f"{service.upper()}__"
+    return {**environ, **{name.removeprefix(prefix): value for name, value in environ.items() if name.startswith(prefix)}}
+
+
+def demo_runtimes(environ: Mapping[str, str] | None = None) -> tuple[dict, list[str]]:
+    """Each service's runtime, and the services left out because they would share
+    enrolment's database (their tables would land in it)."""
+    from services.registry import SERVICES, app_module, settings_class
+
+    environ = os.environ if environ is None else environ
+    settings = {name: settings_class(name).load(service_environ(name, environ)) for name in SERVICES}
+    shared = [name for name in SERVICES[1:] if settings[name].database_url == settings["enrolment"].database_url]
+    chosen = SERVICES[:1] if shared else SERVICES
+    return {name: app_module(name).build_runtime(settings[name]) for name in chosen}, shared
+
+
 def load_all(runtimes: dict, *, timeout: float = WAIT_SECONDS) -> dict[str, dict]:
-    """Run the three loaders in order; `runtimes` maps each service's name to its runtime."""
+    """Run the loaders in order; `runtimes` maps each service's name to its runtime
+    (enrolment alone, or all three)."""
     from services.enrolment import demo as enrolment_demo
     from services.feedback import demo as feedback_demo
     from services.scheduling import demo as scheduling_demo
 
     enrolment = enrolment_demo.load(runtimes["enrolment"])
+    if "scheduling" not in runtimes:
+        return {"enrolment": enrolment}
     rosters = enrolment_rosters(runtimes["enrolment"])
     scheduling = scheduling_demo.load(runtimes["scheduling"], rosters=rosters, timeout=timeout)
     feedback = feedback_demo.load(runtimes["feedback"], rosters=rosters, held=scheduling["held"], timeout=timeout)

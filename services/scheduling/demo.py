@@ -15,9 +15,9 @@ formed, or continuity would not count them as expected. A replay of the projecti
 (`services.cli replay scheduling`) restores the event's time and loses that history.
 
 Every meeting slot is on its own weekday or time of day, so the demo never double-books
-anyone. One transaction per region; a region whose offers already have sessions is left as
-it is, so loading twice changes nothing. Seeded: the same shape on every machine (ids are
-random, as everywhere).
+anyone. One transaction per region; a region that already has facilitators, or offers with
+sessions, is left as it is, so loading twice changes nothing. Seeded: the same shape on
+every machine (ids are random, as everywhere).
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from shared.contracts.scheduling import ATTENDANCE_RECORDED, SESSION_SCHEDULED
 from services.demo import WAIT_SECONDS, until_settled, wait_for
 from services.scheduling import domain, events, store, usecases, usecases_people
 from services.scheduling import store_sessions as calendar
-from services.scheduling.store import attendance, facilitators, memberships, offers, sessions
+from services.scheduling.store import attendance, memberships, offers, sessions
 
 SEED = 20260402
 NATIONAL = "national"
@@ -125,14 +125,15 @@ def _offers(runtime, rosters: dict | None) -> dict[str, list[dict]]:
 
 
 def _load_region(call: Call, region_offers: list[dict], rng: random.Random, report: dict) -> None:
-    planned = [o for o in region_offers if not calendar.offer_sessions(call.conn, o["offer_id"], limit=1)[1]]
-    if not planned:
-        return
+    region = region_offers[0]["region"]
+    staffed = region in REGION_CODES and calendar.list_facilitators(call.conn, region, None, None, 1, 0)[1] > 0
+    if staffed or any(calendar.offer_sessions(call.conn, o["offer_id"], limit=1)[1] for o in region_offers):
+        return  # scheduling already holds this region's people or sessions: leave them be
     report["regions"] += 1
-    team = _team(call, report) if call.principal.region in REGION_CODES else []
+    team = _team(call, report) if region in REGION_CODES else []
     leaders = [p for p in team if p["kind"] == "facilitator"]
     coaches = [p for p in team if p["kind"] == "coach"]
-    groups = [o for o in planned if o["offer_type"] in GROUP_TYPES]
+    groups = [o for o in region_offers if o["offer_type"] in GROUP_TYPES]
     waiting = iter(SLOTS)
     for index, offer in enumerate(groups):
         leader = leaders[index % len(leaders)]["id"] if leaders else None
@@ -142,15 +143,12 @@ def _load_region(call: Call, region_offers: list[dict], rng: random.Random, repo
             _national_group(call, offer, report)
         elif (slot := next(waiting, None)) is not None:
             _published_group(call, offer, leader, slot, index, report)
-    for offer in (o for o in planned if o["offer_type"] == "coaching" and coaches):
+    for offer in (o for o in region_offers if o["offer_type"] == "coaching" and coaches):
         _coaching(call, offer, coaches[0]["id"], report)
 
 
 def _team(call: Call, report: dict) -> list[dict]:
-    """The region's facilitators and coaches: those it has, or the demo's five."""
-    existing, _ = calendar.list_facilitators(call.conn, call.principal.region, None, None, 100, 0)
-    if existing:
-        return existing
+    """The region's three facilitators and two coaches."""
     report["facilitators"] += len(TEAM)
     return [usecases_people.add_facilitator(call, {"kind": kind, "monthly_capacity": capacity, "skills": list(skills)}) for kind, capacity, skills in TEAM]
 
@@ -233,7 +231,8 @@ def _coaching(call: Call, offer: dict, coach: str, report: dict) -> None:
     first = _first(2, date.today() + timedelta(days=7))
     for coachee in store.current_member_ids(call.conn, offer["offer_id"]):
         for n in range(allowance):
-            body = {"participant_id": coachee, "coach_id": coach, "starts_at": datetime.combine(first + timedelta(weeks=2 * n), COACHING_AT), "duration_minutes": 60, "video_link": "https://video.demo.convene.invalid/coaching"}
+            starts_at = datetime.combine(first + timedelta(weeks=2 * n), COACHING_AT)
+            body = {"participant_id": coachee, "coach_id": coach, "starts_at": starts_at, "duration_minutes": 60, "video_link": "https://video.demo.convene.invalid/coaching"}
             usecases_people.book_coaching(call, offer["offer_id"], body)
             report["coaching"] += 1
 

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from services.demo import load_all
+from services.demo import demo_runtimes, load_all
 from services.feedback.store import feedback_responses
 from services.scheduling.store import attendance
 from tests.harness import RunningService, eventually, service_environment
@@ -73,6 +73,18 @@ def test_the_demo_fills_every_service_and_loading_it_again_adds_nothing(stack, m
     again = load_all(runtimes, timeout=120)
     assert [again[name]["loaded"] for name in SERVICES] == [False, False, False]
     assert settled(stack) == loaded
+
+
+def test_the_demo_loads_only_enrolment_where_one_database_url_would_serve_all_three(tmp_path):
+    one = f"sqlite:///{tmp_path / 'one.db'}"
+    runtimes, left_out = demo_runtimes({"DATABASE_URL": one})
+    assert list(runtimes) == ["enrolment"] and left_out == ["scheduling", "feedback"]
+    apart = {"DATABASE_URL": one, "SCHEDULING__DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}", "FEEDBACK__DATABASE_URL": f"sqlite:///{tmp_path / 'f.db'}"}
+    runtimes, left_out = demo_runtimes(apart)
+    assert {name: r.settings.database_url for name, r in runtimes.items()} == {"enrolment": one, "scheduling": apart["SCHEDULING__DATABASE_URL"], "feedback": apart["FEEDBACK__DATABASE_URL"]}
+    assert left_out == []
+    for runtime in runtimes.values():
+        runtime.db.dispose()
 
 
 def bearer(make_token, role, region=None):
