@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             if drill.postgres_only and db != "postgres":
                 continue
             outcomes.append(run_drill(drill, db, short=args.short, root=root, **env))
+    if not outcomes:
+        print("no drill matched (postgres-restart needs --db postgres or both)", file=sys.stderr)
+        return 2
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"drills-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(outcomes, indent=2, default=str))

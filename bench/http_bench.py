@@ -48,7 +48,7 @@ class Timing:
     profile_seconds: float
 
 
-QUICK, FULL = Timing(3.0, 2.5, 3.0), Timing(6.0, 5.0, 6.0)
+QUICK, FULL = Timing(2.5, 2.0, 2.0), Timing(6.0, 5.0, 6.0)
 
 
 def measure(target: Target, timing: Timing) -> dict:
@@ -152,7 +152,7 @@ def _constant(payload: bytes) -> Callable[[int], bytes]:
 
 
 def run(deployment: Deployment, *, quick: bool, profile_root: Path | None) -> list[dict]:
-    sizes = dict(participants=20_000, offers=50, roster_offers=100, feedback_answers=20_000) if quick else \
+    sizes = dict(participants=10_000, offers=50, roster_offers=100, feedback_answers=10_000) if quick else \
         dict(participants=60_000, offers=50, roster_offers=500, feedback_answers=100_000)
     floor, targets, webs = build_targets(deployment, **sizes)
     timing = QUICK if quick else FULL

@@ -93,13 +93,14 @@ class Api(Blueprint):
         paged: bool = False,
         idempotent: bool = False,
         media_type: str = "application/json",
-        audited: bool = False,
+        audited: bool | None = None,
     ):
-        """Declare an endpoint. Writes are always audited; `audited=True` also audits a read
-        (set it on every read that returns personal data)."""
+        """Declare an endpoint. Writes are audited and reads are not, unless `audited` says
+        otherwise: True on every read that returns personal data; False only on a write whose
+        audit row would itself undo a promise (anonymous feedback: who answered when)."""
 
         def decorator(view: Callable):
-            declared = Endpoint(rule, method, view.__name__, summary, tuple(roles), body, query, response, status, paged, idempotent, self.tag, media_type, audited or method in WRITE_METHODS)
+            declared = Endpoint(rule, method, view.__name__, summary, tuple(roles), body, query, response, status, paged, idempotent, self.tag, media_type, method in WRITE_METHODS if audited is None else audited)
             self.endpoints.append(declared)
 
             @wraps(view)
@@ -163,11 +164,12 @@ def _handle(declared: Endpoint, view: Callable, path_args: dict):
     principal: Principal = g.principal
     if principal.role not in declared.roles:
         raise Problem(403, "role_not_allowed", f"the {principal.role.value} role may not use this endpoint")
+    key = request.headers.get("Idempotency-Key") if declared.idempotent else None
+    _refuse_unstorable({**path_args, **request.args.to_dict(), **({"Idempotency-Key": key} if key else {})})
     body = _parse_body(declared.body) if declared.body else None
     query = _parse_query(declared.query)
     runtime = current_app.extensions["convene.runtime"]
     write = declared.method in WRITE_METHODS
-    key = request.headers.get("Idempotency-Key") if declared.idempotent else None
     if key is not None and not 1 <= len(key) <= 200:
         raise Problem(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 200 characters", errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters"}])
     try:
@@ -218,11 +220,39 @@ def _parse_body(schema: type[Schema]) -> dict:
     else:
         try:
             document = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested deeper than the parser goes
             raise Problem(400, "malformed_json", "the request body is not valid JSON", errors=[{"field": "_body", "message": "not valid JSON"}]) from None
     if not isinstance(document, dict):
         raise Problem(400, "body_not_object", "the request body must be a JSON object", errors=[{"field": "_body", "message": "must be an object"}])
+    _refuse_unstorable(document)
     return instance(schema).load(document)
+
+
+MAX_DEPTH = 20  # of nested objects and arrays in a request body: no schema here goes deeper than a few
+
+
+def _refuse_unstorable(document: dict) -> None:
+    """Refuse text no database stores as sent (a NUL character: PostgreSQL refuses it; an
+    unpaired surrogate: not UTF-8), naming where it is, and bodies nested beyond MAX_DEPTH."""
+    pending = [("", document, 0)]
+    while pending:
+        path, value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise Problem(400, "too_deeply_nested", f"the request nests objects and arrays more than {MAX_DEPTH} deep", errors=[{"field": path, "message": "nested too deep"}])
+        if isinstance(value, str) and ("\x00" in value or _not_utf8(value)):
+            raise Problem(400, "unstorable_text", "text must not hold NUL characters or unpaired surrogates", errors=[{"field": path or "_body", "message": "holds a NUL character or an unpaired surrogate"}])
+        if isinstance(value, dict):
+            pending += [(f"{path}.{key}" if path else str(key), part, depth + 1) for key, item in value.items() for part in (key, item)]
+        elif isinstance(value, list):
+            pending += [(f"{path}.{index}", item, depth + 1) for index, item in enumerate(value)]
+
+
+def _not_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _parse_query(schema: type[Schema] | None) -> dict | None:

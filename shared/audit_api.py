@@ -22,7 +22,7 @@ class AuditEntrySchema(Schema):
     region = fields.String()
     action = fields.String()
     route = fields.String()
-    record_id = fields.String()
+    record_id = fields.String(allow_none=True, metadata={"description": "null: a call about no one record (a list, a creation that failed)"})
     status = fields.Integer()
     correlation_id = fields.String()
 

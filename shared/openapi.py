@@ -5,15 +5,19 @@ import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 from shared.api import Endpoint, page_schema
 
 _PATH_ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 _ERROR_STATUSES = {"400": "Malformed request", "401": "Missing or invalid bearer token", "403": "Role not allowed", "404": "Not found (or not yours)", "409": "Conflicts with the current state", "422": "A field or rule is broken", "429": "Too many requests"}
+_IF_MATCH_STATUSES = {"412": "If-Match names a version that is no longer current", "428": "If-Match is missing"}
 
 
 class ProblemSchema(Schema):
+    class Meta:
+        unknown = INCLUDE  # RFC 9457 extension members: a rule may add its own (e.g. `from`, `to`)
+
     type = fields.String(required=True)
     title = fields.String(required=True)
     status = fields.Integer(required=True)
@@ -43,7 +47,9 @@ def _operation(endpoint: Endpoint) -> dict:
     if endpoint.query:
         parameters.append({"in": "query", "schema": endpoint.query})
     if endpoint.idempotent:
-        parameters.append({"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 200}, "description": "Repeat a creating request safely: the same key answers the first result."})
+        parameters.append({"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 200}, "description": "Repeat a creating request safely: the same key answers the first result."})
+    if endpoint.method == "PATCH":  # every PATCH updates a versioned object (shared.api.require_if_match)
+        parameters.append({"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}, "description": "The ETag you read (or *)."})
     parameters.append({"in": "header", "name": "X-Correlation-ID", "required": False, "schema": {"type": "string", "maxLength": 100}})
     operation = {
         "operationId": endpoint.view_name,
@@ -53,10 +59,13 @@ def _operation(endpoint: Endpoint) -> dict:
         "x-roles": [role.value for role in endpoint.roles],
         "security": [{"bearer": []}],
         "parameters": parameters,
-        "responses": {status: {"description": text, "content": {"application/problem+json": {"schema": "Problem"}}} for status, text in _ERROR_STATUSES.items()},
+        "responses": {status: _problem(text) for status, text in _ERROR_STATUSES.items()},
     }
+    if endpoint.method == "PATCH":
+        operation["responses"] |= {status: _problem(text) for status, text in _IF_MATCH_STATUSES.items()}
     if endpoint.body:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": endpoint.body}}}
+        operation["responses"]["413"] = _problem("Request body too large")
     success = {"description": "Success"}
     if endpoint.response:
         schema = page_schema(endpoint.response) if endpoint.paged else endpoint.response
@@ -65,3 +74,7 @@ def _operation(endpoint: Endpoint) -> dict:
         success["content"] = {endpoint.media_type: {"schema": {"type": "string"}}}
     operation["responses"][str(endpoint.status)] = success
     return operation
+
+
+def _problem(text: str) -> dict:
+    return {"description": text, "content": {"application/problem+json": {"schema": "Problem"}}}

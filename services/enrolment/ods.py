@@ -104,7 +104,7 @@ def _ods_date(value: str, column: str) -> date | None:
 
 def _rows(text: str):
     """(line number, fields) of every non-blank CSV record."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))  # newline="": a lone \r ends a line too
     for fields in reader:
         if any(value.strip() for value in fields):
             yield reader.line_num, fields
@@ -134,7 +134,7 @@ def parse_epcn(text: str) -> tuple[list[tuple[int, Pcn]], list[RowNote]]:
 
 def parse_practice_map(text: str) -> tuple[list[tuple[int, Practice]], dict[str, str], list[RowNote]]:
     """gp-reg-pat-prac-map.csv: practices, and the region of each PCN (COMM_REGION_CODE)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     missing = [column for column in MAP_COLUMNS if column not in (reader.fieldnames or [])]
     if missing:
         return [], {}, [RowNote(PRACTICE_MAP, 1, f"the header lacks {', '.join(missing)}.")]
@@ -165,8 +165,8 @@ def parse_practice_map(text: str) -> tuple[list[tuple[int, Practice]], dict[str,
 def plan_import(epcn_text: str, map_text: str, existing_pcns: dict[str, Pcn], existing_practices: dict[str, Practice],
                 *, scope_region: str | None = None) -> ImportPlan:
     """What an import changes. `scope_region` limits a regional administrator to their region."""
-    pcns, problems = parse_epcn(epcn_text)
-    practices, regions, map_problems = parse_practice_map(map_text)
+    pcns, problems = _readable(parse_epcn, epcn_text, EPCN)
+    practices, regions, map_problems = _readable(parse_practice_map, map_text, PRACTICE_MAP)
     if problems or map_problems:
         raise InvalidOdsFile(problems + map_problems)
     plan = ImportPlan()
@@ -190,6 +190,13 @@ def plan_import(epcn_text: str, map_text: str, existing_pcns: dict[str, Pcn], ex
         else:
             _sort(practice, existing_practices.get(practice.code), plan.practices_created, plan.practices_updated, plan, "practices_unchanged")
     return plan
+
+
+def _readable(parse, text: str, file: str):
+    try:
+        return parse(text)
+    except csv.Error as error:  # e.g. a field beyond the csv module's size limit; the message holds no data
+        raise InvalidOdsFile([RowNote(file, 0, f"the file is not readable as CSV: {error}")]) from None
 
 
 def _sort(new, old, created: list, updated: list, plan: ImportPlan, unchanged: str) -> None:

@@ -3,12 +3,16 @@
 Times people type are Europe/London wall-clock times without an offset ("2026-03-03T10:00");
 times answered are UTC instants, with the local start beside them for reading.
 """
+from datetime import datetime
+
 from marshmallow import Schema, fields, validate
 
 from shared.api import PageQuery
 from services.scheduling.domain import MAX_COUNT, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, utc_to_local
 
-LOCAL_TIME = {"description": "Europe/London wall-clock time without a UTC offset, e.g. 2026-03-03T10:00"}
+LOCAL_TIME = {"description": "Europe/London wall-clock time without a UTC offset, e.g. 2026-03-03T10:00; before 2100"}
+# A bound on starts, so that a series (at most 52 sessions, 52 weeks apart) stays within the calendar.
+LATEST_START = validate.Range(max=datetime(2100, 1, 1), max_inclusive=False, error="must be before 2100")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SCOPES = ("this", "following")
 ATTENDANCE = ("present", "apologies", "absent")
@@ -19,7 +23,9 @@ def _id(**kwargs):
 
 
 def _local_start(**kwargs):
-    return fields.NaiveDateTime(required=True, metadata=LOCAL_TIME, **kwargs)
+    # Documented by its shape: OpenAPI's `date-time` would promise RFC 3339, which has an offset.
+    shape = {"format": "local-date-time", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$"}
+    return fields.NaiveDateTime(required=True, validate=LATEST_START, metadata=LOCAL_TIME | shape, **kwargs)
 
 
 def _duration(**kwargs):
