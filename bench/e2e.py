@@ -2,7 +2,7 @@
 
 Enrolment's web (gunicorn) and worker and scheduling's worker run as in production. Enrolments
 are sent open-loop at a steady rate; a poller reads scheduling's new membership rows every
-few milliseconds, and each enrolment's latency is (row first seen) - (HTTP answer received).
+5 ms, and each enrolment's latency is (row first seen) - (HTTP answer received).
 The path is split with the rows' own timestamps: event created → published by the relay
 (outbox.published_at) → applied by the consumer (inbox.processed_at) → seen by the poller.
 Memory of every process is sampled at rest and under this load.
@@ -24,7 +24,7 @@ from bench.stack import Deployment
 from shared.clock import as_utc
 
 P50_GOAL_MS, P99_GOAL_MS = 50.0, 250.0
-POLL_SECONDS = 0.002
+POLL_SECONDS = 0.005  # PostgreSQL: each poll is a query on the shared 2 cores; 5 ms is fine against a 50 ms goal
 
 
 class RosterWatcher:

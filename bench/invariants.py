@@ -42,7 +42,7 @@ def _inbox(scheduling: Runtime, group: str) -> dict:
         return {row.event_id: row.processed_at for row in conn.execute(select(inbox.c.event_id, inbox.c.processed_at).where(inbox.c.consumer == group))}
 
 
-def converge(enrolment: Runtime, scheduling: Runtime, group: str, timeout: float = 240.0) -> float:
+def converge(enrolment: Runtime, scheduling: Runtime, group: str, timeout: float = 120.0) -> float:
     """Wait until every event is published and applied; the seconds it took (or raise)."""
     started = time.monotonic()
     while True:

@@ -1,8 +1,8 @@
 """Poison messages for the drill: into every topic a service consumes, a malformed message (no
 CloudEvents headers, not JSON), a schema-invalid one (a handled type whose data lacks its
-required fields) and an oversized one (schema-invalid too, as large as the producer accepts),
-then a valid canary event on the same key, so on the same partition. Each consumer group must
-dead-letter each poison once and go on to apply the canary."""
+required fields), an oversized one (schema-invalid too, about 950 kB) and one at the limit (as
+large as the producer accepts), then a valid canary event on the same key, so on the same
+partition. Each consumer group must dead-letter each poison and go on to apply the canary."""
 from __future__ import annotations
 
 import uuid
@@ -17,8 +17,9 @@ from shared.envelope import Envelope
 from shared.operations import dead_letters
 from shared.runtime import Runtime
 
-KINDS = ("malformed", "schema_invalid", "oversized")
-SIZE_MARGIN = 256  # bytes under the producer's max_request_size
+KINDS = ("malformed", "schema_invalid", "oversized", "at_limit")
+OVERSIZED_MARGIN = 100_000  # bytes under the producer's max_request_size
+AT_LIMIT_MARGIN = 256
 
 
 def _canaries() -> dict:
@@ -80,14 +81,16 @@ def _poisons(producer, event_type, key: bytes) -> dict:
         return Envelope(type=event_type.type, source="/bench/poison", data={}, partitionkey=key.decode()).headers()
 
     headers = envelope_headers()
-    # Oversized: as large as the producer takes (the broker accepts it too), and missing fields.
-    limit = producer.config["max_request_size"] - SIZE_MARGIN
     overhead = producer._estimate_size_in_bytes(key, b"", headers)
-    value = b'{"padding":"' + b"x" * (limit - overhead - 14) + b'"}'
+
+    def padded(margin: int) -> bytes:  # schema-invalid data (no required field) of a given size
+        return b'{"padding":"' + b"x" * (producer.config["max_request_size"] - margin - overhead - 14) + b'"}'
+
     return {
         "malformed": (b"{not json", [("content-type", b"application/json")]),
         "schema_invalid": (b'{"unexpected":true}', envelope_headers()),
-        "oversized": (value, headers),
+        "oversized": (padded(OVERSIZED_MARGIN), headers),
+        "at_limit": (padded(AT_LIMIT_MARGIN), headers),
     }
 
 

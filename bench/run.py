@@ -23,7 +23,7 @@ from bench.stack import Deployment
 PARTS = ("http", "pipeline", "e2e", "summary", "replay")
 SIZES = {
     True: {"pipeline_events": 3_000, "e2e_enrolments": 300, "e2e_rate": 20.0, "summary_responses": 100_000, "replay_events": 10_000},
-    False: {"pipeline_events": 20_000, "e2e_enrolments": 1_000, "e2e_rate": 25.0, "summary_responses": 1_000_000, "replay_events": 50_000},
+    False: {"pipeline_events": 20_000, "e2e_enrolments": 1_000, "e2e_rate": 25.0, "summary_responses": 1_000_000, "replay_events": 20_000},
 }
 
 
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small counts and short runs (a few minutes), for development")
     parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--replay-events", type=int, help="events to replay (default 10,000 quick, 50,000 full)")
+    parser.add_argument("--replay-events", type=int, help="events to replay (default 10,000 quick, 20,000 full)")
     parser.add_argument("--summary-responses", type=int, help="answers stored for the national summary (default 100,000 quick, 1,000,000 full)")
     args = parser.parse_args(argv)
     kafka_bootstrap = os.environ.get("BENCH_KAFKA")
