@@ -3,9 +3,17 @@
 # and stopped when it ends, whatever the outcome. Ports differ from `make up`'s, so both can run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-kafka_port=${TEST_KAFKA_PORT:-19092}
+# The default ports, unless taken (another run on the same machine): then any free ones.
+free_port() {
+  python3 -c "import socket,sys
+for port in [int(sys.argv[1]), int(sys.argv[1]) + 1, 0]:
+    try:
+        with socket.socket() as s: s.bind(('127.0.0.1', port)); print(s.getsockname()[1]); break
+    except OSError: pass" "$1"
+}
+kafka_port=${TEST_KAFKA_PORT:-$(free_port 19092)}
 run=.run/test-$kafka_port
-pg_port=${TEST_PG_PORT:-55432}
+pg_port=${TEST_PG_PORT:-$(free_port 55432)}
 pg_dir=${TMPDIR:-/tmp}/convene-pg-$pg_port
 mkdir -p "$run"
 
