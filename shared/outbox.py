@@ -10,7 +10,6 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, Table, insert
 
-from shared.clock import utcnow
 from shared.contracts.registry import EventType
 from shared.envelope import Envelope
 from shared.logs import current_correlation_id
