@@ -79,9 +79,10 @@ def compare(target: Target, floor: Target, timing: Timing, profile_root: Path | 
     floor_figures = measure(floor, timing)
     figures = measure(target, timing)
     share = figures["capacity_rps"] / floor_figures["capacity_rps"] if floor_figures["capacity_rps"] else 0.0
-    sustainable_share = figures["sustainable_rps"] / floor_figures["sustainable_rps"] if floor_figures["sustainable_rps"] else 0.0
+    # None when the floor sustained none of its steps (a burst from elsewhere on the machine)
+    sustainable_share = round(figures["sustainable_rps"] / floor_figures["sustainable_rps"], 3) if floor_figures["sustainable_rps"] else None
     result = {"endpoint": target.name, **figures, "floor": floor_figures, "share_of_floor": round(share, 3),
-              "sustainable_share_of_floor": round(sustainable_share, 3), "goal_share": target.goal}
+              "sustainable_share_of_floor": sustainable_share, "goal_share": target.goal}
     if target.goal is not None:
         result["met"] = share >= target.goal
         result["shortfall"] = None if share >= target.goal else f"{(target.goal - share) * 100:.0f} points below {target.goal:.0%} of the floor"

@@ -20,7 +20,7 @@ def rows(results: dict) -> list[tuple]:
     for db, parts in results.items():
         for endpoint in parts.get("http", []):
             table.append((db, f"http {endpoint['endpoint']}: capacity (floor)", f"{endpoint['capacity_rps']:.0f}/s ({endpoint['floor']['capacity_rps']:.0f}/s)", "", "-"))
-            table.append((db, f"http {endpoint['endpoint']}: share of floor", f"{endpoint['share_of_floor']:.0%} (sustainable {endpoint['sustainable_share_of_floor']:.0%})",
+            table.append((db, f"http {endpoint['endpoint']}: share of floor", f"{endpoint['share_of_floor']:.0%} (sustainable {_share(endpoint['sustainable_share_of_floor'])})",
                           f">= {endpoint['goal_share']:.0%}", _status(endpoint.get("met"))))
             step = endpoint["steps"][-1] if endpoint["steps"] else None
             if step:
@@ -40,6 +40,10 @@ def rows(results: dict) -> list[tuple]:
             name, mb = max(memory.items(), key=lambda item: item[1])
             table.append((db, "largest process RSS", f"{mb:.0f} MB ({name})", f"<= {MEMORY_GOAL_MB:.0f} MB", _status(mb <= MEMORY_GOAL_MB)))
     return table
+
+
+def _share(value) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
 
 
 def _latencies(summary: dict) -> str:
