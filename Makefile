@@ -22,13 +22,13 @@ logs:  ## follow every process's log
 	@deploy/local/stack.sh logs
 
 test: venv kafka  ## install, start a test broker and PostgreSQL, run the whole suite, stop them
-	@deploy/local/test.sh $(PYTEST_ARGS)
+	@deploy/local/isolated.sh test $(PYTEST_ARGS)
 
 bench: venv kafka  ## benchmarks against the framework's and Kafka client's floors: make bench [BENCH_ARGS=--quick]
-	@deploy/local/bench.sh $(BENCH_ARGS)
+	@deploy/local/isolated.sh bench $(BENCH_ARGS)
 
 drills: venv kafka  ## fault drills (broker, worker, web and PostgreSQL crashes; rebalance; poison): make drills [DRILLS_ARGS=--short]
-	@deploy/local/drills.sh $(DRILLS_ARGS)
+	@deploy/local/isolated.sh drills $(DRILLS_ARGS)
 
 token: venv  ## a development bearer token: make token ROLE=regional_admin REGION=Y56 [SUB=id]
 	@$(BIN)/python -m services.cli token --role $(ROLE) $(if $(REGION),--region $(REGION)) $(if $(SUB),--subject $(SUB))

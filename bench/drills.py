@@ -6,8 +6,8 @@ every event has arrived, and checks: every order answered once with one enrolmen
 roster event of enrolment's outbox applied by scheduling exactly once in effect and in outbox
 order per offer; scheduling's rosters equal enrolment's members; capacity never exceeded.
 Needs BENCH_KAFKA and BENCH_KAFKA_DIR (the broker it may kill), and for PostgreSQL
-BENCH_POSTGRES, BENCH_POSTGRES_PORT and BENCH_POSTGRES_DIR: deploy/local/drills.sh sets them.
---short runs web-kill, worker-kill and rebalance on SQLite only (what `make test` runs).
+BENCH_POSTGRES, BENCH_POSTGRES_PORT and BENCH_POSTGRES_DIR: deploy/local/isolated.sh sets them.
+--short runs web-kill, worker-kill, rebalance and poison on SQLite only (what `make test` runs).
 """
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def _print_outcome(label: str, outcome: dict) -> None:
 def environment() -> dict:
     kafka_bootstrap, kafka_dir = os.environ.get("BENCH_KAFKA"), os.environ.get("BENCH_KAFKA_DIR")
     if not kafka_bootstrap or not kafka_dir:
-        raise SystemExit("BENCH_KAFKA and BENCH_KAFKA_DIR are not set: run `make drills`, or deploy/local/drills.sh")
+        raise SystemExit("BENCH_KAFKA and BENCH_KAFKA_DIR are not set: run `make drills`, or deploy/local/isolated.sh drills")
     postgres = None
     if os.environ.get("BENCH_POSTGRES"):
         postgres = {"url": os.environ["BENCH_POSTGRES"], "port": os.environ.get("BENCH_POSTGRES_PORT", ""), "dir": os.environ.get("BENCH_POSTGRES_DIR", "")}
@@ -80,7 +80,7 @@ def environment() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.drills", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--short", action="store_true", help="the short form: web-kill, worker-kill and rebalance on SQLite, small loads")
+    parser.add_argument("--short", action="store_true", help="the short form: web-kill, worker-kill, rebalance and poison on SQLite, small loads")
     parser.add_argument("--only", choices=[d.name for d in DRILLS], action="append", help="run only this drill (repeatable)")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default=None, help="default: both (--short: sqlite)")
     args = parser.parse_args(argv)

@@ -30,7 +30,7 @@ class RosterWatcher:
     """Notes when each enrolment's membership row appears in scheduling's database."""
 
     def __init__(self, scheduling):
-        from services.scheduling.store import memberships
+        from services.scheduling.store.tables import memberships
 
         self.db, self.table = scheduling.db, memberships
         self.seen: dict[str, float] = {}
@@ -100,7 +100,7 @@ def run(deployment: Deployment, *, enrolments: int, rate: float) -> dict:
 def _wait_for_offers(scheduling, count: int, timeout: float = 120) -> None:
     from sqlalchemy import func
 
-    from services.scheduling.store import offers
+    from services.scheduling.store.tables import offers
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -140,4 +140,4 @@ DRILLS = [
     Drill("rebalance", rebalance, "add a second scheduling worker mid-load, then remove it"),
     Drill("poison", poison_messages, "malformed, schema-invalid and oversized messages into every consumed topic"),
 ]
-SHORT = ("web-kill", "worker-kill", "rebalance")  # poison: see bench/README.md (a known failure)
+SHORT = ("web-kill", "worker-kill", "rebalance", "poison")

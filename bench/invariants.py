@@ -57,7 +57,7 @@ def converge(enrolment: Runtime, scheduling: Runtime, group: str, timeout: float
 
 def check_all(load: EnrolmentLoad, enrolment: Runtime, scheduling: Runtime, group: str, *, ignore_event_ids: frozenset = frozenset()) -> tuple[list[Check], dict]:
     from services.enrolment.store.tables import enrolments, offers
-    from services.scheduling.store import memberships, offers as projected_offers
+    from services.scheduling.store.tables import memberships, offers as projected_offers
 
     events = _handled_outbox(enrolment)
     applied = {k: v for k, v in _inbox(scheduling, group).items() if k not in ignore_event_ids}

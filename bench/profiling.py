@@ -2,8 +2,7 @@
 each request of a gunicorn worker, a context manager for a loop in a process's main thread,
 and the top frames of the saved sessions for the results JSON.
 
-pyinstrument is a benchmark-only tool (pin: pyinstrument==5.1.3); without it the figures are
-still measured and the profile says it was skipped.
+pyinstrument is pinned in requirements.txt with the test tools.
 """
 from __future__ import annotations
 
@@ -13,11 +12,8 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-try:
-    from pyinstrument import Profiler
-    from pyinstrument.session import Session
-except ImportError:  # the benchmark still measures; it only cannot say why
-    Profiler = Session = None
+from pyinstrument import Profiler
+from pyinstrument.session import Session
 
 REPO = str(Path(__file__).resolve().parent.parent) + "/"
 APPLICATION_DIRS = ("services/", "shared/")
@@ -62,7 +58,7 @@ def service_app(service: str):
 @contextmanager
 def profiled(folder: Path | None, name: str):
     """Profile the block (the calling thread only) and save the session in `folder`, if given."""
-    if folder is None or Profiler is None:
+    if folder is None:
         yield
         return
     folder.mkdir(parents=True, exist_ok=True)
@@ -78,8 +74,6 @@ def profiled(folder: Path | None, name: str):
 def top_frames(folder: Path, limit: int = 12) -> dict:
     """The functions with the most own time, and the project's functions with the most time
     inside them (callees included), as shares of all samples in the folder's sessions."""
-    if Session is None:
-        return {"skipped": "pyinstrument is not installed (pip install pyinstrument==5.1.3)"}
     sessions = [Session.load(path) for path in sorted(folder.glob("*.pyisession"))]
     if not sessions:
         return {"skipped": "no samples were recorded"}

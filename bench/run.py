@@ -4,7 +4,7 @@ Parts: http (endpoints against the framework's floor), pipeline (outbox → cons
 kafka-python's floor), e2e (enrolment answer → roster), summary (national summary over a
 million answers), replay (events into the roster projection). Each runs on a fresh
 deployment (own databases and topics) on the broker of BENCH_KAFKA; PostgreSQL runs use the
-cluster of BENCH_POSTGRES. deploy/local/bench.sh starts both and sets them (`make bench`).
+cluster of BENCH_POSTGRES. deploy/local/isolated.sh starts both and sets them (`make bench`).
 Results: a table on stdout and bench/results/bench-<time>.json. Methods: bench/README.md.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from bench.stack import Deployment
 PARTS = ("http", "pipeline", "e2e", "summary", "replay")
 SIZES = {
     True: {"pipeline_events": 3_000, "e2e_enrolments": 300, "e2e_rate": 20.0, "summary_responses": 100_000, "replay_events": 10_000},
-    False: {"pipeline_events": 20_000, "e2e_enrolments": 1_000, "e2e_rate": 25.0, "summary_responses": 1_000_000, "replay_events": 20_000},
+    False: {"pipeline_events": 20_000, "e2e_enrolments": 1_000, "e2e_rate": 25.0, "summary_responses": 1_000_000, "replay_events": 1_000_000},
 }
 
 
@@ -47,12 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small counts and short runs (a few minutes), for development")
     parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--replay-events", type=int, help="events to replay (default 10,000 quick, 20,000 full)")
+    parser.add_argument("--replay-events", type=int, help="events to replay (default 10,000 quick, 1,000,000 full)")
     parser.add_argument("--summary-responses", type=int, help="answers stored for the national summary (default 100,000 quick, 1,000,000 full)")
     args = parser.parse_args(argv)
     kafka_bootstrap = os.environ.get("BENCH_KAFKA")
     if not kafka_bootstrap:
-        parser.error("BENCH_KAFKA (the broker) is not set: run `make bench`, or deploy/local/bench.sh")
+        parser.error("BENCH_KAFKA (the broker) is not set: run `make bench`, or deploy/local/isolated.sh bench")
     sizes = dict(SIZES[args.quick])
     sizes.update({key: value for key, value in (("replay_events", args.replay_events), ("summary_responses", args.summary_responses)) if value})
     databases = ("sqlite", "postgres") if args.db == "both" else (args.db,)

@@ -6,14 +6,12 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import requests
 from sqlalchemy import Table, insert
-from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.contracts.common import OFFER_TYPES, REGION_CODES
 from shared.contracts.feedback import RECOMMEND
@@ -84,7 +82,7 @@ def offers(base_url: str, headers: dict, count: int, *, capacity: int, offer_typ
 
 def rosters(scheduling: Runtime, offer_count: int, members_per_offer: int) -> list[str]:
     """Scheduling's roster projection as enrolment's events would leave it."""
-    from services.scheduling.store import memberships, offers as offer_table
+    from services.scheduling.store.tables import memberships, offers as offer_table
 
     ids = [str(uuid.uuid4()) for _ in range(offer_count)]
     bulk_insert(scheduling.db, offer_table, ({"offer_id": o, "region": LONDON, "offer_type": "regional_programme", "title": "Bench programme",
@@ -101,7 +99,7 @@ def feedback_answers(feedback: Runtime, responses: int, *, per_session: int = 20
     """`responses` session-feedback answers over realistic groups (about `per_session` answers
     per session, a few more attendees than answers), then feedback's rebuild of its aggregates."""
     from services.feedback.rebuild import rebuild
-    from services.feedback.store import attendance, feedback_responses, offers as offer_table, sessions
+    from services.feedback.store.tables import attendance, feedback_responses, offers as offer_table, sessions
 
     rng = random.Random(seed)
     session_count = max(1, responses // per_session)
@@ -122,32 +120,8 @@ def feedback_answers(feedback: Runtime, responses: int, *, per_session: int = 20
     bulk_insert(feedback.db, attendance, _attendance(session_rows, answers_of))
     bulk_insert(feedback.db, feedback_responses, _responses(rng, session_rows, answers_of, {o["offer_id"]: o for o in offer_rows}))
     started = time.perf_counter()
-    with _upserts_compiled_once():
-        rebuilt = rebuild(feedback)
+    rebuilt = rebuild(feedback)
     return {"responses": responses, "sessions": session_count, "offers": offer_count, **rebuilt, "rebuild_seconds": round(time.perf_counter() - started, 1)}
-
-
-@contextmanager
-def _upserts_compiled_once():
-    """Feedback's rebuild with its adding upsert sent as one executemany per table: the same SQL
-    (INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c), compiled once instead of once per
-    1,000-row multi-VALUES statement, which costs seconds each (see bench/README.md). Seeding only."""
-    from services.feedback import store_aggregates
-
-    def upsert_adding(conn, table, rows, key, added):
-        if not rows:
-            return
-        rows = sorted(rows, key=lambda r: tuple(r[c] for c in key))
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(table)
-        conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_={c: table.c[c] + statement.excluded[c] for c in added}), rows)
-
-    original = store_aggregates._upsert_adding
-    store_aggregates._upsert_adding = upsert_adding
-    try:
-        yield
-    finally:
-        store_aggregates._upsert_adding = original
 
 
 def _answers_per_session(responses: int, sessions: int) -> list[int]:

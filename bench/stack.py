@@ -19,7 +19,7 @@ LOG_LEVEL = "INFO"  # the services' default: request logs are part of what is me
 class Deployment:
     def __init__(self, root: Path, kafka_bootstrap: str, db_kind: str, postgres_admin_url: str | None, *, label: str):
         if db_kind == "postgres" and not postgres_admin_url:
-            raise SystemExit("PostgreSQL runs need BENCH_POSTGRES (an admin URL); deploy/local/bench.sh sets it")
+            raise SystemExit("PostgreSQL runs need BENCH_POSTGRES (an admin URL); deploy/local/isolated.sh sets it")
         self.folder = root / f"{label}-{uuid.uuid4().hex[:6]}"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.logs = self.folder / "logs"

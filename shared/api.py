@@ -7,21 +7,24 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, g, request
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from shared import audit
 from shared.auth import Principal, Role
 from shared.clock import utcnow
+from shared.dumping import dumper
 from shared.problems import Problem
 from shared.schemas import instance
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# What json.dumps(document, default=str) builds on every call, built once: the same text.
+JSON_ENCODER = json.JSONEncoder(default=str)
 
 
 @dataclass
@@ -274,12 +277,13 @@ def _respond(declared: Endpoint, reply) -> Response:
         payload = "" if reply.body is None else reply.body
         response = Response(payload, status=status, mimetype=declared.media_type)
     else:
+        # shared.dumping answers what instance(schema).dump answers, planned once per schema.
         if declared.paged:
             page: Page = reply.body
-            document = {"items": instance(declared.response, many=True).dump(page.items), "total": page.total, "limit": page.limit, "offset": page.offset}
+            document = {"items": dumper(declared.response, many=True)(page.items), "total": page.total, "limit": page.limit, "offset": page.offset}
         else:
-            document = instance(declared.response).dump(reply.body)
-        response = Response(json.dumps(document, default=str), status=status, mimetype="application/json")
+            document = dumper(declared.response)(reply.body)
+        response = Response(JSON_ENCODER.encode(document), status=status, mimetype="application/json")
     response.headers.update(reply.headers)
     return response
 
@@ -288,9 +292,14 @@ def _fingerprint() -> str:
     return hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + request.get_data(cache=True)).hexdigest()
 
 
+@cache
+def _recorded_answer(table: Table):
+    """Built once per table: on the write path, building a statement costs more than running it."""
+    return select(table).where(table.c.subject == bindparam("subject"), table.c.key == bindparam("key"))
+
+
 def _replay(conn: Connection, runtime, principal: Principal, key: str) -> Response | None:
-    table = runtime.db.tables.idempotency
-    row = conn.execute(select(table).where(table.c.subject == principal.subject, table.c.key == key)).first()
+    row = conn.execute(_recorded_answer(runtime.db.tables.idempotency), {"subject": principal.subject, "key": key}).first()
     if row is None:
         return None
     if row.fingerprint != _fingerprint():
@@ -301,7 +310,7 @@ def _replay(conn: Connection, runtime, principal: Principal, key: str) -> Respon
 
 
 def _remember(conn: Connection, runtime, principal: Principal, key: str, response: Response) -> None:
-    table = runtime.db.tables.idempotency
     conn.execute(
-        insert(table).values(subject=principal.subject, key=key, fingerprint=_fingerprint(), status=response.status_code, body=response.get_data(as_text=True), created_at=utcnow())
+        insert(runtime.db.tables.idempotency),
+        {"subject": principal.subject, "key": key, "fingerprint": _fingerprint(), "status": response.status_code, "body": response.get_data(as_text=True), "created_at": utcnow()},
     )

@@ -14,6 +14,7 @@ from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from marshmallow import fields
 
 from shared.config import Settings
+from shared.consumer import DEAD_LETTER_HEADERS, VALUE_OMITTED_DESCRIPTION, VALUE_OMITTED_HEADER
 from shared.contracts.common import REGION_OR_NATIONAL
 from shared.contracts.registry import EventType, Topic, event_types, lookup, topics
 from shared.envelope import CONTENT_TYPE, SPEC_VERSION
@@ -26,15 +27,6 @@ KAFKA_BINDING_VERSION = "0.5.0"
 JSON_SCHEMA_DRAFT = "http://json-schema.org/draft-07/schema#"
 # As shared.kafka.ensure_topics creates them.
 DEAD_LETTER_PARTITIONS = 1
-DEAD_LETTER_HEADERS = {
-    "dlq_reason": "Why: `malformed` (not a Convene CloudEvent), `schema_invalid` (data does not fit the declaration) or `handler_failed`.",
-    "dlq_error": "The invalid field names and broken rules, or the error class; never a value from the event.",
-    "dlq_consumer": "The consumer group that gave up on the event.",
-    "dlq_source_topic": "The topic the event was read from.",
-    "dlq_source_partition": "Its partition there.",
-    "dlq_source_offset": "Its offset there.",
-    "dlq_failed_at": "When it was dead-lettered (ISO 8601, UTC).",
-}
 _TRACEPARENT = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 
 
@@ -435,11 +427,12 @@ def _message(event_type: EventType, schema_name: str) -> dict:
 
 
 def _dead_letter_trait() -> dict:
+    described = {**DEAD_LETTER_HEADERS, VALUE_OMITTED_HEADER: VALUE_OMITTED_DESCRIPTION}
     return {
         "headers": {
             "type": "object",
             "required": sorted(DEAD_LETTER_HEADERS),
-            "properties": {name: {"type": "string", "description": description} for name, description in DEAD_LETTER_HEADERS.items()},
+            "properties": {name: {"type": "string", "description": description} for name, description in described.items()},
         }
     }
 

@@ -11,16 +11,18 @@ from shared.logs import current_correlation_id
 
 
 def record(conn: Connection, table: Table, principal: Principal, record_id: str | None, status: int) -> None:
+    # Values as parameters of a bare INSERT, not .values(): the statement then compiles once.
     conn.execute(
-        insert(table).values(
-            at=utcnow(),
-            subject=principal.subject,
-            role=principal.role.value,
-            region=principal.region,
-            action=request.method,
-            route=request.url_rule.rule if request.url_rule else request.path,
-            record_id=record_id,
-            status=status,
-            correlation_id=current_correlation_id(),
-        )
+        insert(table),
+        {
+            "at": utcnow(),
+            "subject": principal.subject,
+            "role": principal.role.value,
+            "region": principal.region,
+            "action": request.method,
+            "route": request.url_rule.rule if request.url_rule else request.path,
+            "record_id": record_id,
+            "status": status,
+            "correlation_id": current_correlation_id(),
+        },
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from shared.config import Settings
 
 ALGORITHM = "RS256"
+VERIFIED_TOKENS_KEPT = 4096  # per process; the oldest is forgotten first
 
 
 class Role(str, Enum):
@@ -55,6 +57,9 @@ class TokenVerifier:
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
         self._key_file = Path(settings.jwt_public_key_file)
         self._key = None
+        # Tokens already verified, until their expiry: a client sends the same token with every
+        # request, and checking its RSA signature again each time is most of an answer's cost.
+        self._verified: OrderedDict[str, tuple[Principal, float, float]] = OrderedDict()
 
     def _signing_key(self, token: str):
         if self._jwks is not None:
@@ -70,6 +75,19 @@ class TokenVerifier:
         if not header_value or not header_value.startswith("Bearer "):
             raise InvalidToken("a bearer token is required")
         token = header_value[len("Bearer ") :].strip()
+        known = self._verified.get(token)
+        if known is not None:
+            principal, valid_from, valid_until = known
+            if valid_from <= time.time() <= valid_until:
+                return principal
+            self._verified.pop(token, None)  # outside its validity now: verify again, which refuses it
+        principal, claims = self._verify(token)
+        self._verified[token] = (principal, claims["nbf"] - self.leeway, claims["exp"] + self.leeway)
+        if len(self._verified) > VERIFIED_TOKENS_KEPT:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, dict]:
         try:
             claims = jwt.decode(
                 token,
@@ -86,7 +104,7 @@ class TokenVerifier:
         region = claims.get("region")
         if role in (Role.REGIONAL_ADMIN, Role.FACILITATOR, Role.COACH, Role.PARTICIPANT) and not region:
             raise InvalidToken("the bearer token has no region claim")
-        return Principal(subject=str(claims["sub"]), role=role, region=region)
+        return Principal(subject=str(claims["sub"]), role=role, region=region), claims
 
 
 def create_dev_keys(private_path: Path, public_path: Path) -> bool:

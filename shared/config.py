@@ -64,7 +64,7 @@ class Settings:
     jwt_leeway_seconds: int = setting("JWT_LEEWAY_SECONDS", 30, "Clock skew allowed on `exp` and `nbf`.")
     log_level: str = setting("LOG_LEVEL", "INFO", "Log level of the service's JSON logs.")
     relay_batch_size: int = setting("RELAY_BATCH_SIZE", 500, "Outbox rows the relay publishes per round.")
-    relay_idle_seconds: float = setting("RELAY_IDLE_SECONDS", 0.02, "Pause of the relay when the outbox is empty.")
+    relay_idle_seconds: float = setting("RELAY_IDLE_SECONDS", 0.01, "Pause of the relay when the outbox is empty.")
     consumer_max_retries: int = setting("CONSUMER_MAX_RETRIES", 3, "Attempts of a failing handler before dead-lettering.")
     worker_metrics_port: int = setting("WORKER_METRICS_PORT", 0, "Port of the worker's Prometheus endpoint (0: none).")
     rate_limit_per_minute: int = setting("RATE_LIMIT_PER_MINUTE", 1200, "Requests one token may make per minute to one web process (0: no limit).")

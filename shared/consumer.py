@@ -1,11 +1,14 @@
 """The idempotent consumer: each event is handled once in effect, or dead-lettered.
 
-For every message: parse the CloudEvent, validate its data against the declaration, then in
-one database transaction record (consumer, source, id) in the inbox and run the handler.
-Offsets are committed only after those transactions, so a crash redelivers, and the inbox
-turns the redelivery into a no-op. A message that cannot be read or validated, or whose
-handler keeps failing, goes to `<topic>.dlq` with the error in its headers, and the partition
-moves on.
+For every message: parse the CloudEvent and validate its data against the declaration; then,
+in one database transaction for all the valid events of a poll, record each (consumer, source,
+id) in the inbox and run its handler. One transaction per poll rather than per event is what
+lets a consumer keep up with the relay (a commit is the dearest step, an fsync on PostgreSQL).
+If anything in that transaction fails, it is rolled back whole and the poll's events are
+applied again one by one, so a failing event is retried, and dead-lettered, on its own.
+Offsets are committed only after the transactions, so a crash redelivers, and the inbox turns
+the redelivery into a no-op. A message that cannot be read or validated, or whose handler
+keeps failing, goes to `<topic>.dlq` with the error in its headers, and the partition moves on.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, MessageSizeTooLargeError
 from marshmallow import ValidationError
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
@@ -34,6 +37,20 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Envelope, Connection], None]
 MAX_CONSECUTIVE_INFRA_ERRORS = 50
 LAG_INTERVAL_SECONDS = 5.0
+DEAD_LETTER_HEADERS = {
+    "dlq_reason": "Why: `malformed` (not a Convene CloudEvent), `schema_invalid` (data does not fit the declaration) or `handler_failed`.",
+    "dlq_error": "The invalid field names and broken rules, or the error class; never a value from the event.",
+    "dlq_consumer": "The consumer group that gave up on the event.",
+    "dlq_source_topic": "The topic the event was read from.",
+    "dlq_source_partition": "Its partition there.",
+    "dlq_source_offset": "Its offset there.",
+    "dlq_failed_at": "When it was dead-lettered (ISO 8601, UTC).",
+}
+VALUE_OMITTED_HEADER = "dlq_value_omitted"
+VALUE_OMITTED_DESCRIPTION = (
+    "Present only when the event was too large to copy with these headers added: its size in bytes. "
+    "The dead letter then has no value; the event is still at its source offset until the topic's retention."
+)
 
 
 @dataclass(frozen=True)
@@ -74,8 +91,7 @@ class Consumer:
                     stop.wait(1.0)
                     continue
                 for messages in batches.values():
-                    for message in messages:
-                        self.process(message)
+                    self.process_batch(messages)
                 if batches:
                     self._commit(client)
         finally:
@@ -95,21 +111,57 @@ class Consumer:
             self._record_lag(client)
             self._lag_recorded_at = time.monotonic()
 
-    def process(self, message) -> None:
+    def process_batch(self, messages) -> None:
+        """Apply one partition's polled messages, in order, exactly once in effect."""
+        ready = [item for item in map(self._read, messages) if item is not None]
+        if not ready:
+            return
+        try:
+            outcomes = self._apply_together(ready)
+        except Exception as error:
+            # Rolled back whole: nothing of the poll was applied, so apply it again event by
+            # event, where a database outage is waited out and a failing handler dead-lettered.
+            log.info("batch rolled back; applying its events one by one", extra={"count": len(ready), "error": type(error).__name__})
+            for message, envelope, handler in ready:
+                self._handle_with_retries(message, envelope, handler)
+            return
+        for envelope, outcome in outcomes:
+            metrics.EVENTS_PROCESSED.labels(self.settings.service, envelope.type, outcome).inc()
+
+    def _read(self, message):
+        """The message as (message, validated envelope, handler); None when it is not this group's
+        to apply, or could not be read and was dead-lettered."""
         try:
             envelope = Envelope.from_kafka(message.headers, message.value)
         except MalformedEvent as error:
             self.dead_letter(message, "malformed", str(error))
-            return
+            return None
         handler = self.subscription.handlers.get(envelope.type)
         if handler is None:
-            return  # a type this group does not handle (add-only evolution: new types are ignored)
+            return None  # a type this group does not handle (add-only evolution: new types are ignored)
         try:
             data = lookup(envelope.type).validate(envelope.data, strict=False)
         except ValidationError as error:
             self.dead_letter(message, "schema_invalid", _fields_of(error), envelope.type)
-            return
-        self._handle_with_retries(message, Envelope(**{**envelope.__dict__, "data": data}), handler)
+            return None
+        return message, Envelope(**{**envelope.__dict__, "data": data}), handler
+
+    def _apply_together(self, ready) -> list[tuple[Envelope, str]]:
+        outcomes = []
+        with self.db.transaction() as conn:
+            new = self._remember(conn, [envelope for _message, envelope, _handler in ready])
+            for _message, envelope, handler in ready:
+                if (envelope.source, envelope.id) not in new:
+                    outcomes.append((envelope, "duplicate"))
+                    continue
+                new.discard((envelope.source, envelope.id))  # the same event twice in one poll applies once
+                token = set_correlation_id(envelope.correlationid)
+                try:
+                    handler(envelope, conn)
+                finally:
+                    reset_correlation_id(token)
+                outcomes.append((envelope, "applied"))
+        return outcomes
 
     def _handle_with_retries(self, message, envelope: Envelope, handler: Handler) -> None:
         token = set_correlation_id(envelope.correlationid)
@@ -117,8 +169,9 @@ class Consumer:
             failures = infra_failures = 0
             while True:
                 try:
-                    self._apply_once(envelope, handler)
-                    metrics.EVENTS_PROCESSED.labels(self.settings.service, envelope.type, "applied").inc()
+                    with self.db.transaction() as conn:
+                        outcome = self._apply(conn, envelope, handler)
+                    metrics.EVENTS_PROCESSED.labels(self.settings.service, envelope.type, outcome).inc()
                     return
                 except (OperationalError, DBAPIError) as error:
                     if not _is_infrastructure(error):
@@ -138,28 +191,23 @@ class Consumer:
         finally:
             reset_correlation_id(token)
 
-    def _apply_once(self, envelope: Envelope, handler: Handler) -> None:
-        with self.db.transaction() as conn:
-            if not self._remember(conn, envelope):
-                metrics.EVENTS_PROCESSED.labels(self.settings.service, envelope.type, "duplicate").inc()
-                return
-            handler(envelope, conn)
+    def _apply(self, conn: Connection, envelope: Envelope, handler: Handler) -> str:
+        if not self._remember(conn, [envelope]):
+            return "duplicate"
+        handler(envelope, conn)
+        return "applied"
 
-    def _remember(self, conn: Connection, envelope: Envelope) -> bool:
-        """Record the event in the inbox; False when this consumer has already applied it."""
+    def _remember(self, conn: Connection, envelopes: list[Envelope]) -> set[tuple[str, str]]:
+        """Record the events in the inbox, in one statement; the (source, id) of those this
+        consumer had not applied before."""
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(self.inbox)
-            .values(consumer=self.group_id, event_source=envelope.source, event_id=envelope.id, event_type=envelope.type, processed_at=utcnow())
-            .on_conflict_do_nothing()
-            .returning(self.inbox.c.event_id)
-        )
         # RETURNING, not rowcount: psycopg reports no rowcount for INSERT … ON CONFLICT here.
-        return conn.execute(statement).first() is not None
+        statement = dialect.insert(self.inbox).on_conflict_do_nothing().returning(self.inbox.c.event_source, self.inbox.c.event_id)
+        now = utcnow()
+        rows = [{"consumer": self.group_id, "event_source": e.source, "event_id": e.id, "event_type": e.type, "processed_at": now} for e in envelopes]
+        return {(source, event_id) for source, event_id in conn.execute(statement, rows)}
 
     def dead_letter(self, message, reason: str, error: str, event_type: str | None = None) -> None:
-        if self._dlq_producer is None:
-            self._dlq_producer = kafka.producer(self.settings)
         headers = list(message.headers or []) + [
             ("dlq_reason", reason.encode()),
             ("dlq_error", error[:500].encode()),
@@ -169,13 +217,25 @@ class Consumer:
             ("dlq_source_offset", str(message.offset).encode()),
             ("dlq_failed_at", utcnow().isoformat().encode()),
         ]
-        # A dead letter that Kafka did not take must stop the consumer: committing past it would lose it.
-        self._dlq_producer.send(message.topic + ".dlq", key=message.key, value=message.value, headers=headers).get(timeout=30)
+        try:
+            self._send_dead_letter(message, message.value, headers)
+        except MessageSizeTooLargeError:
+            # The copy with our headers added is over the producer's limit. Blocking the
+            # partition would be worse than parking the event without its value: the headers
+            # still say where it is at its source, with its size.
+            size = len(message.value or b"")
+            self._send_dead_letter(message, None, headers + [(VALUE_OMITTED_HEADER, str(size).encode())])
         metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service, event_type or "unknown").inc()
         log.warning(
             "event dead-lettered",
             extra={"event_type": event_type, "topic": message.topic, "partition": message.partition, "offset": message.offset, "error": reason},
         )
+
+    def _send_dead_letter(self, message, value, headers) -> None:
+        if self._dlq_producer is None:
+            self._dlq_producer = kafka.producer(self.settings)
+        # A dead letter that Kafka did not take must stop the consumer: committing past it would lose it.
+        self._dlq_producer.send(message.topic + ".dlq", key=message.key, value=value, headers=headers).get(timeout=30)
 
     def _record_lag(self, client) -> None:
         try:

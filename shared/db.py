@@ -3,10 +3,19 @@
 Writes are serialised where they must be: on SQLite every write transaction starts with
 BEGIN IMMEDIATE (so read-then-write rules such as capacity cannot interleave between
 gunicorn workers); on PostgreSQL the stores lock the rows they decide on (SELECT … FOR UPDATE).
+
+On SQLite, writers from several processes also queue on an advisory file lock beside the
+database before they BEGIN. SQLite's own busy handler polls with sleeps of up to 100 ms, so
+under contention the write lock sits free between a commit and the next writer's wake-up;
+the kernel hands a file lock over at once. SQLite's lock stays the guarantee; the file lock
+only orders the queue (a writer that bypasses it still waits on SQLite's busy timeout).
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
+import fcntl
+import os
+import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
@@ -26,7 +35,9 @@ class Database:
             self.engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
+            self._writers = WriterQueue(self.url.database) if self.url.database not in (None, "", ":memory:") else None
         else:
+            self._writers = None
             self.engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
 
     @property
@@ -46,8 +57,9 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        with self.engine.begin() as conn:
-            yield conn
+        with self._writers.turn() if self._writers else nullcontext():
+            with self.engine.begin() as conn:
+                yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -62,6 +74,32 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class WriterQueue:
+    """An exclusive flock on `<database>.writers` for the length of a write transaction. Each
+    thread has its own descriptor: flock excludes descriptors, not processes."""
+
+    def __init__(self, database: str):
+        self.path = database + ".writers"
+        self._local = threading.local()
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        descriptor = self._descriptor()
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+    def _descriptor(self) -> int:
+        descriptor = getattr(self._local, "descriptor", None)
+        if descriptor is None or getattr(self._local, "pid", None) != os.getpid():
+            # A descriptor inherited across fork shares its lock with the parent: open our own.
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._local.descriptor, self._local.pid = descriptor, os.getpid()
+        return descriptor
 
 
 def _sqlite_on_connect(dbapi_connection, _record) -> None:

@@ -2,6 +2,7 @@
 inspect and redrive dead letters, purge old outbox, inbox and idempotency rows."""
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from dataclasses import dataclass
@@ -13,10 +14,11 @@ from sqlalchemy import delete
 from shared import kafka
 from shared.clock import utcnow
 from shared.config import Settings
-from shared.consumer import Consumer, Subscription
+from shared.consumer import DEAD_LETTER_HEADERS, VALUE_OMITTED_HEADER, Consumer, Subscription
 from shared.db import Database
 
-DLQ_HEADERS = ("dlq_reason", "dlq_error", "dlq_consumer", "dlq_source_topic", "dlq_source_partition", "dlq_source_offset", "dlq_failed_at")
+log = logging.getLogger(__name__)
+DLQ_HEADERS = (*DEAD_LETTER_HEADERS, VALUE_OMITTED_HEADER)
 SAFE_HEADERS = ("ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "ce_region", "ce_correlationid")
 
 
@@ -46,7 +48,7 @@ def replay(settings: Settings, db: Database, subscription: Subscription, project
         for table in projection_tables:
             conn.execute(delete(table))
         conn.execute(delete(db.tables.inbox).where(db.tables.inbox.c.consumer == consumer.group_id))
-    client = kafka.consumer(settings, group_id=None, enable_auto_commit=False)
+    client = kafka.consumer(settings, group_id=None, enable_auto_commit=False, max_poll_records=1000)
     partitions = [TopicPartition(topic, p) for topic in subscription.topics(settings.topic_prefix) for p in (client.partitions_for_topic(topic) or [])]
     client.assign(partitions)
     starts = _start_offsets(client, partitions, since)
@@ -58,12 +60,11 @@ def replay(settings: Settings, db: Database, subscription: Subscription, project
     remaining = {p for p in partitions if starts[p] < ends[p]}
     while remaining:
         for partition, messages in client.poll(timeout_ms=1000).items():
-            for message in messages:
-                if message.offset < ends[partition]:
-                    consumer.process(message)
-                    applied += 1
-                    if bar:
-                        bar.advance()
+            wanted = [message for message in messages if message.offset < ends[partition]]
+            consumer.process_batch(wanted)
+            applied += len(wanted)
+            if bar:
+                bar.advance(len(wanted))
             if client.position(partition) >= ends[partition]:
                 remaining.discard(partition)
     client.close()
@@ -107,7 +108,8 @@ def dead_letters(settings: Settings, topic: str, *, limit: int = 1000) -> list[D
 
 def redrive(settings: Settings, topic: str, offsets: set[int] | None = None) -> int:
     """Publish dead letters again to their source topic, as they first arrived (same ce_id, so
-    consumers that already applied them skip them). `offsets` None: all of them."""
+    consumers that already applied them skip them). `offsets` None: all of them. A letter
+    parked without its value (too large to copy) is left where it is: there is nothing to send."""
     client = kafka.consumer(settings, group_id=None, consumer_timeout_ms=3000)
     partitions = [TopicPartition(topic + ".dlq", p) for p in (client.partitions_for_topic(topic + ".dlq") or [])]
     client.assign(partitions)
@@ -116,6 +118,9 @@ def redrive(settings: Settings, topic: str, offsets: set[int] | None = None) -> 
     sent = 0
     for message in client:
         if offsets is not None and message.offset not in offsets:
+            continue
+        if any(name == VALUE_OMITTED_HEADER for name, _ in message.headers or []):
+            log.warning("dead letter without its value not redriven", extra={"topic": topic, "offset": message.offset})
             continue
         original = [(k, v) for k, v in message.headers or [] if k not in DLQ_HEADERS]
         source = dict(message.headers or []).get("dlq_source_topic", topic.encode()).decode()

@@ -20,6 +20,7 @@ class Outbox:
     def __init__(self, table: Table, topic_prefix: str):
         self.table = table
         self.topic_prefix = topic_prefix
+        self._insert = insert(table)
 
     def record(self, conn: Connection, event_type: EventType, data: dict, *, region: str | None = None) -> Envelope:
         """Validate `data` against the declaration and queue it; raises ValidationError if it does not fit."""
@@ -34,16 +35,18 @@ class Outbox:
             region=region or payload.get("region"),
             correlationid=current_correlation_id(),
         )
+        # Values as parameters of a bare INSERT, not .values(): the statement then compiles once.
         conn.execute(
-            insert(self.table).values(
-                event_id=envelope.id,
-                event_type=envelope.type,
-                topic=event_type.topic.address(self.topic_prefix),
-                key=envelope.partitionkey,
-                headers=json.dumps([(name, value.decode()) for name, value in envelope.headers()]),
-                value=envelope.value().decode(),
-                created_at=envelope.time,
-            )
+            self._insert,
+            {
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "topic": event_type.topic.address(self.topic_prefix),
+                "key": envelope.partitionkey,
+                "headers": json.dumps([(name, value.decode()) for name, value in envelope.headers()]),
+                "value": envelope.value().decode(),
+                "created_at": envelope.time,
+            },
         )
         return envelope
 

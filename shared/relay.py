@@ -24,6 +24,9 @@ from shared.db import Database
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 10
+# The lease is renewed once less than this is left, not every round: an idle relay then costs
+# one read per round, not a committed write (an fsync on PostgreSQL) many times a second.
+RENEW_WITHIN_SECONDS = 7
 MAX_BACKOFF_SECONDS = 5.0
 FLUSH_TIMEOUT_SECONDS = 20
 
@@ -37,6 +40,7 @@ class Relay:
         self.holder = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self.producer_factory = producer_factory
         self.producer = None
+        self._held_until = 0.0  # monotonic time until which this relay's lease surely holds
 
     def run(self, stop: threading.Event) -> None:
         backoff = 0.1
@@ -51,6 +55,7 @@ class Relay:
                     stop.wait(self.settings.relay_idle_seconds)
             except Exception as error:  # Kafka or the database is away: keep the rows, try again.
                 log.warning("relay round failed; retrying", extra={"error": type(error).__name__})
+                self._held_until = 0.0  # the outage may outlast the lease: take it again first
                 self._drop_producer()
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
@@ -84,6 +89,16 @@ class Relay:
         return len(rows)
 
     def hold_lease(self) -> bool:
+        if self._held_until - time.monotonic() > RENEW_WITHIN_SECONDS:
+            return True
+        started = time.monotonic()
+        if self._take_lease():
+            self._held_until = started + LEASE_SECONDS
+            return True
+        self._held_until = 0.0
+        return False
+
+    def _take_lease(self) -> bool:
         now = utcnow()
         name = self.settings.service
         with self.db.transaction() as conn:
@@ -109,6 +124,7 @@ class Relay:
             return False  # another relay created it first
 
     def release_lease(self) -> None:
+        self._held_until = 0.0
         with self.db.transaction() as conn:
             conn.execute(update(self.lease).where(self.lease.c.holder == self.holder).values(expires_at=utcnow() - timedelta(seconds=1)))
 

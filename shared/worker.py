@@ -18,6 +18,7 @@ from shared.relay import Relay
 from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
+MAX_TOPIC_WAIT_SECONDS = 15.0
 
 
 def run_worker(runtime: Runtime, subscriptions: list[Subscription]) -> int:
@@ -29,7 +30,8 @@ def run_worker(runtime: Runtime, subscriptions: list[Subscription]) -> int:
         signal.signal(sig, lambda *_: stop.set())
     if settings.worker_metrics_port:
         start_http_server(settings.worker_metrics_port)
-    kafka.ensure_topics(settings)
+    if not _ensure_topics_patiently(settings, stop):
+        return 0  # stopped before Kafka was reachable
     loops = [("relay", Relay(settings, runtime.db).run)]
     loops += [(f"consumer:{s.name}", Consumer(settings, runtime.db, s).run) for s in subscriptions]
 
@@ -51,6 +53,21 @@ def run_worker(runtime: Runtime, subscriptions: list[Subscription]) -> int:
         thread.join(timeout=15)
     runtime.db.dispose()
     return 1 if failed.is_set() else 0
+
+
+def _ensure_topics_patiently(settings, stop: threading.Event) -> bool:
+    """Create the topics, waiting for Kafka if it is not up yet: a worker started before the
+    broker (a fresh `make up`, a cluster restart) waits for it rather than exiting."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            kafka.ensure_topics(settings)
+            return True
+        except Exception as error:  # kafka-python raises several unrelated classes for "unreachable"
+            log.warning("Kafka unreachable; retrying", extra={"error": type(error).__name__})
+            stop.wait(delay)
+            delay = min(delay * 2, MAX_TOPIC_WAIT_SECONDS)
+    return False
 
 
 def main(runtime_factory, subscriptions) -> None:

@@ -6,20 +6,13 @@ with the rule it breaks (`invalid_ods_code`) rather than a generic validation er
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.api import PageQuery
-from shared.clock import as_utc
 from shared.contracts.common import LEADERSHIP_EXPERIENCE, OFFER_TYPES, PARTICIPANT_ROLES
+from shared.schemas import UtcDateTime
 
 OFFER_STATUSES = ("draft", "published", "started", "completed", "cancelled")
 ENROLMENT_STATUSES = ("confirmed", "waitlisted", "withdrawn", "completed")
 CODE = validate.Length(max=20)
 MAX_CAPACITY = 10_000
-
-
-class UtcDateTime(fields.DateTime):
-    """Every instant is shown in UTC (SQLite hands datetimes back without a zone)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 def _text(maximum: int, **kwargs):

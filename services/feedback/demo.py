@@ -24,12 +24,12 @@ from shared.api import Call
 from shared.auth import Principal, Role
 from shared.clock import as_utc, utcnow
 from services.demo import WAIT_SECONDS, until_settled, wait_for
-from services.feedback import usecases
 from services.feedback.domain import NEEDS, OUTCOME_MEASURES
-from services.feedback.store import attendance, feedback_responses, members, needs_responses, offers, outcome_responses, sessions
+from services.feedback.store.tables import attendance, feedback_responses, members, needs_responses, offers, outcome_responses, sessions
+from services.feedback.usecases import answers as answer_usecases
 
 SEED = 20260403
-MEMBERS = usecases.MEMBERS
+MEMBERS = answer_usecases.MEMBERS
 QUIET_RESPONDENTS = 3  # below the threshold of 5
 ANSWER_RATE, NEEDS_RATE, BEFORE_RATE = 0.85, 0.8, 0.9
 ANONYMOUS_SHARE, COMMENT_SHARE = 0.15, 0.25
@@ -129,7 +129,7 @@ def _session_feedback(runtime, held: dict | None, seed: int, report: dict) -> No
             continue
         with runtime.db.transaction() as conn:
             for person in people:
-                usecases.give_feedback(_participant(person, row["region"], conn, runtime), row["session_id"], _answer(rng, mood, report))
+                answer_usecases.give_feedback(_participant(person, row["region"], conn, runtime), row["session_id"], _answer(rng, mood, report))
                 report["feedback"] += 1
 
 
@@ -174,7 +174,7 @@ def _needs_surveys(runtime, rosters: dict | None, seed: int, report: dict) -> No
                 if rng.random() < NEEDS_RATE:
                     other = rng.choice(OTHER_NEEDS) if rng.random() < 0.05 else None
                     body = {"ratings": {need: _score(rng, mean) for need, mean in profile.items()}, "other_needs": other, "offer_id": offer_id}
-                    usecases.answer_needs(_participant(person, region, conn, runtime), body)
+                    answer_usecases.answer_needs(_participant(person, region, conn, runtime), body)
                     report["needs"] += 1
 
 
@@ -193,5 +193,5 @@ def _outcome_measures(runtime, rosters: dict | None, seed: int, report: dict) ->
                 answers = [("before", before)] + ([("after", {m: max(1, min(7, before[m] + round(rng.gauss(CHANGE[m], 0.8)))) for m in OUTCOME_MEASURES})] if completed else [])
                 for phase, scores in answers:
                     call = _participant(person, offer["region"], conn, runtime)
-                    report["pairs"] += usecases.give_outcome(call, {"offer_id": offer["offer_id"], "phase": phase, "scores": scores})["paired"]
+                    report["pairs"] += answer_usecases.give_outcome(call, {"offer_id": offer["offer_id"], "phase": phase, "scores": scores})["paired"]
                     report["outcomes"] += 1

@@ -5,11 +5,10 @@ from sqlalchemy import Connection
 from shared.consumer import Subscription
 from shared.contracts import enrolment, scheduling
 from shared.envelope import Envelope
-from services.feedback import store_aggregates as aggregates
-from services.feedback import store_projections as projections
 from services.feedback.domain import aggregate_keys
-from services.feedback.erasure import participant_erased
-from services.feedback.usecases import session_info
+from services.feedback.store import aggregates, projections
+from services.feedback.usecases.answers import session_info
+from services.feedback.usecases.erasure import participant_erased
 
 _SESSION_FIELDS = ("session_id", "offer_id", "region", "starts_at", "ends_at", "sequence", "status")
 

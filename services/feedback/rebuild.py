@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from services.feedback import publication
-from services.feedback import store_aggregates as aggregates
-from services.feedback import store_answers as answers
-from services.feedback import store_projections as projections
 from services.feedback.domain import FEEDBACK_MEASURES, aggregate_keys
 from services.feedback.figures import Figures
 from services.feedback.handlers import attendance_keys
-from services.feedback.usecases import needs_keys, outcome_key, pair_figures, session_info
+from services.feedback.store import aggregates, answers, projections
+from services.feedback.usecases import publication
+from services.feedback.usecases.answers import needs_keys, outcome_key, pair_figures, session_info
 
 
 def rebuild(runtime) -> dict:

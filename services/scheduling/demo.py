@@ -34,9 +34,14 @@ from shared.clock import utcnow
 from shared.contracts.common import REGION_CODES
 from shared.contracts.scheduling import ATTENDANCE_RECORDED, SESSION_SCHEDULED
 from services.demo import WAIT_SECONDS, until_settled, wait_for
-from services.scheduling import domain, events, store, usecases, usecases_people
-from services.scheduling import store_sessions as calendar
-from services.scheduling.store import attendance, memberships, offers, sessions
+from services.scheduling import domain, events
+from services.scheduling.store import attendance as attendance_store
+from services.scheduling.store import facilitators as facilitator_store
+from services.scheduling.store import rosters as roster_store
+from services.scheduling.store import sessions as session_store
+from services.scheduling.store.tables import attendance, memberships, offers, sessions
+from services.scheduling.usecases import coaching, facilitators
+from services.scheduling.usecases import sessions as session_usecases
 
 SEED = 20260402
 NATIONAL = "national"
@@ -126,8 +131,8 @@ def _offers(runtime, rosters: dict | None) -> dict[str, list[dict]]:
 
 def _load_region(call: Call, region_offers: list[dict], rng: random.Random, report: dict) -> None:
     region = region_offers[0]["region"]
-    staffed = region in REGION_CODES and calendar.list_facilitators(call.conn, region, None, None, 1, 0)[1] > 0
-    if staffed or any(calendar.offer_sessions(call.conn, o["offer_id"], limit=1)[1] for o in region_offers):
+    staffed = region in REGION_CODES and facilitator_store.list_facilitators(call.conn, region, None, None, 1, 0)[1] > 0
+    if staffed or any(session_store.offer_sessions(call.conn, o["offer_id"], limit=1)[1] for o in region_offers):
         return  # scheduling already holds this region's people or sessions: leave them be
     report["regions"] += 1
     team = _team(call, report) if region in REGION_CODES else []
@@ -150,11 +155,11 @@ def _load_region(call: Call, region_offers: list[dict], rng: random.Random, repo
 def _team(call: Call, report: dict) -> list[dict]:
     """The region's three facilitators and two coaches."""
     report["facilitators"] += len(TEAM)
-    return [usecases_people.add_facilitator(call, {"kind": kind, "monthly_capacity": capacity, "skills": list(skills)}) for kind, capacity, skills in TEAM]
+    return [facilitators.add_facilitator(call, {"kind": kind, "monthly_capacity": capacity, "skills": list(skills)}) for kind, capacity, skills in TEAM]
 
 
 def _schedule(call: Call, offer: dict, body: dict, report: dict) -> list[dict]:
-    scheduled = usecases.schedule(call, offer["offer_id"], body)["sessions"]
+    scheduled = session_usecases.schedule(call, offer["offer_id"], body)["sessions"]
     report["sessions"] += len(scheduled)
     return scheduled
 
@@ -192,17 +197,17 @@ def _started_group(call: Call, offer: dict, leader: str | None, rng: random.Rand
         last -= timedelta(days=1)
     days = [last - timedelta(weeks=k) for k in range(HELD - 1, -1, -1)]
     body = {"facilitator_id": leader, "venue": f"Demo learning centre {offer['region']}, set room"}
-    rows = [usecases.new_session(offer, _slot(day, STARTED_AT, 120), body, series_id=str(uuid.uuid4())) for day in days]
-    calendar.add_sessions(call.conn, rows)
+    rows = [session_usecases.new_session(offer, _slot(day, STARTED_AT, 120), body, series_id=str(uuid.uuid4())) for day in days]
+    session_store.add_sessions(call.conn, rows)
     for row in rows:
         call.record(SESSION_SCHEDULED, events.session_data(row))
     _formed(call, offer["offer_id"], rows[0]["starts_at"] - timedelta(days=7))
-    members = [m["participant_id"] for m in store.roster(call.conn, offer["offer_id"])]
+    members = [m["participant_id"] for m in roster_store.roster(call.conn, offer["offer_id"])]
     reliability = {member: rng.choice(RELIABILITY) for member in members}
     for row in rows:
         for member in members:
             mark = {"session_id": row["id"], "participant_id": member, "offer_id": offer["offer_id"], "value": _mark(rng, reliability[member]), "recorded_at": row["ends_at"] + timedelta(minutes=20)}
-            calendar.save_attendance(call.conn, mark)
+            attendance_store.save_attendance(call.conn, mark)
             call.record(ATTENDANCE_RECORDED, events.attendance_data(row, mark))
             report["attendance"] += 1
     repeat = {"count": STILL_TO_COME, "cadence": "weekly"}
@@ -229,11 +234,11 @@ def _mark(rng: random.Random, reliability: float) -> str:
 def _coaching(call: Call, offer: dict, coach: str, report: dict) -> None:
     allowance = min(COACHING_BOOKED, offer["session_allowance"] or 0)
     first = _first(2, date.today() + timedelta(days=7))
-    for coachee in store.current_member_ids(call.conn, offer["offer_id"]):
+    for coachee in roster_store.current_member_ids(call.conn, offer["offer_id"]):
         for n in range(allowance):
             starts_at = datetime.combine(first + timedelta(weeks=2 * n), COACHING_AT)
             body = {"participant_id": coachee, "coach_id": coach, "starts_at": starts_at, "duration_minutes": 60, "video_link": "https://video.demo.convene.invalid/coaching"}
-            usecases_people.book_coaching(call, offer["offer_id"], body)
+            coaching.book_coaching(call, offer["offer_id"], body)
             report["coaching"] += 1
 
 

@@ -18,59 +18,59 @@ from shared.contracts import enrolment
 from shared.contracts.feedback import NEEDS_REPORTED
 from shared.contracts.scheduling import SESSION_CANCELLED
 from shared.envelope import Envelope
-from services.scheduling import domain, events, store
-from services.scheduling import store_sessions as calendar
-from services.scheduling.usecases import as_domain
+from services.scheduling import domain, events
+from services.scheduling.store import attendance, needs, rosters, sessions, tables
+from services.scheduling.usecases.sessions import as_domain
 
 OFFER_FIELDS = ("offer_id", "region", "offer_type", "title", "capacity", "status", "session_allowance")
 
 
 def offer_changed(event: Envelope, conn: Connection) -> None:
-    store.save_offer(conn, {name: event.data[name] for name in OFFER_FIELDS})
+    rosters.save_offer(conn, {name: event.data[name] for name in OFFER_FIELDS})
 
 
 def member_joined(event: Envelope, conn: Connection) -> None:
     """Confirmed or promoted from the waitlist: a new period of membership starts."""
     data = event.data
-    if store.open_membership(conn, data["offer_id"], data["participant_id"]) is None:
+    if rosters.open_membership(conn, data["offer_id"], data["participant_id"]) is None:
         fields = {name: data[name] for name in ("offer_id", "participant_id", "enrolment_id")}
-        store.add_membership(conn, {**fields, "status": "confirmed", "joined_at": data["changed_at"]})
+        rosters.add_membership(conn, {**fields, "status": "confirmed", "joined_at": data["changed_at"]})
 
 
 def member_left(event: Envelope, conn: Connection) -> None:
     """Withdrawn: the period ends, so the member leaves sessions from then on, not past ones."""
-    membership = store.open_membership(conn, event.data["offer_id"], event.data["participant_id"])
+    membership = rosters.open_membership(conn, event.data["offer_id"], event.data["participant_id"])
     if membership is not None:
-        store.change_membership(conn, membership["id"], left_at=event.data["changed_at"])
+        rosters.change_membership(conn, membership["id"], left_at=event.data["changed_at"])
 
 
 def member_completed(event: Envelope, conn: Connection) -> None:
-    membership = store.open_membership(conn, event.data["offer_id"], event.data["participant_id"])
+    membership = rosters.open_membership(conn, event.data["offer_id"], event.data["participant_id"])
     if membership is not None:
-        store.change_membership(conn, membership["id"], status="completed")
+        rosters.change_membership(conn, membership["id"], status="completed")
 
 
 def member_erased(event: Envelope, conn: Connection) -> None:
-    store.rename_member(conn, event.data["participant_id"], _pseudonym(event))
+    rosters.rename_member(conn, event.data["participant_id"], _pseudonym(event))
 
 
 def participant_erased(event: Envelope, conn: Connection) -> None:
     member_erased(event, conn)
-    calendar.rename_attendee(conn, event.data["participant_id"], _pseudonym(event))
+    attendance.rename_attendee(conn, event.data["participant_id"], _pseudonym(event))
 
 
 def offer_cancelled(event: Envelope, conn: Connection) -> None:
     offer_changed(event, conn)
-    for session in calendar.upcoming_sessions(conn, event.data["offer_id"], utcnow()):
+    for session in sessions.upcoming_sessions(conn, event.data["offer_id"], utcnow()):
         cancelled = domain.cancel_session(as_domain(session))
-        calendar.change_session(conn, session["id"], status=cancelled.status.value, sequence=cancelled.sequence)
+        sessions.change_session(conn, session["id"], status=cancelled.status.value, sequence=cancelled.sequence)
         outbox.record(conn, SESSION_CANCELLED, events.session_data({**session, "status": cancelled.status.value, "sequence": cancelled.sequence}))
 
 
 def needs_reported(event: Envelope, conn: Connection) -> None:
     data = event.data
     if data["offer_id"]:
-        store.save_needs(conn, {name: data[name] for name in ("response_id", "offer_id", "region", "ratings")})
+        needs.save_needs(conn, {name: data[name] for name in ("response_id", "offer_id", "region", "ratings")})
 
 
 def _pseudonym(event: Envelope) -> str:
@@ -89,7 +89,7 @@ PROJECTION = {
 REACTIONS = {enrolment.OFFER_CANCELLED.type: offer_cancelled, enrolment.PARTICIPANT_ERASED.type: participant_erased}
 
 # What `python -m services.cli replay scheduling` empties before replaying each subscription.
-PROJECTIONS = {"rosters": list(store.PROJECTION_TABLES), "needs": [store.needs]}
+PROJECTIONS = {"rosters": list(tables.PROJECTION_TABLES), "needs": [tables.needs]}
 
 SUBSCRIPTIONS = [
     Subscription("rosters", {**PROJECTION, **REACTIONS}),

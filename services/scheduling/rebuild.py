@@ -18,11 +18,11 @@ from shared import operations
 from shared.config import Settings
 from shared.consumer import Subscription
 from shared.db import Database
-from services.scheduling import store
 from services.scheduling.handlers import PROJECTION
+from services.scheduling.store.tables import PROJECTION_TABLES
 
 
 def rebuild_rosters(settings: Settings, db: Database) -> int:
     """Empty the projection and replay the topic into it; returns the number of events applied."""
     subscription = Subscription(f"rosters-rebuild-{uuid.uuid4().hex[:12]}", PROJECTION)
-    return operations.replay(settings, db, subscription, store.PROJECTION_TABLES, progress=False)
+    return operations.replay(settings, db, subscription, PROJECTION_TABLES, progress=False)

@@ -21,10 +21,10 @@ from sqlalchemy import select
 
 from services.enrolment.usecases.reference import import_files
 from services.scheduling import events as scheduling_events
-from services.scheduling import store as scheduling_store
-from services.scheduling import store_sessions
+from services.scheduling.store import rosters as scheduling_store
+from services.scheduling.store import sessions as session_store
 from services.scheduling.domain import LONDON, Slot
-from services.scheduling.usecases import new_session
+from services.scheduling.usecases.sessions import new_session
 from shared.clock import utcnow
 from shared.contracts.enrolment import PARTICIPANT_ERASED
 from shared.contracts.scheduling import SESSION_SCHEDULED
@@ -168,7 +168,7 @@ def held_yesterday(scheduling: RunningService, offer_id: str) -> str:
     with scheduling.runtime.db.transaction() as conn:
         offer = scheduling_store.find_offer(conn, offer_id)
         row = new_session(dict(offer), Slot(starts_at, starts_at + timedelta(minutes=90)), {}, kind="group")
-        store_sessions.add_sessions(conn, [row])
+        session_store.add_sessions(conn, [row])
         scheduling.runtime.outbox.record(conn, SESSION_SCHEDULED, scheduling_events.session_data(row))
         memberships = scheduling_store.memberships
         conn.execute(memberships.update().where(memberships.c.offer_id == offer_id).values(joined_at=starts_at - timedelta(days=7)))

@@ -9,10 +9,10 @@ import pytest
 from icalendar import Calendar
 
 from services.enrolment.usecases.reference import import_files
-from services.scheduling import store, store_sessions
+from services.scheduling.store import metadata, rosters as store, sessions as session_store
 from services.scheduling.domain import LONDON, Slot
 from services.scheduling.rebuild import rebuild_rosters
-from services.scheduling.usecases import new_session
+from services.scheduling.usecases.sessions import new_session
 from shared.clock import utcnow
 from shared.db import Database
 from tests.harness import RunningService, eventually, service_environment
@@ -124,7 +124,7 @@ def test_rebuilding_the_roster_projection_from_the_topic_gives_the_live_rosters(
     assert all(sorted(roster_of(scheduling, admin, o)) == members for o, members in expected.items())
     live = _snapshot(scheduling.runtime.db)
 
-    fresh = Database(stack["databases"].new("rebuilt"), store.metadata)
+    fresh = Database(stack["databases"].new("rebuilt"), metadata)
     fresh.create_schema()
     assert rebuild_rosters(scheduling.settings, fresh) >= 14
     assert _snapshot(fresh) == live
@@ -143,7 +143,7 @@ def _session_already_held(scheduling: RunningService, offer_id: str, admin: dict
         offer = dict(store.find_offer(conn, offer_id))
         starts = datetime.fromisoformat(joined)
         row = new_session(offer, Slot(starts, starts + timedelta(minutes=1)), {})
-        store_sessions.add_sessions(conn, [row])
+        session_store.add_sessions(conn, [row])
     return f"{row['id']}@convene"
 
 

@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from shared.clock import utcnow
 from shared.contracts.feedback import NEEDS_REPORTED
-from services.scheduling import store_sessions
+from services.scheduling.store import sessions as session_store
 from services.scheduling.domain import Slot
-from services.scheduling.usecases import new_session
+from services.scheduling.usecases.sessions import new_session
 from tests.harness import RunningService, service_environment
 from tests.integration.authz_matrix import BLIND, SEES, Operation, Request, own_only
 from tests.integration.test_scheduling_support import Scheduling, local
@@ -95,7 +95,7 @@ class SchedulingWorld:
         starts = utcnow() - timedelta(hours=3)
         row = new_session(self.helper.offers[self.coaching], Slot(starts, starts + timedelta(minutes=60)), {"facilitator_id": self.coach}, kind="coaching", coachee_id=self.member)
         with self.service.runtime.db.transaction() as conn:
-            store_sessions.add_sessions(conn, [row])
+            session_store.add_sessions(conn, [row])
         return row["id"]
 
 

@@ -107,3 +107,19 @@ def test_health_and_docs_need_no_token(client):
     assert client.get("/healthz").status_code == 200
     assert client.get("/openapi.json").status_code == 200
     assert client.get("/docs").status_code == 200
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires(tmp_path, signing_keys):
+    """Verified tokens are remembered for speed, but only within their lifetime."""
+    settings = EnrolmentSettings.load({"DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}", "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]),
+                                       "JWT_LEEWAY_SECONDS": "0", "LOG_LEVEL": "WARNING"})
+    app = create_app(settings)
+    app.extensions["convene.runtime"].db.create_schema()
+    client = app.test_client()
+    now = int(time.time())
+    token = _signed(signing_keys[0].read_bytes(), iat=now, nbf=now, exp=now + 2)
+    assert _status(client, token)[0] == 404
+    assert _status(client, token)[0] == 404  # answered from the remembered verification
+    time.sleep(max(0.0, now + 3 - time.time()))
+    status, problem = _status(client, token)
+    assert status == 401 and "ExpiredSignatureError" in problem["detail"]

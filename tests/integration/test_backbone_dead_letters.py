@@ -2,6 +2,7 @@
 and the events behind them are still processed."""
 from __future__ import annotations
 
+import itertools
 import threading
 import uuid
 from datetime import datetime, timezone
@@ -11,7 +12,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy import func, select
 
 from services.enrolment.settings import EnrolmentSettings
-from shared import kafka
+from shared import kafka, operations
 from shared.consumer import Consumer, Subscription
 from shared.contracts.enrolment import ENROLMENT_TOPIC, ENROLMENT_WAITLISTED
 from shared.db import Database
@@ -101,3 +102,32 @@ def test_malformed_schema_invalid_and_failing_events_are_dead_lettered_and_the_p
     assert dead[3]["dlq_error"] == "RuntimeError"
     with db.read() as conn:
         assert conn.execute(select(func.count()).select_from(applied)).scalar() == 2
+
+
+def test_an_event_too_large_to_copy_with_dead_letter_headers_is_parked_without_its_value(consuming):
+    settings, db, applied = consuming
+    topic = ENROLMENT_TOPIC.address(settings.topic_prefix)
+    offer_id = str(uuid.uuid4())
+    key = offer_id.encode()
+    producer = kafka.producer(settings)  # the same size limit as the consumer's dead-letter producer
+    headers = _envelope(_valid_data(offer_id, 0)).headers()
+    room = producer.config["max_request_size"] - producer._estimate_size_in_bytes(key, b"", headers)
+    value = b'{"padding":"' + b"x" * (room - 256 - 14) + b'"}'  # readable, not valid: a schema_invalid dead letter
+    poison = producer.send(topic, key=key, value=value, headers=headers).get(timeout=30)
+    after = _envelope(_valid_data(offer_id, 1))
+    producer.send(topic, key=key, value=after.value(), headers=after.headers()).get(timeout=30)
+    producer.close()
+
+    def applied_positions():
+        with db.read() as conn:
+            return [row.position for row in conn.execute(select(applied).order_by(applied.c.seq))]
+
+    eventually(lambda: applied_positions() == [1], timeout=60, message="the event behind the large one to be applied")
+    reader = KafkaConsumer(topic + ".dlq", bootstrap_servers=settings.kafka_bootstrap_servers, auto_offset_reset="earliest", consumer_timeout_ms=10000)
+    letters = list(itertools.islice(reader, 1))
+    reader.close()
+    assert len(letters) == 1 and letters[0].value is None
+    letter = {name: header.decode() for name, header in letters[0].headers}
+    assert letter["dlq_reason"] == "schema_invalid" and letter["dlq_value_omitted"] == str(len(value))
+    assert (letter["dlq_source_partition"], letter["dlq_source_offset"]) == (str(poison.partition), str(poison.offset))
+    assert operations.redrive(settings, topic) == 0, "a letter without its value has nothing to send again"

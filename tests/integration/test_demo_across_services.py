@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from services.demo import demo_runtimes, load_all
-from services.feedback.store import feedback_responses
-from services.scheduling.store import attendance
+from services.feedback.store.tables import feedback_responses
+from services.scheduling.store.tables import attendance
 from tests.harness import RunningService, eventually, service_environment
 
 SERVICES = ("enrolment", "scheduling", "feedback")

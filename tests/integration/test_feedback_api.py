@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.feedback import store
+from services.feedback.store import tables as store
 from tests.integration.test_feedback_handlers import NOW, FeedbackWorld
 
 ANSWER = {"overall": 4, "usefulness": 5, "will_apply": 3, "recommend": "good"}

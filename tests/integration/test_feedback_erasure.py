@@ -5,7 +5,7 @@ remembered requests that linked them to answers are gone, and every figure stays
 import pytest
 from sqlalchemy import select
 
-from services.feedback import store
+from services.feedback.store import tables as store
 from shared.contracts import enrolment
 from tests.integration.test_feedback_api import RATINGS, SCORES
 from tests.integration.test_feedback_handlers import NOW, FeedbackWorld

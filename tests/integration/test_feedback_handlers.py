@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from shared.contracts import enrolment, scheduling
 from shared.contracts.registry import EventType
 from shared.envelope import Envelope
-from services.feedback import store
+from services.feedback.store import tables as store
 from services.feedback.handlers import SUBSCRIPTIONS
 from tests.harness import RunningService, service_environment
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from services.feedback import store
+from services.feedback.store import tables as store
 from services.feedback.rebuild import rebuild
 from tests.integration.test_feedback_handlers import NOW, FeedbackWorld
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from shared.clock import utcnow
 from shared.contracts import enrolment
-from services.scheduling import store
+from services.scheduling.store import rosters as store, tables
 from tests.integration.test_scheduling_support import Scheduling, local, scheduling  # noqa: F401
 
 NOW = utcnow()
@@ -85,7 +85,7 @@ def test_an_erased_participant_is_replaced_by_a_pseudonym_everywhere(scheduling:
     scheduling.deliver(enrolment.PARTICIPANT_ERASED, erasure)  # the same erasure again, for another event id
 
     with scheduling.db.read() as conn:
-        ids = {table.name: set(conn.execute(select(table.c[column])).scalars()) for table, column in ((store.memberships, "participant_id"), (store.attendance, "participant_id"), (store.sessions, "coachee_id"))}
+        ids = {table.name: set(conn.execute(select(table.c[column])).scalars()) for table, column in ((tables.memberships, "participant_id"), (tables.attendance, "participant_id"), (tables.sessions, "coachee_id"))}
     assert all("p1" not in found for found in ids.values())
     pseudonym = next(iter(ids["attendance"]))
     assert pseudonym.startswith("erased-") and pseudonym in ids["memberships"] and pseudonym in ids["sessions"]

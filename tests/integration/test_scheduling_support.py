@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from shared.clock import utcnow
 from shared.contracts import enrolment
 from shared.envelope import Envelope
-from services.scheduling import store_sessions
+from services.scheduling.store import sessions as session_store
 from services.scheduling.domain import LONDON, Slot
-from services.scheduling.usecases import new_session
+from services.scheduling.usecases.sessions import new_session
 from services.scheduling.handlers import SUBSCRIPTIONS
 from tests.harness import RunningService, service_environment
 
@@ -86,7 +86,7 @@ class Scheduling:
         slot = Slot(starts_at, starts_at + timedelta(minutes=minutes))
         row = new_session({**offer}, slot, {"facilitator_id": facilitator_id}, kind="group")
         with self.db.transaction() as conn:
-            store_sessions.add_sessions(conn, [row])
+            session_store.add_sessions(conn, [row])
         return row["id"]
 
     # --- the database -----------------------------------------------------------------------------

@@ -11,7 +11,8 @@ import pytest
 from marshmallow import Schema, fields, validate
 
 from shared import consumer
-from shared.asyncapi import DEAD_LETTER_HEADERS, build_asyncapi, data_schema, event_json_schema
+from shared.asyncapi import build_asyncapi, data_schema, event_json_schema
+from shared.consumer import DEAD_LETTER_HEADERS, VALUE_OMITTED_HEADER
 from shared.contracts.registry import event_types, topics
 from shared.kafka import topic_configs
 
@@ -149,9 +150,12 @@ def test_marshmallow_rules_become_draft_07_keywords():
     jsonschema.validate({"share": 0.5, "scores": {"x": 1}, "inner": None, "when": None}, data_schema(Sample))
 
 
-def test_dead_letter_headers_are_the_ones_the_consumer_writes():
+def test_dead_letter_headers_are_the_ones_the_consumer_writes(document):
     written = set(re.findall(r'"(dlq_\w+)"', inspect.getsource(consumer.Consumer.dead_letter)))
     assert written == set(DEAD_LETTER_HEADERS)
+    trait = document["components"]["messageTraits"]["DeadLetter"]["headers"]
+    assert set(trait["required"]) == written
+    assert set(trait["properties"]) == written | {VALUE_OMITTED_HEADER}, "the header of a letter parked without its value is documented too"
 
 
 def test_the_subscriber_guide_names_every_topic():

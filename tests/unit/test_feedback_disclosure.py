@@ -9,7 +9,7 @@ import pytest
 from services.feedback.disclosure import BELOW_THRESHOLD, BUILT_FROM_SUPPRESSED, COMPLEMENTARY, margin_relations, with_margins, withhold
 from services.feedback.domain import SessionInfo
 from services.feedback.figures import ALL, Figures, changes, feedback_view, is_streamed, ranking, scope_key, table_axes
-from services.feedback.publication import summary_data, touched_cells
+from services.feedback.usecases.publication import summary_data, touched_cells
 
 T = 5
 AXES = [(ALL, ("A", "B", "C")), (ALL, ("x", "y")), ("all", ("2025-03", "2025-04"))]

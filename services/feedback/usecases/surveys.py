@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from shared.api import Call
 from shared.auth import Role
-from services.feedback import store_aggregates as aggregates
+from services.feedback.store import aggregates
 from services.feedback.disclosure import margin_relations, withhold
 from services.feedback.domain import DEFAULT_THRESHOLD, needs_differ_between_regions, suppress
 from services.feedback.figures import ALL, OFFER_TYPES, REGIONS, Figures, changes, merge_all, ranking

@@ -12,7 +12,7 @@ from services.feedback.aggregates import SCALES, RunningStats
 from services.feedback.disclosure import BELOW_THRESHOLD
 from services.feedback.domain import AggregateKey
 from services.feedback.figures import ALL, ALL_TIME, Figures, merge_all
-from services.feedback.store import BUCKETS, aggregate_stats, attendee_counts, offers, published_cells, sessions
+from services.feedback.store.tables import BUCKETS, aggregate_stats, attendee_counts, offers, published_cells, sessions
 
 _STATS_KEY = ("family", "scope", "region", "key", "period", "measure")
 _ADDED = ("count", "total", "sum_sq", *(f"b{i}" for i in range(BUCKETS)))

@@ -1,23 +1,15 @@
-"""Queries of scheduling's own data: facilitators, sessions, bookings and attendance."""
+"""Sessions, and the bookings the clash and capacity rules read: who leads or attends what, when."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, insert, literal, or_, select, text, union_all, update
+from sqlalchemy import Connection, and_, func, insert, select, text, union_all, update
 
 from shared.clock import as_utc
 from services.scheduling.domain import Booking, CoachingBooking
-from services.scheduling.store import (
-    attendance,
-    expected_at,
-    facilitator_skills,
-    facilitators,
-    memberships,
-    offers,
-    sessions,
-    upsert,
-    utc_row,
-)
+from services.scheduling.store import utc_row
+from services.scheduling.store.rosters import expected_at
+from services.scheduling.store.tables import memberships, sessions
 
 _CALENDAR_LOCK = 4_208_002  # any constant: the id of scheduling's PostgreSQL advisory lock
 
@@ -32,41 +24,6 @@ def lock_calendar(conn: Connection) -> None:
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CALENDAR_LOCK})
-
-
-# --- facilitators and coaches ----------------------------------------------------------------
-
-
-def add_facilitator(conn: Connection, values: dict, skills: list[str]) -> None:
-    conn.execute(insert(facilitators).values(**values))
-    if skills:
-        conn.execute(insert(facilitator_skills), [{"facilitator_id": values["id"], "skill": s} for s in skills])
-
-
-def find_facilitator(conn: Connection, facilitator_id: str) -> dict | None:
-    row = conn.execute(select(facilitators).where(facilitators.c.id == facilitator_id)).mappings().first()
-    return None if row is None else _with_skills(conn, [row])[0]
-
-
-def list_facilitators(conn: Connection, region: str | None, kind: str | None, skill: str | None, limit: int, offset: int):
-    conditions = [facilitators.c.region == region] if region else []
-    if kind:
-        conditions.append(facilitators.c.kind == kind)
-    if skill:
-        skilled = select(facilitator_skills.c.facilitator_id).where(facilitator_skills.c.skill == skill)
-        conditions.append(facilitators.c.id.in_(skilled))
-    total = conn.execute(select(func.count()).select_from(facilitators).where(*conditions)).scalar_one()
-    rows = conn.execute(select(facilitators).where(*conditions).order_by(facilitators.c.id).limit(limit).offset(offset)).mappings().all()
-    return _with_skills(conn, rows), total
-
-
-def _with_skills(conn: Connection, rows) -> list[dict]:
-    ids = [row["id"] for row in rows]
-    skills: dict[str, list[str]] = {}
-    query = select(facilitator_skills).where(facilitator_skills.c.facilitator_id.in_(ids)).order_by(facilitator_skills.c.skill)
-    for facilitator_id, skill in conn.execute(query):
-        skills.setdefault(facilitator_id, []).append(skill)
-    return [{**utc_row(row), "skills": skills.get(row["id"], [])} for row in rows]
 
 
 # --- sessions ------------------------------------------------------------------------------
@@ -146,50 +103,3 @@ def coaching_bookings(conn: Connection, offer_id: str, coachee_id: str) -> list[
         CoachingBooking(r["id"], r["offer_id"], r["facilitator_id"], r["coachee_id"], r["starts_at"], r["ends_at"], r["status"])
         for r in map(utc_row, conn.execute(query).mappings())
     ]
-
-
-# --- attendance ------------------------------------------------------------------------------
-
-
-def save_attendance(conn: Connection, values: dict) -> None:
-    upsert(conn, attendance, values, ("session_id", "participant_id"))
-
-
-def session_attendance(conn: Connection, session_id: str) -> list[dict]:
-    query = select(attendance.c.participant_id, attendance.c.value, attendance.c.recorded_at).where(attendance.c.session_id == session_id)
-    return [utc_row(row) for row in conn.execute(query.order_by(attendance.c.participant_id)).mappings()]
-
-
-def offer_attendance(conn: Connection, offer_id: str) -> list[dict]:
-    query = select(attendance.c.session_id, attendance.c.participant_id, attendance.c.value).where(attendance.c.offer_id == offer_id)
-    return [dict(row) for row in conn.execute(query).mappings()]
-
-
-def rename_attendee(conn: Connection, participant_id: str, pseudonym: str) -> None:
-    conn.execute(update(attendance).where(attendance.c.participant_id == participant_id).values(participant_id=pseudonym))
-    conn.execute(update(sessions).where(sessions.c.coachee_id == participant_id).values(coachee_id=pseudonym))
-
-
-# --- calendars ---------------------------------------------------------------------------------
-
-
-def _with_title():
-    return select(sessions, offers.c.title).join(offers, offers.c.offer_id == sessions.c.offer_id)
-
-
-def offer_calendar(conn: Connection, offer_id: str) -> list[dict]:
-    query = _with_title().where(sessions.c.offer_id == offer_id).order_by(sessions.c.starts_at)
-    return [utc_row(row) for row in conn.execute(query).mappings()]
-
-
-def participant_calendar(conn: Connection, participant_id: str, region: str | None) -> list[dict]:
-    """Group sessions the participant is expected at, and their own coaching sessions."""
-    member = (
-        select(literal(1))
-        .where(memberships.c.offer_id == sessions.c.offer_id, memberships.c.participant_id == participant_id, expected_at(sessions.c.starts_at))
-        .exists()
-    )
-    query = _with_title().where(or_(and_(sessions.c.kind == "group", member), sessions.c.coachee_id == participant_id))
-    if region:
-        query = query.where(sessions.c.region == region)
-    return [utc_row(row) for row in conn.execute(query.order_by(sessions.c.starts_at)).mappings()]

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from services.feedback.domain import OUTCOME_MEASURES, SessionFeedback
-from services.feedback.store import feedback_responded, feedback_responses, needs_responses, outcome_responses
+from services.feedback.store.tables import feedback_responded, feedback_responses, needs_responses, outcome_responses
 
 
 def _dialect(conn: Connection):

@@ -1,5 +1,5 @@
 """Feedback's tables: projections of other services' events, the answers, and running
-aggregates (queries on the aggregates live in `aggregate_store`)."""
+aggregates."""
 from sqlalchemy import (
     BigInteger,
     Boolean,

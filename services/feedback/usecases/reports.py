@@ -1,4 +1,4 @@
-"""Feedback's read side: aggregates, the national summary, needs rankings, outcome changes,
+"""Reports, feedback's read side: aggregates, the national summary, needs rankings, outcome changes,
 comments. A regional admin sees its own region as it is; every figure that leaves a region
 (national team, integration clients, other regions' admins) is the suppressed one."""
 from __future__ import annotations
@@ -6,13 +6,11 @@ from __future__ import annotations
 from shared.api import Call, Page
 from shared.auth import Principal, Role
 from shared.errors import NotFound, RuleViolation
-from services.feedback import store_aggregates as aggregates
-from services.feedback import store_answers as answers
-from services.feedback import store_projections as projections
+from services.feedback.store import aggregates, answers, projections
 from services.feedback.disclosure import BELOW_THRESHOLD, withhold
 from services.feedback.domain import DEFAULT_THRESHOLD
 from services.feedback.figures import ALL, ALL_TIME, OFFER_TYPES, REGIONS, Figures, cell_naming, feedback_view
-from services.feedback.publication import withheld_reason
+from services.feedback.usecases.publication import withheld_reason
 
 _PARENT = ("*parent*",)  # the key of a parent total among its children's keys
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from shared.clock import utcnow
 from shared.contracts.feedback import SUMMARY_UPDATED
 from shared.outbox import Outbox
-from services.feedback import store_aggregates as aggregates
+from services.feedback.store import aggregates
 from services.feedback.disclosure import BELOW_THRESHOLD, margin_relations, with_margins, withhold
 from services.feedback.domain import DEFAULT_THRESHOLD, SessionInfo, month_of
 from services.feedback.figures import ALL, ALL_TIME, Figures, cell_naming, feedback_view, is_streamed, scope_key, table_axes

@@ -10,21 +10,21 @@ from __future__ import annotations
 from shared.api import Call
 from shared.auth import Role
 from shared.errors import Forbidden, NotFound
-from services.scheduling import store, store_sessions
+from services.scheduling.store import rosters, sessions
 
 LEADERS = (Role.FACILITATOR, Role.COACH)
 EVERYWHERE = (Role.NATIONAL, Role.SERVICE)
 
 
 def offer(call: Call, offer_id: str) -> dict:
-    row = store.find_offer(call.conn, offer_id)
+    row = rosters.find_offer(call.conn, offer_id)
     if row is None or not _sees_offer(call, row):
         raise NotFound("offer_not_found", "No such offer.")
     return dict(row)
 
 
 def session(call: Call, session_id: str) -> dict:
-    row = store_sessions.find_session(call.conn, session_id)
+    row = sessions.find_session(call.conn, session_id)
     if row is None or not _sees_session(call, row):
         raise NotFound("session_not_found", "No such session.")
     return row
@@ -53,8 +53,8 @@ def _sees_offer(call: Call, offer) -> bool:
     if principal.role is Role.REGIONAL_ADMIN:
         return principal.region == offer["region"]
     if principal.role in LEADERS:
-        return store_sessions.leads_offer(call.conn, principal.subject, offer["offer_id"])
-    return store.is_member(call.conn, offer["offer_id"], principal.subject)
+        return sessions.leads_offer(call.conn, principal.subject, offer["offer_id"])
+    return rosters.is_member(call.conn, offer["offer_id"], principal.subject)
 
 
 def _sees_session(call: Call, row: dict) -> bool:
@@ -64,7 +64,7 @@ def _sees_session(call: Call, row: dict) -> bool:
     if principal.role is Role.REGIONAL_ADMIN:
         return principal.region == row["region"]
     if principal.role in LEADERS:
-        return row["facilitator_id"] == principal.subject or store_sessions.leads_offer(call.conn, principal.subject, row["offer_id"])
+        return row["facilitator_id"] == principal.subject or sessions.leads_offer(call.conn, principal.subject, row["offer_id"])
     if row["kind"] == "coaching":
         return row["coachee_id"] == principal.subject
-    return principal.subject in store.expected_member_ids(call.conn, row["offer_id"], row["starts_at"])
+    return principal.subject in rosters.expected_member_ids(call.conn, row["offer_id"], row["starts_at"])

@@ -20,13 +20,11 @@ from sqlalchemy import Connection, delete, select, update
 
 from shared.envelope import Envelope
 from shared.tables import SharedTables
-from services.feedback import store
-from services.feedback import store_answers as answers
-from services.feedback import store_projections as projections
+from services.feedback.store import answers, projections, tables
 from services.feedback.domain import response_marker
 from services.feedback.settings import FeedbackSettings, marker_pepper
 
-_IDEMPOTENCY = SharedTables(store.metadata).idempotency
+_IDEMPOTENCY = SharedTables(tables.metadata).idempotency
 
 
 def participant_erased(event: Envelope, conn: Connection) -> None:
@@ -46,7 +44,7 @@ def forget_requests(conn: Connection, participant_id: str) -> None:
     answer_ids = [_answer_id(body) for body in conn.execute(select(_IDEMPOTENCY.c.body).where(mine)).scalars()]
     answer_ids = [answer_id for answer_id in answer_ids if answer_id]
     if answer_ids:
-        conn.execute(update(store.needs_responses).where(store.needs_responses.c.id.in_(answer_ids)).values(other_needs=None))
+        conn.execute(update(tables.needs_responses).where(tables.needs_responses.c.id.in_(answer_ids)).values(other_needs=None))
     conn.execute(delete(_IDEMPOTENCY).where(mine))
 
 

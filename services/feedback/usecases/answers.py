@@ -1,5 +1,5 @@
-"""Feedback's service layer for answers: session feedback, needs surveys, outcome measures.
-Each adds its figures to the running aggregates in the transaction that stores it."""
+"""Answers: session feedback, needs surveys, outcome measures. Each adds its figures to the
+running aggregates in the transaction that stores it."""
 from __future__ import annotations
 
 import uuid
@@ -12,10 +12,7 @@ from shared.api import Call
 from shared.clock import as_utc, utcnow
 from shared.contracts.feedback import FEEDBACK_SUBMITTED, NEEDS_REPORTED
 from shared.errors import NotFound
-from services.feedback import publication
-from services.feedback import store_aggregates as aggregates
-from services.feedback import store_answers as answers
-from services.feedback import store_projections as projections
+from services.feedback.store import aggregates, answers, projections
 from services.feedback.domain import (
     FEEDBACK_MEASURES,
     OUTCOME_MEASURES,
@@ -30,6 +27,7 @@ from services.feedback.domain import (
 )
 from services.feedback.figures import ALL_TIME, Figures
 from services.feedback.settings import marker_pepper
+from services.feedback.usecases import publication
 
 UK = ZoneInfo("Europe/London")  # months are UK calendar months
 MEMBERS = ("confirmed", "completed")

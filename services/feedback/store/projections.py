@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from shared.clock import as_utc
-from services.feedback.store import attendance, members, offers, sessions
+from services.feedback.store.tables import attendance, members, offers, sessions
 
 
 _WITH_OFFER_TYPE = select(sessions, offers.c.offer_type).select_from(sessions.outerjoin(offers, offers.c.offer_id == sessions.c.offer_id))

@@ -1,0 +1,25 @@
+"""Answers from participants: session feedback, the development-needs survey, outcome measures."""
+from shared.api import Api
+from services.feedback import schemas as s
+from services.feedback.api.roles import PARTICIPANT
+from services.feedback.usecases import answers
+
+answers_api = Api("answers", __name__, tag="answers")
+
+
+# Not idempotent-keyed on purpose: the key table would keep who sent which answers. Once is
+# enforced anyway: a repeat answers 409 feedback_already_given.
+# Not audited: an audit row (who, which session, when) would link an anonymous answer to its author.
+@answers_api.post("/v1/sessions/<session_id>/feedback", summary="Give feedback on a session you attended", roles=PARTICIPANT, body=s.FeedbackSchema, response=s.FeedbackReceiptSchema, status=201, audited=False)
+def give_feedback(call, session_id, body):
+    return answers.give_feedback(call, session_id, body)
+
+
+@answers_api.post("/v1/needs-surveys/responses", summary="Answer the development-needs survey", roles=PARTICIPANT, body=s.NeedsSurveySchema, response=s.NeedsReceiptSchema, status=201, idempotent=True)
+def answer_needs(call, body):
+    return answers.answer_needs(call, body)
+
+
+@answers_api.post("/v1/outcome-measures", summary="Give outcome measures before or after an offer", roles=PARTICIPANT, body=s.OutcomeSchema, response=s.OutcomeReceiptSchema, status=201, idempotent=True)
+def give_outcome(call, body):
+    return answers.give_outcome(call, body)

@@ -1,0 +1,23 @@
+"""Facilitators and coaches: registration and look-up, by region, kind and skill."""
+from shared.api import Api
+from shared.auth import Role
+from services.scheduling.api.roles import ADMIN, LEADERS
+from services.scheduling.schemas import FacilitatorCreateSchema, FacilitatorListQuery, FacilitatorSchema
+from services.scheduling.usecases import facilitators
+
+facilitators_api = Api("facilitators", __name__)
+
+
+@facilitators_api.post("/v1/facilitators", summary="Register a facilitator or coach in the caller's region", roles=ADMIN, body=FacilitatorCreateSchema, response=FacilitatorSchema, status=201, idempotent=True)
+def add_facilitator(call, body):
+    return facilitators.add_facilitator(call, body)
+
+
+@facilitators_api.get("/v1/facilitators", summary="Facilitators and coaches of the caller's region", roles=(*ADMIN, Role.NATIONAL, Role.SERVICE), query=FacilitatorListQuery, response=FacilitatorSchema, paged=True)
+def list_facilitators(call):
+    return facilitators.list_facilitators(call)
+
+
+@facilitators_api.get("/v1/facilitators/<facilitator_id>", summary="One facilitator or coach", roles=(*LEADERS, Role.NATIONAL, Role.SERVICE), response=FacilitatorSchema)
+def get_facilitator(call, facilitator_id):
+    return facilitators.get_facilitator(call, facilitator_id)

@@ -1,0 +1,112 @@
+"""Scheduling's tables.
+
+`offers`, `memberships` and `needs` are kept only from events (enrolment's offers and
+enrolments, feedback's needs surveys): scheduling never reads enrolment's database, and
+`rebuild` can throw them away and replay them (`PROJECTION_TABLES`). `facilitators`,
+`sessions` and `attendance` are scheduling's own. Instants are stored in UTC; SQLite hands
+them back naive, so every reader pins them with `as_utc` (see `store.utc_row`).
+
+No names or e-mails anywhere: people are opaque ids (facilitators too — see `facilitators`).
+"""
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, text
+
+metadata = MetaData()
+
+offers = Table(
+    "offers",
+    metadata,
+    Column("offer_id", String(64), primary_key=True),
+    Column("region", String(10), nullable=False, index=True),
+    Column("offer_type", String(40), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("session_allowance", Integer),
+)
+
+# One row per period of membership (left and re-joined = two rows). A member is expected at
+# a session when joined_at <= starts_at < left_at, so withdrawing leaves future sessions only.
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("offer_id", String(64), nullable=False),
+    Column("participant_id", String(64), nullable=False, index=True),
+    Column("enrolment_id", String(64), nullable=False),
+    Column("status", String(20), nullable=False),  # confirmed | completed
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+    Column("left_at", DateTime(timezone=True)),
+    # Covers the roster read (current members of an offer) without touching the table.
+    Index("ix_memberships_roster", "offer_id", "left_at", "joined_at", "participant_id", "status"),
+    Index(
+        "ux_memberships_open", "offer_id", "participant_id", unique=True,
+        sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL"),
+    ),
+)
+
+needs = Table(
+    "needs",
+    metadata,
+    Column("response_id", String(64), primary_key=True),
+    Column("offer_id", String(64), nullable=False, index=True),
+    Column("region", String(10), nullable=False),
+    Column("ratings", JSON, nullable=False),
+)
+
+# Facilitators and coaches carry no name: the id is the `sub` of their token, and whoever
+# needs their name asks the identity provider. Scheduling needs only region, kind, skills
+# and capacity to plan sessions, so holding a name here would be personal data for nothing.
+facilitators = Table(
+    "facilitators",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("region", String(10), nullable=False),
+    Column("kind", String(20), nullable=False),  # facilitator | coach
+    Column("monthly_capacity", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_facilitators_region", "region", "kind", "id"),
+)
+
+facilitator_skills = Table(
+    "facilitator_skills",
+    metadata,
+    Column("facilitator_id", String(36), ForeignKey("facilitators.id"), primary_key=True),
+    Column("skill", String(50), primary_key=True, index=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("offer_id", String(64), nullable=False),
+    Column("region", String(10), nullable=False),
+    Column("kind", String(20), nullable=False),  # group | coaching
+    Column("series_id", String(36), index=True),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("sequence", Integer, nullable=False),  # iCalendar SEQUENCE, also the ETag version
+    Column("status", String(20), nullable=False),  # scheduled | cancelled
+    Column("facilitator_id", String(36), index=True),  # the facilitator, or the coach of a coaching session
+    Column("coachee_id", String(64), index=True),  # coaching sessions only
+    Column("venue", String(300)),
+    Column("video_link", String(500)),
+    Column("topic", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sessions_offer_start", "offer_id", "starts_at"),
+    Index("ix_sessions_start", "starts_at"),
+)
+
+attendance = Table(
+    "attendance",
+    metadata,
+    Column("session_id", String(36), primary_key=True),
+    Column("participant_id", String(64), primary_key=True, index=True),
+    Column("offer_id", String(64), nullable=False, index=True),
+    Column("value", String(20), nullable=False),  # present | apologies | absent
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# The roster projection: what a rebuild (and `services.cli replay scheduling`) empties first.
+PROJECTION_TABLES = (memberships, offers)

@@ -1,0 +1,59 @@
+"""Attendance: members' marks at each session (the latest mark wins), and the continuity of
+each learning community drawn from them."""
+from __future__ import annotations
+
+from shared.api import Call
+from shared.clock import utcnow
+from shared.contracts.scheduling import ATTENDANCE_RECORDED
+from shared.errors import RuleViolation
+from services.scheduling import domain, events
+from services.scheduling.store import attendance as store
+from services.scheduling.store import rosters
+from services.scheduling.store import sessions as session_store
+from services.scheduling.usecases import access
+from services.scheduling.usecases.sessions import as_domain
+
+
+def record_attendance(call: Call, session_id: str, body: dict) -> dict:
+    session = access.led_session(call, session_id)
+    now = utcnow()
+    domain.ensure_attendance_open(as_domain(session), now)
+    marks = [{**mark, "session_id": session_id, "offer_id": session["offer_id"], "recorded_at": now} for mark in body["records"]]
+    _ensure_expected(call, session, marks)
+    for mark in marks:
+        store.save_attendance(call.conn, mark)
+        call.record(ATTENDANCE_RECORDED, events.attendance_data(session, mark))
+    return _sheet(call, session_id)
+
+
+def attendance_sheet(call: Call, session_id: str) -> dict:
+    access.led_session(call, session_id)
+    return _sheet(call, session_id)
+
+
+def _sheet(call: Call, session_id: str) -> dict:
+    return {"session_id": session_id, "records": store.session_attendance(call.conn, session_id)}
+
+
+def _ensure_expected(call: Call, session: dict, marks: list[dict]) -> None:
+    """Attendance is marked once per request for each member expected at the session."""
+    if session["kind"] == "coaching":
+        expected = {session["coachee_id"]}
+    else:
+        expected = rosters.expected_member_ids(call.conn, session["offer_id"], session["starts_at"])
+    seen = set()
+    for index, mark in enumerate(marks):
+        field = f"records.{index}.participant_id"
+        if mark["participant_id"] not in expected:
+            raise RuleViolation("not_expected", "This participant was not a member of the group when the session took place.", field=field)
+        if mark["participant_id"] in seen:
+            raise RuleViolation("duplicate_participant", "Each participant is marked once per request.", field=field)
+        seen.add(mark["participant_id"])
+
+
+def continuity(call: Call, offer_id: str) -> domain.ContinuityReport:
+    access.offer(call, offer_id)
+    sessions, _ = session_store.offer_sessions(call.conn, offer_id)
+    periods = [domain.Membership(p["participant_id"], p["joined_at"], p["left_at"]) for p in rosters.membership_periods(call.conn, offer_id)]
+    marks = [domain.AttendanceRecord(a["session_id"], a["participant_id"], domain.Attendance(a["value"])) for a in store.offer_attendance(call.conn, offer_id)]
+    return domain.compute_continuity(map(as_domain, sessions), periods, marks, now=utcnow())

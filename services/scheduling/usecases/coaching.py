@@ -1,0 +1,42 @@
+"""Coaching: 1:1 sessions a member of a coaching offer books with a coach of its region, within
+the offer's allowance, clear of clashes and within the coach's monthly capacity."""
+from __future__ import annotations
+
+from shared.api import Call, Page
+from shared.auth import Role
+from shared.clock import utcnow
+from shared.contracts.scheduling import COACHING_BOOKED, SESSION_SCHEDULED
+from shared.errors import Forbidden, RuleViolation
+from services.scheduling import domain, events
+from services.scheduling.store import rosters
+from services.scheduling.store import sessions as store
+from services.scheduling.usecases import access, sessions
+
+
+def book_coaching(call: Call, offer_id: str, body: dict) -> dict:
+    coachee = body["participant_id"]
+    if call.principal.role is Role.PARTICIPANT and call.principal.subject != coachee:
+        raise Forbidden("not_yourself", "A participant books coaching only for themselves.")
+    offer = access.offer(call, offer_id)
+    sessions.ensure_open(offer, "coaching")
+    store.lock_calendar(call.conn)
+    if not rosters.is_member(call.conn, offer_id, coachee):
+        raise RuleViolation("not_a_member", "The participant is not a confirmed member of this coaching offer.", field="participant_id")
+    coach = sessions.find_leader(call.conn, body["coach_id"], offer, "coach", field="coach_id")
+    slot = domain.expand_series(body["starts_at"], 1, domain.Weekly(), body["duration_minutes"], now=utcnow())[0]
+    booked = store.coaching_bookings(call.conn, offer_id, coachee)
+    domain.ensure_within_allowance(offer["session_allowance"] or 0, booked, offer_id=offer_id, coachee_id=coachee)
+    sessions.ensure_free(call.conn, [slot], [coachee], coach)
+    row = sessions.new_session(offer, slot, {**body, "facilitator_id": coach["id"]}, kind="coaching", coachee_id=coachee)
+    store.add_sessions(call.conn, [row])
+    call.record(SESSION_SCHEDULED, events.session_data(row))
+    call.record(COACHING_BOOKED, events.coaching_data(row))
+    return row
+
+
+def list_coaching(call: Call, offer_id: str) -> Page:
+    access.offer(call, offer_id)
+    q = call.query
+    coachee = call.principal.subject if call.principal.role is Role.PARTICIPANT else None
+    rows, total = store.offer_sessions(call.conn, offer_id, kind="coaching", coachee_id=coachee, limit=q["limit"], offset=q["offset"])
+    return Page(rows, total, q["limit"], q["offset"])

@@ -1,0 +1,31 @@
+"""Co-design: a regional programme's upcoming sessions take their topics from its cohort's
+development needs (feedback's needs surveys), most needed first."""
+from __future__ import annotations
+
+from shared.api import Call
+from shared.clock import utcnow
+from shared.contracts.scheduling import SESSION_UPDATED
+from shared.errors import RuleViolation
+from services.scheduling import domain, events
+from services.scheduling.store import needs
+from services.scheduling.store import sessions as store
+from services.scheduling.usecases import access
+
+
+def co_design(call: Call, offer_id: str, body: dict) -> dict:
+    """Give upcoming sessions topics from the cohort's development needs, most needed first."""
+    offer = access.offer(call, offer_id)
+    if offer["offer_type"] != "regional_programme":
+        raise RuleViolation("not_co_designed", "Only a regional programme's topics are co-designed from its cohort's needs.")
+    store.lock_calendar(call.conn)
+    upcoming = store.upcoming_sessions(call.conn, offer_id, utcnow())
+    targets = upcoming if body["replace_existing"] else [s for s in upcoming if not s["topic"]]
+    ranking = domain.rank_needs(needs.needs_of(call.conn, offer_id))
+    topics = domain.assign_topics([(n.need, n.score) for n in ranking], len(targets))
+    changed = []
+    for session, need in zip(targets, topics):
+        values = {"topic": domain.topic_label(need), "sequence": session["sequence"] + 1}
+        store.change_session(call.conn, session["id"], **values)
+        changed.append({**session, **values})
+        call.record(SESSION_UPDATED, events.session_data(changed[-1]))
+    return {"ranking": ranking, "sessions": changed}
