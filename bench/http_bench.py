@@ -26,6 +26,7 @@ from bench.procs import MemorySampler, Web, service_web, web_targets
 from bench.stack import Deployment
 
 CLIENTS = 16
+CALLERS = 64  # distinct tokens the load is spread over
 P99_LIMIT_MS = 250.0
 STEPS = (0.5, 0.75, 0.9)
 HOST = "127.0.0.1"
@@ -110,7 +111,10 @@ def build_targets(deployment: Deployment, *, participants: int, offers: int, ros
     logs = deployment.folder / "logs"
     floor = Target("floor", Web("bench.floor_app:create_app()", {}, logs, name="floor").start(), _constant(request_bytes("GET", "/floor", host=HOST)))
     webs = [floor.web]
-    admin = deployment.headers()
+    # Many callers, as in production: one token for every request would meet the per-token
+    # rate limit (429), which is not what is measured here.
+    admins = [deployment.headers(subject=f"bench-admin-{n}") for n in range(CALLERS)]
+    admin = admins[0]
 
     enrolment = deployment.runtime("enrolment")
     seed.reference_data(enrolment)
@@ -123,7 +127,7 @@ def build_targets(deployment: Deployment, *, participants: int, offers: int, ros
 
     def enrol(_i: int) -> bytes:
         n = next(next_person)
-        headers = {**admin, "Idempotency-Key": str(uuid.uuid4())}
+        headers = {**admins[n % CALLERS], "Idempotency-Key": str(uuid.uuid4())}
         return request_bytes("POST", f"/v1/offers/{offer_ids[n % len(offer_ids)]}/enrolments", host=HOST, headers=headers, body={"participant_id": people[n % len(people)]})
 
     scheduling_env = deployment.environ("scheduling")
@@ -135,14 +139,14 @@ def build_targets(deployment: Deployment, *, participants: int, offers: int, ros
     seed.feedback_answers(deployment.runtime("feedback"), feedback_answers)
     feedback_web = service_web("feedback", feedback_env, logs).start()
     webs.append(feedback_web)
-    national = deployment.headers("national", None)
+    nationals = [deployment.headers("national", None, subject=f"bench-national-{n}") for n in range(CALLERS)]
 
     targets = [
         Target("enrolment write", enrolment_web, enrol, 0.40, "enrolment", enrolment_env),
-        Target("offer list", enrolment_web, _constant(request_bytes("GET", "/v1/offers?limit=50", host=HOST, headers=admin)), 0.70, "enrolment", enrolment_env),
-        Target("roster", scheduling_web, lambda i: request_bytes("GET", f"/v1/offers/{roster_ids[i % len(roster_ids)]}/roster", host=HOST, headers=admin),
+        Target("offer list", enrolment_web, _rotating([request_bytes("GET", "/v1/offers?limit=50", host=HOST, headers=h) for h in admins]), 0.70, "enrolment", enrolment_env),
+        Target("roster", scheduling_web, lambda i: request_bytes("GET", f"/v1/offers/{roster_ids[i % len(roster_ids)]}/roster", host=HOST, headers=admins[i % CALLERS]),
                0.70, "scheduling", scheduling_env),
-        Target("aggregates", feedback_web, _constant(request_bytes("GET", "/v1/aggregates?scope=region&region=Y56", host=HOST, headers=national)),
+        Target("aggregates", feedback_web, _rotating([request_bytes("GET", "/v1/aggregates?scope=region&region=Y56", host=HOST, headers=h) for h in nationals]),
                0.70, "feedback", feedback_env),
     ]
     return floor, targets, webs
@@ -150,6 +154,10 @@ def build_targets(deployment: Deployment, *, participants: int, offers: int, ros
 
 def _constant(payload: bytes) -> Callable[[int], bytes]:
     return lambda _i: payload
+
+
+def _rotating(payloads: list[bytes]) -> Callable[[int], bytes]:
+    return lambda i: payloads[i % len(payloads)]
 
 
 def run(deployment: Deployment, *, quick: bool, profile_root: Path | None) -> list[dict]:

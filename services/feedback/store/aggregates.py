@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from services.feedback.aggregates import SCALES, RunningStats
@@ -51,16 +52,25 @@ def add_figures(conn: Connection, family: str, items: Iterable[tuple[AggregateKe
     _upsert_adding(conn, aggregate_stats, rows, _STATS_KEY, _ADDED)
 
 
+@cache
+def _figures_query(by_region: bool, by_keys: bool):
+    """Built once per shape: the figure reads answer every aggregate request, and building a
+    statement costs more than running it."""
+    t = aggregate_stats.c
+    query = select(aggregate_stats).where(t.family == bindparam("family"), t.scope.in_(bindparam("scopes", expanding=True)), t.period == bindparam("period"))
+    if by_region:
+        query = query.where(t.region == bindparam("region"))
+    if by_keys:
+        query = query.where(t.key.in_(bindparam("keys", expanding=True)))
+    return query
+
+
 def read_figures(conn: Connection, family: str, scopes: tuple, period: str = ALL_TIME, *, region: str | None = None, keys=None) -> dict[tuple, Figures]:
     """{(scope, region, key): Figures} of the stored rows that match."""
-    t = aggregate_stats.c
-    query = select(aggregate_stats).where(t.family == family, t.scope.in_(scopes), t.period == period)
-    if region is not None:
-        query = query.where(t.region == region)
-    if keys is not None:
-        query = query.where(t.key.in_(list(keys)))
+    query = _figures_query(region is not None, keys is not None)
+    parameters = {"family": family, "scopes": list(scopes), "period": period, "region": region, "keys": None if keys is None else list(keys)}
     stats: dict[tuple, dict] = defaultdict(dict)
-    for row in conn.execute(query).mappings():
+    for row in conn.execute(query, {name: value for name, value in parameters.items() if value is not None}).mappings():
         scale = SCALES[row["scale"]]
         histogram = tuple(row[f"b{i}"] for i in range(len(scale.values)))
         stats[(row["scope"], row["region"], row["key"])][row["measure"]] = RunningStats(scale, row["count"], row["total"], row["sum_sq"], histogram)
@@ -90,12 +100,18 @@ def cell_figures(conn: Connection, cell: tuple, family: str = "feedback") -> Fig
     return merge_all(family, read_figures(conn, family, (where["scope"],), where["period"], region=where["region"], keys=keys).values())
 
 
+@cache
+def _attendees_query(by_region: bool, by_key: bool):
+    t = attendee_counts.c
+    query = select(func.coalesce(func.sum(t.attendees), 0)).where(t.scope == bindparam("scope"), t.period == bindparam("period"))
+    query = query.where(t.region == bindparam("region")) if by_region else query
+    return query.where(t.key == bindparam("key")) if by_key else query
+
+
 def cell_attendees(conn: Connection, cell: tuple) -> int:
     where = _cell_filter(cell)
-    t = attendee_counts.c
-    query = select(func.coalesce(func.sum(t.attendees), 0)).where(t.scope == where["scope"], t.period == where["period"])
-    query = query if where["region"] is None else query.where(t.region == where["region"])
-    return conn.execute(query if where["key"] is None else query.where(t.key == where["key"])).scalar_one()
+    query = _attendees_query(where["region"] is not None, where["key"] is not None)
+    return conn.execute(query, {name: value for name, value in where.items() if value is not None}).scalar_one()
 
 
 def table_figures(conn: Connection, period: str, family: str = "feedback") -> dict[tuple, Figures]:
@@ -148,11 +164,13 @@ def attendees(conn: Connection, scope: str, region: str, key: str, period: str =
     return conn.execute(query).scalar() or 0
 
 
+_TABLE_ATTENDEES = select(attendee_counts).where(attendee_counts.c.scope.in_(("region", "offer_type")), attendee_counts.c.period == bindparam("period"))
+
+
 def table_attendees(conn: Connection, period: str) -> dict[tuple, int]:
     """Attendees of every cell of the published table for one period."""
-    t = attendee_counts.c
     cells: dict[tuple, int] = defaultdict(int)
-    for row in conn.execute(select(attendee_counts).where(t.scope.in_(("region", "offer_type")), t.period == period)):
+    for row in conn.execute(_TABLE_ATTENDEES, {"period": period}):
         offer_type = ALL if row.scope == "region" else row.key
         cells[(row.region, offer_type, period)] += row.attendees
         cells[(ALL, offer_type, period)] += row.attendees
@@ -165,19 +183,25 @@ def lock_pattern(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PATTERN_LOCK})
 
 
+_ALL_CELLS = select(published_cells)
+_CELLS_OF_PERIOD = _ALL_CELLS.where(published_cells.c.period == bindparam("period"))
+
+
 def pattern(conn: Connection, period: str | None = None) -> dict[tuple, str | None]:
     """{cell: reason withheld or None}; a cell absent has no respondents (withheld)."""
-    query = select(published_cells)
-    if period is not None:
-        query = query.where(published_cells.c.period == period)
-    return {(row.region, row.offer_type, row.period): row.withheld for row in conn.execute(query)}
+    rows = conn.execute(_ALL_CELLS) if period is None else conn.execute(_CELLS_OF_PERIOD, {"period": period})
+    return {(row.region, row.offer_type, row.period): row.withheld for row in rows}
+
+
+_WITHHELD = select(published_cells.c.withheld).where(
+    published_cells.c.region == bindparam("region"), published_cells.c.offer_type == bindparam("offer_type"), published_cells.c.period == bindparam("period")
+)
 
 
 def withheld_of(conn: Connection, cell: tuple) -> str | None:
     """Why a published cell is withheld, or None when it is shown."""
     region, offer_type, period = cell
-    t = published_cells.c
-    row = conn.execute(select(t.withheld).where(t.region == region, t.offer_type == offer_type, t.period == period)).first()
+    row = conn.execute(_WITHHELD, {"region": region, "offer_type": offer_type, "period": period}).first()
     return BELOW_THRESHOLD if row is None else row.withheld
 
 
