@@ -54,13 +54,19 @@ def topic_configs(declared: Topic) -> dict[str, str]:
     return {"cleanup.policy": "delete", "retention.ms": str(declared.retention_ms)}
 
 
-def ensure_topics(settings: Settings) -> list[str]:
-    """Create every declared topic and its dead-letter topic; topics that exist are left as they are."""
+def wanted_topics(settings: Settings) -> list[NewTopic]:
+    """Every declared topic and its dead-letter topic, as these settings create them."""
     wanted = []
     for declared in topics().values():
         replication = settings.topic_replication
         wanted.append(NewTopic(declared.address(settings.topic_prefix), settings.topic_partitions, replication, topic_configs=topic_configs(declared)))
         wanted.append(NewTopic(declared.dead_letter_address(settings.topic_prefix), 1, replication))
+    return wanted
+
+
+def ensure_topics(settings: Settings) -> list[str]:
+    """Create every declared topic and its dead-letter topic; topics that exist are left as they are."""
+    wanted = wanted_topics(settings)
     client = admin(settings)
     try:
         existing = set(client.list_topics())
