@@ -7,7 +7,7 @@ enrolment scopes them by their token's region only.
 """
 from __future__ import annotations
 
-from tests.integration.authz_matrix import BLIND, SEES, SCOPES, Operation, Request, own_only
+from tests.integration.authz_matrix import BLIND, SEES, SCOPES, Operation, Request, World, own_only
 from tests.integration.test_enrolment_support import (
     CAMDEN,
     CAMDEN_PRACTICE,
@@ -22,7 +22,7 @@ from tests.integration.test_enrolment_support import (
 )
 
 
-class EnrolmentWorld:
+class EnrolmentWorld(World):
     def __init__(self, database_url: str, kafka_bootstrap: str, topic_prefix: str, public_key, make_token):
         self.service = start_enrolment(database_url, kafka_bootstrap, topic_prefix, public_key, RATE_LIMIT_PER_MINUTE="0")
         self.client = self.service.client
@@ -38,17 +38,7 @@ class EnrolmentWorld:
         self.offer = self.published_offer()
         self.enrolment = self.enrolled(self.offer)
 
-    def subject(self, role: str, scope: str) -> str:
-        return self.people[scope] if role == "participant" else f"{role}-{scope}"
-
-    def stop(self) -> None:
-        self.service.stop()
-
     # --- fresh Y56 objects for the calls that change them ---------------------------------
-
-    def serial(self) -> int:
-        self._serial += 1
-        return self._serial
 
     def draft_offer(self, **changes) -> str:
         return create_offer(self.client, self.admin, publish=False, **changes)

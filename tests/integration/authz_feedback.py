@@ -7,7 +7,7 @@ handed to its handlers; the member's answers go through the API.
 """
 from __future__ import annotations
 
-from tests.integration.authz_matrix import BLIND, SEES, Operation, Request, own_only
+from tests.integration.authz_matrix import BLIND, SEES, Operation, Request, World, own_only
 from tests.integration.test_feedback_handlers import FeedbackWorld as Projections
 
 ANSWER = {"overall": 4, "usefulness": 4, "will_apply": 4, "recommend": "good"}
@@ -15,7 +15,7 @@ RATINGS = {"leadership": 5, "collaboration": 4, "dealing_with_conflict": 2, "inn
 SCORES = {"confidence": 3, "isolation": 4, "trust_in_group": 4, "sense_of_direction": 2}
 
 
-class FeedbackWorld:
+class FeedbackWorld(World):
     def __init__(self, database_url: str, kafka_bootstrap: str, topic_prefix: str, public_key, make_token):
         self.projections = Projections(database_url, kafka_bootstrap, public_key, RATE_LIMIT_PER_MINUTE="0")
         self.service, self.client = self.projections.service, self.projections.client
@@ -34,16 +34,6 @@ class FeedbackWorld:
         for path, body in answers:
             response = self.client.post(path, json=body, headers=member)
             assert response.status_code == 201, response.json
-
-    def subject(self, role: str, scope: str) -> str:
-        return self.people[scope] if role == "participant" else f"{role}-{scope}"
-
-    def stop(self) -> None:
-        self.service.stop()
-
-    def serial(self) -> int:
-        self._serial += 1
-        return self._serial
 
     def member_offer(self) -> str:
         """A fresh Y56 offer the own participant is a member of."""

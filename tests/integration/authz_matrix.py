@@ -17,8 +17,9 @@ gets in each scope; a cell without an expectation, or an operation without an en
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import quote
 
 OWN_REGION, OTHER_REGION = "Y56", "Y58"
@@ -79,6 +80,41 @@ class Cell:
     scope: str
     expected: Any
     operation: Operation | None
+
+
+class World:
+    """What every service's world shares: its running service, its people and fresh serials."""
+
+    service: Any
+    people: dict
+    _serial: int
+
+    def subject(self, role: str, scope: str) -> str:
+        return self.people[scope] if role == "participant" else f"{role}-{scope}"
+
+    def stop(self) -> None:
+        self.service.stop()
+
+    def serial(self) -> int:
+        self._serial += 1
+        return self._serial
+
+
+@contextmanager
+def started_worlds(classes: dict[str, type], *arguments) -> Iterator[Callable[[str, str], World]]:
+    """start(service, database_url) builds that service's world; every one is stopped at the end."""
+    started = []
+
+    def start(service: str, database_url: str) -> World:
+        world = classes[service](database_url, *arguments)
+        started.append(world)
+        return world
+
+    try:
+        yield start
+    finally:
+        for world in started:
+            world.stop()
 
 
 def own_only(status, *, roles=("regional_admin",)) -> dict:

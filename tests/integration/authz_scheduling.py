@@ -16,13 +16,13 @@ from services.scheduling.store import sessions as session_store
 from services.scheduling.domain import Slot
 from services.scheduling.usecases.sessions import new_session
 from tests.harness import RunningService, service_environment
-from tests.integration.authz_matrix import BLIND, SEES, Operation, Request, own_only
+from tests.integration.authz_matrix import BLIND, SEES, Operation, Request, World, own_only
 from tests.integration.test_scheduling_support import Scheduling, local
 
 PEOPLE = ("participant", "facilitator", "coach")
 
 
-class SchedulingWorld:
+class SchedulingWorld(World):
     def __init__(self, database_url: str, kafka_bootstrap: str, topic_prefix: str, public_key, make_token):
         environ = service_environment(database_url, kafka_bootstrap, topic_prefix, public_key) | {"RATE_LIMIT_PER_MINUTE": "0"}
         self.service = RunningService("scheduling", environ)
@@ -53,9 +53,6 @@ class SchedulingWorld:
 
     def subject(self, role: str, scope: str) -> str:
         return self.people[role][scope] if role in PEOPLE else f"{role}-{scope}"
-
-    def stop(self) -> None:
-        self.service.stop()
 
     # --- what a cell acts on ------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.integration.authz_enrolment import TABLE as ENROLMENT, EnrolmentWorld
 from tests.integration.authz_feedback import TABLE as FEEDBACK, FeedbackWorld
-from tests.integration.authz_matrix import plan, run_cell
+from tests.integration.authz_matrix import plan, run_cell, started_worlds
 from tests.integration.authz_scheduling import TABLE as SCHEDULING, SchedulingWorld
 
 WORLDS = {"enrolment": (EnrolmentWorld, ENROLMENT), "scheduling": (SchedulingWorld, SCHEDULING), "feedback": (FeedbackWorld, FEEDBACK)}
@@ -21,16 +21,9 @@ WORLDS = {"enrolment": (EnrolmentWorld, ENROLMENT), "scheduling": (SchedulingWor
 
 @pytest.fixture
 def world_of(kafka_bootstrap, topic_prefix, signing_keys, make_token):
-    started = []
-
-    def start(service: str, database_url: str):
-        world = WORLDS[service][0](database_url, kafka_bootstrap, topic_prefix, signing_keys[1], make_token)
-        started.append(world)
-        return world
-
-    yield start
-    for world in started:
-        world.stop()
+    classes = {service: world_class for service, (world_class, _) in WORLDS.items()}
+    with started_worlds(classes, kafka_bootstrap, topic_prefix, signing_keys[1], make_token) as start:
+        yield start
 
 
 def _token(make_token):

@@ -7,10 +7,9 @@ from sqlalchemy import select
 
 from services.feedback.store import tables as store
 from services.feedback.rebuild import rebuild
+from tests.integration.test_feedback_api import RATINGS, SCORES
 from tests.integration.test_feedback_handlers import NOW, FeedbackWorld
 
-RATINGS = {"leadership": 5, "collaboration": 4, "dealing_with_conflict": 2, "innovation": 3, "teamwork": 4, "strategy": 1, "engagement": 2}
-SCORES = {"confidence": 3, "isolation": 6, "trust_in_group": 4, "sense_of_direction": 2}
 
 
 @pytest.fixture

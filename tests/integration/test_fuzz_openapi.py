@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from tests.integration.authz_enrolment import CAMDEN, CAMDEN_PRACTICE, EnrolmentWorld
 from tests.integration.authz_feedback import FeedbackWorld
+from tests.integration.authz_matrix import started_worlds
 from tests.integration.authz_scheduling import SchedulingWorld
 from tests.integration.test_scheduling_support import local
 
@@ -48,16 +49,9 @@ WORLDS = {"enrolment": (EnrolmentWorld, _enrolment_ids), "scheduling": (Scheduli
 
 @pytest.fixture
 def world_of(kafka_bootstrap, topic_prefix, signing_keys, make_token):
-    started = []
-
-    def start(service: str, database_url: str):
-        world = WORLDS[service][0](database_url, kafka_bootstrap, topic_prefix, signing_keys[1], make_token)
-        started.append(world)
-        return world
-
-    yield start
-    for world in started:
-        world.stop()
+    classes = {service: world_class for service, (world_class, _) in WORLDS.items()}
+    with started_worlds(classes, kafka_bootstrap, topic_prefix, signing_keys[1], make_token) as start:
+        yield start
 
 
 def _order(operation) -> tuple:
