@@ -1,13 +1,14 @@
 """Feedback's row of the authorisation matrix: a world in region Y56 — an offer with its
 member, a held session the member attended and commented on, the member's needs survey and
-outcome measures — and the expectations of every operation.
+outcome measures — and how to call every operation with its objects (who gets what is
+docs/authorization.md's to say).
 
 Offers, sessions, attendance and memberships reach feedback as the other services' events,
 handed to its handlers; the member's answers go through the API.
 """
 from __future__ import annotations
 
-from tests.integration.authz_matrix import BLIND, SEES, Operation, Request, World, own_only
+from tests.integration.authz_matrix import Operation, Request, World
 from tests.integration.test_feedback_handlers import FeedbackWorld as Projections
 
 ANSWER = {"overall": 4, "usefulness": 4, "will_apply": 4, "recommend": "good"}
@@ -51,8 +52,6 @@ class FeedbackWorld(World):
         return session_id
 
 
-FIGURES = own_only(200) | {"national": 200, "service": 200}
-WHOLE = {"regional_admin": {"own": SEES, "other": BLIND}, "national": SEES, "service": SEES}
 PAGE = {"limit": 200}
 
 
@@ -63,14 +62,10 @@ def _regions(rows) -> set:
 TABLE = {
     # Someone of Y56 who was not there is told so (422 not_an_attendee); another region's
     # session does not exist for them.
-    "give_feedback": Operation(
-        lambda w, c: Request({"session_id": w.held_session()}, body=ANSWER), {"participant": {"own": 201, "stranger": 422, "other": 404}}
-    ),
-    "answer_needs": Operation(lambda w, c: Request(body={"ratings": RATINGS, "offer_id": w.offer}), own_only(201, roles=("participant",))),
-    "give_outcome": Operation(
-        lambda w, c: Request(body={"offer_id": w.member_offer(), "phase": "before", "scores": SCORES}), own_only(201, roles=("participant",))
-    ),
-    "known_session": Operation(lambda w, c: Request({"session_id": w.session}), FIGURES),
+    "give_feedback": Operation(lambda w, c: Request({"session_id": w.held_session()}, body=ANSWER), outside={"participant": {"stranger": 422}}),
+    "answer_needs": Operation(lambda w, c: Request(body={"ratings": RATINGS, "offer_id": w.offer})),
+    "give_outcome": Operation(lambda w, c: Request(body={"offer_id": w.member_offer(), "phase": "before", "scores": SCORES})),
+    "known_session": Operation(lambda w, c: Request({"session_id": w.session})),
     "aggregate": Operation(
         lambda w, c: [
             Request(query={"scope": "session", "id": w.session}),
@@ -78,17 +73,11 @@ TABLE = {
             Request(query={"scope": "region", "region": "Y56"}),
             Request(query={"scope": "offer_type", "offer_type": "action_learning_set", "region": "Y56"}),
         ],
-        FIGURES,
     ),
-    # Every region's figures, suppressed as published, are for every reader.
-    "national_summary": Operation(lambda w, c: Request(), {"regional_admin": 200, "national": 200, "service": 200}),
-    "needs_ranking": Operation(lambda w, c: Request(), WHOLE, shows=lambda w, c, r: "Y56" in _regions(r.json["regions"] + r.json["pcns"])),
-    "outcome_changes": Operation(lambda w, c: Request(), WHOLE, shows=lambda w, c, r: "Y56" in _regions(r.json["cells"])),
-    "session_comments": Operation(lambda w, c: Request({"session_id": w.session}, query=PAGE), own_only(SEES), shows=lambda w, c, r: bool(r.json["items"])),
-    "other_needs": Operation(
-        lambda w, c: Request(query=PAGE), {"regional_admin": {"own": SEES, "other": BLIND}}, shows=lambda w, c, r: "Time to think" in {i["text"] for i in r.json["items"]}
-    ),
-    "list_audit": Operation(
-        lambda w, c: Request(query=PAGE), {"regional_admin": {"own": SEES, "other": BLIND}}, shows=lambda w, c, r: "Y56" in _regions(r.json["items"])
-    ),
+    "national_summary": Operation(lambda w, c: Request()),
+    "needs_ranking": Operation(lambda w, c: Request(), shows=lambda w, c, r: "Y56" in _regions(r.json["regions"] + r.json["pcns"])),
+    "outcome_changes": Operation(lambda w, c: Request(), shows=lambda w, c, r: "Y56" in _regions(r.json["cells"])),
+    "session_comments": Operation(lambda w, c: Request({"session_id": w.session}, query=PAGE), shows=lambda w, c, r: bool(r.json["items"])),
+    "other_needs": Operation(lambda w, c: Request(query=PAGE), shows=lambda w, c, r: "Time to think" in {i["text"] for i in r.json["items"]}),
+    "list_audit": Operation(lambda w, c: Request(query=PAGE), shows=lambda w, c, r: "Y56" in _regions(r.json["items"])),
 }

@@ -1,7 +1,10 @@
 """The machinery of the authorisation matrix (tests in test_authorization_matrix.py).
 
-A cell is (operation, role, scope). Operations come from the service's served OpenAPI
-document, roles from each operation's `x-roles`. The scopes of a role:
+The policy is docs/authorization.md: a table per service, a row per operation, a column per
+role saying what it gets (one of TERMS, or `—` for refused) and whether a successful call
+leaves an audit row. A cell of the matrix is (operation, role, scope): operations come from
+the service's served OpenAPI document, roles from each operation's `x-roles`, and what a cell
+expects from the doc's term for that role. The scopes of a role:
 
 - `own`: a caller of region Y56, where every seeded object lives; for a participant,
   facilitator or coach, the very person the objects belong to (the member, the leader);
@@ -9,19 +12,29 @@ document, roles from each operation's `x-roles`. The scopes of a role:
 - `other`: a caller of region Y58 (for people: a person of Y58);
 - `any`: national and service callers, whose tokens carry no region.
 
-An expectation is a status, SEES or BLIND (200, and the seeded Y56 object is / is not in
-the answer: lists never show another region's rows), or DENIED (403 role_not_allowed,
-which every role missing from `x-roles` must meet). Each service's table (authz_<service>.py)
-names, per operationId, how to build a valid request for a cell and what each allowed role
-gets in each scope; a cell without an expectation, or an operation without an entry, fails.
+A term grants the seeded Y56 object in some scopes (`own region`: own and stranger; `own
+objects`: own only; ...). Granted, a cell expects the operation's success status from the
+OpenAPI document, or SEES for a list (200, the seeded object in the answer); not granted, it
+expects 404 (BLIND for a list without path parameters: 200 without the object) unless the
+service's table says how that request is refused instead. A role missing from `x-roles` must
+get 403 role_not_allowed. Each service's table (authz_<service>.py) says, per operationId,
+only how to call it with real objects and what getting the object or not looks like; who
+gets what is the doc's alone. A missing row, a role the doc and the code disagree on, or an
+operation without a table entry fails, so a new endpoint cannot ship without saying who may
+call it.
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterator
 from urllib.parse import quote
 
+from sqlalchemy import func, select
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "authorization.md"
 OWN_REGION, OTHER_REGION = "Y56", "Y58"
 SCOPES = {
     "regional_admin": ("own", "other"),
@@ -33,6 +46,88 @@ SCOPES = {
 }
 SEES, BLIND, DENIED = "sees", "blind", "denied"
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+
+REFUSED = "—"
+# Each term of the doc: in which scopes the caller gets the seeded Y56 object.
+TERMS = {
+    "every region": lambda scope: True,
+    "figures only": lambda scope: True,
+    "own region": lambda scope: scope in ("own", "stranger"),
+    "own objects": lambda scope: scope == "own",
+    "creates in own region": lambda scope: True,
+    "creates national offers": lambda scope: True,
+    "national offers only": lambda scope: False,
+}
+CREATES = {"creates in own region": None, "creates national offers": "national"}  # the region of what is created (None: the caller's)
+NON_REGIONAL = ("national", "service")
+# Keys of an answer that name or quote a person: a `figures only` answer holds none of them.
+PERSON_KEYS = frozenset({"participant_id", "participant_ids", "coachee_id", "facilitator_id", "coach_id", "person_id", "members", "name", "email", "subject", "comment", "text"})
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One row of docs/authorization.md: what each role gets on one operation."""
+
+    method: str
+    path: str
+    holds: str
+    grants: dict  # role -> the cell's text
+    audited: bool
+
+    def term(self, role: str) -> str:
+        """The cell's leading term (what follows in brackets is a note for people)."""
+        return self.grants[role].split(" (")[0].strip()
+
+    @property
+    def personal(self) -> bool:
+        return self.holds.startswith("personal:")
+
+
+def read_policy(service: str, text: str | None = None) -> tuple[dict[tuple[str, str], Policy], list[str]]:
+    """The rows of the service's table in docs/authorization.md, by (METHOD, path), and what is wrong with them."""
+    lines = (DOC.read_text() if text is None else text).splitlines()
+    heading = f"## {service.capitalize()} service"
+    if heading not in lines:
+        return {}, [f"docs/authorization.md has no section {heading!r}"]
+    table = []
+    for line in lines[lines.index(heading) + 1 :]:
+        if line.startswith("|"):
+            table.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+        elif table or line.startswith("## "):
+            break
+    columns = [re.sub(r"\W+", "_", cell.lower()).strip("_") for cell in table[0]] if table else []
+    missing = [name for name in ("operation", "what_the_answer_holds", *SCOPES, "audit_row") if name not in columns]
+    if missing:
+        return {}, [f"{heading}: the table has no column {missing}"]
+    rows, problems = {}, []
+    for cells in table[2:]:
+        row = dict(zip(columns, cells))
+        named = re.fullmatch(r"`(GET|POST|PUT|PATCH|DELETE) (/\S*)`", row["operation"])
+        if named is None:
+            problems.append(f"{heading}: {row['operation']!r} is not `METHOD /path`")
+            continue
+        audit = row["audit_row"].split()[0] if row["audit_row"] else ""
+        policy = Policy(named[1], named[2], row["what_the_answer_holds"], {role: row[role].strip("`") for role in SCOPES}, audit == "yes")
+        problems += [f"{heading}: {row['operation']}: the audit row column says {row['audit_row']!r}, not yes or no"] * (audit not in ("yes", "no"))
+        problems += [f"{heading}: {row['operation']}: {role} gets {policy.grants[role]!r}, which is no term of the legend" for role in SCOPES if policy.grants[role] != REFUSED and policy.term(role) not in TERMS]
+        if (policy.method, policy.path) in rows:
+            problems.append(f"{heading}: {row['operation']} has two rows")
+        rows[(policy.method, policy.path)] = policy
+    return rows, problems
+
+
+def least_privilege(policy: Policy) -> list[str]:
+    """What the doc itself grants too widely: a person-level answer to a role without a region
+    must be refused or audited, and never called `figures only`."""
+    where = f"{policy.method} {policy.path}"
+    problems = []
+    for role in NON_REGIONAL:
+        if policy.grants[role] != REFUSED and policy.personal and not policy.audited:
+            problems.append(f"{where}: the doc grants {role} a personal answer ({policy.holds!r}) without an audit row: refuse it, or audit it and say why")
+    for role in SCOPES:
+        if policy.grants[role] != REFUSED and policy.term(role) == "figures only" and policy.personal:
+            problems.append(f"{where}: {role} gets `figures only` of an answer the doc calls personal")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -56,19 +151,29 @@ class Request:
 
 @dataclass
 class Operation:
-    """How to call one operation in a cell, and what each allowed role gets.
+    """How to call one operation in a cell, and what getting the seeded object looks like.
 
     `request(world, caller)` returns a Request (or a list: variants that must all meet the
-    expectation), creating fresh Y56 objects when the call changes them. `expect` maps each
-    allowed role to one expectation for all its scopes, or to {scope: expectation}.
-    `shows(world, caller, response)` says whether the seeded Y56 object is in a list answer.
+    expectation), creating fresh Y56 objects when the call changes them. `shows(world, caller,
+    response)` says whether the seeded Y56 object is in a list answer (the granted then expect
+    SEES, the others BLIND). `outside` is what a caller the doc does not grant the object gets
+    when that is not 404 (or BLIND): one value, or {role: value}, or {role: {scope: value}}.
     `unknown` names path parameters whose unknown value must look different from UNKNOWN_ID.
     """
 
     request: Callable[[Any, Caller], Request | list[Request]]
-    expect: dict
     shows: Callable[[Any, Caller, Any], bool] | None = None
+    outside: Any = None
     unknown: dict = field(default_factory=dict)
+
+    def refusal(self, role: str, scope: str, path: str):
+        chosen = self.outside
+        for key in (role, scope):
+            if isinstance(chosen, dict):
+                chosen = chosen.get(key)
+        if chosen is not None:
+            return chosen
+        return BLIND if self.shows and "{" not in path else 404
 
 
 @dataclass(frozen=True)
@@ -80,6 +185,8 @@ class Cell:
     scope: str
     expected: Any
     operation: Operation | None
+    term: str | None = None
+    audited: bool = False
 
 
 class World:
@@ -99,6 +206,11 @@ class World:
         self._serial += 1
         return self._serial
 
+    def audit_rows(self) -> int:
+        db = self.service.runtime.db
+        with db.read() as conn:
+            return conn.execute(select(func.count()).select_from(db.tables.audit)).scalar_one()
+
 
 @contextmanager
 def started_worlds(classes: dict[str, type], *arguments) -> Iterator[Callable[[str, str], World]]:
@@ -117,51 +229,41 @@ def started_worlds(classes: dict[str, type], *arguments) -> Iterator[Callable[[s
             world.stop()
 
 
-def own_only(status, *, roles=("regional_admin",)) -> dict:
-    """`status` inside the caller's own region (own person), 404 anywhere else."""
-    return {role: {scope: (status if scope == "own" else 404) for scope in SCOPES[role]} for role in roles}
-
-
-def plan(spec: dict, table: dict[str, Operation]) -> tuple[list[Cell], list[str]]:
-    """Every cell of the service's OpenAPI with its expectation, and what the table lacks."""
+def plan(spec: dict, table: dict[str, Operation], policy: dict[tuple[str, str], Policy]) -> tuple[list[Cell], list[str]]:
+    """Every cell of the service's OpenAPI with its expectation from the doc, and what the doc,
+    the code or the table lack or disagree on."""
     cells, problems, seen = [], [], set()
     for path, methods in spec["paths"].items():
         for method, declared in methods.items():
-            operation_id = declared["operationId"]
-            seen.add(operation_id)
+            operation_id, where = declared["operationId"], f"{method.upper()} {path}"
+            seen.add((method.upper(), path))
             allowed = set(declared.get("x-roles") or [])
             if not allowed:
-                problems.append(f"{operation_id}: the OpenAPI operation has no x-roles")
+                problems.append(f"{where}: the OpenAPI operation has no x-roles")
             entry = table.get(operation_id)
             if entry is None:
-                problems.append(f"{operation_id}: no entry in the expectations table (add how to call it and what each role gets)")
-            elif set(entry.expect) - allowed:
-                problems.append(f"{operation_id}: the table expects {sorted(set(entry.expect) - allowed)} to be allowed, but x-roles is {sorted(allowed)}")
+                problems.append(f"{operation_id}: no entry in the service's table (add how to call it)")
+            row = policy.get((method.upper(), path))
+            if row is None:
+                problems.append(f"{where} ({operation_id}): no row in docs/authorization.md (say who gets what)")
+            else:
+                granted = {role for role in SCOPES if row.grants[role] != REFUSED}
+                if granted != allowed:
+                    problems.append(f"{where}: docs/authorization.md grants {sorted(granted)}, but x-roles is {sorted(allowed)}")
+                problems += least_privilege(row)
             for role, scopes in SCOPES.items():
-                expected = _expected(entry, role, allowed, problems, operation_id)
-                for scope in scopes:
-                    value = expected.get(scope) if isinstance(expected, dict) else expected
-                    if value is None:
-                        if entry is not None and role in entry.expect:
-                            problems.append(f"{operation_id}: no expectation for {role} in scope {scope}")
-                        continue
-                    cells.append(Cell(operation_id, method.upper(), path, role, scope, value, entry))
-    problems += [f"{name}: in the expectations table but not in the OpenAPI document" for name in sorted(set(table) - seen)]
+                if role not in allowed:
+                    cells += [Cell(operation_id, method.upper(), path, role, scope, DENIED, entry) for scope in scopes]
+                elif entry is not None and row is not None and row.grants[role] != REFUSED and row.term(role) in TERMS:
+                    term = row.term(role)
+                    success = SEES if entry.shows else int(next(status for status in declared["responses"] if status.startswith("2")))
+                    cells += [
+                        Cell(operation_id, method.upper(), path, role, scope, success if TERMS[term](scope) else entry.refusal(role, scope, path), entry, term, row.audited)
+                        for scope in scopes
+                    ]
+    problems += [f"{method} {path}: in docs/authorization.md but not in the OpenAPI document" for method, path in sorted(set(policy) - seen)]
+    problems += [f"{name}: in the service's table but not in the OpenAPI document" for name in sorted(set(table) - {d["operationId"] for m in spec["paths"].values() for d in m.values()})]
     return cells, problems
-
-
-def _expected(entry, role, allowed, problems, operation_id):
-    if role not in allowed:
-        return DENIED
-    if entry is None:
-        return None
-    if role not in entry.expect:
-        problems.append(f"{operation_id}: x-roles allows {role}, but the table has no expectation for it")
-        return None
-    expected = entry.expect[role]
-    if isinstance(expected, dict) and set(expected) != set(SCOPES[role]):
-        problems.append(f"{operation_id}: {role}'s expectations must name exactly the scopes {SCOPES[role]}")
-    return expected
 
 
 def send(client, cell: Cell, request: Request, headers: dict):
@@ -186,8 +288,10 @@ def run_cell(world, cell: Cell, token: Callable[[Caller], str]) -> list[str]:
     for request in built if isinstance(built, list) else [built]:
         if cell.operation is None:  # a denied role of an operation the table lacks: still checked
             request = Request(params={name: UNKNOWN_ID for name in _path_names(cell.path)})
+        before = world.audit_rows()
         response = send(world.client, cell, request, headers)
-        failure = _judge(world, cell, caller, request, response, headers)
+        audit_rows = world.audit_rows() - before
+        failure = _judge(world, cell, caller, request, response, headers) or _audited(cell, response, audit_rows) or _holds(cell, caller, response)
         if failure:
             failures.append(f"{cell.operation_id} as {cell.role}/{cell.scope}: {failure}")
     return failures
@@ -218,6 +322,34 @@ def _judge(world, cell: Cell, caller: Caller, request: Request, response, header
         if (twin.status_code, _rule(twin)) != (404, _rule(response)):
             return f"404 {_rule(response)} differs from an unknown id's {twin.status_code} {_rule(twin)}"
     return None
+
+
+def _audited(cell: Cell, response, rows: int) -> str | None:
+    """A successful call leaves an audit row exactly when the doc says it does."""
+    if cell.expected == DENIED or not 200 <= response.status_code < 300 or (rows > 0) == cell.audited:
+        return None
+    return "the doc promises an audit row, but the call left none" if cell.audited else f"the call left {rows} audit row(s) the doc does not mention"
+
+
+def _holds(cell: Cell, caller: Caller, response) -> str | None:
+    """What the doc's term promises about a successful answer's content."""
+    if cell.expected == DENIED or not 200 <= response.status_code < 300 or response.mimetype != "application/json":
+        return None
+    if cell.term == "figures only":
+        named = sorted(_keys(response.get_json()) & PERSON_KEYS)
+        return f"`figures only`, but the answer holds {named}" if named else None
+    if cell.term in CREATES and isinstance(response.get_json(), dict) and "region" in response.get_json():
+        region = CREATES[cell.term] or caller.region
+        return None if response.get_json()["region"] == region else f"created in region {response.get_json()['region']}, not {region}"
+    return None
+
+
+def _keys(document) -> set:
+    if isinstance(document, dict):
+        return set(document) | set().union(*map(_keys, document.values()))
+    if isinstance(document, list):
+        return set().union(*map(_keys, document))
+    return set()
 
 
 def _rule(response) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from services.demo import demo_runtimes, load_all
 from services.feedback.store.tables import feedback_responses
-from services.scheduling.store.tables import attendance
+from services.scheduling.store.tables import attendance, sessions
 from tests.harness import RunningService, eventually, service_environment
 
 SERVICES = ("enrolment", "scheduling", "feedback")
@@ -54,8 +54,7 @@ def test_the_demo_fills_every_service_and_loading_it_again_adds_nothing(stack, m
     assert first["scheduling"]["sessions"] > 50 and first["scheduling"]["coaching"] > 0 and first["feedback"]["pairs"] >= 5
 
     with stack["scheduling"].runtime.db.read() as conn:
-        offer_id = conn.execute(select(attendance.c.offer_id).limit(1)).scalar_one()
-    region = stack["scheduling"].client.get(f"/v1/offers/{offer_id}/roster", headers=bearer(make_token, "service")).json["region"]
+        offer_id, region = conn.execute(select(attendance.c.offer_id, sessions.c.region).join(sessions, sessions.c.id == attendance.c.session_id).limit(1)).one()
     continuity = stack["scheduling"].client.get(f"/v1/offers/{offer_id}/continuity", headers=bearer(make_token, "regional_admin", region)).json
     assert len(continuity["sessions"]) >= 4 and all(s["expected"] > 0 for s in continuity["sessions"])
     assert 0.5 < continuity["attendance_rate"] < 1 and continuity["mean_stability"] > 0

@@ -14,6 +14,6 @@ def participant_calendar(call, participant_id):
     return calendars.participant_calendar(call, participant_id)
 
 
-@calendars_api.get("/v1/offers/<offer_id>/calendar.ics", summary="An offer's sessions as an iCalendar feed", roles=READERS, media_type=CALENDAR)
+@calendars_api.get("/v1/offers/<offer_id>/calendar.ics", summary="An offer's sessions the caller takes part in, as an iCalendar feed", roles=READERS, media_type=CALENDAR)
 def offer_calendar(call, offer_id):
     return calendars.offer_calendar(call, offer_id)

@@ -1,7 +1,7 @@
 """Coaching: 1:1 bookings within a coaching offer's allowance."""
 from shared.api import Api, PageQuery
 from shared.auth import Role
-from services.scheduling.api.roles import ADMIN, LEADERS
+from services.scheduling.api.roles import ADMIN, COACHING
 from services.scheduling.schemas import CoachingBookingCreateSchema, CoachingBookingSchema
 from services.scheduling.usecases import coaching
 
@@ -13,6 +13,6 @@ def book_coaching(call, offer_id, body):
     return coaching.book_coaching(call, offer_id, body)
 
 
-@coaching_api.get("/v1/offers/<offer_id>/coaching-bookings", summary="A coaching offer's bookings", roles=(*LEADERS, Role.PARTICIPANT), query=PageQuery, response=CoachingBookingSchema, paged=True)
+@coaching_api.get("/v1/offers/<offer_id>/coaching-bookings", summary="A coaching offer's bookings (a coach: those they lead; a coachee: their own)", roles=COACHING, query=PageQuery, response=CoachingBookingSchema, paged=True)
 def list_coaching(call, offer_id):
     return coaching.list_coaching(call, offer_id)

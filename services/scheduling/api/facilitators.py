@@ -1,6 +1,5 @@
 """Facilitators and coaches: registration and look-up, by region, kind and skill."""
 from shared.api import Api
-from shared.auth import Role
 from services.scheduling.api.roles import ADMIN, LEADERS
 from services.scheduling.schemas import FacilitatorCreateSchema, FacilitatorListQuery, FacilitatorSchema
 from services.scheduling.usecases import facilitators
@@ -13,11 +12,11 @@ def add_facilitator(call, body):
     return facilitators.add_facilitator(call, body)
 
 
-@facilitators_api.get("/v1/facilitators", summary="Facilitators and coaches of the caller's region", roles=(*ADMIN, Role.NATIONAL, Role.SERVICE), query=FacilitatorListQuery, response=FacilitatorSchema, paged=True)
+@facilitators_api.get("/v1/facilitators", summary="Facilitators and coaches of the caller's region", roles=ADMIN, query=FacilitatorListQuery, response=FacilitatorSchema, paged=True)
 def list_facilitators(call):
     return facilitators.list_facilitators(call)
 
 
-@facilitators_api.get("/v1/facilitators/<facilitator_id>", summary="One facilitator or coach", roles=(*LEADERS, Role.NATIONAL, Role.SERVICE), response=FacilitatorSchema)
+@facilitators_api.get("/v1/facilitators/<facilitator_id>", summary="One facilitator or coach (a facilitator or coach: their own record)", roles=LEADERS, response=FacilitatorSchema)
 def get_facilitator(call, facilitator_id):
     return facilitators.get_facilitator(call, facilitator_id)

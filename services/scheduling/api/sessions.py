@@ -12,7 +12,7 @@ def schedule_sessions(call, offer_id, body):
     return sessions.schedule(call, offer_id, body)
 
 
-@sessions_api.get("/v1/offers/<offer_id>/sessions", summary="An offer's sessions in start order", roles=READERS, query=SessionListQuery, response=SessionSchema, paged=True)
+@sessions_api.get("/v1/offers/<offer_id>/sessions", summary="An offer's sessions the caller takes part in, in start order", roles=READERS, query=SessionListQuery, response=SessionSchema, paged=True)
 def list_sessions(call, offer_id):
     return sessions.list_sessions(call, offer_id)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, insert, select, text, union_all, update
+from sqlalchemy import Connection, and_, func, insert, literal, or_, select, text, union_all, update
 
 from shared.clock import as_utc
 from services.scheduling.domain import Booking, CoachingBooking
@@ -47,16 +47,40 @@ def series_sessions(conn: Connection, series_id: str) -> list[dict]:
     return [utc_row(row) for row in conn.execute(query).mappings()]
 
 
-def offer_sessions(conn: Connection, offer_id: str, *, kind: str | None = None, coachee_id: str | None = None, limit: int | None = None, offset: int = 0):
-    """Sessions of an offer in start order, and how many there are."""
+def offer_sessions(conn: Connection, offer_id: str, *, kind: str | None = None, seen=None, limit: int | None = None, offset: int = 0):
+    """Sessions of an offer in start order, and how many there are; `seen` (seen_by_leader,
+    seen_by_member) keeps those one person may see, None every one."""
     conditions = [sessions.c.offer_id == offer_id]
     if kind:
         conditions.append(sessions.c.kind == kind)
-    if coachee_id:
-        conditions.append(sessions.c.coachee_id == coachee_id)
+    if seen is not None:
+        conditions.append(seen)
     total = conn.execute(select(func.count()).select_from(sessions).where(*conditions)).scalar_one()
     query = select(sessions).where(*conditions).order_by(sessions.c.starts_at, sessions.c.id).limit(limit).offset(offset)
     return [utc_row(row) for row in conn.execute(query).mappings()], total
+
+
+def seen_by_leader(person_id: str):
+    """SQL condition: what a facilitator or coach sees of an offer they lead — its group
+    sessions, and of its 1:1 coaching only the sessions they lead themselves."""
+    return or_(sessions.c.kind == "group", sessions.c.facilitator_id == person_id)
+
+
+def seen_by_member(person_id: str):
+    """SQL condition: what a participant sees — the group sessions they are (or were) expected
+    at, and their own coaching; never another coachee's, not even of an offer they now hold."""
+    expected = (
+        select(literal(1))
+        .where(memberships.c.offer_id == sessions.c.offer_id, memberships.c.participant_id == person_id, expected_at(sessions.c.starts_at))
+        .exists()
+    )
+    return or_(and_(sessions.c.kind == "group", expected), sessions.c.coachee_id == person_id)
+
+
+def coachees_of(conn: Connection, offer_id: str, coach_id: str) -> set[str]:
+    """The people a coach coaches (or coached) in an offer."""
+    query = select(sessions.c.coachee_id).where(sessions.c.offer_id == offer_id, sessions.c.facilitator_id == coach_id, sessions.c.coachee_id.is_not(None))
+    return set(conn.execute(query).scalars())
 
 
 def upcoming_sessions(conn: Connection, offer_id: str, now: datetime) -> list[dict]:

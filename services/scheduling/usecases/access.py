@@ -1,9 +1,12 @@
 """Who may see which offer and session — checked on every object, not only on the route.
 
-Regional administrators see their own region's objects; facilitators and coaches the
-offers whose sessions they lead; participants the offers they belong to and the sessions
-they are expected at; national and service callers whatever their (read-only) routes
-allow. Everything else answers 404, so another region's objects do not even seem to exist.
+Regional administrators see their own region's objects. Facilitators and coaches see what
+they lead: a group offer they lead a session of, with its group sessions; of a coaching offer
+only the bookings they lead and the people they coach. Participants see the offers they
+belong to, the group sessions they are (or were) expected at, and their own coaching — never
+another coachee's, not even once they hold the place that coachee left. The national team
+sees the national offers it runs (no route shows it people); services see nothing here.
+Everything else answers 404, so an object the caller may not see does not even seem to exist.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from shared.errors import Forbidden, NotFound
 from services.scheduling.store import rosters, sessions
 
 LEADERS = (Role.FACILITATOR, Role.COACH)
-EVERYWHERE = (Role.NATIONAL, Role.SERVICE)
+NATIONAL_OFFERS = "national"  # the region of the offers the national team runs
 
 
 def offer(call: Call, offer_id: str) -> dict:
@@ -38,6 +41,25 @@ def led_session(call: Call, session_id: str) -> dict:
     return row
 
 
+def sessions_seen(call: Call):
+    """Which sessions of an offer the caller sees (a condition for store.sessions and
+    store.calendars); None: every one of an offer they may see at all."""
+    principal = call.principal
+    if principal.role in LEADERS:
+        return sessions.seen_by_leader(principal.subject)
+    if principal.role is Role.PARTICIPANT:
+        return sessions.seen_by_member(principal.subject)
+    return None
+
+
+def members_seen(call: Call, offer_id: str) -> set[str] | None:
+    """Whose membership of an offer the caller sees; None: every member. A coach sees the
+    people they coach, not the offer's other coachees; a facilitator the group they lead."""
+    if call.principal.role is Role.COACH:
+        return sessions.coachees_of(call.conn, offer_id, call.principal.subject)
+    return None
+
+
 def participant_scope(call: Call, participant_id: str) -> str | None:
     """The region filter of a participant's calendar: a participant reads only their own."""
     principal = call.principal
@@ -48,23 +70,25 @@ def participant_scope(call: Call, participant_id: str) -> str | None:
 
 def _sees_offer(call: Call, offer) -> bool:
     principal = call.principal
-    if principal.role in EVERYWHERE:
-        return True
     if principal.role is Role.REGIONAL_ADMIN:
         return principal.region == offer["region"]
     if principal.role in LEADERS:
         return sessions.leads_offer(call.conn, principal.subject, offer["offer_id"])
-    return rosters.is_member(call.conn, offer["offer_id"], principal.subject)
+    if principal.role is Role.PARTICIPANT:
+        return rosters.is_member(call.conn, offer["offer_id"], principal.subject)
+    return principal.role is Role.NATIONAL and offer["region"] == NATIONAL_OFFERS
 
 
 def _sees_session(call: Call, row: dict) -> bool:
     principal = call.principal
-    if principal.role in EVERYWHERE:
-        return True
     if principal.role is Role.REGIONAL_ADMIN:
         return principal.region == row["region"]
+    if row["kind"] == "coaching":
+        # 1:1: its coach and its coachee, nobody else.
+        mine = {Role.COACH: row["facilitator_id"], Role.PARTICIPANT: row["coachee_id"]}.get(principal.role)
+        return mine is not None and mine == principal.subject
     if principal.role in LEADERS:
         return row["facilitator_id"] == principal.subject or sessions.leads_offer(call.conn, principal.subject, row["offer_id"])
-    if row["kind"] == "coaching":
-        return row["coachee_id"] == principal.subject
-    return principal.subject in rosters.expected_member_ids(call.conn, row["offer_id"], row["starts_at"])
+    if principal.role is Role.PARTICIPANT:
+        return principal.subject in rosters.expected_member_ids(call.conn, row["offer_id"], row["starts_at"])
+    return principal.role is Role.NATIONAL and row["region"] == NATIONAL_OFFERS

@@ -52,8 +52,10 @@ def _ensure_expected(call: Call, session: dict, marks: list[dict]) -> None:
 
 
 def continuity(call: Call, offer_id: str) -> domain.ContinuityReport:
+    """Over the sessions and members the caller sees: a coach's figures are of their own coachees."""
     access.offer(call, offer_id)
-    sessions, _ = session_store.offer_sessions(call.conn, offer_id)
-    periods = [domain.Membership(p["participant_id"], p["joined_at"], p["left_at"]) for p in rosters.membership_periods(call.conn, offer_id)]
-    marks = [domain.AttendanceRecord(a["session_id"], a["participant_id"], domain.Attendance(a["value"])) for a in store.offer_attendance(call.conn, offer_id)]
+    sessions, _ = session_store.offer_sessions(call.conn, offer_id, seen=access.sessions_seen(call))
+    members, held = access.members_seen(call, offer_id), {s["id"] for s in sessions}
+    periods = [domain.Membership(p["participant_id"], p["joined_at"], p["left_at"]) for p in rosters.membership_periods(call.conn, offer_id) if members is None or p["participant_id"] in members]
+    marks = [domain.AttendanceRecord(a["session_id"], a["participant_id"], domain.Attendance(a["value"])) for a in store.offer_attendance(call.conn, offer_id) if a["session_id"] in held]
     return domain.compute_continuity(map(as_domain, sessions), periods, marks, now=utcnow())

@@ -14,5 +14,6 @@ def participant_calendar(call: Call, participant_id: str) -> bytes:
 
 
 def offer_calendar(call: Call, offer_id: str) -> bytes:
+    """The offer's sessions the caller takes part in (an administrator: all of them)."""
     offer = access.offer(call, offer_id)
-    return calendars.feed(store.offer_calendar(call.conn, offer_id), now=utcnow(), name=offer["title"])
+    return calendars.feed(store.offer_calendar(call.conn, offer_id, access.sessions_seen(call)), now=utcnow(), name=offer["title"])

@@ -6,7 +6,7 @@ from shared.api import Call, Page
 from shared.auth import Role
 from shared.clock import utcnow
 from shared.contracts.scheduling import COACHING_BOOKED, SESSION_SCHEDULED
-from shared.errors import Forbidden, RuleViolation
+from shared.errors import Conflict, Forbidden, RuleViolation
 from services.scheduling import domain, events
 from services.scheduling.store import rosters
 from services.scheduling.store import sessions as store
@@ -26,7 +26,10 @@ def book_coaching(call: Call, offer_id: str, body: dict) -> dict:
     slot = domain.expand_series(body["starts_at"], 1, domain.Weekly(), body["duration_minutes"], now=utcnow())[0]
     booked = store.coaching_bookings(call.conn, offer_id, coachee)
     domain.ensure_within_allowance(offer["session_allowance"] or 0, booked, offer_id=offer_id, coachee_id=coachee)
-    sessions.ensure_free(call.conn, [slot], [coachee], coach)
+    try:
+        sessions.ensure_free(call.conn, [slot], [coachee], coach)
+    except Conflict as clash:
+        raise _as_the_coachee_may_see_it(call, clash, coachee) from None
     row = sessions.new_session(offer, slot, {**body, "facilitator_id": coach["id"]}, kind="coaching", coachee_id=coachee)
     store.add_sessions(call.conn, [row])
     call.record(SESSION_SCHEDULED, events.session_data(row))
@@ -34,9 +37,17 @@ def book_coaching(call: Call, offer_id: str, body: dict) -> dict:
     return row
 
 
+def _as_the_coachee_may_see_it(call: Call, clash: Conflict, coachee: str) -> Conflict:
+    """A coachee told their coach is busy learns only that: not which session (another
+    coachee's) nor when it is."""
+    if call.principal.role is not Role.PARTICIPANT or clash.rule != "clash" or clash.extra.get("person_id") == coachee:
+        return clash
+    return Conflict("clash", "The coach is already booked at that time.", field="starts_at", extra={"person_id": clash.extra["person_id"]})
+
+
 def list_coaching(call: Call, offer_id: str) -> Page:
+    """An administrator sees every booking of the offer, a coach those they lead, a coachee their own."""
     access.offer(call, offer_id)
     q = call.query
-    coachee = call.principal.subject if call.principal.role is Role.PARTICIPANT else None
-    rows, total = store.offer_sessions(call.conn, offer_id, kind="coaching", coachee_id=coachee, limit=q["limit"], offset=q["offset"])
+    rows, total = store.offer_sessions(call.conn, offer_id, kind="coaching", seen=access.sessions_seen(call), limit=q["limit"], offset=q["offset"])
     return Page(rows, total, q["limit"], q["offset"])

@@ -7,6 +7,8 @@ from services.scheduling.usecases import access
 
 
 def roster(call: Call, offer_id: str) -> dict:
+    """The offer and the members the caller may see: all of them, or a coach's own coachees."""
     offer = access.offer(call, offer_id)
-    members = store.roster(call.conn, offer_id)
+    seen = access.members_seen(call, offer_id)
+    members = [m for m in store.roster(call.conn, offer_id) if seen is None or m["participant_id"] in seen]
     return {**offer, "members": members, "member_count": len(members)}

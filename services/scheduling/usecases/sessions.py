@@ -39,9 +39,10 @@ def schedule(call: Call, offer_id: str, body: dict) -> dict:
 
 
 def list_sessions(call: Call, offer_id: str) -> Page:
+    """The offer's sessions the caller takes part in (an administrator: all of them)."""
     access.offer(call, offer_id)
     limit, offset = call.query["limit"], call.query["offset"]
-    rows, total = store.offer_sessions(call.conn, offer_id, kind=call.query.get("kind"), limit=limit, offset=offset)
+    rows, total = store.offer_sessions(call.conn, offer_id, kind=call.query.get("kind"), seen=access.sessions_seen(call), limit=limit, offset=offset)
     return Page(rows, total, limit, offset)
 
 
