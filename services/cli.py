@@ -112,9 +112,11 @@ DEMO_SUMMARIES = {"enrolment": _enrolment_summary, "scheduling": _scheduling_sum
 
 
 def cmd_import_ods(args) -> None:
+    """The national load of the ODS files: the national team's scope and rules (see
+    services/enrolment/usecases/reference.py); a region's administrator imports over HTTP."""
     import json
 
-    from services.enrolment.ods import InvalidOdsFile
+    from services.enrolment.ods import RefusedRows
     from services.enrolment.usecases.reference import import_files
 
     def text(path: Path) -> str:
@@ -128,7 +130,7 @@ def cmd_import_ods(args) -> None:
     try:
         with enrolment.db.transaction() as conn:
             report = import_files(conn, text(args.epcn), text(args.practice_map))
-    except InvalidOdsFile as error:
+    except RefusedRows as error:
         print(f"{error.detail}\n" + "\n".join(f"{row['field']} line {row['line']}: {row['message']}" for row in error.rows), file=sys.stderr)
         raise SystemExit(1) from None
     print(json.dumps(report, indent=2))
@@ -158,7 +160,7 @@ def parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="load the demo data of all three services, in order, while their workers run (idempotent)")
     demo.add_argument("--timeout", type=float, default=WAIT_SECONDS, help="seconds each service waits for the events of the one before")
     demo.set_defaults(run=cmd_demo)
-    import_ods = commands.add_parser("import-ods", help="import PCNs and practices from NHS ODS epcn.csv and gp-reg-pat-prac-map.csv")
+    import_ods = commands.add_parser("import-ods", help="import PCNs and practices of every region from NHS ODS epcn.csv and gp-reg-pat-prac-map.csv, as the national team does")
     import_ods.add_argument("epcn", type=Path, help="epcn.csv (no header row)")
     import_ods.add_argument("practice_map", type=Path, help="gp-reg-pat-prac-map.csv (gives each PCN its region)")
     import_ods.set_defaults(run=cmd_import_ods)

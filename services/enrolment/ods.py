@@ -6,6 +6,16 @@ A file with any bad row is refused whole, with every bad row named by file and l
 Rows that are well-formed but cannot be placed (a PCN no practice gives a region to, a
 practice of an unknown PCN) are skipped and reported, because real ODS extracts carry closed
 PCNs and are published on different days.
+
+Who may change what (`verdict`): a region's PCNs and practices are its administrator's, and
+the people registered with them go where they go. So a regional import creates and changes
+rows of its own region only; rows wholly of other regions are left alone (counted as out of
+scope, so the national file can be imported as it comes), and a row that would move a PCN or
+practice into or out of the caller's region is refused, naming it, and nothing is imported.
+The national team's import may create and change rows of every region and move a PCN or
+practice between regions, except one that participants (or, for a PCN, offers) belong to:
+moving it would hand those people's records to another region's administrator behind their
+back and leave the region other services were told stale, so that is refused too.
 """
 from __future__ import annotations
 
@@ -15,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from shared.errors import RuleViolation
+from shared.errors import DomainError, RuleViolation
 from services.enrolment.rules import validate_pcn_code, validate_practice_code, validate_region_code
 
 REGIONS_FILE = Path(__file__).parent / "data" / "nhs_england_regions.csv"
@@ -59,12 +69,51 @@ class RowNote:
     reason: str
 
 
-class InvalidOdsFile(RuleViolation):
-    """Bad rows: `rows` names the first of them as [{field: the file, line, message}]."""
+class RefusedRows(DomainError):
+    """Rows that stop a whole import: `rows` names the first of them as [{field: the file, line, message}]."""
+
+    def __init__(self, rule: str, why: str, problems: list[RowNote]):
+        super().__init__(rule, f"{len(problems)} rows {why}; nothing was imported.")
+        self.rows = [{"field": p.file, "line": p.line, "message": p.reason} for p in problems[:MAX_REPORTED_ROWS]]
+
+
+class InvalidOdsFile(RefusedRows):
+    """Rows that cannot be read."""
+
+    status = 422
 
     def __init__(self, problems: list[RowNote]):
-        super().__init__("invalid_ods_file", f"{len(problems)} rows are invalid; nothing was imported.")
-        self.rows = [{"field": p.file, "line": p.line, "message": p.reason} for p in problems[:MAX_REPORTED_ROWS]]
+        super().__init__("invalid_ods_file", "are invalid", problems)
+
+
+class RowsBeyondYourRegion(RefusedRows):
+    """A regional import's rows that would move a PCN or practice into or out of its region."""
+
+    status = 403
+
+    def __init__(self, problems: list[RowNote]):
+        super().__init__("rows_beyond_your_region", "would move a PCN or practice between your region and another", problems)
+
+
+class MovesOfRowsInUse(RefusedRows):
+    """A national import's rows that would move a PCN or practice people belong to into another region."""
+
+    status = 409
+
+    def __init__(self, problems: list[RowNote]):
+        super().__init__("move_of_rows_in_use", "would move a PCN or practice that people belong to into another region", problems)
+
+
+@dataclass(frozen=True)
+class InUse:
+    """PCNs that participants or offers belong to, and practices that participants belong to."""
+
+    pcns: frozenset[str] = frozenset()
+    practices: frozenset[str] = frozenset()
+
+
+# What an import does with one row (see `verdict`).
+APPLY, LEAVE, NOT_YOURS, IN_USE = "apply", "leave", "not_yours", "in_use"
 
 
 @dataclass
@@ -163,13 +212,17 @@ def parse_practice_map(text: str) -> tuple[list[tuple[int, Practice]], dict[str,
 
 
 def plan_import(epcn_text: str, map_text: str, existing_pcns: dict[str, Pcn], existing_practices: dict[str, Practice],
-                *, scope_region: str | None = None) -> ImportPlan:
-    """What an import changes. `scope_region` limits a regional administrator to their region."""
+                *, scope_region: str | None = None, in_use: InUse = InUse()) -> ImportPlan:
+    """What an import changes. `scope_region` limits a regional administrator to their region
+    (None: the national team's import); `in_use` is what people and offers belong to.
+
+    Raises InvalidOdsFile for unreadable rows, then RowsBeyondYourRegion or MovesOfRowsInUse
+    for rows the caller may not apply: all of them named, none of the file planned."""
     pcns, problems = _readable(parse_epcn, epcn_text, EPCN)
     practices, regions, map_problems = _readable(parse_practice_map, map_text, PRACTICE_MAP)
     if problems or map_problems:
         raise InvalidOdsFile(problems + map_problems)
-    plan = ImportPlan()
+    plan, refused = ImportPlan(), {NOT_YOURS: [], IN_USE: []}
     placed: dict[str, str] = {code: pcn.region for code, pcn in existing_pcns.items()}
     for line, pcn in pcns:
         region = regions.get(pcn.code) or placed.get(pcn.code)
@@ -177,19 +230,57 @@ def plan_import(epcn_text: str, map_text: str, existing_pcns: dict[str, Pcn], ex
             plan.skipped.append(RowNote(EPCN, line, "no_region: no practice of this PCN is in the practice map"))
             continue
         placed[pcn.code] = region
-        if scope_region is not None and region != scope_region:
-            plan.out_of_scope += 1
-            continue
-        _sort(Pcn(**{**vars(pcn), "region": region}), existing_pcns.get(pcn.code), plan.pcns_created, plan.pcns_updated, plan, "pcns_unchanged")
+        old = existing_pcns.get(pcn.code)
+        action, reason = verdict("PCN", old and old.region, region, scope_region=scope_region, in_use=pcn.code in in_use.pcns)
+        if action == APPLY:
+            _sort(Pcn(**{**vars(pcn), "region": region}), old, plan.pcns_created, plan.pcns_updated, plan, "pcns_unchanged")
+        _note(plan, refused, action, RowNote(EPCN, line, reason))
     for line, practice in practices:
         if practice.pcn_code not in placed:
             reason = "unknown_pcn: the PCN is in neither epcn.csv nor Convene" if practice.pcn_code else "no_pcn: the practice is in no PCN"
             plan.skipped.append(RowNote(PRACTICE_MAP, line, reason))
-        elif scope_region is not None and placed[practice.pcn_code] != scope_region:
-            plan.out_of_scope += 1
-        else:
-            _sort(practice, existing_practices.get(practice.code), plan.practices_created, plan.practices_updated, plan, "practices_unchanged")
+            continue
+        old = existing_practices.get(practice.code)
+        held_in = existing_pcns[old.pcn_code].region if old else None
+        action, reason = verdict("practice", held_in, placed[practice.pcn_code], scope_region=scope_region, in_use=practice.code in in_use.practices)
+        if action == APPLY:
+            _sort(practice, old, plan.practices_created, plan.practices_updated, plan, "practices_unchanged")
+        _note(plan, refused, action, RowNote(PRACTICE_MAP, line, reason))
+    if refused[NOT_YOURS]:
+        raise RowsBeyondYourRegion(refused[NOT_YOURS])
+    if refused[IN_USE]:
+        raise MovesOfRowsInUse(refused[IN_USE])
     return plan
+
+
+def verdict(kind: str, held_in: str | None, goes_to: str, *, scope_region: str | None, in_use: bool) -> tuple[str, str]:
+    """What an import does with a row that puts a PCN or practice (`kind`), now in region
+    `held_in` (None: new to Convene), in region `goes_to` (a practice's region is its PCN's).
+
+    (APPLY, ""); (LEAVE, "") for a row a regional import leaves alone because it is wholly
+    another region's; or (NOT_YOURS or IN_USE, "rule: why") for a row that refuses the file.
+    A regional import applies only rows that stay in, or are new to, the caller's region:
+    one that would take another region's PCN or practice, or give the caller's away, is the
+    national team's to make."""
+    region = "region" if kind == "PCN" else "a PCN of region"
+    moves = held_in is not None and held_in != goes_to
+    if scope_region is None:
+        if moves and in_use:
+            people = "participants or offers belong" if kind == "PCN" else "participants belong"
+            return IN_USE, f"in_use: {people} to the {kind}, so it cannot move from region {held_in} to {goes_to}"
+        return APPLY, ""
+    if moves and held_in == scope_region:
+        return NOT_YOURS, f"leaves_region: the {kind} would move to {region} {goes_to}; only the national team moves a {kind} between regions"
+    if moves and goes_to == scope_region:
+        return NOT_YOURS, f"another_region: the {kind} is in {region} {held_in}; only the national team moves a {kind} between regions"
+    return (APPLY, "") if goes_to == scope_region else (LEAVE, "")
+
+
+def _note(plan: ImportPlan, refused: dict[str, list[RowNote]], action: str, note: RowNote) -> None:
+    if action == LEAVE:
+        plan.out_of_scope += 1
+    elif action in refused:
+        refused[action].append(note)
 
 
 def _readable(parse, text: str, file: str):

@@ -2,6 +2,18 @@
 
 PCN and practice lists are public ODS data, yet regional staff see their own region's, like
 every other list; the national team and services see the country's.
+
+Imports change them in three scopes (the rules are `ods.verdict`'s):
+
+* a regional administrator's import (POST /v1/reference-data/imports): creates and changes
+  their own region's PCNs and practices only, leaves rows wholly of other regions alone, and
+  refuses the file (403 `rows_beyond_your_region`, naming each row) if any row would move a
+  PCN or practice into or out of their region;
+* the national team's import: every region, and moves between regions too, except of a PCN
+  or practice people (or offers) belong to (409 `move_of_rows_in_use`, naming each row);
+* the operator's `services.cli import-ods`: the national team's scope and rules. Whoever runs
+  it holds the database's credentials already, so it is the national load of the ODS files,
+  not a way round a region's boundary.
 """
 from sqlalchemy import Connection
 
@@ -51,9 +63,14 @@ def practice_page(call: Call, query: dict) -> Page:
 
 
 def import_files(conn: Connection, epcn_csv: str, practice_map_csv: str, *, scope_region: str | None = None) -> dict:
-    """Import both ODS files in the caller's transaction: all of it, or (on a bad row) none."""
+    """Import both ODS files in the caller's transaction: all of it, or (on a bad or refused
+    row) none. `scope_region`: a regional administrator's region; None: the national scope.
+
+    The check and the write share one transaction, and the reference data is locked before it
+    is read: a concurrent import or registration cannot move a row between the two."""
+    store.lock_for_import(conn)
     known_pcns, known_practices = store.everything(conn)
-    plan = ods.plan_import(epcn_csv, practice_map_csv, known_pcns, known_practices, scope_region=scope_region)
+    plan = ods.plan_import(epcn_csv, practice_map_csv, known_pcns, known_practices, scope_region=scope_region, in_use=store.in_use(conn))
     store.apply_import(conn, plan)
     return plan.report()
 
@@ -62,5 +79,5 @@ def import_reference_data(call: Call, body: dict) -> dict:
     scope = call.principal.region if call.principal.role is Role.REGIONAL_ADMIN else None
     try:
         return import_files(call.conn, body["epcn_csv"], body["practice_map_csv"], scope_region=scope)
-    except ods.InvalidOdsFile as error:
+    except ods.RefusedRows as error:
         raise Problem(error.status, error.rule, error.detail, errors=error.rows) from None
