@@ -27,8 +27,6 @@ Free text may still identify its author; it never leaves the region (see the bri
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -58,6 +56,8 @@ from .aggregates import (
     suppress_by_period,
 )
 from .statistics import ChiSquareResult, chi2_sf, chi_square_independence
+from .markers import keyed_marker
+from .needs_rules import needs_already_answered, needs_marker, needs_pcn, needs_round
 
 __all__ = [
     # re-exported building blocks
@@ -74,6 +74,8 @@ __all__ = [
     "validate_needs_survey", "needs_stats", "add_needs", "rank_needs", "needs_contingency",
     "needs_differ_between_regions", "OutcomeAnswers", "OutcomeResponse", "accept_outcome",
     "empty_outcome_changes", "add_outcome_pair", "outcome_changes",
+    # once per round, and the PCN a needs answer may name (from needs_rules.py)
+    "needs_round", "needs_marker", "needs_already_answered", "needs_pcn",
 ]
 
 DEFAULT_FEEDBACK_WINDOW = timedelta(days=14)
@@ -101,7 +103,6 @@ SCOPES = ("session", "offer", "offer_type", "region", "national")
 ALL_TIME = "all"
 
 _MARKER_CONTEXT = b"convene.feedback.responded.v1"
-_MIN_PEPPER_BYTES = 32
 
 
 # --- validation --------------------------------------------------------------------------
@@ -210,19 +211,9 @@ class AcceptedFeedback:
 
 
 def response_marker(pepper: bytes, session_id: str, participant_id: str) -> str:
-    """One-way, per-session, per-person marker: HMAC-SHA256(pepper, session, person).
-
-    Fields are length-prefixed so ("ab", "c") and ("a", "bc") cannot collide. The pepper
-    is a secret outside the database, so a copy of the table alone cannot be tested
-    against a list of ids.
-    """
-    if not isinstance(pepper, bytes) or len(pepper) < _MIN_PEPPER_BYTES:
-        raise ValueError(f"pepper must be at least {_MIN_PEPPER_BYTES} bytes")
-    message = _MARKER_CONTEXT
-    for part in (session_id, participant_id):
-        encoded = part.encode("utf-8")
-        message += len(encoded).to_bytes(4, "big") + encoded
-    return hmac.new(pepper, message, hashlib.sha256).hexdigest()
+    """One-way, per-session, per-person marker: HMAC-SHA256(pepper, session, person)
+    (`markers.keyed_marker`: length-prefixed fields, a pepper outside the database)."""
+    return keyed_marker(_MARKER_CONTEXT, pepper, session_id, participant_id)
 
 
 def feedback_already_given() -> Conflict:

@@ -1,12 +1,12 @@
 """Events feedback consumes: scheduling's sessions and attendance; enrolment's offers,
-memberships and erasures. Each handler runs in the consumer's transaction with its inbox row."""
+memberships, participants' registrations (their PCN) and erasures. Each handler runs in the consumer's transaction with its inbox row."""
 from sqlalchemy import Connection
 
 from shared.consumer import Subscription
 from shared.contracts import enrolment, scheduling
 from shared.envelope import Envelope
 from services.feedback.domain import aggregate_keys
-from services.feedback.store import aggregates, projections
+from services.feedback.store import aggregates, participants, projections
 from services.feedback.usecases.answers import session_info
 from services.feedback.usecases.erasure import participant_erased
 
@@ -48,6 +48,12 @@ def membership_changed(event: Envelope, conn: Connection) -> None:
     projections.save_member(conn, data["offer_id"], data["participant_id"], data["status"])
 
 
+def participant_registered(event: Envelope, conn: Connection) -> None:
+    data = event.data
+    if data["pcn_code"] is not None:  # the contract allows none; without one there is nothing to learn
+        participants.save_participant(conn, data["participant_id"], data["region"], data["pcn_code"])
+
+
 SUBSCRIPTIONS = [
     Subscription(
         "scheduling",
@@ -64,6 +70,7 @@ SUBSCRIPTIONS = [
         {
             **{e.type: offer_changed for e in (enrolment.OFFER_PUBLISHED, enrolment.OFFER_UPDATED, enrolment.OFFER_STARTED, enrolment.OFFER_COMPLETED, enrolment.OFFER_CANCELLED)},
             **{e.type: membership_changed for e in (enrolment.ENROLMENT_CONFIRMED, enrolment.ENROLMENT_PROMOTED, enrolment.ENROLMENT_WAITLISTED, enrolment.ENROLMENT_WITHDRAWN, enrolment.ENROLMENT_COMPLETED)},
+            enrolment.PARTICIPANT_REGISTERED.type: participant_registered,
             enrolment.PARTICIPANT_ERASED.type: participant_erased,
         },
     ),

@@ -35,8 +35,8 @@ OutcomeScoresSchema = Schema.from_dict({m: _score(7, required=True) for m in OUT
 class NeedsSurveySchema(Schema):
     ratings = fields.Nested(NeedRatingsSchema, required=True, metadata={"description": "Every common need rated 1-5"})
     other_needs = _text(metadata={"description": "Other needs, free text; stays in the region"})
-    pcn_code = pcn_field(metadata={"description": "Your PCN's ODS code (U + 5 digits), optional"})
-    offer_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64), metadata={"description": "The offer the survey is for, optional"})
+    pcn_code = pcn_field(metadata={"description": "Your own PCN's ODS code (U + 5 digits), the one you are registered with, optional: without it the answer counts for your region only"})
+    offer_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64), metadata={"description": "The offer the survey is for, optional. Once per offer; without one, once per quarter"})
 
 
 class OutcomeSchema(Schema):
@@ -74,9 +74,11 @@ class FeedbackReceiptSchema(Schema):
 
 
 class NeedsReceiptSchema(Schema):
-    id = fields.String()
+    """No id and no answers: the receipt must not link you to what you answered."""
+
     region = fields.String()
     pcn_code = fields.String(allow_none=True)
+    offer_id = fields.String(allow_none=True)
 
 
 class OutcomeReceiptSchema(Schema):

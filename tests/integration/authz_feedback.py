@@ -63,7 +63,7 @@ TABLE = {
     # Someone of Y56 who was not there is told so (422 not_an_attendee); another region's
     # session does not exist for them.
     "give_feedback": Operation(lambda w, c: Request({"session_id": w.held_session()}, body=ANSWER), outside={"participant": {"stranger": 422}}),
-    "answer_needs": Operation(lambda w, c: Request(body={"ratings": RATINGS, "offer_id": w.offer})),
+    "answer_needs": Operation(lambda w, c: Request(body={"ratings": RATINGS, "offer_id": w.member_offer()})),  # once per offer: a fresh one
     "give_outcome": Operation(lambda w, c: Request(body={"offer_id": w.member_offer(), "phase": "before", "scores": SCORES})),
     "known_session": Operation(lambda w, c: Request({"session_id": w.session})),
     "aggregate": Operation(

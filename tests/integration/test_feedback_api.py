@@ -195,6 +195,7 @@ def test_comments_are_seen_only_by_the_admin_of_the_sessions_region(world, as_):
 
 
 def test_a_needs_survey_counts_for_the_region_and_pcn_and_publishes_ratings_only(world, as_):
+    world.registered("p1", "Y56", "U12345")
     body = {"ratings": RATINGS, "pcn_code": "U12345", "other_needs": "Managing estates"}
     response = world.client.post("/v1/needs-surveys/responses", json=body, headers=as_("participant", "Y56", "p1"))
     assert response.status_code == 201 and response.json["region"] == "Y56"

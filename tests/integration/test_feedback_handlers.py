@@ -13,7 +13,7 @@ from tests.harness import RunningService, service_environment
 
 HANDLERS = {event_type: handler for s in SUBSCRIPTIONS for event_type, handler in s.handlers.items()}
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
-COUNTED = ("feedback_responses", "feedback_responded", "needs_responses", "outcome_responses", "aggregate_stats", "attendee_counts", "published_cells", "outbox", "idempotency_keys")
+COUNTED = ("feedback_responses", "feedback_responded", "needs_responses", "needs_answered", "outcome_responses", "aggregate_stats", "attendee_counts", "published_cells", "outbox", "idempotency_keys")
 
 
 class FeedbackWorld:
@@ -45,6 +45,10 @@ class FeedbackWorld:
     def member(self, offer_id, participant_id, region="Y56", offer_type="action_learning_set", status="confirmed"):
         data = {"enrolment_id": f"e-{participant_id}", "offer_id": offer_id, "participant_id": participant_id, "region": region, "offer_type": offer_type, "role": "gp", "status": status}
         self.deliver(enrolment.ENROLMENT_CONFIRMED, data | {"changed_at": NOW.isoformat()})
+
+    def registered(self, participant_id, region="Y56", pcn_code="U10001"):
+        data = {"participant_id": participant_id, "region": region, "pcn_code": pcn_code, "role": "gp", "leadership_experience": "none"}
+        self.deliver(enrolment.PARTICIPANT_REGISTERED, data)
 
     def rows(self, table, *where) -> list:
         with self.runtime.db.read() as conn:

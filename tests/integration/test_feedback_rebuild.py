@@ -42,6 +42,7 @@ def test_a_rebuild_from_the_answers_reproduces_the_incremental_aggregates(world,
         for i in range(people):
             answer = {"overall": 1 + i % 5, "usefulness": 5 - i % 5, "will_apply": 3, "recommend": ("good", "dont_know")[i % 2], "anonymous": i % 3 == 0}
             assert world.client.post(f"/v1/sessions/{session}/feedback", json=answer, headers=as_(f"{session}-p{i}", region)).status_code == 201
+    world.registered("n1", "Y56", "U12345")
     assert world.client.post("/v1/needs-surveys/responses", json={"ratings": RATINGS, "pcn_code": "U12345"}, headers=as_("n1", "Y56")).status_code == 201
     world.member("o1", "m1")
     for phase, scores in (("before", SCORES), ("after", dict(SCORES, confidence=6))):

@@ -15,7 +15,10 @@ def give_feedback(call, session_id, body):
     return answers.give_feedback(call, session_id, body)
 
 
-@answers_api.post("/v1/needs-surveys/responses", summary="Answer the development-needs survey", roles=PARTICIPANT, body=s.NeedsSurveySchema, response=s.NeedsReceiptSchema, status=201, idempotent=True)
+# Anonymous like session feedback, so neither Idempotency-Keyed nor audited: either record would
+# say who answered when, and the answer's event says when and what. Once per round is enforced
+# anyway: a repeat answers 409 needs_already_answered (services/feedback/needs_rules.py).
+@answers_api.post("/v1/needs-surveys/responses", summary="Answer the development-needs survey (once per offer, or once per quarter)", roles=PARTICIPANT, body=s.NeedsSurveySchema, response=s.NeedsReceiptSchema, status=201, audited=False)
 def answer_needs(call, body):
     return answers.answer_needs(call, body)
 

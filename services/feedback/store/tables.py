@@ -61,6 +61,16 @@ attendance = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
+# Where enrolment registered each person (`participant.registered`): the one PCN their needs
+# answers may name.
+participants = Table(
+    "participants",
+    metadata,
+    Column("participant_id", String(ID), primary_key=True),
+    Column("region", String(10), nullable=False),
+    Column("pcn_code", String(6), nullable=False),
+)
+
 # --- answers ------------------------------------------------------------------------------
 
 # Anonymous rows hold no participant id and no date; ids are random (see domain's docstring).
@@ -84,6 +94,15 @@ feedback_responses = Table(
 
 # The has-responded set: one keyed marker per (session, person), nothing else, no link.
 feedback_responded = Table("feedback_responded", metadata, Column("marker", String(64), primary_key=True))
+
+# The needs survey's has-answered set: one keyed marker per (round, person) and the round it is
+# of (so erasure can find a person's markers), nothing else, no link to the answer (needs_rules.py).
+needs_answered = Table(
+    "needs_answered",
+    metadata,
+    Column("marker", String(64), primary_key=True),
+    Column("round", String(80), nullable=False, index=True),
+)
 
 needs_responses = Table(
     "needs_responses",

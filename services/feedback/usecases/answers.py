@@ -12,7 +12,7 @@ from shared.api import Call
 from shared.clock import as_utc, utcnow
 from shared.contracts.feedback import FEEDBACK_SUBMITTED, NEEDS_REPORTED
 from shared.errors import NotFound
-from services.feedback.store import aggregates, answers, projections
+from services.feedback.store import aggregates, answers, needs_answered, participants, projections
 from services.feedback.domain import (
     FEEDBACK_MEASURES,
     OUTCOME_MEASURES,
@@ -22,6 +22,10 @@ from services.feedback.domain import (
     accept_outcome,
     aggregate_keys,
     feedback_already_given,
+    needs_already_answered,
+    needs_marker,
+    needs_pcn,
+    needs_round,
     response_marker,
     validate_needs_survey,
 )
@@ -81,14 +85,23 @@ def _submitted(session: SessionInfo, scores: dict) -> dict:
 
 
 def answer_needs(call: Call, body: dict) -> dict:
+    """One person's needs answer, once per round (`needs_rules`), stored with nothing that
+    links it to them: no id or date on the row, a has-answered marker apart from it, and a
+    receipt and event that do not point at the row."""
+    conn, participant = call.conn, call.principal.subject
     survey = validate_needs_survey(body["ratings"], body.get("other_needs"))
-    region, pcn, offer_id = call.principal.region, body.get("pcn_code"), body.get("offer_id")
-    if offer_id is not None and projections.member_status(call.conn, offer_id, call.principal.subject) not in MEMBERS:
+    region, offer_id = call.principal.region, body.get("offer_id")
+    if offer_id is not None and projections.member_status(conn, offer_id, participant) not in MEMBERS:
         raise NotFound("offer_not_found", "no such offer among yours", field="offer_id")
-    response_id = answers.add_needs(call.conn, region, pcn, offer_id, survey.ratings, survey.other_needs)
-    aggregates.add_figures(call.conn, "needs", [(key, Figures.answer("needs", survey.ratings)) for key in needs_keys(region, pcn)])
-    call.record(NEEDS_REPORTED, {"response_id": response_id, "region": region, "pcn_code": pcn, "offer_id": offer_id, "ratings": survey.ratings})
-    return {"id": response_id, "region": region, "pcn_code": pcn}
+    pcn = needs_pcn(body.get("pcn_code"), region=region, registered=participants.registered(conn, participant))
+    round_ = needs_round(region, offer_id, utcnow().astimezone(UK).date())
+    if not needs_answered.add_marker(conn, round_, needs_marker(marker_pepper(call.runtime.settings), round_, participant)):
+        raise needs_already_answered()
+    answers.add_needs(conn, region, pcn, offer_id, survey.ratings, survey.other_needs)
+    aggregates.add_figures(conn, "needs", [(key, Figures.answer("needs", survey.ratings)) for key in needs_keys(region, pcn)])
+    # A fresh id, not the stored row's: the event (with its time) must not point at an answer row.
+    call.record(NEEDS_REPORTED, {"response_id": str(uuid.uuid4()), "region": region, "pcn_code": pcn, "offer_id": offer_id, "ratings": survey.ratings})
+    return {"region": region, "pcn_code": pcn, "offer_id": offer_id}
 
 
 def needs_keys(region: str, pcn: str | None) -> list[AggregateKey]:

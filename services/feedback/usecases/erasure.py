@@ -5,10 +5,12 @@ and free text may name its author or others. On erasure, in the consumer's trans
 
 - named session feedback becomes anonymous: no author, no date, and its comment is deleted
   (free text cannot be made anonymous-safe by a machine); its scores stay in every figure;
-- the person's has-responded markers, attendance and memberships go (they are counted already);
+- the person's has-responded markers (of session feedback and of the needs survey), attendance,
+  memberships and registered PCN go (they are counted already);
 - outcome answers keep a random pseudonym instead of the id, so a before/after pair stays one;
-- needs-survey answers hold no id; those the person sent with an Idempotency-Key are found
-  through the remembered receipt and lose their free text (`other_needs`);
+- needs-survey answers hold no id, and nothing links them to the person; only those sent
+  with an Idempotency-Key before needs answers stopped taking one are found, through the
+  remembered receipt, and lose their free text (`other_needs`);
 - the remembered answers of the person's Idempotency-Keyed requests are deleted: they link the
   person to answer ids.
 
@@ -20,8 +22,8 @@ from sqlalchemy import Connection, delete, select, update
 
 from shared.envelope import Envelope
 from shared.tables import SharedTables
-from services.feedback.store import answers, projections, tables
-from services.feedback.domain import response_marker
+from services.feedback.store import answers, needs_answered, participants, projections, tables
+from services.feedback.domain import needs_marker, response_marker
 from services.feedback.settings import FeedbackSettings, marker_pepper
 
 _IDEMPOTENCY = SharedTables(tables.metadata).idempotency
@@ -32,6 +34,9 @@ def participant_erased(event: Envelope, conn: Connection) -> None:
     # Handlers get no settings: the worker's environment is the service's (the same pepper).
     pepper = marker_pepper(FeedbackSettings.load())
     answers.forget_markers(conn, [response_marker(pepper, s, participant) for s in projections.attended_sessions(conn, participant)])
+    # Which rounds the person answered in is what nothing records: try each round anyone did.
+    needs_answered.forget_markers(conn, [needs_marker(pepper, r, participant) for r in needs_answered.rounds(conn)])
+    participants.forget_participant(conn, participant)
     answers.forget_author(conn, participant)
     forget_requests(conn, participant)
     projections.forget_participant(conn, participant)
