@@ -4,7 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 ROLE ?= regional_admin
-REGION ?= Y56
+# A regional role's default region; national and service tokens carry none (shared/auth.py refuses one that does).
+REGION ?= $(if $(filter national service,$(ROLE)),,Y56)
 SUB ?=
 
 .PHONY: up down test token logs status bench drills lint venv kafka settings clean

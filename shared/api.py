@@ -218,17 +218,36 @@ def _record_id(path_args: dict, response: Response) -> str | None:
 
 def _parse_body(schema: type[Schema]) -> dict:
     raw = request.get_data(cache=True)
+    if raw:
+        _require_json_content_type()
     if not raw.strip():
         document = {}
     else:
         try:
-            document = json.loads(raw)
+            document = json.loads(raw.decode("utf-8"))  # the one encoding the Content-Type may name
         except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested deeper than the parser goes
             raise Problem(400, "malformed_json", "the request body is not valid JSON", errors=[{"field": "_body", "message": "not valid JSON"}]) from None
     if not isinstance(document, dict):
         raise Problem(400, "body_not_object", "the request body must be a JSON object", errors=[{"field": "_body", "message": "must be an object"}])
     _refuse_unstorable(document)
     return instance(schema).load(document)
+
+
+def _is_json_media_type(mimetype: str) -> bool:
+    """application/json, or a structured type built on it such as application/merge-patch+json."""
+    kind, _, subtype = mimetype.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def _require_json_content_type() -> None:
+    """A body is JSON only when it says so: text/plain, a form or XML is refused, not parsed as
+    JSON anyway, so a browser form or a no-CORS request from another site cannot write here.
+    JSON is UTF-8 (RFC 8259 §8.1); a charset parameter may say so and nothing else."""
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if not _is_json_media_type(request.mimetype) or charset not in ("utf-8", "utf8"):
+        headers = {"Accept-Patch": "application/json"} if request.method == "PATCH" else {}  # RFC 5789 §2.2
+        raise Problem(415, "unsupported_media_type", "the request body must be JSON, sent with Content-Type application/json (or application/*+json) in UTF-8",
+                      errors=[{"field": "Content-Type", "message": "must be application/json"}], headers=headers)
 
 
 MAX_DEPTH = 20  # of nested objects and arrays in a request body: no schema here goes deeper than a few

@@ -1,9 +1,17 @@
 """Bearer-JWT verification and development tokens.
 
 RS256 only (the algorithm is pinned, so `alg: none` and HS256-with-the-public-key are
-refused); `exp`, `nbf`, `iss` and `aud` are required and checked with a small leeway.
-Production verifies against the identity provider's JWKS or a configured public key;
-development uses a local key pair that `make up` creates and git ignores.
+refused); `exp`, `nbf`, `iss`, `aud` and `sub` are required, of their RFC 7519 types, and
+checked with a small leeway, and no token may live longer than JWT_MAX_LIFETIME_SECONDS
+(shared.token_claims). Production verifies against the identity provider's JWKS or a
+configured public key; development uses a local key pair that `make up` creates and git ignores.
+
+Roles and regions: a regional role (administrator, facilitator, coach, participant) needs a
+`region` claim naming one of the seven NHS England regions (shared.regions); anything else
+(`*`, `national`, a list, an unknown code) is refused. A national or service token must carry
+no `region` claim at all: it is refused rather than the claim ignored, because a token that
+says both "whole country" and "one region" means its issuer's mapping is wrong, and guessing
+which half was meant could widen a regional person's reach to the whole country.
 """
 from __future__ import annotations
 
@@ -19,6 +27,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.config import Settings
+from shared.regions import REGION_CODES
+from shared.token_claims import InvalidToken, TokenRules, Validity, check_registered_claims, refusal
 
 ALGORITHM = "RS256"
 VERIFIED_TOKENS_KEPT = 4096  # per process; the oldest is forgotten first
@@ -33,17 +43,27 @@ class Role(str, Enum):
     SERVICE = "service"
 
 
-class InvalidToken(Exception):
-    """The request's bearer token is missing or cannot be trusted (401)."""
+REGIONAL_ROLES = frozenset({Role.REGIONAL_ADMIN, Role.FACILITATOR, Role.COACH, Role.PARTICIPANT})
+_ROLES = {role.value: role for role in Role}
+# Only the signature and the token's form are left to the JWT library; shared.token_claims
+# checks every claim's type and value itself.
+_SIGNATURE_ONLY = {f"verify_{claim}": False for claim in ("exp", "nbf", "iat", "aud", "iss", "sub", "jti")}
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: `subject` is the person's Convene id for participants, facilitators and coaches."""
+    """Who is calling: `subject` is the person's Convene id for participants, facilitators and coaches.
+
+    A regional role always has one of the seven region codes; the national team and services
+    have none, so no principal can stand for a region that does not exist."""
 
     subject: str
     role: Role
     region: str | None
+
+    def __post_init__(self):
+        if not (self.region in REGION_CODES if self.role in REGIONAL_ROLES else self.region is None):
+            raise ValueError(f"a {self.role.value} principal cannot have region {self.region!r}")
 
     def in_region(self, region: str | None) -> bool:
         return self.role in (Role.NATIONAL, Role.SERVICE) or (self.region is not None and self.region == region)
@@ -51,9 +71,7 @@ class Principal:
 
 class TokenVerifier:
     def __init__(self, settings: Settings):
-        self.issuer = settings.jwt_issuer
-        self.audience = settings.jwt_audience
-        self.leeway = settings.jwt_leeway_seconds
+        self.rules = TokenRules(settings.jwt_issuer, settings.jwt_audience, settings.jwt_leeway_seconds, settings.jwt_max_lifetime_seconds)
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
         self._key_file = Path(settings.jwt_public_key_file)
         self._key = None
@@ -81,30 +99,37 @@ class TokenVerifier:
             if valid_from <= time.time() <= valid_until:
                 return principal
             self._verified.pop(token, None)  # outside its validity now: verify again, which refuses it
-        principal, claims = self._verify(token)
-        self._verified[token] = (principal, claims["nbf"] - self.leeway, claims["exp"] + self.leeway)
+        principal, validity = self._verify(token)
+        self._verified[token] = (principal, validity.valid_from, validity.valid_until)
         if len(self._verified) > VERIFIED_TOKENS_KEPT:
             self._verified.popitem(last=False)
         return principal
 
-    def _verify(self, token: str) -> tuple[Principal, dict]:
+    def _verify(self, token: str) -> tuple[Principal, Validity]:
         try:
-            claims = jwt.decode(
-                token,
-                self._signing_key(token),
-                algorithms=[ALGORITHM],
-                audience=self.audience,
-                issuer=self.issuer,
-                leeway=self.leeway,
-                options={"require": ["exp", "nbf", "iss", "aud", "sub"]},
-            )
-            role = Role(claims.get("role"))
-        except (jwt.PyJWTError, ValueError) as error:
-            raise InvalidToken(f"the bearer token was refused: {type(error).__name__}") from None
-        region = claims.get("region")
-        if role in (Role.REGIONAL_ADMIN, Role.FACILITATOR, Role.COACH, Role.PARTICIPANT) and not region:
-            raise InvalidToken("the bearer token has no region claim")
-        return Principal(subject=str(claims["sub"]), role=role, region=region), claims
+            claims = jwt.decode(token, self._signing_key(token), algorithms=[ALGORITHM], options=_SIGNATURE_ONLY)
+        except jwt.PyJWTError as error:
+            raise refusal(error) from None
+        validity = check_registered_claims(claims, self.rules, time.time())
+        return principal_of(claims), validity
+
+
+def principal_of(claims: dict) -> Principal:
+    """Who a token's checked claims name: its role, and the region a regional role needs."""
+    role, region = claims.get("role"), claims.get("region")
+    if role is None:
+        raise InvalidToken("the bearer token has no role claim")
+    if not isinstance(role, str) or role not in _ROLES:
+        raise InvalidToken("the bearer token's role claim names no Convene role")
+    role = _ROLES[role]
+    if role in REGIONAL_ROLES:
+        if region is None:
+            raise InvalidToken(f"a {role.value} token needs a region claim")
+        if not isinstance(region, str) or region not in REGION_CODES:
+            raise InvalidToken("the bearer token's region claim is not one of the seven NHS England region codes (Y56, Y58 to Y63)")
+    elif region is not None:
+        raise InvalidToken(f"a {role.value} token must not carry a region claim")
+    return Principal(subject=claims["sub"], role=role, region=region)
 
 
 def create_dev_keys(private_path: Path, public_path: Path) -> bool:

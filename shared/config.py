@@ -62,6 +62,11 @@ class Settings:
         "Development only: the local key `make token` signs with.",
     )
     jwt_leeway_seconds: int = setting("JWT_LEEWAY_SECONDS", 30, "Clock skew allowed on `exp` and `nbf`.")
+    jwt_max_lifetime_seconds: int = setting(
+        "JWT_MAX_LIFETIME_SECONDS",
+        12 * 3600,
+        "Longest lifetime a bearer token may have: one whose `exp` lies further than this after its `iat` (or after now) is refused, so a leaked long-lived token cannot be used for years.",
+    )
     log_level: str = setting("LOG_LEVEL", "INFO", "Log level of the service's JSON logs.")
     relay_batch_size: int = setting("RELAY_BATCH_SIZE", 500, "Outbox rows the relay publishes per round.")
     relay_idle_seconds: float = setting("RELAY_IDLE_SECONDS", 0.01, "Pause of the relay when the outbox is empty.")
@@ -69,6 +74,11 @@ class Settings:
     worker_metrics_port: int = setting("WORKER_METRICS_PORT", 0, "Port of the worker's Prometheus endpoint (0: none).")
     rate_limit_per_minute: int = setting("RATE_LIMIT_PER_MINUTE", 1200, "Requests one token may make per minute to one web process (0: no limit).")
     max_body_bytes: int = setting("MAX_BODY_BYTES", 1_000_000, "Largest request body accepted.")
+    hsts_max_age_seconds: int = setting(
+        "HSTS_MAX_AGE_SECONDS",
+        31_536_000,
+        "max-age of the Strict-Transport-Security header on every answer (0: none). Browsers heed it only over HTTPS, which the ingress or load balancer in front of the web processes terminates.",
+    )
 
     @classmethod
     def load(cls, environ: dict | None = None):

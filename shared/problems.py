@@ -1,6 +1,8 @@
 """RFC 9457 problem details: every error Convene answers is application/problem+json."""
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from flask import Response, json
 
 PROBLEM_TYPE = "urn:convene:problem:"
@@ -20,11 +22,24 @@ class Problem(Exception):
         self.extra = extra
 
 
-def problem_response(status: int, rule: str, title: str, detail: str, *, errors=None, headers=None, **extra) -> Response:
+def problem_document(status: int, rule: str, title: str, detail: str, *, errors=None, **extra) -> dict:
+    """The body of a problem answer; gunicorn's own errors (shared.http_worker) use it too."""
     body = {"type": PROBLEM_TYPE + rule, "title": title, "status": status, "detail": detail, "rule": rule}
     if errors:
         body["errors"] = errors
     body.update(extra)
+    return body
+
+
+def status_title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def problem_response(status: int, rule: str, title: str, detail: str, *, errors=None, headers=None, **extra) -> Response:
+    body = problem_document(status, rule, title, detail, errors=errors, **extra)
     response = Response(json.dumps(body), status=status, mimetype=CONTENT_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value

@@ -6,7 +6,7 @@ response dumper (shared.dumping) knows it and formats it without calling back in
 """
 from functools import lru_cache
 
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from shared.clock import as_utc
 
@@ -14,6 +14,26 @@ from shared.clock import as_utc
 @lru_cache(maxsize=None)
 def instance(schema: type[Schema], *, many: bool = False, unknown: str = RAISE) -> Schema:
     return schema(many=many, unknown=unknown)
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false, nothing else: marshmallow's Boolean also takes 0, 1, "yes", "on"…,
+    which the OpenAPI document (type: boolean) does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class PartialUpdate(Schema):
+    """The body of a PATCH: every field optional, but at least one given. The OpenAPI document
+    says so too (minProperties: 1, shared.openapi)."""
+
+    @validates_schema
+    def names_a_field(self, data, **_):
+        if not data:
+            raise ValidationError("name at least one field to change")
 
 
 class UtcDateTime(fields.DateTime):

@@ -1,15 +1,13 @@
 """The Flask application shell every service shares: auth on /v1, problem+json errors,
-correlation ids, health, readiness, metrics, OpenAPI and the docs page."""
+security headers, correlation ids, health, readiness, metrics, OpenAPI and the docs page."""
 from __future__ import annotations
 
 import logging
 import re
 import time
 import uuid
-from pathlib import Path
 
-import swagger_ui_bundle
-from flask import Flask, Response, g, jsonify, request, send_from_directory
+from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -18,21 +16,18 @@ from shared.api import Api
 from shared.asyncapi import build_asyncapi
 from shared.audit_api import audit_api
 from shared.auth import InvalidToken, TokenVerifier
+from shared.docs_page import register_docs
 from shared.ratelimit import RateLimiter
 from shared.errors import DomainError
 from shared.logs import reset_correlation_id, set_correlation_id
 from shared.openapi import build_spec
 from shared.relay import outbox_backlog
-from shared.problems import Problem, field_errors, problem_response
+from shared.problems import Problem, field_errors, problem_response, status_title
 from shared.runtime import Runtime
+from shared.security_headers import apply_security_headers
 
 log = logging.getLogger("convene.http")
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
-_DOCS_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>
-<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head><body><div id="docs"></div>
-<script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({{url: "/openapi.json", dom_id: "#docs", persistAuthorization: true}});</script>
-</body></html>"""
 
 
 def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, description: str) -> Flask:
@@ -61,6 +56,7 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
     @app.after_request
     def finish_request(response: Response):
         response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
+        apply_security_headers(response.headers, request.path, settings.hsts_max_age_seconds)
         route = request.url_rule.rule if request.url_rule else "unmatched"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         metrics.HTTP_LATENCY.labels(settings.service, route, request.method, str(response.status_code)).observe(elapsed)
@@ -107,13 +103,7 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
             spec_cache["asyncapi"] = build_asyncapi(settings.service)
         return jsonify(spec_cache["asyncapi"])
 
-    @app.get("/docs")
-    def docs():
-        return Response(_DOCS_PAGE.format(title=title), mimetype="text/html")
-
-    @app.get("/docs/assets/<path:name>")
-    def docs_assets(name):
-        return send_from_directory(Path(swagger_ui_bundle.swagger_ui_path), name)
+    register_docs(app, title)
 
     for api in [*apis, audit_api]:
         app.register_blueprint(api)
@@ -131,17 +121,18 @@ def _database_ok(runtime: Runtime) -> bool:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(InvalidToken)
     def invalid_token(error: InvalidToken):
+        # The detail is one of shared.auth's and shared.token_claims' own sentences.
         return problem_response(401, "invalid_token", "Unauthorised", str(error), headers={"WWW-Authenticate": 'Bearer realm="convene"'})
 
     @app.errorhandler(Problem)
     def problem(error: Problem):
-        return problem_response(error.status, error.rule, _title(error.status), error.detail, errors=error.errors, headers=error.headers, **error.extra)
+        return problem_response(error.status, error.rule, status_title(error.status), error.detail, errors=error.errors, headers=error.headers, **error.extra)
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         extra = dict(error.extra)
         errors = ([{"field": error.field, "message": error.detail}] if error.field else []) + list(extra.pop("errors", []))
-        return problem_response(error.status, error.rule, _title(error.status), error.detail, errors=errors, **extra)
+        return problem_response(error.status, error.rule, status_title(error.status), error.detail, errors=errors, **extra)
 
     @app.errorhandler(ValidationError)
     def validation_error(error: ValidationError):
@@ -151,8 +142,14 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        rule = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(error.code, "http_error")
-        return problem_response(error.code, rule, _title(error.code), error.description or _title(error.code))
+        # Our own words, never the exception's description: one raised deep inside a library
+        # could carry its internals (a parser's message, a file path).
+        rule, detail = _HTTP_ERRORS.get(error.code, ("http_error", status_title(error.code)))
+        if error.code == 413 and request.max_content_length:
+            detail = f"the request body is larger than the {request.max_content_length} bytes this endpoint accepts"
+        # What the status itself requires, e.g. Allow on 405 (RFC 9110 §15.5.6).
+        kept = {name: value for name, value in error.get_headers() if name.lower() in _HTTP_ERROR_HEADERS}
+        return problem_response(error.code, rule, status_title(error.code), detail, headers=kept)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
@@ -160,10 +157,10 @@ def _register_errors(app: Flask) -> None:
         return problem_response(500, "internal_error", "Internal Server Error", "the request failed; quote the correlation id to support")
 
 
-def _title(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
+_HTTP_ERRORS = {
+    400: ("bad_request", "the request cannot be read"),
+    404: ("not_found", "no such resource"),
+    405: ("method_not_allowed", "this resource does not answer that method; Allow lists the ones it does"),
+    413: ("body_too_large", "the request body is larger than this endpoint accepts"),
+}
+_HTTP_ERROR_HEADERS = {"allow", "retry-after", "www-authenticate"}

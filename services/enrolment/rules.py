@@ -13,23 +13,13 @@ import re
 from enum import Enum
 
 from shared.errors import Conflict, NotFound, RuleViolation
+from shared.regions import NATIONAL, REGIONS
 
 # --- Reference data: ODS codes --------------------------------------------------------
 
-# The seven NHS England commissioning regions (from shared/data/nhs_england_regions.csv).
-REGIONS: dict[str, str] = {
-    "Y56": "London",
-    "Y58": "South West",
-    "Y59": "South East",
-    "Y60": "Midlands",
-    "Y61": "East of England",
-    "Y62": "North West",
-    "Y63": "North East and Yorkshire",
-}
+# The seven NHS England commissioning regions (shared.regions; data/nhs_england_regions.csv
+# adds their ONS codes); NATIONAL is the pseudo-region of offers open to the whole country.
 REGION_CODES = frozenset(REGIONS)
-
-# Pseudo-region for offers open to the whole country; never a participant's region.
-NATIONAL = "national"
 
 _PCN_CODE = re.compile(r"U[0-9]{5}")
 _PRACTICE_CODE = re.compile(r"[A-Z][0-9]{5}")

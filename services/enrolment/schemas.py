@@ -3,11 +3,11 @@
 ODS codes arrive as plain strings and the domain checks them, so that a bad code is answered
 with the rule it breaks (`invalid_ods_code`) rather than a generic validation error.
 """
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from shared.api import PageQuery
 from shared.contracts.common import LEADERSHIP_EXPERIENCE, OFFER_TYPES, PARTICIPANT_ROLES
-from shared.schemas import UtcDateTime
+from shared.schemas import PartialUpdate, UtcDateTime
 
 OFFER_STATUSES = ("draft", "published", "started", "completed", "cancelled")
 ENROLMENT_STATUSES = ("confirmed", "waitlisted", "withdrawn", "completed")
@@ -112,7 +112,7 @@ class ParticipantQuery(PageQuery):
 
 # --- Offers -----------------------------------------------------------------------------
 
-class OfferUpdateSchema(Schema):
+class OfferUpdateSchema(PartialUpdate):
     title = _text(200)
     capacity = fields.Integer(strict=True, validate=validate.Range(max=MAX_CAPACITY))
     starts_on = fields.Date()
@@ -120,11 +120,6 @@ class OfferUpdateSchema(Schema):
     planned_sessions = fields.Integer(strict=True, validate=validate.Range(max=500))
     basis = fields.String(validate=validate.Length(max=20), metadata={"description": "action_learning_set: project, place or individual"})
     session_allowance = fields.Integer(strict=True, metadata={"description": "coaching: sessions in the allowance (1-50)"})
-
-    @validates_schema
-    def not_empty(self, data, **_):
-        if not data:
-            raise ValidationError("name at least one field to change")
 
 
 class OfferCreateSchema(OfferUpdateSchema):

@@ -3,6 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.contracts.common import OFFER_TYPES, REGION_OR_NATIONAL, pcn_field
 from shared.contracts.feedback import NEEDS, RECOMMEND
+from shared.schemas import StrictBoolean
 from services.feedback.domain import MAX_TEXT_LENGTH, OUTCOME_MEASURES, OUTCOME_PHASES
 
 PERIOD = validate.Regexp(r"^(all|\d{4}-(0[1-9]|1[0-2]))$", error="all, or a month as YYYY-MM")
@@ -25,7 +26,7 @@ class FeedbackSchema(Schema):
     will_apply = _score(5, required=True, metadata={"description": '"I will apply this in my work", 1-5'})
     recommend = fields.String(required=True, validate=validate.OneOf(RECOMMEND), metadata={"description": "How likely to recommend it to a colleague (Friends and Family Test scale)"})
     comment = _text(metadata={"description": "Optional free text; seen only by the session's regional admin"})
-    anonymous = fields.Boolean(load_default=False, metadata={"description": "When true nothing stored links the answer to you"})
+    anonymous = StrictBoolean(load_default=False, metadata={"description": "When true nothing stored links the answer to you"})
 
 
 NeedRatingsSchema = Schema.from_dict({need: _score(5, required=True) for need in NEEDS}, name="NeedRatingsSchema")

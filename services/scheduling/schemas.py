@@ -8,11 +8,16 @@ from datetime import datetime
 from marshmallow import Schema, fields, validate
 
 from shared.api import PageQuery
+from shared.schemas import StrictBoolean
 from services.scheduling.domain import MAX_COUNT, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, utc_to_local
 
 LOCAL_TIME = {"description": "Europe/London wall-clock time without a UTC offset, e.g. 2026-03-03T10:00; before 2100"}
 # A bound on starts, so that a series (at most 52 sessions, 52 weeks apart) stays within the calendar.
 LATEST_START = validate.Range(max=datetime(2100, 1, 1), max_inclusive=False, error="must be before 2100")
+LOCAL_TIME_PATTERN = (
+    r"^(1\d{3}|20\d{2})-((0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+    r"T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+)
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SCOPES = ("this", "following")
 ATTENDANCE = ("present", "apologies", "absent")
@@ -24,7 +29,9 @@ def _id(**kwargs):
 
 def _local_start(**kwargs):
     # Documented by its shape: OpenAPI's `date-time` would promise RFC 3339, which has an offset.
-    shape = {"format": "local-date-time", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$"}
+    # The pattern names only real dates before 2100 (it cannot count leap years, so it leaves out
+    # 29 February, which is still accepted), so a client can tell a well-formed time from the document.
+    shape = {"format": "local-date-time", "pattern": LOCAL_TIME_PATTERN}
     return fields.NaiveDateTime(required=True, validate=LATEST_START, metadata=LOCAL_TIME | shape, **kwargs)
 
 
@@ -200,7 +207,7 @@ class ContinuitySchema(Schema):
 
 
 class CoDesignSchema(Schema):
-    replace_existing = fields.Boolean(load_default=False, metadata={"description": "also replace topics already set"})
+    replace_existing = StrictBoolean(load_default=False, metadata={"description": "also replace topics already set"})
 
 
 class NeedScoreSchema(Schema):

@@ -1,8 +1,9 @@
 """Field types that several event schemas share."""
 from marshmallow import Schema, fields, validate
 
-REGION_CODES = ("Y56", "Y58", "Y59", "Y60", "Y61", "Y62", "Y63")
-REGION_OR_NATIONAL = (*REGION_CODES, "national")
+from shared.regions import NATIONAL, REGION_CODES
+
+REGION_OR_NATIONAL = (*REGION_CODES, NATIONAL)
 OFFER_TYPES = ("regional_programme", "pcn_team", "action_learning_set", "coaching")
 PARTICIPANT_ROLES = ("clinical_director", "pcn_manager", "practice_manager", "gp", "nurse", "pharmacist", "other")
 LEADERSHIP_EXPERIENCE = ("none", "practice", "federation", "ccg_or_icb_board")

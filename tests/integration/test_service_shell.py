@@ -1,8 +1,9 @@
 """The HTTP shell every service shares, exercised through a small service of its own on both
-databases: problem+json for bad input, Idempotency-Key, audit trail, rate limits,
-correlation ids, metrics."""
+databases: problem+json for bad input, JSON only as JSON, Idempotency-Key, audit trail, rate
+limits, correlation ids, metrics, security headers, and errors that never leak internals."""
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import ClassVar
@@ -10,6 +11,7 @@ from typing import ClassVar
 import pytest
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+from werkzeug.exceptions import BadRequest
 
 from shared.api import Api
 from shared.auth import Role
@@ -156,3 +158,126 @@ def test_readiness_reports_each_dependency(shell):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"] == {"database": True, "kafka": False}
+
+
+# --- Only JSON is read as JSON -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type, body",
+    [
+        ("text/plain", b'{"text": "hello"}'),
+        ("text/plain;charset=UTF-8", b'{"text": "hello"}'),
+        ("application/x-www-form-urlencoded", b'{"text": "hello"}'),
+        ("application/x-www-form-urlencoded", b"text=hello"),
+        ("multipart/form-data; boundary=x", b'--x\r\nContent-Disposition: form-data; name="text"\r\n\r\nhello\r\n--x--\r\n'),
+        ("application/xml", b"<note><text>hello</text></note>"),
+        ("text/xml", b'{"text": "hello"}'),
+        ("application/jsonx", b'{"text": "hello"}'),
+        ("application/json; charset=latin-1", b'{"text": "hello"}'),
+        (None, b'{"text": "hello"}'),
+    ],
+    ids=["text", "text in UTF-8", "form holding JSON", "form", "multipart form", "XML", "JSON as XML", "a lookalike", "JSON in Latin-1", "undeclared"],
+)
+def test_a_body_that_is_not_declared_as_json_is_refused_with_415_and_nothing_is_written(shell, make_token, content_type, body):
+    client, runtime = shell()
+    headers = {**_auth(make_token), **({"Content-Type": content_type} if content_type else {})}
+    response = client.post("/v1/notes", data=body, headers=headers)
+    assert (response.status_code, response.mimetype, response.json["rule"]) == (415, "application/problem+json", "unsupported_media_type")
+    assert response.json["errors"] == [{"field": "Content-Type", "message": "must be application/json"}]
+    assert _count(runtime, notes) == 0 and _count(runtime, runtime.db.tables.audit) == 0
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "application/json;charset=UTF-8", "Application/JSON", "application/merge-patch+json", "application/vnd.convene.note+json"],
+)
+def test_json_is_accepted_as_application_json_or_any_application_plus_json_type_in_utf8(shell, make_token, content_type):
+    client, runtime = shell()
+    response = client.post("/v1/notes", data='{"text": "héllo"}'.encode(), headers={**_auth(make_token), "Content-Type": content_type})
+    assert response.status_code == 201 and response.json["text"] == "héllo"
+
+
+# --- Security headers on every answer ------------------------------------------------------
+
+EVERYWHERE = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Strict-Transport-Security": "max-age=31536000"}
+
+
+def test_every_answer_carries_the_security_headers_and_every_v1_answer_is_never_stored(shell, make_token):
+    client, _ = shell()
+    created = client.post("/v1/notes", json={"text": "hello"}, headers=_auth(make_token))
+    answers = {
+        "created": created,
+        "personal read": client.get(f"/v1/notes/{created.json['id']}", headers=_auth(make_token)),
+        "not found": client.get("/v1/notes/none", headers=_auth(make_token)),
+        "no token": client.get("/v1/notes/none"),
+        "unknown /v1 path": client.get("/v1/nothing-here", headers=_auth(make_token)),
+        "health": client.get("/healthz"),
+        "openapi": client.get("/openapi.json"),
+        "metrics": client.get("/metrics"),
+        "not found outside /v1": client.get("/nowhere"),
+        "docs": client.get("/docs"),
+    }
+    for name, answer in answers.items():
+        assert {header: answer.headers.get(header) for header in EVERYWHERE} == EVERYWHERE, name
+        assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"], name
+    for name in ("created", "personal read", "not found", "no token", "unknown /v1 path"):
+        assert answers[name].headers["Cache-Control"] == "no-store", name
+    assert answers["health"].headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_hsts_can_be_switched_off(shell):
+    client, _ = shell(HSTS_MAX_AGE_SECONDS="0")
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+
+
+def test_a_method_a_resource_does_not_answer_is_a_405_problem_that_lists_the_allowed_ones(shell, make_token):
+    client, _ = shell()
+    for method, path in (("DELETE", "/v1/notes/n1"), ("PUT", "/v1/notes"), ("POST", "/healthz")):
+        response = client.open(path, method=method, headers=_auth(make_token))
+        assert (response.status_code, response.mimetype, response.json["rule"]) == (405, "application/problem+json", "method_not_allowed"), path
+        allowed = {method.strip() for method in response.headers["Allow"].split(",")}
+        assert allowed >= ({"GET"} if path != "/v1/notes" else {"POST"}), path
+
+
+def test_the_docs_page_runs_only_same_origin_scripts_under_a_policy_swagger_ui_can_work_with(shell):
+    client, _ = shell()
+    page = client.get("/docs")
+    policy = dict(directive.strip().split(" ", 1) for directive in page.headers["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'" and policy["default-src"] == "'none'"
+    assert {"'self'", "data:"} <= set(policy["img-src"].split()) and policy["connect-src"] == "'self'" and "'self'" in policy["style-src"]
+    html = page.get_data(as_text=True)
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    assert scripts and all(body.strip() == "" and 'src="/' in attributes for attributes, body in scripts), "no inline script"
+    for asset in re.findall(r'(?:src|href)="(/[^"]+)"', html):
+        loaded = client.get(asset)
+        assert loaded.status_code == 200 and loaded.headers["X-Content-Type-Options"] == "nosniff", asset
+    start = client.get("/docs/start.js").get_data(as_text=True)
+    assert "persistAuthorization: false" in start and '"/openapi.json"' in start
+
+
+# --- Errors never carry internals ------------------------------------------------------------
+
+leaky_api = Api("leaky", __name__)
+
+
+@leaky_api.get("/v1/leaky/<kind>", summary="Fail", roles=(Role.REGIONAL_ADMIN,))
+def fail(call, kind):
+    secret = "password=hunter2 at /srv/convene/shared/db.py line 12"
+    if kind == "library":
+        raise BadRequest(description=f"Failed to decode: {secret}")
+    raise RuntimeError(secret)
+
+
+@pytest.mark.parametrize("kind, status", [("library", 400), ("crash", 500)])
+def test_an_error_answer_never_carries_the_text_of_the_exception_behind_it(databases, signing_keys, make_token, kind, status):
+    settings = ShellSettings.load({"DATABASE_URL": databases.new("shell"), "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]), "LOG_LEVEL": "CRITICAL"})
+    runtime = Runtime.build(settings, metadata)
+    runtime.db.create_schema()
+    try:
+        client = create_service_app(runtime, [notes_api, leaky_api], title="shell", description="test").test_client()
+        response = client.get(f"/v1/leaky/{kind}", headers=_auth(make_token))
+        assert (response.status_code, response.mimetype) == (status, "application/problem+json")
+        assert not re.search("hunter2|/srv|db.py|decode", response.get_data(as_text=True))
+    finally:
+        runtime.db.dispose()
