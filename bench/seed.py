@@ -51,14 +51,24 @@ def reference_data(enrolment: Runtime) -> None:
 
 
 def participants(enrolment: Runtime, count: int, *, pcn: str = CAMDEN) -> list[str]:
-    """`count` synthetic London participants (obviously fake: example.invalid addresses)."""
-    from services.enrolment.store.tables import participants as table
+    """`count` synthetic London participants (obviously fake: example.invalid addresses), their
+    names and e-mails sealed under data keys of their own as registration seals them."""
+    from services.enrolment import personal
+    from services.enrolment.store.tables import data_keys, participants as table
+    from shared import data_keys as keys
+    from shared.sealing import new_data_key
 
     now = datetime.now(timezone.utc)
-    rows = [{"id": str(uuid.uuid4()), "name": f"Bench Person {n}", "email": f"bench{n}.{uuid.uuid4().hex[:6]}@example.invalid",
-             "role": "clinical_director", "pcn_code": pcn, "practice_code": None, "leadership_experience": "practice", "created_at": now}
-            for n in range(count)]
+    with enrolment.db.transaction() as conn:
+        ring, index_key = keys.ring_of(conn), keys.service_key(conn, personal.EMAIL_INDEX_KEY)
+    rows, wrapped = [], []
+    for n in range(count):
+        person_id, key, email = str(uuid.uuid4()), new_data_key(), f"bench{n}.{uuid.uuid4().hex[:6]}@example.invalid"
+        rows.append({"id": person_id, **personal.sealed_columns(key, person_id, f"Bench Person {n}", email), "email_index": personal.email_index(index_key, email),
+                     "role": "clinical_director", "pcn_code": pcn, "practice_code": None, "leadership_experience": "practice", "created_at": now})
+        wrapped.append({"record_id": person_id, "wrapped": ring.wrap(key, person_id), "created_at": now})
     bulk_insert(enrolment.db, table, rows)
+    bulk_insert(enrolment.db, data_keys, wrapped)
     return [row["id"] for row in rows]
 
 

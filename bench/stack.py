@@ -12,6 +12,7 @@ from services.registry import app_module, settings_class
 from shared.auth import create_dev_keys, mint_token
 from shared.config import Settings
 from shared.runtime import Runtime
+from shared.sealing import new_kek_text
 
 LOG_LEVEL = "INFO"  # the services' default: request logs are part of what is measured
 
@@ -30,6 +31,7 @@ class Deployment:
         self.topic_prefix = f"b{uuid.uuid4().hex[:8]}."
         self.private_key, self.public_key = root / "keys" / "private.pem", root / "keys" / "public.pem"
         create_dev_keys(self.private_key, self.public_key)
+        self.personal_data_key = new_kek_text()  # the deployment's own key-encryption key
         self._urls: dict[str, str] = {}
         self._created: list[str] = []
         self._runtimes: dict[str, Runtime] = {}
@@ -57,6 +59,7 @@ class Deployment:
             "CONVENE_TOPIC_PREFIX": self.topic_prefix,
             "CONVENE_DATA_DIR": str(self.folder / "data"),
             "JWT_PUBLIC_KEY_FILE": str(self.public_key),
+            "PERSONAL_DATA_KEY": self.personal_data_key,
             "LOG_LEVEL": LOG_LEVEL,
             **extra,
         }

@@ -10,15 +10,18 @@ from services import ops
 from services.demo import WAIT_SECONDS, demo_runtimes, load_all
 from services.registry import SERVICES, runtime, settings_class
 from shared.auth import Role, create_dev_keys, mint_token
-from shared.config import REPO_ROOT, Settings
+from shared.config import REPO_ROOT, PersonalDataSettings, Settings
+from shared.data_keys import create_development_key
 
 README_START, README_END = "<!-- settings:start -->", "<!-- settings:end -->"
 
 
 def cmd_keys(_args) -> None:
-    settings = Settings.load()
+    settings = PersonalDataSettings.load()
     if create_dev_keys(Path(settings.jwt_private_key_file), Path(settings.jwt_public_key_file)):
         print(f"created the development signing key in {Path(settings.jwt_private_key_file).parent}")
+    if not settings.personal_data_key and create_development_key(Path(settings.personal_data_key_file)):
+        print(f"created the development key-encryption key of personal data in {settings.personal_data_key_file}")
 
 
 def cmd_token(args) -> None:
@@ -139,7 +142,7 @@ def cmd_import_ods(args) -> None:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="convene", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("keys", help="create the local development signing key (git ignores it)").set_defaults(run=cmd_keys)
+    commands.add_parser("keys", help="create the local development signing key and key-encryption key of personal data (git ignores them)").set_defaults(run=cmd_keys)
     token = commands.add_parser("token", help="print a development bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--region", default=None, help="NHS England region ODS code, e.g. Y56")

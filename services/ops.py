@@ -57,10 +57,27 @@ def cmd_purge(args) -> None:
         print(f"{service}: " + ", ".join(f"{count} {name} rows" for name, count in removed.items()) + " removed")
 
 
+# Where each service keeps data keys of personal data; each module has rewrap(conn).
+SEALED = {"enrolment": "shared.data_keys", "feedback": "services.feedback.store.sealed_comments"}
+
+
+def cmd_rewrap_keys(args) -> None:
+    """Rotation of the key-encryption key of personal data: with PERSONAL_DATA_KEY set to
+    "new,old", every data key is wrapped by the new one; then the old one can be destroyed."""
+    for service in SEALED if args.service == "all" else [args.service]:
+        with runtime(service).db.transaction() as conn:
+            count = import_module(SEALED[service]).rewrap(conn)
+        print(f"{service}: {count} data keys wrapped by the current key-encryption key")
+
+
 def register(commands) -> None:
     migration = commands.add_parser("migrate", help="bring a service's database schema to the latest revision (Alembic)")
     migration.add_argument("service", choices=[*SERVICES, "all"])
     migration.set_defaults(run=cmd_migrate)
+
+    rewrap = commands.add_parser("rewrap-keys", help="wrap every data key of personal data by the current key-encryption key (rotation)")
+    rewrap.add_argument("service", choices=[*SEALED, "all"])
+    rewrap.set_defaults(run=cmd_rewrap_keys)
 
     revision = commands.add_parser("make-migration", help="write a new revision from the models' difference to the database")
     revision.add_argument("service", choices=SERVICES)

@@ -72,6 +72,10 @@ class Endpoint:
     tag: str
     media_type: str = "application/json"
     audited: bool = False
+    # An answer with personal data (a registration): the key table keeps only the created id,
+    # and a replay answers what `replay(call, id)` reads then. Response bodies are kept verbatim
+    # otherwise, and what a table keeps outlives its deletion in logs and backups.
+    replay: Callable[["Call", str], Any] | None = None
 
 
 class Api(Blueprint):
@@ -97,13 +101,14 @@ class Api(Blueprint):
         idempotent: bool = False,
         media_type: str = "application/json",
         audited: bool | None = None,
+        replay: Callable | None = None,
     ):
         """Declare an endpoint. Writes are audited and reads are not, unless `audited` says
         otherwise: True on every read that returns personal data; False only on a write whose
         audit row would itself undo a promise (anonymous feedback: who answered when)."""
 
         def decorator(view: Callable):
-            declared = Endpoint(rule, method, view.__name__, summary, tuple(roles), body, query, response, status, paged, idempotent, self.tag, media_type, method in WRITE_METHODS if audited is None else audited)
+            declared = Endpoint(rule, method, view.__name__, summary, tuple(roles), body, query, response, status, paged, idempotent, self.tag, media_type, method in WRITE_METHODS if audited is None else audited, replay)
             self.endpoints.append(declared)
 
             @wraps(view)
@@ -177,18 +182,18 @@ def _handle(declared: Endpoint, view: Callable, path_args: dict):
         raise Problem(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 200 characters", errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters"}])
     try:
         with (runtime.db.transaction() if write else runtime.db.read()) as conn:
+            call = Call(principal=principal, conn=conn, runtime=runtime, query=query or {})
             if key is not None:
-                replay = _replay(conn, runtime, principal, key)
+                replay = _replay(conn, runtime, principal, key, declared, call)
                 if replay is not None:
                     return replay
-            call = Call(principal=principal, conn=conn, runtime=runtime, query=query or {})
             arguments = dict(path_args)
             if body is not None:
                 arguments["body"] = body
             reply = view(call, **arguments)
             response = _respond(declared, reply)
             if key is not None:
-                _remember(conn, runtime, principal, key, response)
+                _remember(conn, runtime, principal, key, response, declared)
             if declared.audited and write:
                 audit.record(conn, runtime.db.tables.audit, principal, _record_id(path_args, response), response.status_code)
         if declared.audited and not write:
@@ -200,7 +205,7 @@ def _handle(declared: Endpoint, view: Callable, path_args: dict):
             raise
         # A concurrent request with the same key won the race: answer what it answered.
         with runtime.db.read() as conn:
-            replay = _replay(conn, runtime, principal, key)
+            replay = _replay(conn, runtime, principal, key, declared, Call(principal=principal, conn=conn, runtime=runtime, query=query or {}))
         if replay is None:
             raise
         return replay
@@ -317,19 +322,26 @@ def _recorded_answer(table: Table):
     return select(table).where(table.c.subject == bindparam("subject"), table.c.key == bindparam("key"))
 
 
-def _replay(conn: Connection, runtime, principal: Principal, key: str) -> Response | None:
+def _replay(conn: Connection, runtime, principal: Principal, key: str, declared: Endpoint, call: Call) -> Response | None:
     row = conn.execute(_recorded_answer(runtime.db.tables.idempotency), {"subject": principal.subject, "key": key}).first()
     if row is None:
         return None
     if row.fingerprint != _fingerprint():
         raise Problem(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request", errors=[{"field": "Idempotency-Key", "message": "already used for another request"}])
+    if declared.replay is not None and 200 <= row.status < 300:
+        response = _respond(declared, Reply(declared.replay(call, json.loads(row.body)["id"]), status=row.status))
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
     response = Response(row.body, status=row.status, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
 
-def _remember(conn: Connection, runtime, principal: Principal, key: str, response: Response) -> None:
+def _remember(conn: Connection, runtime, principal: Principal, key: str, response: Response, declared: Endpoint) -> None:
+    body = response.get_data(as_text=True)
+    if declared.replay is not None and 200 <= response.status_code < 300:
+        body = JSON_ENCODER.encode({"id": json.loads(body)["id"]})
     conn.execute(
         insert(runtime.db.tables.idempotency),
-        {"subject": principal.subject, "key": key, "fingerprint": _fingerprint(), "status": response.status_code, "body": response.get_data(as_text=True), "created_at": utcnow()},
+        {"subject": principal.subject, "key": key, "fingerprint": _fingerprint(), "status": response.status_code, "body": body, "created_at": utcnow()},
     )

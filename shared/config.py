@@ -113,3 +113,24 @@ class Settings:
         if self.kafka_ssl_cafile:
             options["ssl_cafile"] = self.kafka_ssl_cafile
         return options
+
+
+@dataclass(frozen=True)
+class PersonalDataSettings(Settings):
+    """What a service that stores personal data reads besides: its key-encryption key(s).
+    See shared.sealing and shared.data_keys (crypto-shredding)."""
+
+    personal_data_key: str = setting(
+        "PERSONAL_DATA_KEY",
+        "",
+        "Key-encryption key that names, e-mails and comments are sealed under (URL-safe base64 of 32 random bytes). "
+        "PRODUCTION MUST SET IT from a secret store, its own for each service, the same in every process of it, never "
+        "stored with the database or its backups; losing it loses every name. To rotate: set \"new,old\", run "
+        "`services.cli rewrap-keys`, then drop the old one. Empty: the key in PERSONAL_DATA_KEY_FILE.",
+    )
+    personal_data_key_file: str = setting(
+        "PERSONAL_DATA_KEY_FILE",
+        str(REPO_ROOT / ".run" / "keys" / "personal-data.key"),
+        "File holding the key-encryption key(s) when PERSONAL_DATA_KEY is empty, one per line, the current first. "
+        "Development: `make up` (`services.cli keys`) creates it.",
+    )

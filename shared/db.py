@@ -13,13 +13,14 @@ only orders the queue (a writer that bypasses it still waits on SQLite's busy ti
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from sqlalchemy import Connection, MetaData, create_engine, event, text
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from shared import tables
@@ -56,10 +57,17 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A write transaction: committed when the block ends, rolled back if it raises."""
+        """A write transaction: committed when the block ends, rolled back if it raises. What
+        the block asked for with `after_commit` runs once it has committed, never otherwise."""
         with self._writers.turn() if self._writers else nullcontext():
             with self.engine.begin() as conn:
-                yield conn
+                try:
+                    yield conn
+                finally:
+                    # conn.info outlives this checkout (it is the pooled connection's): always empty it.
+                    actions = conn.info.pop(_AFTER_COMMIT, [])
+        for action in actions:
+            action()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -102,11 +110,50 @@ class WriterQueue:
         return descriptor
 
 
+_AFTER_COMMIT = "convene.after_commit"
+BUSY_TIMEOUT_MS, SCRUB_WAIT_MS = 30000, 2000
+log = logging.getLogger("convene.db")
+
+
+def after_commit(conn: Connection, action: Callable[[], None]) -> None:
+    """Run `action` once the transaction `conn` belongs to has committed (Database.transaction)."""
+    conn.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+def scrub(engine: Engine, tables: tuple[str, ...] = ()) -> None:
+    """Best effort, after personal data was destroyed: remove what the database keeps of old
+    row versions outside the live rows. On SQLite, a TRUNCATE checkpoint empties the
+    write-ahead log (secure_delete, on for every connection, has zeroed the freed space
+    already); on PostgreSQL, VACUUM of `tables` removes dead row versions a current snapshot
+    no longer needs. Neither can reach copies already made (PostgreSQL's WAL, archives,
+    replicas, backups): crypto-shredding (shared.data_keys) is what makes those unreadable."""
+    try:
+        if engine.dialect.name == "sqlite":
+            raw = engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute(f"PRAGMA busy_timeout={SCRUB_WAIT_MS}")  # wait for readers briefly, not 30 s
+                busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            finally:
+                raw.close()
+            if busy:
+                log.info("write-ahead log not truncated: readers were active")
+        else:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for name in tables:
+                    conn.exec_driver_sql(f'VACUUM "{name}"')
+    except Exception:  # the destruction has committed; tidying after it must not fail the caller
+        log.warning("scrubbing after erasure failed", exc_info=True)
+
+
 def _sqlite_on_connect(dbapi_connection, _record) -> None:
     # pysqlite's own transaction handling would defer BEGIN; we issue BEGIN ourselves.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+    # secure_delete: deleted and overwritten content is zeroed in the page, so freed space never
+    # keeps an old row's bytes (personal data is sealed anyway; this also covers wrapped keys).
+    for pragma in ("journal_mode=WAL", f"busy_timeout={BUSY_TIMEOUT_MS}", "foreign_keys=ON", "synchronous=NORMAL", "secure_delete=ON"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 

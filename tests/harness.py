@@ -10,11 +10,17 @@ from services.registry import app_module, settings_class
 from shared import kafka
 from shared.consumer import Consumer
 from shared.relay import Relay
+from shared.sealing import new_kek_text
+
+
+# The tests' own key-encryption key of personal data, new in every test process.
+PERSONAL_DATA_KEY = new_kek_text()
 
 
 def service_environment(database_url: str, kafka_bootstrap: str, topic_prefix: str, public_key) -> dict:
     return {
         "DATABASE_URL": database_url,
+        "PERSONAL_DATA_KEY": PERSONAL_DATA_KEY,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "CONVENE_TOPIC_PREFIX": topic_prefix,
         "JWT_PUBLIC_KEY_FILE": str(public_key),

@@ -1,5 +1,5 @@
 """Enrolment's web process: `gunicorn 'services.enrolment.app:create_app()'`."""
-from shared import logs
+from shared import data_keys, logs
 from shared.runtime import Runtime
 from shared.web import create_service_app
 from services.enrolment.api import APIS
@@ -8,7 +8,9 @@ from services.enrolment.store import metadata
 
 
 def build_runtime(settings: EnrolmentSettings | None = None) -> Runtime:
-    return Runtime.build(settings or EnrolmentSettings.load(), metadata)
+    runtime = Runtime.build(settings or EnrolmentSettings.load(), metadata)
+    data_keys.bind(runtime.db.engine, runtime.settings, metadata)  # names and e-mails are sealed
+    return runtime
 
 
 def create_app(settings: EnrolmentSettings | None = None, runtime: Runtime | None = None):

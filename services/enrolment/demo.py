@@ -17,13 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from shared.api import Call
 from shared.auth import Principal, Role
 from shared.contracts.common import LEADERSHIP_EXPERIENCE, PARTICIPANT_ROLES
 from services.enrolment.domain import NATIONAL, REGIONS, OfferAction
-from services.enrolment.store.tables import participants
 from services.enrolment.usecases import enrolments, offers, reference
 from services.enrolment.usecases import participants as participant_cases
 
@@ -128,7 +127,7 @@ def load(runtime, seed: int = SEED) -> dict:
     data = generate(seed)
     with acting(runtime) as actor:
         report = reference.import_files(actor.conn, data.epcn_csv, data.practice_map_csv)
-        if actor.conn.execute(select(participants.c.id).where(participants.c.email == data.people[0].email)).first():
+        if participant_cases.registered(actor.conn, data.people[0].email):
             return {"reference": report, "loaded": False}
         people = [participant_cases.register(actor.admin(_region(data, p.pcn_code)), vars(p)) for p in data.people]
         _offers(actor, data, people, random.Random(seed))

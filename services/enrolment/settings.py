@@ -1,12 +1,12 @@
-"""Settings of the enrolment service."""
+"""Settings of the enrolment service (with the key-encryption key of names and e-mails)."""
 from dataclasses import dataclass
 from typing import ClassVar
 
-from shared.config import Settings, setting
+from shared.config import PersonalDataSettings, setting
 
 
 @dataclass(frozen=True)
-class EnrolmentSettings(Settings):
+class EnrolmentSettings(PersonalDataSettings):
     service: ClassVar[str] = "enrolment"
 
     completion_threshold: float = setting(

@@ -1,5 +1,5 @@
 """Feedback's web process: `gunicorn 'services.feedback.app:create_app()'`."""
-from shared import logs
+from shared import data_keys, logs
 from shared.runtime import Runtime
 from shared.web import create_service_app
 from services.feedback.api import APIS
@@ -8,7 +8,9 @@ from services.feedback.store import metadata
 
 
 def build_runtime(settings: FeedbackSettings | None = None) -> Runtime:
-    return Runtime.build(settings or FeedbackSettings.load(), metadata)
+    runtime = Runtime.build(settings or FeedbackSettings.load(), metadata)
+    data_keys.bind(runtime.db.engine, runtime.settings)  # comments are sealed (store.sealed_comments)
+    return runtime
 
 
 def create_app(settings: FeedbackSettings | None = None, runtime: Runtime | None = None):

@@ -9,13 +9,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
-from shared.config import Settings, setting
+from shared.config import PersonalDataSettings, setting
 
 MIN_PEPPER_BYTES = 32
 
 
 @dataclass(frozen=True)
-class FeedbackSettings(Settings):
+class FeedbackSettings(PersonalDataSettings):  # comments are sealed (store.sealed_comments)
     service: ClassVar[str] = "feedback"
 
     feedback_window_days: int = setting("FEEDBACK_WINDOW_DAYS", 14, "Days after a session ends during which its attendees may give feedback.")

@@ -3,9 +3,10 @@ and feedback's development needs (for co-design).
 
 `PROJECTION` only keeps the projection tables, so `rebuild` can replay the topic through
 it; the live subscription adds the reactions that change scheduling's own sessions (an
-offer cancelled cancels its upcoming sessions, an erased participant is pseudonymised in
-attendance and bookings too). Every handler is idempotent in effect, and an event about an
-offer scheduling has not heard of simply starts that offer's projection.
+offer cancelled cancels its upcoming sessions; an erased participant's future coaching is
+cancelled, and they are pseudonymised in attendance and bookings too). Every handler is
+idempotent in effect, and an event about an offer scheduling has not heard of simply starts
+that offer's projection.
 """
 import hashlib
 
@@ -51,17 +52,30 @@ def member_completed(event: Envelope, conn: Connection) -> None:
 
 
 def member_erased(event: Envelope, conn: Connection) -> None:
+    """Erasure ends the person's places: enrolment withdraws each, but those withdrawals travel
+    under the offers' keys and may come after this event, when the id is a pseudonym already;
+    so their memberships end here too, at the erasure, and a late withdrawal finds nothing."""
+    rosters.end_memberships(conn, event.data["participant_id"], event.data["erased_at"])
     rosters.rename_member(conn, event.data["participant_id"], _pseudonym(event))
 
 
 def participant_erased(event: Envelope, conn: Connection) -> None:
+    """Erasure ends the person's places (member_erased) and their future 1:1 coaching,
+    cancelled as a coach would cancel it, so the coach's time is free and calendars show it;
+    then they become a pseudonym."""
+    _cancel(conn, sessions.upcoming_coaching(conn, event.data["participant_id"], utcnow()))
     member_erased(event, conn)
     attendance.rename_attendee(conn, event.data["participant_id"], _pseudonym(event))
 
 
 def offer_cancelled(event: Envelope, conn: Connection) -> None:
     offer_changed(event, conn)
-    for session in sessions.upcoming_sessions(conn, event.data["offer_id"], utcnow()):
+    _cancel(conn, sessions.upcoming_sessions(conn, event.data["offer_id"], utcnow()))
+
+
+def _cancel(conn: Connection, upcoming: list[dict]) -> None:
+    """Cancel sessions that have not begun, each with its SEQUENCE raised and its event."""
+    for session in upcoming:
         cancelled = domain.cancel_session(as_domain(session))
         sessions.change_session(conn, session["id"], status=cancelled.status.value, sequence=cancelled.sequence)
         outbox.record(conn, SESSION_CANCELLED, events.session_data({**session, "status": cancelled.status.value, "sequence": cancelled.sequence}))

@@ -5,6 +5,7 @@ remembered requests that linked them to answers are gone, and every figure stays
 import pytest
 from sqlalchemy import select
 
+from services.feedback.store import sealed_comments
 from services.feedback.store import tables as store
 from shared.contracts import enrolment
 from tests.integration.test_feedback_api import RATINGS, SCORES
@@ -56,7 +57,8 @@ def test_an_erased_participants_answers_become_anonymous_lose_their_free_text_an
     world.deliver(enrolment.PARTICIPANT_ERASED, ERASURE)
     world.deliver(enrolment.PARTICIPANT_ERASED, ERASURE)  # the same erasure again: nothing more changes
 
-    answers = {row["comment"]: row for row in world.rows(store.feedback_responses)}
+    with world.runtime.db.read() as conn:  # comments are stored sealed (store.sealed_comments)
+        answers = {row["comment"]: row for row in sealed_comments.opened(conn, "s1", world.rows(store.feedback_responses))}
     assert set(answers) == {None, "Someone else's"}
     erased = answers[None]
     assert (erased["participant_id"], erased["anonymous"], erased["given_on"], erased["overall"]) == (None, True, None, 4)

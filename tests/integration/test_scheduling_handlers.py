@@ -1,12 +1,18 @@
 """Scheduling's event handlers on both databases: the roster projection kept from
-enrolment's events, and what scheduling does when a participant's data is erased."""
+enrolment's events, and what scheduling does when a participant's data is erased (their future
+coaching cancelled, their id replaced by a pseudonym)."""
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from shared.clock import utcnow
 from shared.contracts import enrolment
+from shared.contracts.scheduling import SESSION_CANCELLED
+from services.scheduling.domain import Slot
 from services.scheduling.store import rosters as store, tables
+from services.scheduling.store import sessions as session_store
+from services.scheduling.usecases.sessions import new_session
 from tests.integration.test_scheduling_support import Scheduling, local, scheduling  # noqa: F401
 
 NOW = utcnow()
@@ -89,4 +95,38 @@ def test_an_erased_participant_is_replaced_by_a_pseudonym_everywhere(scheduling:
     assert all("p1" not in found for found in ids.values())
     pseudonym = next(iter(ids["attendance"]))
     assert pseudonym.startswith("erased-") and pseudonym in ids["memberships"] and pseudonym in ids["sessions"]
-    assert roster(scheduling, cohort) == [(pseudonym, "confirmed"), ("p2", "confirmed")]
+    # Erasure ended the place, whether or not enrolment's withdrawal arrives (before or after).
+    assert roster(scheduling, cohort) == [("p2", "confirmed")]
+    assert [(p, left) for p, _, left in periods(scheduling, cohort) if p == pseudonym] == [(pseudonym, NOW)]
+    scheduling.withdraw(cohort, "p1", at=NOW + timedelta(minutes=1))  # the withdrawal, late
+    assert roster(scheduling, cohort) == [("p2", "confirmed")] and "p1" not in {p for p, _, _ in periods(scheduling, cohort)}
+
+
+def test_erasure_cancels_the_persons_future_coaching_and_leaves_the_past_and_other_coachees_alone(scheduling: Scheduling):
+    coaching = {person: scheduling.publish_offer(offer_type="coaching", capacity=1, session_allowance=4) for person in ("p1", "p2")}
+    for person, offer_id in coaching.items():
+        scheduling.confirm(offer_id, person, at=NOW - timedelta(days=9))
+    coach = scheduling.add_facilitator(kind="coach")
+
+    def book(participant_id: str, days: int, hour: int) -> str:
+        body = {"participant_id": participant_id, "coach_id": coach, "starts_at": local(days, hour), "duration_minutes": 60}
+        response = scheduling.client.post(f"/v1/offers/{coaching[participant_id]}/coaching-bookings", json=body, headers=scheduling.headers())
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+
+    mine, later, theirs = book("p1", 4, 10), book("p1", 11, 10), book("p2", 4, 14)
+    offer = scheduling.offers[coaching["p1"]]
+    held = new_session({**offer}, Slot(NOW - timedelta(days=2), NOW - timedelta(days=2) + timedelta(hours=1)), {"facilitator_id": coach}, kind="coaching", coachee_id="p1")
+    with scheduling.db.transaction() as conn:
+        session_store.add_sessions(conn, [held])
+
+    scheduling.deliver(enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": "Y56", "erased_at": NOW.isoformat()})
+
+    with scheduling.db.read() as conn:
+        found = {sid: session_store.find_session(conn, sid) for sid in (mine, later, theirs, held["id"])}
+        outbox = scheduling.db.tables.outbox
+        cancelled = [json.loads(v)["session_id"] for v in conn.execute(select(outbox.c.value).where(outbox.c.event_type == SESSION_CANCELLED.type)).scalars()]
+    assert [(found[s]["status"], found[s]["sequence"]) for s in (mine, later)] == [("cancelled", 1), ("cancelled", 1)]
+    assert (found[theirs]["status"], found[held["id"]]["status"]) == ("scheduled", "scheduled")
+    assert sorted(cancelled) == sorted([mine, later])
+    assert found[held["id"]]["coachee_id"].startswith("erased-"), "the past session stays, pseudonymised"

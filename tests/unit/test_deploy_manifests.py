@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from services.registry import SERVICES, settings_class
-from shared.config import SERVICE_PORTS, Settings
+from shared.config import SERVICE_PORTS, PersonalDataSettings, Settings
 from shared.contracts.registry import topics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +40,8 @@ def process_variables() -> set[str]:
 
 
 def known_variables(service: str | None) -> set[str]:
-    settings = settings_class(service) if service else Settings
+    # The operator tool (keys, demo) reads the settings of processes that hold personal data.
+    settings = settings_class(service) if service else PersonalDataSettings
     return {variable for variable, _, _ in settings.documented()} | process_variables()
 
 
@@ -228,7 +229,9 @@ def test_compose_starts_everything_in_order(compose):
         return {dependency: rule["condition"] for dependency, rule in services[name].get("depends_on", {}).items()}
 
     for service in SERVICES:
-        assert conditions(f"{service}-migrate") == {"postgres": "service_healthy"}
+        # Enrolment and feedback read the development key-encryption key the key maker writes.
+        keyed = {"keys": "service_completed_successfully"} if service in SEALING_SERVICES else {}
+        assert conditions(f"{service}-migrate") == {"postgres": "service_healthy", **keyed}
         assert conditions(f"{service}-worker") == {
             f"{service}-migrate": "service_completed_successfully",
             "kafka": "service_healthy",
@@ -321,6 +324,21 @@ def test_the_web_containers_verify_tokens_with_the_key_the_key_maker_writes(comp
         assert environment(web)["JWT_PUBLIC_KEY_FILE"] == keys["JWT_PUBLIC_KEY_FILE"]
         assert volume_mounts(web)[key_folder] == key_volume
         assert "JWT_PRIVATE_KEY_FILE" not in environment(web), "the signing key stays out of the services"
+
+
+SEALING_SERVICES = ("enrolment", "feedback")  # they seal personal data (PERSONAL_DATA_KEY)
+
+
+def test_the_services_that_seal_personal_data_read_the_key_the_key_maker_writes(compose):
+    services = compose["services"]
+    key_file = environment(services["keys"])["PERSONAL_DATA_KEY_FILE"]
+    key_volume = volume_mounts(services["keys"])[str(Path(key_file).parent)]
+    for name, spec in convene_containers(compose).items():
+        if service_of(name) in SEALING_SERVICES or name == "demo":
+            assert environment(spec).get("PERSONAL_DATA_KEY_FILE") == key_file, name
+            assert volume_mounts(spec)[str(Path(key_file).parent)] == key_volume, name
+        elif name != "keys":
+            assert "PERSONAL_DATA_KEY_FILE" not in environment(spec), name
 
 
 def test_feedback_processes_share_their_data_folder(compose):
@@ -557,6 +575,18 @@ def test_production_feedback_processes_take_their_pepper_from_a_secret(manifests
     for role in ("web", "worker"):
         env = {e["name"]: e for e in only_container(deployments[f"convene-feedback-{role}"])["env"]}
         assert "secretKeyRef" in env["FEEDBACK_MARKER_PEPPER"]["valueFrom"], f"feedback {role}"
+
+
+def test_production_processes_that_seal_personal_data_take_their_key_from_a_secret_of_their_own(manifests, configmap):
+    assert "PERSONAL_DATA_KEY" not in configmap
+    deployments = of_kind(manifests, "Deployment")
+    for service in SEALING_SERVICES:
+        assert "PERSONAL_DATA_KEY" in known_variables(service)
+        for role in ("web", "worker"):
+            spec = pod_spec(deployments[f"convene-{service}-{role}"])
+            for container in [*spec.get("initContainers", []), *spec["containers"]]:
+                env = {e["name"]: e for e in container["env"]}
+                assert env["PERSONAL_DATA_KEY"]["valueFrom"]["secretKeyRef"]["name"] == f"convene-{service}-personal-data-key", (service, role, container["name"])
 
 
 def test_workers_do_not_outnumber_partitions(manifests, configmap):

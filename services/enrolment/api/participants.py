@@ -2,13 +2,14 @@
 from shared.api import Api, PageQuery
 from services.enrolment.api.roles import ADMINS, PEOPLE
 from services.enrolment.schemas import EnrolmentSchema, ParticipantCreateSchema, ParticipantQuery, ParticipantSchema
-from services.enrolment.usecases import enrolments, participants
+from services.enrolment.usecases import enrolments, erasure, participants
 
 participants_api = Api("participants", __name__)
 
 
 @participants_api.post("/v1/participants", summary="Register a participant in one of your region's PCNs", roles=ADMINS,
-                       body=ParticipantCreateSchema, response=ParticipantSchema, status=201, idempotent=True)
+                       body=ParticipantCreateSchema, response=ParticipantSchema, status=201, idempotent=True,
+                       replay=participants.replay_registration)
 def register_participant(call, body):
     return participants.register(call, body)
 
@@ -24,10 +25,10 @@ def get_participant(call, participant_id):
     return participants.get(call, participant_id)
 
 
-@participants_api.delete("/v1/participants/<participant_id>", summary="Erase a participant's personal data (right to erasure); 409 if already erased",
+@participants_api.delete("/v1/participants/<participant_id>", summary="Erase a participant's personal data and end their places (right to erasure); 409 if already erased",
                          roles=ADMINS, status=204)
 def erase_participant(call, participant_id):
-    participants.erase(call, participant_id)
+    erasure.erase(call, participant_id)
 
 
 @participants_api.get("/v1/participants/<participant_id>/enrolments", summary="A participant's enrolments", roles=PEOPLE,

@@ -85,6 +85,13 @@ def roster_page(conn: Connection, offer_id: str, *, participant_region: str | No
     return page(conn, query, _ROSTER_ORDER, enrolments.c.waitlist_position, enrolments.c.requested_at, enrolments.c.id, limit=limit, offset=offset)
 
 
+def active_of_participant(conn: Connection, participant_id: str) -> list:
+    """The places and waitlist positions a participant holds, in offer order (the order in
+    which an erasure locks the offers, like every other multi-offer writer)."""
+    query = DETAILED.where(enrolments.c.participant_id == participant_id, enrolments.c.status.in_(ACTIVE)).order_by(enrolments.c.offer_id)
+    return conn.execute(query).mappings().all()
+
+
 def participant_page(conn: Connection, participant_id: str, *, limit: int, offset: int):
     query = DETAILED.where(enrolments.c.participant_id == participant_id)
     return page(conn, query, enrolments.c.requested_at, enrolments.c.id, limit=limit, offset=offset)

@@ -1,23 +1,38 @@
-"""Queries over participants. A participant's region is read through their PCN, never stored twice."""
-import json
-
-from sqlalchemy import Connection, Table, bindparam, delete, select, update
+"""Queries over participants. A participant's region is read through their PCN, never stored
+twice; their wrapped data key comes with them (`wrapped_key`, None once erased), so reading
+a participant and opening their name and e-mail (services.enrolment.personal) is one query."""
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from services.enrolment.store import page
-from services.enrolment.store.tables import participants, pcns
+from services.enrolment.store.tables import data_keys, participants, pcns
 
-WITH_REGION = select(participants, pcns.c.region).join(pcns, pcns.c.code == participants.c.pcn_code)
+WITH_REGION = (
+    select(participants, pcns.c.region, data_keys.c.wrapped.label("wrapped_key"))
+    .join(pcns, pcns.c.code == participants.c.pcn_code)
+    .outerjoin(data_keys, data_keys.c.record_id == participants.c.id)
+)
 _BY_ID = WITH_REGION.where(participants.c.id == bindparam("participant_id"))
 _BY_IDS = WITH_REGION.where(participants.c.id.in_(bindparam("ids", expanding=True)))
+# PostgreSQL row locks (SQLite's write transactions are serialised already). An erasure holds
+# FOR NO KEY UPDATE until it commits; an enrolment holds FOR SHARE before it locks the offer,
+# so it waits for an erasure in progress and then sees the participant erased. Both take the
+# participant before any offer: one order, no deadlock. Neither blocks the foreign-key checks
+# of new enrolments (FOR KEY SHARE).
+_LOCKS = {None: {}, "share": {"read": True}, "update": {"key_share": True}}
 
 
-def participant(conn: Connection, participant_id: str):
-    return conn.execute(_BY_ID, {"participant_id": participant_id}).mappings().first()
+def _locked(query, lock: str | None):
+    return query if lock is None else query.with_for_update(of=participants, **_LOCKS[lock])
 
 
-def by_ids(conn: Connection, ids: list[str]) -> dict:
-    return {row["id"]: row for row in conn.execute(_BY_IDS, {"ids": ids}).mappings()}
+def participant(conn: Connection, participant_id: str, *, lock: str | None = None):
+    return conn.execute(_locked(_BY_ID, lock), {"participant_id": participant_id}).mappings().first()
+
+
+def by_ids(conn: Connection, ids: list[str], *, lock: str | None = None) -> dict:
+    query = _locked(_BY_IDS.order_by(participants.c.id), lock)
+    return {row["id"]: row for row in conn.execute(query, {"ids": ids}).mappings()}
 
 
 def participant_page(conn: Connection, *, region: str | None, only_id: str | None, pcn_code: str | None, role: str | None, limit: int, offset: int):
@@ -29,32 +44,22 @@ def participant_page(conn: Connection, *, region: str | None, only_id: str | Non
 
 
 def insert_participant(conn: Connection, values: dict) -> bool:
-    """Insert a participant; False when the e-mail address is already registered."""
+    """Insert a participant; False when the e-mail address is already registered (its index is taken)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(participants).values(**values).on_conflict_do_nothing().returning(participants.c.id)
     return conn.execute(statement).first() is not None
 
 
-def erase_personal_data(conn: Connection, participant_id: str, *, name: str, email: str) -> bool:
-    """Replace a participant's name and e-mail by the erasure markers; False when another
-    transaction erased them first (the row is already marked)."""
-    statement = update(participants).where(participants.c.id == participant_id, participants.c.email != email).values(name=name, email=email)
+def email_registered(conn: Connection, email_index: str) -> bool:
+    return conn.execute(select(participants.c.id).where(participants.c.email_index == email_index)).first() is not None
+
+
+def erase_personal_data(conn: Connection, participant_id: str, *, erased_at) -> bool:
+    """Empty the sealed name and e-mail and the blind index (the address may be registered
+    again); False when another transaction erased the participant first."""
+    statement = (
+        update(participants)
+        .where(participants.c.id == participant_id, participants.c.erased_at.is_(None))
+        .values(sealed_name=None, sealed_email=None, email_index=None, erased_at=erased_at)
+    )
     return conn.execute(statement.returning(participants.c.id)).first() is not None
-
-
-def forget_registration_replays(conn: Connection, idempotency: Table, participant_id: str) -> int:
-    """Delete the remembered answers to Idempotency-Keyed requests that showed the participant's
-    name and e-mail (their registration): the key table keeps response bodies verbatim."""
-    candidates = conn.execute(select(idempotency.c.subject, idempotency.c.key, idempotency.c.body).where(idempotency.c.body.contains(participant_id, autoescape=True)))
-    showed = [(row.subject, row.key) for row in candidates if _shows_participant(row.body, participant_id)]
-    for subject, key in showed:
-        conn.execute(delete(idempotency).where(idempotency.c.subject == subject, idempotency.c.key == key))
-    return len(showed)
-
-
-def _shows_participant(body: str, participant_id: str) -> bool:
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return True  # unreadable but naming the participant: do not keep it
-    return isinstance(document, dict) and document.get("id") == participant_id and ("email" in document or "name" in document)

@@ -1,6 +1,8 @@
-"""Enrolment's tables: reference data, participants, offers, enrolments, and the projection of
-scheduling's sessions and attendance."""
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table
+"""Enrolment's tables: reference data, participants and their data keys, offers, enrolments,
+and the projection of scheduling's sessions and attendance."""
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+
+from shared.data_keys import table as data_key_table
 
 metadata = MetaData()
 ACTIVE = ("confirmed", "waitlisted")  # enrolments that hold a place or a waitlist position
@@ -27,19 +29,26 @@ practices = Table(
     Index("ix_practices_pcn_code", "pcn_code", "code"),
 )
 
-# The only table in Convene with names and e-mails. A participant's region is their PCN's.
+# The only table in Convene with names and e-mails, and it holds them only sealed under the
+# participant's own data key (`data_keys`, record id = participant id; services.enrolment.personal).
+# `email_index` (a keyed blind index) keeps an address registered once. Erasure destroys the data
+# key and empties the three columns. A participant's region is their PCN's.
 participants = Table(
     "participants",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("email", String(254), nullable=False, unique=True),
+    Column("sealed_name", Text),
+    Column("sealed_email", Text),
+    Column("email_index", String(64)),
     Column("role", String(30), nullable=False),
     Column("pcn_code", String(6), ForeignKey("pcns.code"), nullable=False, index=True),
     Column("practice_code", String(6), ForeignKey("practices.code")),
     Column("leadership_experience", String(30), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("erased_at", DateTime(timezone=True)),
+    UniqueConstraint("email_index", name="uq_participants_email_index"),
 )
+data_keys = data_key_table(metadata)
 
 offers = Table(
     "offers",

@@ -8,9 +8,10 @@ import uuid
 from shared.api import Call, Page
 from shared.auth import Role
 from shared.clock import utcnow
-from shared.errors import Forbidden, NotFound
+from shared.errors import Conflict, Forbidden, NotFound
 from services.enrolment import domain
 from services.enrolment.domain import NATIONAL, TeamMember
+from services.enrolment.personal import is_erased
 from services.enrolment.store import enrolments as store
 from services.enrolment.store import offers as offer_store
 from services.enrolment.store import participants as participant_store
@@ -19,18 +20,23 @@ from services.enrolment.usecases.access import not_found, sees_enrolment, sees_o
 
 
 def _person(call: Call, person, field: str):
-    """A participant the caller may enrol: themselves, or (an administrator) one of their region."""
+    """A participant the caller may enrol: themselves, or (an administrator) one of their
+    region; never an erased one (erasure ended their places for good)."""
     principal = call.principal
     if person is None or (principal.role is Role.REGIONAL_ADMIN and person["region"] != principal.region):
         raise NotFound("participant_not_found", "No such participant.", field=field)
+    if is_erased(person):
+        raise Conflict("participant_erased", "This participant's personal data is erased: they cannot be enrolled.", field=field)
     return person
 
 
 def enrol(call: Call, offer_id: str, participant_id: str) -> dict:
     if call.principal.role is Role.PARTICIPANT and participant_id != call.principal.subject:
         raise Forbidden("own_enrolment_only", "A participant may enrol only themselves.", field="participant_id")
+    # The participant before the offer: the lock order of erasure (store.participants).
+    found = participant_store.participant(call.conn, participant_id, lock="share")
     offer = offers.offer_for_enrolment(call, offer_id)
-    person = _person(call, participant_store.participant(call.conn, participant_id), "participant_id")
+    person = _person(call, found, "participant_id")
     tally = store.tally(call.conn, offer_id, participant_id)
     admission = domain.admit(
         offer,
@@ -45,8 +51,8 @@ def enrol(call: Call, offer_id: str, participant_id: str) -> dict:
 
 def enrol_team(call: Call, offer_id: str, participant_ids: list[str]) -> dict:
     """A PCN's team, all or nothing: every member is checked before anyone is placed."""
+    found = participant_store.by_ids(call.conn, participant_ids, lock="share")
     offer = offers.offer_for_enrolment(call, offer_id)
-    found = participant_store.by_ids(call.conn, participant_ids)
     people = [_person(call, found.get(pid), f"participant_ids[{i}]") for i, pid in enumerate(participant_ids)]
     held = store.holders(call.conn, offer_id, participant_ids)
     tally = store.tally(call.conn, offer_id)
@@ -72,11 +78,27 @@ def withdraw(call: Call, enrolment_id: str) -> dict:
     found = store.enrolment(call.conn, enrolment_id)
     if found is None or not sees_enrolment(call.principal, found):
         raise not_found("enrolment")
-    offer = offers.as_offer(offer_store.offer(call.conn, found["offer_id"], lock=True))
-    members = {m["id"]: m for m in store.members(call.conn, offer.id)}
+    offer, members = _locked_members(call, found["offer_id"])
     # Read again under the offer's lock: a concurrent request may have withdrawn it already.
     members.setdefault(enrolment_id, store.enrolment(call.conn, enrolment_id))
     return places.withdraw(call, offer, members, enrolment_id)
+
+
+def withdraw_everywhere(call: Call, participant_id: str) -> list[dict]:
+    """Erasure: withdraw every place and waitlist position the participant holds, each exactly
+    as a withdrawal (a freed place goes to the first waitlisted, with the usual events)."""
+    withdrawn = []
+    for held in store.active_of_participant(call.conn, participant_id):
+        offer, members = _locked_members(call, held["offer_id"])
+        if held["id"] in members:  # still active under the offer's lock
+            withdrawn.append(places.withdraw(call, offer, members, held["id"]))
+    return withdrawn
+
+
+def _locked_members(call: Call, offer_id: str) -> tuple[domain.Offer, dict]:
+    """The offer, locked until the transaction ends, and its active enrolments by id."""
+    offer = offers.as_offer(offer_store.offer(call.conn, offer_id, lock=True))
+    return offer, {m["id"]: m for m in store.members(call.conn, offer.id)}
 
 
 def roster(call: Call, offer_id: str, query: dict) -> Page:

@@ -1,19 +1,28 @@
-"""Participants: the only records in Convene with names and e-mail addresses.
+"""Participants: the only records in Convene with names and e-mail addresses, stored only
+sealed under each participant's own data key (services.enrolment.personal); every read opens
+them, and an erased participant reads as the erasure markers (usecases.erasure).
 
 Their events carry the opaque id, role, PCN, region and leadership experience, nothing more.
-Erasure replaces the name and e-mail by markers and keeps the rest, so figures stay.
 """
 import uuid
 
+from sqlalchemy import Connection
+
+from shared import data_keys
 from shared.api import Call, Page
 from shared.auth import Role
 from shared.clock import utcnow
-from shared.contracts.enrolment import PARTICIPANT_ERASED, PARTICIPANT_REGISTERED
+from shared.contracts.enrolment import PARTICIPANT_REGISTERED
 from shared.errors import Conflict
-from services.enrolment import domain
+from shared.sealing import new_data_key
+from services.enrolment import domain, personal
 from services.enrolment.store import participants as store
 from services.enrolment.store import reference
 from services.enrolment.usecases.access import not_found, sees_participant
+
+
+def email_index(conn: Connection, email: str) -> str:
+    return personal.email_index(data_keys.service_key(conn, personal.EMAIL_INDEX_KEY), email)
 
 
 def register(call: Call, body: dict) -> dict:
@@ -26,48 +35,38 @@ def register(call: Call, body: dict) -> dict:
         practice_pcn=practice and practice["pcn_code"],
         scope_region=call.principal.region,
     )
-    participant = {**body, "id": str(uuid.uuid4()), "email": body["email"].lower(), "created_at": utcnow()}
-    if not store.insert_participant(call.conn, participant):
+    participant_id = str(uuid.uuid4())
+    facts = {name: body[name] for name in ("role", "pcn_code", "practice_code", "leadership_experience")}
+    stored = {**facts, "id": participant_id, "created_at": utcnow(), "email_index": email_index(call.conn, body["email"])}
+    data_key = new_data_key()
+    if not store.insert_participant(call.conn, stored | personal.sealed_columns(data_key, participant_id, body["name"], body["email"])):
         raise Conflict("email_taken", "That e-mail address is already registered.", field="email")
-    call.record(PARTICIPANT_REGISTERED, {"participant_id": participant["id"], "region": region, **{k: body[k] for k in ("pcn_code", "role", "leadership_experience")}})
-    return {**participant, "region": region}
+    data_keys.keep(call.conn, participant_id, data_key)
+    call.record(PARTICIPANT_REGISTERED, {"participant_id": participant_id, "region": region, **{k: body[k] for k in ("pcn_code", "role", "leadership_experience")}})
+    return {**stored, "name": body["name"], "email": personal.normalised_email(body["email"]), "region": region}
 
 
-ERASED_NAME = "(erased)"
-ERASED_EMAIL_DOMAIN = "erased.invalid"  # .invalid: reserved, never deliverable (RFC 2606)
+def registered(conn: Connection, email: str) -> bool:
+    """Is this e-mail address registered (to a participant not erased)?"""
+    return store.email_registered(conn, email_index(conn, email))
 
 
-def erased_email(participant_id: str) -> str:
-    """The e-mail marker of an erased participant: unique (the column is), and built from the
-    opaque id alone."""
-    return f"erased-{participant_id}@{ERASED_EMAIL_DOMAIN}"
+def readable(conn: Connection, row) -> dict:
+    """A participant as the API shows them: name and e-mail opened, or the erasure markers."""
+    return personal.shown(row, data_keys.unwrap(conn, row["id"], row["wrapped_key"]))
 
 
-def is_erased(participant) -> bool:
-    return participant["email"] == erased_email(participant["id"])
-
-
-def erase(call: Call, participant_id: str) -> None:
-    """Right to erasure: the name and e-mail go; the opaque id, role, PCN, practice, leadership
-    experience and enrolments stay. Every service hears `participant.erased` and forgets or
-    anonymises what it holds. Erasing again answers 409 `participant_already_erased`."""
-    participant = store.participant(call.conn, participant_id)
-    if participant is None or call.principal.role is not Role.REGIONAL_ADMIN or participant["region"] != call.principal.region:
-        raise not_found("participant")
-    already = Conflict("participant_already_erased", "This participant's personal data is already erased.")
-    if is_erased(participant):
-        raise already
-    if not store.erase_personal_data(call.conn, participant_id, name=ERASED_NAME, email=erased_email(participant_id)):
-        raise already  # a concurrent erasure committed first
-    store.forget_registration_replays(call.conn, call.runtime.db.tables.idempotency, participant_id)
-    call.record(PARTICIPANT_ERASED, {"participant_id": participant_id, "region": participant["region"], "erased_at": utcnow()})
-
-
-def get(call: Call, participant_id: str):
+def get(call: Call, participant_id: str) -> dict:
     participant = store.participant(call.conn, participant_id)
     if participant is None or not sees_participant(call.principal, participant):
         raise not_found("participant")
-    return participant
+    return readable(call.conn, participant)
+
+
+def replay_registration(call: Call, participant_id: str) -> dict:
+    """The answer to a repeated registration (same Idempotency-Key): the participant as they
+    are now, read afresh, because the key table keeps only the id, never a name or e-mail."""
+    return get(call, participant_id)
 
 
 def participant_page(call: Call, query: dict) -> Page:
@@ -82,4 +81,4 @@ def participant_page(call: Call, query: dict) -> Page:
         limit=query["limit"],
         offset=query["offset"],
     )
-    return Page(rows, total, query["limit"], query["offset"])
+    return Page([readable(call.conn, row) for row in rows], total, query["limit"], query["offset"])

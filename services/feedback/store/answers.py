@@ -9,6 +9,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from services.feedback.domain import OUTCOME_MEASURES, SessionFeedback
+from services.feedback.store import sealed_comments
 from services.feedback.store.tables import feedback_responded, feedback_responses, needs_responses, outcome_responses
 
 
@@ -32,7 +33,7 @@ def forget_markers(conn: Connection, markers: list[str]) -> None:
 
 def add_feedback(conn: Connection, record: SessionFeedback) -> str:
     response_id = str(uuid.uuid4())  # random, so ids give no order of submission
-    conn.execute(insert(feedback_responses).values(id=response_id, **asdict(record)))
+    conn.execute(insert(feedback_responses).values(id=response_id, **sealed_comments.sealed(conn, asdict(record))))
     return response_id
 
 
@@ -42,7 +43,7 @@ def comments(conn: Connection, session_id: str, limit: int, offset: int) -> tupl
     # Ordered by the random id: any time order could hint at who wrote an anonymous comment.
     query = select(feedback_responses.c.comment, feedback_responses.c.anonymous, feedback_responses.c.participant_id).where(where)
     rows = conn.execute(query.order_by(feedback_responses.c.id).limit(limit).offset(offset)).mappings().all()
-    return rows, total
+    return sealed_comments.opened(conn, session_id, rows), total
 
 
 def add_needs(conn: Connection, region: str, pcn_code: str | None, offer_id: str | None, ratings: dict, other_needs: str | None) -> str:

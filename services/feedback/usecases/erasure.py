@@ -5,6 +5,8 @@ and free text may name its author or others. On erasure, in the consumer's trans
 
 - named session feedback becomes anonymous: no author, no date, and its comment is deleted
   (free text cannot be made anonymous-safe by a machine); its scores stay in every figure;
+  comments are stored sealed with their own data key (store.sealed_comments), so deleting
+  the field shreds every older copy of it too;
 - the person's has-responded markers (of session feedback and of the needs survey), attendance,
   memberships and registered PCN go (they are counted already);
 - outcome answers keep a random pseudonym instead of the id, so a before/after pair stays one;
@@ -20,6 +22,7 @@ import json
 
 from sqlalchemy import Connection, delete, select, update
 
+from shared.db import after_commit, scrub
 from shared.envelope import Envelope
 from shared.tables import SharedTables
 from services.feedback.store import answers, needs_answered, participants, projections, tables
@@ -27,6 +30,8 @@ from services.feedback.domain import needs_marker, response_marker
 from services.feedback.settings import FeedbackSettings, marker_pepper
 
 _IDEMPOTENCY = SharedTables(tables.metadata).idempotency
+# What a PostgreSQL VACUUM after an erasure tidies: where the person's free text had versions.
+SCRUBBED_TABLES = (tables.feedback_responses.name, tables.needs_responses.name)
 
 
 def participant_erased(event: Envelope, conn: Connection) -> None:
@@ -40,6 +45,8 @@ def participant_erased(event: Envelope, conn: Connection) -> None:
     answers.forget_author(conn, participant)
     forget_requests(conn, participant)
     projections.forget_participant(conn, participant)
+    engine = conn.engine
+    after_commit(conn, lambda: scrub(engine, SCRUBBED_TABLES))
 
 
 def forget_requests(conn: Connection, participant_id: str) -> None:

@@ -83,6 +83,11 @@ def membership_periods(conn: Connection, offer_id: str) -> list[dict]:
     return [utc_row(row) for row in conn.execute(query).mappings()]
 
 
+def end_memberships(conn: Connection, participant_id: str, left_at: datetime) -> None:
+    """End every open period of membership of a person (erasure: they hold no place any more)."""
+    conn.execute(update(memberships).where(memberships.c.participant_id == participant_id, memberships.c.left_at.is_(None)).values(left_at=left_at))
+
+
 def rename_member(conn: Connection, participant_id: str, pseudonym: str) -> None:
     conn.execute(update(memberships).where(memberships.c.participant_id == participant_id).values(participant_id=pseudonym))
 

@@ -88,6 +88,12 @@ def upcoming_sessions(conn: Connection, offer_id: str, now: datetime) -> list[di
     return [utc_row(row) for row in conn.execute(query.order_by(sessions.c.starts_at, sessions.c.id)).mappings()]
 
 
+def upcoming_coaching(conn: Connection, coachee_id: str, now: datetime) -> list[dict]:
+    """A coachee's 1:1 coaching sessions still to come (not cancelled), in every offer."""
+    query = select(sessions).where(sessions.c.coachee_id == coachee_id, sessions.c.kind == "coaching", sessions.c.status == "scheduled", sessions.c.starts_at > now)
+    return [utc_row(row) for row in conn.execute(query.order_by(sessions.c.starts_at, sessions.c.id)).mappings()]
+
+
 def leads_offer(conn: Connection, person_id: str, offer_id: str) -> bool:
     """Does this facilitator or coach lead any session of the offer?"""
     query = select(sessions.c.id).where(sessions.c.offer_id == offer_id, sessions.c.facilitator_id == person_id).limit(1)
