@@ -5,23 +5,17 @@ scale). The store keeps one per (scope, region, key, period, measure) and update
 answers arrive, so no figure needs a rescan; national figures are the merge of regional
 ones. Values are immutable: `add` and `merge` return a new value.
 
-Suppression protects people in small groups once a figure leaves its region: a figure on
-fewer than `threshold` respondents is withheld, and when regional figures are published
-with a national total, complementary suppression stops "national minus the rest" from
-revealing a withheld region.
+Which of these figures may be shown, and how, is the disclosure policy's to say
+(shared/disclosure.py, docs/disclosure.md).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
-# Why a figure was withheld: stable strings the HTTP layer and events may carry (re-exported).
-from .disclosure import BELOW_THRESHOLD, BUILT_FROM_SUPPRESSED, COMPLEMENTARY, withhold
-
-DEFAULT_THRESHOLD = 5
 
 
 @dataclass(frozen=True)
@@ -42,14 +36,8 @@ OUTCOME_7 = Scale("outcome_7", (1, 2, 3, 4, 5, 6, 7))
 FFT = Scale("fft", ("very_good", "good", "neither", "poor", "very_poor", "dont_know"))
 SCALES = {s.name: s for s in (LIKERT_5, OUTCOME_7, FFT)}
 
-_FFT_POSITIVE = ("very_good", "good")
-_FFT_NEGATIVE = ("poor", "very_poor")
-
-
-def check_threshold(threshold: int) -> int:
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
-        raise ValueError("threshold must be a positive integer")
-    return threshold
+FFT_POSITIVE = ("very_good", "good")
+FFT_NEGATIVE = ("poor", "very_poor")
 
 
 @dataclass(frozen=True)
@@ -184,8 +172,8 @@ class RunningStats:
             distribution=self.distribution,
             # FFT "percentage positive/negative" use all answers, "don't know" included,
             # as NHS England publishes them.
-            positive_share=self.share(_FFT_POSITIVE) if is_fft else None,
-            negative_share=self.share(_FFT_NEGATIVE) if is_fft else None,
+            positive_share=self.share(FFT_POSITIVE) if is_fft else None,
+            negative_share=self.share(FFT_NEGATIVE) if is_fft else None,
         )
 
     def to_dict(self) -> dict:
@@ -260,136 +248,3 @@ class OutcomeChange:
             "improvement": self.improvement,
             "lower_is_better": self.lower_is_better,
         }
-
-
-class Aggregate(Protocol):
-    """Anything suppression can handle: `RunningStats`, `OutcomeChange`."""
-
-    @property
-    def count(self) -> int: ...
-
-    def merge(self, other: Any) -> Any: ...
-
-    def summary(self) -> Any: ...
-
-
-A = TypeVar("A", bound=Aggregate)
-K = TypeVar("K", bound=Hashable)
-
-
-@dataclass(frozen=True)
-class Published:
-    """A figure as it may be shown. When suppressed, `count` and `value` are None."""
-
-    count: int | None
-    value: Any
-    suppressed: bool
-    reason: str | None = None
-
-
-def _shown(figure: Aggregate) -> Published:
-    return Published(count=figure.count, value=figure.summary(), suppressed=False)
-
-
-def _withheld(reason: str) -> Published:
-    return Published(count=None, value=None, suppressed=True, reason=reason)
-
-
-def publish(figure: Aggregate, *, leaves_region: bool, threshold: int = DEFAULT_THRESHOLD) -> Published:
-    """One figure on its own. Inside its region it is shown as is (the regional team may
-    see its own small groups); outside, it is withheld below `threshold` respondents.
-
-    Do not use this for figures published beside their total: use `suppress`.
-    """
-    check_threshold(threshold)
-    if leaves_region and figure.count < threshold:
-        return _withheld(BELOW_THRESHOLD)
-    return _shown(figure)
-
-
-@dataclass(frozen=True)
-class Release:
-    """Regional figures and their national total, safe to publish together."""
-
-    regions: dict
-    national: Published
-
-
-_TOTAL = ("*total*",)  # the national total's key inside `suppress`; never a region key
-
-
-def suppress(figures: Mapping[K, A], threshold: int = DEFAULT_THRESHOLD) -> Release:
-    """Suppress a set of regional figures published with their national total.
-
-    1. Primary: a region with fewer than `threshold` respondents is withheld.
-    2. Complementary: if exactly one withheld region has any respondents, national minus
-       the published regions would equal it, so the smallest published region (ties by
-       key) is withheld too. Withheld empty regions give no cover (adding 0 hides nothing),
-       which is why only non-empty ones are counted.
-    3. National: withheld if below `threshold`, or if every region with respondents was
-       withheld for being below threshold (national would then be built only from
-       figures judged too small to show).
-
-    The keys need not be regions: any partition of the total works (e.g. months of a year).
-    This is `disclosure.withhold` on one relation; published tables with several margins
-    (regions, offer types, months) use `withhold` over all of them at once.
-    """
-    check_threshold(threshold)
-    if not figures:
-        return Release(regions={}, national=_withheld(BELOW_THRESHOLD))
-    parts = list(figures.values())
-    total = parts[0]
-    for f in parts[1:]:
-        total = total.merge(f)
-    counts = {k: f.count for k, f in figures.items()}
-    counts[_TOTAL] = total.count
-    withheld = withhold(counts, [(_TOTAL, list(figures))], threshold)
-
-    def shown_or_withheld(key, figure):
-        return _withheld(withheld[key]) if key in withheld else _shown(figure)
-
-    regions = {k: shown_or_withheld(k, f) for k, f in figures.items()}
-    return Release(regions=regions, national=shown_or_withheld(_TOTAL, total))
-
-
-def suppress_by_period(
-    figures: Mapping[Hashable, Mapping[K, A]], threshold: int = DEFAULT_THRESHOLD
-) -> dict[Hashable, Release]:
-    """`suppress` applied to each period (e.g. month) on its own.
-
-    This protects within a period. If an all-time total is published beside the months,
-    the months are themselves a partition of it: run `suppress` over {month: figure}
-    too, or the all-time figure minus the shown months reveals a withheld one.
-    """
-    return {period: suppress(by_region, threshold) for period, by_region in figures.items()}
-
-
-@dataclass(frozen=True)
-class PublishedRate:
-    """Response rate as shown. `respondents` and `value` are None when withheld; the
-    attendee count alone says nothing about what anyone answered, so it stays."""
-
-    value: float | None
-    respondents: int | None
-    attendees: int
-    suppressed: bool
-    reason: str | None = None
-
-
-def response_rate(
-    respondents: int, attendees: int, *, leaves_region: bool, threshold: int = DEFAULT_THRESHOLD
-) -> PublishedRate:
-    """respondents / attendees; withheld outside the region below `threshold` respondents.
-
-    With no attendees the rate is undefined (None) rather than 0.
-    """
-    check_threshold(threshold)
-    if respondents < 0 or attendees < 0:
-        raise ValueError("counts must not be negative")
-    if respondents > attendees:
-        # Only attendees may answer, so this is an upstream bug worth failing loudly on.
-        raise ValueError("more respondents than attendees")
-    if leaves_region and respondents < threshold:
-        return PublishedRate(None, None, attendees, True, BELOW_THRESHOLD)
-    value = respondents / attendees if attendees else None
-    return PublishedRate(value, respondents, attendees, False)

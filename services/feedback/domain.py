@@ -2,8 +2,8 @@
 
 Pure Python (stdlib + `shared.errors`): the service layer loads what a rule needs (who
 was present, which response markers exist), calls these functions, and stores what they
-return. Running aggregates and suppression live in `aggregates`, the chi-square test in
-`statistics`; the names the service needs are re-exported here.
+return. Running aggregates live in `aggregates`, the chi-square test in `statistics`, the
+disclosure policy in `shared.disclosure`; the names the service needs are re-exported here.
 
 Anonymous feedback and "once each"
 ----------------------------------
@@ -36,24 +36,13 @@ from typing import Any
 from shared.errors import Conflict, RuleViolation
 
 from .aggregates import (
-    BELOW_THRESHOLD,
-    BUILT_FROM_SUPPRESSED,
-    COMPLEMENTARY,
-    DEFAULT_THRESHOLD,
     FFT,
     LIKERT_5,
     OUTCOME_7,
     OutcomeChange,
-    Published,
-    PublishedRate,
-    Release,
     RunningStats,
     Scale,
     StatsSummary,
-    publish,
-    response_rate,
-    suppress,
-    suppress_by_period,
 )
 from .statistics import ChiSquareResult, chi2_sf, chi_square_independence
 from .markers import keyed_marker
@@ -61,10 +50,8 @@ from .needs_rules import needs_already_answered, needs_marker, needs_pcn, needs_
 
 __all__ = [
     # re-exported building blocks
-    "BELOW_THRESHOLD", "BUILT_FROM_SUPPRESSED", "COMPLEMENTARY", "DEFAULT_THRESHOLD",
-    "FFT", "LIKERT_5", "OUTCOME_7", "OutcomeChange", "Published", "PublishedRate",
-    "Release", "RunningStats", "Scale", "StatsSummary", "publish", "response_rate",
-    "suppress", "suppress_by_period", "ChiSquareResult", "chi2_sf", "chi_square_independence",
+    "FFT", "LIKERT_5", "OUTCOME_7", "OutcomeChange", "RunningStats", "Scale", "StatsSummary",
+    "ChiSquareResult", "chi2_sf", "chi_square_independence",
     # this module
     "DEFAULT_FEEDBACK_WINDOW", "MAX_TEXT_LENGTH", "FEEDBACK_MEASURES", "NEEDS",
     "OUTCOME_MEASURES", "LOWER_IS_BETTER", "SCOPES", "SessionInfo", "SessionFeedback",

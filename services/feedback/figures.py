@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from shared.contracts.common import OFFER_TYPES, REGION_OR_NATIONAL
 
-from .aggregates import LIKERT_5, OUTCOME_7, OutcomeChange, RunningStats, response_rate
-from .domain import FEEDBACK_MEASURES, LOWER_IS_BETTER, NEEDS, OUTCOME_MEASURES, OUTCOME_PHASES, NeedRank, rank_needs
+from .aggregates import FFT_NEGATIVE, FFT_POSITIVE, LIKERT_5, OUTCOME_7, OutcomeChange, RunningStats
+from shared.disclosure import SMALL_NUMBERS, shown_count, shown_ratio, shown_share
+from .domain import FEEDBACK_MEASURES, LOWER_IS_BETTER, NEEDS, OUTCOME_MEASURES, OUTCOME_PHASES, rank_needs
 
 FAMILIES = {
     "feedback": dict(FEEDBACK_MEASURES),
@@ -74,44 +75,50 @@ def merge_all(family: str, figures) -> Figures:
     return total
 
 
-def ranking(figures: Figures) -> list[NeedRank]:
-    return rank_needs(Figures.of("needs", figures.stats).stats)
+def ranking_view(figures: Figures) -> list[dict]:
+    """Needs ranked by mean rating, as published: rounded counts, means to two places."""
+    ranks = rank_needs(Figures.of("needs", figures.stats).stats)
+    return [{"rank": r.rank, "need": r.need, "mean": shown_ratio(r.mean), "count": shown_count(r.count)} for r in ranks]
 
 
-def changes(figures: Figures) -> list[dict]:
-    """Mean before/after change per outcome measure (pairs only)."""
+def changes_view(figures: Figures) -> list[dict]:
+    """Mean before/after change per outcome measure (pairs only), as published."""
     full = Figures.of("outcomes", figures.stats).stats
-    return [
-        OutcomeChange(m, m in LOWER_IS_BETTER, full[f"{m}.before"], full[f"{m}.after"]).summary()
-        for m in OUTCOME_MEASURES
-    ]
+    summaries = [OutcomeChange(m, m in LOWER_IS_BETTER, full[f"{m}.before"], full[f"{m}.after"]).summary() for m in OUTCOME_MEASURES]
+    ratios = ("mean_before", "mean_after", "change", "improvement")
+    return [c | {"pairs": shown_count(c["pairs"])} | {k: shown_ratio(c[k]) for k in ratios} for c in summaries]
 
 
 def feedback_view(figures: Figures, withheld: str | None, attendees: int | None = None) -> dict:
-    """A feedback cell as shown: figures, or only the fact it is withheld and why.
+    """A feedback cell as published (the disclosure policy's numbers), or only the fact that
+    it is withheld.
 
     A withheld cell hides its attendees too: respondents never exceed attendees, so the
     attendees of withheld regions beside a national total can bound, or even pin down,
     how many answered in one of them.
     """
     if withheld:
-        return {"suppressed": True, "reason": withheld, "respondents": None, "attendees": None, "response_rate": None, "measures": {}}
+        return {"suppressed": True, "reason": SMALL_NUMBERS, "respondents": None, "attendees": None, "response_rate": None, "measures": {}}
     n = figures.count
     # An attendance corrected to absent after its feedback keeps counting: the person answered.
-    rate = None if attendees is None else response_rate(n, max(attendees, n), leaves_region=False).value
-    measures = {m: _measure_view(s) for m, s in figures.stats.items()}
-    return {"suppressed": False, "reason": None, "respondents": n, "attendees": attendees, "response_rate": rate, "measures": measures}
+    shown_attendees = None if attendees is None else shown_count(max(attendees, n))
+    rate = None if shown_attendees is None else shown_share(n, max(attendees, n))
+    measures = {m: measure_view(s) for m, s in figures.stats.items()}
+    return {"suppressed": False, "reason": None, "respondents": shown_count(n), "attendees": shown_attendees, "response_rate": rate, "measures": measures}
 
 
-def _measure_view(stats: RunningStats) -> dict:
+def measure_view(stats: RunningStats) -> dict:
+    """One measure as published: rounded counts and buckets, ratios to two places, shares
+    from the rounded buckets. No variance: with the mean it would pin down the exact count."""
     s = stats.summary()
+    positive, negative = (None, None) if s.positive_share is None else (shown_share(stats.count_of(FFT_POSITIVE), s.count), shown_share(stats.count_of(FFT_NEGATIVE), s.count))
     return {
-        "count": s.count,
-        "mean": s.mean,
-        "variance": s.variance,
-        "distribution": {str(k): v for k, v in s.distribution.items()},
-        "positive_share": s.positive_share,
-        "negative_share": s.negative_share,
+        "count": shown_count(s.count),
+        "mean": shown_ratio(s.mean),
+        "variance": None,
+        "distribution": {str(k): shown_count(v) for k, v in s.distribution.items()},
+        "positive_share": positive,
+        "negative_share": negative,
     }
 
 

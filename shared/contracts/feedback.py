@@ -68,8 +68,8 @@ class SummaryData(EventData):
     reason = fields.String(
         allow_none=True,
         load_default=None,
-        validate=validate.OneOf(("below_threshold", "complementary", "built_from_suppressed")),
-        metadata={"description": "why the figures are withheld (added in v1, optional)"},
+        validate=validate.OneOf(("below_threshold", "complementary", "built_from_suppressed", "small_numbers")),
+        metadata={"description": "why the figures are withheld (added in v1, optional); published as `small_numbers` for every withheld figure, so it never says which one is the small group"},
     )
     measures = fields.Dict(keys=fields.String(), values=fields.Nested(FigureData), required=True)
     updated_at = instant_field(required=True)
@@ -80,7 +80,7 @@ FEEDBACK_SUBMITTED = declare(
     FEEDBACK_TOPIC,
     FeedbackData,
     key_field="session_id",
-    description="An attendee rated a session. Scores only: no free text and no participant id.",
+    description="No longer published: one answer's scores per session, beside the attendance events of that session, would single out an anonymous answer. Declared so that records already on the topic stay readable; figures are on the national-summary stream.",
     subject_field="feedback_id",
 )
 NEEDS_REPORTED = declare(
@@ -88,7 +88,7 @@ NEEDS_REPORTED = declare(
     FEEDBACK_TOPIC,
     NeedsData,
     key_field="region",
-    description="A development-needs survey was answered (ratings only; free text stays in feedback).",
+    description="A member of a cohort answered its development-needs survey: ratings for the cohort's co-design, no PCN (null since this release) and no free text. Answers for a region alone are not published.",
     subject_field="response_id",
 )
 SUMMARY_UPDATED = declare(

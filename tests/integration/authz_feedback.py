@@ -24,7 +24,13 @@ class FeedbackWorld(World):
         self.member = self.people["own"]
         self._serial = 0
         self.offer = self.member_offer()
-        self.session = self.held_session(also_present=("p-a", "p-b"))
+        # Five answer the session and the needs survey: comments and other needs wait for five.
+        others = ("p-a", "p-b", "p-c", "p-d")
+        self.session = self.held_session(also_present=others)
+        for person in others:
+            someone = {"Authorization": "Bearer " + make_token("participant", "Y56", person)}
+            for path, body in ((f"/v1/sessions/{self.session}/feedback", ANSWER), ("/v1/needs-surveys/responses", {"ratings": RATINGS})):
+                assert self.client.post(path, json=body, headers=someone).status_code == 201
         member = {"Authorization": "Bearer " + make_token("participant", "Y56", self.member)}
         answers = [
             (f"/v1/sessions/{self.session}/feedback", ANSWER | {"comment": "A useful session"}),

@@ -40,8 +40,9 @@ class SchedulingWorld(World):
         joined = utcnow() - timedelta(days=30)
         self.offer = self.helper.publish_offer(title="Cohort A")
         self.helper.confirm(self.offer, self.member, at=joined)
-        needs = {"response_id": "r-1", "offer_id": self.offer, "region": "Y56", "pcn_code": None, "ratings": {"strategy": 5, "teamwork": 3}}
-        self.helper.deliver(NEEDS_REPORTED, needs)
+        for number in range(5):  # co-design waits for five answers
+            needs = {"response_id": f"r-{number}", "offer_id": self.offer, "region": "Y56", "pcn_code": None, "ratings": {"strategy": 5, "teamwork": 3}}
+            self.helper.deliver(NEEDS_REPORTED, needs)
         self.coaching = self.helper.publish_offer(offer_type="coaching", title="Coaching", capacity=1, session_allowance=50)
         self.helper.confirm(self.coaching, self.member, at=joined)
         self.session = self.scheduled(facilitator_id=self.facilitator)

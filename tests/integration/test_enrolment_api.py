@@ -229,7 +229,18 @@ def test_enrolment_fills_the_places_then_the_waitlist_in_order(enrolment, as_rol
     assert [a.status_code for a in answers] == [201] * 5
     assert [(a.json["status"], a.json["waitlist_position"]) for a in answers] == [("confirmed", None)] * 3 + [("waitlisted", 1), ("waitlisted", 2)]
     offer = enrolment.client.get(f"/v1/offers/{offer_id}", headers=as_role()).json
-    assert (offer["places_taken"], offer["waitlist_length"]) == (3, 2)
+    assert (offer["places_taken"], offer["waitlist_length"], offer["open_places"]) == (3, 2, False)
+
+
+def test_only_the_offers_manager_reads_its_exact_places_and_waitlist_everyone_else_the_nearest_five(enrolment, as_role):
+    offer_id = create_offer(enrolment.client, as_role(), capacity=3)
+    for n in range(5):
+        enrol(enrolment.client, as_role(), offer_id, register(enrolment.client, as_role(), n=n))
+    for headers in (as_role("participant", "Y56", "someone"), as_role("national", None), as_role("facilitator", "Y56", "someone")):
+        offer = enrolment.client.get(f"/v1/offers/{offer_id}", headers=headers).json
+        assert (offer["places_taken"], offer["waitlist_length"], offer["open_places"]) == (5, 0, False)  # 3 and 2, rounded
+        listed = [o for o in enrolment.client.get("/v1/offers", headers=headers).json["items"] if o["id"] == offer_id]
+        assert [(o["places_taken"], o["waitlist_length"]) for o in listed] == [(5, 0)]
 
 
 def test_a_participant_enrols_themselves_and_nobody_else(enrolment, as_role):

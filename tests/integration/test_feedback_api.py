@@ -47,18 +47,20 @@ def outbox_values(world) -> str:
 
 
 def test_an_attendee_gives_named_feedback_which_counts_in_every_scope_of_its_region(world, as_):
-    held(world, "s1", "o1", ["p1", "p2"])
+    held(world, "s1", "o1", [f"p{i}" for i in range(1, 11)])
     response = answer(world, as_, "s1", "p1", comment="Very useful")
     assert response.status_code == 201 and response.json == {"session_id": "s1", "anonymous": False}
     [row] = world.rows(store.feedback_responses)
     assert row["participant_id"] == "p1" and row["given_on"] is not None
+    for person in ("p2", "p3", "p4", "p5"):
+        assert answer(world, as_, "s1", person).status_code == 201
     admin = as_("regional_admin", "Y56")
     for query in ("scope=session&id=s1", "scope=offer&id=o1", "scope=region", "scope=offer_type&offer_type=action_learning_set"):
         figures = world.client.get(f"/v1/aggregates?{query}", headers=admin).json
-        assert figures["respondents"] == 1 and figures["attendees"] == 2 and figures["response_rate"] == 0.5, query
+        assert figures["respondents"] == 5 and figures["attendees"] == 10 and figures["response_rate"] == 0.5, query
         assert figures["measures"]["overall"]["mean"] == 4
     events = outbox_values(world)
-    assert "org.convene.feedback.feedback.submitted.v1" in {r["event_type"] for r in world.rows(world.runtime.db.tables.outbox)}
+    assert "org.convene.feedback.feedback.submitted.v1" not in {r["event_type"] for r in world.rows(world.runtime.db.tables.outbox)}
     assert "p1" not in events and "Very useful" not in events
 
 
@@ -130,16 +132,15 @@ def test_only_participants_give_feedback(world, as_):
 # --- figures by role ----------------------------------------------------------------------
 
 
-def test_four_respondents_are_shown_in_their_region_and_withheld_everywhere_else(world, as_):
-    held(world, "s1", "o1", ["a1", "a2", "a3", "a4"], region="Y60")
+def test_four_respondents_are_withheld_from_every_role_their_own_regions_admin_included(world, as_):
+    held(world, "s1", "o1", ["a1", "a2", "a3", "a4", "a5", "a6"], region="Y60")
     for person in ("a1", "a2", "a3", "a4"):
         assert answer(world, as_, "s1", person, region="Y60").status_code == 201
-    inside = world.client.get("/v1/aggregates?scope=session&id=s1", headers=as_("regional_admin", "Y60")).json
-    assert inside["respondents"] == 4 and not inside["suppressed"]
-    for role in ("national", "service"):
+    for headers in (as_("regional_admin", "Y60"), as_("national"), as_("service")):
         for query in ("scope=session&id=s1", "scope=offer&id=o1", "scope=region&region=Y60", "scope=national", "scope=offer_type&offer_type=action_learning_set"):
-            figures = world.client.get(f"/v1/aggregates?{query}", headers=as_(role)).json
-            assert figures["suppressed"] and figures["respondents"] is None and figures["measures"] == {}, (role, query)
+            figures = world.client.get(f"/v1/aggregates?{query}", headers=headers).json
+            assert figures["suppressed"] and figures["reason"] == "small_numbers", query
+            assert figures["respondents"] is None and figures["attendees"] is None and figures["measures"] == {}, query
     assert world.client.get("/v1/aggregates?scope=session&id=s1", headers=as_("regional_admin", "Y56")).status_code == 404
     assert world.client.get("/v1/aggregates?scope=region&region=Y60", headers=as_("regional_admin", "Y56")).status_code == 404
 
@@ -153,10 +154,13 @@ def test_the_national_total_minus_the_shown_regions_does_not_reveal_a_small_regi
             assert answer(world, as_, session, f"{'abc'['s1 s2 s3'.split().index(session)]}{i}", region=region).status_code == 201
     summary = world.client.get("/v1/national/summary", headers=as_("national")).json
     regions = {r["region"]: r for r in summary["regions"]}
-    assert regions["Y60"]["reason"] == "below_threshold" and regions["Y56"]["reason"] == "complementary"
-    assert regions["Y61"]["respondents"] == 9 and summary["national"]["respondents"] == 19
+    assert regions["Y60"]["suppressed"] and regions["Y56"]["suppressed"]  # Y56 covers Y60
+    assert {regions["Y60"]["reason"], regions["Y56"]["reason"]} == {"small_numbers"}  # never which one is small
+    assert regions["Y61"]["respondents"] == 10 and summary["national"]["respondents"] == 20  # 9 and 19, rounded
     shown = sum(r["respondents"] for r in regions.values() if not r["suppressed"])
-    assert summary["national"]["respondents"] - shown == 4 + 6
+    assert summary["national"]["respondents"] - shown == 10  # 4 + 6 together, and only to the nearest five
+    own = world.client.get("/v1/national/summary", headers=as_("regional_admin", "Y56")).json
+    assert own == summary  # the region's own admin reads the very same figures
 
 
 def test_figures_need_a_valid_scope_filter_and_period(world, as_):
@@ -168,27 +172,48 @@ def test_figures_need_a_valid_scope_filter_and_period(world, as_):
 
 
 def test_a_month_period_counts_the_sessions_held_that_month(world, as_):
-    held(world, "s1", "o1", ["p1"])
-    answer(world, as_, "s1", "p1")
+    people = [f"p{i}" for i in range(6)]
+    held(world, "s1", "o1", people)
+    for person in people:
+        answer(world, as_, "s1", person)
     month = (NOW - timedelta(days=1)).strftime("%Y-%m")
     admin = as_("regional_admin", "Y56")
-    assert world.client.get(f"/v1/aggregates?scope=region&period={month}", headers=admin).json["respondents"] == 1
-    assert world.client.get("/v1/aggregates?scope=region&period=2020-01", headers=admin).json["respondents"] == 0
+    assert world.client.get(f"/v1/aggregates?scope=region&period={month}", headers=admin).json["respondents"] == 5  # 6, rounded
+    assert world.client.get("/v1/aggregates?scope=region&period=2020-01", headers=admin).json["suppressed"]
 
 
 # --- comments -------------------------------------------------------------------------------
 
 
 def test_comments_are_seen_only_by_the_admin_of_the_sessions_region(world, as_):
-    held(world, "s1", "o1", ["p1", "p2"])
+    held(world, "s1", "o1", [f"p{i}" for i in range(1, 11)])
     answer(world, as_, "s1", "p1", comment="Named remark")
     answer(world, as_, "s1", "p2", comment="Anonymous remark", anonymous=True)
+    for person in ("p3", "p4", "p5"):
+        answer(world, as_, "s1", person)
     page = world.client.get("/v1/sessions/s1/comments", headers=as_("regional_admin", "Y56")).json
     assert page["total"] == 2
     by_text = {item["comment"]: item for item in page["items"]}
     assert by_text["Named remark"]["participant_id"] == "p1" and by_text["Anonymous remark"]["participant_id"] is None
     assert world.client.get("/v1/sessions/s1/comments", headers=as_("regional_admin", "Y60")).status_code == 404
     assert world.client.get("/v1/sessions/s1/comments", headers=as_("national")).status_code == 403
+
+
+def test_comments_wait_until_five_have_answered_and_anonymous_ones_until_five_attendees_are_unnamed(world, as_):
+    admin = as_("regional_admin", "Y56")
+    # Six attended and five answered, two of them by name: the anonymous author is one of four.
+    held(world, "small", "o2", [f"s{i}" for i in range(6)])
+    answer(world, as_, "small", "s0", comment="Named one")
+    answer(world, as_, "small", "s1")
+    answer(world, as_, "small", "s2", comment="Anonymous one", anonymous=True)
+    answer(world, as_, "small", "s3", anonymous=True)
+    answer(world, as_, "small", "s4", anonymous=True)
+    page = world.client.get("/v1/sessions/small/comments", headers=admin).json
+    assert [item["comment"] for item in page["items"]] == ["Named one"] and page["total"] == 1
+    # A session only one person answered keeps its comment back.
+    held(world, "few", "o1", [f"f{i}" for i in range(8)])
+    answer(world, as_, "few", "f0", comment="Early named remark")
+    assert world.client.get("/v1/sessions/few/comments", headers=admin).json == {"items": [], "total": 0, "limit": 50, "offset": 0}
 
 
 # --- needs ------------------------------------------------------------------------------------
@@ -200,11 +225,11 @@ def test_a_needs_survey_counts_for_the_region_and_pcn_and_publishes_ratings_only
     response = world.client.post("/v1/needs-surveys/responses", json=body, headers=as_("participant", "Y56", "p1"))
     assert response.status_code == 201 and response.json["region"] == "Y56"
     ranking = world.client.get("/v1/needs/ranking", headers=as_("regional_admin", "Y56")).json
-    assert ranking["regions"][0]["ranking"][0]["need"] == "leadership"
-    assert ranking["pcns"][0]["pcn_code"] == "U12345" and ranking["pcns"][0]["respondents"] == 1
+    assert ranking["regions"][0]["suppressed"] and ranking["regions"][0]["ranking"] == []  # one answer
+    assert ranking["pcns"][0]["pcn_code"] == "U12345" and ranking["pcns"][0]["respondents"] is None
     assert "Managing estates" not in outbox_values(world)
     others = world.client.get("/v1/needs/other-needs", headers=as_("regional_admin", "Y56")).json
-    assert others["items"] == [{"pcn_code": "U12345", "text": "Managing estates"}]
+    assert others["items"] == []  # free text waits until five of the region have answered
 
 
 @pytest.mark.parametrize("body, field", [({"ratings": {k: v for k, v in RATINGS.items() if k != "teamwork"}}, "ratings.teamwork"), ({"ratings": RATINGS, "pcn_code": "X1"}, "pcn_code"), ({"ratings": {**RATINGS, "leadership": 0}}, "ratings")])
@@ -222,10 +247,11 @@ def test_the_national_needs_ranking_is_suppressed_per_region_and_tests_whether_r
         world.client.post("/v1/needs-surveys/responses", json={"ratings": ratings}, headers=as_("participant", region, f"p{i}"))
     ranking = world.client.get("/v1/needs/ranking", headers=as_("national")).json
     regions = {r["region"]: r for r in ranking["regions"]}
-    assert regions["Y61"]["reason"] == "below_threshold" and regions["Y61"]["ranking"] == []
-    assert regions["Y62"]["reason"] == "complementary"  # else national minus the rest reveals Y61
+    assert regions["Y61"]["suppressed"] and regions["Y61"]["ranking"] == []
+    assert regions["Y62"]["suppressed"]  # else national minus the rest reveals Y61
+    assert {regions["Y61"]["reason"], regions["Y62"]["reason"]} == {"small_numbers"}
     assert regions["Y56"]["ranking"][0]["need"] == "leadership" and regions["Y60"]["ranking"][0]["need"] == "teamwork"
-    assert ranking["national"]["respondents"] == 26
+    assert ranking["national"]["respondents"] == 25  # 26, rounded
     assert ranking["chi_square"]["rows"] == ["Y56", "Y60"] and ranking["chi_square"]["p_value"] < 0.05
 
 
@@ -242,12 +268,19 @@ def test_outcome_measures_before_and_after_give_a_change_per_offer_type_and_regi
     assert world.client.post("/v1/outcome-measures", json={"offer_id": "o1", "phase": "after", "scores": after}, headers=me).json["paired"] is True
     again = world.client.post("/v1/outcome-measures", json={"offer_id": "o1", "phase": "after", "scores": after}, headers=me)
     assert again.status_code == 409 and again.json["rule"] == "outcome_already_given"
-    cells = world.client.get("/v1/outcomes/changes", headers=as_("regional_admin", "Y56")).json["cells"]
+    admin = as_("regional_admin", "Y56")
+    assert all(c["suppressed"] for c in world.client.get("/v1/outcomes/changes", headers=admin).json["cells"])  # one pair
+    for person in ("p2", "p3", "p4", "p5"):
+        world.member("o1", person)
+        for phase, scores in (("before", SCORES), ("after", after)):
+            world.client.post("/v1/outcome-measures", json={"offer_id": "o1", "phase": phase, "scores": scores}, headers=as_("participant", "Y56", person))
+    cells = world.client.get("/v1/outcomes/changes", headers=admin).json["cells"]
+    assert {c["region"] for c in cells} == {"Y56"}
     [cell] = [c for c in cells if c["offer_type"] == "action_learning_set"]
     changes = {m["measure"]: m for m in cell["measures"]}
-    assert cell["pairs"] == 1 and changes["confidence"]["change"] == 3 and changes["isolation"]["improvement"] == 4
+    assert cell["pairs"] == 5 and changes["confidence"]["change"] == 3 and changes["isolation"]["improvement"] == 4
     national = world.client.get("/v1/outcomes/changes", headers=as_("national")).json["cells"]
-    assert all(c["suppressed"] for c in national)
+    assert [c for c in national if c["region"] == "Y56"] == cells  # the same published figures
 
 
 def test_outcome_measures_are_only_for_members_of_a_known_offer(world, as_):

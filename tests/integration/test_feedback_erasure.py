@@ -80,6 +80,9 @@ def test_an_erased_participants_answers_become_anonymous_lose_their_free_text_an
     # The append-only audit trail keeps who called what by opaque id (accountability); nothing else does.
     assert [name for name, rows in stored.items() if "'p1'" in rows] == ["audit_log"]
 
+    for person in ("p3", "p4", "p5"):  # comments are served once five have answered
+        world.attend("s1", "o1", person)
+        assert world.client.post("/v1/sessions/s1/feedback", json=answer | {"anonymous": True}, headers=as_(person)).status_code == 201
     admin = {"Authorization": "Bearer " + make_token("regional_admin", "Y56")}
     comments = world.client.get("/v1/sessions/s1/comments", headers=admin).json["items"]
     assert [(c["comment"], c["participant_id"]) for c in comments] == [("Someone else's", "p2")]

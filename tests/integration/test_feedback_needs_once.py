@@ -89,10 +89,20 @@ def test_nothing_stored_or_sent_links_a_needs_answer_to_its_person(world, as_):
     counts = world.counts()
     assert counts["idempotency_keys"] == 0  # the key is not remembered: the table would say who sent what
     assert world.rows(world.runtime.db.tables.audit) == []  # nor audited: who answered when, beside the event's time
-    [event] = world.rows(world.runtime.db.tables.outbox)
-    assert row["id"] not in event["value"] and "p1" not in event["value"] and "Time to think" not in event["value"]
+    assert world.rows(world.runtime.db.tables.outbox) == []  # a region's answer is not published at all
     # A retry under the same key is not replayed from a remembered answer: the round says it was kept.
     refused(world, lambda: answer(world, as_("p1", **{"Idempotency-Key": "needs-1"}), pcn_code="U10001", other_needs="Time to think"), 409, "needs_already_answered")
+
+
+def test_a_cohorts_answer_is_published_for_co_design_without_its_pcn(world, as_):
+    world.offer("o1")
+    world.member("o1", "p1")
+    world.registered("p1", "Y56", "U10001")
+    assert answer(world, as_("p1"), offer_id="o1", pcn_code="U10001").status_code == 201
+    [event] = world.rows(world.runtime.db.tables.outbox)
+    data = json.loads(event["value"])
+    assert event["event_type"] == "org.convene.feedback.needs.reported.v1" and data["offer_id"] == "o1"
+    assert data["pcn_code"] is None and data["ratings"] == RATINGS and "p1" not in event["value"]
 
 
 def test_a_needs_answer_names_only_the_pcn_its_person_is_registered_with(world, as_):

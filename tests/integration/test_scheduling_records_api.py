@@ -80,8 +80,8 @@ def test_continuity_gives_each_sessions_share_each_members_rate_and_the_groups_s
 
 def test_co_design_gives_upcoming_sessions_the_cohorts_most_needed_topics(scheduling: Scheduling):
     offer_id = scheduling.publish_offer()
-    answers = [{"strategy": 5, "teamwork": 2, "innovation": 4}, {"strategy": 4, "teamwork": 3, "dealing_with_conflict": 5}]
-    for number, ratings in enumerate(answers):
+    first, second = {"strategy": 5, "teamwork": 2, "innovation": 4}, {"strategy": 4, "teamwork": 3, "dealing_with_conflict": 5}
+    for number, ratings in enumerate([first, second, first, second, first]):
         scheduling.deliver(NEEDS_REPORTED, {"response_id": f"r{number}", "region": "Y56", "offer_id": offer_id, "ratings": ratings})
     scheduling.deliver(NEEDS_REPORTED, {"response_id": "elsewhere", "region": "Y56", "offer_id": None, "ratings": {"engagement": 5}})
     series = {"starts_at": local(7), "duration_minutes": 120, "repeat": {"count": 4, "cadence": "weekly", "interval": 2}}
@@ -90,10 +90,21 @@ def test_co_design_gives_upcoming_sessions_the_cohorts_most_needed_topics(schedu
     response = scheduling.client.post(f"/v1/offers/{offer_id}/sessions/co-design", json={}, headers=scheduling.headers())
     assert response.status_code == 200, response.json
     assert [n["need"] for n in response.json["ranking"]] == ["dealing_with_conflict", "strategy", "innovation", "teamwork"]
+    assert [(n["score"], n["responses"]) for n in response.json["ranking"]] == [(5.0, 0), (4.6, 5), (4.0, 5), (2.4, 5)]  # counts to the nearest five
     listed = scheduling.client.get(f"/v1/offers/{offer_id}/sessions", headers=scheduling.headers()).json["items"]
     assert [s["topic"] for s in listed] == ["Dealing with conflict", "Strategy", "Innovation", "Teamwork"]
     assert [s["sequence"] for s in listed] == [2, 1, 1, 1]
     assert outbox_types(scheduling).count("org.convene.scheduling.session.updated.v1") == 4
+
+
+def test_co_design_waits_until_five_of_the_cohort_have_answered(scheduling: Scheduling):
+    offer_id = scheduling.publish_offer()
+    scheduling.schedule(offer_id, {"starts_at": local(7), "duration_minutes": 60})
+    for number in range(4):
+        scheduling.deliver(NEEDS_REPORTED, {"response_id": f"r{number}", "region": "Y56", "offer_id": offer_id, "ratings": {"strategy": 5}})
+    response = scheduling.client.post(f"/v1/offers/{offer_id}/sessions/co-design", json={}, headers=scheduling.headers())
+    assert (response.status_code, response.json["rule"], response.json["errors"][0]["field"]) == (422, "too_few_needs_answers", "needs")
+    assert [s["topic"] for s in scheduling.client.get(f"/v1/offers/{offer_id}/sessions", headers=scheduling.headers()).json["items"]] == [None]
 
 
 def test_co_design_is_for_regional_programmes_with_reported_needs(scheduling: Scheduling):

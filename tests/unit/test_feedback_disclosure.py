@@ -6,9 +6,20 @@ from datetime import datetime, timezone
 
 import pytest
 
-from services.feedback.disclosure import BELOW_THRESHOLD, BUILT_FROM_SUPPRESSED, COMPLEMENTARY, margin_relations, with_margins, withhold
+from shared.disclosure import (
+    BELOW_THRESHOLD,
+    BUILT_FROM_SUPPRESSED,
+    COMPLEMENTARY,
+    SMALL_NUMBERS,
+    margin_relations,
+    shown_count,
+    shown_ratio,
+    shown_share,
+    with_margins,
+    withhold,
+)
 from services.feedback.domain import SessionInfo
-from services.feedback.figures import ALL, Figures, changes, feedback_view, is_streamed, ranking, scope_key, table_axes
+from services.feedback.figures import ALL, Figures, changes_view, feedback_view, is_streamed, ranking_view, scope_key, table_axes
 from services.feedback.usecases.publication import summary_data, touched_cells
 
 T = 5
@@ -21,12 +32,15 @@ def settle(inner: dict, axes=AXES, threshold=T):
 
 
 def solvable_by_one_subtraction(cells: dict, withheld: dict, axes=AXES) -> list:
-    """Relations with exactly one withheld non-empty member: that member would be revealed."""
-    return [
-        (total, parts)
-        for total, parts in margin_relations(axes)
-        if sum(1 for c in (total, *parts) if c in withheld and cells.get(c, 0) > 0) == 1
-    ]
+    """Relations with exactly one withheld non-empty member (that member would be revealed),
+    or a shown total whose withheld parts add up to a group of 1 to 4 (their sum would be)."""
+    solvable = []
+    for total, parts in margin_relations(axes):
+        unknown = [c for c in (total, *parts) if c in withheld and cells.get(c, 0) > 0]
+        hidden_sum = sum(cells.get(c, 0) for c in unknown if c != total)
+        if len(unknown) == 1 or (total not in withheld and 0 < hidden_sum < T):
+            solvable.append((total, parts))
+    return solvable
 
 
 def test_margins_of_a_table_are_every_sum_along_each_axis():
@@ -75,6 +89,24 @@ def test_no_margin_of_a_random_table_can_be_solved_for_a_withheld_cell(seed):
     assert all(c in withheld for c, n in cells.items() if n < T)
 
 
+def test_two_small_cells_under_a_shown_total_do_not_give_their_sum_away():
+    # A region of 15 whose offer types are 13, 1 and 1: withholding the two small ones alone
+    # would leave 15 - 13 = 2 people's answers to be read off.
+    withheld = withhold({"R": 15, "a": 13, "b": 1, "c": 1}, [("R", ["a", "b", "c"])], T)
+    assert withheld["b"] == withheld["c"] == BELOW_THRESHOLD
+    assert withheld["a"] == COMPLEMENTARY
+    hidden = sum(n for c, n in {"a": 13, "b": 1, "c": 1}.items() if c in withheld)
+    assert "R" in withheld or hidden >= T
+
+
+def test_a_search_for_solvable_relations_finds_the_old_single_cover_pattern():
+    # The checker itself must be able to fail: the pattern the old rule settled for is caught.
+    cells = {("A", ALL, "all"): 15, ("A", "x", "all"): 13, ("A", "y", "all"): 2}
+    axes = [(ALL, ("A",)), (ALL, ("x", "y")), ("all", ())]
+    leaky = {("A", "y", "all"): BELOW_THRESHOLD}
+    assert solvable_by_one_subtraction(cells, leaky, axes)
+
+
 def test_a_total_built_only_from_small_parts_is_withheld():
     withheld = withhold({"A": 3, "B": 4, "N": 7}, [("N", ["A", "B"])], T)
     assert withheld["N"] == BUILT_FROM_SUPPRESSED
@@ -112,21 +144,41 @@ def test_a_cells_respondents_are_its_answers_and_merging_adds_them():
     assert Figures.empty("feedback").count == 0
 
 
-def test_a_withheld_cell_shows_neither_figures_nor_attendees():
-    view = feedback_view(Figures.answer("feedback", ANSWER), BELOW_THRESHOLD, attendees=8)
-    assert view == {"suppressed": True, "reason": BELOW_THRESHOLD, "respondents": None, "attendees": None, "response_rate": None, "measures": {}}
+def test_a_withheld_cell_shows_neither_figures_nor_attendees_nor_which_cell_is_the_small_one():
+    for reason in (BELOW_THRESHOLD, COMPLEMENTARY, BUILT_FROM_SUPPRESSED):
+        view = feedback_view(Figures.answer("feedback", ANSWER), reason, attendees=8)
+        assert view == {"suppressed": True, "reason": SMALL_NUMBERS, "respondents": None, "attendees": None, "response_rate": None, "measures": {}}
 
 
-def test_a_shown_cell_has_means_distributions_and_a_response_rate():
-    view = feedback_view(Figures.answer("feedback", ANSWER), None, attendees=4)
-    assert view["respondents"] == 1 and view["response_rate"] == 0.25
-    assert view["measures"]["recommend"]["distribution"]["good"] == 1
-    assert view["measures"]["recommend"]["positive_share"] == 1.0
+def test_counts_of_people_are_published_as_multiples_of_five():
+    assert [shown_count(n) for n in range(13)] == [0, 0, 0, 5, 5, 5, 5, 5, 10, 10, 10, 10, 10]
+    assert shown_ratio(2 / 3) == 0.67 and shown_ratio(None) is None
+    assert shown_share(6, 23) == round(5 / 25, 2) and shown_share(1, 2) is None
+
+
+def many(answers: list[dict]) -> Figures:
+    figures = Figures.empty("feedback")
+    for answer in answers:
+        figures = figures.merge(Figures.answer("feedback", answer))
+    return figures
+
+
+def test_a_shown_cell_rounds_every_count_and_bucket_and_takes_shares_from_the_rounded_counts():
+    figures = many([ANSWER] * 5 + [{**ANSWER, "overall": 1, "recommend": "very_poor"}] * 2 + [{**ANSWER, "overall": 2, "recommend": "poor"}] * 3)
+    view = feedback_view(figures, None, attendees=13)
+    assert view["respondents"] == 10 and view["attendees"] == 15 and view["response_rate"] == round(10 / 15, 2)
+    overall = view["measures"]["overall"]
+    assert overall["distribution"] == {"1": 0, "2": 5, "3": 0, "4": 5, "5": 0} and overall["variance"] is None
+    assert overall["mean"] == round((4 * 5 + 1 * 2 + 2 * 3) / 10, 2)
+    recommend = view["measures"]["recommend"]
+    assert recommend["positive_share"] == 0.5 and recommend["negative_share"] == 0.5  # 5 of 10, 5 (2 + 3) of 10
+    every_count = [view["respondents"], view["attendees"], *(n for m in view["measures"].values() for n in (m["count"], *m["distribution"].values()))]
+    assert all(n % 5 == 0 for n in every_count)
 
 
 def test_a_streamed_summary_carries_scores_only_and_nothing_when_withheld():
     shown = summary_data((ALL, ALL, "all"), Figures.answer("feedback", ANSWER), None)
-    assert shown["scope_key"] == "national:all" and shown["respondents"] == 1
+    assert shown["scope_key"] == "national:all" and shown["respondents"] == 0
     assert set(shown["measures"]) == {"overall", "usefulness", "will_apply", "recommend"}
     withheld = summary_data(("Y56", ALL, "all"), Figures.answer("feedback", ANSWER), COMPLEMENTARY)
     assert withheld["suppressed"] and withheld["respondents"] is None and withheld["measures"] == {}
@@ -134,8 +186,10 @@ def test_a_streamed_summary_carries_scores_only_and_nothing_when_withheld():
 
 def test_needs_figures_rank_and_outcome_figures_give_within_person_change():
     needs = Figures.answer("needs", {"leadership": 5, "collaboration": 2, "dealing_with_conflict": 3, "innovation": 1, "teamwork": 4, "strategy": 1, "engagement": 1})
-    assert [r.need for r in ranking(needs)][:2] == ["leadership", "teamwork"]
+    ranked = ranking_view(needs)
+    assert [r["need"] for r in ranked][:2] == ["leadership", "teamwork"] and {r["count"] for r in ranked} == {0}
     pair = {"confidence.before": 2, "confidence.after": 5, "isolation.before": 6, "isolation.after": 3,
             "trust_in_group.before": 4, "trust_in_group.after": 4, "sense_of_direction.before": 1, "sense_of_direction.after": 2}
-    by_measure = {c["measure"]: c for c in changes(Figures.answer("outcomes", pair))}
+    by_measure = {c["measure"]: c for c in changes_view(Figures.answer("outcomes", pair))}
     assert by_measure["confidence"]["change"] == 3 and by_measure["isolation"]["improvement"] == 3
+    assert by_measure["confidence"]["pairs"] == 0  # one pair: published as 0, a multiple of five

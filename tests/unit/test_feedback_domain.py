@@ -1,4 +1,5 @@
-"""Unit tests for the feedback domain: rules, anonymity, aggregates, suppression, statistics."""
+"""Unit tests for the feedback domain: rules, anonymity, aggregates, statistics (suppression:
+test_feedback_disclosure.py)."""
 
 import math
 import statistics as stdlib_statistics
@@ -7,20 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from services.feedback import domain
-from services.feedback.aggregates import (
-    BELOW_THRESHOLD,
-    BUILT_FROM_SUPPRESSED,
-    COMPLEMENTARY,
-    FFT,
-    LIKERT_5,
-    OUTCOME_7,
-    OutcomeChange,
-    RunningStats,
-    publish,
-    response_rate,
-    suppress,
-    suppress_by_period,
-)
+from services.feedback.aggregates import FFT, LIKERT_5, OUTCOME_7, RunningStats
 from services.feedback.domain import (
     AggregateKey,
     OutcomeResponse,
@@ -260,122 +248,6 @@ def test_friends_and_family_shares_count_dont_know_in_the_denominator():
     summary = RunningStats.of(FFT, ["very_good", "good", "poor", "dont_know"]).summary()
     assert summary.positive_share == 0.5 and summary.negative_share == 0.25
     assert summary.mean is None and summary.total is None
-
-
-# --- suppression -------------------------------------------------------------------------
-
-
-def test_a_small_figure_is_shown_inside_its_region_but_withheld_outside():
-    assert publish(stats(3), leaves_region=False).count == 3
-    out = publish(stats(3), leaves_region=True)
-    assert out.suppressed and out.value is None and out.count is None and out.reason == BELOW_THRESHOLD
-
-
-def test_the_threshold_is_configurable():
-    assert not publish(stats(3), leaves_region=True, threshold=3).suppressed
-    assert publish(stats(9), leaves_region=True, threshold=10).suppressed
-
-
-def test_nothing_is_suppressed_when_every_region_has_enough_respondents():
-    release = suppress({"A": stats(5), "B": stats(8)})
-    assert not any(p.suppressed for p in release.regions.values())
-    assert release.national.count == 13
-
-
-def test_one_small_region_forces_the_smallest_other_region_to_be_withheld():
-    release = suppress({"A": stats(3), "B": stats(7), "C": stats(20), "D": stats(9)})
-    assert release.regions["A"].reason == BELOW_THRESHOLD
-    assert release.regions["B"].reason == COMPLEMENTARY
-    assert not release.regions["C"].suppressed and not release.regions["D"].suppressed
-
-
-def test_national_minus_published_regions_does_not_reveal_a_suppressed_regions_count_or_sum():
-    figures = {
-        "A": RunningStats.of(LIKERT_5, [1, 2, 2]),           # 3 people, sum 5: withheld
-        "B": RunningStats.of(LIKERT_5, [5, 5, 4, 4, 5, 5]),  # smallest shown: complementary
-        "C": RunningStats.of(LIKERT_5, [3] * 12),
-        "D": RunningStats.of(LIKERT_5, [4] * 10),
-    }
-    release = suppress(figures)
-    shown = [p for p in release.regions.values() if not p.suppressed]
-    left_count = release.national.count - sum(p.count for p in shown)
-    left_sum = release.national.value.total - sum(p.value.total for p in shown)
-    for hidden in ("A", "B"):
-        assert release.regions[hidden].suppressed
-        assert left_count != figures[hidden].count
-        assert left_sum != figures[hidden].total
-    assert (left_count, left_sum) == (3 + 6, 5 + 28)
-
-
-def test_an_empty_region_gives_no_cover_to_a_small_one():
-    release = suppress({"A": stats(2), "E": stats(0), "B": stats(6), "C": stats(30)})
-    assert release.regions["E"].suppressed
-    assert release.regions["B"].reason == COMPLEMENTARY
-    shown = sum(p.count for p in release.regions.values() if not p.suppressed)
-    assert release.national.count - shown == 8
-
-
-def test_ties_for_complementary_suppression_are_broken_by_region_key():
-    release = suppress({"A": stats(1), "C": stats(6), "B": stats(6)})
-    assert release.regions["B"].reason == COMPLEMENTARY and not release.regions["C"].suppressed
-
-
-def test_two_small_regions_cover_each_other_without_extra_suppression():
-    release = suppress({"A": stats(2), "B": stats(3), "C": stats(6), "D": stats(9)})
-    assert [k for k, p in release.regions.items() if p.suppressed] == ["A", "B"]
-    assert not release.national.suppressed
-
-
-def test_a_national_total_built_only_from_small_regions_is_withheld():
-    release = suppress({"A": stats(4), "B": stats(3), "C": stats(0)})
-    assert release.national.suppressed and release.national.reason == BUILT_FROM_SUPPRESSED
-
-
-def test_a_single_small_region_with_nothing_to_hide_behind_withholds_the_national_total():
-    release = suppress({"A": stats(3), "B": stats(0)})
-    assert release.national.suppressed and release.national.count is None
-
-
-def test_a_national_total_below_the_threshold_is_withheld():
-    assert suppress({"A": stats(2), "B": stats(1)}).national.reason == BELOW_THRESHOLD
-    assert suppress({}).national.suppressed
-
-
-def test_each_month_is_protected_on_its_own():
-    by_month = {
-        "2025-03": {"A": stats(3), "B": stats(7), "C": stats(12)},
-        "2025-04": {"A": stats(6), "B": stats(7), "C": stats(12)},
-    }
-    releases = suppress_by_period(by_month)
-    assert releases["2025-03"].regions["B"].reason == COMPLEMENTARY
-    assert not any(p.suppressed for p in releases["2025-04"].regions.values())
-
-
-def test_outcome_changes_can_be_suppressed_like_any_other_figure():
-    small = OutcomeChange("confidence").add_pair(3, 5)
-    big = OutcomeChange("confidence")
-    for _ in range(6):
-        big = big.add_pair(4, 5)
-    release = suppress({"A": small, "B": big, "C": big})
-    assert release.regions["A"].suppressed and release.regions["B"].suppressed
-    assert release.national.value["pairs"] == 13
-
-
-def test_response_rate_is_respondents_over_attendees():
-    rate = response_rate(6, 8, leaves_region=True)
-    assert rate.value == 0.75 and not rate.suppressed
-
-
-def test_response_rate_on_few_respondents_is_withheld_outside_the_region_only():
-    outside = response_rate(4, 8, leaves_region=True)
-    assert outside.suppressed and outside.value is None and outside.respondents is None
-    assert response_rate(4, 8, leaves_region=False).value == 0.5
-
-
-def test_response_rate_with_no_attendees_is_undefined_and_more_respondents_than_attendees_is_a_bug():
-    assert response_rate(0, 0, leaves_region=False).value is None
-    with pytest.raises(ValueError):
-        response_rate(5, 4, leaves_region=False)
 
 
 # --- development-needs survey ------------------------------------------------------------

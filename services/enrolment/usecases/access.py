@@ -19,10 +19,15 @@ def sees_offer(principal: Principal, offer) -> bool:
     return region_scope(principal) is None or offer["region"] in (principal.region, NATIONAL)
 
 
-def require_manager(principal: Principal, offer) -> None:
+def manages(principal: Principal, offer) -> bool:
     """A regional administrator runs their region's offers; the national team runs national ones."""
-    mine = principal.region if principal.role is Role.REGIONAL_ADMIN else NATIONAL
-    if offer["region"] != mine:
+    if principal.role not in (Role.REGIONAL_ADMIN, Role.NATIONAL):
+        return False
+    return offer["region"] == (principal.region if principal.role is Role.REGIONAL_ADMIN else NATIONAL)
+
+
+def require_manager(principal: Principal, offer) -> None:
+    if not manages(principal, offer):
         raise Forbidden("offer_not_yours", "You may not change this offer.")
 
 

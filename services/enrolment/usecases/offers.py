@@ -9,6 +9,7 @@ from dataclasses import replace
 from shared.api import Call, Page, Reply, etag, require_if_match
 from shared.auth import Role
 from shared.clock import utcnow
+from shared.disclosure import shown_count
 from shared.contracts import enrolment as contract
 from services.enrolment import domain
 from services.enrolment.domain import NATIONAL, OfferAction, OfferStatus
@@ -16,7 +17,7 @@ from services.enrolment.store import enrolments as enrolment_store
 from services.enrolment.store import offers as store
 from services.enrolment.store import reference
 from services.enrolment.usecases import places
-from services.enrolment.usecases.access import not_found, require_manager, sees_offer
+from services.enrolment.usecases.access import manages, not_found, require_manager, sees_offer
 
 LIFECYCLE_EVENTS = {
     OfferAction.PUBLISH: contract.OFFER_PUBLISHED,
@@ -51,7 +52,16 @@ def columns(offer: domain.Offer) -> dict:
 
 def _reply(call: Call, offer_id: str, status: int | None = None) -> Reply:
     offer = store.offer_with_counts(call.conn, offer_id)
-    return Reply(offer, status=status, headers={"ETag": etag(offer["version"])})
+    return Reply(as_seen_by(call.principal, offer), status=status, headers={"ETag": etag(offer["version"])})
+
+
+def as_seen_by(principal, offer) -> dict:
+    """Places taken and the waitlist count people: exact for the offer's manager, who reads its
+    roster anyway; for everyone else as the disclosure policy publishes counts (docs/disclosure.md).
+    Whether a place is free now is everyone's to know: it is what enrolling depends on."""
+    free = offer["places_taken"] < offer["capacity"] and offer["waitlist_length"] == 0
+    counts = {} if manages(principal, offer) else {name: shown_count(offer[name]) for name in ("places_taken", "waitlist_length")}
+    return {**offer, **counts, "open_places": free}
 
 
 def _visible(call: Call, offer_id: str, *, lock: bool = False):
@@ -103,7 +113,7 @@ def offer_page(call: Call, query: dict) -> Page:
         limit=query["limit"],
         offset=query["offset"],
     ) if regions != () else ([], 0)
-    return Page(rows, total, query["limit"], query["offset"])
+    return Page([as_seen_by(principal, row) for row in rows], total, query["limit"], query["offset"])
 
 
 def update(call: Call, offer_id: str, body: dict) -> Reply:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from services.feedback.aggregates import SCALES, RunningStats
-from services.feedback.disclosure import BELOW_THRESHOLD
+from shared.disclosure import BELOW_THRESHOLD
 from services.feedback.domain import AggregateKey
 from services.feedback.figures import ALL, ALL_TIME, Figures, merge_all
 from services.feedback.store.tables import BUCKETS, aggregate_stats, attendee_counts, offers, published_cells, sessions

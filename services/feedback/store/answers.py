@@ -37,13 +37,21 @@ def add_feedback(conn: Connection, record: SessionFeedback) -> str:
     return response_id
 
 
-def comments(conn: Connection, session_id: str, limit: int, offset: int) -> tuple[list, int]:
+def comments(conn: Connection, session_id: str, limit: int, offset: int, *, with_anonymous: bool) -> tuple[list, int]:
     where = (feedback_responses.c.session_id == session_id) & feedback_responses.c.comment.is_not(None)
+    if not with_anonymous:
+        where &= feedback_responses.c.anonymous.is_(False)
     total = conn.execute(select(func.count()).select_from(feedback_responses).where(where)).scalar_one()
     # Ordered by the random id: any time order could hint at who wrote an anonymous comment.
     query = select(feedback_responses.c.comment, feedback_responses.c.anonymous, feedback_responses.c.participant_id).where(where)
     rows = conn.execute(query.order_by(feedback_responses.c.id).limit(limit).offset(offset)).mappings().all()
     return sealed_comments.opened(conn, session_id, rows), total
+
+
+def named_answers(conn: Connection, session_id: str) -> int:
+    """How many of a session's answers carry their author's id."""
+    where = (feedback_responses.c.session_id == session_id) & feedback_responses.c.anonymous.is_(False)
+    return conn.execute(select(func.count()).select_from(feedback_responses).where(where)).scalar_one()
 
 
 def add_needs(conn: Connection, region: str, pcn_code: str | None, offer_id: str | None, ratings: dict, other_needs: str | None) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from shared.api import Call
 from shared.clock import as_utc, utcnow
-from shared.contracts.feedback import FEEDBACK_SUBMITTED, NEEDS_REPORTED
+from shared.contracts.feedback import NEEDS_REPORTED
 from shared.errors import NotFound
 from services.feedback.store import aggregates, answers, needs_answered, participants, projections
 from services.feedback.domain import (
@@ -73,15 +73,10 @@ def give_feedback(call: Call, session_id: str, body: dict) -> dict:
     answers.add_feedback(conn, accepted.record)
     scores = {m: body[m] for m in FEEDBACK_MEASURES}
     aggregates.add_figures(conn, "feedback", [(key, Figures.answer("feedback", scores)) for key in aggregate_keys(session)])
-    call.record(FEEDBACK_SUBMITTED, _submitted(session, scores))
+    # No per-answer event: one answer's scores, keyed by a session whose attendance events name
+    # who was there, would single out an anonymous answer. The summary stream carries figures.
     publication.settle(conn, call.runtime.outbox, publication.touched_cells(session))
     return {"session_id": session_id, "anonymous": accepted.record.anonymous}
-
-
-def _submitted(session: SessionInfo, scores: dict) -> dict:
-    # A fresh id, not the stored row's: the event (with its time) must not point at an answer row.
-    ids = {"feedback_id": str(uuid.uuid4()), "session_id": session.session_id, "offer_id": session.offer_id}
-    return ids | {"region": session.region, "offer_type": session.offer_type, "submitted_on": utcnow().date()} | scores
 
 
 def answer_needs(call: Call, body: dict) -> dict:
@@ -99,8 +94,10 @@ def answer_needs(call: Call, body: dict) -> dict:
         raise needs_already_answered()
     answers.add_needs(conn, region, pcn, offer_id, survey.ratings, survey.other_needs)
     aggregates.add_figures(conn, "needs", [(key, Figures.answer("needs", survey.ratings)) for key in needs_keys(region, pcn)])
-    # A fresh id, not the stored row's: the event (with its time) must not point at an answer row.
-    call.record(NEEDS_REPORTED, {"response_id": str(uuid.uuid4()), "region": region, "pcn_code": pcn, "offer_id": offer_id, "ratings": survey.ratings})
+    if offer_id is not None:
+        # For the cohort's co-design in scheduling, which waits for five answers. A fresh id,
+        # not the stored row's, and no PCN: a PCN's few answers must not leave one by one.
+        call.record(NEEDS_REPORTED, {"response_id": str(uuid.uuid4()), "region": region, "pcn_code": None, "offer_id": offer_id, "ratings": survey.ratings})
     return {"region": region, "pcn_code": pcn, "offer_id": offer_id}
 
 

@@ -17,8 +17,8 @@ from shared.clock import utcnow
 from shared.contracts.feedback import SUMMARY_UPDATED
 from shared.outbox import Outbox
 from services.feedback.store import aggregates
-from services.feedback.disclosure import BELOW_THRESHOLD, margin_relations, with_margins, withhold
-from services.feedback.domain import DEFAULT_THRESHOLD, SessionInfo, month_of
+from shared.disclosure import BELOW_THRESHOLD, THRESHOLD, margin_relations, with_margins, withhold
+from services.feedback.domain import SessionInfo, month_of
 from services.feedback.figures import ALL, ALL_TIME, Figures, cell_naming, feedback_view, is_streamed, scope_key, table_axes
 
 
@@ -37,7 +37,7 @@ def settle(conn: Connection, outbox: Outbox, touched: list[tuple]) -> None:
     counts = aggregates.table_counts(conn)
     months = tuple(sorted({month for _, _, month in counts}))
     cells = with_margins(counts, table_axes(months))
-    withheld = withhold(cells, _relations(months), DEFAULT_THRESHOLD)
+    withheld = withhold(cells, _relations(months), THRESHOLD)
     settled = {cell: withheld.get(cell) for cell, n in cells.items() if n > 0}
     before = aggregates.pattern(conn)
     changed = {cell: reason for cell, reason in settled.items() if cell not in before or before[cell] != reason}

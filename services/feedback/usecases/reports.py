@@ -1,23 +1,20 @@
-"""Reports, feedback's read side: aggregates, the national summary, needs rankings, outcome changes,
-comments. A regional admin sees its own region as it is; every figure that leaves a region
-(national team, integration clients, other regions' admins) is the suppressed one."""
+"""Reports, feedback's read side: aggregates, the national summary, comments and other needs.
+
+Every role reads the same published figures (docs/disclosure.md), the region's own admin
+included: an unsuppressed view of one's own region, set against the national one, would give
+away another region's withheld figure. Free text stays with the admin of its region, and is
+released only where it hides among at least five people."""
 from __future__ import annotations
 
 from shared.api import Call, Page
 from shared.auth import Principal, Role
 from shared.errors import NotFound, RuleViolation
 from services.feedback.store import aggregates, answers, projections
-from services.feedback.disclosure import BELOW_THRESHOLD, withhold
-from services.feedback.domain import DEFAULT_THRESHOLD
+from shared.disclosure import BELOW_THRESHOLD, THRESHOLD, withhold
 from services.feedback.figures import ALL, ALL_TIME, OFFER_TYPES, REGIONS, Figures, cell_naming, feedback_view
 from services.feedback.usecases.publication import withheld_reason
 
 _PARENT = ("*parent*",)  # the key of a parent total among its children's keys
-
-
-def inside(principal: Principal, region: str | None) -> bool:
-    """True when a figure of `region` stays inside the caller's region (shown unsuppressed)."""
-    return principal.role == Role.REGIONAL_ADMIN and principal.region == region
 
 
 def own_region(principal: Principal, asked: str | None) -> str:
@@ -64,10 +61,9 @@ def _required(query: dict, name: str) -> str:
 
 
 def table_cell(call: Call, cell: tuple) -> dict:
-    """One cell of the published table; unsuppressed only inside the caller's own region."""
+    """One cell of the published table."""
     figures = aggregates.cell_figures(call.conn, cell)
-    withheld = None if inside(call.principal, cell[0]) else aggregates.withheld_of(call.conn, cell)
-    return cell_view(cell, figures, withheld, aggregates.cell_attendees(call.conn, cell))
+    return cell_view(cell, figures, aggregates.withheld_of(call.conn, cell), aggregates.cell_attendees(call.conn, cell))
 
 
 def offer_figures(call: Call, offer_id: str) -> dict:
@@ -75,7 +71,7 @@ def offer_figures(call: Call, offer_id: str) -> dict:
     if offer is None or not call.principal.in_region(offer["region"]):
         raise NotFound("offer_not_found", "no such offer", field="id")
     figures = aggregates.read_cell(call.conn, "feedback", "offer", offer["region"], offer_id)
-    withheld = None if inside(call.principal, offer["region"]) else offers_withheld(call, offer).get(offer_id)
+    withheld = offers_withheld(call, offer).get(offer_id)
     view = feedback_view(figures, withheld, aggregates.attendees(call.conn, "offer", offer["region"], offer_id))
     return {"scope": "offer", "region": offer["region"], "offer_type": offer["offer_type"], "id": offer_id, "period": ALL_TIME} | view
 
@@ -93,7 +89,7 @@ def session_figures(call: Call, session_id: str) -> dict:
         raise NotFound("session_not_found", "no such session", field="id")
     region = session["region"]
     figures = aggregates.read_cell(call.conn, "feedback", "session", region, session_id)
-    withheld = None if inside(call.principal, region) else sessions_withheld(call, session).get(session_id)
+    withheld = sessions_withheld(call, session).get(session_id)
     view = feedback_view(figures, withheld, aggregates.attendees(call.conn, "session", region, session_id))
     return {"scope": "session", "region": region, "offer_type": session["offer_type"], "id": session_id, "period": ALL_TIME} | view
 
@@ -107,17 +103,35 @@ def sessions_withheld(call: Call, session) -> dict:
 
 def _children_withheld(counts: dict[str, int], parent_withheld: str | None) -> dict:
     forced = {_PARENT: parent_withheld} if parent_withheld else None
-    return withhold(counts | {_PARENT: sum(counts.values())}, [(_PARENT, list(counts))], DEFAULT_THRESHOLD, forced)
+    return withhold(counts | {_PARENT: sum(counts.values())}, [(_PARENT, list(counts))], THRESHOLD, forced)
 
 
 def session_comments(call: Call, session_id: str, query: dict) -> Page:
+    """A session's comments, for the admin of its region, once five or more have answered.
+    Anonymous ones only while at least five attendees gave no named answer: otherwise the
+    admin, who knows who attended and who signed, could narrow down the author."""
     session = projections.session_row(call.conn, session_id)
-    if session is None or not inside(call.principal, session["region"]):
+    if session is None or not in_own_region(call.principal, session["region"]):
         raise NotFound("session_not_found", "no such session")
-    rows, total = answers.comments(call.conn, session_id, query["limit"], query["offset"])
+    if aggregates.read_cell(call.conn, "feedback", "session", session["region"], session_id).count < THRESHOLD:
+        return Page([], 0, query["limit"], query["offset"])
+    unnamed = aggregates.attendees(call.conn, "session", session["region"], session_id) - answers.named_answers(call.conn, session_id)
+    rows, total = answers.comments(call.conn, session_id, query["limit"], query["offset"], with_anonymous=unnamed >= THRESHOLD)
     return Page(rows, total, query["limit"], query["offset"])
 
 
 def other_needs(call: Call, query: dict) -> Page:
-    rows, total = answers.other_needs(call.conn, call.principal.region, query["limit"], query["offset"])
-    return Page(rows, total, query["limit"], query["offset"])
+    """Other needs named in the region's surveys, once five or more of the region answered;
+    each names its PCN only where five or more of that PCN answered too."""
+    region = call.principal.region
+    if aggregates.read_cell(call.conn, "needs", "region", region, region).count < THRESHOLD:
+        return Page([], 0, query["limit"], query["offset"])
+    pcns = aggregates.read_figures(call.conn, "needs", ("pcn",), region=region)
+    named = {key for (_, _, key), figures in pcns.items() if figures.count >= THRESHOLD}
+    rows, total = answers.other_needs(call.conn, region, query["limit"], query["offset"])
+    items = [{"pcn_code": row["pcn_code"] if row["pcn_code"] in named else None, "text": row["text"]} for row in rows]
+    return Page(items, total, query["limit"], query["offset"])
+
+
+def in_own_region(principal: Principal, region: str | None) -> bool:
+    return principal.role == Role.REGIONAL_ADMIN and principal.region == region

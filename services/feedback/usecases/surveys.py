@@ -1,5 +1,10 @@
-"""Read side of the surveys: development needs ranked per region (and whether they differ
-between regions), and the before/after change of outcome measures."""
+"""Read side of the surveys: development needs ranked per region (and PCN), whether needs differ
+between regions, and the before/after change of outcome measures.
+
+Every role reads the same published figures (docs/disclosure.md): a regional admin's view of
+its own region is the national view cut down to that region, never a finer one, so no figure
+it reads can be set against another to recover a withheld one.
+"""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -7,53 +12,86 @@ from dataclasses import asdict
 from shared.api import Call
 from shared.auth import Role
 from services.feedback.store import aggregates
-from services.feedback.disclosure import margin_relations, withhold
-from services.feedback.domain import DEFAULT_THRESHOLD, needs_differ_between_regions, suppress
-from services.feedback.figures import ALL, OFFER_TYPES, REGIONS, Figures, changes, merge_all, ranking
+from shared.disclosure import SMALL_NUMBERS, THRESHOLD, margin_relations, shown_count, shown_ratio, withhold
+from services.feedback.domain import needs_differ_between_regions
+from services.feedback.figures import ALL, OFFER_TYPES, REGIONS, Figures, changes_view, merge_all, ranking_view
 
 HIGH_FROM = 4  # the chi-square table counts ratings of 4 or 5 per need
+_NATIONAL = ("*national*",)  # the national total's key among the regions' keys
+_NO_PCN = ("*no pcn*",)  # answers that named no PCN: a part of their region like any PCN
 
 
 def needs_ranking(call: Call) -> dict:
+    by_region = _needs_by_region(call)
+    withheld = _regions_withheld(by_region)
     if call.principal.role == Role.REGIONAL_ADMIN:
-        return _regional_needs(call, call.principal.region)
-    found = aggregates.read_figures(call.conn, "needs", ("region",))
-    by_region = {r: found.get(("region", r, r)) or Figures.empty("needs") for r in REGIONS}
-    release = suppress(by_region, DEFAULT_THRESHOLD)
-    regions = [_needs_view(by_region[r], release.regions[r].reason, region=r) for r in REGIONS]
-    national = _needs_view(merge_all("needs", by_region.values()), release.national.reason)
+        region = call.principal.region
+        own = _needs_view(by_region[region], withheld.get(region), region=region)
+        return {"scope": "region", "regions": [own], "national": None, "pcns": _pcn_views(call, region, withheld.get(region)), "chi_square": None}
+    regions = [_needs_view(by_region[r], withheld.get(r), region=r) for r in REGIONS]
+    national = _needs_view(merge_all("needs", by_region.values()), withheld.get(_NATIONAL))
     # Only shown regions are tested: a statistic over a withheld region would rest on it.
-    shown = {r: by_region[r].stats for r in REGIONS if not release.regions[r].suppressed}
+    shown = {r: by_region[r].stats for r in REGIONS if r not in withheld}
     test = needs_differ_between_regions(shown, HIGH_FROM)
-    chi_square = None if test is None else asdict(test) | {"high_from": HIGH_FROM}
-    return {"scope": "national", "regions": regions, "national": national, "pcns": [], "chi_square": chi_square}
+    return {"scope": "national", "regions": regions, "national": national, "pcns": [], "chi_square": _chi_square_view(test)}
 
 
-def _regional_needs(call: Call, region: str) -> dict:
-    found = aggregates.read_figures(call.conn, "needs", ("region", "pcn"), region=region)
-    own = _needs_view(found.get(("region", region, region)) or Figures.empty("needs"), None, region=region)
-    pcns = [_needs_view(f, None, region=region, pcn_code=key) for (scope, _, key), f in sorted(found.items()) if scope == "pcn"]
-    return {"scope": "region", "regions": [own], "national": None, "pcns": pcns, "chi_square": None}
+def _needs_by_region(call: Call) -> dict[str, Figures]:
+    found = aggregates.read_figures(call.conn, "needs", ("region",))
+    return {r: found.get(("region", r, r)) or Figures.empty("needs") for r in REGIONS}
+
+
+def _regions_withheld(by_region: dict[str, Figures]) -> dict:
+    counts = {r: f.count for r, f in by_region.items()} | {_NATIONAL: sum(f.count for f in by_region.values())}
+    return withhold(counts, [(_NATIONAL, list(by_region))], THRESHOLD)
+
+
+def _pcn_figures(call: Call, region: str) -> dict[str, Figures]:
+    found = aggregates.read_figures(call.conn, "needs", ("pcn",), region=region)
+    return {key: figures for (_, _, key), figures in sorted(found.items())}
+
+
+def _pcns_withheld(call: Call, region: str, region_withheld: str | None, pcns: dict[str, Figures]) -> dict:
+    """{pcn: reason or None}: PCNs are parts of their region, with the answers that named no
+    PCN as one more part, so region minus the shown PCNs reveals no small group."""
+    region_count = aggregates.read_cell(call.conn, "needs", "region", region, region).count
+    counts = {code: f.count for code, f in pcns.items()}
+    counts |= {_NO_PCN: region_count - sum(counts.values()), region: region_count}
+    forced = {region: region_withheld} if region_withheld else None
+    withheld = withhold(counts, [(region, [*pcns, _NO_PCN])], THRESHOLD, forced)
+    return {code: withheld.get(code) for code in pcns}
+
+
+def _pcn_views(call: Call, region: str, region_withheld: str | None) -> list[dict]:
+    pcns = _pcn_figures(call, region)
+    withheld = _pcns_withheld(call, region, region_withheld, pcns)
+    return [_needs_view(f, withheld[code], region=region, pcn_code=code) for code, f in pcns.items()]
 
 
 def _needs_view(figures: Figures, withheld: str | None, *, region: str | None = None, pcn_code: str | None = None) -> dict:
     place = {"region": region, "pcn_code": pcn_code}
     if withheld:
-        return place | {"suppressed": True, "reason": withheld, "respondents": None, "ranking": []}
-    return place | {"suppressed": False, "reason": None, "respondents": figures.count, "ranking": [asdict(r) for r in ranking(figures)]}
+        return place | {"suppressed": True, "reason": SMALL_NUMBERS, "respondents": None, "ranking": []}
+    return place | {"suppressed": False, "reason": None, "respondents": shown_count(figures.count), "ranking": ranking_view(figures)}
+
+
+def _chi_square_view(test) -> dict | None:
+    if test is None:
+        return None
+    published = asdict(test) | {"high_from": HIGH_FROM, "n": shown_count(test.n)}
+    return published | {k: shown_ratio(published[k]) for k in ("statistic", "cramers_v")}
 
 
 def outcome_changes(call: Call) -> dict:
-    """Change per (region, offer type) cell and its margins; suppressed outside the region."""
-    regional = call.principal.role == Role.REGIONAL_ADMIN
-    regions = (call.principal.region,) if regional else REGIONS
-    found = aggregates.read_figures(call.conn, "outcomes", ("offer_type",), region=call.principal.region if regional else None)
+    """Change per (region, offer type) cell and its margins, suppressed alike for every role; a
+    regional admin reads the rows of its own region."""
+    found = aggregates.read_figures(call.conn, "outcomes", ("offer_type",))
     inner = {(region, offer_type): figures for (_, region, offer_type), figures in found.items()}
-    # A regional admin's table has no all-regions row: it would repeat the region's own.
-    places = [(r, t) for r in (regions if regional else (ALL, *regions)) for t in (ALL, *OFFER_TYPES)]
+    places = [(r, t) for r in (ALL, *REGIONS) for t in (ALL, *OFFER_TYPES)]
     cells = {place: _merged(inner, place) for place in places}
-    relations = margin_relations([(ALL, regions), (ALL, OFFER_TYPES)])
-    withheld = {} if regional else withhold({c: f.count for c, f in cells.items()}, relations, DEFAULT_THRESHOLD)
+    withheld = withhold({c: f.count for c, f in cells.items()}, margin_relations([(ALL, REGIONS), (ALL, OFFER_TYPES)]), THRESHOLD)
+    if call.principal.role == Role.REGIONAL_ADMIN:
+        places = [(r, t) for r, t in places if r == call.principal.region]
     return {"cells": [_outcome_view(place, cells[place], withheld.get(place)) for place in places]}
 
 
@@ -67,5 +105,5 @@ def _outcome_view(cell: tuple, figures: Figures, withheld: str | None) -> dict:
     region, offer_type = cell
     place = {"region": None if region == ALL else region, "offer_type": None if offer_type == ALL else offer_type}
     if withheld:
-        return place | {"suppressed": True, "reason": withheld, "pairs": None, "measures": []}
-    return place | {"suppressed": False, "reason": None, "pairs": figures.count, "measures": changes(figures)}
+        return place | {"suppressed": True, "reason": SMALL_NUMBERS, "pairs": None, "measures": []}
+    return place | {"suppressed": False, "reason": None, "pairs": shown_count(figures.count), "measures": changes_view(figures)}

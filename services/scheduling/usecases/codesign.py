@@ -1,9 +1,16 @@
 """Co-design: a regional programme's upcoming sessions take their topics from its cohort's
-development needs (feedback's needs surveys), most needed first."""
+development needs (feedback's needs surveys), most needed first.
+
+Needs answers are anonymous, so the cohort's ranking follows the disclosure policy
+(docs/disclosure.md): it waits until five have answered, and shows its counts to the nearest
+five; the topics and scores of fewer would show the administrator what each one answered."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 from shared.api import Call
 from shared.clock import utcnow
+from shared.disclosure import THRESHOLD, shown_count, shown_ratio
 from shared.contracts.scheduling import SESSION_UPDATED
 from shared.errors import RuleViolation
 from services.scheduling import domain, events
@@ -20,7 +27,10 @@ def co_design(call: Call, offer_id: str, body: dict) -> dict:
     store.lock_calendar(call.conn)
     upcoming = store.upcoming_sessions(call.conn, offer_id, utcnow())
     targets = upcoming if body["replace_existing"] else [s for s in upcoming if not s["topic"]]
-    ranking = domain.rank_needs(needs.needs_of(call.conn, offer_id))
+    answers = needs.needs_of(call.conn, offer_id)
+    if 0 < len(answers) < THRESHOLD:
+        raise RuleViolation("too_few_needs_answers", f"Co-design waits until {THRESHOLD} of the cohort have answered the needs survey.", field="needs")
+    ranking = domain.rank_needs(answers)
     topics = domain.assign_topics([(n.need, n.score) for n in ranking], len(targets))
     changed = []
     for session, need in zip(targets, topics):
@@ -28,4 +38,5 @@ def co_design(call: Call, offer_id: str, body: dict) -> dict:
         store.change_session(call.conn, session["id"], **values)
         changed.append({**session, **values})
         call.record(SESSION_UPDATED, events.session_data(changed[-1]))
-    return {"ranking": ranking, "sessions": changed}
+    published = [replace(n, score=shown_ratio(n.score), responses=shown_count(n.responses)) for n in ranking]
+    return {"ranking": published, "sessions": changed}

@@ -1,0 +1,211 @@
+"""The disclosure policy against a differencing attack, on both databases (docs/disclosure.md).
+
+A world full of small groups (sessions, offers, regions, months, PCNs with 1 to 4 people
+beside larger ones) is answered through the real API. Then each role fetches everything it
+may fetch — every scope, filter and period of the figures, the national summary, needs and
+outcomes — and the search tries every count alone, every single subtraction, every margin
+and every two-filter overlap (tests/disclosure_search.py). Nothing may give 1 to 4 people.
+"""
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import timedelta
+
+import pytest
+
+from shared.contracts.common import OFFER_TYPES
+from tests.conftest import DatabaseFactory
+from tests.disclosure_search import Figure, search
+from tests.integration.test_feedback_handlers import NOW, FeedbackWorld
+
+REGIONS = ("Y56", "Y58", "Y60")
+TYPES = ("action_learning_set", "coaching", "regional_programme")
+DAYS_AGO = (2, 40)  # two different months, both inside the feedback window set below
+SIZES = (1, 1, 2, 3, 4, 5, 6, 7, 9, 12)
+ANSWER = {"overall": 4, "usefulness": 5, "will_apply": 3, "recommend": "good"}
+RATINGS = {"leadership": 5, "collaboration": 4, "dealing_with_conflict": 2, "innovation": 3, "teamwork": 4, "strategy": 1, "engagement": 2}
+SCORES = {"confidence": 3, "isolation": 6, "trust_in_group": 4, "sense_of_direction": 2}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def published(request, tmp_path_factory, kafka_bootstrap, signing_keys, make_token):
+    """One seeded world on each database, and every figure each role fetched from it."""
+    admin_url = request.getfixturevalue("postgres_admin_url") if request.param == "postgres" else None
+    factory = DatabaseFactory(request.param, tmp_path_factory.mktemp(request.param), admin_url)
+
+    def headers(role, region=None, subject=None):
+        return {"Authorization": "Bearer " + make_token(role, region, subject)}
+
+    world = FeedbackWorld(factory.new("feedback"), kafka_bootstrap, signing_keys[1], FEEDBACK_WINDOW_DAYS="60", RATE_LIMIT_PER_MINUTE="0")
+    try:
+        seed = _seed(world, headers)
+        yield seed, {role: _fetch(world, headers, seed, *role) for role in _roles()}
+    finally:
+        world.service.stop()
+        factory.drop_all()
+
+
+def _roles():
+    return [("regional_admin", r) for r in (*REGIONS, "Y61")] + [("national", None), ("service", None)]
+
+
+class Seed:
+    """What was answered, known only to the test: which sessions, offers, PCNs exist."""
+
+    def __init__(self):
+        self.sessions: dict[str, dict] = {}  # id -> region, offer_type, offer, month
+        self.offers: dict[str, tuple] = {}  # id -> (region, offer_type)
+        self.needs: dict[tuple, int] = defaultdict(int)  # (region, pcn) -> answers
+        self.pairs: dict[str, int] = defaultdict(int)  # offer -> before/after pairs
+        self.respondents: dict[str, int] = {}  # session -> answers
+        self.months: set[str] = set()
+
+
+def _seed(world, headers) -> Seed:
+    rng, seed, person = random.Random(13), Seed(), 0
+    for region in REGIONS:
+        for offer_type in TYPES:
+            for o in range(2):
+                offer_id = f"{region}-{offer_type}-{o}"
+                world.offer(offer_id, region, offer_type)
+                seed.offers[offer_id] = (region, offer_type)
+                for days in DAYS_AGO:
+                    session_id, ends_at = f"{offer_id}-{days}", NOW - timedelta(days=days)
+                    world.session(session_id, offer_id, region, ends_at)
+                    month = ends_at.strftime("%Y-%m")
+                    seed.sessions[session_id] = {"region": region, "offer_type": offer_type, "offer": offer_id, "month": month}
+                    seed.months.add(month)
+                    answering = seed.respondents[session_id] = rng.choice(SIZES)
+                    for i in range(answering + 2):
+                        person += 1
+                        world.attend(session_id, offer_id, f"p{person}", region, ends_at)
+                        if i < answering:
+                            rating = {**ANSWER, "overall": rng.randint(1, 5), "recommend": rng.choice(("very_good", "good", "poor"))}
+                            response = world.client.post(f"/v1/sessions/{session_id}/feedback", json=rating | {"anonymous": i % 2 == 0}, headers=headers("participant", region, f"p{person}"))
+                            assert response.status_code == 201, response.json
+            pairs = rng.choice(SIZES)
+            offer_id = f"{region}-{offer_type}-0"
+            for i in range(pairs):
+                person += 1
+                world.member(offer_id, f"p{person}", region, offer_type)
+                for phase in ("before", "after"):
+                    body = {"offer_id": offer_id, "phase": phase, "scores": SCORES | {"confidence": rng.randint(1, 7)}}
+                    assert world.client.post("/v1/outcome-measures", json=body, headers=headers("participant", region, f"p{person}")).status_code == 201
+            seed.pairs[offer_id] += pairs
+        for p, pcn in enumerate((f"U{REGIONS.index(region)}000{p}" for p in range(3))):
+            for i in range(rng.choice(SIZES)):
+                person += 1
+                world.registered(f"p{person}", region, pcn)
+                body = {"ratings": {need: rng.randint(1, 5) for need in RATINGS}, "pcn_code": pcn}
+                response = world.client.post("/v1/needs-surveys/responses", json=body, headers=headers("participant", region, f"p{person}"))
+                assert response.status_code == 201, response.json
+                seed.needs[(region, pcn)] += 1
+    return seed
+
+
+# --- fetching everything a role may fetch --------------------------------------------------
+
+
+def _fetch(world, headers, seed: Seed, role: str, region: str | None) -> list[Figure]:
+    me = headers(role, region)
+    periods = ("all", *sorted(seed.months))
+    regions = [region] if role == "regional_admin" else list(REGIONS)
+    figures = []
+
+    def get(path):
+        response = world.client.get(path, headers=me)
+        return response.json if response.status_code == 200 else None
+
+    for period in periods:
+        summary = get(f"/v1/national/summary?period={period}")
+        for cell in [summary["national"], *summary["regions"], *summary["offer_types"]]:
+            figures.append(_feedback_figure(seed, f"summary {cell['scope']} {cell['region']} {cell['offer_type']} {period}", cell, period))
+        queries = ["scope=national"] + [f"scope=region&region={r}" for r in regions]
+        queries += [f"scope=offer_type&offer_type={t}" + (f"&region={r}" if r else "") for t in OFFER_TYPES for r in (None, *regions)]
+        for query in queries:
+            cell = get(f"/v1/aggregates?{query}&period={period}")
+            if cell is not None:
+                figures.append(_feedback_figure(seed, f"aggregate {query} {period}", cell, period))
+    for scope, ids in (("offer", seed.offers), ("session", seed.sessions)):
+        for key in ids:
+            cell = get(f"/v1/aggregates?scope={scope}&id={key}")
+            if cell is not None:
+                figures.append(_feedback_figure(seed, f"{scope} {key}", cell, "all"))
+    ranking = get("/v1/needs/ranking")
+    for place in [ranking["national"] or {}, *ranking["regions"], *ranking["pcns"]]:
+        if place:
+            figures.append(_needs_figure(seed, place))
+    for cell in get("/v1/outcomes/changes")["cells"]:
+        figures.append(_outcome_figure(seed, cell))
+    return figures
+
+
+def _feedback_figure(seed: Seed, name: str, cell: dict, period: str) -> Figure:
+    def covers(session_id: str, session: dict) -> bool:
+        if cell["scope"] == "session":
+            return session_id == cell["id"]
+        if cell["scope"] == "offer":
+            return session["offer"] == cell["id"]
+        return cell["region"] in (None, session["region"]) and cell["offer_type"] in (None, session["offer_type"]) and period in ("all", session["month"])
+
+    population = frozenset(session_id for session_id, session in seed.sessions.items() if covers(session_id, session))
+    kind = cell["scope"] + ("+region" if cell["scope"] == "offer_type" and cell["region"] else "") + ("+month" if period != "all" else "")
+    if cell["suppressed"]:
+        return Figure(name, kind, population)
+    counts = {"respondents": cell["respondents"], "attendees": cell["attendees"]}
+    for measure, figures in cell["measures"].items():
+        counts[f"{measure}.count"] = figures["count"]
+        counts |= {f"{measure}={value}": n for value, n in figures["distribution"].items()}
+    return Figure(name, kind, population, counts)
+
+
+def _needs_figure(seed: Seed, place: dict) -> Figure:
+    population = frozenset(key for key in seed.needs if place["region"] in (None, key[0]) and place["pcn_code"] in (None, key[1]))
+    kind = "pcn" if place["pcn_code"] else "region" if place["region"] else "national"
+    name = f"needs {place['region']} {place['pcn_code']}"
+    if place["suppressed"]:
+        return Figure(name, f"needs {kind}", population)
+    counts = {"respondents": place["respondents"]} | {f"{r['need']}.count": r["count"] for r in place["ranking"]}
+    return Figure(name, f"needs {kind}", population, counts)
+
+
+def _outcome_figure(seed: Seed, cell: dict) -> Figure:
+    population = frozenset(o for o, (region, offer_type) in seed.offers.items() if seed.pairs.get(o) and cell["region"] in (None, region) and cell["offer_type"] in (None, offer_type))
+    kind = "outcomes " + "+".join(k for k in ("region", "offer_type") if cell[k]) or "outcomes all"
+    name = f"outcomes {cell['region']} {cell['offer_type']}"
+    if cell["suppressed"]:
+        return Figure(name, kind, population)
+    counts = {"pairs": cell["pairs"]} | {f"{m['measure']}.pairs": m["pairs"] for m in cell["measures"]}
+    return Figure(name, kind, population, counts)
+
+
+# --- the attack ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", _roles(), ids=lambda role: "-".join(filter(None, role)))
+def test_no_role_can_compute_a_group_of_one_to_four_from_what_it_may_fetch(published, role):
+    seed, by_role = published
+    figures = by_role[role]
+    assert any(f.counts is None for f in figures) and any(f.counts is not None for f in figures)
+    assert search(figures) == []
+
+
+def test_no_group_of_one_to_four_follows_from_what_all_roles_fetch_together(published):
+    seed, by_role = published
+    assert search([f for figures in by_role.values() for f in figures]) == []
+
+
+def test_the_seeded_world_is_full_of_small_groups_for_the_search_to_find(published):
+    seed, by_role = published
+    per_session = list(seed.respondents.values())
+    assert sum(1 for n in per_session if 0 < n < 5) >= 10 and sum(1 for n in per_session if n >= 5) >= 10
+    assert any(0 < n < 5 for n in seed.needs.values()) and any(0 < n < 5 for n in seed.pairs.values())
+
+
+def test_a_regional_admin_reads_the_same_figures_of_its_region_as_the_national_team(published):
+    seed, by_role = published
+    national = {(f.kind, f.population): f.counts for f in by_role[("national", None)]}
+    for f in by_role[("regional_admin", "Y56")]:
+        if (f.kind, f.population) in national:
+            assert national[(f.kind, f.population)] == f.counts, f.name
