@@ -11,6 +11,7 @@ from services.demo import WAIT_SECONDS, demo_runtimes, load_all
 from services.registry import SERVICES, runtime, settings_class
 from shared.auth import Role, create_dev_keys, mint_token
 from shared.config import REPO_ROOT, PersonalDataSettings, Settings
+from shared.regions import REGION_CODES
 from shared.data_keys import create_development_key
 
 README_START, README_END = "<!-- settings:start -->", "<!-- settings:end -->"
@@ -145,7 +146,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("keys", help="create the local development signing key and key-encryption key of personal data (git ignores them)").set_defaults(run=cmd_keys)
     token = commands.add_parser("token", help="print a development bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
-    token.add_argument("--region", default=None, help="NHS England region ODS code, e.g. Y56")
+    token.add_argument("--region", default=None, choices=REGION_CODES, help="NHS England region ODS code, e.g. Y56 (the services refuse any other)")
     token.add_argument("--subject", default=None, help="the caller's Convene id (participant or facilitator id)")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
     token.set_defaults(run=cmd_token)
