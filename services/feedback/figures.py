@@ -111,14 +111,14 @@ def measure_view(stats: RunningStats) -> dict:
     """One measure as published: rounded counts and buckets, ratios to two places, shares
     from the rounded buckets. No variance: with the mean it would pin down the exact count."""
     s = stats.summary()
-    positive, negative = (None, None) if s.positive_share is None else (shown_share(stats.count_of(FFT_POSITIVE), s.count), shown_share(stats.count_of(FFT_NEGATIVE), s.count))
+    fft = s.positive_share is not None
     return {
         "count": shown_count(s.count),
         "mean": shown_ratio(s.mean),
         "variance": None,
         "distribution": {str(k): shown_count(v) for k, v in s.distribution.items()},
-        "positive_share": positive,
-        "negative_share": negative,
+        "positive_share": shown_share(stats.count_of(FFT_POSITIVE), s.count) if fft else None,
+        "negative_share": shown_share(stats.count_of(FFT_NEGATIVE), s.count) if fft else None,
     }
 
 
