@@ -20,6 +20,8 @@ EVENTS_PROCESSED = Counter("convene_events_processed_total", "Events consumed, b
 EVENTS_DEAD_LETTERED = Counter("convene_events_dead_lettered_total", "Events sent to a dead-letter topic.", ["service", "type"])
 OUTBOX_BACKLOG = Gauge("convene_outbox_backlog", "Outbox events not yet published.", ["service"], multiprocess_mode="max")
 OUTBOX_OLDEST_AGE = Gauge("convene_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox event.", ["service"], multiprocess_mode="max")
+# mostrecent: of the gunicorn workers' answers, the latest probe's is the truth.
+KAFKA_REACHABLE = Gauge("convene_kafka_reachable", "1 when the process last reached a Kafka broker, else 0.", ["service"], multiprocess_mode="mostrecent")
 CONSUMER_LAG = Gauge("convene_consumer_lag", "Messages behind the end of each partition.", ["service", "topic", "partition"], multiprocess_mode="max")
 
 

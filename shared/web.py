@@ -77,17 +77,21 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
 
     @app.get("/readyz")
     def readyz():
-        checks = {"database": _database_ok(runtime), "kafka": runtime.kafka_probe.reachable()}
-        return jsonify(status="ready" if all(checks.values()) else "not ready", checks=checks), 200 if all(checks.values()) else 503
+        # The database only. With Kafka away a write still commits and its event waits in the
+        # outbox, so a broker outage must not take every web process out of its Service; how
+        # the broker is doing shows in /healthz/details and in convene_kafka_reachable.
+        ready = _database_ok(runtime)
+        return jsonify(status="ready" if ready else "not ready", checks={"database": ready}), 200 if ready else 503
+
+    @app.get("/healthz/details")
+    def health_details():
+        # For people and dashboards, not for probes: always 200, the status says "degraded".
+        # Counts and ages only, nothing about any person, so it needs no token.
+        return jsonify(_dependency_report(runtime))
 
     @app.get("/metrics")
     def metrics_endpoint():
-        try:
-            backlog, oldest_age = outbox_backlog(runtime.db)
-            metrics.OUTBOX_BACKLOG.labels(settings.service).set(backlog)
-            metrics.OUTBOX_OLDEST_AGE.labels(settings.service).set(oldest_age)
-        except Exception:
-            log.warning("outbox backlog unavailable for metrics")
+        _dependency_report(runtime)  # refreshes the broker and outbox gauges
         body, content_type = metrics.exposition()
         return Response(body, mimetype=content_type.split(";")[0])
 
@@ -108,6 +112,23 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
     for api in [*apis, audit_api]:
         app.register_blueprint(api)
     return app
+
+
+def _dependency_report(runtime: Runtime) -> dict:
+    """Database, broker and outbox as /healthz/details shows them; sets their gauges on the way."""
+    service = runtime.settings.service
+    database = _database_ok(runtime)
+    kafka = runtime.kafka_probe.reachable()  # asks the broker at most every few seconds
+    metrics.KAFKA_REACHABLE.labels(service).set(1 if kafka else 0)
+    outbox = {"backlog": None, "oldest_age_seconds": None}
+    try:
+        backlog, oldest_age = outbox_backlog(runtime.db)
+        metrics.OUTBOX_BACKLOG.labels(service).set(backlog)
+        metrics.OUTBOX_OLDEST_AGE.labels(service).set(oldest_age)
+        outbox = {"backlog": backlog, "oldest_age_seconds": round(oldest_age, 3)}
+    except Exception:
+        log.warning("outbox backlog unavailable")
+    return {"status": "ok" if database and kafka else "degraded", "service": service, "checks": {"database": database, "kafka": kafka}, "outbox": outbox}
 
 
 def _database_ok(runtime: Runtime) -> bool:

@@ -17,7 +17,7 @@ start_process() {  # name, command...
   echo $! >"$run/pids/$name.pid"
 }
 
-wait_ready() {  # service
+wait_ready() {  # service; /readyz is the database only (kafka.sh start has waited for the broker)
   local url="http://127.0.0.1:${ports[$1]}/readyz"
   for _ in $(seq 1 120); do
     if "$bin/python" -c "import sys,urllib.request; sys.exit(urllib.request.urlopen('$url', timeout=2).status != 200)" 2>/dev/null; then return 0; fi

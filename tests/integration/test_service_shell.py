@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import pytest
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, MetaData, String, Table, create_engine, func, insert, select
 from werkzeug.exceptions import BadRequest
 
 from shared.api import Api
@@ -153,11 +153,28 @@ def test_metrics_report_request_latency_and_the_outbox_backlog(shell, make_token
     assert 'convene_outbox_backlog{service="shell"} 0.0' in body
 
 
-def test_readiness_reports_each_dependency(shell):
+def test_readiness_is_the_database_alone_and_the_broker_shows_in_the_details_and_metrics(shell):
     client, _ = shell(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1")
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json["checks"] == {"database": True, "kafka": False}
+    ready = client.get("/readyz")
+    assert (ready.status_code, ready.json["checks"]) == (200, {"database": True})
+    details = client.get("/healthz/details")
+    assert details.status_code == 200
+    assert details.json == {"status": "degraded", "service": "shell", "checks": {"database": True, "kafka": False}, "outbox": {"backlog": 0, "oldest_age_seconds": 0.0}}
+    assert 'convene_kafka_reachable{service="shell"} 0.0' in client.get("/metrics").get_data(as_text=True)
+
+
+def test_the_details_report_a_reachable_broker(shell, kafka_bootstrap):
+    client, _ = shell(KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap)
+    assert client.get("/healthz/details").json["checks"] == {"database": True, "kafka": True}
+    assert 'convene_kafka_reachable{service="shell"} 1.0' in client.get("/metrics").get_data(as_text=True)
+
+
+def test_readiness_fails_when_the_database_is_away(shell):
+    client, runtime = shell()
+    runtime.db.engine.dispose()
+    runtime.db.engine = create_engine("postgresql+psycopg://convene@127.0.0.1:1/gone")  # nothing listens there
+    ready = client.get("/readyz")
+    assert (ready.status_code, ready.json["checks"]) == (503, {"database": False})
 
 
 # --- Only JSON is read as JSON -------------------------------------------------------------
