@@ -142,9 +142,10 @@ def convene_containers(compose) -> dict[str, dict]:
 
 
 def service_of(container: str) -> str | None:
-    """The Convene service a compose container belongs to (the demo loads enrolment's data)."""
+    """The Convene service a compose container belongs to (None: keys, and the demo, which
+    loads every service's data)."""
     prefix = container.split("-", 1)[0]
-    return prefix if prefix in SERVICES else ("enrolment" if container == "demo" else None)
+    return prefix if prefix in SERVICES else None
 
 
 def environment(spec: dict) -> dict[str, str]:
@@ -240,7 +241,7 @@ def test_compose_starts_everything_in_order(compose):
             "kafka": "service_healthy",
             "keys": "service_completed_successfully",
         }
-    assert conditions("demo")["enrolment-web"] == "service_healthy"
+    assert conditions("demo") == {f"{s}-{role}": "service_healthy" for s in SERVICES for role in ("web", "worker")}, "the demo needs every service serving and consuming"
     assert conditions("keys") == {}
     for name in services:
         for dependency, condition in conditions(name).items():
@@ -254,8 +255,30 @@ def test_compose_starts_everything_in_order(compose):
 def test_compose_sets_only_variables_the_code_reads(compose):
     for name, spec in convene_containers(compose).items():
         service = service_of(name)
-        unknown = set(environment(spec)) - known_variables(service)
+        variables = set(environment(spec))
+        if name == "demo":
+            # <SERVICE>__NAME is NAME for that service's settings (services/demo.py).
+            scoped = {v for v in variables if "__" in v}
+            for variable in scoped:
+                scope, setting = variable.split("__", 1)
+                assert scope.lower() in SERVICES and setting in known_variables(scope.lower()), f"demo sets {variable}, which nothing reads"
+            variables -= scoped
+        unknown = variables - known_variables(service)
         assert not unknown, f"{name} sets variables its code does not read: {sorted(unknown)}"
+
+
+def test_the_compose_demo_loads_every_service_into_its_own_database(compose):
+    """As `make up`: all three demos, each through its own service's settings."""
+    from services.demo import service_environ
+
+    env = environment(compose["services"]["demo"])
+    urls = {}
+    for service in SERVICES:
+        settings = settings_class(service).load(service_environ(service, env))
+        url = make_url(settings.database_url)
+        assert (url.drivername, url.host, url.database, url.username) == ("postgresql+psycopg", "postgres", service, service), service
+        urls[service] = settings.database_url
+    assert len(set(urls.values())) == len(SERVICES), "a shared database would make the demo load enrolment's data alone"
 
 
 def test_compose_settings_load_and_point_at_the_stack(compose):
@@ -341,16 +364,29 @@ def test_the_services_that_seal_personal_data_read_the_key_the_key_maker_writes(
 
 
 def test_feedback_processes_share_their_data_folder(compose):
+    from services.demo import service_environ
+
     services = compose["services"]
     folders = set()
-    for role in ("web", "worker"):
-        spec = services[f"feedback-{role}"]
-        env = environment(spec)
+    for name in ("feedback-web", "feedback-worker", "demo"):
+        spec = services[name]
+        env = service_environ("feedback", environment(spec))
         if env.get("FEEDBACK_MARKER_PEPPER"):
             continue
         data_dir = env["CONVENE_DATA_DIR"]
         folders.add((data_dir, volume_mounts(spec)[data_dir]))
-    assert len(folders) <= 1, "without a configured pepper, web and worker must see the same development pepper"
+    assert len(folders) <= 1, "without a configured pepper, feedback's web, worker and demo loader must see the same development pepper"
+
+
+def test_compose_workers_serve_healthz_on_the_worker_metrics_port_and_are_checked_on_it(compose):
+    for service in SERVICES:
+        worker = compose["services"][f"{service}-worker"]
+        port = environment(worker)["WORKER_METRICS_PORT"]
+        assert port == "9100", "the port the Kubernetes manifests use too"
+        words = command_words(worker["healthcheck"]["test"])
+        assert words[:2] == ["CMD", "python"], "the image has no curl"
+        assert f"http://127.0.0.1:{port}/healthz" in " ".join(words)
+        assert not worker.get("ports"), "metrics stay inside the compose network"
 
 
 # --- Kubernetes ----------------------------------------------------------------------------
