@@ -416,7 +416,10 @@ def secrets(manifests) -> dict[str, dict[str, str]]:
 def test_the_kustomization_lists_every_manifest():
     kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
     files = {path.name for path in K8S.glob("*.yaml")} - {"kustomization.yaml"}
-    assert sorted(kustomization["resources"]) == sorted(files)
+    listed_files = [r for r in kustomization["resources"] if r.endswith(".yaml")]
+    assert sorted(listed_files) == sorted(files)
+    for folder in set(kustomization["resources"]) - set(listed_files):
+        assert (K8S / folder / "kustomization.yaml").exists(), f"{folder} is neither a manifest here nor a kustomization"
     assert kustomization["namespace"]
 
 
