@@ -71,7 +71,12 @@ class Settings:
     relay_batch_size: int = setting("RELAY_BATCH_SIZE", 500, "Outbox rows the relay publishes per round.")
     relay_idle_seconds: float = setting("RELAY_IDLE_SECONDS", 0.01, "Pause of the relay when the outbox is empty.")
     consumer_max_retries: int = setting("CONSUMER_MAX_RETRIES", 3, "Attempts of a failing handler before dead-lettering.")
-    worker_metrics_port: int = setting("WORKER_METRICS_PORT", 0, "Port of the worker's Prometheus endpoint (0: none).")
+    worker_metrics_port: int = setting(
+        "WORKER_METRICS_PORT", 0, "Port of the worker's `/metrics` (Prometheus) and `/healthz` (liveness) (0: none; containers use 9100)."
+    )
+    worker_stall_seconds: float = setting(
+        "WORKER_STALL_SECONDS", 120.0, "The worker's `/healthz` answers 503 once one of its loops (relay, a consumer) has completed no iteration for this long."
+    )
     rate_limit_per_minute: int = setting("RATE_LIMIT_PER_MINUTE", 1200, "Requests one token may make per minute to one web process (0: no limit).")
     max_body_bytes: int = setting("MAX_BODY_BYTES", 1_000_000, "Largest request body accepted.")
     hsts_max_age_seconds: int = setting(

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shared import kafka, metrics
+from shared.worker_health import beat
 from shared.clock import utcnow
 from shared.config import Settings
 from shared.contracts.registry import lookup
@@ -84,6 +85,7 @@ class Consumer:
         client.subscribe(topics)
         try:
             while not stop.is_set():
+                beat()  # liveness: one per poll, with or without messages (shared.worker_health)
                 try:
                     batches = client.poll(timeout_ms=poll_ms)
                 except KafkaError as error:

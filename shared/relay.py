@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared import kafka, metrics
+from shared.worker_health import beat
 from shared.clock import as_utc, utcnow
 from shared.config import Settings
 from shared.db import Database
@@ -45,6 +46,7 @@ class Relay:
     def run(self, stop: threading.Event) -> None:
         backoff = 0.1
         while not stop.is_set():
+            beat()  # liveness: one per round, with or without work (shared.worker_health)
             try:
                 if not self.hold_lease():
                     stop.wait(1.0)

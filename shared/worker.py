@@ -10,9 +10,7 @@ import signal
 import sys
 import threading
 
-from prometheus_client import start_http_server
-
-from shared import kafka, logs
+from shared import kafka, logs, worker_health
 from shared.consumer import Consumer, Subscription
 from shared.relay import Relay
 from shared.runtime import Runtime
@@ -29,7 +27,8 @@ def run_worker(runtime: Runtime, subscriptions: list[Subscription]) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     if settings.worker_metrics_port:
-        start_http_server(settings.worker_metrics_port)
+        # Served before Kafka is reached: a worker waiting for the broker is alive, not stalled.
+        worker_health.serve(settings.worker_metrics_port, worker_health.LOOPS, settings.worker_stall_seconds, settings.service)
     if not _ensure_topics_patiently(settings, stop):
         return 0  # stopped before Kafka was reachable
     loops = [("relay", Relay(settings, runtime.db).run)]
@@ -43,7 +42,10 @@ def run_worker(runtime: Runtime, subscriptions: list[Subscription]) -> int:
             failed.set()
             stop.set()
 
+    # Each thread is named after its loop: that name is what worker_health.beat() records.
     threads = [threading.Thread(target=guarded, args=item, name=item[0], daemon=True) for item in loops]
+    for name, _loop in loops:
+        worker_health.LOOPS.watch(name)
     for thread in threads:
         thread.start()
     log.info("worker started", extra={"count": len(threads)})

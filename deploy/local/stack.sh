@@ -7,6 +7,8 @@ run=.run
 bin=.venv/bin
 services=(enrolment scheduling feedback)
 declare -A ports=([enrolment]=8001 [scheduling]=8002 [feedback]=8003)
+# Each worker's /metrics (Prometheus) and /healthz (its loops' liveness).
+declare -A worker_ports=([enrolment]=9101 [scheduling]=9102 [feedback]=9103)
 export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}
 kafka_port=${KAFKA_BOOTSTRAP_SERVERS##*:}
 
@@ -34,7 +36,7 @@ up() {
   for service in "${services[@]}"; do
     "$bin/python" -m services.cli migrate "$service" >/dev/null
     rm -rf "$run/prometheus/$service" && mkdir -p "$run/prometheus/$service"
-    start_process "$service-worker" "$bin/python" -m "services.$service.worker"
+    WORKER_METRICS_PORT=${worker_ports[$service]} start_process "$service-worker" "$bin/python" -m "services.$service.worker"
     PROMETHEUS_MULTIPROC_DIR="$run/prometheus/$service" PORT=${ports[$service]} WEB_CONCURRENCY=${WEB_CONCURRENCY:-3} \
       start_process "$service-web" "$bin/gunicorn" -c deploy/gunicorn.conf.py --bind "127.0.0.1:${ports[$service]}" "services.$service.app:create_app()"
   done
@@ -49,6 +51,10 @@ Convene is up.
   scheduling  http://127.0.0.1:8002/docs
   feedback    http://127.0.0.1:8003/docs
   Kafka       127.0.0.1:$kafka_port
+Worker metrics and liveness (/metrics, /healthz):
+  enrolment   http://127.0.0.1:9101/metrics
+  scheduling  http://127.0.0.1:9102/metrics
+  feedback    http://127.0.0.1:9103/metrics
 A token for the docs' Authorize button:  make token ROLE=regional_admin REGION=Y56
 Logs: make logs   Status: make status   Stop: make down
 MSG
