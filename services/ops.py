@@ -11,9 +11,38 @@ from shared.contracts.registry import topics
 
 
 def cmd_migrate(args) -> None:
+    if args.downgrade and args.service == "all":
+        raise SystemExit("--downgrade names one service's revision: name the service, not all")
     for service in SERVICES if args.service == "all" else [args.service]:
-        migrate.upgrade(service, runtime(service).db)
-        print(f"{service}: schema is at the latest revision")
+        db = runtime(service).db
+        try:
+            if args.current:
+                print(f"{service}: {_where(service, db)}")
+            elif args.history:
+                _print_history(service, db)
+            elif args.downgrade:
+                migrate.downgrade(service, db, args.downgrade)
+                print(f"{service}: downgraded; {_where(service, db)}")
+            else:
+                migrate.upgrade(service, db)
+                print(f"{service}: schema is at the latest revision ({migrate.head(service)})")
+        finally:
+            db.dispose()
+
+
+def _where(service: str, db) -> str:
+    at, latest = migrate.current(db), migrate.head(service)
+    if not at:
+        return f"no revision applied (latest is {latest})"
+    return f"at {', '.join(at)}" + (" (latest)" if at == (latest,) else f" (latest is {latest})")
+
+
+def _print_history(service: str, db) -> None:
+    at = set(migrate.current(db))
+    for script in migrate.history(service):
+        title = (script.doc or "").strip().splitlines()[0] if (script.doc or "").strip() else ""
+        marker = "  <- current" if script.revision in at else ""
+        print(f"{service}: {script.revision} (after {script.down_revision or 'base'}) {title}{marker}")
 
 
 def cmd_make_migration(args) -> None:
@@ -71,8 +100,14 @@ def cmd_rewrap_keys(args) -> None:
 
 
 def register(commands) -> None:
-    migration = commands.add_parser("migrate", help="bring a service's database schema to the latest revision (Alembic)")
+    migration = commands.add_parser(
+        "migrate", help="bring a service's database schema to the latest revision (Alembic), under a database lock so concurrent runs queue"
+    )
     migration.add_argument("service", choices=[*SERVICES, "all"])
+    what = migration.add_mutually_exclusive_group()
+    what.add_argument("--current", action="store_true", help="print the revision the database is at, changing nothing")
+    what.add_argument("--history", action="store_true", help="list the service's revisions, oldest first, marking the current one")
+    what.add_argument("--downgrade", metavar="REVISION", default=None, help='go back to REVISION (an id from --history, "-1" for one step, or "base")')
     migration.set_defaults(run=cmd_migrate)
 
     rewrap = commands.add_parser("rewrap-keys", help="wrap every data key of personal data by the current key-encryption key (rotation)")
