@@ -68,8 +68,11 @@ def _topic_address(service, name: str) -> str:
 
 def cmd_dlq_list(args) -> None:
     service = runtime(args.service)
-    for letter in operations.dead_letters(service.settings, _topic_address(service, args.topic), limit=args.limit):
+    letters = operations.dead_letters(service.settings, _topic_address(service, args.topic), limit=args.limit)
+    for letter in letters:
         print(json.dumps(letter.summary()))
+    if not letters:
+        print(f"no dead letters on {args.topic}.dlq")
 
 
 def cmd_dlq_redrive(args) -> None:
@@ -77,13 +80,14 @@ def cmd_dlq_redrive(args) -> None:
     offsets = None if args.all else set(args.offset)
     if not args.all and not offsets:
         raise SystemExit("name dead letters with --offset N (repeatable) or pass --all")
-    print(f"{operations.redrive(service.settings, _topic_address(service, args.topic), offsets)} dead letters sent back to their topic")
+    count = operations.redrive(service.settings, _topic_address(service, args.topic), offsets, dry_run=args.dry_run)
+    print(f"{count} dead letters " + ("would be sent back to their topic (dry run: nothing sent)" if args.dry_run else "sent back to their topic"))
 
 
 def cmd_purge(args) -> None:
     for service in SERVICES if args.service == "all" else [args.service]:
-        removed = operations.purge(runtime(service).db, older_than=timedelta(days=args.days))
-        print(f"{service}: " + ", ".join(f"{count} {name} rows" for name, count in removed.items()) + " removed")
+        removed = operations.purge(runtime(service).db, older_than=timedelta(days=args.days), dry_run=args.dry_run)
+        print(f"{service}: " + ", ".join(f"{count} {name} rows" for name, count in removed.items()) + (" would be removed (dry run: nothing removed)" if args.dry_run else " removed"))
 
 
 # Where each service keeps data keys of personal data; each module has rewrap(conn).
@@ -136,9 +140,11 @@ def register(commands) -> None:
     again.add_argument("topic")
     again.add_argument("--offset", type=int, action="append", default=[], help="a dead letter's offset (repeatable)")
     again.add_argument("--all", action="store_true")
+    again.add_argument("--dry-run", action="store_true", help="count what would be sent, send nothing")
     again.set_defaults(run=cmd_dlq_redrive)
 
     purge = commands.add_parser("purge", help="delete published outbox rows, inbox rows and idempotency keys older than the retention")
     purge.add_argument("service", choices=[*SERVICES, "all"])
     purge.add_argument("--days", type=int, default=60, help="retention in days; keep it above the topics' retention (30 days)")
+    purge.add_argument("--dry-run", action="store_true", help="count what would be removed, remove nothing")
     purge.set_defaults(run=cmd_purge)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kafka import TopicPartition
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
 from shared import kafka
 from shared.clock import utcnow
@@ -106,10 +106,11 @@ def dead_letters(settings: Settings, topic: str, *, limit: int = 1000) -> list[D
     return found
 
 
-def redrive(settings: Settings, topic: str, offsets: set[int] | None = None) -> int:
+def redrive(settings: Settings, topic: str, offsets: set[int] | None = None, *, dry_run: bool = False) -> int:
     """Publish dead letters again to their source topic, as they first arrived (same ce_id, so
     consumers that already applied them skip them). `offsets` None: all of them. A letter
-    parked without its value (too large to copy) is left where it is: there is nothing to send."""
+    parked without its value (too large to copy) is left where it is: there is nothing to send.
+    `dry_run` counts what would be sent and sends nothing."""
     client = kafka.consumer(settings, group_id=None, consumer_timeout_ms=3000)
     partitions = [TopicPartition(topic + ".dlq", p) for p in (client.partitions_for_topic(topic + ".dlq") or [])]
     client.assign(partitions)
@@ -122,24 +123,31 @@ def redrive(settings: Settings, topic: str, offsets: set[int] | None = None) -> 
         if any(name == VALUE_OMITTED_HEADER for name, _ in message.headers or []):
             log.warning("dead letter without its value not redriven", extra={"topic": topic, "offset": message.offset})
             continue
+        sent += 1
+        if dry_run:
+            continue
         original = [(k, v) for k, v in message.headers or [] if k not in DLQ_HEADERS]
         source = dict(message.headers or []).get("dlq_source_topic", topic.encode()).decode()
         producer.send(source, key=message.key, value=message.value, headers=original).get(timeout=30)
-        sent += 1
     producer.flush()
     producer.close()
     client.close()
     return sent
 
 
-def purge(db: Database, *, older_than: timedelta) -> dict[str, int]:
+def purge(db: Database, *, older_than: timedelta, dry_run: bool = False) -> dict[str, int]:
     """Delete published outbox rows, inbox rows and idempotency keys older than the retention.
-    Keep the inbox longer than the topics' retention, or a replayed old event could apply twice."""
+    Keep the inbox longer than the topics' retention, or a replayed old event could apply twice.
+    `dry_run` counts the rows that would go and deletes nothing."""
     cutoff = utcnow() - older_than
     tables = db.tables
+    expired = {
+        "outbox": (tables.outbox, tables.outbox.c.published_at.is_not(None) & (tables.outbox.c.published_at < cutoff)),
+        "inbox": (tables.inbox, tables.inbox.c.processed_at < cutoff),
+        "idempotency_keys": (tables.idempotency, tables.idempotency.c.created_at < cutoff),
+    }
+    if dry_run:
+        with db.read() as conn:
+            return {name: conn.execute(select(func.count()).select_from(table).where(where)).scalar_one() for name, (table, where) in expired.items()}
     with db.transaction() as conn:
-        return {
-            "outbox": conn.execute(delete(tables.outbox).where(tables.outbox.c.published_at.is_not(None), tables.outbox.c.published_at < cutoff)).rowcount,
-            "inbox": conn.execute(delete(tables.inbox).where(tables.inbox.c.processed_at < cutoff)).rowcount,
-            "idempotency_keys": conn.execute(delete(tables.idempotency).where(tables.idempotency.c.created_at < cutoff)).rowcount,
-        }
+        return {name: conn.execute(delete(table).where(where)).rowcount for name, (table, where) in expired.items()}

@@ -98,6 +98,8 @@ def test_a_dead_letter_is_redriven_after_its_cause_is_fixed_and_applied_once(pip
     assert "ce_id" in letters[0].summary() and "value" not in letters[0].summary()
 
     pipeline.refused.clear()  # the cause is fixed
+    assert operations.redrive(pipeline.settings, topic, dry_run=True) == 1
+    assert sorted(r[2] for r in pipeline.rows()) == [1, 3]  # a dry run sent nothing
     assert operations.redrive(pipeline.settings, topic, {letters[0].offset}) == 1
     eventually(lambda: sorted(r[2] for r in pipeline.rows()) == [1, 2, 3], timeout=60, message="the redriven event to be applied")
 
@@ -118,4 +120,6 @@ def test_purge_removes_only_rows_older_than_the_retention(pipeline):
     from datetime import timedelta
 
     assert operations.purge(pipeline.producer_db, older_than=timedelta(days=1)) == {"outbox": 0, "inbox": 0, "idempotency_keys": 0}
-    assert operations.purge(pipeline.producer_db, older_than=timedelta(seconds=-1))["outbox"] == 2
+    assert operations.purge(pipeline.producer_db, older_than=timedelta(seconds=-1), dry_run=True)["outbox"] == 2
+    assert operations.purge(pipeline.producer_db, older_than=timedelta(seconds=-1))["outbox"] == 2  # the dry run kept them
+    assert operations.purge(pipeline.producer_db, older_than=timedelta(seconds=-1))["outbox"] == 0
