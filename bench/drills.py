@@ -8,6 +8,8 @@ order per offer; scheduling's rosters equal enrolment's members; capacity never 
 Needs BENCH_KAFKA and BENCH_KAFKA_DIR (the broker it may kill), and for PostgreSQL
 BENCH_POSTGRES, BENCH_POSTGRES_PORT and BENCH_POSTGRES_DIR: deploy/local/isolated.sh sets them.
 --short runs web-kill, worker-kill, rebalance and poison on SQLite only (what `make test` runs).
+`--only soak` runs the soak drill instead (bench/soak.py: the whole stack for --soak-minutes,
+30 by default; never part of the default set or of --short).
 """
 from __future__ import annotations
 
@@ -23,7 +25,10 @@ from pathlib import Path
 from bench.drill_stack import DrillStack
 from bench.faults import DRILLS, SHORT, Drill
 from bench.report import RESULTS, print_table
+from bench.soak import run_soak
 from bench.stack import Deployment
+
+SOAK = "soak"
 
 
 def run_drill(drill: Drill, db: str, *, short: bool, root: Path, kafka_bootstrap: str, kafka_dir: str, postgres: dict | None) -> dict:
@@ -61,6 +66,28 @@ def run_drill(drill: Drill, db: str, *, short: bool, root: Path, kafka_bootstrap
     return outcome
 
 
+def run_soak_drill(db: str, *, minutes: float, root: Path, kafka_bootstrap: str, kafka_dir: str, postgres: dict | None) -> dict:
+    """The soak drill (bench/soak.py), reported like the others (never raises)."""
+    label = f"soak/{db}"
+    actions: list[str] = []
+    started = time.monotonic()
+
+    def say(text: str) -> None:
+        actions.append(f"{time.monotonic() - started:6.1f}s {text}")
+        print(f"[drill {label}] {text}", flush=True)
+
+    outcome = {"drill": "soak", "db": db, "summary": f"the whole stack for {minutes:g} min: idle stretches, a trickle of every event type; groups, commits, rebalances and CPU at rest checked"}
+    try:
+        say(outcome["summary"])
+        outcome.update(run_soak(root, kafka_bootstrap, db, (postgres or {}).get("url"), minutes=minutes, say=say))
+    except Exception as error:
+        say(f"the drill itself failed: {type(error).__name__}: {error}")
+        outcome.update(passed=False, error=traceback.format_exc()[-3000:])
+    outcome.update(actions=actions, seconds=round(time.monotonic() - started, 1))
+    _print_outcome(label, outcome)
+    return outcome
+
+
 def _print_outcome(label: str, outcome: dict) -> None:
     print(f"[drill {label}] counts: {json.dumps(outcome.get('counts', {}))}")
     for check in outcome.get("checks", []):
@@ -81,11 +108,13 @@ def environment() -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.drills", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--short", action="store_true", help="the short form: web-kill, worker-kill, rebalance and poison on SQLite, small loads")
-    parser.add_argument("--only", choices=[d.name for d in DRILLS], action="append", help="run only this drill (repeatable)")
+    parser.add_argument("--only", choices=[d.name for d in DRILLS] + [SOAK], action="append", help="run only this drill (repeatable); soak only when named")
+    parser.add_argument("--soak-minutes", type=float, default=30.0, help="length of the soak drill (default 30)")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default=None, help="default: both (--short: sqlite)")
     args = parser.parse_args(argv)
     env = environment()
-    databases = {"both": ("sqlite", "postgres"), None: ("sqlite",) if args.short else ("sqlite", "postgres")}.get(args.db, (args.db,))
+    soak_alone = args.only == [SOAK]  # a long run: SQLite only unless --db says otherwise
+    databases = {"both": ("sqlite", "postgres"), None: ("sqlite",) if args.short or soak_alone else ("sqlite", "postgres")}.get(args.db, (args.db,))
     names = args.only or (SHORT if args.short else [d.name for d in DRILLS])
     root = Path(os.environ.get("BENCH_RUN_DIR", Path(__file__).resolve().parent.parent / ".run" / "drills"))
     outcomes = []
@@ -96,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             if drill.postgres_only and db != "postgres":
                 continue
             outcomes.append(run_drill(drill, db, short=args.short, root=root, **env))
+        if SOAK in names:
+            outcomes.append(run_soak_drill(db, minutes=args.soak_minutes, root=root, **env))
     if not outcomes:
         print("no drill matched (postgres-restart needs --db postgres or both)", file=sys.stderr)
         return 2
@@ -111,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _counts_line(outcome: dict) -> str:
     counts = outcome.get("counts", {})
+    if outcome["drill"] == SOAK:
+        cpu = counts.get("rest_cpu_percent", {})
+        return f"{counts.get('events_sent', 0)} events in {counts.get('minutes', 0)} min, rest CPU max {max(cpu.values(), default=0):.2f} %"
     return f"{counts.get('accepted', 0)} enrolments, {counts.get('applied', 0)}/{counts.get('roster_events', 0)} events, {counts.get('retried', 0)} retried"
 
 

@@ -70,6 +70,11 @@ class Settings:
     log_level: str = setting("LOG_LEVEL", "INFO", "Log level of the service's JSON logs.")
     relay_batch_size: int = setting("RELAY_BATCH_SIZE", 500, "Outbox rows the relay publishes per round.")
     relay_idle_seconds: float = setting("RELAY_IDLE_SECONDS", 0.01, "Pause of the relay when the outbox is empty.")
+    relay_idle_max_seconds: float = setting(
+        "RELAY_IDLE_MAX_SECONDS",
+        0.5,
+        "Longest pause of an idle relay: after a second without events its pause doubles from RELAY_IDLE_SECONDS up to this, and any event sets it back.",
+    )
     consumer_max_retries: int = setting("CONSUMER_MAX_RETRIES", 3, "Attempts of a failing handler before dead-lettering.")
     worker_metrics_port: int = setting(
         "WORKER_METRICS_PORT", 0, "Port of the worker's `/metrics` (Prometheus) and `/healthz` (liveness) (0: none; containers use 9100)."

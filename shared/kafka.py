@@ -7,10 +7,12 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from shared import kafka_group_fix
 from shared.config import Settings
 from shared.contracts.registry import Topic, topics
 
 log = logging.getLogger(__name__)
+kafka_group_fix.apply()  # before any consumer joins a group: see shared/kafka_group_fix.py
 
 
 def producer(settings: Settings) -> KafkaProducer:
@@ -30,12 +32,19 @@ def producer(settings: Settings) -> KafkaProducer:
 def consumer(settings: Settings, group_id: str, **overrides) -> KafkaConsumer:
     options = dict(
         group_id=group_id,
+        # Its own name, not kafka-python's shared default: a worker runs several consumers, and the
+        # name is what tells their IO threads (`kafka-io-<client id>` in py-spy) and members
+        # (`<client id>-<uuid>` in the broker's group description) apart.
+        client_id=group_id or f"{settings.topic_prefix}{settings.service}.reader",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=200,
         reconnect_backoff_max_ms=1000,
         session_timeout_ms=10000,
         heartbeat_interval_ms=1000,
+        # The broker answers a fetch as soon as there is an event; this is only how long an idle
+        # fetch waits there, so how often an idle consumer asks again.
+        fetch_max_wait_ms=1000,
         # A topic created moments before the consumer subscribed is picked up within seconds,
         # not after the default five minutes.
         metadata_max_age_ms=5000,

@@ -22,6 +22,7 @@ from shared.worker_health import beat
 from shared.clock import as_utc, utcnow
 from shared.config import Settings
 from shared.db import Database
+from shared.idle_pause import IdlePause
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 10
@@ -45,6 +46,9 @@ class Relay:
 
     def run(self, stop: threading.Event) -> None:
         backoff = 0.1
+        # 10 ms pauses while events flow (end-to-end latency), growing to at most 500 ms once the
+        # outbox has stayed empty for a second: an idle worker then costs next to no CPU.
+        idle = IdlePause(self.settings.relay_idle_seconds, self.settings.relay_idle_max_seconds)
         while not stop.is_set():
             beat()  # liveness: one per round, with or without work (shared.worker_health)
             try:
@@ -53,8 +57,10 @@ class Relay:
                     continue
                 sent = self.publish_batch()
                 backoff = 0.1
-                if not sent:
-                    stop.wait(self.settings.relay_idle_seconds)
+                if sent:
+                    idle.worked()
+                else:
+                    stop.wait(idle.next())
             except Exception as error:  # Kafka or the database is away: keep the rows, try again.
                 log.warning("relay round failed; retrying", extra={"error": type(error).__name__})
                 self._held_until = 0.0  # the outage may outlast the lease: take it again first
