@@ -23,10 +23,10 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = 5
 max_requests = 10000
 max_requests_jitter = 500
-# Access log: route-level facts only. The query string may hold personal data, so %(U)s (path)
-# is logged, never %(q)s or %(r)s; no headers (they carry bearer tokens).
+# gunicorn's error and access logs in the services' JSON schema; the access line holds the path,
+# never the query string (it may hold personal data), and no headers (they carry bearer tokens).
+logger_class = "shared.gunicorn_logs.JsonLogger"
 accesslog = "-"
-access_log_format = '{"remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", "status": %(s)s, "duration_us": %(D)s, "correlation_id": "%({x-correlation-id}o)s"}'
 
 
 def child_exit(server, worker):

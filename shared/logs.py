@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
 _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
-_EXTRA_FIELDS = ("route", "method", "status", "duration_ms", "event_type", "event_id", "topic", "partition", "offset", "count", "error")
+_EXTRA_FIELDS = ("route", "path", "method", "status", "duration_ms", "event_type", "event_id", "topic", "partition", "offset", "count", "error")
 
 
 def current_correlation_id() -> str | None:
@@ -37,16 +38,20 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
             "level": record.levelname,
             "service": self.service,
+            "process": record.process,
             "logger": record.name,
             "message": record.getMessage(),
         }
-        correlation_id = current_correlation_id()
+        # A record may carry the id itself (gunicorn's access line, written after the request).
+        correlation_id = getattr(record, "correlation_id", None) or current_correlation_id()
         if correlation_id:
             entry["correlation_id"] = correlation_id
         entry.update({name: getattr(record, name) for name in _EXTRA_FIELDS if hasattr(record, name)})
-        if record.exc_info:
-            # The exception type only: messages of database errors carry parameter values.
+        if record.exc_info and record.exc_info[0] is not None:
+            # The type and where it was raised, never the message: messages of database errors
+            # carry parameter values, which may be personal data.
             entry["exception"] = record.exc_info[0].__name__
+            entry["stack"] = [f"{frame.filename}:{frame.lineno} in {frame.name}" for frame in traceback.extract_tb(record.exc_info[2])]
         return json.dumps(entry)
 
 
