@@ -82,7 +82,12 @@ class Settings:
     worker_stall_seconds: float = setting(
         "WORKER_STALL_SECONDS", 120.0, "The worker's `/healthz` answers 503 once one of its loops (relay, a consumer) has completed no iteration for this long."
     )
-    rate_limit_per_minute: int = setting("RATE_LIMIT_PER_MINUTE", 1200, "Requests one token may make per minute to one web process (0: no limit).")
+    rate_limit_per_minute: int = setting("RATE_LIMIT_PER_MINUTE", 1200, "Requests one token may make per minute (0: no limit), counted in the RATE_LIMIT_STORAGE_URI store.")
+    rate_limit_storage_uri: str = setting(
+        "RATE_LIMIT_STORAGE_URI",
+        "memory://",
+        "Where request counts are kept. memory:// (the embedded default) counts in each web process, so the limit grows with the processes; redis://HOST:6379/0 shares it across every process and pod of the deployment (Docker Compose and Kubernetes set it).",
+    )
     max_body_bytes: int = setting("MAX_BODY_BYTES", 1_000_000, "Largest request body accepted.")
     hsts_max_age_seconds: int = setting(
         "HSTS_MAX_AGE_SECONDS",

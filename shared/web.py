@@ -38,7 +38,7 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
     app.extensions["convene.runtime"] = runtime
     verifier = TokenVerifier(settings)
     endpoints = [endpoint for api in [*apis, audit_api] for endpoint in api.endpoints]
-    limiter = RateLimiter(settings.rate_limit_per_minute)
+    limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage_uri)
     spec_cache: dict = {}
 
     @app.before_request

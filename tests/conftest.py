@@ -43,6 +43,11 @@ def postgres_admin_url() -> str:
     return _required_env("CONVENE_TEST_POSTGRES")
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return _required_env("CONVENE_TEST_REDIS")
+
+
 class DatabaseFactory:
     """Fresh, empty databases of one kind: SQLite files or PostgreSQL databases."""
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`, `make bench` and `make drills`: a Kafka broker and a PostgreSQL cluster of the run's
-# own, started here and stopped when it ends, whatever the outcome. Each mode has its own default
+# own (and for tests a Redis server, the shared store of request counts), started here and
+# stopped when it ends, whatever the outcome. Each mode has its own default
 # ports, apart from `make up`'s, so all can run at once; a default port that is taken (another run
 # on the same machine) is replaced by a free one.
 #   deploy/local/isolated.sh test   [pytest arguments]        ports TEST_KAFKA_PORT / TEST_PG_PORT
@@ -31,11 +32,13 @@ kafka_port=${!kafka_setting:-$(free_port $kafka_default)}
 pg_port=${!pg_setting:-$(free_port $pg_default)}
 run=.run/$mode-$kafka_port
 pg_dir=${TMPDIR:-/tmp}/convene-pg-$pg_port
+redis_port=$(free_port $((pg_default + 1)))
 mkdir -p "$run"
 
 cleanup() {
   deploy/kafka/kafka.sh stop "$run/kafka" || true
   deploy/postgres/postgres.sh stop "$pg_dir" || true
+  deploy/redis/redis.sh stop "$run/redis" || true
 }
 trap cleanup EXIT
 
@@ -47,8 +50,9 @@ deploy/postgres/postgres.sh start "$pg_port" "$pg_dir"
 kafka="127.0.0.1:$kafka_port"
 postgres="postgresql+psycopg://postgres@127.0.0.1:$pg_port/postgres"
 if [ "$mode" = test ]; then
+  deploy/redis/redis.sh start "$redis_port" "$run/redis"
   export CONVENE_TEST_KAFKA=$kafka CONVENE_TEST_KAFKA_DIR="$PWD/$run/kafka"
-  export CONVENE_TEST_POSTGRES=$postgres
+  export CONVENE_TEST_POSTGRES=$postgres CONVENE_TEST_REDIS="redis://127.0.0.1:$redis_port/0"
 else
   export BENCH_KAFKA=$kafka BENCH_KAFKA_DIR="$PWD/$run/kafka" BENCH_RUN_DIR="$PWD/$run/deployments"
   export BENCH_POSTGRES=$postgres BENCH_POSTGRES_PORT=$pg_port BENCH_POSTGRES_DIR=$pg_dir
