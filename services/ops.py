@@ -54,10 +54,16 @@ def cmd_replay(args) -> None:
     projections = getattr(handlers, "PROJECTIONS", {})
     service = runtime(args.service)
     since = datetime.fromisoformat(args.since) if args.since else None
-    for subscription in handlers.SUBSCRIPTIONS:
-        if args.subscription in (None, subscription.name):
-            count = operations.replay(service.settings, service.db, subscription, projections.get(subscription.name, []), since=since)
+    chosen = [s for s in handlers.SUBSCRIPTIONS if args.subscription in (None, s.name)]
+    try:
+        # Every chosen group is checked before any projection is touched.
+        operations.refuse_while_consumed(service.settings, service.db, chosen)
+        for subscription in chosen:
+            count = operations.replay(service.settings, service.db, subscription, projections.get(subscription.name, []), since=since,
+                                      progress_every=args.progress_every, check_groups=False)
             print(f"{args.service}.{subscription.name}: {count} events replayed")
+    except operations.ReplayRefused as refused:
+        raise SystemExit(f"replay refused: {refused}") from None
 
 
 def _topic_address(service, name: str) -> str:
@@ -123,10 +129,11 @@ def register(commands) -> None:
     revision.add_argument("-m", "--message", required=True)
     revision.set_defaults(run=cmd_make_migration)
 
-    replay = commands.add_parser("replay", help="rebuild a service's projections from its input topics (stop its worker first)")
+    replay = commands.add_parser("replay", help="rebuild a service's projections from its input topics; refused while its worker consumes; all or nothing per consumer")
     replay.add_argument("service", choices=SERVICES)
     replay.add_argument("--subscription", default=None, help="only this consumer (default: all of the service's)")
     replay.add_argument("--since", default=None, help="ISO time to replay from (default: the start of each topic)")
+    replay.add_argument("--progress-every", type=float, default=5.0, metavar="SECONDS", help="how often to print events done, rate and time left (default 5)")
     replay.set_defaults(run=cmd_replay)
 
     dlq = commands.add_parser("dlq", help="dead-lettered events: list or redrive").add_subparsers(dest="dlq_command", required=True)

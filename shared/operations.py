@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kafka import TopicPartition
+from kafka.errors import GroupIdNotFoundError
 from sqlalchemy import delete, func, select
 
 from shared import kafka
@@ -22,55 +24,122 @@ DLQ_HEADERS = (*DEAD_LETTER_HEADERS, VALUE_OMITTED_HEADER)
 SAFE_HEADERS = ("ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "ce_region", "ce_correlationid")
 
 
-class Progress:
-    """A one-line progress bar on stderr for long runs."""
+class ReplayRefused(RuntimeError):
+    """A replay that must not start: a worker still consumes in one of the service's groups."""
 
-    def __init__(self, label: str, total: int, stream=sys.stderr):
-        self.label, self.total, self.stream, self.done, self._drawn = label, max(total, 1), stream, 0, 0.0
 
-    def advance(self, count: int = 1) -> None:
+class ReplayProgress:
+    """A line on stderr every few seconds: events done of all, rate, and the time left."""
+
+    def __init__(self, label: str, total: int, stream=None, every: float = 5.0):
+        self.label, self.total, self.stream, self.every, self.done = label, total, stream or sys.stderr, every, 0
+        self._started = self._said = time.monotonic()
+
+    def advance(self, count: int) -> None:
         self.done += count
-        if time.monotonic() - self._drawn > 0.2 or self.done >= self.total:
-            filled = int(30 * min(self.done / self.total, 1))
-            self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total}")
-            self.stream.flush()
-            self._drawn = time.monotonic()
+        if time.monotonic() - self._said >= self.every:
+            self.say()
 
-    def close(self) -> None:
-        self.stream.write("\n")
+    def say(self, final: bool = False) -> None:
+        elapsed = max(time.monotonic() - self._started, 1e-6)
+        rate = self.done / elapsed
+        left = (self.total - self.done) / rate if rate > 0 else None
+        tail = f"done in {elapsed:.0f} s" if final else ("time left unknown" if left is None else f"about {_duration(left)} left")
+        self.stream.write(f"{self.label}: {self.done}/{self.total} events, {rate:.0f}/s, {tail}\n")
+        self.stream.flush()
+        self._said = time.monotonic()
 
 
-def replay(settings: Settings, db: Database, subscription: Subscription, projection_tables, *, since: datetime | None = None, progress=True) -> int:
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min" if seconds >= 3600 else f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+
+
+def live_groups(settings: Settings, group_ids: list[str]) -> dict[str, int]:
+    """The groups among `group_ids` that have members now (group → member count), from the broker."""
+    client = kafka.admin(settings)
+    try:
+        described = {}
+        for group in sorted(set(group_ids)):
+            try:
+                described.update(client.describe_groups([group]))
+            except GroupIdNotFoundError:
+                pass  # never joined, or long gone: nobody consumes in it
+    finally:
+        client.close()
+    return {group: len(info.get("members") or []) for group, info in described.items() if info.get("members")}
+
+
+def refuse_while_consumed(settings: Settings, db: Database, subscriptions) -> None:
+    """Raise ReplayRefused naming every group of `subscriptions` with a live member."""
+    groups = [Consumer(settings, db, subscription).group_id for subscription in subscriptions]
+    live = live_groups(settings, groups)
+    if live:
+        named = ", ".join(f"{group} ({count} member{'s' if count != 1 else ''})" for group, count in sorted(live.items()))
+        raise ReplayRefused(
+            f"consumer group {named} has live members: a worker is still consuming. Stop the "
+            f"{settings.service} worker (every replica) and run the replay again."
+        )
+
+
+class _Savepoints:
+    """What the consumer writes through during a replay: each of its transactions is a savepoint
+    of the replay's one transaction, so a poll that fails rolls back alone and the rest waits
+    for the single commit at the end."""
+
+    def __init__(self, db: Database, conn):
+        self.tables, self._conn = db.tables, conn
+
+    @contextmanager
+    def transaction(self):
+        with self._conn.begin_nested():
+            yield self._conn
+
+
+def replay(settings: Settings, db: Database, subscription: Subscription, projection_tables, *, since: datetime | None = None,
+           progress=True, progress_every: float = 5.0, stream=None, check_groups: bool = True) -> int:
     """Rebuild a consumer's projection: empty its tables and inbox, then apply its input topics
-    from the start (or from `since`) up to their current end. Stop the service's worker first."""
-    consumer = Consumer(settings, db, subscription)
-    with db.transaction() as conn:
-        for table in projection_tables:
-            conn.execute(delete(table))
-        conn.execute(delete(db.tables.inbox).where(db.tables.inbox.c.consumer == consumer.group_id))
+    from the start (or from `since`) up to their current end.
+
+    Refused (ReplayRefused) while the subscription's consumer group has live members: stop the
+    service's worker first. The emptying and every event applied are one database transaction,
+    committed only when the replay has reached the end: a replay that crashes or is killed
+    leaves the projection exactly as it was, and the next replay starts over. (On SQLite that
+    transaction holds the database's write lock until the replay ends.)"""
+    if check_groups:
+        refuse_while_consumed(settings, db, [subscription])
     client = kafka.consumer(settings, group_id=None, enable_auto_commit=False, max_poll_records=1000)
-    partitions = [TopicPartition(topic, p) for topic in subscription.topics(settings.topic_prefix) for p in (client.partitions_for_topic(topic) or [])]
-    client.assign(partitions)
-    starts = _start_offsets(client, partitions, since)
-    ends = client.end_offsets(partitions)
-    for partition, offset in starts.items():
-        client.seek(partition, offset)
-    bar = Progress(f"replay {consumer.group_id}", sum(ends[p] - starts[p] for p in partitions)) if progress else None
-    applied = 0
-    remaining = {p for p in partitions if starts[p] < ends[p]}
-    while remaining:
-        for partition, messages in client.poll(timeout_ms=1000).items():
-            wanted = [message for message in messages if message.offset < ends[partition]]
-            consumer.process_batch(wanted)
-            applied += len(wanted)
-            if bar:
-                bar.advance(len(wanted))
-            if client.position(partition) >= ends[partition]:
-                remaining.discard(partition)
-    client.close()
-    if bar:
-        bar.close()
-    return applied
+    try:
+        partitions = [TopicPartition(topic, p) for topic in subscription.topics(settings.topic_prefix) for p in (client.partitions_for_topic(topic) or [])]
+        client.assign(partitions)
+        starts = _start_offsets(client, partitions, since)
+        ends = client.end_offsets(partitions)
+        for partition, offset in starts.items():
+            client.seek(partition, offset)
+        consumer = Consumer(settings, db, subscription)
+        group = consumer.group_id
+        bar = ReplayProgress(f"replay {group}", sum(ends[p] - starts[p] for p in partitions), stream, progress_every) if progress else None
+        applied = 0
+        remaining = {p for p in partitions if starts[p] < ends[p]}
+        with db.transaction() as conn:
+            for table in projection_tables:
+                conn.execute(delete(table))
+            conn.execute(delete(db.tables.inbox).where(db.tables.inbox.c.consumer == group))
+            consumer.db = _Savepoints(db, conn)
+            while remaining:
+                for partition, messages in client.poll(timeout_ms=1000).items():
+                    wanted = [message for message in messages if message.offset < ends[partition]]
+                    consumer.process_batch(wanted)
+                    applied += len(wanted)
+                    if bar:
+                        bar.advance(len(wanted))
+                    if client.position(partition) >= ends[partition]:
+                        remaining.discard(partition)
+        if bar:
+            bar.say(final=True)
+        return applied
+    finally:
+        client.close()
 
 
 def _start_offsets(client, partitions, since: datetime | None) -> dict:

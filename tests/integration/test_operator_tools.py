@@ -1,8 +1,16 @@
-"""Operator tools against the real broker: replay rebuilds an identical projection, and a
+"""Operator tools against the real broker: replay rebuilds an identical projection, refuses
+while a worker consumes, reports its progress and survives being killed midway; a
 dead-lettered event is redriven once its cause is fixed, then applied exactly once."""
 from __future__ import annotations
 
+import io
+import os
+import re
+import signal
+import subprocess
+import sys
 import threading
+import time
 import uuid
 
 import pytest
@@ -16,6 +24,7 @@ from shared.db import Database
 from shared.outbox import Outbox
 from shared.relay import Relay
 from tests.harness import eventually
+from tests.processes import REPO
 from tests.integration.backbone_proc import consumer_metadata
 from tests.integration.test_backbone_dead_letters import _valid_data
 
@@ -77,14 +86,83 @@ def test_replaying_the_topic_rebuilds_an_identical_projection(pipeline):
     for offer in offers:
         pipeline.publish(offer, range(1, 41))
     live = eventually(lambda: rows if len(rows := pipeline.rows()) == 200 else None, timeout=60, message="the live projection")
-    pipeline.stop.set()  # the worker is stopped before a rebuild
-    for thread in pipeline.threads:
-        thread.join(timeout=20)
+    _stop_worker(pipeline)
 
     replayed = operations.replay(pipeline.settings, pipeline.consumer_db, pipeline.subscription, [pipeline.applied], progress=False)
 
     assert replayed == 200
     assert pipeline.rows() == live
+
+
+def _stop_worker(pipeline) -> None:
+    pipeline.stop.set()  # the worker is stopped before a rebuild
+    for thread in pipeline.threads:
+        thread.join(timeout=20)
+    eventually(lambda: not operations.live_groups(pipeline.settings, [_group(pipeline)]), timeout=30, message="the worker to leave its group")
+
+
+def _group(pipeline) -> str:
+    return Consumer(pipeline.settings, pipeline.consumer_db, pipeline.subscription).group_id
+
+
+def test_replay_refuses_while_the_group_has_a_live_member_and_touches_nothing(pipeline):
+    pipeline.publish(str(uuid.uuid4()), range(1, 6))
+    live = eventually(lambda: rows if len(rows := pipeline.rows()) == 5 else None, timeout=60, message="the live projection")
+    group = _group(pipeline)
+    eventually(lambda: operations.live_groups(pipeline.settings, [group]), timeout=30, message="the worker's membership")
+
+    with pytest.raises(operations.ReplayRefused, match=re.escape(group)) as refused:
+        operations.replay(pipeline.settings, pipeline.consumer_db, pipeline.subscription, [pipeline.applied], progress=False)
+
+    assert "Stop the enrolment worker" in str(refused.value)
+    assert pipeline.rows() == live, "a refused replay empties nothing"
+
+
+def test_replay_prints_events_done_rate_and_time_left(pipeline):
+    pipeline.publish(str(uuid.uuid4()), range(1, 31))
+    eventually(lambda: len(pipeline.rows()) == 30, timeout=60, message="the live projection")
+    _stop_worker(pipeline)
+    slow = Subscription(pipeline.subscription.name, {ENROLMENT_WAITLISTED.type: lambda event, conn: (time.sleep(0.02), pipeline.apply(event, conn))})
+    stream = io.StringIO()
+
+    assert operations.replay(pipeline.settings, pipeline.consumer_db, slow, [pipeline.applied], progress_every=0.1, stream=stream) == 30
+
+    lines = stream.getvalue().splitlines()
+    group = re.escape(_group(pipeline))
+    assert any(re.fullmatch(rf"replay {group}: \d+/30 events, \d+/s, about \d+ s left", line) for line in lines), lines
+    assert re.fullmatch(rf"replay {group}: 30/30 events, \d+/s, done in \d+ s", lines[-1]), lines
+
+
+def test_a_replay_killed_midway_leaves_the_projection_whole_and_the_next_one_completes(pipeline):
+    for _ in range(3):
+        pipeline.publish(str(uuid.uuid4()), range(1, 41))
+    live = eventually(lambda: rows if len(rows := pipeline.rows()) == 120 else None, timeout=60, message="the live projection")
+    _stop_worker(pipeline)
+    environ = {**os.environ, "DATABASE_URL": str(pipeline.consumer_db.engine.url.render_as_string(hide_password=False)),
+               "KAFKA_BOOTSTRAP_SERVERS": pipeline.settings.kafka_bootstrap_servers, "CONVENE_TOPIC_PREFIX": pipeline.settings.topic_prefix,
+               "PROBE_HANDLER_DELAY": "0.05"}
+    replaying = subprocess.Popen([sys.executable, "-m", "tests.integration.replay_proc"], cwd=REPO, env=environ, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in replaying.stderr:  # kill it once it has applied some events, well before the end
+            if (found := re.search(r": (\d+)/120 events", line)) and 10 <= int(found.group(1)) < 100:
+                break
+        else:
+            pytest.fail(f"the replay ended before it could be killed (exit {replaying.wait()})")
+        os.kill(replaying.pid, signal.SIGKILL)
+    finally:
+        replaying.kill()
+        replaying.wait(timeout=30)
+    assert replaying.returncode == -signal.SIGKILL
+
+    assert pipeline.rows() == live, "the killed replay's emptying and partial refill were rolled back"
+    assert operations.replay(pipeline.settings, pipeline.consumer_db, pipeline.subscription, [pipeline.applied], progress=False) == 120
+    assert pipeline.rows() == live
+    assert _inbox_count(pipeline.consumer_db) == 120
+
+
+def _inbox_count(db) -> int:
+    with db.read() as conn:
+        return conn.execute(select(func.count()).select_from(db.tables.inbox)).scalar()
 
 
 def test_a_dead_letter_is_redriven_after_its_cause_is_fixed_and_applied_once(pipeline):
