@@ -100,6 +100,11 @@ class Consumer:
                     self.process_batch(messages)
                 if batches:
                     self._commit(client)
+                # Idle polls too: measured only after commits, the gauge kept the lag of the
+                # last burst for good once the consumer had caught up.
+                if time.monotonic() - self._lag_recorded_at > LAG_INTERVAL_SECONDS:
+                    self._record_lag(client)
+                    self._lag_recorded_at = time.monotonic()
         finally:
             client.close(autocommit=False)
             if self._dlq_producer is not None:
@@ -112,10 +117,6 @@ class Consumer:
             client.commit()
         except KafkaError as error:
             log.warning("offset commit failed; events will be redelivered and skipped", extra={"error": type(error).__name__})
-            return
-        if time.monotonic() - self._lag_recorded_at > LAG_INTERVAL_SECONDS:
-            self._record_lag(client)
-            self._lag_recorded_at = time.monotonic()
 
     def process_batch(self, messages) -> None:
         """Apply one partition's polled messages, in order, exactly once in effect."""
