@@ -9,7 +9,7 @@ from kafka.errors import TopicAlreadyExistsError
 
 from shared import kafka_group_fix
 from shared.config import Settings
-from shared.contracts.registry import Topic, topics
+from shared.contracts.registry import Topic, replica_configs, topics
 
 log = logging.getLogger(__name__)
 kafka_group_fix.apply()  # before any consumer joins a group: see shared/kafka_group_fix.py
@@ -58,18 +58,18 @@ def admin(settings: Settings, *, bootstrap_timeout_ms: int = 30000) -> KafkaAdmi
 
 
 def topic_configs(declared: Topic) -> dict[str, str]:
-    if declared.compacted:
-        return {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
-    return {"cleanup.policy": "delete", "retention.ms": str(declared.retention_ms)}
+    return declared.configs()
 
 
 def wanted_topics(settings: Settings) -> list[NewTopic]:
-    """Every declared topic and its dead-letter topic, as these settings create them."""
+    """Every declared topic and its dead-letter topic (one partition, so its letters stay in the
+    order they failed), with the configs deploy/k8s/kafka-topics.yaml declares for them."""
     wanted = []
+    replication = settings.topic_replication
+    replicas = replica_configs(replication)
     for declared in topics().values():
-        replication = settings.topic_replication
-        wanted.append(NewTopic(declared.address(settings.topic_prefix), settings.topic_partitions, replication, topic_configs=topic_configs(declared)))
-        wanted.append(NewTopic(declared.dead_letter_address(settings.topic_prefix), 1, replication))
+        wanted.append(NewTopic(declared.address(settings.topic_prefix), settings.topic_partitions, replication, topic_configs={**declared.configs(), **replicas}))
+        wanted.append(NewTopic(declared.dead_letter_address(settings.topic_prefix), 1, replication, topic_configs={**declared.dead_letter_configs(), **replicas}))
     return wanted
 
 

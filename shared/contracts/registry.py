@@ -29,6 +29,29 @@ class Topic:
     def dead_letter_address(self, prefix: str) -> str:
         return prefix + self.name + ".dlq"
 
+    def configs(self) -> dict[str, str]:
+        """The topic's own configs, whatever the cluster: compaction or time retention."""
+        if self.compacted:
+            return {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
+        return {"cleanup.policy": "delete", "retention.ms": str(self.retention_ms)}
+
+    def dead_letter_configs(self) -> dict[str, str]:
+        """Its dead-letter topic's: kept as long as the source's events (even when the source is
+        compacted), so a redrive finds them."""
+        return {"cleanup.policy": "delete", "retention.ms": str(self.retention_ms)}
+
+
+# With acks=all, a write is acknowledged once this many replicas have it: a topic of three
+# replicas stays writable with one broker away and loses nothing it acknowledged.
+MIN_INSYNC_REPLICAS = 2
+
+
+def replica_configs(replication: int) -> dict[str, str]:
+    """Configs every topic (and dead-letter topic) of `replication` replicas is created with."""
+    if replication <= 1:
+        return {}  # one replica: the broker's default (1) is the only possible value
+    return {"min.insync.replicas": str(min(MIN_INSYNC_REPLICAS, replication - 1))}
+
 
 @dataclass(frozen=True)
 class EventType:

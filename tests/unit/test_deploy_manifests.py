@@ -680,4 +680,18 @@ def test_the_kafka_topics_match_what_the_workers_would_create(kafka_topics, conf
         assert spec["partitions"] == new_topic.num_partitions, new_topic.name
         assert spec["replicas"] == new_topic.replication_factor, new_topic.name
         configs = {key: str(value) for key, value in spec["config"].items()}
-        assert (new_topic.topic_configs or {}).items() <= configs.items(), new_topic.name
+        # Exactly: a config only the manifest sets, or only the code, is drift (dead-letter topics too).
+        assert new_topic.topic_configs == configs, new_topic.name
+
+
+def test_topic_configs_are_declared_once_beside_the_topics(kafka_topics, configmap):
+    """The manifest's retention, compaction and min.insync.replicas are the declarations' values."""
+    from shared.contracts.registry import MIN_INSYNC_REPLICAS, replica_configs
+
+    prefix = configmap["CONVENE_TOPIC_PREFIX"]
+    for topic in topics().values():
+        replicas = replica_configs(kafka_topics[topic.address(prefix)]["replicas"])
+        assert replicas == {"min.insync.replicas": str(MIN_INSYNC_REPLICAS)}, topic.name
+        assert {k: str(v) for k, v in kafka_topics[topic.address(prefix)]["config"].items()} == {**topic.configs(), **replicas}, topic.name
+        assert {k: str(v) for k, v in kafka_topics[topic.dead_letter_address(prefix)]["config"].items()} == {**topic.dead_letter_configs(), **replicas}, topic.name
+    assert replica_configs(1) == {}, "one broker: no min.insync.replicas above the replica count"
