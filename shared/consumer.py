@@ -86,7 +86,8 @@ class Consumer:
         # that joins earlier is assigned nothing and may wait minutes for the next rebalance.
         while not stop.is_set() and not all(client.partitions_for_topic(topic) for topic in topics):
             stop.wait(0.5)
-        client.subscribe(topics, listener=_AssignmentLog(self.group_id))
+        listener = _AssignmentLog(self.group_id, self.settings.service)
+        client.subscribe(topics, listener=listener)
         try:
             while not stop.is_set():
                 beat()  # liveness: one per poll, with or without messages (shared.worker_health)
@@ -107,6 +108,7 @@ class Consumer:
                     self._lag_recorded_at = time.monotonic()
         finally:
             client.close(autocommit=False)
+            metrics.forget_consumer_lag(self.settings.service, listener.held)  # none held once closed
             if self._dlq_producer is not None:
                 self._dlq_producer.close(timeout=2)
 
@@ -259,8 +261,9 @@ class _AssignmentLog(ConsumerRebalanceListener):
     """Logs every assignment the group gives this member: each line is one rebalance, which an
     operator (and the soak drill) can count; a healthy member logs one or two at start-up only."""
 
-    def __init__(self, group_id: str):
-        self.group_id = group_id
+    def __init__(self, group_id: str, service: str = ""):
+        self.group_id, self.service = group_id, service
+        self.held: set = set()
 
     def on_partitions_revoked(self, revoked) -> None:
         pass  # offsets are committed after every poll: nothing is left to commit here
@@ -268,6 +271,9 @@ class _AssignmentLog(ConsumerRebalanceListener):
     def on_partitions_assigned(self, assigned) -> None:
         # Runs on kafka-python's IO thread: log only, never block.
         log.info("partitions assigned in group %s", self.group_id, extra={"count": len(assigned)})
+        # The lag of partitions another member now holds is that member's to report: drop ours.
+        metrics.forget_consumer_lag(self.service, self.held - set(assigned))
+        self.held = set(assigned)
 
 
 def _is_infrastructure(error: DBAPIError) -> bool:

@@ -25,6 +25,16 @@ KAFKA_REACHABLE = Gauge("convene_kafka_reachable", "1 when the process last reac
 CONSUMER_LAG = Gauge("convene_consumer_lag", "Messages behind the end of each partition.", ["service", "topic", "partition"], multiprocess_mode="max")
 
 
+def forget_consumer_lag(service: str, partitions) -> None:
+    """Drop the lag of partitions (TopicPartitions) this process no longer holds, so a rebalance
+    leaves no last value behind for the member that now holds them to be confused with."""
+    for tp in partitions:
+        try:
+            CONSUMER_LAG.remove(service, tp.topic, str(tp.partition))
+        except KeyError:
+            pass  # never measured here
+
+
 def exposition() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

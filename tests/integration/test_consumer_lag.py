@@ -33,3 +33,19 @@ def test_the_lag_gauge_falls_to_zero_once_the_consumer_has_caught_up(pipeline):
         return [s.value for s in samples if s.labels["topic"] == topic]
 
     assert eventually(lambda: (found := lags()) and all(v == 0 for v in found) and found, timeout=15, message="a lag of 0 on every partition")
+
+
+def test_a_stopped_consumer_leaves_no_lag_behind_for_partitions_it_no_longer_holds(pipeline):
+    pipeline.publish(str(uuid.uuid4()), range(1, 21))
+    eventually(lambda: len(pipeline.rows()) == 20, timeout=60, message="every event applied")
+    topic = ENROLMENT_TOPIC.address(pipeline.settings.topic_prefix)
+
+    def partitions():
+        return {s.labels["partition"] for metric in REGISTRY.collect() if metric.name == "convene_consumer_lag" for s in metric.samples if s.labels["topic"] == topic}
+
+    eventually(partitions, timeout=30, message="the lag to be measured")
+    pipeline.stop.set()  # the worker stops: its partitions go to whoever holds them next
+    for thread in pipeline.threads:
+        thread.join(timeout=20)
+
+    assert partitions() == set(), "a worker reports no lag for partitions it gave up"
