@@ -6,9 +6,12 @@ client timeout: the producer's 15 s delivery timeout and the consumer's 10 s ses
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
+
+import requests
 
 from bench import poison
 from bench.drill_stack import DrillStack
@@ -17,6 +20,7 @@ from bench.invariants import Check
 RATE = 10.0  # enrolments per second: steady, and gentle enough for a shared 2-core machine
 BROKER_DOWN_SECONDS = 10.0
 PAUSE_SECONDS = 20.0
+BROKER_AWAY_SECONDS = 30.0  # longer than the producer's 15 s delivery timeout: the relay's sends fail and wait
 
 
 @dataclass
@@ -96,6 +100,56 @@ def broker_pause(stack: DrillStack, short: bool) -> Extra:
     return Extra()
 
 
+class ReadinessProbe:
+    """Asks the web's /readyz twice a second, as the kubelet would, and keeps every answer."""
+
+    def __init__(self, base_url: str):
+        self.url, self.answers, self._stop = f"{base_url}/readyz", [], threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "ReadinessProbe":
+        self._thread.start()
+        return self
+
+    def stop(self) -> list:
+        self._stop.set()
+        self._thread.join()
+        return self.answers
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            try:
+                self.answers.append(requests.get(self.url, timeout=2).status_code)
+            except requests.RequestException as error:
+                self.answers.append(type(error).__name__)
+
+
+def broker_away(stack: DrillStack, short: bool) -> Extra:
+    load = stack.start_load(RATE)
+    _settle(3)
+    away = BROKER_AWAY_SECONDS * (2 / 3 if short else 1)
+    stack.say(f"stop the broker for {away:.0f} s; enrolments go on, /readyz probed twice a second"); stack.broker("stop")
+    probe = ReadinessProbe(stack.web.base_url).start()
+    first = len(load.orders)
+    _settle(away)
+    during = list(load.orders[first:])  # every order sent while the broker was away
+    readiness = probe.stop()
+    stack.say(f"restart the broker: {len(during)} orders sent while it was away"); stack.broker("start")
+    _settle(5 if short else 10)
+
+    def held() -> list[Check]:
+        ready = sum(1 for answer in readiness if answer == 200)
+        answered = [o for o in during if o.accepted and o.attempts == 1]
+        return [
+            Check("/readyz answered 200 to every probe while the broker was away", bool(readiness) and ready == len(readiness),
+                  f"{ready}/{len(readiness)} probes 200" + ("" if ready == len(readiness) else f"; others: {sorted({str(a) for a in readiness if a != 200})}")),
+            Check("every order sent while the broker was away was answered 201 at its first attempt", bool(during) and len(answered) == len(during),
+                  f"{len(answered)}/{len(during)} orders"),
+        ]
+
+    return Extra(held)
+
+
 def postgres_restart(stack: DrillStack, short: bool) -> Extra:
     stack.start_load(RATE)
     _settle(3)
@@ -136,6 +190,7 @@ DRILLS = [
     Drill("web-kill", web_kill, "SIGKILL gunicorn between commit and answer; clients retry with the same Idempotency-Key",
           app_spec=SLOW_ANSWERS, environ={"BENCH_RESPONSE_DELAY": "0.15"}),
     Drill("broker-pause", broker_pause, "SIGSTOP the broker for 20 s, then SIGCONT"),
+    Drill("broker-away", broker_away, "stop the broker for 30 s under load: writes answered 201, /readyz 200 throughout, every event delivered once after"),
     Drill("postgres-restart", postgres_restart, "restart PostgreSQL under load", postgres_only=True),
     Drill("rebalance", rebalance, "add a second scheduling worker mid-load, then remove it"),
     Drill("poison", poison_messages, "malformed, schema-invalid and oversized messages into every consumed topic"),
