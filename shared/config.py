@@ -88,6 +88,11 @@ class Settings:
         "memory://",
         "Where request counts are kept. memory:// (the embedded default) counts in each web process, so the limit grows with the processes; redis://HOST:6379/0 shares it across every process and pod of the deployment (Docker Compose and Kubernetes set it).",
     )
+    otel_exporter_otlp_endpoint: str = setting(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "",
+        "OpenTelemetry collector (OTLP/HTTP, e.g. http://collector:4318) that traces are exported to, from each request through the outbox and Kafka (`ce_traceparent`) into every consumer (empty: no tracing).",
+    )
     max_body_bytes: int = setting("MAX_BODY_BYTES", 1_000_000, "Largest request body accepted.")
     hsts_max_age_seconds: int = setting(
         "HSTS_MAX_AGE_SECONDS",

@@ -25,7 +25,7 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from shared import kafka, metrics
+from shared import kafka, metrics, tracing
 from shared.worker_health import beat
 from shared.clock import utcnow
 from shared.config import Settings
@@ -75,6 +75,7 @@ class Consumer:
         self.inbox = db.tables.inbox
         self._dlq_producer = None
         self._lag_recorded_at = 0.0
+        self.tracer = tracing.tracer(settings)
 
     def run(self, stop: threading.Event, *, poll_ms: int = 1000) -> None:
         # poll() answers as soon as events arrive, so its timeout costs no latency; it only sets
@@ -159,14 +160,15 @@ class Consumer:
         outcomes = []
         with self.db.transaction() as conn:
             new = self._remember(conn, [envelope for _message, envelope, _handler in ready])
-            for _message, envelope, handler in ready:
+            for message, envelope, handler in ready:
                 if (envelope.source, envelope.id) not in new:
                     outcomes.append((envelope, "duplicate"))
                     continue
                 new.discard((envelope.source, envelope.id))  # the same event twice in one poll applies once
                 token = set_correlation_id(envelope.correlationid)
                 try:
-                    handler(envelope, conn)
+                    with tracing.process_span(self.tracer, envelope, message, self.group_id):
+                        handler(envelope, conn)
                 finally:
                     reset_correlation_id(token)
                 outcomes.append((envelope, "applied"))
@@ -179,7 +181,7 @@ class Consumer:
             while True:
                 try:
                     with self.db.transaction() as conn:
-                        outcome = self._apply(conn, envelope, handler)
+                        outcome = self._apply(conn, message, envelope, handler)
                     metrics.EVENTS_PROCESSED.labels(self.settings.service, envelope.type, outcome).inc()
                     return
                 except (OperationalError, DBAPIError) as error:
@@ -200,10 +202,11 @@ class Consumer:
         finally:
             reset_correlation_id(token)
 
-    def _apply(self, conn: Connection, envelope: Envelope, handler: Handler) -> str:
+    def _apply(self, conn: Connection, message, envelope: Envelope, handler: Handler) -> str:
         if not self._remember(conn, [envelope]):
             return "duplicate"
-        handler(envelope, conn)
+        with tracing.process_span(self.tracer, envelope, message, self.group_id):
+            handler(envelope, conn)
         return "applied"
 
     def _remember(self, conn: Connection, envelopes: list[Envelope]) -> set[tuple[str, str]]:

@@ -14,6 +14,7 @@ from shared.contracts.registry import EventType
 from shared.envelope import Envelope
 from shared.logs import current_correlation_id
 from shared.schemas import instance
+from shared.tracing import current_traceparent
 
 
 class Outbox:
@@ -34,6 +35,7 @@ class Outbox:
             partitionkey=event_type.key_of(payload),
             region=region or payload.get("region"),
             correlationid=current_correlation_id(),
+            traceparent=current_traceparent(),
         )
         # Values as parameters of a bare INSERT, not .values(): the statement then compiles once.
         conn.execute(

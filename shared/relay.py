@@ -6,7 +6,6 @@ crash in between publishes it again, and consumers drop the repeat by its event 
 """
 from __future__ import annotations
 
-import json
 import logging
 import socket
 import threading
@@ -17,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from shared import kafka, metrics
+from shared import kafka, metrics, tracing
 from shared.worker_health import beat
 from shared.clock import as_utc, utcnow
 from shared.config import Settings
@@ -42,6 +41,7 @@ class Relay:
         self.holder = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self.producer_factory = producer_factory
         self.producer = None
+        self.tracer = tracing.tracer(settings)
         self._held_until = 0.0  # monotonic time until which this relay's lease surely holds
 
     def run(self, stop: threading.Event) -> None:
@@ -78,18 +78,19 @@ class Relay:
             return 0
         producer = self.producer or self._new_producer()
         started = time.perf_counter()
+        spans = []  # with tracing on, a publish span per row (shared.tracing)
         futures = [
-            producer.send(
-                row.topic,
-                key=row.key.encode(),
-                value=row.value.encode(),
-                headers=[(name, value.encode()) for name, value in json.loads(row.headers)],
-            )
+            producer.send(row.topic, key=row.key.encode(), value=row.value.encode(), headers=tracing.publish_headers(self.tracer, row, spans))
             for row in rows
         ]
-        producer.flush(timeout=FLUSH_TIMEOUT_SECONDS)
-        for future in futures:
-            future.get(timeout=0)  # raises if Kafka refused or timed out this record
+        try:
+            producer.flush(timeout=FLUSH_TIMEOUT_SECONDS)
+            for future in futures:
+                future.get(timeout=0)  # raises if Kafka refused or timed out this record
+        except Exception as error:
+            tracing.end_spans(spans, error)
+            raise
+        tracing.end_spans(spans)
         with self.db.transaction() as conn:
             conn.execute(update(self.outbox).where(self.outbox.c.id.in_([row.id for row in rows])).values(published_at=utcnow()))
         metrics.RELAY_PUBLISHED.labels(self.settings.service).inc(len(rows))

@@ -11,7 +11,7 @@ from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from shared import metrics
+from shared import metrics, tracing
 from shared.api import Api
 from shared.asyncapi import build_asyncapi
 from shared.audit_api import audit_api
@@ -40,10 +40,14 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
     endpoints = [endpoint for api in [*apis, audit_api] for endpoint in api.endpoints]
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage_uri)
     spec_cache: dict = {}
+    tracer = tracing.tracer(settings)  # None unless OTEL_EXPORTER_OTLP_ENDPOINT is set
 
     @app.before_request
     def begin_request():
         g.started = time.perf_counter()
+        if tracer is not None and request.path.startswith("/v1/"):
+            # A server span per API request (not probes or scrapes); events it writes carry its traceparent.
+            g.trace_span, g.trace_token = tracing.start_server_span(tracer, request.method, request.path, request.scheme, request.headers.get("traceparent"))
         supplied = request.headers.get("X-Correlation-ID", "")
         g.correlation_id = supplied if _CORRELATION_ID.match(supplied) else str(uuid.uuid4())
         g.correlation_token = set_correlation_id(g.correlation_id)
@@ -56,6 +60,7 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
     @app.after_request
     def finish_request(response: Response):
         response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
+        g.trace_status = response.status_code
         apply_security_headers(response.headers, request.path, settings.hsts_max_age_seconds)
         route = request.url_rule.rule if request.url_rule else "unmatched"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
@@ -68,6 +73,9 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
         token = g.pop("correlation_token", None)
         if token is not None:
             reset_correlation_id(token)
+        span = g.pop("trace_span", None)
+        if span is not None:
+            tracing.end_server_span(span, g.pop("trace_token"), request.url_rule.rule if request.url_rule else None, g.get("trace_status"))
 
     _register_errors(app)
 
