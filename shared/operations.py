@@ -97,7 +97,7 @@ class _Savepoints:
 
 
 def replay(settings: Settings, db: Database, subscription: Subscription, projection_tables, *, since: datetime | None = None,
-           progress=True, progress_every: float = 5.0, stream=None, check_groups: bool = True) -> int:
+           progress=True, progress_every: float = 5.0, stream=None, check_groups: bool = True, batch: int = 1000) -> int:
     """Rebuild a consumer's projection: empty its tables and inbox, then apply its input topics
     from the start (or from `since`) up to their current end.
 
@@ -108,7 +108,7 @@ def replay(settings: Settings, db: Database, subscription: Subscription, project
     transaction holds the database's write lock until the replay ends.)"""
     if check_groups:
         refuse_while_consumed(settings, db, [subscription])
-    client = kafka.consumer(settings, group_id=None, enable_auto_commit=False, max_poll_records=1000)
+    client = kafka.consumer(settings, group_id=None, enable_auto_commit=False, max_poll_records=batch)
     try:
         partitions = [TopicPartition(topic, p) for topic in subscription.topics(settings.topic_prefix) for p in (client.partitions_for_topic(topic) or [])]
         client.assign(partitions)

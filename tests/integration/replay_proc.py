@@ -32,7 +32,8 @@ def main() -> None:
             time.sleep(delay)
 
     subscription = Subscription(SUBSCRIPTION_NAME, {ENROLMENT_WAITLISTED.type: apply})
-    count = operations.replay(settings, db, subscription, [applied], progress_every=0.2, stream=sys.stderr)
+    # Small polls: progress is counted per poll, so a kill can land at a known point midway.
+    count = operations.replay(settings, db, subscription, [applied], progress_every=0.2, stream=sys.stderr, batch=5)
     print(f"replayed {count}", flush=True)
 
 
