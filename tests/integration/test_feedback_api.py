@@ -5,18 +5,11 @@ from datetime import timedelta
 import pytest
 
 from services.feedback.store import tables as store
-from tests.integration.test_feedback_handlers import NOW, FeedbackWorld
+from tests.integration.test_feedback_handlers import NOW, FeedbackWorld, world  # noqa: F401 (world: the shared fixture)
 
 ANSWER = {"overall": 4, "usefulness": 5, "will_apply": 3, "recommend": "good"}
 RATINGS = {"leadership": 5, "collaboration": 4, "dealing_with_conflict": 2, "innovation": 3, "teamwork": 4, "strategy": 1, "engagement": 2}
 SCORES = {"confidence": 3, "isolation": 6, "trust_in_group": 4, "sense_of_direction": 2}
-
-
-@pytest.fixture
-def world(databases, kafka_bootstrap, signing_keys):
-    running = FeedbackWorld(databases.new("feedback"), kafka_bootstrap, signing_keys[1])
-    yield running
-    running.service.stop()
 
 
 @pytest.fixture

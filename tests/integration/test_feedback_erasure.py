@@ -9,16 +9,9 @@ from services.feedback.store import sealed_comments
 from services.feedback.store import tables as store
 from shared.contracts import enrolment
 from tests.integration.test_feedback_api import RATINGS, SCORES
-from tests.integration.test_feedback_handlers import NOW, FeedbackWorld
+from tests.integration.test_feedback_handlers import NOW, world  # noqa: F401 (world: the shared fixture)
 
 ERASURE = {"participant_id": "p1", "region": "Y56", "erased_at": NOW.isoformat()}
-
-
-@pytest.fixture
-def world(databases, kafka_bootstrap, signing_keys):
-    running = FeedbackWorld(databases.new("feedback"), kafka_bootstrap, signing_keys[1])
-    yield running
-    running.service.stop()
 
 
 @pytest.fixture

@@ -15,16 +15,9 @@ from shared.contracts import enrolment
 from services.feedback.domain import needs_round
 from services.feedback.store import tables as store
 from tests.integration.test_feedback_api import RATINGS
-from tests.integration.test_feedback_handlers import NOW, FeedbackWorld
+from tests.integration.test_feedback_handlers import NOW, world  # noqa: F401 (world: the shared fixture)
 
 NEEDS = "/v1/needs-surveys/responses"
-
-
-@pytest.fixture
-def world(databases, kafka_bootstrap, signing_keys):
-    running = FeedbackWorld(databases.new("feedback"), kafka_bootstrap, signing_keys[1])
-    yield running
-    running.service.stop()
 
 
 @pytest.fixture
