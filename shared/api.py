@@ -1,6 +1,10 @@
 """Declaring HTTP endpoints: one decorator parses and validates the request, checks the role,
 opens the database transaction, applies Idempotency-Key, and serialises the answer through
 an allow-list schema. The same declaration feeds the OpenAPI document (shared.openapi).
+
+A view is called as `view(unit, **path_arguments, body=..., query=...)`: `unit` is the
+request's unit of work (shared.unit), `body` and `query` are passed when the endpoint
+declares them.
 """
 from __future__ import annotations
 
@@ -20,7 +24,9 @@ from shared.auth import Principal, Role
 from shared.clock import utcnow
 from shared.dumping import dumper
 from shared.problems import Problem
+from shared.paging import Page
 from shared.schemas import instance
+from shared.unit import Unit
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # What json.dumps(document, default=str) builds on every call, built once: the same text.
@@ -28,32 +34,10 @@ JSON_ENCODER = json.JSONEncoder(default=str)
 
 
 @dataclass
-class Call:
-    """What a view receives: who calls, the open transaction, and the service's runtime."""
-
-    principal: Principal
-    conn: Connection
-    runtime: Any
-    query: dict = field(default_factory=dict)
-
-    def record(self, event_type, data: dict, *, region: str | None = None):
-        """Queue an event in the outbox, in this request's transaction."""
-        return self.runtime.outbox.record(self.conn, event_type, data, region=region)
-
-
-@dataclass
 class Reply:
     body: Any
     status: int | None = None
     headers: dict = field(default_factory=dict)
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    limit: int
-    offset: int
 
 
 @dataclass(frozen=True)
@@ -73,7 +57,7 @@ class Endpoint:
     media_type: str = "application/json"
     audited: bool = False
     # An answer with personal data (a registration): the key table keeps only the created id,
-    # and a replay answers what `replay(call, id)` reads then. Response bodies are kept verbatim
+    # and a replay answers what `replay(unit, id)` reads then. Response bodies are kept verbatim
     # otherwise, and what a table keeps outlives its deletion in logs and backups.
     replay: Callable[["Call", str], Any] | None = None
 
@@ -182,15 +166,17 @@ def _handle(declared: Endpoint, view: Callable, path_args: dict):
         raise Problem(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 200 characters", errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters"}])
     try:
         with (runtime.db.transaction() if write else runtime.db.read()) as conn:
-            call = Call(principal=principal, conn=conn, runtime=runtime, query=query or {})
+            unit = runtime.unit(conn, principal)
             if key is not None:
-                replay = _replay(conn, runtime, principal, key, declared, call)
+                replay = _replay(unit, runtime.db.tables.idempotency, key, declared)
                 if replay is not None:
                     return replay
             arguments = dict(path_args)
             if body is not None:
                 arguments["body"] = body
-            reply = view(call, **arguments)
+            if query is not None:
+                arguments["query"] = query
+            reply = view(unit, **arguments)
             response = _respond(declared, reply)
             if key is not None:
                 _remember(conn, runtime, principal, key, response, declared)
@@ -205,7 +191,7 @@ def _handle(declared: Endpoint, view: Callable, path_args: dict):
             raise
         # A concurrent request with the same key won the race: answer what it answered.
         with runtime.db.read() as conn:
-            replay = _replay(conn, runtime, principal, key, declared, Call(principal=principal, conn=conn, runtime=runtime, query=query or {}))
+            replay = _replay(runtime.unit(conn, principal), runtime.db.tables.idempotency, key, declared)
         if replay is None:
             raise
         return replay
@@ -322,14 +308,14 @@ def _recorded_answer(table: Table):
     return select(table).where(table.c.subject == bindparam("subject"), table.c.key == bindparam("key"))
 
 
-def _replay(conn: Connection, runtime, principal: Principal, key: str, declared: Endpoint, call: Call) -> Response | None:
-    row = conn.execute(_recorded_answer(runtime.db.tables.idempotency), {"subject": principal.subject, "key": key}).first()
+def _replay(unit: Unit, keys: Table, key: str, declared: Endpoint) -> Response | None:
+    row = unit.conn.execute(_recorded_answer(keys), {"subject": unit.principal.subject, "key": key}).first()
     if row is None:
         return None
     if row.fingerprint != _fingerprint():
         raise Problem(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request", errors=[{"field": "Idempotency-Key", "message": "already used for another request"}])
     if declared.replay is not None and 200 <= row.status < 300:
-        response = _respond(declared, Reply(declared.replay(call, json.loads(row.body)["id"]), status=row.status))
+        response = _respond(declared, Reply(declared.replay(unit, json.loads(row.body)["id"]), status=row.status))
         response.headers["Idempotent-Replayed"] = "true"
         return response
     response = Response(row.body, status=row.status, mimetype="application/json")

@@ -22,7 +22,6 @@ from kafka import ConsumerRebalanceListener
 from kafka.errors import KafkaError, MessageSizeTooLargeError
 from marshmallow import ValidationError
 from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shared import kafka, metrics, tracing
@@ -30,13 +29,15 @@ from shared.worker_health import beat
 from shared.clock import utcnow
 from shared.config import Settings
 from shared.contracts.registry import lookup
-from shared.db import Database
+from shared.db import Database, dialect_insert
 from shared.envelope import Envelope, MalformedEvent
 from shared.errors import DomainError
 from shared.logs import reset_correlation_id, set_correlation_id
+from shared.outbox import Outbox
+from shared.unit import Unit
 
 log = logging.getLogger(__name__)
-Handler = Callable[[Envelope, Connection], None]
+Handler = Callable[[Envelope, Unit], None]
 MAX_CONSECUTIVE_INFRA_ERRORS = 50
 LAG_INTERVAL_SECONDS = 5.0
 DEAD_LETTER_HEADERS = {
@@ -57,7 +58,7 @@ VALUE_OMITTED_DESCRIPTION = (
 
 @dataclass(frozen=True)
 class Subscription:
-    """What one consumer group of a service listens to: event type → handler."""
+    """What one consumer group of a service listens to: event type → handler(event, unit)."""
 
     name: str
     handlers: dict[str, Handler]
@@ -73,6 +74,7 @@ class Consumer:
         self.subscription = subscription
         self.group_id = f"{settings.topic_prefix}{settings.service}.{subscription.name}"
         self.inbox = db.tables.inbox
+        self.outbox = Outbox(db.tables.outbox, settings.topic_prefix)  # what handlers record goes out like any write's events
         self._dlq_producer = None
         self._lag_recorded_at = 0.0
         self.tracer = tracing.tracer(settings)
@@ -168,7 +170,7 @@ class Consumer:
                 token = set_correlation_id(envelope.correlationid)
                 try:
                     with tracing.process_span(self.tracer, envelope, message, self.group_id):
-                        handler(envelope, conn)
+                        handler(envelope, Unit(conn, self.outbox, self.settings))
                 finally:
                     reset_correlation_id(token)
                 outcomes.append((envelope, "applied"))
@@ -206,15 +208,14 @@ class Consumer:
         if not self._remember(conn, [envelope]):
             return "duplicate"
         with tracing.process_span(self.tracer, envelope, message, self.group_id):
-            handler(envelope, conn)
+            handler(envelope, Unit(conn, self.outbox, self.settings))
         return "applied"
 
     def _remember(self, conn: Connection, envelopes: list[Envelope]) -> set[tuple[str, str]]:
         """Record the events in the inbox, in one statement; the (source, id) of those this
         consumer had not applied before."""
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         # RETURNING, not rowcount: psycopg reports no rowcount for INSERT … ON CONFLICT here.
-        statement = dialect.insert(self.inbox).on_conflict_do_nothing().returning(self.inbox.c.event_source, self.inbox.c.event_id)
+        statement = dialect_insert(conn, self.inbox).on_conflict_do_nothing().returning(self.inbox.c.event_source, self.inbox.c.event_id)
         now = utcnow()
         rows = [{"consumer": self.group_id, "event_source": e.source, "event_id": e.id, "event_type": e.type, "processed_at": now} for e in envelopes]
         return {(source, event_id) for source, event_id in conn.execute(statement, rows)}

@@ -16,10 +16,10 @@ from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Column, Connection, DateTime, Engine, MetaData, String, Table, bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.clock import utcnow
 from shared.config import PersonalDataSettings
+from shared.db import dialect_insert
 from shared.sealing import KeyRing, new_data_key, new_kek_text
 
 TABLE = "data_keys"
@@ -130,9 +130,8 @@ def service_key(conn: Connection, name: str) -> bytes:
     cached = bound.service_keys.get(name)
     if cached is not None:
         return cached
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     # Of several processes making it at once, one insert wins and every process reads the winner.
-    made = dialect.insert(bound.table).values(record_id=name, wrapped=bound.ring.wrap(new_data_key(), name), created_at=utcnow())
+    made = dialect_insert(conn, bound.table).values(record_id=name, wrapped=bound.ring.wrap(new_data_key(), name), created_at=utcnow())
     inserted = conn.execute(made.on_conflict_do_nothing().returning(bound.table.c.record_id)).first() is not None
     wrapped = conn.execute(select(bound.table.c.wrapped).where(bound.table.c.record_id == name)).scalar_one()
     key = bound.ring.unwrap(wrapped, name)

@@ -20,7 +20,8 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Iterator
 
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from shared import tables
@@ -118,6 +119,18 @@ log = logging.getLogger("convene.db")
 def after_commit(conn: Connection, action: Callable[[], None]) -> None:
     """Run `action` once the transaction `conn` belongs to has committed (Database.transaction)."""
     conn.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+def dialect_insert(conn: Connection, table: Table):
+    """An INSERT in the connection's own dialect, so it can say ON CONFLICT (both databases have it)."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def upsert(conn: Connection, table: Table, values: dict, keys: tuple[str, ...]) -> None:
+    """Insert a row, or update the row with the same `keys` to `values`."""
+    statement = dialect_insert(conn, table).values(**values)
+    changes = {name: statement.excluded[name] for name in values if name not in keys}
+    conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
 
 
 def scrub(engine: Engine, tables: tuple[str, ...] = ()) -> None:

@@ -6,9 +6,8 @@ loses nothing, because the rows wait in the table until Kafka has acknowledged t
 from __future__ import annotations
 
 import json
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, Table, insert
+from sqlalchemy import Connection, Table, insert
 
 from shared.contracts.registry import EventType
 from shared.envelope import Envelope
@@ -17,7 +16,24 @@ from shared.schemas import instance
 from shared.tracing import current_traceparent
 
 
+def envelope_of(event_type: EventType, data: dict, region: str | None) -> Envelope:
+    """The event as it travels: `data` validated against its declaration and dumped through it."""
+    payload = instance(event_type.schema).dump(event_type.validate(data))
+    return Envelope(
+        type=event_type.type,
+        source=event_type.source,
+        data=payload,
+        subject=str(payload[event_type.subject_field]),
+        partitionkey=event_type.key_of(payload),
+        region=region or payload.get("region"),
+        correlationid=current_correlation_id(),
+        traceparent=current_traceparent(),
+    )
+
+
 class Outbox:
+    """The outbox table of a service's database."""
+
     def __init__(self, table: Table, topic_prefix: str):
         self.table = table
         self.topic_prefix = topic_prefix
@@ -25,18 +41,7 @@ class Outbox:
 
     def record(self, conn: Connection, event_type: EventType, data: dict, *, region: str | None = None) -> Envelope:
         """Validate `data` against the declaration and queue it; raises ValidationError if it does not fit."""
-        loaded = event_type.validate(data)
-        payload = instance(event_type.schema).dump(loaded)
-        envelope = Envelope(
-            type=event_type.type,
-            source=event_type.source,
-            data=payload,
-            subject=str(payload[event_type.subject_field]),
-            partitionkey=event_type.key_of(payload),
-            region=region or payload.get("region"),
-            correlationid=current_correlation_id(),
-            traceparent=current_traceparent(),
-        )
+        envelope = envelope_of(event_type, data, region)
         # Values as parameters of a bare INSERT, not .values(): the statement then compiles once.
         conn.execute(
             self._insert,
@@ -53,15 +58,17 @@ class Outbox:
         return envelope
 
 
-_BOUND: WeakKeyDictionary[Engine, Outbox] = WeakKeyDictionary()
+class MemoryOutbox:
+    """Keeps the events a unit records in a list: for use cases tested without I/O. Each event
+    is validated exactly as the real outbox validates it."""
 
+    def __init__(self):
+        self.recorded: list[Envelope] = []
 
-def bind(engine: Engine, outbox: Outbox) -> None:
-    """Make `outbox` the one that transactions on `engine` record their events in."""
-    _BOUND[engine] = outbox
+    def record(self, conn, event_type: EventType, data: dict, *, region: str | None = None) -> Envelope:
+        envelope = envelope_of(event_type, data, region)
+        self.recorded.append(envelope)
+        return envelope
 
-
-def record(conn: Connection, event_type: EventType, data: dict, *, region: str | None = None) -> Envelope:
-    """Queue an event in the outbox of the database `conn` belongs to. Event handlers use
-    this: they are given only the transaction, and the events they cause belong in it."""
-    return _BOUND[conn.engine].record(conn, event_type, data, region=region)
+    def types(self) -> list[str]:
+        return [envelope.type for envelope in self.recorded]

@@ -10,7 +10,8 @@ from sqlalchemy import MetaData
 from shared import kafka
 from shared.config import Settings
 from shared.db import Database
-from shared.outbox import Outbox, bind
+from shared.outbox import Outbox
+from shared.unit import Unit
 
 
 class KafkaProbe:
@@ -60,5 +61,8 @@ class Runtime:
     def build(cls, settings: Settings, metadata: MetaData) -> "Runtime":
         db = Database(settings.database_url, metadata, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow)
         outbox = Outbox(db.tables.outbox, settings.topic_prefix)
-        bind(db.engine, outbox)
         return cls(settings=settings, db=db, outbox=outbox, kafka_probe=KafkaProbe(settings))
+
+    def unit(self, conn, principal=None) -> Unit:
+        """The unit of work of a transaction on this service's database."""
+        return Unit(conn, self.outbox, self.settings, principal)
