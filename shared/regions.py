@@ -1,24 +1,11 @@
-"""The seven NHS England commissioning regions: the one list of region codes Convene knows.
-
-Tokens, requests, events and reference data all take their region codes from here (the
-enrolment service's regions file, services/enrolment/data/nhs_england_regions.csv, adds
-their ONS codes and is checked against this list).
-"""
+"""The seven NHS England commissioning regions as the rest of the code reads them: codes and
+names, taken from the published vocabulary (shared.contracts.vocabulary.Region)."""
 from types import MappingProxyType
 
-# ODS code → name. Read-only: a region is never added at run time.
-REGIONS = MappingProxyType(
-    {
-        "Y56": "London",
-        "Y58": "South West",
-        "Y59": "South East",
-        "Y60": "Midlands",
-        "Y61": "East of England",
-        "Y62": "North West",
-        "Y63": "North East and Yorkshire",
-    }
-)
-REGION_CODES = tuple(REGIONS)
+from shared.contracts.vocabulary import NATIONAL, REGION_NAMES, Region
 
-# Pseudo-region of offers open to the whole country: never a person's region, nor a token's.
-NATIONAL = "national"
+# ODS code → name. Read-only: a region is never added at run time.
+REGIONS = MappingProxyType({region.value: name for region, name in REGION_NAMES.items()})
+REGION_CODES = Region.values()
+
+__all__ = ["NATIONAL", "REGIONS", "REGION_CODES"]

@@ -1,12 +1,12 @@
 """Field types that several event schemas share."""
 from marshmallow import Schema, fields, validate
 
-from shared.regions import NATIONAL, REGION_CODES
+from shared.contracts.vocabulary import NATIONAL, LeadershipExperience, OfferType, ParticipantRole, Region
 
-REGION_OR_NATIONAL = (*REGION_CODES, NATIONAL)
-OFFER_TYPES = ("regional_programme", "pcn_team", "action_learning_set", "coaching")
-PARTICIPANT_ROLES = ("clinical_director", "pcn_manager", "practice_manager", "gp", "nurse", "pharmacist", "other")
-LEADERSHIP_EXPERIENCE = ("none", "practice", "federation", "ccg_or_icb_board")
+REGION_OR_NATIONAL = (*Region.values(), NATIONAL)
+OFFER_TYPES = OfferType.values()
+PARTICIPANT_ROLES = ParticipantRole.values()
+LEADERSHIP_EXPERIENCE = LeadershipExperience.values()
 
 
 def region_field(**kwargs):

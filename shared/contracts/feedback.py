@@ -3,6 +3,7 @@ from marshmallow import fields, validate
 
 from shared.contracts.common import OFFER_TYPES, EventData, id_field, instant_field, pcn_field, region_field
 from shared.contracts.registry import declare, topic
+from shared.contracts.vocabulary import Need, Recommend
 
 FEEDBACK_TOPIC = topic(
     name="convene.feedback.events",
@@ -19,8 +20,8 @@ NATIONAL_SUMMARY_TOPIC = topic(
     compacted=True,
 )
 
-NEEDS = ("leadership", "collaboration", "dealing_with_conflict", "innovation", "teamwork", "strategy", "engagement")
-RECOMMEND = ("very_good", "good", "neither", "poor", "very_poor", "dont_know")
+NEEDS = Need.values()
+RECOMMEND = Recommend.values()
 
 
 def _score(maximum):
