@@ -27,6 +27,7 @@ from shared.problems import Problem
 from shared.paging import Page
 from shared.schemas import instance
 from shared.unit import Unit
+from shared.versions import etag, require_version  # noqa: F401  (etag: the HTTP layer's name for it too)
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # What json.dumps(document, default=str) builds on every call, built once: the same text.
@@ -127,17 +128,15 @@ class PageQuery(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
-def etag(version: int) -> str:
-    return f'W/"{version}"'
+def if_match() -> str | None:
+    """The version the request names in If-Match, as sent (None: none); the use case that reads
+    the object checks it against the current one (shared.versions.require_version)."""
+    return request.headers.get("If-Match")
 
 
 def require_if_match(version: int) -> None:
     """Optimistic concurrency: an update must name the version it read (If-Match: its ETag)."""
-    supplied = request.headers.get("If-Match")
-    if supplied is None:
-        raise Problem(428, "if_match_required", "send If-Match with the ETag you read", errors=[{"field": "If-Match", "message": "required"}])
-    if supplied.strip() not in (etag(version), f'"{version}"', "*"):
-        raise Problem(412, "stale_version", "the object changed since you read it; read it again", errors=[{"field": "If-Match", "message": "does not match the current ETag"}], headers={"ETag": etag(version)})
+    require_version(if_match(), version)
 
 
 def page_schema(item_schema: type[Schema]) -> type[Schema]:
