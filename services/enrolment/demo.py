@@ -19,8 +19,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
-from shared.api import Call
 from shared.auth import Principal, Role
+from shared.unit import Unit
 from shared.contracts.common import LEADERSHIP_EXPERIENCE, PARTICIPANT_ROLES
 from services.enrolment.domain import NATIONAL, REGIONS, OfferAction
 from services.enrolment.usecases import enrolments, offers, reference
@@ -101,15 +101,15 @@ class Actor:
     def __init__(self, runtime, conn: Connection):
         self.runtime, self.conn = runtime, conn
 
-    def call(self, role: Role, region: str | None) -> Call:
-        return Call(principal=Principal(f"demo-{role.value}-{region}", role, region), conn=self.conn, runtime=self.runtime)
+    def unit(self, role: Role, region: str | None) -> Unit:
+        return self.runtime.unit(self.conn, Principal(f"demo-{role.value}-{region}", role, region))
 
-    def admin(self, region: str) -> Call:
-        return self.call(Role.NATIONAL, None) if region == NATIONAL else self.call(Role.REGIONAL_ADMIN, region)
+    def admin(self, region: str) -> Unit:
+        return self.unit(Role.NATIONAL, None) if region == NATIONAL else self.unit(Role.REGIONAL_ADMIN, region)
 
     def offer(self, region: str, **details) -> dict:
         """A new draft offer of `region`, made by its administrator."""
-        return offers.create(self.admin(region), {"pcn_code": None, "basis": None, "session_allowance": None, **details}).body
+        return offers.create(self.admin(region), {"pcn_code": None, "basis": None, "session_allowance": None, **details})
 
     def advance(self, offer: dict, lifecycle) -> None:
         for action in lifecycle:

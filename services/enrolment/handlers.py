@@ -1,21 +1,20 @@
 """Events enrolment consumes: scheduling's sessions and attendance, kept as the projection that
 completion reads (which sessions were held, who was present at each)."""
-from sqlalchemy import Connection
-
 from shared.consumer import Subscription
 from shared.contracts import scheduling
 from shared.envelope import Envelope
+from shared.unit import Unit
 from services.enrolment.store import attendance
 
 
-def session_changed(event: Envelope, conn: Connection) -> None:
+def session_changed(event: Envelope, unit: Unit) -> None:
     data = event.data
     status = "cancelled" if event.type == scheduling.SESSION_CANCELLED.type else data["status"]
-    attendance.save_session(conn, data["session_id"], data["offer_id"], data["ends_at"], status, data["sequence"])
+    attendance.save_session(unit.conn, data["session_id"], data["offer_id"], data["ends_at"], status, data["sequence"])
 
 
-def attendance_recorded(event: Envelope, conn: Connection) -> None:
-    attendance.record_attendance(conn, event.data)
+def attendance_recorded(event: Envelope, unit: Unit) -> None:
+    attendance.record_attendance(unit.conn, event.data)
 
 
 SUBSCRIPTIONS = [

@@ -70,11 +70,13 @@ class RowNote:
 
 
 class RefusedRows(DomainError):
-    """Rows that stop a whole import: `rows` names the first of them as [{field: the file, line, message}]."""
+    """Rows that stop a whole import: `rows` names the first of them as [{field: the file, line, message}],
+    which the answer lists as its errors."""
 
     def __init__(self, rule: str, why: str, problems: list[RowNote]):
-        super().__init__(rule, f"{len(problems)} rows {why}; nothing was imported.")
-        self.rows = [{"field": p.file, "line": p.line, "message": p.reason} for p in problems[:MAX_REPORTED_ROWS]]
+        rows = [{"field": p.file, "line": p.line, "message": p.reason} for p in problems[:MAX_REPORTED_ROWS]]
+        super().__init__(rule, f"{len(problems)} rows {why}; nothing was imported.", extra={"errors": rows})
+        self.rows = rows
 
 
 class InvalidOdsFile(RefusedRows):

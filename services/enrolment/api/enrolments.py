@@ -9,23 +9,23 @@ enrolments_api = Api("enrolments", __name__)
 
 @enrolments_api.post("/v1/offers/<offer_id>/enrolments", summary="Enrol a participant: confirmed, or waitlisted with a position (a participant: only themselves)",
                      roles=PEOPLE, body=EnrolmentRequestSchema, response=EnrolmentSchema, status=201, idempotent=True)
-def enrol(call, offer_id, body):
-    return enrolments.enrol(call, offer_id, body["participant_id"])
+def enrol(unit, offer_id, body):
+    return enrolments.enrol(unit, offer_id, body["participant_id"])
 
 
 @enrolments_api.post("/v1/offers/<offer_id>/team-enrolments", summary="Enrol a PCN's team into its pcn_team offer, all or nothing",
                      roles=ADMINS, body=TeamEnrolmentRequestSchema, response=TeamEnrolmentSchema, status=201, idempotent=True)
-def enrol_team(call, offer_id, body):
-    return enrolments.enrol_team(call, offer_id, body["participant_ids"])
+def enrol_team(unit, offer_id, body):
+    return enrolments.enrol_team(unit, offer_id, body["participant_ids"])
 
 
 @enrolments_api.get("/v1/offers/<offer_id>/enrolments", summary="An offer's roster: members, then the waitlist in order",
                     roles=ROSTER_READERS, query=RosterQuery, response=RosterEntrySchema, paged=True)
-def roster(call, offer_id):
-    return enrolments.roster(call, offer_id, call.query)
+def roster(unit, offer_id, query):
+    return enrolments.roster(unit, offer_id, query)
 
 
 @enrolments_api.post("/v1/enrolments/<enrolment_id>/withdraw", summary="Withdraw; the first waitlisted person takes a freed place",
                      roles=PEOPLE, response=EnrolmentSchema)
-def withdraw(call, enrolment_id):
-    return enrolments.withdraw(call, enrolment_id)
+def withdraw(unit, enrolment_id):
+    return enrolments.withdraw(unit, enrolment_id)

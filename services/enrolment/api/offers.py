@@ -1,5 +1,5 @@
 """Offers: create, read, change (If-Match) and move through their lifecycle."""
-from shared.api import Api
+from shared.api import Api, Reply, etag, if_match
 from services.enrolment.api.roles import EVERYONE, OFFER_MANAGERS
 from services.enrolment.domain import OfferAction
 from services.enrolment.schemas import OfferCreateSchema, OfferQuery, OfferSchema, OfferUpdateSchema
@@ -8,45 +8,50 @@ from services.enrolment.usecases import offers
 offers_api = Api("offers", __name__)
 
 
+def _tagged(offer: dict) -> Reply:
+    """An offer with its version as its ETag, which a change names in If-Match."""
+    return Reply(offer, headers={"ETag": etag(offer["version"])})
+
+
 @offers_api.post("/v1/offers", summary="Create a draft offer in your region (national team: a national one)", roles=OFFER_MANAGERS,
                  body=OfferCreateSchema, response=OfferSchema, status=201, idempotent=True)
-def create_offer(call, body):
-    return offers.create(call, body)
+def create_offer(unit, body):
+    return _tagged(offers.create(unit, body))
 
 
 @offers_api.get("/v1/offers", summary="Offers, by region, type and status", roles=EVERYONE, query=OfferQuery, response=OfferSchema, paged=True)
-def list_offers(call):
-    return offers.offer_page(call, call.query)
+def list_offers(unit, query):
+    return offers.offer_page(unit, query)
 
 
 @offers_api.get("/v1/offers/<offer_id>", summary="One offer (its ETag is its version)", roles=EVERYONE, response=OfferSchema)
-def get_offer(call, offer_id):
-    return offers.get(call, offer_id)
+def get_offer(unit, offer_id):
+    return _tagged(offers.get(unit, offer_id))
 
 
 @offers_api.patch("/v1/offers/<offer_id>", summary="Change a draft or published offer (send If-Match)", roles=OFFER_MANAGERS,
                   body=OfferUpdateSchema, response=OfferSchema)
-def update_offer(call, offer_id, body):
-    return offers.update(call, offer_id, body)
+def update_offer(unit, offer_id, body):
+    return _tagged(offers.update(unit, offer_id, body, if_match()))
 
 
 @offers_api.post("/v1/offers/<offer_id>/publish", summary="Open a draft offer for enrolment", roles=OFFER_MANAGERS, response=OfferSchema)
-def publish_offer(call, offer_id):
-    return offers.change_status(call, offer_id, OfferAction.PUBLISH)
+def publish_offer(unit, offer_id):
+    return _tagged(offers.change_status(unit, offer_id, OfferAction.PUBLISH))
 
 
 @offers_api.post("/v1/offers/<offer_id>/start", summary="Start a published offer (an action learning set or coaching closes)",
                  roles=OFFER_MANAGERS, response=OfferSchema)
-def start_offer(call, offer_id):
-    return offers.change_status(call, offer_id, OfferAction.START)
+def start_offer(unit, offer_id):
+    return _tagged(offers.change_status(unit, offer_id, OfferAction.START))
 
 
 @offers_api.post("/v1/offers/<offer_id>/complete", summary="Complete a started offer; members who attended enough complete with it",
                  roles=OFFER_MANAGERS, response=OfferSchema)
-def complete_offer(call, offer_id):
-    return offers.change_status(call, offer_id, OfferAction.COMPLETE)
+def complete_offer(unit, offer_id):
+    return _tagged(offers.change_status(unit, offer_id, OfferAction.COMPLETE))
 
 
 @offers_api.post("/v1/offers/<offer_id>/cancel", summary="Cancel an offer that has not completed", roles=OFFER_MANAGERS, response=OfferSchema)
-def cancel_offer(call, offer_id):
-    return offers.change_status(call, offer_id, OfferAction.CANCEL)
+def cancel_offer(unit, offer_id):
+    return _tagged(offers.change_status(unit, offer_id, OfferAction.CANCEL))

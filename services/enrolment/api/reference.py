@@ -10,23 +10,23 @@ reference_api = Api("reference", __name__, tag="reference data")
 
 
 @reference_api.get("/v1/regions", summary="The seven NHS England regions", roles=EVERYONE, response=RegionSchema, paged=True)
-def list_regions(call):
+def list_regions(unit):
     return reference.regions()
 
 
 @reference_api.get("/v1/pcns", summary="PCNs, by region", roles=EVERYONE, query=PcnQuery, response=PcnSchema, paged=True)
-def list_pcns(call):
-    return reference.pcn_page(call, call.query)
+def list_pcns(unit, query):
+    return reference.pcn_page(unit, query)
 
 
 @reference_api.get("/v1/pcns/<code>", summary="One PCN", roles=EVERYONE, response=PcnSchema)
-def get_pcn(call, code):
-    return reference.get_pcn(call, code)
+def get_pcn(unit, code):
+    return reference.get_pcn(unit, code)
 
 
 @reference_api.get("/v1/practices", summary="GP practices, by PCN", roles=EVERYONE, query=PracticeQuery, response=PracticeSchema, paged=True)
-def list_practices(call):
-    return reference.practice_page(call, call.query)
+def list_practices(unit, query):
+    return reference.practice_page(unit, query)
 
 
 @reference_api.before_request
@@ -43,5 +43,5 @@ def allow_ods_files():
     body=ImportRequestSchema,
     response=ImportReportSchema,
 )
-def import_reference_data(call, body):
-    return reference.import_reference_data(call, body)
+def import_reference_data(unit, body):
+    return reference.import_reference_data(unit, body)

@@ -2,8 +2,8 @@
 twice; their wrapped data key comes with them (`wrapped_key`, None once erased), so reading
 a participant and opening their name and e-mail (services.enrolment.personal) is one query."""
 from sqlalchemy import Connection, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from shared.db import dialect_insert
 from services.enrolment.store import page
 from services.enrolment.store.tables import data_keys, participants, pcns
 
@@ -45,8 +45,7 @@ def participant_page(conn: Connection, *, region: str | None, only_id: str | Non
 
 def insert_participant(conn: Connection, values: dict) -> bool:
     """Insert a participant; False when the e-mail address is already registered (its index is taken)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(participants).values(**values).on_conflict_do_nothing().returning(participants.c.id)
+    statement = dialect_insert(conn, participants).values(**values).on_conflict_do_nothing().returning(participants.c.id)
     return conn.execute(statement).first() is not None
 
 

@@ -5,10 +5,11 @@ decided one request at a time, so it is never exceeded and waitlist positions ne
 """
 import uuid
 
-from shared.api import Call, Page
 from shared.auth import Role
 from shared.clock import utcnow
 from shared.errors import Conflict, Forbidden, NotFound
+from shared.paging import Page
+from shared.unit import Unit
 from services.enrolment import domain
 from services.enrolment.domain import NATIONAL, TeamMember
 from services.enrolment.personal import is_erased
@@ -19,10 +20,10 @@ from services.enrolment.usecases import offers, participants, places
 from services.enrolment.usecases.access import not_found, sees_enrolment, sees_offer
 
 
-def _person(call: Call, person, field: str):
+def _person(unit: Unit, person, field: str):
     """A participant the caller may enrol: themselves, or (an administrator) one of their
     region; never an erased one (erasure ended their places for good)."""
-    principal = call.principal
+    principal = unit.principal
     if person is None or (principal.role is Role.REGIONAL_ADMIN and person["region"] != principal.region):
         raise NotFound("participant_not_found", "No such participant.", field=field)
     if is_erased(person):
@@ -30,14 +31,14 @@ def _person(call: Call, person, field: str):
     return person
 
 
-def enrol(call: Call, offer_id: str, participant_id: str) -> dict:
-    if call.principal.role is Role.PARTICIPANT and participant_id != call.principal.subject:
+def enrol(unit: Unit, offer_id: str, participant_id: str) -> dict:
+    if unit.principal.role is Role.PARTICIPANT and participant_id != unit.principal.subject:
         raise Forbidden("own_enrolment_only", "A participant may enrol only themselves.", field="participant_id")
     # The participant before the offer: the lock order of erasure (store.participants).
-    found = participant_store.participant(call.conn, participant_id, lock="share")
-    offer = offers.offer_for_enrolment(call, offer_id)
-    person = _person(call, found, "participant_id")
-    tally = store.tally(call.conn, offer_id, participant_id)
+    found = participant_store.participant(unit.conn, participant_id, lock="share")
+    offer = offers.offer_for_enrolment(unit, offer_id)
+    person = _person(unit, found, "participant_id")
+    tally = store.tally(unit.conn, offer_id, participant_id)
     admission = domain.admit(
         offer,
         participant_region=person["region"],
@@ -46,75 +47,75 @@ def enrol(call: Call, offer_id: str, participant_id: str) -> dict:
         confirmed_count=tally.confirmed,
         waitlist_length=tally.waitlisted,
     )
-    return _add(call, offer, [person], [admission])[0]
+    return _add(unit, offer, [person], [admission])[0]
 
 
-def enrol_team(call: Call, offer_id: str, participant_ids: list[str]) -> dict:
+def enrol_team(unit: Unit, offer_id: str, participant_ids: list[str]) -> dict:
     """A PCN's team, all or nothing: every member is checked before anyone is placed."""
-    found = participant_store.by_ids(call.conn, participant_ids, lock="share")
-    offer = offers.offer_for_enrolment(call, offer_id)
-    people = [_person(call, found.get(pid), f"participant_ids[{i}]") for i, pid in enumerate(participant_ids)]
-    held = store.holders(call.conn, offer_id, participant_ids)
-    tally = store.tally(call.conn, offer_id)
+    found = participant_store.by_ids(unit.conn, participant_ids, lock="share")
+    offer = offers.offer_for_enrolment(unit, offer_id)
+    people = [_person(unit, found.get(pid), f"participant_ids[{i}]") for i, pid in enumerate(participant_ids)]
+    held = store.holders(unit.conn, offer_id, participant_ids)
+    tally = store.tally(unit.conn, offer_id)
     members = [TeamMember(p["id"], p["region"], p["pcn_code"], p["id"] in held) for p in people]
     admissions = domain.admit_team(offer, members, confirmed_count=tally.confirmed, waitlist_length=tally.waitlisted)
-    return {"items": _add(call, offer, people, admissions)}
+    return {"items": _add(unit, offer, people, admissions)}
 
 
-def _add(call: Call, offer: domain.Offer, people: list, admissions: list[domain.Admission]) -> list[dict]:
+def _add(unit: Unit, offer: domain.Offer, people: list, admissions: list[domain.Admission]) -> list[dict]:
     now = utcnow()
     rows = [
         {"id": str(uuid.uuid4()), "offer_id": offer.id, "participant_id": person["id"], "status": admission.status.value,
          "waitlist_position": admission.waitlist_position, "requested_at": now, "updated_at": now}
         for person, admission in zip(people, admissions)
     ]
-    store.insert_enrolments(call.conn, rows)
+    store.insert_enrolments(unit.conn, rows)
     for row, person in zip(rows, people):
-        call.record(places.ADMISSION_EVENTS[row["status"]], places.enrolment_event(offer, row, person))
+        unit.record(places.ADMISSION_EVENTS[row["status"]], places.enrolment_event(offer, row, person))
     return rows
 
 
-def withdraw(call: Call, enrolment_id: str) -> dict:
-    found = store.enrolment(call.conn, enrolment_id)
-    if found is None or not sees_enrolment(call.principal, found):
+def withdraw(unit: Unit, enrolment_id: str) -> dict:
+    found = store.enrolment(unit.conn, enrolment_id)
+    if found is None or not sees_enrolment(unit.principal, found):
         raise not_found("enrolment")
-    offer, members = _locked_members(call, found["offer_id"])
+    offer, members = _locked_members(unit, found["offer_id"])
     # Read again under the offer's lock: a concurrent request may have withdrawn it already.
-    members.setdefault(enrolment_id, store.enrolment(call.conn, enrolment_id))
-    return places.withdraw(call, offer, members, enrolment_id)
+    members.setdefault(enrolment_id, store.enrolment(unit.conn, enrolment_id))
+    return places.withdraw(unit, offer, members, enrolment_id)
 
 
-def withdraw_everywhere(call: Call, participant_id: str) -> list[dict]:
+def withdraw_everywhere(unit: Unit, participant_id: str) -> list[dict]:
     """Erasure: withdraw every place and waitlist position the participant holds, each exactly
     as a withdrawal (a freed place goes to the first waitlisted, with the usual events)."""
     withdrawn = []
-    for held in store.active_of_participant(call.conn, participant_id):
-        offer, members = _locked_members(call, held["offer_id"])
+    for held in store.active_of_participant(unit.conn, participant_id):
+        offer, members = _locked_members(unit, held["offer_id"])
         if held["id"] in members:  # still active under the offer's lock
-            withdrawn.append(places.withdraw(call, offer, members, held["id"]))
+            withdrawn.append(places.withdraw(unit, offer, members, held["id"]))
     return withdrawn
 
 
-def _locked_members(call: Call, offer_id: str) -> tuple[domain.Offer, dict]:
+def _locked_members(unit: Unit, offer_id: str) -> tuple[domain.Offer, dict]:
     """The offer, locked until the transaction ends, and its active enrolments by id."""
-    offer = offers.as_offer(offer_store.offer(call.conn, offer_id, lock=True))
-    return offer, {m["id"]: m for m in store.members(call.conn, offer.id)}
+    offer = offers.as_offer(offer_store.offer(unit.conn, offer_id, lock=True))
+    return offer, {m["id"]: m for m in store.members(unit.conn, offer.id)}
 
 
-def roster(call: Call, offer_id: str, query: dict) -> Page:
+def roster(unit: Unit, offer_id: str, query: dict) -> Page:
     """Members and waitlist; of a national offer, a regional administrator sees their region's people."""
-    offer = offer_store.offer(call.conn, offer_id)
-    if offer is None or not sees_offer(call.principal, offer):
+    offer = offer_store.offer(unit.conn, offer_id)
+    if offer is None or not sees_offer(unit.principal, offer):
         raise not_found("offer")
-    national_for_region = call.principal.role is Role.REGIONAL_ADMIN and offer["region"] == NATIONAL
+    national_for_region = unit.principal.role is Role.REGIONAL_ADMIN and offer["region"] == NATIONAL
     rows, total = store.roster_page(
-        call.conn, offer_id, participant_region=call.principal.region if national_for_region else None,
+        unit.conn, offer_id, participant_region=unit.principal.region if national_for_region else None,
         status=query.get("status"), limit=query["limit"], offset=query["offset"],
     )
-    return Page(rows, total, query["limit"], query["offset"])
+    return Page.of(rows, total, query)
 
 
-def of_participant(call: Call, participant_id: str, query: dict) -> Page:
-    participants.get(call, participant_id)
-    rows, total = store.participant_page(call.conn, participant_id, limit=query["limit"], offset=query["offset"])
-    return Page(rows, total, query["limit"], query["offset"])
+def of_participant(unit: Unit, participant_id: str, query: dict) -> Page:
+    participants.get(unit, participant_id)
+    rows, total = store.participant_page(unit.conn, participant_id, limit=query["limit"], offset=query["offset"])
+    return Page.of(rows, total, query)

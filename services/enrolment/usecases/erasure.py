@@ -13,12 +13,12 @@ scrubbed of what old row versions it still holds (shared.db.scrub), as defence i
 Erasing again answers 409 `participant_already_erased`.
 """
 from shared import data_keys
-from shared.api import Call
 from shared.auth import Role
 from shared.clock import utcnow
 from shared.contracts.enrolment import PARTICIPANT_ERASED
-from shared.db import after_commit, scrub
+from shared.db import scrub
 from shared.errors import Conflict
+from shared.unit import Unit
 from services.enrolment.personal import is_erased
 from services.enrolment.store import participants as store
 from services.enrolment.store.tables import data_keys as key_table
@@ -30,20 +30,20 @@ from services.enrolment.usecases.access import not_found
 SCRUBBED_TABLES = (key_table.name, participant_table.name)
 
 
-def erase(call: Call, participant_id: str) -> None:
+def erase(unit: Unit, participant_id: str) -> None:
     # Locked first (PostgreSQL): a concurrent erasure waits and then finds the person erased,
     # and a concurrent enrolment waits and then is refused.
-    participant = store.participant(call.conn, participant_id, lock="update")
-    if participant is None or call.principal.role is not Role.REGIONAL_ADMIN or participant["region"] != call.principal.region:
+    participant = store.participant(unit.conn, participant_id, lock="update")
+    if participant is None or unit.principal.role is not Role.REGIONAL_ADMIN or participant["region"] != unit.principal.region:
         raise not_found("participant")
     already = Conflict("participant_already_erased", "This participant's personal data is already erased.")
     if is_erased(participant):
         raise already
-    enrolments.withdraw_everywhere(call, participant_id)
+    enrolments.withdraw_everywhere(unit, participant_id)
     erased_at = utcnow()
-    if not store.erase_personal_data(call.conn, participant_id, erased_at=erased_at):
+    if not store.erase_personal_data(unit.conn, participant_id, erased_at=erased_at):
         raise already  # a concurrent erasure committed first
-    data_keys.destroy(call.conn, [participant_id])
-    call.record(PARTICIPANT_ERASED, {"participant_id": participant_id, "region": participant["region"], "erased_at": erased_at})
-    engine = call.conn.engine
-    after_commit(call.conn, lambda: scrub(engine, SCRUBBED_TABLES))
+    data_keys.destroy(unit.conn, [participant_id])
+    unit.record(PARTICIPANT_ERASED, {"participant_id": participant_id, "region": participant["region"], "erased_at": erased_at})
+    engine = unit.conn.engine
+    unit.after_commit(lambda: scrub(engine, SCRUBBED_TABLES))

@@ -6,10 +6,12 @@ are taken one at a time on PostgreSQL as on SQLite.
 import uuid
 from dataclasses import replace
 
-from shared.api import Call, Page, Reply, etag, require_if_match
 from shared.auth import Role
 from shared.clock import utcnow
 from shared.disclosure import shown_count
+from shared.paging import Page
+from shared.unit import Unit
+from shared.versions import require_version
 from shared.contracts import enrolment as contract
 from services.enrolment import domain
 from services.enrolment.domain import NATIONAL, OfferAction, OfferStatus
@@ -50,9 +52,8 @@ def columns(offer: domain.Offer) -> dict:
     }
 
 
-def _reply(call: Call, offer_id: str, status: int | None = None) -> Reply:
-    offer = store.offer_with_counts(call.conn, offer_id)
-    return Reply(as_seen_by(call.principal, offer), status=status, headers={"ETag": etag(offer["version"])})
+def _shown(unit: Unit, offer_id: str) -> dict:
+    return as_seen_by(unit.principal, store.offer_with_counts(unit.conn, offer_id))
 
 
 def as_seen_by(principal, offer) -> dict:
@@ -64,48 +65,48 @@ def as_seen_by(principal, offer) -> dict:
     return {**offer, **counts, "open_places": free}
 
 
-def _visible(call: Call, offer_id: str, *, lock: bool = False):
-    row = store.offer(call.conn, offer_id, lock=lock)
-    if row is None or not sees_offer(call.principal, row):
+def _visible(unit: Unit, offer_id: str, *, lock: bool = False):
+    row = store.offer(unit.conn, offer_id, lock=lock)
+    if row is None or not sees_offer(unit.principal, row):
         raise not_found("offer")
     return row
 
 
-def _managed(call: Call, offer_id: str):
-    row = _visible(call, offer_id, lock=True)
-    require_manager(call.principal, row)
+def _managed(unit: Unit, offer_id: str):
+    row = _visible(unit, offer_id, lock=True)
+    require_manager(unit.principal, row)
     return row
 
 
-def offer_for_enrolment(call: Call, offer_id: str) -> domain.Offer:
+def offer_for_enrolment(unit: Unit, offer_id: str) -> domain.Offer:
     """The offer, locked until the transaction ends: admissions to it queue here."""
-    return as_offer(_visible(call, offer_id, lock=True))
+    return as_offer(_visible(unit, offer_id, lock=True))
 
 
-def create(call: Call, body: dict) -> Reply:
-    region = call.principal.region if call.principal.role is Role.REGIONAL_ADMIN else NATIONAL
-    pcn = reference.pcn(call.conn, body["pcn_code"]) if body["pcn_code"] else None
+def create(unit: Unit, body: dict) -> dict:
+    region = unit.principal.region if unit.principal.role is Role.REGIONAL_ADMIN else NATIONAL
+    pcn = reference.pcn(unit.conn, body["pcn_code"]) if body["pcn_code"] else None
     details = {name: value for name, value in body.items() if name != "offer_type"}
     offer = domain.Offer(id=str(uuid.uuid4()), region=region, type=body["offer_type"], **details)
     domain.validate_new_offer(offer, pcn_region=pcn and pcn["region"])
     now = utcnow()
-    store.insert_offer(call.conn, {"id": offer.id, **columns(offer), "version": 1, "created_at": now, "updated_at": now})
-    return _reply(call, offer.id, 201)
+    store.insert_offer(unit.conn, {"id": offer.id, **columns(offer), "version": 1, "created_at": now, "updated_at": now})
+    return _shown(unit, offer.id)
 
 
-def get(call: Call, offer_id: str) -> Reply:
-    _visible(call, offer_id)
-    return _reply(call, offer_id)
+def get(unit: Unit, offer_id: str) -> dict:
+    _visible(unit, offer_id)
+    return _shown(unit, offer_id)
 
 
-def offer_page(call: Call, query: dict) -> Page:
-    principal, requested = call.principal, query.get("region")
+def offer_page(unit: Unit, query: dict) -> Page:
+    principal, requested = unit.principal, query.get("region")
     regions = (principal.region, NATIONAL) if principal.role in STAFF else None
     if requested is not None:
         domain.validate_region_code(requested, allow_national=True)
         regions = (requested,) if regions is None or requested in regions else ()
     rows, total = store.offer_page(
-        call.conn,
+        unit.conn,
         regions=regions,
         offer_type=query.get("type"),
         status=query.get("status"),
@@ -113,27 +114,28 @@ def offer_page(call: Call, query: dict) -> Page:
         limit=query["limit"],
         offset=query["offset"],
     ) if regions != () else ([], 0)
-    return Page([as_seen_by(principal, row) for row in rows], total, query["limit"], query["offset"])
+    return Page.of([as_seen_by(principal, row) for row in rows], total, query)
 
 
-def update(call: Call, offer_id: str, body: dict) -> Reply:
-    row = _managed(call, offer_id)
-    require_if_match(row["version"])
-    tally = enrolment_store.tally(call.conn, offer_id)
+def update(unit: Unit, offer_id: str, body: dict, expected_version: str | None) -> dict:
+    """Change the offer if `expected_version` (If-Match as sent) names its current version."""
+    row = _managed(unit, offer_id)
+    require_version(expected_version, row["version"])
+    tally = enrolment_store.tally(unit.conn, offer_id)
     offer = domain.validate_offer_change(as_offer(row), body, confirmed_count=tally.confirmed)
-    store.update_offer(call.conn, offer_id, {**columns(offer), "version": row["version"] + 1, "updated_at": utcnow()})
+    store.update_offer(unit.conn, offer_id, {**columns(offer), "version": row["version"] + 1, "updated_at": utcnow()})
     if offer.status is OfferStatus.PUBLISHED:  # a draft is nobody's business but its author's
-        call.record(contract.OFFER_UPDATED, {"offer_id": offer_id, **columns(offer)})
+        unit.record(contract.OFFER_UPDATED, {"offer_id": offer_id, **columns(offer)})
         if tally.waitlisted and offer.capacity > row["capacity"]:
-            places.fill_free_places(call, offer)
-    return _reply(call, offer_id)
+            places.fill_free_places(unit, offer)
+    return _shown(unit, offer_id)
 
 
-def change_status(call: Call, offer_id: str, action: OfferAction) -> Reply:
-    row = _managed(call, offer_id)
+def change_status(unit: Unit, offer_id: str, action: OfferAction) -> dict:
+    row = _managed(unit, offer_id)
     offer = replace(as_offer(row), status=domain.transition(row["status"], action))
-    store.update_offer(call.conn, offer_id, {"status": offer.status.value, "version": row["version"] + 1, "updated_at": utcnow()})
-    call.record(LIFECYCLE_EVENTS[action], {"offer_id": offer_id, **columns(offer)})
+    store.update_offer(unit.conn, offer_id, {"status": offer.status.value, "version": row["version"] + 1, "updated_at": utcnow()})
+    unit.record(LIFECYCLE_EVENTS[action], {"offer_id": offer_id, **columns(offer)})
     if offer.status is OfferStatus.COMPLETED:
-        places.complete_members(call, offer)
-    return _reply(call, offer_id)
+        places.complete_members(unit, offer)
+    return _shown(unit, offer_id)

@@ -9,12 +9,13 @@ import uuid
 from sqlalchemy import Connection
 
 from shared import data_keys
-from shared.api import Call, Page
 from shared.auth import Role
 from shared.clock import utcnow
 from shared.contracts.enrolment import PARTICIPANT_REGISTERED
 from shared.errors import Conflict
+from shared.paging import Page
 from shared.sealing import new_data_key
+from shared.unit import Unit
 from services.enrolment import domain, personal
 from services.enrolment.store import participants as store
 from services.enrolment.store import reference
@@ -25,24 +26,24 @@ def email_index(conn: Connection, email: str) -> str:
     return personal.email_index(data_keys.service_key(conn, personal.EMAIL_INDEX_KEY), email)
 
 
-def register(call: Call, body: dict) -> dict:
-    pcn = reference.pcn(call.conn, body["pcn_code"])
-    practice = reference.practice(call.conn, body["practice_code"]) if body["practice_code"] else None
+def register(unit: Unit, body: dict) -> dict:
+    pcn = reference.pcn(unit.conn, body["pcn_code"])
+    practice = reference.practice(unit.conn, body["practice_code"]) if body["practice_code"] else None
     region = domain.place_participant(
         pcn_code=body["pcn_code"],
         pcn_region=pcn and pcn["region"],
         practice_code=body["practice_code"],
         practice_pcn=practice and practice["pcn_code"],
-        scope_region=call.principal.region,
+        scope_region=unit.principal.region,
     )
     participant_id = str(uuid.uuid4())
     facts = {name: body[name] for name in ("role", "pcn_code", "practice_code", "leadership_experience")}
-    stored = {**facts, "id": participant_id, "created_at": utcnow(), "email_index": email_index(call.conn, body["email"])}
+    stored = {**facts, "id": participant_id, "created_at": utcnow(), "email_index": email_index(unit.conn, body["email"])}
     data_key = new_data_key()
-    if not store.insert_participant(call.conn, stored | personal.sealed_columns(data_key, participant_id, body["name"], body["email"])):
+    if not store.insert_participant(unit.conn, stored | personal.sealed_columns(data_key, participant_id, body["name"], body["email"])):
         raise Conflict("email_taken", "That e-mail address is already registered.", field="email")
-    data_keys.keep(call.conn, participant_id, data_key)
-    call.record(PARTICIPANT_REGISTERED, {"participant_id": participant_id, "region": region, **{k: body[k] for k in ("pcn_code", "role", "leadership_experience")}})
+    data_keys.keep(unit.conn, participant_id, data_key)
+    unit.record(PARTICIPANT_REGISTERED, {"participant_id": participant_id, "region": region, **{k: body[k] for k in ("pcn_code", "role", "leadership_experience")}})
     return {**stored, "name": body["name"], "email": personal.normalised_email(body["email"]), "region": region}
 
 
@@ -56,24 +57,24 @@ def readable(conn: Connection, row) -> dict:
     return personal.shown(row, data_keys.unwrap(conn, row["id"], row["wrapped_key"]))
 
 
-def get(call: Call, participant_id: str) -> dict:
-    participant = store.participant(call.conn, participant_id)
-    if participant is None or not sees_participant(call.principal, participant):
+def get(unit: Unit, participant_id: str) -> dict:
+    participant = store.participant(unit.conn, participant_id)
+    if participant is None or not sees_participant(unit.principal, participant):
         raise not_found("participant")
-    return readable(call.conn, participant)
+    return readable(unit.conn, participant)
 
 
-def replay_registration(call: Call, participant_id: str) -> dict:
+def replay_registration(unit: Unit, participant_id: str) -> dict:
     """The answer to a repeated registration (same Idempotency-Key): the participant as they
     are now, read afresh, because the key table keeps only the id, never a name or e-mail."""
-    return get(call, participant_id)
+    return get(unit, participant_id)
 
 
-def participant_page(call: Call, query: dict) -> Page:
-    principal = call.principal
+def participant_page(unit: Unit, query: dict) -> Page:
+    principal = unit.principal
     is_participant = principal.role is Role.PARTICIPANT
     rows, total = store.participant_page(
-        call.conn,
+        unit.conn,
         region=None if is_participant else principal.region,
         only_id=principal.subject if is_participant else None,
         pcn_code=query.get("pcn"),
@@ -81,4 +82,4 @@ def participant_page(call: Call, query: dict) -> Page:
         limit=query["limit"],
         offset=query["offset"],
     )
-    return Page([readable(call.conn, row) for row in rows], total, query["limit"], query["offset"])
+    return Page.of([readable(unit.conn, row) for row in rows], total, query)

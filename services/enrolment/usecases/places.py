@@ -6,7 +6,6 @@ renumbering of the waitlist), in the caller's transaction.
 """
 from dataclasses import replace
 
-from shared.api import Call
 from shared.clock import utcnow
 from shared.contracts.enrolment import (
     ENROLMENT_COMPLETED,
@@ -15,6 +14,7 @@ from shared.contracts.enrolment import (
     ENROLMENT_WAITLISTED,
     ENROLMENT_WITHDRAWN,
 )
+from shared.unit import Unit
 from services.enrolment import domain
 from services.enrolment.domain import EnrolmentStatus, MemberAttendance, Offer
 from services.enrolment.store import attendance
@@ -43,41 +43,41 @@ def as_enrolment(row) -> domain.Enrolment:
     return domain.Enrolment(row["id"], row["status"], row["waitlist_position"])
 
 
-def withdraw(call: Call, offer: Offer, members: dict, enrolment_id: str) -> dict:
+def withdraw(unit: Unit, offer: Offer, members: dict, enrolment_id: str) -> dict:
     """Withdraw one of `members` (the offer's enrolments by id, the withdrawn one among them)."""
     plan = domain.plan_withdrawal(offer, map(as_enrolment, members.values()), enrolment_id)
     promoted = [plan.promoted] if plan.promoted else []
     events = {plan.withdrawn.id: ENROLMENT_WITHDRAWN, **{e.id: ENROLMENT_PROMOTED for e in promoted}}
-    return _apply(call, offer, members, [plan.withdrawn, *promoted, *_moved(plan.waitlist, members)], events)[enrolment_id]
+    return _apply(unit, offer, members, [plan.withdrawn, *promoted, *_moved(plan.waitlist, members)], events)[enrolment_id]
 
 
-def fill_free_places(call: Call, offer: Offer) -> None:
-    members = {m["id"]: m for m in store.members(call.conn, offer.id)}
+def fill_free_places(unit: Unit, offer: Offer) -> None:
+    members = {m["id"]: m for m in store.members(unit.conn, offer.id)}
     plan = domain.plan_promotions(offer, map(as_enrolment, members.values()))
-    _apply(call, offer, members, [*plan.promoted, *_moved(plan.waitlist, members)], {e.id: ENROLMENT_PROMOTED for e in plan.promoted})
+    _apply(unit, offer, members, [*plan.promoted, *_moved(plan.waitlist, members)], {e.id: ENROLMENT_PROMOTED for e in plan.promoted})
 
 
-def complete_members(call: Call, offer: Offer) -> None:
+def complete_members(unit: Unit, offer: Offer) -> None:
     """Mark completed each confirmed member who attended enough of the sessions held."""
     now = utcnow()
-    members = {m["id"]: m for m in store.members(call.conn, offer.id, ("confirmed",))}
-    present = attendance.presence(call.conn, offer.id, now)
+    members = {m["id"]: m for m in store.members(unit.conn, offer.id, ("confirmed",))}
+    present = attendance.presence(unit.conn, offer.id, now)
     attended = [MemberAttendance(m["id"], m["status"], present.get(m["participant_id"], 0)) for m in members.values()]
-    held = attendance.held_session_count(call.conn, offer.id, now)
-    chosen = domain.select_completions(attended, held, threshold=call.runtime.settings.completion_threshold)
+    held = attendance.held_session_count(unit.conn, offer.id, now)
+    chosen = domain.select_completions(attended, held, threshold=unit.settings.completion_threshold)
     completed = [replace(as_enrolment(members[i]), status=EnrolmentStatus.COMPLETED) for i in chosen]
-    _apply(call, offer, members, completed, {e.id: ENROLMENT_COMPLETED for e in completed})
+    _apply(unit, offer, members, completed, {e.id: ENROLMENT_COMPLETED for e in completed})
 
 
 def _moved(waitlist, members: dict) -> list[domain.Enrolment]:
     return [e for e in waitlist if e.waitlist_position != members[e.id]["waitlist_position"]]
 
 
-def _apply(call: Call, offer: Offer, members: dict, changed: list[domain.Enrolment], events: dict) -> dict:
+def _apply(unit: Unit, offer: Offer, members: dict, changed: list[domain.Enrolment], events: dict) -> dict:
     now = utcnow()
     changes = [{"id": e.id, "status": e.status.value, "waitlist_position": e.waitlist_position, "updated_at": now} for e in changed]
-    store.save_changes(call.conn, changes)
+    store.save_changes(unit.conn, changes)
     updated = {change["id"]: {**members[change["id"]], **change} for change in changes}
     for enrolment_id, event_type in events.items():
-        call.record(event_type, enrolment_event(offer, updated[enrolment_id], updated[enrolment_id]))
+        unit.record(event_type, enrolment_event(offer, updated[enrolment_id], updated[enrolment_id]))
     return updated

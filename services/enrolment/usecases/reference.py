@@ -17,9 +17,9 @@ Imports change them in three scopes (the rules are `ods.verdict`'s):
 """
 from sqlalchemy import Connection
 
-from shared.api import Call, Page
 from shared.auth import Role
-from shared.problems import Problem
+from shared.paging import Page
+from shared.unit import Unit
 from services.enrolment import domain, ods
 from services.enrolment.store import reference as store
 from services.enrolment.usecases.access import not_found, region_scope
@@ -31,35 +31,35 @@ def regions() -> Page:
     return Page(list(REGIONS), len(REGIONS), len(REGIONS), 0)
 
 
-def _scoped_region(call: Call, requested: str | None) -> tuple[str | None, bool]:
+def _scoped_region(unit: Unit, requested: str | None) -> tuple[str | None, bool]:
     """(region to filter by, whether anything may match) for a list asked for `requested`."""
     if requested is not None:
         domain.validate_region_code(requested)
-    scope = region_scope(call.principal)
+    scope = region_scope(unit.principal)
     if scope is not None and requested not in (None, scope):
         return scope, False
     return requested or scope, True
 
 
-def pcn_page(call: Call, query: dict) -> Page:
-    region, possible = _scoped_region(call, query.get("region"))
-    rows, total = store.pcn_page(call.conn, region=region, limit=query["limit"], offset=query["offset"]) if possible else ([], 0)
-    return Page(rows, total, query["limit"], query["offset"])
+def pcn_page(unit: Unit, query: dict) -> Page:
+    region, possible = _scoped_region(unit, query.get("region"))
+    rows, total = store.pcn_page(unit.conn, region=region, limit=query["limit"], offset=query["offset"]) if possible else ([], 0)
+    return Page.of(rows, total, query)
 
 
-def get_pcn(call: Call, code: str):
+def get_pcn(unit: Unit, code: str):
     domain.validate_pcn_code(code, field="code")
-    pcn = store.pcn(call.conn, code)
-    if pcn is None or region_scope(call.principal) not in (None, pcn["region"]):
+    pcn = store.pcn(unit.conn, code)
+    if pcn is None or region_scope(unit.principal) not in (None, pcn["region"]):
         raise not_found("pcn")
     return pcn
 
 
-def practice_page(call: Call, query: dict) -> Page:
+def practice_page(unit: Unit, query: dict) -> Page:
     if query.get("pcn") is not None:
         domain.validate_pcn_code(query["pcn"], field="pcn")
-    rows, total = store.practice_page(call.conn, region=region_scope(call.principal), pcn_code=query.get("pcn"), limit=query["limit"], offset=query["offset"])
-    return Page(rows, total, query["limit"], query["offset"])
+    rows, total = store.practice_page(unit.conn, region=region_scope(unit.principal), pcn_code=query.get("pcn"), limit=query["limit"], offset=query["offset"])
+    return Page.of(rows, total, query)
 
 
 def import_files(conn: Connection, epcn_csv: str, practice_map_csv: str, *, scope_region: str | None = None) -> dict:
@@ -75,9 +75,6 @@ def import_files(conn: Connection, epcn_csv: str, practice_map_csv: str, *, scop
     return plan.report()
 
 
-def import_reference_data(call: Call, body: dict) -> dict:
-    scope = call.principal.region if call.principal.role is Role.REGIONAL_ADMIN else None
-    try:
-        return import_files(call.conn, body["epcn_csv"], body["practice_map_csv"], scope_region=scope)
-    except ods.RefusedRows as error:
-        raise Problem(error.status, error.rule, error.detail, errors=error.rows) from None
+def import_reference_data(unit: Unit, body: dict) -> dict:
+    scope = unit.principal.region if unit.principal.role is Role.REGIONAL_ADMIN else None
+    return import_files(unit.conn, body["epcn_csv"], body["practice_map_csv"], scope_region=scope)
