@@ -28,11 +28,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
 
-from shared.api import Call
 from shared.auth import Principal, Role
 from shared.clock import utcnow
-from shared.contracts.common import REGION_CODES
 from shared.contracts.scheduling import ATTENDANCE_RECORDED, SESSION_SCHEDULED
+from shared.contracts.vocabulary import NATIONAL, OfferType, Region
+from shared.unit import Unit
 from services.demo import WAIT_SECONDS, until_settled, wait_for
 from services.scheduling import domain, events
 from services.scheduling.store import attendance as attendance_store
@@ -44,8 +44,7 @@ from services.scheduling.usecases import coaching, facilitators
 from services.scheduling.usecases import sessions as session_usecases
 
 SEED = 20260402
-NATIONAL = "national"
-GROUP_TYPES = ("regional_programme", "pcn_team", "action_learning_set")
+GROUP_TYPES = (OfferType.REGIONAL_PROGRAMME, OfferType.PCN_TEAM, OfferType.ACTION_LEARNING_SET)
 OPEN = ("published", "started")
 # Per region: three facilitators and two coaches (kind, monthly capacity, skills).
 TEAM = (
@@ -66,7 +65,7 @@ class Pattern:
     monthly: bool  # else fortnightly
 
 
-PATTERNS = {"regional_programme": Pattern(8, 150, True), "pcn_team": Pattern(5, 120, True), "action_learning_set": Pattern(6, 120, False)}
+PATTERNS = {OfferType.REGIONAL_PROGRAMME: Pattern(8, 150, True), OfferType.PCN_TEAM: Pattern(5, 120, True), OfferType.ACTION_LEARNING_SET: Pattern(6, 120, False)}
 # Published groups of a region take these (weekday, London time) slots in turn: a weekday each,
 # all from 11:30, so no person or facilitator can be in two of them at once.
 SLOTS = ((1, time(11, 30)), (2, time(14, 30)), (3, time(11, 30)), (4, time(14, 30)), (0, time(14, 30)))
@@ -88,7 +87,7 @@ def load(runtime, *, rosters: dict | None = None, seed: int = SEED, timeout: flo
     groups = _offers(runtime, rosters)
     for region in sorted(groups):
         with runtime.db.transaction() as conn:
-            _load_region(Call(_admin(region), conn, runtime), groups[region], random.Random(f"{seed}/{region}"), report)
+            _load_region(runtime.unit(conn, _admin(region)), groups[region], random.Random(f"{seed}/{region}"), report)
     report["held"] = held_sessions(runtime, rosters)
     report["loaded"] = report["regions"] > 0
     return report
@@ -129,13 +128,13 @@ def _offers(runtime, rosters: dict | None) -> dict[str, list[dict]]:
     return by_region
 
 
-def _load_region(call: Call, region_offers: list[dict], rng: random.Random, report: dict) -> None:
+def _load_region(unit: Unit, region_offers: list[dict], rng: random.Random, report: dict) -> None:
     region = region_offers[0]["region"]
-    staffed = region in REGION_CODES and facilitator_store.list_facilitators(call.conn, region, None, None, 1, 0)[1] > 0
-    if staffed or any(session_store.offer_sessions(call.conn, o["offer_id"], limit=1)[1] for o in region_offers):
+    staffed = region in Region.values() and facilitator_store.list_facilitators(unit.conn, region, None, None, 1, 0)[1] > 0
+    if staffed or any(session_store.offer_sessions(unit.conn, o["offer_id"], limit=1)[1] for o in region_offers):
         return  # scheduling already holds this region's people or sessions: leave them be
     report["regions"] += 1
-    team = _team(call, report) if region in REGION_CODES else []
+    team = _team(unit, report) if region in Region.values() else []
     leaders = [p for p in team if p["kind"] == "facilitator"]
     coaches = [p for p in team if p["kind"] == "coach"]
     groups = [o for o in region_offers if o["offer_type"] in GROUP_TYPES]
@@ -143,23 +142,23 @@ def _load_region(call: Call, region_offers: list[dict], rng: random.Random, repo
     for index, offer in enumerate(groups):
         leader = leaders[index % len(leaders)]["id"] if leaders else None
         if offer["status"] == "started":
-            _started_group(call, offer, leader, rng, report)
+            _started_group(unit, offer, leader, rng, report)
         elif offer["region"] == NATIONAL:
-            _national_group(call, offer, report)
+            _national_group(unit, offer, report)
         elif (slot := next(waiting, None)) is not None:
-            _published_group(call, offer, leader, slot, index, report)
-    for offer in (o for o in region_offers if o["offer_type"] == "coaching" and coaches):
-        _coaching(call, offer, coaches[0]["id"], report)
+            _published_group(unit, offer, leader, slot, index, report)
+    for offer in (o for o in region_offers if o["offer_type"] == OfferType.COACHING and coaches):
+        _coaching(unit, offer, coaches[0]["id"], report)
 
 
-def _team(call: Call, report: dict) -> list[dict]:
+def _team(unit: Unit, report: dict) -> list[dict]:
     """The region's three facilitators and two coaches."""
     report["facilitators"] += len(TEAM)
-    return [facilitators.add_facilitator(call, {"kind": kind, "monthly_capacity": capacity, "skills": list(skills)}) for kind, capacity, skills in TEAM]
+    return [facilitators.add_facilitator(unit, {"kind": kind, "monthly_capacity": capacity, "skills": list(skills)}) for kind, capacity, skills in TEAM]
 
 
-def _schedule(call: Call, offer: dict, body: dict, report: dict) -> list[dict]:
-    scheduled = session_usecases.schedule(call, offer["offer_id"], body)["sessions"]
+def _schedule(unit: Unit, offer: dict, body: dict, report: dict) -> list[dict]:
+    scheduled = session_usecases.schedule(unit, offer["offer_id"], body)["sessions"]
     report["sessions"] += len(scheduled)
     return scheduled
 
@@ -168,7 +167,7 @@ def _first(weekday: int, on_or_after: date) -> date:
     return on_or_after + timedelta(days=(weekday - on_or_after.weekday()) % 7)
 
 
-def _published_group(call: Call, offer: dict, leader: str | None, slot: tuple, index: int, report: dict) -> None:
+def _published_group(unit: Unit, offer: dict, leader: str | None, slot: tuple, index: int, report: dict) -> None:
     """A series starting three weeks from now, when enrolment's demo opens these groups."""
     weekday, at = slot
     pattern = PATTERNS[offer["offer_type"]]
@@ -180,17 +179,17 @@ def _published_group(call: Call, offer: dict, leader: str | None, slot: tuple, i
         repeat = {"count": pattern.count, "cadence": "weekly", "interval": 2}
         start = _first(weekday, opens)
     venue = f"Demo learning centre {offer['region']}, room {1 + index}"
-    _schedule(call, offer, {"starts_at": datetime.combine(start, at), "duration_minutes": pattern.minutes, "repeat": repeat, "facilitator_id": leader, "venue": venue}, report)
+    _schedule(unit, offer, {"starts_at": datetime.combine(start, at), "duration_minutes": pattern.minutes, "repeat": repeat, "facilitator_id": leader, "venue": venue}, report)
 
 
-def _national_group(call: Call, offer: dict, report: dict) -> None:
+def _national_group(unit: Unit, offer: dict, report: dict) -> None:
     at, minutes = NATIONAL_MEETING
     repeat = {"count": PATTERNS[offer["offer_type"]].count, "cadence": "monthly_nth_weekday", "weekday": "TH", "ordinal": 3}
     body = {"starts_at": datetime.combine(date.today() + timedelta(days=21), at), "duration_minutes": minutes, "repeat": repeat, "video_link": "https://video.demo.convene.invalid/national-set"}
-    _schedule(call, offer, body, report)
+    _schedule(unit, offer, body, report)
 
 
-def _started_group(call: Call, offer: dict, leader: str | None, rng: random.Random, report: dict) -> None:
+def _started_group(unit: Unit, offer: dict, leader: str | None, rng: random.Random, report: dict) -> None:
     """Weekly sessions: `HELD` already held (with attendance), `STILL_TO_COME` ahead."""
     last = date.today() - timedelta(days=4)
     while last.weekday() >= 5:  # a weekday, and still inside feedback's two-week window
@@ -198,20 +197,20 @@ def _started_group(call: Call, offer: dict, leader: str | None, rng: random.Rand
     days = [last - timedelta(weeks=k) for k in range(HELD - 1, -1, -1)]
     body = {"facilitator_id": leader, "venue": f"Demo learning centre {offer['region']}, set room"}
     rows = [session_usecases.new_session(offer, _slot(day, STARTED_AT, 120), body, series_id=str(uuid.uuid4())) for day in days]
-    session_store.add_sessions(call.conn, rows)
+    session_store.add_sessions(unit.conn, rows)
     for row in rows:
-        call.record(SESSION_SCHEDULED, events.session_data(row))
-    _formed(call, offer["offer_id"], rows[0]["starts_at"] - timedelta(days=7))
-    members = [m["participant_id"] for m in roster_store.roster(call.conn, offer["offer_id"])]
+        unit.record(SESSION_SCHEDULED, events.session_data(row))
+    _formed(unit, offer["offer_id"], rows[0]["starts_at"] - timedelta(days=7))
+    members = [m["participant_id"] for m in roster_store.roster(unit.conn, offer["offer_id"])]
     reliability = {member: rng.choice(RELIABILITY) for member in members}
     for row in rows:
         for member in members:
             mark = {"session_id": row["id"], "participant_id": member, "offer_id": offer["offer_id"], "value": _mark(rng, reliability[member]), "recorded_at": row["ends_at"] + timedelta(minutes=20)}
-            attendance_store.save_attendance(call.conn, mark)
-            call.record(ATTENDANCE_RECORDED, events.attendance_data(row, mark))
+            attendance_store.save_attendance(unit.conn, mark)
+            unit.record(ATTENDANCE_RECORDED, events.attendance_data(row, mark))
             report["attendance"] += 1
     repeat = {"count": STILL_TO_COME, "cadence": "weekly"}
-    _schedule(call, offer, {**body, "starts_at": datetime.combine(last + timedelta(weeks=1), STARTED_AT), "duration_minutes": 120, "repeat": repeat}, report)
+    _schedule(unit, offer, {**body, "starts_at": datetime.combine(last + timedelta(weeks=1), STARTED_AT), "duration_minutes": 120, "repeat": repeat}, report)
 
 
 def _slot(day: date, at: time, minutes: int) -> domain.Slot:
@@ -219,10 +218,10 @@ def _slot(day: date, at: time, minutes: int) -> domain.Slot:
     return domain.Slot(starts_at, starts_at + timedelta(minutes=minutes))
 
 
-def _formed(call: Call, offer_id: str, formed: datetime) -> None:
+def _formed(unit: Unit, offer_id: str, formed: datetime) -> None:
     """Members count from when the group formed, before its held sessions (see the module docstring)."""
     joined_late = (memberships.c.offer_id == offer_id) & memberships.c.left_at.is_(None) & (memberships.c.joined_at > formed)
-    call.conn.execute(update(memberships).where(joined_late).values(joined_at=formed))
+    unit.conn.execute(update(memberships).where(joined_late).values(joined_at=formed))
 
 
 def _mark(rng: random.Random, reliability: float) -> str:
@@ -231,14 +230,14 @@ def _mark(rng: random.Random, reliability: float) -> str:
     return "apologies" if rng.random() < 0.65 else "absent"
 
 
-def _coaching(call: Call, offer: dict, coach: str, report: dict) -> None:
+def _coaching(unit: Unit, offer: dict, coach: str, report: dict) -> None:
     allowance = min(COACHING_BOOKED, offer["session_allowance"] or 0)
     first = _first(2, date.today() + timedelta(days=7))
-    for coachee in roster_store.current_member_ids(call.conn, offer["offer_id"]):
+    for coachee in roster_store.current_member_ids(unit.conn, offer["offer_id"]):
         for n in range(allowance):
             starts_at = datetime.combine(first + timedelta(weeks=2 * n), COACHING_AT)
             body = {"participant_id": coachee, "coach_id": coach, "starts_at": starts_at, "duration_minutes": 60, "video_link": "https://video.demo.convene.invalid/coaching"}
-            coaching.book_coaching(call, offer["offer_id"], body)
+            coaching.book_coaching(unit, offer["offer_id"], body)
             report["coaching"] += 1
 
 

@@ -10,81 +10,69 @@ that offer's projection.
 """
 import hashlib
 
-from sqlalchemy import Connection
-
-from shared import outbox
-from shared.clock import utcnow
 from shared.consumer import Subscription
 from shared.contracts import enrolment
 from shared.contracts.feedback import NEEDS_REPORTED
-from shared.contracts.scheduling import SESSION_CANCELLED
 from shared.envelope import Envelope
-from services.scheduling import domain, events
-from services.scheduling.store import attendance, needs, rosters, sessions, tables
-from services.scheduling.usecases.sessions import as_domain
+from shared.unit import Unit
+from services.scheduling.store import attendance, needs, rosters, tables
+from services.scheduling.usecases import sessions
 
 OFFER_FIELDS = ("offer_id", "region", "offer_type", "title", "capacity", "status", "session_allowance")
 
 
-def offer_changed(event: Envelope, conn: Connection) -> None:
-    rosters.save_offer(conn, {name: event.data[name] for name in OFFER_FIELDS})
+def offer_changed(event: Envelope, unit: Unit) -> None:
+    rosters.save_offer(unit.conn, {name: event.data[name] for name in OFFER_FIELDS})
 
 
-def member_joined(event: Envelope, conn: Connection) -> None:
+def member_joined(event: Envelope, unit: Unit) -> None:
     """Confirmed or promoted from the waitlist: a new period of membership starts."""
     data = event.data
-    if rosters.open_membership(conn, data["offer_id"], data["participant_id"]) is None:
+    if rosters.open_membership(unit.conn, data["offer_id"], data["participant_id"]) is None:
         fields = {name: data[name] for name in ("offer_id", "participant_id", "enrolment_id")}
-        rosters.add_membership(conn, {**fields, "status": "confirmed", "joined_at": data["changed_at"]})
+        rosters.add_membership(unit.conn, {**fields, "status": "confirmed", "joined_at": data["changed_at"]})
 
 
-def member_left(event: Envelope, conn: Connection) -> None:
+def member_left(event: Envelope, unit: Unit) -> None:
     """Withdrawn: the period ends, so the member leaves sessions from then on, not past ones."""
-    membership = rosters.open_membership(conn, event.data["offer_id"], event.data["participant_id"])
+    membership = rosters.open_membership(unit.conn, event.data["offer_id"], event.data["participant_id"])
     if membership is not None:
-        rosters.change_membership(conn, membership["id"], left_at=event.data["changed_at"])
+        rosters.change_membership(unit.conn, membership["id"], left_at=event.data["changed_at"])
 
 
-def member_completed(event: Envelope, conn: Connection) -> None:
-    membership = rosters.open_membership(conn, event.data["offer_id"], event.data["participant_id"])
+def member_completed(event: Envelope, unit: Unit) -> None:
+    membership = rosters.open_membership(unit.conn, event.data["offer_id"], event.data["participant_id"])
     if membership is not None:
-        rosters.change_membership(conn, membership["id"], status="completed")
+        rosters.change_membership(unit.conn, membership["id"], status="completed")
 
 
-def member_erased(event: Envelope, conn: Connection) -> None:
+def member_erased(event: Envelope, unit: Unit) -> None:
     """Erasure ends the person's places: enrolment withdraws each, but those withdrawals travel
     under the offers' keys and may come after this event, when the id is a pseudonym already;
     so their memberships end here too, at the erasure, and a late withdrawal finds nothing."""
-    rosters.end_memberships(conn, event.data["participant_id"], event.data["erased_at"])
-    rosters.rename_member(conn, event.data["participant_id"], _pseudonym(event))
+    rosters.end_memberships(unit.conn, event.data["participant_id"], event.data["erased_at"])
+    rosters.rename_member(unit.conn, event.data["participant_id"], _pseudonym(event))
 
 
-def participant_erased(event: Envelope, conn: Connection) -> None:
+def participant_erased(event: Envelope, unit: Unit) -> None:
     """Erasure ends the person's places (member_erased) and their future 1:1 coaching,
     cancelled as a coach would cancel it, so the coach's time is free and calendars show it;
     then they become a pseudonym."""
-    _cancel(conn, sessions.upcoming_coaching(conn, event.data["participant_id"], utcnow()))
-    member_erased(event, conn)
-    attendance.rename_attendee(conn, event.data["participant_id"], _pseudonym(event))
+    sessions.cancel_upcoming_coaching(unit, event.data["participant_id"])
+    member_erased(event, unit)
+    attendance.rename_attendee(unit.conn, event.data["participant_id"], _pseudonym(event))
 
 
-def offer_cancelled(event: Envelope, conn: Connection) -> None:
-    offer_changed(event, conn)
-    _cancel(conn, sessions.upcoming_sessions(conn, event.data["offer_id"], utcnow()))
+def offer_cancelled(event: Envelope, unit: Unit) -> None:
+    """The offer's sessions that have not begun are cancelled, each with its SEQUENCE raised and its event."""
+    offer_changed(event, unit)
+    sessions.cancel_upcoming(unit, event.data["offer_id"])
 
 
-def _cancel(conn: Connection, upcoming: list[dict]) -> None:
-    """Cancel sessions that have not begun, each with its SEQUENCE raised and its event."""
-    for session in upcoming:
-        cancelled = domain.cancel_session(as_domain(session))
-        sessions.change_session(conn, session["id"], status=cancelled.status.value, sequence=cancelled.sequence)
-        outbox.record(conn, SESSION_CANCELLED, events.session_data({**session, "status": cancelled.status.value, "sequence": cancelled.sequence}))
-
-
-def needs_reported(event: Envelope, conn: Connection) -> None:
+def needs_reported(event: Envelope, unit: Unit) -> None:
     data = event.data
     if data["offer_id"]:
-        needs.save_needs(conn, {name: data[name] for name in ("response_id", "offer_id", "region", "ratings")})
+        needs.save_needs(unit.conn, {name: data[name] for name in ("response_id", "offer_id", "region", "ratings")})
 
 
 def _pseudonym(event: Envelope) -> str:

@@ -37,7 +37,7 @@ class Scheduling:
         for subscription in SUBSCRIPTIONS:
             if event_type.type in subscription.handlers:
                 with self.db.transaction() as conn:
-                    subscription.handlers[event_type.type](envelope, conn)
+                    subscription.handlers[event_type.type](envelope, self.service.runtime.unit(conn))
         return envelope
 
     def publish_offer(self, *, region="Y56", offer_type="regional_programme", title="Cohort A", capacity=20, session_allowance=None, event=enrolment.OFFER_PUBLISHED, status="published") -> str:

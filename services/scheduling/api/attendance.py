@@ -8,15 +8,15 @@ attendance_api = Api("attendance", __name__)
 
 
 @attendance_api.put("/v1/sessions/<session_id>/attendance", summary="Record members' attendance (the latest mark wins)", roles=LEADERS, body=AttendanceInSchema, response=AttendanceSheetSchema)
-def record_attendance(call, session_id, body):
-    return attendance.record_attendance(call, session_id, body)
+def record_attendance(unit, session_id, body):
+    return attendance.record_attendance(unit, session_id, body)
 
 
 @attendance_api.get("/v1/sessions/<session_id>/attendance", summary="A session's attendance", roles=LEADERS, response=AttendanceSheetSchema)
-def get_attendance(call, session_id):
-    return attendance.attendance_sheet(call, session_id)
+def get_attendance(unit, session_id):
+    return attendance.attendance_sheet(unit, session_id)
 
 
 @attendance_api.get("/v1/offers/<offer_id>/continuity", summary="Continuity of a learning community: attendance and stability", roles=LEADERS, response=ContinuitySchema)
-def get_continuity(call, offer_id):
-    return attendance.continuity(call, offer_id)
+def get_continuity(unit, offer_id):
+    return attendance.continuity(unit, offer_id)

@@ -10,10 +10,10 @@ calendars_api = Api("calendars", __name__)
 
 
 @calendars_api.get("/v1/participants/<participant_id>/calendar.ics", summary="A participant's sessions as an iCalendar feed", roles=(*ADMIN, Role.PARTICIPANT), media_type=CALENDAR)
-def participant_calendar(call, participant_id):
-    return calendars.participant_calendar(call, participant_id)
+def participant_calendar(unit, participant_id):
+    return calendars.participant_calendar(unit, participant_id)
 
 
 @calendars_api.get("/v1/offers/<offer_id>/calendar.ics", summary="An offer's sessions the caller takes part in, as an iCalendar feed", roles=READERS, media_type=CALENDAR)
-def offer_calendar(call, offer_id):
-    return calendars.offer_calendar(call, offer_id)
+def offer_calendar(unit, offer_id):
+    return calendars.offer_calendar(unit, offer_id)

@@ -9,10 +9,10 @@ coaching_api = Api("coaching", __name__)
 
 
 @coaching_api.post("/v1/offers/<offer_id>/coaching-bookings", summary="Book a 1:1 coaching session within the offer's allowance", roles=(*ADMIN, Role.PARTICIPANT), body=CoachingBookingCreateSchema, response=CoachingBookingSchema, status=201, idempotent=True)
-def book_coaching(call, offer_id, body):
-    return coaching.book_coaching(call, offer_id, body)
+def book_coaching(unit, offer_id, body):
+    return coaching.book_coaching(unit, offer_id, body)
 
 
 @coaching_api.get("/v1/offers/<offer_id>/coaching-bookings", summary="A coaching offer's bookings (a coach: those they lead; a coachee: their own)", roles=COACHING, query=PageQuery, response=CoachingBookingSchema, paged=True)
-def list_coaching(call, offer_id):
-    return coaching.list_coaching(call, offer_id)
+def list_coaching(unit, offer_id, query):
+    return coaching.list_coaching(unit, offer_id, query)

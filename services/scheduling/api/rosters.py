@@ -8,5 +8,5 @@ rosters_api = Api("rosters", __name__)
 
 
 @rosters_api.get("/v1/offers/<offer_id>/roster", summary="An offer and its current members (from enrolment's events)", roles=ROSTER_READERS, response=RosterSchema)
-def get_roster(call, offer_id):
-    return rosters.roster(call, offer_id)
+def get_roster(unit, offer_id):
+    return rosters.roster(unit, offer_id)

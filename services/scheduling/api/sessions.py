@@ -1,5 +1,5 @@
 """Sessions: schedule one or a series, read, reschedule or cancel them (If-Match), and co-design their topics."""
-from shared.api import Api
+from shared.api import Api, Reply, etag, if_match
 from services.scheduling.api.roles import ADMIN, READERS
 from services.scheduling.schemas import CancelSchema, CoDesignResultSchema, CoDesignSchema, RescheduleSchema, ScheduledSchema, SessionCreateSchema, SessionListQuery, SessionSchema
 from services.scheduling.usecases import codesign, sessions
@@ -8,30 +8,35 @@ sessions_api = Api("sessions", __name__)
 
 
 @sessions_api.post("/v1/offers/<offer_id>/sessions", summary="Schedule a group session, or a series", roles=ADMIN, body=SessionCreateSchema, response=ScheduledSchema, status=201, idempotent=True)
-def schedule_sessions(call, offer_id, body):
-    return sessions.schedule(call, offer_id, body)
+def schedule_sessions(unit, offer_id, body):
+    return sessions.schedule(unit, offer_id, body)
 
 
 @sessions_api.get("/v1/offers/<offer_id>/sessions", summary="An offer's sessions the caller takes part in, in start order", roles=READERS, query=SessionListQuery, response=SessionSchema, paged=True)
-def list_sessions(call, offer_id):
-    return sessions.list_sessions(call, offer_id)
+def list_sessions(unit, offer_id, query):
+    return sessions.list_sessions(unit, offer_id, query)
 
 
 @sessions_api.post("/v1/offers/<offer_id>/sessions/co-design", summary="Set upcoming sessions' topics from the cohort's development needs", roles=ADMIN, body=CoDesignSchema, response=CoDesignResultSchema)
-def co_design_topics(call, offer_id, body):
-    return codesign.co_design(call, offer_id, body)
+def co_design_topics(unit, offer_id, body):
+    return codesign.co_design(unit, offer_id, body)
 
 
 @sessions_api.get("/v1/sessions/<session_id>", summary="One session (ETag: its sequence)", roles=READERS, response=SessionSchema)
-def get_session(call, session_id):
-    return sessions.get_session(call, session_id)
+def get_session(unit, session_id):
+    return _tagged(sessions.get_session(unit, session_id))
 
 
 @sessions_api.patch("/v1/sessions/<session_id>", summary="Reschedule a session, or it and the rest of its series (If-Match)", roles=ADMIN, body=RescheduleSchema, response=SessionSchema)
-def reschedule_session(call, session_id, body):
-    return sessions.reschedule(call, session_id, body)
+def reschedule_session(unit, session_id, body):
+    return _tagged(sessions.reschedule(unit, session_id, body, if_match()))
 
 
 @sessions_api.post("/v1/sessions/<session_id>/cancel", summary="Cancel a session, or it and the rest of its series", roles=ADMIN, body=CancelSchema, response=SessionSchema)
-def cancel_session(call, session_id, body):
-    return sessions.cancel(call, session_id, body)
+def cancel_session(unit, session_id, body):
+    return _tagged(sessions.cancel(unit, session_id, body))
+
+
+def _tagged(session: dict) -> Reply:
+    """A session with its sequence as its ETag, which a reschedule names in If-Match."""
+    return Reply(session, headers={"ETag": etag(session["sequence"])})

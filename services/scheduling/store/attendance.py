@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select, update
 
-from services.scheduling.store import upsert, utc_row
+from shared.db import upsert
+from services.scheduling.store import utc_row
 from services.scheduling.store.tables import attendance, sessions
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from services.scheduling.store import upsert
+from shared.db import upsert
 from services.scheduling.store.tables import needs
 
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from shared.clock import as_utc
-from services.scheduling.store import upsert, utc_row
+from shared.db import upsert
+from services.scheduling.store import utc_row
 from services.scheduling.store.tables import PROJECTION_TABLES, memberships, offers
 
 # --- offers ------------------------------------------------------------------------------

@@ -10,41 +10,41 @@ Everything else answers 404, so an object the caller may not see does not even s
 """
 from __future__ import annotations
 
-from shared.api import Call
 from shared.auth import Role
 from shared.errors import Forbidden, NotFound
+from shared.unit import Unit
 from services.scheduling.store import rosters, sessions
 
 LEADERS = (Role.FACILITATOR, Role.COACH)
 NATIONAL_OFFERS = "national"  # the region of the offers the national team runs
 
 
-def offer(call: Call, offer_id: str) -> dict:
-    row = rosters.find_offer(call.conn, offer_id)
-    if row is None or not _sees_offer(call, row):
+def offer(unit: Unit, offer_id: str) -> dict:
+    row = rosters.find_offer(unit.conn, offer_id)
+    if row is None or not _sees_offer(unit, row):
         raise NotFound("offer_not_found", "No such offer.")
     return dict(row)
 
 
-def session(call: Call, session_id: str) -> dict:
-    row = sessions.find_session(call.conn, session_id)
-    if row is None or not _sees_session(call, row):
+def session(unit: Unit, session_id: str) -> dict:
+    row = sessions.find_session(unit.conn, session_id)
+    if row is None or not _sees_session(unit, row):
         raise NotFound("session_not_found", "No such session.")
     return row
 
 
-def led_session(call: Call, session_id: str) -> dict:
+def led_session(unit: Unit, session_id: str) -> dict:
     """A session the caller may record attendance of: its own facilitator or coach, or the region's admin."""
-    row = session(call, session_id)
-    if call.principal.role in LEADERS and row["facilitator_id"] != call.principal.subject:
+    row = session(unit, session_id)
+    if unit.principal.role in LEADERS and row["facilitator_id"] != unit.principal.subject:
         raise Forbidden("not_your_session", "Only the session's own facilitator or the region's administrator records its attendance.")
     return row
 
 
-def sessions_seen(call: Call):
+def sessions_seen(unit: Unit):
     """Which sessions of an offer the caller sees (a condition for store.sessions and
     store.calendars); None: every one of an offer they may see at all."""
-    principal = call.principal
+    principal = unit.principal
     if principal.role in LEADERS:
         return sessions.seen_by_leader(principal.subject)
     if principal.role is Role.PARTICIPANT:
@@ -52,35 +52,35 @@ def sessions_seen(call: Call):
     return None
 
 
-def members_seen(call: Call, offer_id: str) -> set[str] | None:
+def members_seen(unit: Unit, offer_id: str) -> set[str] | None:
     """Whose membership of an offer the caller sees; None: every member. A coach sees the
     people they coach, not the offer's other coachees; a facilitator the group they lead."""
-    if call.principal.role is Role.COACH:
-        return sessions.coachees_of(call.conn, offer_id, call.principal.subject)
+    if unit.principal.role is Role.COACH:
+        return sessions.coachees_of(unit.conn, offer_id, unit.principal.subject)
     return None
 
 
-def participant_scope(call: Call, participant_id: str) -> str | None:
+def participant_scope(unit: Unit, participant_id: str) -> str | None:
     """The region filter of a participant's calendar: a participant reads only their own."""
-    principal = call.principal
+    principal = unit.principal
     if principal.role is Role.PARTICIPANT and principal.subject != participant_id:
         raise NotFound("participant_not_found", "No such participant.")
     return principal.region if principal.role is Role.REGIONAL_ADMIN else None
 
 
-def _sees_offer(call: Call, offer) -> bool:
-    principal = call.principal
+def _sees_offer(unit: Unit, offer) -> bool:
+    principal = unit.principal
     if principal.role is Role.REGIONAL_ADMIN:
         return principal.region == offer["region"]
     if principal.role in LEADERS:
-        return sessions.leads_offer(call.conn, principal.subject, offer["offer_id"])
+        return sessions.leads_offer(unit.conn, principal.subject, offer["offer_id"])
     if principal.role is Role.PARTICIPANT:
-        return rosters.is_member(call.conn, offer["offer_id"], principal.subject)
+        return rosters.is_member(unit.conn, offer["offer_id"], principal.subject)
     return principal.role is Role.NATIONAL and offer["region"] == NATIONAL_OFFERS
 
 
-def _sees_session(call: Call, row: dict) -> bool:
-    principal = call.principal
+def _sees_session(unit: Unit, row: dict) -> bool:
+    principal = unit.principal
     if principal.role is Role.REGIONAL_ADMIN:
         return principal.region == row["region"]
     if row["kind"] == "coaching":
@@ -88,7 +88,7 @@ def _sees_session(call: Call, row: dict) -> bool:
         mine = {Role.COACH: row["facilitator_id"], Role.PARTICIPANT: row["coachee_id"]}.get(principal.role)
         return mine is not None and mine == principal.subject
     if principal.role in LEADERS:
-        return row["facilitator_id"] == principal.subject or sessions.leads_offer(call.conn, principal.subject, row["offer_id"])
+        return row["facilitator_id"] == principal.subject or sessions.leads_offer(unit.conn, principal.subject, row["offer_id"])
     if principal.role is Role.PARTICIPANT:
-        return principal.subject in rosters.expected_member_ids(call.conn, row["offer_id"], row["starts_at"])
+        return principal.subject in rosters.expected_member_ids(unit.conn, row["offer_id"], row["starts_at"])
     return principal.role is Role.NATIONAL and row["region"] == NATIONAL_OFFERS

@@ -2,10 +2,10 @@
 each learning community drawn from them."""
 from __future__ import annotations
 
-from shared.api import Call
 from shared.clock import utcnow
 from shared.contracts.scheduling import ATTENDANCE_RECORDED
 from shared.errors import RuleViolation
+from shared.unit import Unit
 from services.scheduling import domain, events
 from services.scheduling.store import attendance as store
 from services.scheduling.store import rosters
@@ -14,33 +14,33 @@ from services.scheduling.usecases import access
 from services.scheduling.usecases.sessions import as_domain
 
 
-def record_attendance(call: Call, session_id: str, body: dict) -> dict:
-    session = access.led_session(call, session_id)
+def record_attendance(unit: Unit, session_id: str, body: dict) -> dict:
+    session = access.led_session(unit, session_id)
     now = utcnow()
     domain.ensure_attendance_open(as_domain(session), now)
     marks = [{**mark, "session_id": session_id, "offer_id": session["offer_id"], "recorded_at": now} for mark in body["records"]]
-    _ensure_expected(call, session, marks)
+    _ensure_expected(unit, session, marks)
     for mark in marks:
-        store.save_attendance(call.conn, mark)
-        call.record(ATTENDANCE_RECORDED, events.attendance_data(session, mark))
-    return _sheet(call, session_id)
+        store.save_attendance(unit.conn, mark)
+        unit.record(ATTENDANCE_RECORDED, events.attendance_data(session, mark))
+    return _sheet(unit, session_id)
 
 
-def attendance_sheet(call: Call, session_id: str) -> dict:
-    access.led_session(call, session_id)
-    return _sheet(call, session_id)
+def attendance_sheet(unit: Unit, session_id: str) -> dict:
+    access.led_session(unit, session_id)
+    return _sheet(unit, session_id)
 
 
-def _sheet(call: Call, session_id: str) -> dict:
-    return {"session_id": session_id, "records": store.session_attendance(call.conn, session_id)}
+def _sheet(unit: Unit, session_id: str) -> dict:
+    return {"session_id": session_id, "records": store.session_attendance(unit.conn, session_id)}
 
 
-def _ensure_expected(call: Call, session: dict, marks: list[dict]) -> None:
+def _ensure_expected(unit: Unit, session: dict, marks: list[dict]) -> None:
     """Attendance is marked once per request for each member expected at the session."""
     if session["kind"] == "coaching":
         expected = {session["coachee_id"]}
     else:
-        expected = rosters.expected_member_ids(call.conn, session["offer_id"], session["starts_at"])
+        expected = rosters.expected_member_ids(unit.conn, session["offer_id"], session["starts_at"])
     seen = set()
     for index, mark in enumerate(marks):
         field = f"records.{index}.participant_id"
@@ -51,11 +51,11 @@ def _ensure_expected(call: Call, session: dict, marks: list[dict]) -> None:
         seen.add(mark["participant_id"])
 
 
-def continuity(call: Call, offer_id: str) -> domain.ContinuityReport:
+def continuity(unit: Unit, offer_id: str) -> domain.ContinuityReport:
     """Over the sessions and members the caller sees: a coach's figures are of their own coachees."""
-    access.offer(call, offer_id)
-    sessions, _ = session_store.offer_sessions(call.conn, offer_id, seen=access.sessions_seen(call))
-    members, held = access.members_seen(call, offer_id), {s["id"] for s in sessions}
-    periods = [domain.Membership(p["participant_id"], p["joined_at"], p["left_at"]) for p in rosters.membership_periods(call.conn, offer_id) if members is None or p["participant_id"] in members]
-    marks = [domain.AttendanceRecord(a["session_id"], a["participant_id"], domain.Attendance(a["value"])) for a in store.offer_attendance(call.conn, offer_id) if a["session_id"] in held]
+    access.offer(unit, offer_id)
+    sessions, _ = session_store.offer_sessions(unit.conn, offer_id, seen=access.sessions_seen(unit))
+    members, held = access.members_seen(unit, offer_id), {s["id"] for s in sessions}
+    periods = [domain.Membership(p["participant_id"], p["joined_at"], p["left_at"]) for p in rosters.membership_periods(unit.conn, offer_id) if members is None or p["participant_id"] in members]
+    marks = [domain.AttendanceRecord(a["session_id"], a["participant_id"], domain.Attendance(a["value"])) for a in store.offer_attendance(unit.conn, offer_id) if a["session_id"] in held]
     return domain.compute_continuity(map(as_domain, sessions), periods, marks, now=utcnow())

@@ -2,52 +2,52 @@
 the offer's allowance, clear of clashes and within the coach's monthly capacity."""
 from __future__ import annotations
 
-from shared.api import Call, Page
 from shared.auth import Role
 from shared.clock import utcnow
 from shared.contracts.scheduling import COACHING_BOOKED, SESSION_SCHEDULED
 from shared.errors import Conflict, Forbidden, RuleViolation
+from shared.paging import Page
+from shared.unit import Unit
 from services.scheduling import domain, events
 from services.scheduling.store import rosters
 from services.scheduling.store import sessions as store
 from services.scheduling.usecases import access, sessions
 
 
-def book_coaching(call: Call, offer_id: str, body: dict) -> dict:
+def book_coaching(unit: Unit, offer_id: str, body: dict) -> dict:
     coachee = body["participant_id"]
-    if call.principal.role is Role.PARTICIPANT and call.principal.subject != coachee:
+    if unit.principal.role is Role.PARTICIPANT and unit.principal.subject != coachee:
         raise Forbidden("not_yourself", "A participant books coaching only for themselves.")
-    offer = access.offer(call, offer_id)
+    offer = access.offer(unit, offer_id)
     sessions.ensure_open(offer, "coaching")
-    store.lock_calendar(call.conn)
-    if not rosters.is_member(call.conn, offer_id, coachee):
+    store.lock_calendar(unit.conn)
+    if not rosters.is_member(unit.conn, offer_id, coachee):
         raise RuleViolation("not_a_member", "The participant is not a confirmed member of this coaching offer.", field="participant_id")
-    coach = sessions.find_leader(call.conn, body["coach_id"], offer, "coach", field="coach_id")
+    coach = sessions.find_leader(unit.conn, body["coach_id"], offer, "coach", field="coach_id")
     slot = domain.expand_series(body["starts_at"], 1, domain.Weekly(), body["duration_minutes"], now=utcnow())[0]
-    booked = store.coaching_bookings(call.conn, offer_id, coachee)
+    booked = store.coaching_bookings(unit.conn, offer_id, coachee)
     domain.ensure_within_allowance(offer["session_allowance"] or 0, booked, offer_id=offer_id, coachee_id=coachee)
     try:
-        sessions.ensure_free(call.conn, [slot], [coachee], coach)
+        sessions.ensure_free(unit.conn, [slot], [coachee], coach)
     except Conflict as clash:
-        raise _as_the_coachee_may_see_it(call, clash, coachee) from None
+        raise _as_the_coachee_may_see_it(unit, clash, coachee) from None
     row = sessions.new_session(offer, slot, {**body, "facilitator_id": coach["id"]}, kind="coaching", coachee_id=coachee)
-    store.add_sessions(call.conn, [row])
-    call.record(SESSION_SCHEDULED, events.session_data(row))
-    call.record(COACHING_BOOKED, events.coaching_data(row))
+    store.add_sessions(unit.conn, [row])
+    unit.record(SESSION_SCHEDULED, events.session_data(row))
+    unit.record(COACHING_BOOKED, events.coaching_data(row))
     return row
 
 
-def _as_the_coachee_may_see_it(call: Call, clash: Conflict, coachee: str) -> Conflict:
+def _as_the_coachee_may_see_it(unit: Unit, clash: Conflict, coachee: str) -> Conflict:
     """A coachee told their coach is busy learns only that: not which session (another
     coachee's) nor when it is."""
-    if call.principal.role is not Role.PARTICIPANT or clash.rule != "clash" or clash.extra.get("person_id") == coachee:
+    if unit.principal.role is not Role.PARTICIPANT or clash.rule != "clash" or clash.extra.get("person_id") == coachee:
         return clash
     return Conflict("clash", "The coach is already booked at that time.", field="starts_at", extra={"person_id": clash.extra["person_id"]})
 
 
-def list_coaching(call: Call, offer_id: str) -> Page:
+def list_coaching(unit: Unit, offer_id: str, query: dict) -> Page:
     """An administrator sees every booking of the offer, a coach those they lead, a coachee their own."""
-    access.offer(call, offer_id)
-    q = call.query
-    rows, total = store.offer_sessions(call.conn, offer_id, kind="coaching", seen=access.sessions_seen(call), limit=q["limit"], offset=q["offset"])
-    return Page(rows, total, q["limit"], q["offset"])
+    access.offer(unit, offer_id)
+    rows, total = store.offer_sessions(unit.conn, offer_id, kind="coaching", seen=access.sessions_seen(unit), limit=query["limit"], offset=query["offset"])
+    return Page.of(rows, total, query)

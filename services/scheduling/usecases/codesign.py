@@ -8,26 +8,26 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from shared.api import Call
 from shared.clock import utcnow
 from shared.disclosure import THRESHOLD, shown_count, shown_ratio
 from shared.contracts.scheduling import SESSION_UPDATED
 from shared.errors import RuleViolation
+from shared.unit import Unit
 from services.scheduling import domain, events
 from services.scheduling.store import needs
 from services.scheduling.store import sessions as store
 from services.scheduling.usecases import access
 
 
-def co_design(call: Call, offer_id: str, body: dict) -> dict:
+def co_design(unit: Unit, offer_id: str, body: dict) -> dict:
     """Give upcoming sessions topics from the cohort's development needs, most needed first."""
-    offer = access.offer(call, offer_id)
+    offer = access.offer(unit, offer_id)
     if offer["offer_type"] != "regional_programme":
         raise RuleViolation("not_co_designed", "Only a regional programme's topics are co-designed from its cohort's needs.")
-    store.lock_calendar(call.conn)
-    upcoming = store.upcoming_sessions(call.conn, offer_id, utcnow())
+    store.lock_calendar(unit.conn)
+    upcoming = store.upcoming_sessions(unit.conn, offer_id, utcnow())
     targets = upcoming if body["replace_existing"] else [s for s in upcoming if not s["topic"]]
-    answers = needs.needs_of(call.conn, offer_id)
+    answers = needs.needs_of(unit.conn, offer_id)
     if 0 < len(answers) < THRESHOLD:
         raise RuleViolation("too_few_needs_answers", f"Co-design waits until {THRESHOLD} of the cohort have answered the needs survey.", field="needs")
     ranking = domain.rank_needs(answers)
@@ -35,8 +35,8 @@ def co_design(call: Call, offer_id: str, body: dict) -> dict:
     changed = []
     for session, need in zip(targets, topics):
         values = {"topic": domain.topic_label(need), "sequence": session["sequence"] + 1}
-        store.change_session(call.conn, session["id"], **values)
+        store.change_session(unit.conn, session["id"], **values)
         changed.append({**session, **values})
-        call.record(SESSION_UPDATED, events.session_data(changed[-1]))
+        unit.record(SESSION_UPDATED, events.session_data(changed[-1]))
     published = [replace(n, score=shown_ratio(n.score), responses=shown_count(n.responses)) for n in ranking]
     return {"ranking": published, "sessions": changed}

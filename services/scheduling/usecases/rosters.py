@@ -1,14 +1,14 @@
 """Rosters: an offer and its current members, as scheduling's projection of enrolment's events holds them."""
 from __future__ import annotations
 
-from shared.api import Call
+from shared.unit import Unit
 from services.scheduling.store import rosters as store
 from services.scheduling.usecases import access
 
 
-def roster(call: Call, offer_id: str) -> dict:
+def roster(unit: Unit, offer_id: str) -> dict:
     """The offer and the members the caller may see: all of them, or a coach's own coachees."""
-    offer = access.offer(call, offer_id)
-    seen = access.members_seen(call, offer_id)
-    members = [m for m in store.roster(call.conn, offer_id) if seen is None or m["participant_id"] in seen]
+    offer = access.offer(unit, offer_id)
+    seen = access.members_seen(unit, offer_id)
+    members = [m for m in store.roster(unit.conn, offer_id) if seen is None or m["participant_id"] in seen]
     return {**offer, "members": members, "member_count": len(members)}

@@ -1,6 +1,6 @@
 """Sessions: schedule one or a series, read them, reschedule or cancel one or the rest of its
-series. The helpers at the end (open offer, leader, free time, a new session's row) are
-shared with coaching bookings."""
+series, or (an offer cancelled, a coachee erased) every one still to come. The helpers at the
+end (open offer, leader, free time, a new session's row) are shared with coaching bookings."""
 from __future__ import annotations
 
 import uuid
@@ -8,10 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import Connection
 
-from shared.api import Call, Page, Reply, etag, require_if_match
 from shared.clock import utcnow
 from shared.contracts.scheduling import SESSION_CANCELLED, SESSION_RESCHEDULED, SESSION_SCHEDULED
 from shared.errors import Conflict, RuleViolation
+from shared.paging import Page
+from shared.unit import Unit
+from shared.versions import require_version
 from services.scheduling import domain, events
 from services.scheduling.store import facilitators, rosters
 from services.scheduling.store import sessions as store
@@ -22,55 +24,70 @@ CLOSED_OFFER = ("completed", "cancelled")
 MONTH = timedelta(days=31)
 
 
-def schedule(call: Call, offer_id: str, body: dict) -> dict:
-    offer = access.offer(call, offer_id)
+def schedule(unit: Unit, offer_id: str, body: dict) -> dict:
+    offer = access.offer(unit, offer_id)
     ensure_open(offer, "group")
-    store.lock_calendar(call.conn)
+    store.lock_calendar(unit.conn)
     count, cadence = _repeat(body.get("repeat"))
     slots = domain.expand_series(body["starts_at"], count, cadence, body["duration_minutes"], now=utcnow())
-    leader = find_leader(call.conn, body.get("facilitator_id"), offer, "facilitator")
-    ensure_free(call.conn, slots, rosters.current_member_ids(call.conn, offer_id), leader)
+    leader = find_leader(unit.conn, body.get("facilitator_id"), offer, "facilitator")
+    ensure_free(unit.conn, slots, rosters.current_member_ids(unit.conn, offer_id), leader)
     series_id = str(uuid.uuid4()) if body.get("repeat") else None
     rows = [new_session(offer, slot, body, series_id=series_id) for slot in slots]
-    store.add_sessions(call.conn, rows)
+    store.add_sessions(unit.conn, rows)
     for row in rows:
-        call.record(SESSION_SCHEDULED, events.session_data(row))
+        unit.record(SESSION_SCHEDULED, events.session_data(row))
     return {**rows[0], "sessions": rows}
 
 
-def list_sessions(call: Call, offer_id: str) -> Page:
+def list_sessions(unit: Unit, offer_id: str, query: dict) -> Page:
     """The offer's sessions the caller takes part in (an administrator: all of them)."""
-    access.offer(call, offer_id)
-    limit, offset = call.query["limit"], call.query["offset"]
-    rows, total = store.offer_sessions(call.conn, offer_id, kind=call.query.get("kind"), seen=access.sessions_seen(call), limit=limit, offset=offset)
-    return Page(rows, total, limit, offset)
+    access.offer(unit, offer_id)
+    rows, total = store.offer_sessions(unit.conn, offer_id, kind=query.get("kind"), seen=access.sessions_seen(unit), limit=query["limit"], offset=query["offset"])
+    return Page.of(rows, total, query)
 
 
-def get_session(call: Call, session_id: str) -> Reply:
-    row = access.session(call, session_id)
-    return Reply(row, headers={"ETag": etag(row["sequence"])})
+def get_session(unit: Unit, session_id: str) -> dict:
+    return access.session(unit, session_id)
 
 
-def reschedule(call: Call, session_id: str, body: dict) -> Reply:
-    store.lock_calendar(call.conn)
-    row = access.session(call, session_id)
-    require_if_match(row["sequence"])
-    series = _scope(call.conn, row, body["scope"])
+def reschedule(unit: Unit, session_id: str, body: dict, version: str | None) -> dict:
+    """Move the session (or it and the rest of its series); `version` is the sequence the
+    caller read (If-Match), refused when missing or stale. Answers the session as moved."""
+    store.lock_calendar(unit.conn)
+    row = access.session(unit, session_id)
+    require_version(version, row["sequence"])
+    series = _scope(unit.conn, row, body["scope"])
     moved = _move(row, series, body)
-    leader = facilitators.find_facilitator(call.conn, row["facilitator_id"]) if row["facilitator_id"] else None
-    ensure_free(call.conn, [domain.Slot(m.starts_at, m.ends_at) for m in moved], _attendees(call.conn, row), leader, ignore=[m.id for m in moved])
-    return _save(call, series, moved, SESSION_RESCHEDULED)
+    leader = facilitators.find_facilitator(unit.conn, row["facilitator_id"]) if row["facilitator_id"] else None
+    ensure_free(unit.conn, [domain.Slot(m.starts_at, m.ends_at) for m in moved], _attendees(unit.conn, row), leader, ignore=[m.id for m in moved])
+    return _save(unit, series, moved, SESSION_RESCHEDULED)[0]
 
 
-def cancel(call: Call, session_id: str, body: dict) -> Reply:
-    store.lock_calendar(call.conn)
-    row = access.session(call, session_id)
-    now, series = utcnow(), _scope(call.conn, row, body["scope"])
+def cancel(unit: Unit, session_id: str, body: dict) -> dict:
+    store.lock_calendar(unit.conn)
+    row = access.session(unit, session_id)
+    now, series = utcnow(), _scope(unit.conn, row, body["scope"])
     if body["scope"] == "this":
         cancelled = [domain.cancel_session(as_domain(row), now=now)]
     else:
         cancelled = domain.cancel_following(map(as_domain, series), row["id"], now=now)
-    return _save(call, series, cancelled, SESSION_CANCELLED)
+    return _save(unit, series, cancelled, SESSION_CANCELLED)[0]
+
+
+def cancel_upcoming(unit: Unit, offer_id: str) -> list[dict]:
+    """An offer cancelled: its sessions that have not begun are cancelled, each with its event."""
+    return _cancel_all(unit, store.upcoming_sessions(unit.conn, offer_id, utcnow()))
+
+
+def cancel_upcoming_coaching(unit: Unit, coachee_id: str) -> list[dict]:
+    """A coachee erased: their 1:1 coaching still to come is cancelled as a coach would cancel
+    it, so the coach's time is free and calendars show it."""
+    return _cancel_all(unit, store.upcoming_coaching(unit.conn, coachee_id, utcnow()))
+
+
+def _cancel_all(unit: Unit, upcoming: list[dict]) -> list[dict]:
+    return _save(unit, upcoming, [domain.cancel_session(as_domain(row)) for row in upcoming], SESSION_CANCELLED)
 
 
 def as_domain(row: dict) -> domain.Session:
@@ -100,16 +117,16 @@ def _attendees(conn: Connection, row: dict) -> list[str]:
     return [row["coachee_id"]] if row["kind"] == "coaching" else rosters.current_member_ids(conn, row["offer_id"])
 
 
-def _save(call: Call, before: list[dict], changed: list[domain.Session], event_type) -> Reply:
-    """Write the changed sessions, one event each; answer the first with its new ETag."""
+def _save(unit: Unit, before: list[dict], changed: list[domain.Session], event_type) -> list[dict]:
+    """Write the changed sessions, one event each; answer them as saved."""
     rows = {row["id"]: row for row in before}
     saved = []
     for session in changed:
         values = {"starts_at": session.starts_at, "ends_at": session.ends_at, "sequence": session.sequence, "status": session.status.value}
-        store.change_session(call.conn, session.id, **values)
+        store.change_session(unit.conn, session.id, **values)
         saved.append({**rows[session.id], **values})
-        call.record(event_type, events.session_data(saved[-1]))
-    return Reply(saved[0], headers={"ETag": etag(saved[0]["sequence"])})
+        unit.record(event_type, events.session_data(saved[-1]))
+    return saved
 
 
 # --- shared with coaching bookings --------------------------------------------------------------
