@@ -120,7 +120,7 @@ def cmd_import_ods(args) -> None:
     services/enrolment/usecases/reference.py); a region's administrator imports over HTTP."""
     import json
 
-    from services.enrolment.ods import RefusedRows
+    from services.enrolment.domain.ods import RefusedRows
     from services.enrolment.usecases.reference import import_files
 
     def text(path: Path) -> str:

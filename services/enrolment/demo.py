@@ -22,7 +22,9 @@ from sqlalchemy import Connection
 from shared.auth import Principal, Role
 from shared.unit import Unit
 from shared.contracts.common import LEADERSHIP_EXPERIENCE, PARTICIPANT_ROLES
-from services.enrolment.domain import NATIONAL, REGIONS, OfferAction
+from shared.contracts.vocabulary import NATIONAL
+from shared.regions import REGIONS
+from services.enrolment.domain.offers import OfferAction
 from services.enrolment.usecases import enrolments, offers, reference
 from services.enrolment.usecases import participants as participant_cases
 

@@ -3,8 +3,8 @@ same data, and the people are many, varied and obviously synthetic. No I/O."""
 from collections import Counter
 
 from services.enrolment.demo import EMAIL_DOMAIN, SURNAMES, generate
-from services.enrolment.domain import REGION_CODES
-from services.enrolment.ods import plan_import
+from services.enrolment.domain.ods import plan_import
+from services.enrolment.domain.reference import REGION_CODES
 from shared.contracts.common import LEADERSHIP_EXPERIENCE, PARTICIPANT_ROLES
 
 

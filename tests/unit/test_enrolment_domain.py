@@ -1,4 +1,4 @@
-"""Unit tests of the enrolment domain rules (services/enrolment/domain.py). No I/O."""
+"""Unit tests of the enrolment domain rules (services/enrolment/domain/). No I/O."""
 
 import json
 from contextlib import contextmanager
@@ -7,36 +7,22 @@ from datetime import date
 
 import pytest
 
-from services.enrolment.domain import (
+from services.enrolment.domain.completion import MemberAttendance, select_completions
+from services.enrolment.domain.enrolments import Admission, Enrolment, EnrolmentStatus, TeamMember, admit, admit_team, plan_promotions, plan_withdrawal
+from services.enrolment.domain.offers import (
     CLOSED_GROUP_TYPES,
-    NATIONAL,
-    REGION_CODES,
-    Admission,
-    Enrolment,
-    EnrolmentStatus,
-    LeadershipExperience,
     LearningSetBasis,
-    MemberAttendance,
     Offer,
     OfferAction,
     OfferStatus,
-    OfferType,
-    ParticipantRole,
-    TeamMember,
     accepts_enrolment,
-    admit,
-    admit_team,
-    place_participant,
-    plan_promotions,
-    plan_withdrawal,
-    select_completions,
     transition,
     validate_new_offer,
     validate_offer_change,
-    validate_pcn_code,
-    validate_practice_code,
-    validate_region_code,
 )
+from services.enrolment.domain.participants import place_participant
+from services.enrolment.domain.reference import REGION_CODES, validate_pcn_code, validate_practice_code, validate_region_code
+from shared.contracts.vocabulary import NATIONAL, LeadershipExperience, OfferType, ParticipantRole
 from shared.errors import Conflict, NotFound, RuleViolation
 
 LONDON, SOUTH_WEST = "Y56", "Y58"

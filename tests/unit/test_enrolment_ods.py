@@ -1,22 +1,13 @@
-"""Unit tests of reading NHS ODS files and planning an import (services/enrolment/ods.py). No I/O
+"""Unit tests of reading NHS ODS files and planning an import (services/enrolment/domain/ods.py). No I/O
 beyond reading the files shipped with the service."""
 from datetime import date
 
 import pytest
 
-from services.enrolment.domain import REGIONS
-from services.enrolment.ods import (
-    EPCN,
-    PRACTICE_MAP,
-    REGIONS_FILE,
-    InvalidOdsFile,
-    Pcn,
-    Practice,
-    load_regions,
-    parse_epcn,
-    parse_practice_map,
-    plan_import,
-)
+from services.enrolment.domain.ods import EPCN, PRACTICE_MAP, InvalidOdsFile, parse_epcn, parse_practice_map, plan_import
+from services.enrolment.domain.reference import Pcn, Practice
+from services.enrolment.store.regions import REGIONS_FILE, load_regions
+from shared.regions import REGIONS
 
 SAMPLE = REGIONS_FILE.parent / "sample"
 EPCN_CSV = (SAMPLE / "epcn.csv").read_text()

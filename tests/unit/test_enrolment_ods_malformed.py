@@ -2,7 +2,7 @@
 invalid file, never an unhandled error."""
 import pytest
 
-from services.enrolment.ods import EPCN, PRACTICE_MAP, InvalidOdsFile, parse_epcn, plan_import
+from services.enrolment.domain.ods import EPCN, PRACTICE_MAP, InvalidOdsFile, parse_epcn, plan_import
 
 HEADER = "PRACTICE_CODE,PCN_CODE,COMM_REGION_CODE\n"
 

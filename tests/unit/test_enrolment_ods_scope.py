@@ -1,11 +1,11 @@
-"""Unit tests of who may change which reference data in an ODS import (services/enrolment/ods.py):
+"""Unit tests of who may change which reference data in an ODS import (services/enrolment/domain/ods.py):
 a regional import changes its own region only and refuses rows that would move a PCN or practice
 across its boundary; the national team's may move what nobody belongs to. No I/O."""
 from datetime import date
 
 import pytest
 
-from services.enrolment.ods import (
+from services.enrolment.domain.ods import (
     APPLY,
     EPCN,
     IN_USE,

@@ -73,7 +73,7 @@ def test_no_principal_can_stand_for_a_region_that_does_not_exist(role, region):
 
 
 def test_the_seven_regions_are_the_ones_every_service_knows():
-    from services.enrolment.domain import REGION_CODES as ENROLMENT_REGIONS
+    from services.enrolment.domain.reference import REGION_CODES as ENROLMENT_REGIONS
     from shared.contracts.common import REGION_OR_NATIONAL
 
     assert REGION_CODES == ("Y56", "Y58", "Y59", "Y60", "Y61", "Y62", "Y63")

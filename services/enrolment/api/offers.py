@@ -1,7 +1,7 @@
 """Offers: create, read, change (If-Match) and move through their lifecycle."""
 from shared.api import Api, Reply, etag, if_match
 from services.enrolment.api.roles import EVERYONE, OFFER_MANAGERS
-from services.enrolment.domain import OfferAction
+from services.enrolment.domain.offers import OfferAction
 from services.enrolment.schemas import OfferCreateSchema, OfferQuery, OfferSchema, OfferUpdateSchema
 from services.enrolment.usecases import offers
 

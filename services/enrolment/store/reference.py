@@ -1,7 +1,8 @@
 """Queries over the reference data: PCNs and practices."""
 from sqlalchemy import Connection, bindparam, insert, select, text, union, update
 
-from services.enrolment.ods import ImportPlan, InUse, Pcn, Practice
+from services.enrolment.domain.ods import ImportPlan, InUse
+from services.enrolment.domain.reference import Pcn, Practice
 from services.enrolment.store import page
 from services.enrolment.store.tables import offers, participants, pcns, practices
 

@@ -7,11 +7,12 @@ import uuid
 
 from shared.auth import Role
 from shared.clock import utcnow
+from shared.contracts.vocabulary import NATIONAL
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.paging import Page
 from shared.unit import Unit
-from services.enrolment import domain
-from services.enrolment.domain import NATIONAL, TeamMember
+from services.enrolment.domain.enrolments import Admission, TeamMember, admit, admit_team
+from services.enrolment.domain.offers import Offer
 from services.enrolment.personal import is_erased
 from services.enrolment.store import enrolments as store
 from services.enrolment.store import offers as offer_store
@@ -39,7 +40,7 @@ def enrol(unit: Unit, offer_id: str, participant_id: str) -> dict:
     offer = offers.offer_for_enrolment(unit, offer_id)
     person = _person(unit, found, "participant_id")
     tally = store.tally(unit.conn, offer_id, participant_id)
-    admission = domain.admit(
+    admission = admit(
         offer,
         participant_region=person["region"],
         participant_pcn=person["pcn_code"],
@@ -58,11 +59,11 @@ def enrol_team(unit: Unit, offer_id: str, participant_ids: list[str]) -> dict:
     held = store.holders(unit.conn, offer_id, participant_ids)
     tally = store.tally(unit.conn, offer_id)
     members = [TeamMember(p["id"], p["region"], p["pcn_code"], p["id"] in held) for p in people]
-    admissions = domain.admit_team(offer, members, confirmed_count=tally.confirmed, waitlist_length=tally.waitlisted)
+    admissions = admit_team(offer, members, confirmed_count=tally.confirmed, waitlist_length=tally.waitlisted)
     return {"items": _add(unit, offer, people, admissions)}
 
 
-def _add(unit: Unit, offer: domain.Offer, people: list, admissions: list[domain.Admission]) -> list[dict]:
+def _add(unit: Unit, offer: Offer, people: list, admissions: list[Admission]) -> list[dict]:
     now = utcnow()
     rows = [
         {"id": str(uuid.uuid4()), "offer_id": offer.id, "participant_id": person["id"], "status": admission.status.value,
@@ -96,7 +97,7 @@ def withdraw_everywhere(unit: Unit, participant_id: str) -> list[dict]:
     return withdrawn
 
 
-def _locked_members(unit: Unit, offer_id: str) -> tuple[domain.Offer, dict]:
+def _locked_members(unit: Unit, offer_id: str) -> tuple[Offer, dict]:
     """The offer, locked until the transaction ends, and its active enrolments by id."""
     offer = offers.as_offer(offer_store.offer(unit.conn, offer_id, lock=True))
     return offer, {m["id"]: m for m in store.members(unit.conn, offer.id)}

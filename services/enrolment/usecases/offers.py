@@ -13,8 +13,9 @@ from shared.paging import Page
 from shared.unit import Unit
 from shared.versions import require_version
 from shared.contracts import enrolment as contract
-from services.enrolment import domain
-from services.enrolment.domain import NATIONAL, OfferAction, OfferStatus
+from shared.contracts.vocabulary import NATIONAL
+from services.enrolment.domain.offers import Offer, OfferAction, OfferStatus, transition, validate_new_offer, validate_offer_change
+from services.enrolment.domain.reference import validate_region_code
 from services.enrolment.store import enrolments as enrolment_store
 from services.enrolment.store import offers as store
 from services.enrolment.store import reference
@@ -30,12 +31,12 @@ LIFECYCLE_EVENTS = {
 STAFF = (Role.REGIONAL_ADMIN, Role.FACILITATOR, Role.COACH)
 
 
-def as_offer(row) -> domain.Offer:
+def as_offer(row) -> Offer:
     names = ("id", "region", "title", "capacity", "starts_on", "ends_on", "planned_sessions", "status", "pcn_code", "basis", "session_allowance")
-    return domain.Offer(type=row["offer_type"], **{name: row[name] for name in names})
+    return Offer(type=row["offer_type"], **{name: row[name] for name in names})
 
 
-def columns(offer: domain.Offer) -> dict:
+def columns(offer: Offer) -> dict:
     """An offer as its row and its events hold it."""
     return {
         "region": offer.region,
@@ -78,7 +79,7 @@ def _managed(unit: Unit, offer_id: str):
     return row
 
 
-def offer_for_enrolment(unit: Unit, offer_id: str) -> domain.Offer:
+def offer_for_enrolment(unit: Unit, offer_id: str) -> Offer:
     """The offer, locked until the transaction ends: admissions to it queue here."""
     return as_offer(_visible(unit, offer_id, lock=True))
 
@@ -87,8 +88,8 @@ def create(unit: Unit, body: dict) -> dict:
     region = unit.principal.region if unit.principal.role is Role.REGIONAL_ADMIN else NATIONAL
     pcn = reference.pcn(unit.conn, body["pcn_code"]) if body["pcn_code"] else None
     details = {name: value for name, value in body.items() if name != "offer_type"}
-    offer = domain.Offer(id=str(uuid.uuid4()), region=region, type=body["offer_type"], **details)
-    domain.validate_new_offer(offer, pcn_region=pcn and pcn["region"])
+    offer = Offer(id=str(uuid.uuid4()), region=region, type=body["offer_type"], **details)
+    validate_new_offer(offer, pcn_region=pcn and pcn["region"])
     now = utcnow()
     store.insert_offer(unit.conn, {"id": offer.id, **columns(offer), "version": 1, "created_at": now, "updated_at": now})
     return _shown(unit, offer.id)
@@ -103,7 +104,7 @@ def offer_page(unit: Unit, query: dict) -> Page:
     principal, requested = unit.principal, query.get("region")
     regions = (principal.region, NATIONAL) if principal.role in STAFF else None
     if requested is not None:
-        domain.validate_region_code(requested, allow_national=True)
+        validate_region_code(requested, allow_national=True)
         regions = (requested,) if regions is None or requested in regions else ()
     rows, total = store.offer_page(
         unit.conn,
@@ -122,7 +123,7 @@ def update(unit: Unit, offer_id: str, body: dict, expected_version: str | None) 
     row = _managed(unit, offer_id)
     require_version(expected_version, row["version"])
     tally = enrolment_store.tally(unit.conn, offer_id)
-    offer = domain.validate_offer_change(as_offer(row), body, confirmed_count=tally.confirmed)
+    offer = validate_offer_change(as_offer(row), body, confirmed_count=tally.confirmed)
     store.update_offer(unit.conn, offer_id, {**columns(offer), "version": row["version"] + 1, "updated_at": utcnow()})
     if offer.status is OfferStatus.PUBLISHED:  # a draft is nobody's business but its author's
         unit.record(contract.OFFER_UPDATED, {"offer_id": offer_id, **columns(offer)})
@@ -133,7 +134,7 @@ def update(unit: Unit, offer_id: str, body: dict, expected_version: str | None) 
 
 def change_status(unit: Unit, offer_id: str, action: OfferAction) -> dict:
     row = _managed(unit, offer_id)
-    offer = replace(as_offer(row), status=domain.transition(row["status"], action))
+    offer = replace(as_offer(row), status=transition(row["status"], action))
     store.update_offer(unit.conn, offer_id, {"status": offer.status.value, "version": row["version"] + 1, "updated_at": utcnow()})
     unit.record(LIFECYCLE_EVENTS[action], {"offer_id": offer_id, **columns(offer)})
     if offer.status is OfferStatus.COMPLETED:

@@ -16,7 +16,8 @@ from shared.errors import Conflict
 from shared.paging import Page
 from shared.sealing import new_data_key
 from shared.unit import Unit
-from services.enrolment import domain, personal
+from services.enrolment import personal
+from services.enrolment.domain.participants import place_participant
 from services.enrolment.store import participants as store
 from services.enrolment.store import reference
 from services.enrolment.usecases.access import not_found, sees_participant
@@ -29,7 +30,7 @@ def email_index(conn: Connection, email: str) -> str:
 def register(unit: Unit, body: dict) -> dict:
     pcn = reference.pcn(unit.conn, body["pcn_code"])
     practice = reference.practice(unit.conn, body["practice_code"]) if body["practice_code"] else None
-    region = domain.place_participant(
+    region = place_participant(
         pcn_code=body["pcn_code"],
         pcn_region=pcn and pcn["region"],
         practice_code=body["practice_code"],

@@ -15,8 +15,9 @@ from shared.contracts.enrolment import (
     ENROLMENT_WITHDRAWN,
 )
 from shared.unit import Unit
-from services.enrolment import domain
-from services.enrolment.domain import EnrolmentStatus, MemberAttendance, Offer
+from services.enrolment.domain.completion import MemberAttendance, select_completions
+from services.enrolment.domain.enrolments import Enrolment, EnrolmentStatus, plan_promotions, plan_withdrawal
+from services.enrolment.domain.offers import Offer
 from services.enrolment.store import attendance
 from services.enrolment.store import enrolments as store
 
@@ -39,13 +40,13 @@ def enrolment_event(offer: Offer, enrolment, person) -> dict:
     }
 
 
-def as_enrolment(row) -> domain.Enrolment:
-    return domain.Enrolment(row["id"], row["status"], row["waitlist_position"])
+def as_enrolment(row) -> Enrolment:
+    return Enrolment(row["id"], row["status"], row["waitlist_position"])
 
 
 def withdraw(unit: Unit, offer: Offer, members: dict, enrolment_id: str) -> dict:
     """Withdraw one of `members` (the offer's enrolments by id, the withdrawn one among them)."""
-    plan = domain.plan_withdrawal(offer, map(as_enrolment, members.values()), enrolment_id)
+    plan = plan_withdrawal(offer, map(as_enrolment, members.values()), enrolment_id)
     promoted = [plan.promoted] if plan.promoted else []
     events = {plan.withdrawn.id: ENROLMENT_WITHDRAWN, **{e.id: ENROLMENT_PROMOTED for e in promoted}}
     return _apply(unit, offer, members, [plan.withdrawn, *promoted, *_moved(plan.waitlist, members)], events)[enrolment_id]
@@ -53,7 +54,7 @@ def withdraw(unit: Unit, offer: Offer, members: dict, enrolment_id: str) -> dict
 
 def fill_free_places(unit: Unit, offer: Offer) -> None:
     members = {m["id"]: m for m in store.members(unit.conn, offer.id)}
-    plan = domain.plan_promotions(offer, map(as_enrolment, members.values()))
+    plan = plan_promotions(offer, map(as_enrolment, members.values()))
     _apply(unit, offer, members, [*plan.promoted, *_moved(plan.waitlist, members)], {e.id: ENROLMENT_PROMOTED for e in plan.promoted})
 
 
@@ -64,16 +65,16 @@ def complete_members(unit: Unit, offer: Offer) -> None:
     present = attendance.presence(unit.conn, offer.id, now)
     attended = [MemberAttendance(m["id"], m["status"], present.get(m["participant_id"], 0)) for m in members.values()]
     held = attendance.held_session_count(unit.conn, offer.id, now)
-    chosen = domain.select_completions(attended, held, threshold=unit.settings.completion_threshold)
+    chosen = select_completions(attended, held, threshold=unit.settings.completion_threshold)
     completed = [replace(as_enrolment(members[i]), status=EnrolmentStatus.COMPLETED) for i in chosen]
     _apply(unit, offer, members, completed, {e.id: ENROLMENT_COMPLETED for e in completed})
 
 
-def _moved(waitlist, members: dict) -> list[domain.Enrolment]:
+def _moved(waitlist, members: dict) -> list[Enrolment]:
     return [e for e in waitlist if e.waitlist_position != members[e.id]["waitlist_position"]]
 
 
-def _apply(unit: Unit, offer: Offer, members: dict, changed: list[domain.Enrolment], events: dict) -> dict:
+def _apply(unit: Unit, offer: Offer, members: dict, changed: list[Enrolment], events: dict) -> dict:
     now = utcnow()
     changes = [{"id": e.id, "status": e.status.value, "waitlist_position": e.waitlist_position, "updated_at": now} for e in changed]
     store.save_changes(unit.conn, changes)

@@ -3,7 +3,7 @@
 PCN and practice lists are public ODS data, yet regional staff see their own region's, like
 every other list; the national team and services see the country's.
 
-Imports change them in three scopes (the rules are `ods.verdict`'s):
+Imports change them in three scopes (the rules are `domain.ods.verdict`'s):
 
 * a regional administrator's import (POST /v1/reference-data/imports): creates and changes
   their own region's PCNs and practices only, leaves rows wholly of other regions alone, and
@@ -20,11 +20,13 @@ from sqlalchemy import Connection
 from shared.auth import Role
 from shared.paging import Page
 from shared.unit import Unit
-from services.enrolment import domain, ods
+from services.enrolment.domain.ods import plan_import
+from services.enrolment.domain.reference import validate_pcn_code, validate_region_code
 from services.enrolment.store import reference as store
+from services.enrolment.store.regions import load_regions
 from services.enrolment.usecases.access import not_found, region_scope
 
-REGIONS = ods.load_regions()
+REGIONS = load_regions()
 
 
 def regions() -> Page:
@@ -34,7 +36,7 @@ def regions() -> Page:
 def _scoped_region(unit: Unit, requested: str | None) -> tuple[str | None, bool]:
     """(region to filter by, whether anything may match) for a list asked for `requested`."""
     if requested is not None:
-        domain.validate_region_code(requested)
+        validate_region_code(requested)
     scope = region_scope(unit.principal)
     if scope is not None and requested not in (None, scope):
         return scope, False
@@ -48,7 +50,7 @@ def pcn_page(unit: Unit, query: dict) -> Page:
 
 
 def get_pcn(unit: Unit, code: str):
-    domain.validate_pcn_code(code, field="code")
+    validate_pcn_code(code, field="code")
     pcn = store.pcn(unit.conn, code)
     if pcn is None or region_scope(unit.principal) not in (None, pcn["region"]):
         raise not_found("pcn")
@@ -57,7 +59,7 @@ def get_pcn(unit: Unit, code: str):
 
 def practice_page(unit: Unit, query: dict) -> Page:
     if query.get("pcn") is not None:
-        domain.validate_pcn_code(query["pcn"], field="pcn")
+        validate_pcn_code(query["pcn"], field="pcn")
     rows, total = store.practice_page(unit.conn, region=region_scope(unit.principal), pcn_code=query.get("pcn"), limit=query["limit"], offset=query["offset"])
     return Page.of(rows, total, query)
 
@@ -70,7 +72,7 @@ def import_files(conn: Connection, epcn_csv: str, practice_map_csv: str, *, scop
     is read: a concurrent import or registration cannot move a row between the two."""
     store.lock_for_import(conn)
     known_pcns, known_practices = store.everything(conn)
-    plan = ods.plan_import(epcn_csv, practice_map_csv, known_pcns, known_practices, scope_region=scope_region, in_use=store.in_use(conn))
+    plan = plan_import(epcn_csv, practice_map_csv, known_pcns, known_practices, scope_region=scope_region, in_use=store.in_use(conn))
     store.apply_import(conn, plan)
     return plan.report()
 

@@ -1,5 +1,5 @@
-"""NHS ODS reference data: the seven regions shipped with the service, and planning an import
-of `epcn.csv` (PCNs) and `gp-reg-pat-prac-map.csv` (practices, and each PCN's region).
+"""Importing NHS ODS reference data: planning an import of `epcn.csv` (PCNs) and
+`gp-reg-pat-prac-map.csv` (practices, and each PCN's region).
 
 Pure: CSV text and what the database holds go in, a plan comes out; the store applies it.
 A file with any bad row is refused whole, with every bad row named by file and line.
@@ -23,41 +23,14 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 from shared.errors import DomainError, RuleViolation
-from services.enrolment.rules import validate_pcn_code, validate_practice_code, validate_region_code
+from services.enrolment.domain.reference import Pcn, Practice, validate_pcn_code, validate_practice_code, validate_region_code
 
-REGIONS_FILE = Path(__file__).parent / "data" / "nhs_england_regions.csv"
 EPCN, PRACTICE_MAP = "epcn_csv", "practice_map_csv"  # the two inputs, named as the API names them
 MAP_COLUMNS = ("PRACTICE_CODE", "PCN_CODE", "COMM_REGION_CODE")
 EPCN_COLUMNS = 6  # code, name, sub-ICB code, sub-ICB name, open date, close date (then address)
 MAX_REPORTED_ROWS = 100
-
-
-@dataclass(frozen=True)
-class Region:
-    code: str
-    name: str
-    ons_code: str
-
-
-@dataclass(frozen=True)
-class Pcn:
-    code: str
-    name: str
-    sub_icb_code: str
-    sub_icb_name: str
-    region: str | None
-    opened_on: date | None
-    closed_on: date | None
-
-
-@dataclass(frozen=True)
-class Practice:
-    code: str
-    pcn_code: str
-    name: str | None
 
 
 @dataclass(frozen=True)
@@ -137,11 +110,6 @@ class ImportPlan:
             "out_of_scope": self.out_of_scope,
             "skipped_rows": [vars(note) for note in self.skipped[:MAX_REPORTED_ROWS]],
         }
-
-
-def load_regions(path: Path = REGIONS_FILE) -> tuple[Region, ...]:
-    with open(path, newline="", encoding="utf-8") as source:
-        return tuple(Region(row["ods_code"], row["name"], row["ons_code"]) for row in csv.DictReader(source))
 
 
 def _ods_date(value: str, column: str) -> date | None:
