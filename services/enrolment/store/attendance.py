@@ -1,9 +1,11 @@
 """The projection of scheduling's sessions and attendance, and what completion reads from it."""
 from datetime import datetime
+from typing import Iterable
 
 from sqlalchemy import Connection, func, insert, select, update
 
 from shared.clock import as_utc
+from services.enrolment.domain.completion import MemberAttendance
 from services.enrolment.store.tables import attendance, sessions
 
 
@@ -38,6 +40,12 @@ def _held(offer_id: str, now: datetime):
 def held_session_count(conn: Connection, offer_id: str, now: datetime) -> int:
     """Sessions of the offer that took place: not cancelled, and over by `now`."""
     return conn.execute(select(func.count()).select_from(sessions).where(_held(offer_id, now))).scalar_one()
+
+
+def member_attendance(conn: Connection, offer_id: str, members: Iterable, now: datetime) -> list[MemberAttendance]:
+    """Each of `members` (enrolment rows of the offer) with how many held sessions they were present at."""
+    present = presence(conn, offer_id, now)
+    return [MemberAttendance(m["id"], m["status"], present.get(m["participant_id"], 0)) for m in members]
 
 
 def presence(conn: Connection, offer_id: str, now: datetime) -> dict[str, int]:

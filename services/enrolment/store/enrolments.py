@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
+from services.enrolment.domain.enrolments import Enrolment
 from services.enrolment.store import page
 from services.enrolment.store.tables import ACTIVE, enrolments, offers, participants, pcns
 
@@ -44,6 +45,11 @@ _SAVE = update(enrolments).where(enrolments.c.id == bindparam("_id")).values(
     status=bindparam("status"), waitlist_position=bindparam("waitlist_position"), updated_at=bindparam("updated_at")
 )
 _MEMBERS = DETAILED.where(_OF_OFFER, enrolments.c.status.in_(bindparam("statuses", expanding=True)))
+
+
+def as_enrolment(row) -> Enrolment:
+    """An enrolment row (of `members`, say) as withdrawal and promotion see it."""
+    return Enrolment(row["id"], row["status"], row["waitlist_position"])
 
 
 def tally(conn: Connection, offer_id: str, participant_id: str | None = None) -> Tally:

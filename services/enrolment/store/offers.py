@@ -1,6 +1,10 @@
-"""Queries over offers."""
+"""Queries over offers. Reads give rows (the API shows them with their counts); `as_offer` and
+`columns` translate between a row and the domain's Offer, which writes take."""
+from datetime import datetime
+
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
+from services.enrolment.domain.offers import Offer
 from services.enrolment.store import page
 from services.enrolment.store.tables import enrolments, offers
 
@@ -44,9 +48,36 @@ def offer_page(conn: Connection, *, regions: tuple[str, ...] | None, offer_type:
     return page(conn, query, offers.c.starts_on, offers.c.id, limit=limit, offset=offset)
 
 
-def insert_offer(conn: Connection, values: dict) -> None:
-    conn.execute(insert(offers).values(**values))
+_FIELDS = ("id", "region", "title", "capacity", "starts_on", "ends_on", "planned_sessions", "status", "pcn_code", "basis", "session_allowance")
 
 
-def update_offer(conn: Connection, offer_id: str, values: dict) -> None:
-    conn.execute(update(offers).where(offers.c.id == offer_id).values(**values))
+def as_offer(row) -> Offer:
+    """The offer a row holds, as the domain's rules see it."""
+    return Offer(type=row["offer_type"], **{name: row[name] for name in _FIELDS})
+
+
+def columns(offer: Offer) -> dict:
+    """An offer as its row and its events hold it."""
+    return {
+        "region": offer.region,
+        "offer_type": offer.type.value,
+        "title": offer.title,
+        "capacity": offer.capacity,
+        "status": offer.status.value,
+        "pcn_code": offer.pcn_code,
+        "basis": offer.basis.value if offer.basis else None,
+        "session_allowance": offer.session_allowance,
+        "planned_sessions": offer.planned_sessions,
+        "starts_on": offer.starts_on,
+        "ends_on": offer.ends_on,
+    }
+
+
+def insert_offer(conn: Connection, offer: Offer, *, now: datetime) -> None:
+    """A new offer, at version 1."""
+    conn.execute(insert(offers).values(id=offer.id, **columns(offer), version=1, created_at=now, updated_at=now))
+
+
+def save_offer(conn: Connection, offer: Offer, *, version: int, now: datetime) -> None:
+    """Write the offer as it now is, at its next `version`."""
+    conn.execute(update(offers).where(offers.c.id == offer.id).values(**columns(offer), version=version, updated_at=now))

@@ -99,7 +99,7 @@ def withdraw_everywhere(unit: Unit, participant_id: str) -> list[dict]:
 
 def _locked_members(unit: Unit, offer_id: str) -> tuple[Offer, dict]:
     """The offer, locked until the transaction ends, and its active enrolments by id."""
-    offer = offers.as_offer(offer_store.offer(unit.conn, offer_id, lock=True))
+    offer = offer_store.as_offer(offer_store.offer(unit.conn, offer_id, lock=True))
     return offer, {m["id"]: m for m in store.members(unit.conn, offer.id)}
 
 

@@ -31,26 +31,9 @@ LIFECYCLE_EVENTS = {
 STAFF = (Role.REGIONAL_ADMIN, Role.FACILITATOR, Role.COACH)
 
 
-def as_offer(row) -> Offer:
-    names = ("id", "region", "title", "capacity", "starts_on", "ends_on", "planned_sessions", "status", "pcn_code", "basis", "session_allowance")
-    return Offer(type=row["offer_type"], **{name: row[name] for name in names})
-
-
-def columns(offer: Offer) -> dict:
-    """An offer as its row and its events hold it."""
-    return {
-        "region": offer.region,
-        "offer_type": offer.type.value,
-        "title": offer.title,
-        "capacity": offer.capacity,
-        "status": offer.status.value,
-        "pcn_code": offer.pcn_code,
-        "basis": offer.basis.value if offer.basis else None,
-        "session_allowance": offer.session_allowance,
-        "planned_sessions": offer.planned_sessions,
-        "starts_on": offer.starts_on,
-        "ends_on": offer.ends_on,
-    }
+def offer_event(offer: Offer) -> dict:
+    """An offer event's data: the offer as its row holds it."""
+    return {"offer_id": offer.id, **store.columns(offer)}
 
 
 def _shown(unit: Unit, offer_id: str) -> dict:
@@ -81,7 +64,7 @@ def _managed(unit: Unit, offer_id: str):
 
 def offer_for_enrolment(unit: Unit, offer_id: str) -> Offer:
     """The offer, locked until the transaction ends: admissions to it queue here."""
-    return as_offer(_visible(unit, offer_id, lock=True))
+    return store.as_offer(_visible(unit, offer_id, lock=True))
 
 
 def create(unit: Unit, body: dict) -> dict:
@@ -90,8 +73,7 @@ def create(unit: Unit, body: dict) -> dict:
     details = {name: value for name, value in body.items() if name != "offer_type"}
     offer = Offer(id=str(uuid.uuid4()), region=region, type=body["offer_type"], **details)
     validate_new_offer(offer, pcn_region=pcn and pcn["region"])
-    now = utcnow()
-    store.insert_offer(unit.conn, {"id": offer.id, **columns(offer), "version": 1, "created_at": now, "updated_at": now})
+    store.insert_offer(unit.conn, offer, now=utcnow())
     return _shown(unit, offer.id)
 
 
@@ -123,10 +105,10 @@ def update(unit: Unit, offer_id: str, body: dict, expected_version: str | None) 
     row = _managed(unit, offer_id)
     require_version(expected_version, row["version"])
     tally = enrolment_store.tally(unit.conn, offer_id)
-    offer = validate_offer_change(as_offer(row), body, confirmed_count=tally.confirmed)
-    store.update_offer(unit.conn, offer_id, {**columns(offer), "version": row["version"] + 1, "updated_at": utcnow()})
+    offer = validate_offer_change(store.as_offer(row), body, confirmed_count=tally.confirmed)
+    store.save_offer(unit.conn, offer, version=row["version"] + 1, now=utcnow())
     if offer.status is OfferStatus.PUBLISHED:  # a draft is nobody's business but its author's
-        unit.record(contract.OFFER_UPDATED, {"offer_id": offer_id, **columns(offer)})
+        unit.record(contract.OFFER_UPDATED, offer_event(offer))
         if tally.waitlisted and offer.capacity > row["capacity"]:
             places.fill_free_places(unit, offer)
     return _shown(unit, offer_id)
@@ -134,9 +116,9 @@ def update(unit: Unit, offer_id: str, body: dict, expected_version: str | None) 
 
 def change_status(unit: Unit, offer_id: str, action: OfferAction) -> dict:
     row = _managed(unit, offer_id)
-    offer = replace(as_offer(row), status=transition(row["status"], action))
-    store.update_offer(unit.conn, offer_id, {"status": offer.status.value, "version": row["version"] + 1, "updated_at": utcnow()})
-    unit.record(LIFECYCLE_EVENTS[action], {"offer_id": offer_id, **columns(offer)})
+    offer = replace(store.as_offer(row), status=transition(row["status"], action))
+    store.save_offer(unit.conn, offer, version=row["version"] + 1, now=utcnow())
+    unit.record(LIFECYCLE_EVENTS[action], offer_event(offer))
     if offer.status is OfferStatus.COMPLETED:
         places.complete_members(unit, offer)
     return _shown(unit, offer_id)

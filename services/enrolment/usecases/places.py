@@ -15,7 +15,7 @@ from shared.contracts.enrolment import (
     ENROLMENT_WITHDRAWN,
 )
 from shared.unit import Unit
-from services.enrolment.domain.completion import MemberAttendance, select_completions
+from services.enrolment.domain.completion import select_completions
 from services.enrolment.domain.enrolments import Enrolment, EnrolmentStatus, plan_promotions, plan_withdrawal
 from services.enrolment.domain.offers import Offer
 from services.enrolment.store import attendance
@@ -40,13 +40,9 @@ def enrolment_event(offer: Offer, enrolment, person) -> dict:
     }
 
 
-def as_enrolment(row) -> Enrolment:
-    return Enrolment(row["id"], row["status"], row["waitlist_position"])
-
-
 def withdraw(unit: Unit, offer: Offer, members: dict, enrolment_id: str) -> dict:
     """Withdraw one of `members` (the offer's enrolments by id, the withdrawn one among them)."""
-    plan = plan_withdrawal(offer, map(as_enrolment, members.values()), enrolment_id)
+    plan = plan_withdrawal(offer, map(store.as_enrolment, members.values()), enrolment_id)
     promoted = [plan.promoted] if plan.promoted else []
     events = {plan.withdrawn.id: ENROLMENT_WITHDRAWN, **{e.id: ENROLMENT_PROMOTED for e in promoted}}
     return _apply(unit, offer, members, [plan.withdrawn, *promoted, *_moved(plan.waitlist, members)], events)[enrolment_id]
@@ -54,7 +50,7 @@ def withdraw(unit: Unit, offer: Offer, members: dict, enrolment_id: str) -> dict
 
 def fill_free_places(unit: Unit, offer: Offer) -> None:
     members = {m["id"]: m for m in store.members(unit.conn, offer.id)}
-    plan = plan_promotions(offer, map(as_enrolment, members.values()))
+    plan = plan_promotions(offer, map(store.as_enrolment, members.values()))
     _apply(unit, offer, members, [*plan.promoted, *_moved(plan.waitlist, members)], {e.id: ENROLMENT_PROMOTED for e in plan.promoted})
 
 
@@ -62,11 +58,10 @@ def complete_members(unit: Unit, offer: Offer) -> None:
     """Mark completed each confirmed member who attended enough of the sessions held."""
     now = utcnow()
     members = {m["id"]: m for m in store.members(unit.conn, offer.id, ("confirmed",))}
-    present = attendance.presence(unit.conn, offer.id, now)
-    attended = [MemberAttendance(m["id"], m["status"], present.get(m["participant_id"], 0)) for m in members.values()]
+    attended = attendance.member_attendance(unit.conn, offer.id, members.values(), now)
     held = attendance.held_session_count(unit.conn, offer.id, now)
     chosen = select_completions(attended, held, threshold=unit.settings.completion_threshold)
-    completed = [replace(as_enrolment(members[i]), status=EnrolmentStatus.COMPLETED) for i in chosen]
+    completed = [replace(store.as_enrolment(members[i]), status=EnrolmentStatus.COMPLETED) for i in chosen]
     _apply(unit, offer, members, completed, {e.id: ENROLMENT_COMPLETED for e in completed})
 
 
