@@ -1,0 +1,108 @@
+"""Enrolment's use cases run against an in-memory unit of work: SQLite in memory, the events
+kept in a MemoryOutbox. No Kafka, no files: what is checked is what a use case writes and records."""
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine
+
+from shared import data_keys
+from shared.auth import Principal, Role
+from shared.contracts.enrolment import ENROLMENT_CONFIRMED, ENROLMENT_PROMOTED, ENROLMENT_WAITLISTED, ENROLMENT_WITHDRAWN, OFFER_PUBLISHED
+from shared.outbox import MemoryOutbox
+from shared.problems import Problem
+from shared.sealing import new_kek_text
+from shared.unit import Unit
+from services.enrolment.domain.offers import OfferAction
+from services.enrolment.settings import EnrolmentSettings
+from services.enrolment.store import metadata
+from services.enrolment.store.regions import REGIONS_FILE
+from services.enrolment.usecases import enrolments, offers, participants
+from services.enrolment.usecases.reference import import_files
+
+SAMPLE = REGIONS_FILE.parent / "sample"
+LONDON, CAMDEN, REGENTS_PARK = "Y56", "U10001", "F83011"
+
+
+@dataclass
+class World:
+    """One open transaction on an in-memory enrolment database, with London's administrator."""
+
+    unit: Unit
+    outbox: MemoryOutbox
+
+    def offer(self, capacity: int) -> dict:
+        created = offers.create(self.unit, {"offer_type": "regional_programme", "title": "Leading a PCN", "capacity": capacity, "planned_sessions": 4,
+                                            "starts_on": date(2027, 1, 11), "ends_on": date(2027, 6, 30), "pcn_code": None, "basis": None, "session_allowance": None})
+        return offers.change_status(self.unit, created["id"], OfferAction.PUBLISH)
+
+    def participant(self, n: int) -> str:
+        body = {"name": f"Test Person {n}", "email": f"person{n}@example.invalid", "role": "gp", "pcn_code": CAMDEN, "practice_code": REGENTS_PARK,
+                "leadership_experience": "practice"}
+        return participants.register(self.unit, body)["id"]
+
+    def recorded(self, event_type) -> list[dict]:
+        return [envelope.data for envelope in self.outbox.recorded if envelope.type == event_type.type]
+
+
+@pytest.fixture
+def world():
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    settings = EnrolmentSettings.load({"PERSONAL_DATA_KEY": new_kek_text()})
+    data_keys.bind(engine, settings, metadata)  # names and e-mails are sealed, as the app binds them
+    with engine.begin() as conn:
+        import_files(conn, (SAMPLE / "epcn.csv").read_text(), (SAMPLE / "gp-reg-pat-prac-map.csv").read_text())
+        outbox = MemoryOutbox()
+        yield World(Unit(conn, outbox, settings, Principal("admin-london", Role.REGIONAL_ADMIN, LONDON)), outbox)
+    engine.dispose()
+
+
+def test_enrolling_into_a_full_offer_waitlists_the_participant_and_records_that_they_were_waitlisted(world):
+    offer = world.offer(capacity=1)
+    first, second = world.participant(1), world.participant(2)
+
+    confirmed = enrolments.enrol(world.unit, offer["id"], first)
+    waitlisted = enrolments.enrol(world.unit, offer["id"], second)
+
+    assert (confirmed["status"], confirmed["waitlist_position"]) == ("confirmed", None)
+    assert (waitlisted["status"], waitlisted["waitlist_position"]) == ("waitlisted", 1)
+    assert [event["participant_id"] for event in world.recorded(ENROLMENT_CONFIRMED)] == [first]
+    [event] = world.recorded(ENROLMENT_WAITLISTED)
+    assert (event["participant_id"], event["offer_id"], event["waitlist_position"], event["region"]) == (second, offer["id"], 1, LONDON)
+    assert offers.get(world.unit, offer["id"])["places_taken"] == 1 and offers.get(world.unit, offer["id"])["waitlist_length"] == 1
+
+
+def test_withdrawing_a_confirmed_member_promotes_the_first_waitlisted_person_and_records_the_promotion(world):
+    offer = world.offer(capacity=1)
+    member, first_waiting, second_waiting = (world.participant(n) for n in (1, 2, 3))
+    place = enrolments.enrol(world.unit, offer["id"], member)
+    promoted = enrolments.enrol(world.unit, offer["id"], first_waiting)
+    still_waiting = enrolments.enrol(world.unit, offer["id"], second_waiting)
+
+    withdrawn = enrolments.withdraw(world.unit, place["id"])
+
+    roster = {entry["participant_id"]: entry for entry in enrolments.roster(world.unit, offer["id"], {"limit": 50, "offset": 0}).items}
+    assert withdrawn["status"] == "withdrawn" and roster[member]["status"] == "withdrawn"
+    assert (roster[first_waiting]["status"], roster[first_waiting]["waitlist_position"]) == ("confirmed", None)
+    assert (roster[second_waiting]["status"], roster[second_waiting]["waitlist_position"]) == ("waitlisted", 1)
+    assert [event["enrolment_id"] for event in world.recorded(ENROLMENT_WITHDRAWN)] == [place["id"]]
+    assert [(event["enrolment_id"], event["status"]) for event in world.recorded(ENROLMENT_PROMOTED)] == [(promoted["id"], "confirmed")]
+    # Moving up the waitlist is no event of its own: only changes of who holds a place are.
+    assert still_waiting["id"] not in {event["enrolment_id"] for event in world.recorded(ENROLMENT_PROMOTED) + world.recorded(ENROLMENT_WITHDRAWN)}
+
+
+def test_a_change_to_an_offer_that_names_no_version_or_a_stale_one_is_refused_and_changes_nothing(world):
+    offer = world.offer(capacity=2)  # created at version 1, published at version 2
+
+    with pytest.raises(Problem) as missing:
+        offers.update(world.unit, offer["id"], {"title": "Renamed"}, None)
+    with pytest.raises(Problem) as stale:
+        offers.update(world.unit, offer["id"], {"title": "Renamed"}, 'W/"1"')
+
+    assert (missing.value.status, missing.value.rule) == (428, "if_match_required")
+    assert (stale.value.status, stale.value.rule, stale.value.headers) == (412, "stale_version", {"ETag": 'W/"2"'})
+    assert offers.get(world.unit, offer["id"])["title"] == "Leading a PCN"
+    changed = offers.update(world.unit, offer["id"], {"title": "Renamed"}, 'W/"2"')
+    assert (changed["title"], changed["version"]) == ("Renamed", 3)
+    assert [event["offer_id"] for event in world.recorded(OFFER_PUBLISHED)] == [offer["id"]]
