@@ -48,11 +48,11 @@ class ProfiledWsgi:
 
 def service_app(service: str):
     """`gunicorn 'bench.profiling:service_app("enrolment")'`, sessions saved in BENCH_PROFILE_DIR."""
-    from services.registry import app_module
+    from services.registry import declaration
 
     folder = Path(os.environ["BENCH_PROFILE_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
-    return ProfiledWsgi(app_module(service).create_app(), folder)
+    return ProfiledWsgi(declaration(service).create_app(), folder)
 
 
 @contextmanager

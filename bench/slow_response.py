@@ -22,6 +22,6 @@ class DelayedAnswers:
 
 
 def service_app(service: str):
-    from services.registry import app_module
+    from services.registry import declaration
 
-    return DelayedAnswers(app_module(service).create_app(), float(os.environ.get("BENCH_RESPONSE_DELAY", "0.2")))
+    return DelayedAnswers(declaration(service).create_app(), float(os.environ.get("BENCH_RESPONSE_DELAY", "0.2")))

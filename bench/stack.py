@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from services.registry import app_module, settings_class
+from services.registry import declaration, settings_class
 from shared.auth import create_dev_keys, mint_token
 from shared.config import Settings
 from shared.runtime import Runtime
@@ -70,7 +70,7 @@ class Deployment:
     def runtime(self, service: str) -> Runtime:
         """The service's runtime inside this process (for seeding and checks), schema created."""
         if service not in self._runtimes:
-            runtime = app_module(service).build_runtime(self.settings(service))
+            runtime = declaration(service).build_runtime(self.settings(service))
             runtime.db.create_schema()
             self._runtimes[service] = runtime
         return self._runtimes[service]

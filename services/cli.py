@@ -60,9 +60,10 @@ def cmd_settings(args) -> None:
 
 
 def cmd_asyncapi(args) -> None:
+    from services.registry import subscriptions
     from shared.asyncapi import render_asyncapi
 
-    sys.stdout.write(render_asyncapi(args.service))
+    sys.stdout.write(render_asyncapi(subscriptions(), args.service))
 
 
 def cmd_snapshot_schemas(args) -> None:

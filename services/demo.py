@@ -80,26 +80,24 @@ def service_environ(service: str, environ: Mapping[str, str]) -> dict[str, str]:
 def demo_runtimes(environ: Mapping[str, str] | None = None) -> tuple[dict, list[str]]:
     """Each service's runtime, and the services left out because they would share
     enrolment's database (their tables would land in it)."""
-    from services.registry import SERVICES, app_module, settings_class
+    from services.registry import SERVICES, declaration
 
     environ = os.environ if environ is None else environ
-    settings = {name: settings_class(name).load(service_environ(name, environ)) for name in SERVICES}
+    settings = {name: declaration(name).load_settings(service_environ(name, environ)) for name in SERVICES}
     shared = [name for name in SERVICES[1:] if settings[name].database_url == settings["enrolment"].database_url]
     chosen = SERVICES[:1] if shared else SERVICES
-    return {name: app_module(name).build_runtime(settings[name]) for name in chosen}, shared
+    return {name: declaration(name).build_runtime(settings[name]) for name in chosen}, shared
 
 
 def load_all(runtimes: dict, *, timeout: float = WAIT_SECONDS) -> dict[str, dict]:
     """Run the loaders in order; `runtimes` maps each service's name to its runtime
     (enrolment alone, or all three)."""
-    from services.enrolment import demo as enrolment_demo
-    from services.feedback import demo as feedback_demo
-    from services.scheduling import demo as scheduling_demo
+    from services.registry import declaration
 
-    enrolment = enrolment_demo.load(runtimes["enrolment"])
+    enrolment = declaration("enrolment").demo(runtimes["enrolment"])
     if "scheduling" not in runtimes:
         return {"enrolment": enrolment}
     rosters = enrolment_rosters(runtimes["enrolment"])
-    scheduling = scheduling_demo.load(runtimes["scheduling"], rosters=rosters, timeout=timeout)
-    feedback = feedback_demo.load(runtimes["feedback"], rosters=rosters, held=scheduling["held"], timeout=timeout)
+    scheduling = declaration("scheduling").demo(runtimes["scheduling"], rosters=rosters, timeout=timeout)
+    feedback = declaration("feedback").demo(runtimes["feedback"], rosters=rosters, held=scheduling["held"], timeout=timeout)
     return {"enrolment": enrolment, "scheduling": scheduling, "feedback": feedback}

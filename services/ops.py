@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from importlib import import_module
-
-from services.registry import SERVICES, runtime
+from services.registry import SERVICES, declaration, runtime
 from shared import migrate, operations
 from shared.contracts.registry import topics
 
@@ -14,52 +12,55 @@ def cmd_migrate(args) -> None:
     if args.downgrade and args.service == "all":
         raise SystemExit("--downgrade names one service's revision: name the service, not all")
     for service in SERVICES if args.service == "all" else [args.service]:
-        db = runtime(service).db
+        declared = declaration(service)
+        db = declared.build_runtime().db
         try:
             if args.current:
-                print(f"{service}: {_where(service, db)}")
+                print(f"{service}: {_where(declared, db)}")
             elif args.history:
-                _print_history(service, db)
+                _print_history(declared, db)
             elif args.downgrade:
-                migrate.downgrade(service, db, args.downgrade)
-                print(f"{service}: downgraded; {_where(service, db)}")
+                migrate.downgrade(declared, db, args.downgrade)
+                print(f"{service}: downgraded; {_where(declared, db)}")
             else:
-                migrate.upgrade(service, db)
-                print(f"{service}: schema is at the latest revision ({migrate.head(service)})")
+                migrate.upgrade(declared, db)
+                print(f"{service}: schema is at the latest revision ({', '.join(migrate.heads(declared))})")
         finally:
             db.dispose()
 
 
-def _where(service: str, db) -> str:
-    at, latest = migrate.current(db), migrate.head(service)
+def _where(declared, db) -> str:
+    at, latest = migrate.current(db), migrate.heads(declared)
     if not at:
-        return f"no revision applied (latest is {latest})"
-    return f"at {', '.join(at)}" + (" (latest)" if at == (latest,) else f" (latest is {latest})")
+        return f"no revision applied (latest is {', '.join(latest)})"
+    return f"at {', '.join(at)}" + (" (latest)" if set(at) == set(latest) else f" (latest is {', '.join(latest)})")
 
 
-def _print_history(service: str, db) -> None:
+def _print_history(declared, db) -> None:
     at = set(migrate.current(db))
-    for script in migrate.history(service):
+    for script in migrate.history(declared):
         title = (script.doc or "").strip().splitlines()[0] if (script.doc or "").strip() else ""
+        needs = f", needs {script.dependencies}" if script.dependencies else ""
+        branch = f" [{', '.join(script.branch_labels)}]" if script.branch_labels else ""
         marker = "  <- current" if script.revision in at else ""
-        print(f"{service}: {script.revision} (after {script.down_revision or 'base'}) {title}{marker}")
+        print(f"{declared.name}: {script.revision}{branch} (after {script.down_revision or 'base'}{needs}) {title}{marker}")
 
 
 def cmd_make_migration(args) -> None:
-    migrate.new_revision(args.service, runtime(args.service).db, args.message)
+    declared = declaration(args.service)
+    migrate.new_revision(declared, declared.build_runtime().db, args.message)
 
 
 def cmd_replay(args) -> None:
-    handlers = import_module(f"services.{args.service}.handlers")
-    projections = getattr(handlers, "PROJECTIONS", {})
-    service = runtime(args.service)
+    declared = declaration(args.service)
+    service = declared.build_runtime()
     since = datetime.fromisoformat(args.since) if args.since else None
-    chosen = [s for s in handlers.SUBSCRIPTIONS if args.subscription in (None, s.name)]
+    chosen = [s for s in declared.subscriptions if args.subscription in (None, s.name)]
     try:
         # Every chosen group is checked before any projection is touched.
         operations.refuse_while_consumed(service.settings, service.db, chosen)
         for subscription in chosen:
-            count = operations.replay(service.settings, service.db, subscription, projections.get(subscription.name, []), since=since,
+            count = operations.replay(service.settings, service.db, subscription, declared.projections.get(subscription.name, []), since=since,
                                       progress_every=args.progress_every, check_groups=False)
             print(f"{args.service}.{subscription.name}: {count} events replayed")
     except operations.ReplayRefused as refused:
@@ -96,16 +97,16 @@ def cmd_purge(args) -> None:
         print(f"{service}: " + ", ".join(f"{count} {name} rows" for name, count in removed.items()) + (" would be removed (dry run: nothing removed)" if args.dry_run else " removed"))
 
 
-# Where each service keeps data keys of personal data; each module has rewrap(conn).
-SEALED = {"enrolment": "shared.data_keys", "feedback": "services.feedback.store.sealed_comments"}
-
-
 def cmd_rewrap_keys(args) -> None:
     """Rotation of the key-encryption key of personal data: with PERSONAL_DATA_KEY set to
     "new,old", every data key is wrapped by the new one; then the old one can be destroyed."""
-    for service in SEALED if args.service == "all" else [args.service]:
-        with runtime(service).db.transaction() as conn:
-            count = import_module(SEALED[service]).rewrap(conn)
+    chosen = [declaration(service) for service in (SERVICES if args.service == "all" else [args.service])]
+    if args.service != "all" and chosen[0].rewrap_personal_data is None:
+        raise SystemExit(f"{args.service} keeps no sealed personal data")
+    for declared in (d for d in chosen if d.rewrap_personal_data is not None):
+        service = declared.name
+        with declared.build_runtime().db.transaction() as conn:
+            count = declared.rewrap_personal_data(conn)
         print(f"{service}: {count} data keys wrapped by the current key-encryption key")
 
 
@@ -121,7 +122,7 @@ def register(commands) -> None:
     migration.set_defaults(run=cmd_migrate)
 
     rewrap = commands.add_parser("rewrap-keys", help="wrap every data key of personal data by the current key-encryption key (rotation)")
-    rewrap.add_argument("service", choices=[*SEALED, "all"])
+    rewrap.add_argument("service", choices=[*SERVICES, "all"], help="a service that seals personal data (enrolment, feedback), or all of them")
     rewrap.set_defaults(run=cmd_rewrap_keys)
 
     revision = commands.add_parser("make-migration", help="write a new revision from the models' difference to the database")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from importlib import import_module
+from collections.abc import Mapping, Sequence
 
 from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from marshmallow import fields
@@ -231,12 +231,11 @@ def headers_schema(event_type: EventType) -> dict:
 # --- The document -------------------------------------------------------------------------
 
 
-def build_asyncapi(service: str | None = None) -> dict:
-    """The AsyncAPI document: combined when `service` is None, else only what `service` sends."""
-    from services.registry import SERVICES  # like the handlers, imported when asked for: shared/ must load without services/
-
-    if service is not None and service not in SERVICES:
-        raise ValueError(f"unknown service {service!r}; choose from {', '.join(SERVICES)}")
+def build_asyncapi(subscriptions: Mapping[str, Sequence], service: str | None = None) -> dict:
+    """The AsyncAPI document: combined when `service` is None, else only what `service` sends.
+    `subscriptions` maps each service's name to its consumers (its declaration's subscriptions)."""
+    if service is not None and service not in subscriptions:
+        raise ValueError(f"unknown service {service!r}; choose from {', '.join(subscriptions)}")
     declared_topics = sorted(topics().values(), key=lambda t: t.name)
     declared_types = sorted(event_types().values(), key=lambda e: e.type)
     channels = {}
@@ -247,7 +246,7 @@ def build_asyncapi(service: str | None = None) -> dict:
     for declared in declared_topics:
         if service in (None, declared.owner):
             operations[f"{declared.owner}.send.{declared.name}"] = _send(declared, channels[declared.name])
-    for consumer, subscription in _subscriptions(SERVICES if service is None else (service,)):
+    for consumer, subscription in _subscriptions(subscriptions, list(subscriptions) if service is None else [service]):
         for channel_name, handled in _handled_by_channel(subscription).items():
             if service is None:
                 operations[f"{consumer}.{subscription.name}.receive.{channel_name}"] = _receive(consumer, subscription.name, channel_name, handled)
@@ -275,9 +274,9 @@ def build_asyncapi(service: str | None = None) -> dict:
     }
 
 
-def render_asyncapi(service: str | None = None) -> str:
+def render_asyncapi(subscriptions: Mapping[str, Sequence], service: str | None = None) -> str:
     """The document as docs/asyncapi.json holds it."""
-    return json.dumps(build_asyncapi(service), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(build_asyncapi(subscriptions, service), indent=2, ensure_ascii=False) + "\n"
 
 
 def _info(service: str | None) -> dict:
@@ -366,10 +365,10 @@ def _send_dead_letters(consumer: str, group: str, channel_name: str) -> dict:
     }
 
 
-def _subscriptions(services):
-    """(service, Subscription) for each consumer group; handlers are imported only when asked for."""
+def _subscriptions(subscriptions: Mapping[str, Sequence], services: list[str]):
+    """(service, Subscription) for each consumer group of `services`."""
     for service in services:
-        for subscription in import_module(f"services.{service}.handlers").SUBSCRIPTIONS:
+        for subscription in subscriptions[service]:
             yield service, subscription
 
 

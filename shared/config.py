@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import ClassVar
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SERVICE_PORTS = {"enrolment": 8001, "scheduling": 8002, "feedback": 8003}
 
 
 def setting(env: str, default, help: str):
@@ -31,6 +30,7 @@ class Settings:
     """What every Convene process reads. A service subclasses it to add its own settings."""
 
     service: ClassVar[str] = ""
+    default_port: ClassVar[int] = 8000  # the web process's port when PORT is not set; each service has its own
 
     port: int = setting("PORT", 0, "HTTP port of the web process (0: the service's default, 8001/8002/8003).")
     database_url: str = setting(
@@ -110,7 +110,7 @@ class Settings:
                 values[f.name] = _cast(raw, type(f.default))
         settings = cls(**values)
         if not settings.port:
-            settings = dataclasses.replace(settings, port=SERVICE_PORTS.get(cls.service, 8000))
+            settings = dataclasses.replace(settings, port=cls.default_port)
         if not settings.database_url:
             url = f"sqlite:///{Path(settings.data_dir) / (cls.service + '.db')}"
             settings = dataclasses.replace(settings, database_url=url)

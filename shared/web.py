@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 
 from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
@@ -16,6 +17,7 @@ from shared.api import Api
 from shared.asyncapi import build_asyncapi
 from shared.audit_api import audit_api
 from shared.auth import InvalidToken, TokenVerifier
+from shared.consumer import Subscription
 from shared.docs_page import register_docs
 from shared.ratelimit import RateLimiter
 from shared.errors import DomainError
@@ -30,7 +32,9 @@ log = logging.getLogger("convene.http")
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 
-def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, description: str) -> Flask:
+def create_service_app(runtime: Runtime, apis: Sequence[Api], *, title: str, description: str, subscriptions: Sequence[Subscription] = ()) -> Flask:
+    """The web application of the service `runtime` serves: `apis` under /v1, its OpenAPI
+    document titled `title`, and the AsyncAPI document of what it sends and (`subscriptions`) consumes."""
     settings = runtime.settings
     app = Flask(settings.service)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -112,7 +116,7 @@ def create_service_app(runtime: Runtime, apis: list[Api], *, title: str, descrip
     @app.get("/asyncapi.json")
     def asyncapi():
         if "asyncapi" not in spec_cache:
-            spec_cache["asyncapi"] = build_asyncapi(settings.service)
+            spec_cache["asyncapi"] = build_asyncapi({settings.service: subscriptions}, settings.service)
         return jsonify(spec_cache["asyncapi"])
 
     register_docs(app, title)

@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Callable
 
-from services.registry import app_module, settings_class
+from services.registry import declaration
 from shared import kafka
 from shared.consumer import Consumer
 from shared.relay import Relay
@@ -32,19 +32,17 @@ def service_environment(database_url: str, kafka_bootstrap: str, topic_prefix: s
 class RunningService:
     def __init__(self, name: str, environ: dict):
         self.name = name
-        self.settings = settings_class(name).load(environ)
-        module = app_module(name)
-        self.runtime = module.build_runtime(self.settings)
+        self.service = declaration(name)
+        self.settings = self.service.load_settings(environ)
+        self.runtime = self.service.build_runtime(self.settings)
         self.runtime.db.create_schema()
-        self.app = module.create_app(runtime=self.runtime)
+        self.app = self.service.create_app(runtime=self.runtime)
         self.client = self.app.test_client()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def start_worker(self) -> "RunningService":
-        from importlib import import_module
-
-        subscriptions = import_module(f"services.{self.name}.handlers").SUBSCRIPTIONS
+        subscriptions = self.service.subscriptions
         kafka.ensure_topics(self.settings)
         loops = [Relay(self.settings, self.runtime.db).run] + [Consumer(self.settings, self.runtime.db, s).run for s in subscriptions]
         for loop in loops:

@@ -8,6 +8,7 @@ from shared.config import PersonalDataSettings, setting
 @dataclass(frozen=True)
 class EnrolmentSettings(PersonalDataSettings):
     service: ClassVar[str] = "enrolment"
+    default_port: ClassVar[int] = 8001
 
     completion_threshold: float = setting(
         "COMPLETION_THRESHOLD", 0.75, "Share of held sessions a member must attend to complete an offer."

@@ -1,7 +1,5 @@
 """Enrolment's worker process: outbox relay and consumers. `python -m services.enrolment.worker`."""
-from shared.worker import main
-from services.enrolment.app import build_runtime
-from services.enrolment.handlers import SUBSCRIPTIONS
+from services.enrolment.service import SERVICE
 
 if __name__ == "__main__":
-    main(build_runtime, SUBSCRIPTIONS)
+    SERVICE.run_worker()

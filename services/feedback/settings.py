@@ -17,6 +17,7 @@ MIN_PEPPER_BYTES = 32
 @dataclass(frozen=True)
 class FeedbackSettings(PersonalDataSettings):  # comments are sealed (store.sealed_comments)
     service: ClassVar[str] = "feedback"
+    default_port: ClassVar[int] = 8003
 
     feedback_window_days: int = setting("FEEDBACK_WINDOW_DAYS", 14, "Days after a session ends during which its attendees may give feedback.")
     marker_pepper: str = setting(

@@ -1,7 +1,5 @@
 """Feedback's worker process: outbox relay and consumers. `python -m services.feedback.worker`."""
-from shared.worker import main
-from services.feedback.app import build_runtime
-from services.feedback.handlers import SUBSCRIPTIONS
+from services.feedback.service import SERVICE
 
 if __name__ == "__main__":
-    main(build_runtime, SUBSCRIPTIONS)
+    SERVICE.run_worker()

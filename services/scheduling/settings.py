@@ -8,3 +8,4 @@ from shared.config import Settings
 @dataclass(frozen=True)
 class SchedulingSettings(Settings):
     service: ClassVar[str] = "scheduling"
+    default_port: ClassVar[int] = 8002

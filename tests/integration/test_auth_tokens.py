@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from services.enrolment.app import create_app
 from services.enrolment.settings import EnrolmentSettings
-from services.registry import SERVICES, app_module, settings_class
+from services.registry import SERVICES, declaration, settings_class
 from shared.regions import REGION_CODES
 from tests.conftest import AUDIENCE, ISSUER
 
@@ -165,7 +165,7 @@ REGIONAL_READS = {"enrolment": "/v1/offers", "scheduling": "/v1/facilitators", "
 def test_every_service_refuses_a_wildcard_or_national_region_before_reading_anything(tmp_path, signing_keys, service):
     settings = settings_class(service).load({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.db'}", "CONVENE_DATA_DIR": str(tmp_path),
                                              "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]), "LOG_LEVEL": "WARNING"})
-    app = app_module(service).create_app(settings)
+    app = declaration(service).create_app(settings)
     runtime = app.extensions["convene.runtime"]
     runtime.db.create_schema()
     client = app.test_client()

@@ -1,28 +1,78 @@
-"""Each service's Alembic revisions build exactly the schema its models declare, on SQLite
-and PostgreSQL; migrations started at once queue on a database lock; an operator can see
-where a schema is and move it back."""
+"""Each service's Alembic revisions, with the shared tables' branch they depend on, build
+exactly the schema its models declare, on SQLite and PostgreSQL; a database migrated before
+the shared tables had their branch upgrades cleanly; migrations started at once queue on a
+database lock; an operator can see where a schema is and move it back."""
 import os
 import subprocess
 import sys
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, insert, inspect, select, text
 
-from services.registry import SERVICES, settings_class
-from services.registry import app_module
+from services.registry import SERVICES, declaration
 from shared import migrate
+from shared.clock import utcnow
 from tests.harness import PERSONAL_DATA_KEY
 from tests.processes import REPO
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_migrated_schema_matches_the_models(databases, service):
-    runtime = app_module(service).build_runtime(settings_class(service).load({"DATABASE_URL": databases.new(service)}))
+    declared = declaration(service)
+    runtime = declared.build_runtime(declared.load_settings({"DATABASE_URL": databases.new(service)}))
     try:
-        migrate.upgrade(service, runtime.db)
+        migrate.upgrade(declared, runtime.db)
         assert migrate.differences(runtime.db) == []
-        migrate.upgrade(service, runtime.db)  # running it again changes nothing
+        migrate.upgrade(declared, runtime.db)  # running it again changes nothing
+        assert migrate.differences(runtime.db) == []
+        assert migrate.current(runtime.db) == migrate.heads(declared)
+    finally:
+        runtime.db.dispose()
+
+
+def test_the_shared_tables_come_from_one_branch_that_every_service_depends_on():
+    shared = {script.revision for script in migrate.history(declaration(SERVICES[0])) if script.branch_labels == {"shared"}}
+    assert len(shared) == 1
+    for service in SERVICES:
+        own = [script for script in migrate.history(declaration(service)) if script.revision not in shared]
+        assert own[0].dependencies in shared, f"{service}'s first revision must depend on the shared branch"
+        for script in own:  # no revision of a service touches a shared table
+            source = open(script.path).read()
+            assert not any(f"'{table}'" in source for table in ("outbox", "inbox", "relay_lease", "audit_log")), script.path
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_database_migrated_before_the_shared_branch_upgrades_and_keeps_its_rows(databases, service):
+    """Such a database is at its service's latest revision alone, its shared tables made by that
+    service's first revision, as the models describe them."""
+    declared = declaration(service)
+    runtime = declared.build_runtime(declared.load_settings({"DATABASE_URL": databases.new(service)}))
+    own_head = next(script.revision for script in reversed(migrate.history(declared)) if not script.branch_labels)
+    try:
+        runtime.db.create_schema()
+        with runtime.db.transaction() as conn:
+            conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
+            conn.execute(text("INSERT INTO alembic_version VALUES (:at)"), {"at": own_head})
+            conn.execute(insert(runtime.db.tables.relay_lease).values(name="relay", holder="w1", expires_at=utcnow()))
+        migrate.upgrade(declared, runtime.db)
+        assert migrate.current(runtime.db) == migrate.heads(declared)
+        assert migrate.differences(runtime.db) == []
+        with runtime.db.read() as conn:
+            assert conn.execute(select(func.count()).select_from(runtime.db.tables.relay_lease)).scalar_one() == 1
+    finally:
+        runtime.db.dispose()
+
+
+def test_downgrading_a_service_to_base_removes_the_shared_tables_with_its_own(databases):
+    declared = declaration("scheduling")
+    runtime = declared.build_runtime(declared.load_settings({"DATABASE_URL": databases.new("scheduling")}))
+    try:
+        migrate.upgrade(declared, runtime.db)
+        migrate.downgrade(declared, runtime.db, "base")
+        assert migrate.current(runtime.db) == ()
+        assert set(inspect(runtime.db.engine).get_table_names()) <= {"alembic_version"}
+        migrate.upgrade(declared, runtime.db)
         assert migrate.differences(runtime.db) == []
     finally:
         runtime.db.dispose()
@@ -63,14 +113,15 @@ def test_four_migrations_started_at_once_on_a_fresh_database_all_succeed_with_on
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [migrate.head("enrolment")]
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == list(migrate.heads(declaration("enrolment")))
     finally:
         engine.dispose()
     _assert_matches_the_models(url)
 
 
 def _assert_matches_the_models(url: str) -> None:
-    runtime = app_module("enrolment").build_runtime(settings_class("enrolment").load({"DATABASE_URL": url}))
+    declared = declaration("enrolment")
+    runtime = declared.build_runtime(declared.load_settings({"DATABASE_URL": url}))
     try:
         assert migrate.differences(runtime.db) == []
     finally:
@@ -79,17 +130,20 @@ def _assert_matches_the_models(url: str) -> None:
 
 def test_current_history_and_downgrade_say_and_move_where_the_schema_is(databases, tmp_path):
     url = databases.new("enrolment")
-    initial, latest = migrate.history("enrolment")[0].revision, migrate.head("enrolment")
+    scripts = migrate.history(declaration("enrolment"))
+    initial = next(script.revision for script in scripts if script.dependencies)  # enrolment's first, after the shared branch
+    (latest,) = migrate.heads(declaration("enrolment"))
     assert initial != latest  # enrolment has more than one revision to go back over
     assert _run(url, tmp_path, "enrolment", "--current").strip() == f"enrolment: no revision applied (latest is {latest})"
     _run(url, tmp_path, "enrolment")
     assert _run(url, tmp_path, "enrolment", "--current").strip() == f"enrolment: at {latest} (latest)"
     history = _run(url, tmp_path, "enrolment", "--history").splitlines()
-    assert [line.split()[1] for line in history] == [script.revision for script in migrate.history("enrolment")]
-    assert history[-1].endswith("<- current") and not history[0].endswith("<- current")
+    assert [line.split()[1] for line in history] == [script.revision for script in scripts]
+    assert history[-1].endswith("<- current") and not history[1].endswith("<- current")
+    assert "[shared]" in history[0] and f"needs {scripts[0].revision}" in history[1]
 
     assert f"at {initial} (latest is {latest})" in _run(url, tmp_path, "enrolment", "--downgrade", initial)
-    assert _run(url, tmp_path, "enrolment", "--history").splitlines()[0].endswith("<- current")
+    assert _run(url, tmp_path, "enrolment", "--history").splitlines()[1].endswith("<- current")
     _run(url, tmp_path, "enrolment")  # and forward again
     assert _run(url, tmp_path, "enrolment", "--current").strip() == f"enrolment: at {latest} (latest)"
     _assert_matches_the_models(url)

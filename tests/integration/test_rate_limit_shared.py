@@ -7,6 +7,7 @@ from __future__ import annotations
 import requests
 
 from services.enrolment.store import metadata
+from services.registry import declaration
 from shared import migrate
 from shared.db import Database
 from tests.harness import service_environment
@@ -17,7 +18,7 @@ LIMIT = 4
 
 def _two_web_processes(tmp_path, kafka_bootstrap, topic_prefix, signing_keys, **environ) -> list[WebProcess]:
     url = f"sqlite:///{tmp_path / 'enrolment.db'}"
-    migrate.upgrade("enrolment", Database(url, metadata))
+    migrate.upgrade(declaration("enrolment"), Database(url, metadata))
     settings = service_environment(url, kafka_bootstrap, topic_prefix, signing_keys[1])
     settings |= {"CONVENE_DATA_DIR": str(tmp_path), "RATE_LIMIT_PER_MINUTE": str(LIMIT), **environ}
     return [WebProcess("enrolment", settings, tmp_path, workers=1).start() for _ in range(2)]

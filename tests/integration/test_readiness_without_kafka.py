@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from services.enrolment.store import metadata
 from shared.db import Database
+from services.registry import declaration
 from shared import migrate
 from tests.harness import service_environment
 from tests.integration.test_enrolment_support import offer_body
@@ -17,7 +18,7 @@ from tests.processes import WebProcess, free_port
 def test_with_the_broker_away_the_web_process_stays_ready_and_writes_wait_in_the_outbox(tmp_path, topic_prefix, signing_keys, make_token):
     url = f"sqlite:///{tmp_path / 'enrolment.db'}"
     db = Database(url, metadata)
-    migrate.upgrade("enrolment", db)
+    migrate.upgrade(declaration("enrolment"), db)
     silent_broker = f"127.0.0.1:{free_port()}"  # a broker address where nothing answers
     environ = {**service_environment(url, silent_broker, topic_prefix, signing_keys[1]), "CONVENE_DATA_DIR": str(tmp_path)}
     web = WebProcess("enrolment", environ, tmp_path, workers=2).start()

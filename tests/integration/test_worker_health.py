@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from services.enrolment.store import metadata
+from services.registry import declaration
 from shared import migrate
 from shared.contracts.enrolment import ENROLMENT_WAITLISTED
 from shared.db import Database
@@ -29,7 +30,7 @@ def worker(kafka_bootstrap, topic_prefix, tmp_path, postgres_admin_url):
     def start(module: str, stall_seconds: float):
         url = factory.new("enrolment")
         db = Database(url, metadata)
-        migrate.upgrade("enrolment", db)
+        migrate.upgrade(declaration("enrolment"), db)
         port = free_port()
         environ = {"DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "CONVENE_TOPIC_PREFIX": topic_prefix,
                    "WORKER_METRICS_PORT": str(port), "WORKER_STALL_SECONDS": str(stall_seconds), "RELAY_IDLE_SECONDS": "0.01", "LOG_LEVEL": "INFO"}

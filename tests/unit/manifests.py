@@ -6,7 +6,6 @@ compared with the code rather than with a copy of it.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -73,7 +72,9 @@ class KafkaAccess:
 
 
 def subscriptions_of(service: str):
-    return importlib.import_module(f"services.{service}.handlers").SUBSCRIPTIONS
+    from services.registry import declaration
+
+    return declaration(service).subscriptions
 
 
 def group_id(service: str, prefix: str, subscription) -> str:

@@ -3,13 +3,13 @@ import importlib.util
 import inspect
 import json
 import re
-from importlib import import_module
 from pathlib import Path
 
 import jsonschema
 import pytest
 from marshmallow import Schema, fields, validate
 
+from services.registry import SERVICES, subscriptions
 from shared import consumer
 from shared.asyncapi import build_asyncapi, data_schema, event_json_schema
 from shared.consumer import DEAD_LETTER_HEADERS, VALUE_OMITTED_HEADER
@@ -17,13 +17,12 @@ from shared.contracts.registry import event_types, topics
 from shared.kafka import topic_configs
 
 PUBLISHED = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.json"
-SERVICES = ("enrolment", "scheduling", "feedback")
 FORMATS = jsonschema.Draft7Validator.FORMAT_CHECKER
 
 
 @pytest.fixture(scope="module")
 def document():
-    return build_asyncapi(None)
+    return build_asyncapi(subscriptions(), None)
 
 
 def messages_of(document, channel):
@@ -78,7 +77,7 @@ def test_each_example_fits_the_published_schemas_and_loads_with_its_declaration(
 def test_the_json_schema_rejects_what_the_declaration_rejects():
     declared = event_types()["org.convene.enrolment.offer.published.v1"]
     schema = event_json_schema(declared)
-    message = build_asyncapi("enrolment")["components"]["messages"][declared.type]
+    message = build_asyncapi(subscriptions(), "enrolment")["components"]["messages"][declared.type]
     for field, bad in {"region": "Y99", "capacity": 0, "title": "", "pcn_code": "X1", "starts_on": "tomorrow"}.items():
         data = {**message["examples"][0]["payload"], field: bad}
         with pytest.raises(jsonschema.ValidationError):
@@ -99,7 +98,7 @@ def test_each_subscription_receives_exactly_what_its_handlers_handle(document):
     receives = {op_id: op for op_id, op in document["operations"].items() if op["action"] == "receive"}
     expected = {}
     for service in SERVICES:
-        for subscription in import_module(f"services.{service}.handlers").SUBSCRIPTIONS:
+        for subscription in subscriptions()[service]:
             for event_type in subscription.handlers:
                 channel = event_types()[event_type].topic.name
                 expected.setdefault(f"{service}.{subscription.name}.receive.{channel}", set()).add(event_type)
@@ -111,7 +110,7 @@ def test_each_subscription_receives_exactly_what_its_handlers_handle(document):
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_service_document_holds_only_what_that_service_sends(service):
-    document = build_asyncapi(service)
+    document = build_asyncapi(subscriptions(), service)
     assert {op["action"] for op in document["operations"].values()} == {"send"}
     assert all(op["tags"] == [{"name": service}] for op in document["operations"].values())
     own = {name for name, declared in event_types().items() if declared.topic.owner == service}
@@ -121,7 +120,7 @@ def test_a_service_document_holds_only_what_that_service_sends(service):
 
 def test_an_unknown_service_is_refused():
     with pytest.raises(ValueError):
-        build_asyncapi("billing")
+        build_asyncapi(subscriptions(), "billing")
 
 
 def test_data_schemas_are_draft_07_with_type_unions_and_open_objects(document):

@@ -16,9 +16,11 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from services.registry import SERVICES, settings_class
-from shared.config import SERVICE_PORTS, PersonalDataSettings, Settings
+from shared.config import PersonalDataSettings, Settings
 from shared.contracts.registry import topics
 from tests.unit.manifests import K8S, ROOT, load_manifests, of_kind, only_container, pod_spec, service_of_workload, workloads
+
+SERVICE_PORTS = {service: settings_class(service).default_port for service in SERVICES}
 
 WEB_COMMAND = "gunicorn -c deploy/gunicorn.conf.py services.{}.app:create_app()"
 WORKER_COMMAND = "python -m services.{}.worker"

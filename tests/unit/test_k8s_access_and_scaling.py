@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from services.registry import SERVICES
-from shared.config import SERVICE_PORTS, Settings
+from services.registry import SERVICES, settings_class
+from shared.config import Settings
 from tests.unit.manifests import kafka_access, load_manifests, of_kind, only_container, pod_labels, pod_spec, service_of_workload, workloads
+
+SERVICE_PORTS = {service: settings_class(service).default_port for service in SERVICES}
 
 STRIMZI = "kafka.strimzi.io/v1beta2"
 

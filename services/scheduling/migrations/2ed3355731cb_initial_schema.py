@@ -1,5 +1,8 @@
 """initial schema
 
+The service's own tables; the outbox, inbox, relay lease, audit log and idempotency keys come
+from the shared branch (shared/migrations/versions) this revision depends on.
+
 Revision ID: 2ed3355731cb
 Revises: 
 Create Date: 2026-11-26 03:48:19.278721
@@ -15,7 +18,7 @@ import sqlalchemy as sa
 revision: str = '2ed3355731cb'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = '34230a06e7a5'  # the shared tables (shared/migrations/versions)
 
 
 def upgrade() -> None:
@@ -33,23 +36,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_attendance_offer_id'), ['offer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attendance_participant_id'), ['participant_id'], unique=False)
 
-    op.create_table('audit_log',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('subject', sa.String(length=200), nullable=False),
-    sa.Column('role', sa.String(length=40), nullable=False),
-    sa.Column('region', sa.String(length=10), nullable=True),
-    sa.Column('action', sa.String(length=10), nullable=False),
-    sa.Column('route', sa.String(length=200), nullable=False),
-    sa.Column('record_id', sa.String(length=100), nullable=True),
-    sa.Column('status', sa.Integer(), nullable=False),
-    sa.Column('correlation_id', sa.String(length=100), nullable=True),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_log_record_id'), ['record_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_log_region'), ['region'], unique=False)
-
     op.create_table('facilitators',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('region', sa.String(length=10), nullable=False),
@@ -60,29 +46,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('facilitators', schema=None) as batch_op:
         batch_op.create_index('ix_facilitators_region', ['region', 'kind', 'id'], unique=False)
-
-    op.create_table('idempotency_keys',
-    sa.Column('subject', sa.String(length=200), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('fingerprint', sa.String(length=64), nullable=False),
-    sa.Column('status', sa.Integer(), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('subject', 'key')
-    )
-    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_idempotency_keys_created_at'), ['created_at'], unique=False)
-
-    op.create_table('inbox',
-    sa.Column('consumer', sa.String(length=100), nullable=False),
-    sa.Column('event_source', sa.String(length=200), nullable=False),
-    sa.Column('event_id', sa.String(length=100), nullable=False),
-    sa.Column('event_type', sa.String(length=200), nullable=False),
-    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_source', 'event_id')
-    )
-    with op.batch_alter_table('inbox', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_inbox_processed_at'), ['processed_at'], unique=False)
 
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -122,28 +85,6 @@ def upgrade() -> None:
     with op.batch_alter_table('offers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_offers_region'), ['region'], unique=False)
 
-    op.create_table('outbox',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('event_type', sa.String(length=200), nullable=False),
-    sa.Column('topic', sa.String(length=200), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('headers', sa.Text(), nullable=False),
-    sa.Column('value', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('event_id')
-    )
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index('ix_outbox_unpublished', ['published_at', 'id'], unique=False)
-
-    op.create_table('relay_lease',
-    sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('holder', sa.String(length=100), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('name')
-    )
     op.create_table('sessions',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('offer_id', sa.String(length=64), nullable=False),
@@ -196,11 +137,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sessions_coachee_id'))
 
     op.drop_table('sessions')
-    op.drop_table('relay_lease')
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbox_unpublished')
-
-    op.drop_table('outbox')
     with op.batch_alter_table('offers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_offers_region'))
 
@@ -215,23 +151,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_memberships_participant_id'))
 
     op.drop_table('memberships')
-    with op.batch_alter_table('inbox', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_inbox_processed_at'))
-
-    op.drop_table('inbox')
-    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_idempotency_keys_created_at'))
-
-    op.drop_table('idempotency_keys')
     with op.batch_alter_table('facilitators', schema=None) as batch_op:
         batch_op.drop_index('ix_facilitators_region')
 
     op.drop_table('facilitators')
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_log_region'))
-        batch_op.drop_index(batch_op.f('ix_audit_log_record_id'))
-
-    op.drop_table('audit_log')
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attendance_participant_id'))
         batch_op.drop_index(batch_op.f('ix_attendance_offer_id'))
