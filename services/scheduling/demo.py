@@ -34,13 +34,13 @@ from shared.contracts.scheduling import ATTENDANCE_RECORDED, SESSION_SCHEDULED
 from shared.contracts.vocabulary import NATIONAL, OfferType, Region
 from shared.unit import Unit
 from services.demo import WAIT_SECONDS, until_settled, wait_for
-from services.scheduling import domain, events
+from services.scheduling.domain.recurrence import Slot, local_to_utc
 from services.scheduling.store import attendance as attendance_store
 from services.scheduling.store import facilitators as facilitator_store
 from services.scheduling.store import rosters as roster_store
 from services.scheduling.store import sessions as session_store
 from services.scheduling.store.tables import attendance, memberships, offers, sessions
-from services.scheduling.usecases import coaching, facilitators
+from services.scheduling.usecases import coaching, events, facilitators
 from services.scheduling.usecases import sessions as session_usecases
 
 SEED = 20260402
@@ -213,9 +213,9 @@ def _started_group(unit: Unit, offer: dict, leader: str | None, rng: random.Rand
     _schedule(unit, offer, {**body, "starts_at": datetime.combine(last + timedelta(weeks=1), STARTED_AT), "duration_minutes": 120, "repeat": repeat}, report)
 
 
-def _slot(day: date, at: time, minutes: int) -> domain.Slot:
-    starts_at = domain.local_to_utc(datetime.combine(day, at))
-    return domain.Slot(starts_at, starts_at + timedelta(minutes=minutes))
+def _slot(day: date, at: time, minutes: int) -> Slot:
+    starts_at = local_to_utc(datetime.combine(day, at))
+    return Slot(starts_at, starts_at + timedelta(minutes=minutes))
 
 
 def _formed(unit: Unit, offer_id: str, formed: datetime) -> None:

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.api import PageQuery
 from shared.schemas import StrictBoolean
-from services.scheduling.domain import MAX_COUNT, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, utc_to_local
+from services.scheduling.domain.recurrence import MAX_COUNT, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, utc_to_local
 
 LOCAL_TIME = {"description": "Europe/London wall-clock time without a UTC offset, e.g. 2026-03-03T10:00; before 2100"}
 # A bound on starts, so that a series (at most 52 sessions, 52 weeks apart) stays within the calendar.

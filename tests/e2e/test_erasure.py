@@ -29,10 +29,10 @@ from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import create_engine, select, text
 
 from services.enrolment.usecases.reference import import_files
-from services.scheduling import events as scheduling_events
+from services.scheduling.usecases import events as scheduling_events
 from services.scheduling.store import rosters as scheduling_store
 from services.scheduling.store import sessions as session_store
-from services.scheduling.domain import LONDON, Slot
+from services.scheduling.domain.recurrence import LONDON, Slot
 from services.scheduling.usecases.sessions import new_session
 from shared.clock import utcnow
 from shared.contracts.enrolment import PARTICIPANT_ERASED

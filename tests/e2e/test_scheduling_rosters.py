@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from services.enrolment.usecases.reference import import_files
 from services.scheduling.store import metadata, rosters as store, sessions as session_store
-from services.scheduling.domain import LONDON, Slot
+from services.scheduling.domain.recurrence import LONDON, Slot
 from services.scheduling.rebuild import rebuild_rosters
 from services.scheduling.usecases.sessions import new_session
 from shared.clock import utcnow

@@ -14,7 +14,7 @@ from datetime import timedelta
 from shared.clock import utcnow
 from shared.contracts.feedback import NEEDS_REPORTED
 from services.scheduling.store import sessions as session_store
-from services.scheduling.domain import Slot
+from services.scheduling.domain.recurrence import Slot
 from services.scheduling.usecases.sessions import new_session
 from tests.harness import RunningService, service_environment
 from tests.integration.authz_matrix import BLIND, Operation, Request, World

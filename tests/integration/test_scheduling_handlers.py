@@ -9,7 +9,7 @@ from sqlalchemy import select
 from shared.clock import utcnow
 from shared.contracts import enrolment
 from shared.contracts.scheduling import SESSION_CANCELLED
-from services.scheduling.domain import Slot
+from services.scheduling.domain.recurrence import Slot
 from services.scheduling.store import rosters as store, tables
 from services.scheduling.store import sessions as session_store
 from services.scheduling.usecases.sessions import new_session

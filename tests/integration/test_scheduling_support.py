@@ -14,7 +14,7 @@ from shared.clock import utcnow
 from shared.contracts import enrolment
 from shared.envelope import Envelope
 from services.scheduling.store import sessions as session_store
-from services.scheduling.domain import LONDON, Slot
+from services.scheduling.domain.recurrence import LONDON, Slot
 from services.scheduling.usecases.sessions import new_session
 from services.scheduling.handlers import SUBSCRIPTIONS
 from tests.harness import RunningService, service_environment

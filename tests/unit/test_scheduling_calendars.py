@@ -3,8 +3,8 @@ from datetime import datetime, timedelta, timezone
 
 from icalendar import Calendar
 
-from services.scheduling.calendars import feed
-from services.scheduling.domain import Weekly, expand_series
+from services.scheduling.domain.calendars import feed
+from services.scheduling.domain.recurrence import Weekly, expand_series
 
 NOW = datetime(2026, 1, 2, 9, 0, tzinfo=timezone.utc)
 

@@ -4,43 +4,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.scheduling.domain import (
-    Attendance,
-    AttendanceRecord,
-    Booking,
-    CoachingBooking,
-    Membership,
-    MonthlyNthWeekday,
-    Session,
-    SessionStatus,
-    Slot,
-    Weekly,
-    assign_topics,
-    NeedScore,
-    cancel_following,
-    cancel_session,
-    compute_continuity,
-    count_used_allowance,
-    ensure_attendance_open,
-    ensure_coach_capacity,
-    ensure_in_future,
-    ensure_monthly_capacity,
-    ensure_no_clash,
-    ensure_within_allowance,
-    expand_series,
-    expected_sessions,
-    find_clash,
-    is_expected,
-    jaccard,
-    local_to_utc,
-    nth_weekday_of_month,
-    parse_cadence,
-    rank_needs,
-    reschedule_following,
-    reschedule_session,
-    topic_label,
-    utc_to_local,
-)
+from services.scheduling.domain.clashes import Booking, ensure_no_clash, find_clash
+from services.scheduling.domain.coaching import CoachingBooking, count_used_allowance, ensure_coach_capacity, ensure_monthly_capacity, ensure_within_allowance
+from services.scheduling.domain.codesign import NeedScore, assign_topics, rank_needs, topic_label
+from services.scheduling.domain.continuity import Attendance, AttendanceRecord, Membership, compute_continuity, expected_sessions, is_expected, jaccard
+from services.scheduling.domain.recurrence import MonthlyNthWeekday, Slot, Weekly, ensure_in_future, expand_series, local_to_utc, nth_weekday_of_month, parse_cadence, utc_to_local
+from services.scheduling.domain.sessions import Session, SessionStatus, cancel_following, cancel_session, ensure_attendance_open, reschedule_following, reschedule_session
 from shared.errors import Conflict, NotFound, RuleViolation
 
 UTC = timezone.utc

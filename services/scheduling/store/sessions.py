@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, func, insert, literal, or_, select, text, union_all, update
 
 from shared.clock import as_utc
-from services.scheduling.domain import Booking, CoachingBooking
+from services.scheduling.domain.clashes import Booking
+from services.scheduling.domain.coaching import CoachingBooking
 from services.scheduling.store import utc_row
 from services.scheduling.store.rosters import expected_at
 from services.scheduling.store.tables import memberships, sessions

@@ -11,12 +11,12 @@ Everything else answers 404, so an object the caller may not see does not even s
 from __future__ import annotations
 
 from shared.auth import Role
+from shared.contracts.vocabulary import NATIONAL
 from shared.errors import Forbidden, NotFound
 from shared.unit import Unit
 from services.scheduling.store import rosters, sessions
 
 LEADERS = (Role.FACILITATOR, Role.COACH)
-NATIONAL_OFFERS = "national"  # the region of the offers the national team runs
 
 
 def offer(unit: Unit, offer_id: str) -> dict:
@@ -76,7 +76,7 @@ def _sees_offer(unit: Unit, offer) -> bool:
         return sessions.leads_offer(unit.conn, principal.subject, offer["offer_id"])
     if principal.role is Role.PARTICIPANT:
         return rosters.is_member(unit.conn, offer["offer_id"], principal.subject)
-    return principal.role is Role.NATIONAL and offer["region"] == NATIONAL_OFFERS
+    return principal.role is Role.NATIONAL and offer["region"] == NATIONAL
 
 
 def _sees_session(unit: Unit, row: dict) -> bool:
@@ -91,4 +91,4 @@ def _sees_session(unit: Unit, row: dict) -> bool:
         return row["facilitator_id"] == principal.subject or sessions.leads_offer(unit.conn, principal.subject, row["offer_id"])
     if principal.role is Role.PARTICIPANT:
         return principal.subject in rosters.expected_member_ids(unit.conn, row["offer_id"], row["starts_at"])
-    return principal.role is Role.NATIONAL and row["region"] == NATIONAL_OFFERS
+    return principal.role is Role.NATIONAL and row["region"] == NATIONAL

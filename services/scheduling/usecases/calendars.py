@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from shared.clock import utcnow
 from shared.unit import Unit
-from services.scheduling import calendars
+from services.scheduling.domain.calendars import feed
 from services.scheduling.store import calendars as store
 from services.scheduling.usecases import access
 
 
 def participant_calendar(unit: Unit, participant_id: str) -> bytes:
     region = access.participant_scope(unit, participant_id)
-    return calendars.feed(store.participant_calendar(unit.conn, participant_id, region), now=utcnow())
+    return feed(store.participant_calendar(unit.conn, participant_id, region), now=utcnow())
 
 
 def offer_calendar(unit: Unit, offer_id: str) -> bytes:
     """The offer's sessions the caller takes part in (an administrator: all of them)."""
     offer = access.offer(unit, offer_id)
-    return calendars.feed(store.offer_calendar(unit.conn, offer_id, access.sessions_seen(unit)), now=utcnow(), name=offer["title"])
+    return feed(store.offer_calendar(unit.conn, offer_id, access.sessions_seen(unit)), now=utcnow(), name=offer["title"])

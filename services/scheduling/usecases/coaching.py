@@ -8,10 +8,11 @@ from shared.contracts.scheduling import COACHING_BOOKED, SESSION_SCHEDULED
 from shared.errors import Conflict, Forbidden, RuleViolation
 from shared.paging import Page
 from shared.unit import Unit
-from services.scheduling import domain, events
+from services.scheduling.domain.coaching import ensure_within_allowance
+from services.scheduling.domain.recurrence import Weekly, expand_series
 from services.scheduling.store import rosters
 from services.scheduling.store import sessions as store
-from services.scheduling.usecases import access, sessions
+from services.scheduling.usecases import access, events, sessions
 
 
 def book_coaching(unit: Unit, offer_id: str, body: dict) -> dict:
@@ -24,9 +25,9 @@ def book_coaching(unit: Unit, offer_id: str, body: dict) -> dict:
     if not rosters.is_member(unit.conn, offer_id, coachee):
         raise RuleViolation("not_a_member", "The participant is not a confirmed member of this coaching offer.", field="participant_id")
     coach = sessions.find_leader(unit.conn, body["coach_id"], offer, "coach", field="coach_id")
-    slot = domain.expand_series(body["starts_at"], 1, domain.Weekly(), body["duration_minutes"], now=utcnow())[0]
+    slot = expand_series(body["starts_at"], 1, Weekly(), body["duration_minutes"], now=utcnow())[0]
     booked = store.coaching_bookings(unit.conn, offer_id, coachee)
-    domain.ensure_within_allowance(offer["session_allowance"] or 0, booked, offer_id=offer_id, coachee_id=coachee)
+    ensure_within_allowance(offer["session_allowance"] or 0, booked, offer_id=offer_id, coachee_id=coachee)
     try:
         sessions.ensure_free(unit.conn, [slot], [coachee], coach)
     except Conflict as clash:

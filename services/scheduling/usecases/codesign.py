@@ -11,18 +11,19 @@ from dataclasses import replace
 from shared.clock import utcnow
 from shared.disclosure import THRESHOLD, shown_count, shown_ratio
 from shared.contracts.scheduling import SESSION_UPDATED
+from shared.contracts.vocabulary import OfferType
 from shared.errors import RuleViolation
 from shared.unit import Unit
-from services.scheduling import domain, events
+from services.scheduling.domain.codesign import assign_topics, rank_needs, topic_label
 from services.scheduling.store import needs
 from services.scheduling.store import sessions as store
-from services.scheduling.usecases import access
+from services.scheduling.usecases import access, events
 
 
 def co_design(unit: Unit, offer_id: str, body: dict) -> dict:
     """Give upcoming sessions topics from the cohort's development needs, most needed first."""
     offer = access.offer(unit, offer_id)
-    if offer["offer_type"] != "regional_programme":
+    if offer["offer_type"] != OfferType.REGIONAL_PROGRAMME:
         raise RuleViolation("not_co_designed", "Only a regional programme's topics are co-designed from its cohort's needs.")
     store.lock_calendar(unit.conn)
     upcoming = store.upcoming_sessions(unit.conn, offer_id, utcnow())
@@ -30,11 +31,11 @@ def co_design(unit: Unit, offer_id: str, body: dict) -> dict:
     answers = needs.needs_of(unit.conn, offer_id)
     if 0 < len(answers) < THRESHOLD:
         raise RuleViolation("too_few_needs_answers", f"Co-design waits until {THRESHOLD} of the cohort have answered the needs survey.", field="needs")
-    ranking = domain.rank_needs(answers)
-    topics = domain.assign_topics([(n.need, n.score) for n in ranking], len(targets))
+    ranking = rank_needs(answers)
+    topics = assign_topics([(n.need, n.score) for n in ranking], len(targets))
     changed = []
     for session, need in zip(targets, topics):
-        values = {"topic": domain.topic_label(need), "sequence": session["sequence"] + 1}
+        values = {"topic": topic_label(need), "sequence": session["sequence"] + 1}
         store.change_session(unit.conn, session["id"], **values)
         changed.append({**session, **values})
         unit.record(SESSION_UPDATED, events.session_data(changed[-1]))

@@ -10,14 +10,18 @@ from sqlalchemy import Connection
 
 from shared.clock import utcnow
 from shared.contracts.scheduling import SESSION_CANCELLED, SESSION_RESCHEDULED, SESSION_SCHEDULED
+from shared.contracts.vocabulary import OfferType
 from shared.errors import Conflict, RuleViolation
 from shared.paging import Page
 from shared.unit import Unit
 from shared.versions import require_version
-from services.scheduling import domain, events
+from services.scheduling.domain.clashes import ensure_no_clash
+from services.scheduling.domain.coaching import ensure_monthly_capacity
+from services.scheduling.domain.recurrence import Cadence, Slot, Weekly, expand_series, parse_cadence
+from services.scheduling.domain.sessions import Session, SessionStatus, cancel_following, cancel_session, reschedule_following, reschedule_session
 from services.scheduling.store import facilitators, rosters
 from services.scheduling.store import sessions as store
-from services.scheduling.usecases import access
+from services.scheduling.usecases import access, events
 
 CLOSED_OFFER = ("completed", "cancelled")
 # Capacity is counted per London month; a window a month wide either side covers every month touched.
@@ -29,7 +33,7 @@ def schedule(unit: Unit, offer_id: str, body: dict) -> dict:
     ensure_open(offer, "group")
     store.lock_calendar(unit.conn)
     count, cadence = _repeat(body.get("repeat"))
-    slots = domain.expand_series(body["starts_at"], count, cadence, body["duration_minutes"], now=utcnow())
+    slots = expand_series(body["starts_at"], count, cadence, body["duration_minutes"], now=utcnow())
     leader = find_leader(unit.conn, body.get("facilitator_id"), offer, "facilitator")
     ensure_free(unit.conn, slots, rosters.current_member_ids(unit.conn, offer_id), leader)
     series_id = str(uuid.uuid4()) if body.get("repeat") else None
@@ -60,7 +64,7 @@ def reschedule(unit: Unit, session_id: str, body: dict, version: str | None) -> 
     series = _scope(unit.conn, row, body["scope"])
     moved = _move(row, series, body)
     leader = facilitators.find_facilitator(unit.conn, row["facilitator_id"]) if row["facilitator_id"] else None
-    ensure_free(unit.conn, [domain.Slot(m.starts_at, m.ends_at) for m in moved], _attendees(unit.conn, row), leader, ignore=[m.id for m in moved])
+    ensure_free(unit.conn, [Slot(m.starts_at, m.ends_at) for m in moved], _attendees(unit.conn, row), leader, ignore=[m.id for m in moved])
     return _save(unit, series, moved, SESSION_RESCHEDULED)[0]
 
 
@@ -69,9 +73,9 @@ def cancel(unit: Unit, session_id: str, body: dict) -> dict:
     row = access.session(unit, session_id)
     now, series = utcnow(), _scope(unit.conn, row, body["scope"])
     if body["scope"] == "this":
-        cancelled = [domain.cancel_session(as_domain(row), now=now)]
+        cancelled = [cancel_session(as_domain(row), now=now)]
     else:
-        cancelled = domain.cancel_following(map(as_domain, series), row["id"], now=now)
+        cancelled = cancel_following(map(as_domain, series), row["id"], now=now)
     return _save(unit, series, cancelled, SESSION_CANCELLED)[0]
 
 
@@ -87,25 +91,25 @@ def cancel_upcoming_coaching(unit: Unit, coachee_id: str) -> list[dict]:
 
 
 def _cancel_all(unit: Unit, upcoming: list[dict]) -> list[dict]:
-    return _save(unit, upcoming, [domain.cancel_session(as_domain(row)) for row in upcoming], SESSION_CANCELLED)
+    return _save(unit, upcoming, [cancel_session(as_domain(row)) for row in upcoming], SESSION_CANCELLED)
 
 
-def as_domain(row: dict) -> domain.Session:
-    return domain.Session(row["id"], row["starts_at"], row["ends_at"], row["series_id"], row["sequence"], domain.SessionStatus(row["status"]))
+def as_domain(row: dict) -> Session:
+    return Session(row["id"], row["starts_at"], row["ends_at"], row["series_id"], row["sequence"], SessionStatus(row["status"]))
 
 
-def _repeat(repeat: dict | None) -> tuple[int, domain.Cadence]:
+def _repeat(repeat: dict | None) -> tuple[int, Cadence]:
     if repeat is None:
-        return 1, domain.Weekly()
+        return 1, Weekly()
     options = {name: repeat.get(name) for name in ("interval", "weekday", "ordinal")}
-    return repeat["count"], domain.parse_cadence(repeat["cadence"], **options)
+    return repeat["count"], parse_cadence(repeat["cadence"], **options)
 
 
-def _move(row: dict, series: list[dict], body: dict) -> list[domain.Session]:
+def _move(row: dict, series: list[dict], body: dict) -> list[Session]:
     options = {"now": utcnow(), "duration_minutes": body.get("duration_minutes")}
     if body["scope"] == "this":
-        return [domain.reschedule_session(as_domain(row), body["starts_at"], **options)]
-    return domain.reschedule_following(map(as_domain, series), row["id"], body["starts_at"], **options)
+        return [reschedule_session(as_domain(row), body["starts_at"], **options)]
+    return reschedule_following(map(as_domain, series), row["id"], body["starts_at"], **options)
 
 
 def _scope(conn: Connection, row: dict, scope: str) -> list[dict]:
@@ -117,7 +121,7 @@ def _attendees(conn: Connection, row: dict) -> list[str]:
     return [row["coachee_id"]] if row["kind"] == "coaching" else rosters.current_member_ids(conn, row["offer_id"])
 
 
-def _save(unit: Unit, before: list[dict], changed: list[domain.Session], event_type) -> list[dict]:
+def _save(unit: Unit, before: list[dict], changed: list[Session], event_type) -> list[dict]:
     """Write the changed sessions, one event each; answer them as saved."""
     rows = {row["id"]: row for row in before}
     saved = []
@@ -135,7 +139,7 @@ def _save(unit: Unit, before: list[dict], changed: list[domain.Session], event_t
 def ensure_open(offer: dict, kind: str) -> None:
     if offer["status"] in CLOSED_OFFER:
         raise Conflict("offer_closed", f"The offer is {offer['status']}: it takes no more sessions.")
-    if (offer["offer_type"] == "coaching") != (kind == "coaching"):
+    if (offer["offer_type"] == OfferType.COACHING) != (kind == "coaching"):
         raise RuleViolation("wrong_session_kind", "A coaching offer is booked 1:1 through its coaching bookings; other offers schedule group sessions.")
 
 
@@ -149,18 +153,18 @@ def find_leader(conn: Connection, person_id: str | None, offer: dict, kind: str,
     return leader
 
 
-def ensure_free(conn: Connection, slots: list[domain.Slot], attendees: list[str], leader: dict | None, ignore=()) -> None:
+def ensure_free(conn: Connection, slots: list[Slot], attendees: list[str], leader: dict | None, ignore=()) -> None:
     """No clash for anyone in the slots, and the leader stays within their monthly capacity."""
     people = [*attendees, *([leader["id"]] if leader else [])]
     first, last = min(s.starts_at for s in slots), max(s.ends_at for s in slots)
-    domain.ensure_no_clash(slots, people, store.bookings_of(conn, people, first, last), ignore_session_ids=ignore)
+    ensure_no_clash(slots, people, store.bookings_of(conn, people, first, last), ignore_session_ids=ignore)
     if leader:
         led = store.led_bookings(conn, leader["id"], first - MONTH, last + MONTH)
         starts = [s.starts_at for s in slots]
-        domain.ensure_monthly_capacity(leader["monthly_capacity"], led, person_id=leader["id"], starts_at=starts, ignore_session_ids=ignore, rule=f"{leader['kind']}_capacity")
+        ensure_monthly_capacity(leader["monthly_capacity"], led, person_id=leader["id"], starts_at=starts, ignore_session_ids=ignore, rule=f"{leader['kind']}_capacity")
 
 
-def new_session(offer: dict, slot: domain.Slot, body: dict, *, series_id=None, kind="group", coachee_id=None) -> dict:
+def new_session(offer: dict, slot: Slot, body: dict, *, series_id=None, kind="group", coachee_id=None) -> dict:
     details = {name: body.get(name) for name in ("facilitator_id", "venue", "video_link", "topic")}
     return {
         "id": str(uuid.uuid4()), "offer_id": offer["offer_id"], "region": offer["region"], "kind": kind, "series_id": series_id,
