@@ -20,11 +20,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from shared.api import Call
 from shared.auth import Principal, Role
 from shared.clock import as_utc, utcnow
+from shared.contracts.vocabulary import Recommend
+from shared.unit import Unit
 from services.demo import WAIT_SECONDS, until_settled, wait_for
-from services.feedback.domain import NEEDS, OUTCOME_MEASURES
+from services.feedback.domain.needs import NEEDS
+from services.feedback.domain.outcomes import OUTCOME_MEASURES
 from services.feedback.store.tables import attendance, feedback_responses, members, needs_responses, offers, outcome_responses, sessions
 from services.feedback.usecases import answers as answer_usecases
 
@@ -42,7 +44,8 @@ COMMENTS = (
     "Would like a shorter first half.",
 )
 OTHER_NEEDS = ("Succession planning for the PCN team.", "Working with the wider system on estates.")
-RECOMMEND = {5: "very_good", 4: "good", 3: "neither", 2: "poor", 1: "very_poor"}
+# The recommend answer a person whose overall score is n tends to give.
+RECOMMEND_OF_SCORE = {5: Recommend.VERY_GOOD.value, 4: Recommend.GOOD.value, 3: Recommend.NEITHER.value, 2: Recommend.POOR.value, 1: Recommend.VERY_POOR.value}
 # Outcome measures 1-7: where people start, and how far they move by the end (isolation falls).
 BEFORE = {"confidence": 3.4, "isolation": 4.6, "trust_in_group": 3.5, "sense_of_direction": 3.3}
 CHANGE = {"confidence": 1.2, "isolation": -1.0, "trust_in_group": 1.5, "sense_of_direction": 1.1}
@@ -86,8 +89,8 @@ def _projections_missing(runtime, rosters: dict | None, held: dict | None):
     return missing if rosters is not None or held is not None else until_settled(snapshot)
 
 
-def _participant(person: str, region: str, conn, runtime) -> Call:
-    return Call(Principal(person, Role.PARTICIPANT, region), conn, runtime)
+def _participant(person: str, region: str, conn, runtime) -> Unit:
+    return runtime.unit(conn, Principal(person, Role.PARTICIPANT, region))
 
 
 def _score(rng: random.Random, mean: float, high: int = 5) -> int:
@@ -135,7 +138,7 @@ def _session_feedback(runtime, held: dict | None, seed: int, report: dict) -> No
 
 def _answer(rng: random.Random, mood: float, report: dict) -> dict:
     overall = _score(rng, mood)
-    recommend = "dont_know" if rng.random() < 0.03 else RECOMMEND[max(1, min(5, overall + (rng.random() < 0.3)))]
+    recommend = Recommend.DONT_KNOW.value if rng.random() < 0.03 else RECOMMEND_OF_SCORE[max(1, min(5, overall + (rng.random() < 0.3)))]
     anonymous = rng.random() < ANONYMOUS_SHARE
     comment = rng.choice(COMMENTS) if rng.random() < COMMENT_SHARE else None
     report["anonymous"] += anonymous
@@ -192,6 +195,6 @@ def _outcome_measures(runtime, rosters: dict | None, seed: int, report: dict) ->
                 before = {m: _score(rng, BEFORE[m], 7) for m in OUTCOME_MEASURES}
                 answers = [("before", before)] + ([("after", {m: max(1, min(7, before[m] + round(rng.gauss(CHANGE[m], 0.8)))) for m in OUTCOME_MEASURES})] if completed else [])
                 for phase, scores in answers:
-                    call = _participant(person, offer["region"], conn, runtime)
-                    report["pairs"] += answer_usecases.give_outcome(call, {"offer_id": offer["offer_id"], "phase": phase, "scores": scores})["paired"]
+                    unit = _participant(person, offer["region"], conn, runtime)
+                    report["pairs"] += answer_usecases.give_outcome(unit, {"offer_id": offer["offer_id"], "phase": phase, "scores": scores})["paired"]
                     report["outcomes"] += 1

@@ -2,9 +2,10 @@
 from marshmallow import Schema, fields, validate
 
 from shared.contracts.common import OFFER_TYPES, REGION_OR_NATIONAL, pcn_field
-from shared.contracts.feedback import NEEDS, RECOMMEND
+from shared.contracts.vocabulary import Need, Recommend
 from shared.schemas import StrictBoolean
-from services.feedback.domain import MAX_TEXT_LENGTH, OUTCOME_MEASURES, OUTCOME_PHASES
+from services.feedback.domain.answers import MAX_TEXT_LENGTH
+from services.feedback.domain.outcomes import OUTCOME_MEASURES, OUTCOME_PHASES
 
 PERIOD = validate.Regexp(r"^(all|\d{4}-(0[1-9]|1[0-2]))$", error="all, or a month as YYYY-MM")
 
@@ -24,12 +25,12 @@ class FeedbackSchema(Schema):
     overall = _score(5, required=True, metadata={"description": "Overall rating, 1-5"})
     usefulness = _score(5, required=True, metadata={"description": "How useful it was, 1-5"})
     will_apply = _score(5, required=True, metadata={"description": '"I will apply this in my work", 1-5'})
-    recommend = fields.String(required=True, validate=validate.OneOf(RECOMMEND), metadata={"description": "How likely to recommend it to a colleague (Friends and Family Test scale)"})
+    recommend = fields.String(required=True, validate=validate.OneOf(Recommend.values()), metadata={"description": "How likely to recommend it to a colleague (Friends and Family Test scale)"})
     comment = _text(metadata={"description": "Optional free text; seen only by the session's regional admin"})
     anonymous = StrictBoolean(load_default=False, metadata={"description": "When true nothing stored links the answer to you"})
 
 
-NeedRatingsSchema = Schema.from_dict({need: _score(5, required=True) for need in NEEDS}, name="NeedRatingsSchema")
+NeedRatingsSchema = Schema.from_dict({need: _score(5, required=True) for need in Need.values()}, name="NeedRatingsSchema")
 OutcomeScoresSchema = Schema.from_dict({m: _score(7, required=True) for m in OUTCOME_MEASURES}, name="OutcomeScoresSchema")
 
 

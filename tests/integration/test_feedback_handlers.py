@@ -28,7 +28,7 @@ class FeedbackWorld:
     def deliver(self, event_type: EventType, data: dict) -> None:
         envelope = Envelope(type=event_type.type, source=event_type.source, data=event_type.validate(data))
         with self.runtime.db.transaction() as conn:
-            HANDLERS[event_type.type](envelope, conn)
+            HANDLERS[event_type.type](envelope, self.runtime.unit(conn))
 
     def offer(self, offer_id, region="Y56", offer_type="action_learning_set", event=enrolment.OFFER_PUBLISHED):
         self.deliver(event, {"offer_id": offer_id, "region": region, "offer_type": offer_type, "title": "Set", "capacity": 8, "status": "published"})

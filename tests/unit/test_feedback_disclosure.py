@@ -18,9 +18,11 @@ from shared.disclosure import (
     with_margins,
     withhold,
 )
-from services.feedback.domain import SessionInfo
-from services.feedback.figures import ALL, Figures, changes_view, feedback_view, is_streamed, ranking_view, scope_key, table_axes
-from services.feedback.usecases.publication import summary_data, touched_cells
+from services.feedback.domain.aggregates import ALL, published_cells
+from services.feedback.domain.disclosure import is_streamed, scope_key, table_axes
+from services.feedback.domain.figures import Figures, changes_view, feedback_view, ranking_view
+from services.feedback.domain.sessions import SessionInfo
+from services.feedback.usecases.publication import summary_data
 
 T = 5
 AXES = [(ALL, ("A", "B", "C")), (ALL, ("x", "y")), ("all", ("2025-03", "2025-04"))]
@@ -121,7 +123,7 @@ def test_a_parent_withheld_elsewhere_makes_its_only_shown_child_withheld_too():
 
 def test_an_answer_touches_the_national_region_and_offer_type_cells_of_all_time_and_its_month():
     session = SessionInfo("s", "o", "coaching", "Y56", datetime(2025, 3, 31, 23, 30, tzinfo=timezone.utc))
-    touched = touched_cells(session)
+    touched = published_cells(session)
     assert (ALL, ALL, "all") in touched and ("Y56", "coaching", "2025-03") in touched
     assert sum(is_streamed(c) for c in touched) == 6
     assert scope_key((ALL, ALL, "2025-03")) == "national:2025-03"

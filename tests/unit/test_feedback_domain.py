@@ -7,25 +7,15 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from services.feedback import domain
-from services.feedback.aggregates import FFT, LIKERT_5, OUTCOME_7, RunningStats
-from services.feedback.domain import (
-    AggregateKey,
-    OutcomeResponse,
-    SessionInfo,
-    accept_feedback,
-    accept_outcome,
-    aggregate_keys,
-    apply_updates,
-    needs_contingency,
-    needs_differ_between_regions,
-    needs_stats,
-    outcome_changes,
-    rank_needs,
-    response_marker,
-    validate_needs_survey,
-)
-from services.feedback.statistics import chi2_sf, chi_square_independence, regularized_gamma_q
+from services.feedback.domain.aggregates import AggregateKey, Counted, feedback_counted, session_keys
+from services.feedback.domain.feedback import FEEDBACK_MEASURES, accept_feedback, response_marker
+from services.feedback.domain.figures import Figures
+from services.feedback.domain.needs import NEEDS, needs_contingency, needs_differ_between_regions, needs_stats, rank_needs, validate_needs_survey
+from services.feedback.domain.outcomes import OutcomeResponse, accept_outcome, outcome_changes
+from services.feedback.domain.running_stats import RunningStats
+from services.feedback.domain.scales import FFT, LIKERT_5, OUTCOME_7
+from services.feedback.domain.sessions import SessionInfo
+from services.feedback.domain.statistics import chi2_sf, chi_square_independence, regularized_gamma_q
 from shared.errors import Conflict, RuleViolation
 
 PEPPER = b"p" * 32
@@ -184,7 +174,7 @@ def test_a_short_pepper_is_refused():
 
 
 def test_an_answer_counts_towards_session_offer_type_and_region_rows_for_all_time_and_its_month():
-    keys = aggregate_keys(SESSION)
+    keys = session_keys(SESSION)
     assert AggregateKey("session", "Y56", "s-1", "all") in keys
     assert AggregateKey("offer", "Y56", "o-1", "all") in keys
     assert AggregateKey("offer_type", "Y56", "action_learning_set", "2025-03") in keys
@@ -192,13 +182,12 @@ def test_an_answer_counts_towards_session_offer_type_and_region_rows_for_all_tim
     assert all(k.scope != "national" for k in keys)
 
 
-def test_applying_updates_builds_running_rows_without_rescanning():
-    rows = {}
-    for answers in (GOOD, {**GOOD, "overall": 3, "recommend": "dont_know"}):
-        rows.update(apply_updates(rows, give(answers).updates))
-    overall = rows[(AggregateKey("region", "Y56", "Y56", "all"), "overall")]
+def test_counting_answers_builds_running_rows_without_rescanning():
+    answers = (GOOD, {**GOOD, "overall": 3, "recommend": "dont_know"})
+    counted = Counted.total(feedback_counted(SESSION, Figures.answer("feedback", {m: getattr(give(a).record, m) for m in FEEDBACK_MEASURES})) for a in answers)
+    overall = counted.figures[("feedback", AggregateKey("region", "Y56", "Y56", "all"))].stats["overall"]
     assert overall.count == 2 and overall.mean == 4.0
-    recommend = rows[(AggregateKey("session", "Y56", "s-1", "all"), "recommend")]
+    recommend = counted.figures[("feedback", AggregateKey("session", "Y56", "s-1", "all"))].stats["recommend"]
     assert recommend.distribution["dont_know"] == 1 and recommend.mean is None
 
 
@@ -254,11 +243,11 @@ def test_friends_and_family_shares_count_dont_know_in_the_denominator():
 
 
 def survey(**ratings):
-    return validate_needs_survey({need: ratings.get(need, 3) for need in domain.NEEDS})
+    return validate_needs_survey({need: ratings.get(need, 3) for need in NEEDS})
 
 
 def test_a_needs_survey_must_rate_every_common_need_and_names_the_missing_one():
-    ratings = {need: 3 for need in domain.NEEDS if need != "strategy"}
+    ratings = {need: 3 for need in NEEDS if need != "strategy"}
     with pytest.raises(RuleViolation) as e:
         validate_needs_survey(ratings)
     assert e.value.field == "ratings.strategy"
@@ -266,15 +255,15 @@ def test_a_needs_survey_must_rate_every_common_need_and_names_the_missing_one():
 
 def test_a_needs_survey_refuses_unknown_needs_and_bad_ratings():
     with pytest.raises(RuleViolation) as e:
-        validate_needs_survey({**{n: 3 for n in domain.NEEDS}, "finance": 4, "teamwork": 0})
+        validate_needs_survey({**{n: 3 for n in NEEDS}, "finance": 4, "teamwork": 0})
     fields = {err["field"] for err in e.value.extra["errors"]}
     assert fields == {"ratings.finance", "ratings.teamwork"}
 
 
 def test_other_needs_free_text_is_optional_and_limited():
-    assert validate_needs_survey({n: 3 for n in domain.NEEDS}, "  coaching skills ").other_needs == "coaching skills"
+    assert validate_needs_survey({n: 3 for n in NEEDS}, "  coaching skills ").other_needs == "coaching skills"
     with pytest.raises(RuleViolation):
-        validate_needs_survey({n: 3 for n in domain.NEEDS}, "z" * 2001)
+        validate_needs_survey({n: 3 for n in NEEDS}, "z" * 2001)
 
 
 def test_needs_are_ranked_by_mean_rating_with_ties_broken_by_name():

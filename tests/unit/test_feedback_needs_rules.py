@@ -1,11 +1,12 @@
-"""Unit tests of the needs survey's write-path rules (services/feedback/needs_rules.py): which
+"""Unit tests of the needs survey's write-path rules (services/feedback/domain/needs.py): which
 round an answer is in, the keyed marker of having answered, the PCN an answer may name. No I/O."""
 from datetime import date
 
 import pytest
 
 from shared.errors import Conflict, RuleViolation
-from services.feedback.domain import needs_already_answered, needs_marker, needs_pcn, needs_round, response_marker
+from services.feedback.domain.feedback import response_marker
+from services.feedback.domain.needs import needs_already_answered, needs_marker, needs_pcn, needs_round
 
 PEPPER = b"p" * 32
 

@@ -11,18 +11,18 @@ answers_api = Api("answers", __name__, tag="answers")
 # enforced anyway: a repeat answers 409 feedback_already_given.
 # Not audited: an audit row (who, which session, when) would link an anonymous answer to its author.
 @answers_api.post("/v1/sessions/<session_id>/feedback", summary="Give feedback on a session you attended", roles=PARTICIPANT, body=s.FeedbackSchema, response=s.FeedbackReceiptSchema, status=201, audited=False)
-def give_feedback(call, session_id, body):
-    return answers.give_feedback(call, session_id, body)
+def give_feedback(unit, session_id, body):
+    return answers.give_feedback(unit, session_id, body)
 
 
 # Anonymous like session feedback, so neither Idempotency-Keyed nor audited: either record would
 # say who answered when, and the answer's event says when and what. Once per round is enforced
-# anyway: a repeat answers 409 needs_already_answered (services/feedback/needs_rules.py).
+# anyway: a repeat answers 409 needs_already_answered (services/feedback/domain/needs.py).
 @answers_api.post("/v1/needs-surveys/responses", summary="Answer the development-needs survey (once per offer, or once per quarter)", roles=PARTICIPANT, body=s.NeedsSurveySchema, response=s.NeedsReceiptSchema, status=201, audited=False)
-def answer_needs(call, body):
-    return answers.answer_needs(call, body)
+def answer_needs(unit, body):
+    return answers.answer_needs(unit, body)
 
 
 @answers_api.post("/v1/outcome-measures", summary="Give outcome measures before or after an offer", roles=PARTICIPANT, body=s.OutcomeSchema, response=s.OutcomeReceiptSchema, status=201, idempotent=True)
-def give_outcome(call, body):
-    return answers.give_outcome(call, body)
+def give_outcome(unit, body):
+    return answers.give_outcome(unit, body)

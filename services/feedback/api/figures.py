@@ -9,35 +9,35 @@ figures_api = Api("figures", __name__, tag="figures")
 
 
 @figures_api.get("/v1/sessions/<session_id>", summary="A session feedback can be given for", roles=READERS, response=s.KnownSessionSchema)
-def known_session(call, session_id):
-    return answers.known_session(call, session_id)
+def known_session(unit, session_id):
+    return answers.known_session(unit, session_id)
 
 
 @figures_api.get("/v1/aggregates", summary="Feedback figures of a session, offer, offer type, region or the nation", roles=READERS, query=s.AggregateQuerySchema, response=s.AggregateSchema)
-def aggregate(call):
-    return reports.aggregate(call, call.query)
+def aggregate(unit, query):
+    return reports.aggregate(unit, query)
 
 
 @figures_api.get("/v1/national/summary", summary="National, regional and offer-type figures, suppressed as published", roles=READERS, query=s.PeriodQuerySchema, response=s.NationalSummarySchema)
-def national_summary(call):
-    return reports.national_summary(call, call.query["period"])
+def national_summary(unit, query):
+    return reports.national_summary(unit, query["period"])
 
 
 @figures_api.get("/v1/needs/ranking", summary="Development needs ranked per region (and PCN inside a region)", roles=READERS, response=s.NeedsRankingSchema)
-def needs_ranking(call):
-    return surveys.needs_ranking(call)
+def needs_ranking(unit):
+    return surveys.needs_ranking(unit)
 
 
 @figures_api.get("/v1/outcomes/changes", summary="Change of outcome measures per offer type and region", roles=READERS, response=s.OutcomeChangesSchema)
-def outcome_changes(call):
-    return surveys.outcome_changes(call)
+def outcome_changes(unit):
+    return surveys.outcome_changes(unit)
 
 
 @figures_api.get("/v1/sessions/<session_id>/comments", summary="Free-text comments on a session of your region", roles=REGIONAL, query=PageQuery, response=s.CommentSchema, paged=True)
-def session_comments(call, session_id):
-    return reports.session_comments(call, session_id, call.query)
+def session_comments(unit, session_id, query):
+    return reports.session_comments(unit, session_id, query)
 
 
 @figures_api.get("/v1/needs/other-needs", summary="Other needs named in your region's surveys (free text)", roles=REGIONAL, query=PageQuery, response=s.OtherNeedSchema, paged=True)
-def other_needs(call):
-    return reports.other_needs(call, call.query)
+def other_needs(unit, query):
+    return reports.other_needs(unit, query)

@@ -1,18 +1,18 @@
-"""Queries on the running aggregates: add an answer's figures, read cells, attendee counts
-and the published table's suppression pattern. Reads touch aggregate rows only, never answers."""
+"""Queries on the running aggregates: add what answers and attendance counted, read cells,
+attendee counts and the published table's suppression pattern. Reads touch aggregate rows only, never answers."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from functools import cache
 
 from sqlalchemy import Connection, bindparam, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
-from services.feedback.aggregates import SCALES, RunningStats
+from shared.db import dialect_insert, upsert
 from shared.disclosure import BELOW_THRESHOLD
-from services.feedback.domain import AggregateKey
-from services.feedback.figures import ALL, ALL_TIME, Figures, merge_all
+from services.feedback.domain.aggregates import ALL, ALL_TIME, AggregateKey, Counted, table_cells
+from services.feedback.domain.figures import Figures, merge_all
+from services.feedback.domain.running_stats import RunningStats
+from services.feedback.domain.scales import SCALES
 from services.feedback.store.tables import BUCKETS, aggregate_stats, attendee_counts, offers, published_cells, sessions
 
 _STATS_KEY = ("family", "scope", "region", "key", "period", "measure")
@@ -30,26 +30,33 @@ def _upsert_adding(conn: Connection, table, rows: list[dict], key: tuple, added:
     if not rows:
         return
     rows = sorted(rows, key=lambda r: tuple(r[c] for c in key))  # one lock order: no deadlocks
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = dialect_insert(conn, table)
     conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_={c: table.c[c] + statement.excluded[c] for c in added}), rows)
 
 
 def clear(conn: Connection) -> None:
-    """Forget every running aggregate and the pattern (before a rebuild from the answers)."""
+    """Forget every running aggregate and the pattern (before a rebuild from the answers); the
+    pattern stays locked until the transaction ends."""
+    lock_pattern(conn)
     for table in (aggregate_stats, attendee_counts, published_cells):
         conn.execute(table.delete())
 
 
-def add_figures(conn: Connection, family: str, items: Iterable[tuple[AggregateKey, Figures]]) -> None:
+def add(conn: Connection, counted: Counted) -> None:
+    """Add what was counted, in at most one statement per table. When it changes the published
+    table, the pattern is locked first (`lock_pattern`) and stays locked for settling it."""
+    if counted.cells:
+        lock_pattern(conn)
     rows = []
-    for key, figures in items:
+    for (family, key), figures in counted.figures.items():
         for measure, stats in figures.stats.items():
             padded = (*stats.histogram, *(0,) * (BUCKETS - len(stats.histogram)))
             buckets = {f"b{i}": n for i, n in enumerate(padded)}
             identity = dict(family=family, scope=key.scope, region=key.region, key=key.key, period=key.period, measure=measure)
             rows.append(identity | buckets | dict(scale=stats.scale.name, count=stats.count, total=stats.total, sum_sq=stats.sum_sq))
     _upsert_adding(conn, aggregate_stats, rows, _STATS_KEY, _ADDED)
+    attendees = [dict(scope=k.scope, region=k.region, key=k.key, period=k.period, attendees=n) for k, n in counted.attendees.items()]
+    _upsert_adding(conn, attendee_counts, attendees, _ATTENDEES_KEY, ("attendees",))
 
 
 @cache
@@ -118,8 +125,7 @@ def table_figures(conn: Connection, period: str, family: str = "feedback") -> di
     """Every cell of the published table for one period: (region|ALL, offer_type|ALL, period)."""
     cells: dict[tuple, Figures] = {}
     for (scope, region, key), figures in read_figures(conn, family, ("region", "offer_type"), period).items():
-        offer_type = ALL if scope == "region" else key
-        for cell in ((region, offer_type, period), (ALL, offer_type, period)):
+        for cell in table_cells(AggregateKey(scope, region, key, period)):
             cells[cell] = cells[cell].merge(figures) if cell in cells else figures
     return cells
 
@@ -153,11 +159,6 @@ def table_counts(conn: Connection) -> dict[tuple, int]:
     return {(row.region, row.key, row.period): row.respondents for row in conn.execute(query)}
 
 
-def add_attendees(conn: Connection, keys: Iterable[AggregateKey], delta: int) -> None:
-    rows = [dict(scope=k.scope, region=k.region, key=k.key, period=k.period, attendees=delta) for k in keys]
-    _upsert_adding(conn, attendee_counts, rows, _ATTENDEES_KEY, ("attendees",))
-
-
 def attendees(conn: Connection, scope: str, region: str, key: str, period: str = ALL_TIME) -> int:
     t = attendee_counts.c
     query = select(t.attendees).where(t.scope == scope, t.region == region, t.key == key, t.period == period)
@@ -171,9 +172,8 @@ def table_attendees(conn: Connection, period: str) -> dict[tuple, int]:
     """Attendees of every cell of the published table for one period."""
     cells: dict[tuple, int] = defaultdict(int)
     for row in conn.execute(_TABLE_ATTENDEES, {"period": period}):
-        offer_type = ALL if row.scope == "region" else row.key
-        cells[(row.region, offer_type, period)] += row.attendees
-        cells[(ALL, offer_type, period)] += row.attendees
+        for cell in table_cells(AggregateKey(row.scope, row.region, row.key, period)):
+            cells[cell] += row.attendees
     return dict(cells)
 
 
@@ -206,7 +206,5 @@ def withheld_of(conn: Connection, cell: tuple) -> str | None:
 
 
 def save_pattern(conn: Connection, changes: dict[tuple, str | None]) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     for (region, offer_type, period), withheld in sorted(changes.items()):
-        statement = dialect.insert(published_cells).values(region=region, offer_type=offer_type, period=period, withheld=withheld)
-        conn.execute(statement.on_conflict_do_update(index_elements=["region", "offer_type", "period"], set_={"withheld": withheld}))
+        upsert(conn, published_cells, dict(region=region, offer_type=offer_type, period=period, withheld=withheld), ("region", "offer_type", "period"))

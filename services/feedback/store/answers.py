@@ -6,15 +6,15 @@ import uuid
 from dataclasses import asdict
 
 from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from services.feedback.domain import OUTCOME_MEASURES, SessionFeedback
+from shared.db import dialect_insert
+from shared.tables import SharedTables
+from services.feedback.domain.feedback import SessionFeedback
+from services.feedback.domain.outcomes import OUTCOME_MEASURES
 from services.feedback.store import sealed_comments
-from services.feedback.store.tables import feedback_responded, feedback_responses, needs_responses, outcome_responses
+from services.feedback.store.tables import feedback_responded, feedback_responses, metadata, needs_responses, outcome_responses
 
-
-def _dialect(conn: Connection):
-    return postgresql if conn.dialect.name == "postgresql" else sqlite
+_IDEMPOTENCY = SharedTables(metadata).idempotency
 
 
 def existing_markers(conn: Connection, markers: list[str]) -> set[str]:
@@ -23,7 +23,7 @@ def existing_markers(conn: Connection, markers: list[str]) -> set[str]:
 
 def add_marker(conn: Connection, marker: str) -> bool:
     """Add to the has-responded set; False if the marker was there (a concurrent answer won)."""
-    statement = _dialect(conn).insert(feedback_responded).values(marker=marker).on_conflict_do_nothing().returning(feedback_responded.c.marker)
+    statement = dialect_insert(conn, feedback_responded).values(marker=marker).on_conflict_do_nothing().returning(feedback_responded.c.marker)
     return conn.execute(statement).first() is not None
 
 
@@ -111,3 +111,22 @@ def outcome_pairs(conn: Connection) -> list:
         (row.offer_id, {m: row._mapping[f"before_{m}"] for m in OUTCOME_MEASURES}, {m: row._mapping[f"after_{m}"] for m in OUTCOME_MEASURES})
         for row in conn.execute(query)
     ]
+
+
+def forget_requests(conn: Connection, participant_id: str) -> None:
+    """Erasure: drop the free text of needs answers the person's remembered Idempotency-Keyed
+    requests point at, then the remembered requests themselves."""
+    mine = _IDEMPOTENCY.c.subject == participant_id
+    answer_ids = [_answer_id(body) for body in conn.execute(select(_IDEMPOTENCY.c.body).where(mine)).scalars()]
+    answer_ids = [answer_id for answer_id in answer_ids if answer_id]
+    if answer_ids:
+        conn.execute(update(needs_responses).where(needs_responses.c.id.in_(answer_ids)).values(other_needs=None))
+    conn.execute(delete(_IDEMPOTENCY).where(mine))
+
+
+def _answer_id(body: str) -> str | None:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    return document.get("id") if isinstance(document, dict) and isinstance(document.get("id"), str) else None

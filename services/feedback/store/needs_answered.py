@@ -1,10 +1,10 @@
 """The needs survey's has-answered set: keyed markers of (round, person), each beside its round,
-and nothing that links one to an answer (see services/feedback/needs_rules.py)."""
+and nothing that links one to an answer (see services/feedback/domain/needs.py)."""
 from __future__ import annotations
 
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from shared.db import dialect_insert
 from services.feedback.store.tables import needs_answered
 
 _BATCH = 500
@@ -13,8 +13,7 @@ _BATCH = 500
 def add_marker(conn: Connection, round_: str, marker: str) -> bool:
     """Add to the set; False if the marker was there. The primary key decides between two
     concurrent answers: the second waits for the first and then finds its marker."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(needs_answered).values(marker=marker, round=round_).on_conflict_do_nothing().returning(needs_answered.c.marker)
+    statement = dialect_insert(conn, needs_answered).values(marker=marker, round=round_).on_conflict_do_nothing().returning(needs_answered.c.marker)
     return conn.execute(statement).first() is not None
 
 

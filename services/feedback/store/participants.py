@@ -4,16 +4,14 @@ person's own PCN."""
 from __future__ import annotations
 
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from shared.db import upsert
 from services.feedback.store.tables import participants
 
 
 def save_participant(conn: Connection, participant_id: str, region: str, pcn_code: str) -> None:
     """Insert or update: a redelivered or replayed registration changes nothing."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(participants).values(participant_id=participant_id, region=region, pcn_code=pcn_code)
-    conn.execute(statement.on_conflict_do_update(index_elements=["participant_id"], set_={"region": region, "pcn_code": pcn_code}))
+    upsert(conn, participants, dict(participant_id=participant_id, region=region, pcn_code=pcn_code), ("participant_id",))
 
 
 def registered(conn: Connection, participant_id: str) -> tuple[str, str] | None:

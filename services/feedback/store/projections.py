@@ -2,22 +2,36 @@
 attendance."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from shared.clock import as_utc
+from services.feedback.domain.sessions import SessionInfo
 from services.feedback.store.tables import attendance, members, offers, sessions
 
-
+UK = ZoneInfo("Europe/London")  # months are UK calendar months
 _WITH_OFFER_TYPE = select(sessions, offers.c.offer_type).select_from(sessions.outerjoin(offers, offers.c.offer_id == sessions.c.offer_id))
 
 
+def session_info(row) -> SessionInfo:
+    """What the domain needs of a session row; `ends_at` in UK time so months are UK months."""
+    return SessionInfo(row["session_id"], row["offer_id"], row["offer_type"], row["region"], as_utc(row["ends_at"]).astimezone(UK), row["status"] == "cancelled")
+
+
 def session_row(conn: Connection, session_id: str):
-    """The session joined with its offer's type (None while the offer is unknown)."""
+    """The session joined with its offer's type (None while the offer is unknown), as a row."""
     return conn.execute(_WITH_OFFER_TYPE.where(sessions.c.session_id == session_id)).mappings().first()
 
 
-def all_sessions(conn: Connection) -> dict:
-    return {row["session_id"]: row for row in conn.execute(_WITH_OFFER_TYPE).mappings()}
+def session(conn: Connection, session_id: str) -> SessionInfo | None:
+    """The session as the domain sees it, None if feedback has not heard of it."""
+    row = session_row(conn, session_id)
+    return None if row is None else session_info(row)
+
+
+def all_sessions(conn: Connection) -> dict[str, SessionInfo]:
+    return {row["session_id"]: session_info(row) for row in conn.execute(_WITH_OFFER_TYPE).mappings()}
 
 
 def present_counts(conn: Connection) -> list:
@@ -78,15 +92,16 @@ def was_present(conn: Connection, session_id: str, participant_id: str) -> bool:
     return conn.execute(select(attendance.c.session_id).where(where)).first() is not None
 
 
-def present_by_session(conn: Connection, offer_id: str) -> list:
-    """(session row, attendees present) of an offer's sessions: to file them once its type is known."""
+def present_by_session(conn: Connection, offer_id: str) -> list[tuple[SessionInfo, int]]:
+    """(session, attendees present) of an offer's sessions: to file them once its type is known."""
     query = (
-        select(sessions, func.count().label("present"))
+        select(sessions, offers.c.offer_type, func.count().label("present"))
         .join(attendance, attendance.c.session_id == sessions.c.session_id)
+        .join(offers, offers.c.offer_id == sessions.c.offer_id)
         .where(sessions.c.offer_id == offer_id, attendance.c.present.is_(True))
-        .group_by(*sessions.c)
+        .group_by(*sessions.c, offers.c.offer_type)
     )
-    return conn.execute(query).mappings().all()
+    return [(session_info(row), row["present"]) for row in conn.execute(query).mappings()]
 
 
 def attended_sessions(conn: Connection, participant_id: str) -> list[str]:

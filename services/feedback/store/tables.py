@@ -73,7 +73,7 @@ participants = Table(
 
 # --- answers ------------------------------------------------------------------------------
 
-# Anonymous rows hold no participant id and no date; ids are random (see domain's docstring).
+# Anonymous rows hold no participant id and no date; ids are random (see domain/feedback.py).
 feedback_responses = Table(
     "feedback_responses",
     metadata,
@@ -96,7 +96,7 @@ feedback_responses = Table(
 feedback_responded = Table("feedback_responded", metadata, Column("marker", String(64), primary_key=True))
 
 # The needs survey's has-answered set: one keyed marker per (round, person) and the round it is
-# of (so erasure can find a person's markers), nothing else, no link to the answer (needs_rules.py).
+# of (so erasure can find a person's markers), nothing else, no link to the answer (domain/needs.py).
 needs_answered = Table(
     "needs_answered",
     metadata,

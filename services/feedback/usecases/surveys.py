@@ -9,62 +9,47 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from shared.api import Call
 from shared.auth import Role
+from shared.disclosure import SMALL_NUMBERS, shown_count, shown_ratio
+from shared.unit import Unit
+from services.feedback.domain.aggregates import ALL, OFFER_TYPES, REGIONS
+from services.feedback.domain.disclosure import national_withheld, outcome_cells_withheld, pcns_withheld, regions_withheld
+from services.feedback.domain.figures import Figures, changes_view, merge_all, ranking_view
+from services.feedback.domain.needs import needs_differ_between_regions
 from services.feedback.store import aggregates
-from shared.disclosure import SMALL_NUMBERS, THRESHOLD, margin_relations, shown_count, shown_ratio, withhold
-from services.feedback.domain import needs_differ_between_regions
-from services.feedback.figures import ALL, OFFER_TYPES, REGIONS, Figures, changes_view, merge_all, ranking_view
 
 HIGH_FROM = 4  # the chi-square table counts ratings of 4 or 5 per need
-_NATIONAL = ("*national*",)  # the national total's key among the regions' keys
-_NO_PCN = ("*no pcn*",)  # answers that named no PCN: a part of their region like any PCN
 
 
-def needs_ranking(call: Call) -> dict:
-    by_region = _needs_by_region(call)
-    withheld = _regions_withheld(by_region)
-    if call.principal.role == Role.REGIONAL_ADMIN:
-        region = call.principal.region
+def needs_ranking(unit: Unit) -> dict:
+    by_region = _needs_by_region(unit)
+    withheld = regions_withheld({r: f.count for r, f in by_region.items()})
+    if unit.principal.role == Role.REGIONAL_ADMIN:
+        region = unit.principal.region
         own = _needs_view(by_region[region], withheld.get(region), region=region)
-        return {"scope": "region", "regions": [own], "national": None, "pcns": _pcn_views(call, region, withheld.get(region)), "chi_square": None}
+        return {"scope": "region", "regions": [own], "national": None, "pcns": _pcn_views(unit, region, withheld.get(region)), "chi_square": None}
     regions = [_needs_view(by_region[r], withheld.get(r), region=r) for r in REGIONS]
-    national = _needs_view(merge_all("needs", by_region.values()), withheld.get(_NATIONAL))
+    national = _needs_view(merge_all("needs", by_region.values()), national_withheld(withheld))
     # Only shown regions are tested: a statistic over a withheld region would rest on it.
     shown = {r: by_region[r].stats for r in REGIONS if r not in withheld}
     test = needs_differ_between_regions(shown, HIGH_FROM)
     return {"scope": "national", "regions": regions, "national": national, "pcns": [], "chi_square": _chi_square_view(test)}
 
 
-def _needs_by_region(call: Call) -> dict[str, Figures]:
-    found = aggregates.read_figures(call.conn, "needs", ("region",))
+def _needs_by_region(unit: Unit) -> dict[str, Figures]:
+    found = aggregates.read_figures(unit.conn, "needs", ("region",))
     return {r: found.get(("region", r, r)) or Figures.empty("needs") for r in REGIONS}
 
 
-def _regions_withheld(by_region: dict[str, Figures]) -> dict:
-    counts = {r: f.count for r, f in by_region.items()} | {_NATIONAL: sum(f.count for f in by_region.values())}
-    return withhold(counts, [(_NATIONAL, list(by_region))], THRESHOLD)
-
-
-def _pcn_figures(call: Call, region: str) -> dict[str, Figures]:
-    found = aggregates.read_figures(call.conn, "needs", ("pcn",), region=region)
+def _pcn_figures(unit: Unit, region: str) -> dict[str, Figures]:
+    found = aggregates.read_figures(unit.conn, "needs", ("pcn",), region=region)
     return {key: figures for (_, _, key), figures in sorted(found.items())}
 
 
-def _pcns_withheld(call: Call, region: str, region_withheld: str | None, pcns: dict[str, Figures]) -> dict:
-    """{pcn: reason or None}: PCNs are parts of their region, with the answers that named no
-    PCN as one more part, so region minus the shown PCNs reveals no small group."""
-    region_count = aggregates.read_cell(call.conn, "needs", "region", region, region).count
-    counts = {code: f.count for code, f in pcns.items()}
-    counts |= {_NO_PCN: region_count - sum(counts.values()), region: region_count}
-    forced = {region: region_withheld} if region_withheld else None
-    withheld = withhold(counts, [(region, [*pcns, _NO_PCN])], THRESHOLD, forced)
-    return {code: withheld.get(code) for code in pcns}
-
-
-def _pcn_views(call: Call, region: str, region_withheld: str | None) -> list[dict]:
-    pcns = _pcn_figures(call, region)
-    withheld = _pcns_withheld(call, region, region_withheld, pcns)
+def _pcn_views(unit: Unit, region: str, region_withheld: str | None) -> list[dict]:
+    pcns = _pcn_figures(unit, region)
+    region_count = aggregates.read_cell(unit.conn, "needs", "region", region, region).count
+    withheld = pcns_withheld(region, region_count, {code: f.count for code, f in pcns.items()}, region_withheld)
     return [_needs_view(f, withheld[code], region=region, pcn_code=code) for code, f in pcns.items()]
 
 
@@ -82,16 +67,16 @@ def _chi_square_view(test) -> dict | None:
     return published | {k: shown_ratio(published[k]) for k in ("statistic", "cramers_v")}
 
 
-def outcome_changes(call: Call) -> dict:
+def outcome_changes(unit: Unit) -> dict:
     """Change per (region, offer type) cell and its margins, suppressed alike for every role; a
     regional admin reads the rows of its own region."""
-    found = aggregates.read_figures(call.conn, "outcomes", ("offer_type",))
+    found = aggregates.read_figures(unit.conn, "outcomes", ("offer_type",))
     inner = {(region, offer_type): figures for (_, region, offer_type), figures in found.items()}
     places = [(r, t) for r in (ALL, *REGIONS) for t in (ALL, *OFFER_TYPES)]
     cells = {place: _merged(inner, place) for place in places}
-    withheld = withhold({c: f.count for c, f in cells.items()}, margin_relations([(ALL, REGIONS), (ALL, OFFER_TYPES)]), THRESHOLD)
-    if call.principal.role == Role.REGIONAL_ADMIN:
-        places = [(r, t) for r, t in places if r == call.principal.region]
+    withheld = outcome_cells_withheld({c: f.count for c, f in cells.items()})
+    if unit.principal.role == Role.REGIONAL_ADMIN:
+        places = [(r, t) for r, t in places if r == unit.principal.region]
     return {"cells": [_outcome_view(place, cells[place], withheld.get(place)) for place in places]}
 
 

@@ -2,8 +2,7 @@
 
 A *family* is a set of measures answered together: session feedback, the needs survey,
 outcome pairs. Each respondent answers every measure of its family, so a cell's count of
-respondents is the count of any of its measures. The published national table has three
-axes: region (or all), offer type (or all), period (a month, or all time). Pure Python.
+respondents is the count of any of its measures. Pure Python.
 """
 
 from __future__ import annotations
@@ -11,21 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from shared.contracts.common import OFFER_TYPES, REGION_OR_NATIONAL
-
-from .aggregates import FFT_NEGATIVE, FFT_POSITIVE, LIKERT_5, OUTCOME_7, OutcomeChange, RunningStats
 from shared.disclosure import SMALL_NUMBERS, shown_count, shown_ratio, shown_share
-from .domain import FEEDBACK_MEASURES, LOWER_IS_BETTER, NEEDS, OUTCOME_MEASURES, OUTCOME_PHASES, rank_needs
+from services.feedback.domain.feedback import FEEDBACK_MEASURES
+from services.feedback.domain.needs import NEEDS, rank_needs
+from services.feedback.domain.outcomes import LOWER_IS_BETTER, OUTCOME_MEASURES, OUTCOME_PHASES, OutcomeChange
+from services.feedback.domain.running_stats import RunningStats
+from services.feedback.domain.scales import FFT_NEGATIVE, FFT_POSITIVE, LIKERT_5, OUTCOME_7
 
 FAMILIES = {
     "feedback": dict(FEEDBACK_MEASURES),
     "needs": {need: LIKERT_5 for need in NEEDS},
     "outcomes": {f"{m}.{phase}": OUTCOME_7 for m in OUTCOME_MEASURES for phase in OUTCOME_PHASES},
 }
-# Cells of the published table: (region | ALL, offer_type | ALL, month | ALL_TIME).
-ALL = "*"
-ALL_TIME = "all"
-REGIONS = REGION_OR_NATIONAL  # an offer may belong to `national`: a region of its own here
 
 
 @dataclass(frozen=True)
@@ -120,32 +116,3 @@ def measure_view(stats: RunningStats) -> dict:
         "positive_share": shown_share(stats.count_of(FFT_POSITIVE), s.count) if fft else None,
         "negative_share": shown_share(stats.count_of(FFT_NEGATIVE), s.count) if fft else None,
     }
-
-
-def table_axes(months) -> list[tuple]:
-    """The axes of the published feedback table, for `disclosure.margin_relations`."""
-    return [(ALL, REGIONS), (ALL, OFFER_TYPES), (ALL_TIME, tuple(sorted(months)))]
-
-
-def cell_scope(cell: tuple) -> str:
-    region, offer_type, _ = cell
-    if offer_type != ALL:
-        return "offer_type"
-    return "national" if region == ALL else "region"
-
-
-def is_streamed(cell: tuple) -> bool:
-    """The national-summary stream carries national, regional and national offer-type cells."""
-    region, offer_type, _ = cell
-    return ALL in (region, offer_type)
-
-
-def scope_key(cell: tuple) -> str:
-    """The key of a cell on the compacted national-summary topic: one per scope and period."""
-    region, offer_type, period = cell
-    return ":".join(part for part in (cell_scope(cell), region, offer_type, period) if part != ALL)
-
-
-def cell_naming(cell: tuple) -> dict:
-    region, offer_type, period = cell
-    return {"scope": cell_scope(cell), "region": None if region == ALL else region, "offer_type": None if offer_type == ALL else offer_type, "period": period}

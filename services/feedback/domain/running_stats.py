@@ -1,7 +1,5 @@
-"""Running aggregates and small-number suppression for feedback figures.
-
-`RunningStats` is a mergeable summary (count, sum, sum of squares, histogram over a fixed
-scale). The store keeps one per (scope, region, key, period, measure) and updates it as
+"""Running statistics of one measure: `RunningStats`, a mergeable summary (count, sum, sum of
+squares, histogram over a fixed scale). The store keeps one per (scope, region, key, period, measure) and updates it as
 answers arrive, so no figure needs a rescan; national figures are the merge of regional
 ones. Values are immutable: `add` and `merge` return a new value.
 
@@ -13,31 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-
-
-@dataclass(frozen=True)
-class Scale:
-    """The closed set of answers a measure allows, in display order."""
-
-    name: str
-    values: tuple
-
-    @property
-    def numeric(self) -> bool:
-        return all(isinstance(v, int) and not isinstance(v, bool) for v in self.values)
-
-
-LIKERT_5 = Scale("likert_5", (1, 2, 3, 4, 5))
-OUTCOME_7 = Scale("outcome_7", (1, 2, 3, 4, 5, 6, 7))
-# NHS Friends and Family Test answer set.
-FFT = Scale("fft", ("very_good", "good", "neither", "poor", "very_poor", "dont_know"))
-SCALES = {s.name: s for s in (LIKERT_5, OUTCOME_7, FFT)}
-
-FFT_POSITIVE = ("very_good", "good")
-FFT_NEGATIVE = ("poor", "very_poor")
+from services.feedback.domain.scales import FFT, FFT_NEGATIVE, FFT_POSITIVE, SCALES, Scale
 
 
 @dataclass(frozen=True)
@@ -195,56 +172,3 @@ class RunningStats:
             int(data["sum_sq"]),
             tuple(int(n) for n in data["histogram"]),
         )
-
-
-@dataclass(frozen=True)
-class OutcomeChange:
-    """Paired before/after answers on one outcome measure (1-7).
-
-    Only participants who answered both are added, as a pair, so `change` is the mean
-    within-person change. `improvement` flips the sign for measures where lower is better
-    (isolation), so a positive improvement always means things got better.
-    """
-
-    measure: str
-    lower_is_better: bool = False
-    before: RunningStats = field(default_factory=lambda: RunningStats(OUTCOME_7))
-    after: RunningStats = field(default_factory=lambda: RunningStats(OUTCOME_7))
-
-    @property
-    def count(self) -> int:
-        return self.before.count
-
-    def add_pair(self, before: int, after: int) -> OutcomeChange:
-        return OutcomeChange(self.measure, self.lower_is_better, self.before.add(before), self.after.add(after))
-
-    def merge(self, other: OutcomeChange) -> OutcomeChange:
-        if (other.measure, other.lower_is_better) != (self.measure, self.lower_is_better):
-            raise ValueError("cannot merge changes of different measures")
-        return OutcomeChange(
-            self.measure, self.lower_is_better, self.before.merge(other.before), self.after.merge(other.after)
-        )
-
-    @property
-    def change(self) -> float | None:
-        if self.count == 0:
-            return None
-        return (self.after.total - self.before.total) / self.count
-
-    @property
-    def improvement(self) -> float | None:
-        c = self.change
-        if c is None:
-            return None
-        return -c if self.lower_is_better else c
-
-    def summary(self) -> dict:
-        return {
-            "measure": self.measure,
-            "pairs": self.count,
-            "mean_before": self.before.mean,
-            "mean_after": self.after.mean,
-            "change": self.change,
-            "improvement": self.improvement,
-            "lower_is_better": self.lower_is_better,
-        }

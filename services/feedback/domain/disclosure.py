@@ -1,0 +1,115 @@
+"""How feedback applies the disclosure policy (shared.disclosure, docs/disclosure.md) to its
+figures: the published table's cells and their names on the stream, the table's suppression
+pattern settled over every margin, and parts (offers, sessions, regions, PCNs) suppressed
+against their parent and each other."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from shared.disclosure import BELOW_THRESHOLD, THRESHOLD, margin_relations, with_margins, withhold
+from services.feedback.domain.aggregates import ALL, ALL_TIME, OFFER_TYPES, REGIONS
+
+_PARENT = ("*parent*",)  # the key of a parent total among its children's keys
+_NATIONAL = ("*national*",)  # the national total's key among the regions' keys
+_NO_PCN = ("*no pcn*",)  # answers that named no PCN: a part of their region like any PCN
+
+
+def table_axes(months) -> list[tuple]:
+    """The axes of the published feedback table, for `disclosure.margin_relations`."""
+    return [(ALL, REGIONS), (ALL, OFFER_TYPES), (ALL_TIME, tuple(sorted(months)))]
+
+
+def cell_scope(cell: tuple) -> str:
+    region, offer_type, _ = cell
+    if offer_type != ALL:
+        return "offer_type"
+    return "national" if region == ALL else "region"
+
+
+def is_streamed(cell: tuple) -> bool:
+    """The national-summary stream carries national, regional and national offer-type cells."""
+    region, offer_type, _ = cell
+    return ALL in (region, offer_type)
+
+
+def scope_key(cell: tuple) -> str:
+    """The key of a cell on the compacted national-summary topic: one per scope and period."""
+    region, offer_type, period = cell
+    return ":".join(part for part in (cell_scope(cell), region, offer_type, period) if part != ALL)
+
+
+def cell_naming(cell: tuple) -> dict:
+    region, offer_type, period = cell
+    return {"scope": cell_scope(cell), "region": None if region == ALL else region, "offer_type": None if offer_type == ALL else offer_type, "period": period}
+
+
+def withheld_reason(pattern: Mapping[tuple, str | None], cell: tuple) -> str | None:
+    """Why a cell of a settled pattern is withheld (None when shown); a cell absent has no
+    respondents."""
+    return pattern[cell] if cell in pattern else BELOW_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """The published table's pattern after an answer: every cell with respondents and why it
+    is withheld (None when shown), and the cells whose reason differs from the stored pattern."""
+
+    settled: dict[tuple, str | None]
+    changed: dict[tuple, str | None]
+
+    def streamed(self, touched: Iterable[tuple]) -> list[tuple]:
+        """The stream's cells to send again: those touched that are shown (one still withheld
+        for the same reason shows nothing new) and those whose suppression changed."""
+        shown_touched = [cell for cell in touched if self.settled.get(cell, BELOW_THRESHOLD) is None]
+        return sorted({cell for cell in [*shown_touched, *self.changed] if is_streamed(cell)})
+
+
+def settle(counts: Mapping[tuple, int], before: Mapping[tuple, str | None]) -> Settlement:
+    """Settle the table's pattern from its innermost cells' respondents, (region, offer type,
+    month): n, against the stored pattern `before`."""
+    months = tuple(sorted({month for _, _, month in counts}))
+    cells = with_margins(counts, table_axes(months))
+    withheld = withhold(cells, _relations(months), THRESHOLD)
+    settled = {cell: withheld.get(cell) for cell, n in cells.items() if n > 0}
+    changed = {cell: reason for cell, reason in settled.items() if cell not in before or before[cell] != reason}
+    return Settlement(settled, changed)
+
+
+@lru_cache(maxsize=4)
+def _relations(months: tuple) -> list:
+    """The table's margins change only when a month is added: built once per set of months."""
+    return margin_relations(table_axes(months))
+
+
+def children_withheld(counts: dict[str, int], parent_withheld: str | None) -> dict:
+    """Parts of a parent (offers of a table cell, sessions of an offer), suppressed against it
+    and each other; a parent withheld elsewhere is withheld here too."""
+    forced = {_PARENT: parent_withheld} if parent_withheld else None
+    return withhold(counts | {_PARENT: sum(counts.values())}, [(_PARENT, list(counts))], THRESHOLD, forced)
+
+
+def regions_withheld(counts: dict[str, int]) -> dict:
+    """{region: reason} of regions suppressed against the national total; the national total's
+    own reason under `national_withheld`."""
+    counted = counts | {_NATIONAL: sum(counts.values())}
+    return withhold(counted, [(_NATIONAL, list(counts))], THRESHOLD)
+
+
+def national_withheld(withheld: Mapping) -> str | None:
+    return withheld.get(_NATIONAL)
+
+
+def pcns_withheld(region: str, region_count: int, pcn_counts: dict[str, int], region_withheld: str | None) -> dict:
+    """{pcn: reason or None}: PCNs are parts of their region, with the answers that named no
+    PCN as one more part, so region minus the shown PCNs reveals no small group."""
+    counts = pcn_counts | {_NO_PCN: region_count - sum(pcn_counts.values()), region: region_count}
+    forced = {region: region_withheld} if region_withheld else None
+    withheld = withhold(counts, [(region, [*pcn_counts, _NO_PCN])], THRESHOLD, forced)
+    return {code: withheld.get(code) for code in pcn_counts}
+
+
+def outcome_cells_withheld(counts: dict[tuple, int]) -> dict:
+    """{(region | ALL, offer type | ALL): reason} of the outcome table with its margins."""
+    return withhold(counts, margin_relations([(ALL, REGIONS), (ALL, OFFER_TYPES)]), THRESHOLD)

@@ -1,0 +1,139 @@
+"""Outcome measures: one questionnaire before an offer and one after, each measure 1-7, and
+the within-person change of the people who gave both."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.errors import Conflict
+from services.feedback.domain.answers import FieldErrors, checked_rating, unknown_fields
+from services.feedback.domain.running_stats import RunningStats
+from services.feedback.domain.scales import OUTCOME_7
+
+OUTCOME_MEASURES = ("confidence", "isolation", "trust_in_group", "sense_of_direction")
+# Isolation is the one measure where a fall is the good news.
+LOWER_IS_BETTER = frozenset({"isolation"})
+OUTCOME_PHASES = ("before", "after")
+
+
+@dataclass(frozen=True)
+class OutcomeChange:
+    """Paired before/after answers on one outcome measure (1-7).
+
+    Only participants who answered both are added, as a pair, so `change` is the mean
+    within-person change. `improvement` flips the sign for measures where lower is better
+    (isolation), so a positive improvement always means things got better.
+    """
+
+    measure: str
+    lower_is_better: bool = False
+    before: RunningStats = field(default_factory=lambda: RunningStats(OUTCOME_7))
+    after: RunningStats = field(default_factory=lambda: RunningStats(OUTCOME_7))
+
+    @property
+    def count(self) -> int:
+        return self.before.count
+
+    def add_pair(self, before: int, after: int) -> OutcomeChange:
+        return OutcomeChange(self.measure, self.lower_is_better, self.before.add(before), self.after.add(after))
+
+    def merge(self, other: OutcomeChange) -> OutcomeChange:
+        if (other.measure, other.lower_is_better) != (self.measure, self.lower_is_better):
+            raise ValueError("cannot merge changes of different measures")
+        return OutcomeChange(
+            self.measure, self.lower_is_better, self.before.merge(other.before), self.after.merge(other.after)
+        )
+
+    @property
+    def change(self) -> float | None:
+        if self.count == 0:
+            return None
+        return (self.after.total - self.before.total) / self.count
+
+    @property
+    def improvement(self) -> float | None:
+        c = self.change
+        if c is None:
+            return None
+        return -c if self.lower_is_better else c
+
+    def summary(self) -> dict:
+        return {
+            "measure": self.measure,
+            "pairs": self.count,
+            "mean_before": self.before.mean,
+            "mean_after": self.after.mean,
+            "change": self.change,
+            "improvement": self.improvement,
+            "lower_is_better": self.lower_is_better,
+        }
+
+
+@dataclass(frozen=True)
+class OutcomeAnswers:
+    phase: str
+    scores: dict[str, int]
+
+
+@dataclass(frozen=True)
+class OutcomeResponse:
+    participant_id: str
+    offer_id: str
+    phase: str
+    scores: Mapping[str, int]
+
+
+def accept_outcome(phase: Any, scores: Mapping[str, Any], *, already_given: bool) -> OutcomeAnswers:
+    """Validate one before/after questionnaire: every measure 1-7 (field `scores.<measure>`).
+
+    Once per person, offer and phase: `already_given` -> Conflict `outcome_already_given`.
+    """
+    errors = FieldErrors()
+    if phase not in OUTCOME_PHASES:
+        errors.add("phase", "unknown_choice", "phase must be before or after.")
+    if not isinstance(scores, Mapping):
+        errors.add("scores", "invalid_type", "scores must map each measure to a score.")
+        errors.raise_if_any()
+    unknown_fields(errors, scores, OUTCOME_MEASURES, prefix="scores.")
+    clean = {m: checked_rating(errors, f"scores.{m}", scores.get(m), 1, 7) for m in OUTCOME_MEASURES}
+    errors.raise_if_any()
+    if already_given:
+        raise Conflict("outcome_already_given", f"The {phase} questionnaire for this offer has already been given.")
+    return OutcomeAnswers(phase=phase, scores=clean)
+
+
+def empty_outcome_changes() -> dict[str, OutcomeChange]:
+    return {m: OutcomeChange(m, lower_is_better=m in LOWER_IS_BETTER) for m in OUTCOME_MEASURES}
+
+
+def add_outcome_pair(
+    changes: Mapping[str, OutcomeChange], before: Mapping[str, int], after: Mapping[str, int]
+) -> dict[str, OutcomeChange]:
+    """Count one participant's before/after pair. Call when the second of the two arrives."""
+    return {m: changes.get(m, OutcomeChange(m, m in LOWER_IS_BETTER)).add_pair(before[m], after[m])
+            for m in OUTCOME_MEASURES}
+
+
+def outcome_changes(
+    responses: Iterable[OutcomeResponse], offers: Mapping[str, tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, OutcomeChange]]:
+    """Paired change per (offer_type, region): mean(after) - mean(before) over people who
+    gave both for the same offer. `offers` maps offer_id to (offer_type, region).
+
+    `OutcomeChange.change` is the raw difference; for isolation a negative change is an
+    improvement, which `OutcomeChange.improvement` reports as positive.
+    """
+    by_person: dict[tuple[str, str], dict[str, Mapping[str, int]]] = {}
+    for r in responses:
+        if r.offer_id not in offers:
+            raise ValueError("response for an unknown offer")
+        # Only one per phase is accepted; were there more, the last one read wins.
+        by_person.setdefault((r.participant_id, r.offer_id), {})[r.phase] = r.scores
+    result: dict[tuple[str, str], dict[str, OutcomeChange]] = {}
+    for (_, offer_id), phases in by_person.items():
+        if "before" in phases and "after" in phases:
+            group = offers[offer_id]
+            result[group] = add_outcome_pair(result.get(group) or empty_outcome_changes(),
+                                             phases["before"], phases["after"])
+    return result

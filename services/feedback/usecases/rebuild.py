@@ -1,0 +1,44 @@
+"""Rebuilding feedback's running aggregates from the stored answers and attendance, filed by
+the same rule as the live path (domain.aggregates). Answers are read grouped by session and
+value, so the work grows with the number of sessions rather than answers. The pattern is
+settled afresh and every streamed summary is published again."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from shared.unit import Unit
+from services.feedback.domain.aggregates import Counted, attendance_counted, feedback_counted, needs_counted, outcome_counted
+from services.feedback.domain.feedback import FEEDBACK_MEASURES
+from services.feedback.domain.figures import Figures
+from services.feedback.store import aggregates, answers, projections
+from services.feedback.usecases import publication
+
+
+def rebuild(unit: Unit) -> dict:
+    conn = unit.conn
+    aggregates.clear(conn)
+    sessions = projections.all_sessions(conn)
+    feedback = _feedback(conn, sessions)
+    attendance = [attendance_counted(sessions[session_id], present) for session_id, present in projections.present_counts(conn)]
+    needs = [needs_counted(row.region, row.pcn_code, Figures.answer("needs", json.loads(row.ratings))) for row in answers.all_needs(conn)]
+    aggregates.add(conn, Counted.total([*feedback, *attendance, *needs, *_outcome_pairs(conn)]))
+    publication.settle(unit, [])
+    return {"sessions_with_feedback": len(feedback)}
+
+
+def _feedback(conn, sessions: dict) -> list[Counted]:
+    """Each session's answers, counted per value, as one figure filed under its rows."""
+    counts: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))  # session -> measure -> value -> n
+    for measure in FEEDBACK_MEASURES:
+        for session_id, value, answered in answers.feedback_counts(conn, measure):
+            counts[session_id][measure][value] += answered
+    # Answers are only accepted on sessions whose offer is known, so every one is filed.
+    return [feedback_counted(sessions[session_id], Figures.from_counts("feedback", by_measure)) for session_id, by_measure in counts.items()]
+
+
+def _outcome_pairs(conn):
+    offers: dict = {}
+    for offer_id, before, after in answers.outcome_pairs(conn):
+        offer = offers.setdefault(offer_id, projections.offer_row(conn, offer_id))
+        yield outcome_counted(offer["region"], offer["offer_type"], before, after)
