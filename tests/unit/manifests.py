@@ -11,10 +11,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import yaml
+from sqlalchemy import MetaData
 
 from shared.config import Settings
 from shared.consumer import Consumer
 from shared.contracts.registry import topics
+from shared.tables import SharedTables
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -80,7 +82,7 @@ def subscriptions_of(service: str):
 def group_id(service: str, prefix: str, subscription) -> str:
     """The consumer group the real Consumer joins (its constructor names it)."""
     settings = type("S", (Settings,), {"service": service}).load({"CONVENE_TOPIC_PREFIX": prefix})
-    fake_db = SimpleNamespace(tables=SimpleNamespace(inbox=None))
+    fake_db = SimpleNamespace(tables=SharedTables(MetaData()))  # a Consumer's tables, never touched here
     return Consumer(settings, fake_db, subscription).group_id
 
 
