@@ -21,7 +21,7 @@ NOW = utcnow()
 def periods(scheduling: Scheduling, offer_id: str) -> list[tuple]:
     with scheduling.db.read() as conn:
         rows = store.membership_periods(conn, offer_id)
-    return sorted((r["participant_id"], r["joined_at"], r["left_at"]) for r in rows)
+    return sorted((period.member_id, period.joined_at, period.left_at) for period in rows)
 
 
 def roster(scheduling: Scheduling, offer_id: str) -> list[tuple]:

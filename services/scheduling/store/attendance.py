@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select, update
 
 from shared.db import upsert
+from services.scheduling.domain.continuity import Attendance, AttendanceRecord
 from services.scheduling.store import utc_row
 from services.scheduling.store.tables import attendance, sessions
 
@@ -17,9 +18,10 @@ def session_attendance(conn: Connection, session_id: str) -> list[dict]:
     return [utc_row(row) for row in conn.execute(query.order_by(attendance.c.participant_id)).mappings()]
 
 
-def offer_attendance(conn: Connection, offer_id: str) -> list[dict]:
+def offer_attendance(conn: Connection, offer_id: str) -> list[AttendanceRecord]:
+    """Every mark of every session of an offer, for its continuity."""
     query = select(attendance.c.session_id, attendance.c.participant_id, attendance.c.value).where(attendance.c.offer_id == offer_id)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return [AttendanceRecord(session_id, member, Attendance(value)) for session_id, member, value in conn.execute(query)]
 
 
 def rename_attendee(conn: Connection, participant_id: str, pseudonym: str) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from shared.clock import as_utc
 from shared.db import upsert
+from services.scheduling.domain.continuity import Membership
 from services.scheduling.store import utc_row
 from services.scheduling.store.tables import PROJECTION_TABLES, memberships, offers
 
@@ -79,9 +80,10 @@ def expected_member_ids(conn: Connection, offer_id: str, starts_at: datetime) ->
     return set(conn.execute(query).scalars())
 
 
-def membership_periods(conn: Connection, offer_id: str) -> list[dict]:
+def membership_periods(conn: Connection, offer_id: str) -> list[Membership]:
+    """Every period of membership of an offer, past and current (left_at None)."""
     query = select(memberships.c.participant_id, memberships.c.joined_at, memberships.c.left_at).where(memberships.c.offer_id == offer_id)
-    return [utc_row(row) for row in conn.execute(query).mappings()]
+    return [Membership(member, as_utc(joined), as_utc(left) if left else None) for member, joined, left in conn.execute(query)]
 
 
 def end_memberships(conn: Connection, participant_id: str, left_at: datetime) -> None:

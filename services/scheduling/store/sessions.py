@@ -1,4 +1,6 @@
-"""Sessions, and the bookings the clash and capacity rules read: who leads or attends what, when."""
+"""Sessions, and the bookings the clash and capacity rules read: who leads or attends what, when.
+Sessions are read as rows (the API answers them with every column); `as_session` and
+`write_session` translate between a row and the domain's Session."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,6 +10,7 @@ from sqlalchemy import Connection, and_, func, insert, literal, or_, select, tex
 from shared.clock import as_utc
 from services.scheduling.domain.clashes import Booking
 from services.scheduling.domain.coaching import CoachingBooking
+from services.scheduling.domain.sessions import Session, SessionStatus
 from services.scheduling.store import utc_row
 from services.scheduling.store.rosters import expected_at
 from services.scheduling.store.tables import memberships, sessions
@@ -41,6 +44,18 @@ def find_session(conn: Connection, session_id: str) -> dict | None:
 
 def change_session(conn: Connection, session_id: str, **values) -> None:
     conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values))
+
+
+def as_session(row: dict) -> Session:
+    """The domain's view of a session row: its times, series, sequence and status."""
+    return Session(row["id"], row["starts_at"], row["ends_at"], row["series_id"], row["sequence"], SessionStatus(row["status"]))
+
+
+def write_session(conn: Connection, session: Session) -> dict:
+    """Write what the domain may change of a session (times, sequence, status); answers those columns."""
+    values = {"starts_at": session.starts_at, "ends_at": session.ends_at, "sequence": session.sequence, "status": session.status.value}
+    change_session(conn, session.id, **values)
+    return values
 
 
 def series_sessions(conn: Connection, series_id: str) -> list[dict]:

@@ -6,19 +6,18 @@ from shared.clock import utcnow
 from shared.contracts.scheduling import ATTENDANCE_RECORDED
 from shared.errors import RuleViolation
 from shared.unit import Unit
-from services.scheduling.domain.continuity import Attendance, AttendanceRecord, ContinuityReport, Membership, compute_continuity
+from services.scheduling.domain.continuity import ContinuityReport, compute_continuity
 from services.scheduling.domain.sessions import ensure_attendance_open
 from services.scheduling.store import attendance as store
 from services.scheduling.store import rosters
 from services.scheduling.store import sessions as session_store
 from services.scheduling.usecases import access, events
-from services.scheduling.usecases.sessions import as_domain
 
 
 def record_attendance(unit: Unit, session_id: str, body: dict) -> dict:
     session = access.led_session(unit, session_id)
     now = utcnow()
-    ensure_attendance_open(as_domain(session), now)
+    ensure_attendance_open(session_store.as_session(session), now)
     marks = [{**mark, "session_id": session_id, "offer_id": session["offer_id"], "recorded_at": now} for mark in body["records"]]
     _ensure_expected(unit, session, marks)
     for mark in marks:
@@ -57,6 +56,6 @@ def continuity(unit: Unit, offer_id: str) -> ContinuityReport:
     access.offer(unit, offer_id)
     sessions, _ = session_store.offer_sessions(unit.conn, offer_id, seen=access.sessions_seen(unit))
     members, held = access.members_seen(unit, offer_id), {s["id"] for s in sessions}
-    periods = [Membership(p["participant_id"], p["joined_at"], p["left_at"]) for p in rosters.membership_periods(unit.conn, offer_id) if members is None or p["participant_id"] in members]
-    marks = [AttendanceRecord(a["session_id"], a["participant_id"], Attendance(a["value"])) for a in store.offer_attendance(unit.conn, offer_id) if a["session_id"] in held]
-    return compute_continuity(map(as_domain, sessions), periods, marks, now=utcnow())
+    periods = [p for p in rosters.membership_periods(unit.conn, offer_id) if members is None or p.member_id in members]
+    marks = [mark for mark in store.offer_attendance(unit.conn, offer_id) if mark.session_id in held]
+    return compute_continuity(map(session_store.as_session, sessions), periods, marks, now=utcnow())

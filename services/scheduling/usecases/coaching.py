@@ -24,12 +24,12 @@ def book_coaching(unit: Unit, offer_id: str, body: dict) -> dict:
     store.lock_calendar(unit.conn)
     if not rosters.is_member(unit.conn, offer_id, coachee):
         raise RuleViolation("not_a_member", "The participant is not a confirmed member of this coaching offer.", field="participant_id")
-    coach = sessions.find_leader(unit.conn, body["coach_id"], offer, "coach", field="coach_id")
+    coach = sessions.find_leader(unit, body["coach_id"], offer, "coach", field="coach_id")
     slot = expand_series(body["starts_at"], 1, Weekly(), body["duration_minutes"], now=utcnow())[0]
     booked = store.coaching_bookings(unit.conn, offer_id, coachee)
     ensure_within_allowance(offer["session_allowance"] or 0, booked, offer_id=offer_id, coachee_id=coachee)
     try:
-        sessions.ensure_free(unit.conn, [slot], [coachee], coach)
+        sessions.ensure_free(unit, [slot], [coachee], coach)
     except Conflict as clash:
         raise _as_the_coachee_may_see_it(unit, clash, coachee) from None
     row = sessions.new_session(offer, slot, {**body, "facilitator_id": coach["id"]}, kind="coaching", coachee_id=coachee)

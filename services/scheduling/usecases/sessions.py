@@ -6,8 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import Connection
-
 from shared.clock import utcnow
 from shared.contracts.scheduling import SESSION_CANCELLED, SESSION_RESCHEDULED, SESSION_SCHEDULED
 from shared.contracts.vocabulary import OfferType
@@ -18,7 +16,7 @@ from shared.versions import require_version
 from services.scheduling.domain.clashes import ensure_no_clash
 from services.scheduling.domain.coaching import ensure_monthly_capacity
 from services.scheduling.domain.recurrence import Cadence, Slot, Weekly, expand_series, parse_cadence
-from services.scheduling.domain.sessions import Session, SessionStatus, cancel_following, cancel_session, reschedule_following, reschedule_session
+from services.scheduling.domain.sessions import Session, cancel_following, cancel_session, reschedule_following, reschedule_session
 from services.scheduling.store import facilitators, rosters
 from services.scheduling.store import sessions as store
 from services.scheduling.usecases import access, events
@@ -34,8 +32,8 @@ def schedule(unit: Unit, offer_id: str, body: dict) -> dict:
     store.lock_calendar(unit.conn)
     count, cadence = _repeat(body.get("repeat"))
     slots = expand_series(body["starts_at"], count, cadence, body["duration_minutes"], now=utcnow())
-    leader = find_leader(unit.conn, body.get("facilitator_id"), offer, "facilitator")
-    ensure_free(unit.conn, slots, rosters.current_member_ids(unit.conn, offer_id), leader)
+    leader = find_leader(unit, body.get("facilitator_id"), offer, "facilitator")
+    ensure_free(unit, slots, rosters.current_member_ids(unit.conn, offer_id), leader)
     series_id = str(uuid.uuid4()) if body.get("repeat") else None
     rows = [new_session(offer, slot, body, series_id=series_id) for slot in slots]
     store.add_sessions(unit.conn, rows)
@@ -61,21 +59,21 @@ def reschedule(unit: Unit, session_id: str, body: dict, version: str | None) -> 
     store.lock_calendar(unit.conn)
     row = access.session(unit, session_id)
     require_version(version, row["sequence"])
-    series = _scope(unit.conn, row, body["scope"])
+    series = _scope(unit, row, body["scope"])
     moved = _move(row, series, body)
     leader = facilitators.find_facilitator(unit.conn, row["facilitator_id"]) if row["facilitator_id"] else None
-    ensure_free(unit.conn, [Slot(m.starts_at, m.ends_at) for m in moved], _attendees(unit.conn, row), leader, ignore=[m.id for m in moved])
+    ensure_free(unit, [Slot(m.starts_at, m.ends_at) for m in moved], _attendees(unit, row), leader, ignore=[m.id for m in moved])
     return _save(unit, series, moved, SESSION_RESCHEDULED)[0]
 
 
 def cancel(unit: Unit, session_id: str, body: dict) -> dict:
     store.lock_calendar(unit.conn)
     row = access.session(unit, session_id)
-    now, series = utcnow(), _scope(unit.conn, row, body["scope"])
+    now, series = utcnow(), _scope(unit, row, body["scope"])
     if body["scope"] == "this":
-        cancelled = [cancel_session(as_domain(row), now=now)]
+        cancelled = [cancel_session(store.as_session(row), now=now)]
     else:
-        cancelled = cancel_following(map(as_domain, series), row["id"], now=now)
+        cancelled = cancel_following(map(store.as_session, series), row["id"], now=now)
     return _save(unit, series, cancelled, SESSION_CANCELLED)[0]
 
 
@@ -91,11 +89,7 @@ def cancel_upcoming_coaching(unit: Unit, coachee_id: str) -> list[dict]:
 
 
 def _cancel_all(unit: Unit, upcoming: list[dict]) -> list[dict]:
-    return _save(unit, upcoming, [cancel_session(as_domain(row)) for row in upcoming], SESSION_CANCELLED)
-
-
-def as_domain(row: dict) -> Session:
-    return Session(row["id"], row["starts_at"], row["ends_at"], row["series_id"], row["sequence"], SessionStatus(row["status"]))
+    return _save(unit, upcoming, [cancel_session(store.as_session(row)) for row in upcoming], SESSION_CANCELLED)
 
 
 def _repeat(repeat: dict | None) -> tuple[int, Cadence]:
@@ -108,17 +102,17 @@ def _repeat(repeat: dict | None) -> tuple[int, Cadence]:
 def _move(row: dict, series: list[dict], body: dict) -> list[Session]:
     options = {"now": utcnow(), "duration_minutes": body.get("duration_minutes")}
     if body["scope"] == "this":
-        return [reschedule_session(as_domain(row), body["starts_at"], **options)]
-    return reschedule_following(map(as_domain, series), row["id"], body["starts_at"], **options)
+        return [reschedule_session(store.as_session(row), body["starts_at"], **options)]
+    return reschedule_following(map(store.as_session, series), row["id"], body["starts_at"], **options)
 
 
-def _scope(conn: Connection, row: dict, scope: str) -> list[dict]:
+def _scope(unit: Unit, row: dict, scope: str) -> list[dict]:
     """The sessions a change may touch: the one, or every session of its series."""
-    return store.series_sessions(conn, row["series_id"]) if scope == "following" and row["series_id"] else [row]
+    return store.series_sessions(unit.conn, row["series_id"]) if scope == "following" and row["series_id"] else [row]
 
 
-def _attendees(conn: Connection, row: dict) -> list[str]:
-    return [row["coachee_id"]] if row["kind"] == "coaching" else rosters.current_member_ids(conn, row["offer_id"])
+def _attendees(unit: Unit, row: dict) -> list[str]:
+    return [row["coachee_id"]] if row["kind"] == "coaching" else rosters.current_member_ids(unit.conn, row["offer_id"])
 
 
 def _save(unit: Unit, before: list[dict], changed: list[Session], event_type) -> list[dict]:
@@ -126,9 +120,7 @@ def _save(unit: Unit, before: list[dict], changed: list[Session], event_type) ->
     rows = {row["id"]: row for row in before}
     saved = []
     for session in changed:
-        values = {"starts_at": session.starts_at, "ends_at": session.ends_at, "sequence": session.sequence, "status": session.status.value}
-        store.change_session(unit.conn, session.id, **values)
-        saved.append({**rows[session.id], **values})
+        saved.append({**rows[session.id], **store.write_session(unit.conn, session)})
         unit.record(event_type, events.session_data(saved[-1]))
     return saved
 
@@ -143,23 +135,23 @@ def ensure_open(offer: dict, kind: str) -> None:
         raise RuleViolation("wrong_session_kind", "A coaching offer is booked 1:1 through its coaching bookings; other offers schedule group sessions.")
 
 
-def find_leader(conn: Connection, person_id: str | None, offer: dict, kind: str, field: str = "facilitator_id") -> dict | None:
+def find_leader(unit: Unit, person_id: str | None, offer: dict, kind: str, field: str = "facilitator_id") -> dict | None:
     """The facilitator (or coach) of the offer's region with this id; None when none is named."""
     if person_id is None:
         return None
-    leader = facilitators.find_facilitator(conn, person_id)
+    leader = facilitators.find_facilitator(unit.conn, person_id)
     if leader is None or leader["kind"] != kind or leader["region"] != offer["region"]:
         raise RuleViolation(f"unknown_{kind}", f"There is no {kind} with this id in the offer's region.", field=field)
     return leader
 
 
-def ensure_free(conn: Connection, slots: list[Slot], attendees: list[str], leader: dict | None, ignore=()) -> None:
+def ensure_free(unit: Unit, slots: list[Slot], attendees: list[str], leader: dict | None, ignore=()) -> None:
     """No clash for anyone in the slots, and the leader stays within their monthly capacity."""
     people = [*attendees, *([leader["id"]] if leader else [])]
     first, last = min(s.starts_at for s in slots), max(s.ends_at for s in slots)
-    ensure_no_clash(slots, people, store.bookings_of(conn, people, first, last), ignore_session_ids=ignore)
+    ensure_no_clash(slots, people, store.bookings_of(unit.conn, people, first, last), ignore_session_ids=ignore)
     if leader:
-        led = store.led_bookings(conn, leader["id"], first - MONTH, last + MONTH)
+        led = store.led_bookings(unit.conn, leader["id"], first - MONTH, last + MONTH)
         starts = [s.starts_at for s in slots]
         ensure_monthly_capacity(leader["monthly_capacity"], led, person_id=leader["id"], starts_at=starts, ignore_session_ids=ignore, rule=f"{leader['kind']}_capacity")
 
