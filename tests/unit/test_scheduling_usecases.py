@@ -1,0 +1,137 @@
+"""Scheduling's use cases and handlers run against an in-memory unit of work: SQLite in memory,
+the events kept in a MemoryOutbox. No Kafka, no files: what is checked is what a use case
+writes and records, and that a handler reacting to another service's event does the same."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine
+
+from shared.auth import Principal, Role
+from shared.clock import utcnow
+from shared.contracts import enrolment
+from shared.contracts.scheduling import COACHING_BOOKED, SESSION_CANCELLED, SESSION_RESCHEDULED, SESSION_SCHEDULED
+from shared.envelope import Envelope
+from shared.outbox import MemoryOutbox
+from shared.problems import Problem
+from shared.unit import Unit
+from services.scheduling.domain.recurrence import LONDON, Slot
+from services.scheduling.handlers import SUBSCRIPTIONS
+from services.scheduling.settings import SchedulingSettings
+from services.scheduling.store import metadata
+from services.scheduling.store import sessions as session_store
+from services.scheduling.usecases import coaching, facilitators, sessions
+
+REGION = "Y56"
+
+
+@dataclass
+class World:
+    """One open transaction on an in-memory scheduling database: the region's administrator
+    acts through `unit`, and enrolment's events reach the handlers through `deliver`."""
+
+    unit: Unit
+    outbox: MemoryOutbox
+
+    def deliver(self, event_type, data: dict) -> None:
+        """Hand an event to the handler the live consumer runs, on a unit with no caller."""
+        envelope = Envelope(type=event_type.type, source=event_type.source, data=event_type.validate(data))
+        [handler] = [s.handlers[event_type.type] for s in SUBSCRIPTIONS if event_type.type in s.handlers]
+        handler(envelope, Unit(self.unit.conn, self.outbox, self.unit.settings))
+
+    def offer(self, offer_id: str, *, offer_type="regional_programme", status="published", session_allowance=None, event=enrolment.OFFER_PUBLISHED) -> dict:
+        offer = {"offer_id": offer_id, "region": REGION, "offer_type": offer_type, "title": "Leading a PCN", "capacity": 20, "status": status, "session_allowance": session_allowance}
+        self.deliver(event, offer)
+        return offer
+
+    def member(self, offer_id: str, participant_id: str) -> None:
+        data = {"enrolment_id": f"e-{participant_id}", "offer_id": offer_id, "participant_id": participant_id, "region": REGION, "offer_type": "coaching",
+                "role": "gp", "status": "confirmed", "changed_at": (utcnow() - timedelta(days=7)).isoformat()}
+        self.deliver(enrolment.ENROLMENT_CONFIRMED, data)
+
+    def recorded(self, event_type) -> list[dict]:
+        return [envelope.data for envelope in self.outbox.recorded if envelope.type == event_type.type]
+
+
+@pytest.fixture
+def world():
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        outbox = MemoryOutbox()
+        yield World(Unit(conn, outbox, SchedulingSettings.load({}), Principal("admin-london", Role.REGIONAL_ADMIN, REGION)), outbox)
+    engine.dispose()
+
+
+def in_days(days: int, hour: int = 10) -> datetime:
+    """A Europe/London wall-clock time `days` from today, as the API hands it to a use case."""
+    day = datetime.now(LONDON).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour)
+
+
+def local(instant: datetime) -> datetime:
+    """A stored UTC instant as Europe/London wall-clock time, as people typed it."""
+    return instant.astimezone(LONDON).replace(tzinfo=None)
+
+
+def test_scheduling_a_weekly_series_writes_each_session_and_records_session_scheduled_for_each(world):
+    world.offer("offer-1")
+
+    scheduled = sessions.schedule(world.unit, "offer-1", {"starts_at": in_days(7), "duration_minutes": 90, "repeat": {"count": 3, "cadence": "weekly"}})
+
+    rows = scheduled["sessions"]
+    assert [local(row["starts_at"]) for row in rows] == [in_days(7), in_days(14), in_days(21)]
+    assert {row["series_id"] for row in rows} == {scheduled["series_id"]} and scheduled["series_id"] is not None
+    events = world.recorded(SESSION_SCHEDULED)
+    assert [event["session_id"] for event in events] == [row["id"] for row in rows]
+    assert all((event["offer_id"], event["region"], event["sequence"], event["status"]) == ("offer-1", REGION, 0, "scheduled") for event in events)
+
+
+def test_an_offer_cancelled_by_enrolment_cancels_its_upcoming_sessions_and_records_session_cancelled_with_a_higher_sequence(world):
+    offer = world.offer("offer-1")
+    upcoming = sessions.schedule(world.unit, "offer-1", {"starts_at": in_days(7), "duration_minutes": 90, "repeat": {"count": 2, "cadence": "weekly"}})["sessions"]
+    began = utcnow() - timedelta(hours=1)
+    held = sessions.new_session(offer, Slot(began, began + timedelta(hours=2)), {})
+    session_store.add_sessions(world.unit.conn, [held])
+
+    world.deliver(enrolment.OFFER_CANCELLED, {**offer, "status": "cancelled"})
+
+    after = {row["id"]: session_store.find_session(world.unit.conn, row["id"]) for row in [*upcoming, held]}
+    assert [(after[row["id"]]["status"], after[row["id"]]["sequence"]) for row in upcoming] == [("cancelled", 1), ("cancelled", 1)]
+    assert (after[held["id"]]["status"], after[held["id"]]["sequence"]) == ("scheduled", 0)  # it began: it happened
+    cancelled = world.recorded(SESSION_CANCELLED)
+    assert sorted(event["session_id"] for event in cancelled) == sorted(row["id"] for row in upcoming)
+    assert all((event["status"], event["sequence"]) == ("cancelled", 1) for event in cancelled)
+
+
+def test_a_reschedule_naming_no_version_or_a_stale_one_is_refused_and_records_nothing(world):
+    world.offer("offer-1")
+    session = sessions.schedule(world.unit, "offer-1", {"starts_at": in_days(7), "duration_minutes": 90})
+    move = {"starts_at": in_days(8), "scope": "this"}
+
+    with pytest.raises(Problem) as missing:
+        sessions.reschedule(world.unit, session["id"], move, None)
+    with pytest.raises(Problem) as stale:
+        sessions.reschedule(world.unit, session["id"], move, 'W/"7"')
+    moved = sessions.reschedule(world.unit, session["id"], move, 'W/"0"')
+
+    assert (missing.value.status, missing.value.rule) == (428, "if_match_required")
+    assert (stale.value.status, stale.value.rule, stale.value.headers) == (412, "stale_version", {"ETag": 'W/"0"'})
+    assert (moved["sequence"], local(moved["starts_at"])) == (1, in_days(8))
+    assert [event["sequence"] for event in world.recorded(SESSION_RESCHEDULED)] == [1]
+
+
+def test_erasing_a_coachee_cancels_their_future_coaching_and_frees_the_coach(world):
+    world.offer("coaching-1", offer_type="coaching", session_allowance=3)
+    world.member("coaching-1", "p1")
+    coach = facilitators.add_facilitator(world.unit, {"kind": "coach", "monthly_capacity": 10, "skills": []})["id"]
+    booked = coaching.book_coaching(world.unit, "coaching-1", {"participant_id": "p1", "coach_id": coach, "starts_at": in_days(5), "duration_minutes": 60})
+    assert [event["session_id"] for event in world.recorded(COACHING_BOOKED)] == [booked["id"]]
+
+    world.deliver(enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": REGION, "erased_at": utcnow().isoformat()})
+
+    after = session_store.find_session(world.unit.conn, booked["id"])
+    assert (after["status"], after["sequence"]) == ("cancelled", 1)
+    assert after["coachee_id"].startswith("erased-")
+    assert [(event["session_id"], event["sequence"]) for event in world.recorded(SESSION_CANCELLED)] == [(booked["id"], 1)]
+    assert session_store.led_bookings(world.unit.conn, coach, utcnow(), utcnow() + timedelta(days=30)) == []
