@@ -12,7 +12,7 @@ from sqlalchemy import insert
 
 from shared.clock import utcnow
 from shared.contracts import enrolment
-from services.feedback.domain import needs_round
+from services.feedback.domain.needs import needs_round
 from services.feedback.store import tables as store
 from tests.integration.test_feedback_api import RATINGS
 from tests.integration.test_feedback_handlers import NOW, world  # noqa: F401 (world: the shared fixture)
