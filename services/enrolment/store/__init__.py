@@ -1,5 +1,6 @@
-"""Enrolment's store: the tables (tables.py) and the queries the service layer uses, one module
-per subject (reference, participants, offers, enrolments, attendance)."""
+"""Enrolment's store: the tables (tables.py), the regions file the service ships (regions.py),
+and the queries the service layer uses, one module per subject (reference, participants,
+offers, enrolments, attendance), with the translation between their rows and the domain's objects."""
 from sqlalchemy import Connection, Select, func
 
 from services.enrolment.store.tables import metadata

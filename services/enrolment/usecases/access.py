@@ -1,7 +1,7 @@
 """Who may see and change what: the region scope of every object, not only of routes."""
 from shared.auth import Principal, Role
-from shared.errors import Forbidden, NotFound
 from shared.contracts.vocabulary import NATIONAL
+from shared.errors import Forbidden, NotFound
 
 REGIONAL_ROLES = frozenset({Role.REGIONAL_ADMIN, Role.FACILITATOR, Role.COACH, Role.PARTICIPANT})
 
