@@ -1,12 +1,14 @@
 """GET /v1/audit, served by every service: a regional admin reads their region's audit trail."""
 from __future__ import annotations
 
+from flask import current_app
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
-from shared.api import Api, Page, PageQuery
+from shared.api import Api, PageQuery
 from shared.auth import Role
 from shared.clock import as_utc
+from shared.paging import Page
 
 
 class AuditQuery(PageQuery):
@@ -31,14 +33,14 @@ audit_api = Api("audit", __name__)
 
 
 @audit_api.get("/v1/audit", summary="The audit trail of your region in this service, newest first", roles=(Role.REGIONAL_ADMIN,), query=AuditQuery, response=AuditEntrySchema, paged=True)
-def list_audit(call):
-    table = call.runtime.db.tables.audit
-    conditions = [table.c.region == call.principal.region]
+def list_audit(unit, query):
+    table = current_app.extensions["convene.runtime"].db.tables.audit
+    conditions = [table.c.region == unit.principal.region]
     for name in ("record_id", "subject"):
-        if name in call.query:
-            conditions.append(table.c[name] == call.query[name])
-    if "since" in call.query:
-        conditions.append(table.c.at >= call.query["since"])
-    total = call.conn.execute(select(func.count()).select_from(table).where(*conditions)).scalar()
-    rows = call.conn.execute(select(table).where(*conditions).order_by(table.c.id.desc()).limit(call.query["limit"]).offset(call.query["offset"])).mappings()
-    return Page([{**row, "at": as_utc(row["at"])} for row in rows], total, call.query["limit"], call.query["offset"])
+        if name in query:
+            conditions.append(table.c[name] == query[name])
+    if "since" in query:
+        conditions.append(table.c.at >= query["since"])
+    total = unit.conn.execute(select(func.count()).select_from(table).where(*conditions)).scalar()
+    rows = unit.conn.execute(select(table).where(*conditions).order_by(table.c.id.desc()).limit(query["limit"]).offset(query["offset"])).mappings()
+    return Page.of([{**row, "at": as_utc(row["at"])} for row in rows], total, query)
