@@ -3,6 +3,7 @@ published table's cells that an answer or an attendance counts in. This module i
 place that says so; the live answer, the event handlers and the rebuild all ask it."""
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -107,6 +108,19 @@ def feedback_counted(session: SessionInfo, figures: Figures) -> Counted:
     """Session feedback counted: one answer's `Figures.answer("feedback", scores)`, or in a
     rebuild every answer on the session at once."""
     return Counted(figures={("feedback", key): figures for key in session_keys(session)})
+
+
+def feedback_counts_counted(by_session: Iterable[tuple[SessionInfo, Mapping[str, Mapping]]]) -> Counted:
+    """Many sessions' answers at once (a rebuild), each as {measure: {value: answers}}, filed as
+    `feedback_counted` files them; summed per row before any figure is built, so the work grows
+    with the rows rather than the sessions."""
+    totals: dict[AggregateKey, dict] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for session, by_measure in by_session:
+        for key in session_keys(session):
+            for measure, by_value in by_measure.items():
+                for value, n in by_value.items():
+                    totals[key][measure][value] += n
+    return Counted(figures={("feedback", key): Figures.from_counts("feedback", by_measure) for key, by_measure in totals.items()})
 
 
 def attendance_counted(session: SessionInfo, change: int) -> Counted:

@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 
 from shared.unit import Unit
-from services.feedback.domain.aggregates import Counted, attendance_counted, feedback_counted, needs_counted, outcome_counted
+from services.feedback.domain.aggregates import Counted, attendance_counted, feedback_counts_counted, needs_counted, outcome_counted
 from services.feedback.domain.feedback import FEEDBACK_MEASURES
 from services.feedback.domain.figures import Figures
 from services.feedback.store import aggregates, answers, projections
@@ -19,22 +19,23 @@ def rebuild(unit: Unit) -> dict:
     conn = unit.conn
     aggregates.clear(conn)
     sessions = projections.all_sessions(conn)
-    feedback = _feedback(conn, sessions)
+    by_session = _feedback_counts(conn)
+    # Answers are only accepted on sessions whose offer is known, so every one is filed.
+    feedback = feedback_counts_counted((sessions[session_id], by_measure) for session_id, by_measure in by_session.items())
     attendance = [attendance_counted(sessions[session_id], present) for session_id, present in projections.present_counts(conn)]
     needs = [needs_counted(row.region, row.pcn_code, Figures.answer("needs", json.loads(row.ratings))) for row in answers.all_needs(conn)]
-    aggregates.add(conn, Counted.total([*feedback, *attendance, *needs, *_outcome_pairs(conn)]))
+    aggregates.add(conn, Counted.total([feedback, *attendance, *needs, *_outcome_pairs(conn)]))
     publication.settle(unit, [])
-    return {"sessions_with_feedback": len(feedback)}
+    return {"sessions_with_feedback": len(by_session)}
 
 
-def _feedback(conn, sessions: dict) -> list[Counted]:
-    """Each session's answers, counted per value, as one figure filed under its rows."""
-    counts: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))  # session -> measure -> value -> n
+def _feedback_counts(conn) -> dict:
+    """{session: {measure: {value: answers}}} of every session with feedback."""
+    counts: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for measure in FEEDBACK_MEASURES:
         for session_id, value, answered in answers.feedback_counts(conn, measure):
             counts[session_id][measure][value] += answered
-    # Answers are only accepted on sessions whose offer is known, so every one is filed.
-    return [feedback_counted(sessions[session_id], Figures.from_counts("feedback", by_measure)) for session_id, by_measure in counts.items()]
+    return counts
 
 
 def _outcome_pairs(conn):
