@@ -2,11 +2,11 @@
 and feedback's development needs (for co-design).
 
 `PROJECTION` only keeps the projection tables, so `rebuild` can replay the topic through
-it; the live subscription adds the reactions that change scheduling's own sessions (an
-offer cancelled cancels its upcoming sessions; an erased participant's future coaching is
-cancelled, and they are pseudonymised in attendance and bookings too). Every handler is
-idempotent in effect, and an event about an offer scheduling has not heard of simply starts
-that offer's projection.
+it; the live subscription adds the reactions that change scheduling's own sessions, through
+the sessions use cases (an offer cancelled cancels its upcoming sessions; an erased
+participant's future coaching is cancelled, and they are pseudonymised in attendance and
+bookings too). Every handler is idempotent in effect, and an event about an offer scheduling
+has not heard of simply starts that offer's projection.
 """
 import hashlib
 
