@@ -16,7 +16,7 @@ from shared.unit import Unit
 from services.feedback.settings import FeedbackSettings
 from services.feedback.store import aggregates, metadata, projections
 from services.feedback.store import tables as t
-from services.feedback.usecases import answers, attendance, rebuild
+from services.feedback.usecases import answers, attendance, erasure, rebuild
 
 ENDS = utcnow().replace(microsecond=0) - timedelta(days=1)
 GOOD = {"overall": 5, "usefulness": 4, "will_apply": 3, "recommend": "very_good"}
@@ -157,3 +157,17 @@ def test_a_rebuild_files_every_figure_and_attendee_where_the_live_answers_did(co
     assert rebuild.rebuild(unit) == {"sessions_with_feedback": 1}
     assert (stats_rows(conn), attendee_rows(conn), conn.execute(select(t.published_cells)).all()) == live
     assert unit.outbox.types() == [SUMMARY_UPDATED.type] * 6
+
+
+def test_an_erased_participants_named_answer_loses_author_date_and_comment_and_their_markers_go_while_the_figures_stay(conn):
+    held_session(conn)
+    projections.save_member(conn, "o1", "p1", "confirmed")
+    answers.give_feedback(unit_of(conn, "p1"), "s1", GOOD | {"comment": "Names a colleague."})
+    answers.answer_needs(unit_of(conn, "p1"), {"ratings": RATINGS})
+    figures = stats_rows(conn)
+    erasure.participant_erased(unit_of(conn), "p1")
+    [row] = conn.execute(select(t.feedback_responses)).mappings().all()
+    assert row["participant_id"] is None and row["anonymous"] is True and row["given_on"] is None and row["comment"] is None
+    assert count(conn, t.feedback_responded) == 0 and count(conn, t.needs_answered) == 0 and count(conn, t.attendance) == 0
+    assert stats_rows(conn) == figures
+

@@ -90,15 +90,11 @@ def children_withheld(counts: dict[str, int], parent_withheld: str | None) -> di
     return withhold(counts | {_PARENT: sum(counts.values())}, [(_PARENT, list(counts))], THRESHOLD, forced)
 
 
-def regions_withheld(counts: dict[str, int]) -> dict:
-    """{region: reason} of regions suppressed against the national total; the national total's
-    own reason under `national_withheld`."""
-    counted = counts | {_NATIONAL: sum(counts.values())}
-    return withhold(counted, [(_NATIONAL, list(counts))], THRESHOLD)
-
-
-def national_withheld(withheld: Mapping) -> str | None:
-    return withheld.get(_NATIONAL)
+def regions_withheld(counts: dict[str, int]) -> tuple[dict, str | None]:
+    """({region: reason} of the regions withheld, the national total's reason or None): regions
+    are parts of the national total, suppressed against it and each other."""
+    withheld = withhold(counts | {_NATIONAL: sum(counts.values())}, [(_NATIONAL, list(counts))], THRESHOLD)
+    return {region: reason for region, reason in withheld.items() if region != _NATIONAL}, withheld.get(_NATIONAL)
 
 
 def pcns_withheld(region: str, region_count: int, pcn_counts: dict[str, int], region_withheld: str | None) -> dict:

@@ -13,7 +13,7 @@ from shared.auth import Role
 from shared.disclosure import SMALL_NUMBERS, shown_count, shown_ratio
 from shared.unit import Unit
 from services.feedback.domain.aggregates import ALL, OFFER_TYPES, REGIONS
-from services.feedback.domain.disclosure import national_withheld, outcome_cells_withheld, pcns_withheld, regions_withheld
+from services.feedback.domain.disclosure import outcome_cells_withheld, pcns_withheld, regions_withheld
 from services.feedback.domain.figures import Figures, changes_view, merge_all, ranking_view
 from services.feedback.domain.needs import needs_differ_between_regions
 from services.feedback.store import aggregates
@@ -23,13 +23,13 @@ HIGH_FROM = 4  # the chi-square table counts ratings of 4 or 5 per need
 
 def needs_ranking(unit: Unit) -> dict:
     by_region = _needs_by_region(unit)
-    withheld = regions_withheld({r: f.count for r, f in by_region.items()})
+    withheld, national_withheld = regions_withheld({r: f.count for r, f in by_region.items()})
     if unit.principal.role == Role.REGIONAL_ADMIN:
         region = unit.principal.region
         own = _needs_view(by_region[region], withheld.get(region), region=region)
         return {"scope": "region", "regions": [own], "national": None, "pcns": _pcn_views(unit, region, withheld.get(region)), "chi_square": None}
     regions = [_needs_view(by_region[r], withheld.get(r), region=r) for r in REGIONS]
-    national = _needs_view(merge_all("needs", by_region.values()), national_withheld(withheld))
+    national = _needs_view(merge_all("needs", by_region.values()), national_withheld)
     # Only shown regions are tested: a statistic over a withheld region would rest on it.
     shown = {r: by_region[r].stats for r in REGIONS if r not in withheld}
     test = needs_differ_between_regions(shown, HIGH_FROM)
