@@ -1,44 +1,46 @@
 """Response schemas dumped by a plan read once from the schema, not by marshmallow field by field.
 
-Paged lists spent about half their time in `Schema.dump`: for every field of every item it
-calls `Field.serialize`, `Field.get_value`, the schema's accessor and the field's `_serialize`,
-re-reading options that cannot change once the schema is bound. A plan reads a bound schema
-once: for each dumped field, its output key, where its value comes from and what its
-`_serialize` does to it. Dumping an item is then one loop over that plan.
+Paged lists spent most of their dump in marshmallow's layers: for every field of every item,
+`Field.serialize`, `Field.get_value`, the schema's accessor and the field's formatting, each
+re-reading options that cannot change once the schema is bound (`make bench` prints what each
+way costs: bench/serialisation.py). A plan reads a bound schema once, through marshmallow's
+public API only (`dump_fields`, the fields' documented options and `Field.serialize`): for
+each dumped field, its output key, where its value comes from and how it is formatted.
+Dumping an item is then one loop over that plan.
 
-The answer must stay exactly what marshmallow answers, so a plan only formats what it can
-reproduce exactly and hands everything else back to marshmallow's own code:
-- a field of a stock marshmallow class (String, Integer, DateTime, Nested, List, ...) is
-  formatted here, as its class's `_serialize` does;
-- any other field (a custom `_serialize`, Function, Method, Pluck, Constant, a dotted
+The answer must stay exactly what `Schema.dump` answers, so a plan formats only what it can
+reproduce exactly and leaves everything else to marshmallow's public code:
+- a field of a stock marshmallow class (String, Integer, DateTime, Nested, List, ...) read
+  by its attribute name is formatted here, as that class formats a value;
+- any other field (a custom class, Function, Method, Pluck, Constant, Decimal, a dotted
   `attribute`) is serialised by its own `Field.serialize`, exactly as `Schema.dump` calls it;
-- a schema with pre_dump/post_dump hooks, or one that changes how it dumps or reads values,
-  is dumped by its own `Schema.dump` (and so is everything it nests).
-tests/unit/test_dumping.py holds every response schema of the services to `Schema.dump`.
+- a schema whose classes declare any method (a pre_dump or post_dump hook, an override of
+  `dump` or `get_attribute`, a Method field's method), or with another `dict_class`, is dumped
+  by its own `Schema.dump` (and so is everything it nests).
+tests/unit/test_dumping.py holds every response schema of the services to `Schema.dump`,
+so an upgrade of marshmallow that formats differently fails there, not in an answer.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable
 
 from marshmallow import Schema, fields, missing
-from marshmallow.decorators import POST_DUMP, PRE_DUMP
-from marshmallow.utils import ensure_text_type, get_value
 
 from shared.clock import as_utc
 from shared.schemas import UtcDateTime, instance
 
-# Where marshmallow's accessor (utils._get_value_for_key) gives up obj[key] for getattr(obj, key).
+# Where marshmallow's accessor (marshmallow.utils.get_value) gives up obj[key] for getattr(obj, key).
 LOOKUP_ERRORS = (KeyError, IndexError, TypeError, AttributeError)
 # A schema nesting itself (Nested(lambda: Self(...))) would be planned for ever: deeper than
 # this, the Nested field is left to marshmallow.
 MAX_NESTING = 32
-# What a Schema subclass may override to change what `dump` answers; any of them, and the
-# schema dumps itself.
-DUMP_METHODS = ("dump", "_serialize", "get_attribute")
-# The same for a field, set on the instance rather than the class.
+# What a schema instance may have replaced to change what `dump` answers: then it dumps itself.
+DUMP_METHODS = ("dump", "get_attribute")
+# The same for a field instance: then its own Field.serialize is called.
 FIELD_METHODS = ("serialize", "get_value", "_serialize")
 
 
@@ -48,7 +50,7 @@ class _NoType:
 
 @dataclass(frozen=True)
 class Format:
-    """What a field's `_serialize` does to a value that is not None (it answers None for None):
+    """How a field formats a value that is not None (every stock field answers None for None):
     a value of exactly type `keep` comes out as it is (str(text) is text, int(number) is number),
     any other through `apply`; `apply` None keeps every value."""
 
@@ -76,7 +78,7 @@ class Plan:
     delegated: tuple[str, ...] = ()
 
     def dump(self, obj, many: bool):
-        """`schema.dump(obj, many=many)`: as Schema._serialize, None with many is one object."""
+        """`schema.dump(obj, many=many)`: as there, None with many is dumped as one object."""
         if self.fallback is not None:
             return self.schema.dump(obj, many=many)
         if many and obj is not None:
@@ -118,12 +120,17 @@ def plan_of(schema: Schema, depth: int = 0) -> Plan:
 
 
 def _why_schema_dumps_itself(schema: Schema) -> str | None:
-    hooks = schema._hooks
-    if hooks.get(PRE_DUMP) or hooks.get(POST_DUMP):
-        return "pre_dump or post_dump hooks"
+    for cls in type(schema).__mro__:
+        if cls is object or cls.__module__.split(".")[0] == "marshmallow":
+            continue
+        # Hooks are methods marked by marshmallow's decorators; telling them apart needs its
+        # internals, so any method at all (hook, override, a Method field's) dumps itself.
+        for name, member in vars(cls).items():
+            if not isinstance(member, type) and (callable(member) or inspect.ismethoddescriptor(member) or isinstance(member, property)):
+                return f"{cls.__name__} declares {name}"
     for name in DUMP_METHODS:
-        if getattr(type(schema), name) is not getattr(Schema, name) or name in vars(schema):
-            return f"overrides {name}"
+        if name in vars(schema):
+            return f"replaces {name}"
     if schema.dict_class is not dict:
         return "dict_class is not dict"
     return None
@@ -145,51 +152,23 @@ def _formatted_step(attr_name: str, field: fields.Field, depth: int) -> tuple | 
 
 
 def _delegated_step(schema: Schema, attr_name: str, field: fields.Field) -> tuple:
-    """A step whose value is what Schema._serialize gets from the field's own code."""
-    if _only_serialize_is_own(field):
-        serialize = _own_serialize(attr_name, field)
-    else:
-        accessor = schema.get_attribute
+    """A step whose value is what Schema.dump gets from the field's own `Field.serialize`."""
+    accessor = schema.get_attribute
 
-        def serialize(obj):
-            return field.serialize(attr_name, obj, accessor=accessor)
+    def serialize(obj):
+        return field.serialize(attr_name, obj, accessor=accessor)
 
     return (_output_key(attr_name, field), None, _NoType, serialize, missing)
 
 
-def _only_serialize_is_own(field: fields.Field) -> bool:
-    """Whether the field gets its value as every field does (Field.serialize, Field.get_value)."""
-    cls = type(field)
-    inherited = cls.serialize is fields.Field.serialize and cls.get_value is fields.Field.get_value
-    return inherited and "serialize" not in vars(field) and "get_value" not in vars(field)
-
-
-def _own_serialize(attr_name: str, field: fields.Field) -> Callable[[Any], Any]:
-    """Field.serialize without its layers of calls: the value got as the schema's accessor gets
-    it (the schema does not override get_attribute), then the field's own _serialize."""
-    serialize = field._serialize
-    if not field._CHECK_ATTRIBUTE:  # Function, Method, Constant: they read obj themselves
-        return lambda obj: serialize(None, attr_name, obj)
-    name = field.attribute if field.attribute is not None else attr_name
-    default = field.dump_default
-
-    def serialize_value(obj):
-        value = get_value(obj, name, missing)
-        if value is missing:
-            value = default() if callable(default) else default
-            if value is missing:
-                return missing
-        return serialize(value, attr_name, obj)
-
-    return serialize_value
-
-
 def _dump_one(steps: tuple) -> Callable[[Any], dict]:
-    """Schema._serialize of one object, one step per dumped field (see Field.serialize)."""
+    """Schema.dump of one object, one step per dumped field (see Field.serialize)."""
 
     def dump_one(obj) -> dict:
         out = {}
-        indexable = hasattr(obj, "__getitem__")  # marshmallow asks for every key; same object, same answer
+        # As Schema.get_attribute (marshmallow.utils.get_value) reads a key: obj[name] when
+        # obj is indexable, else (or when that fails) getattr; asked once per object, not per field.
+        indexable = hasattr(obj, "__getitem__")
         for key, name, keep, apply, default in steps:
             if name is None:  # a field that serialises itself
                 value = apply(obj)
@@ -218,12 +197,12 @@ def _dump_one(steps: tuple) -> Callable[[Any], dict]:
     return dump_one
 
 
-# --- What each stock field class's _serialize does -------------------------------------------
+# --- How each stock field class formats a value ---------------------------------------------
 
 
 def format_of(field: fields.Field, depth: int = 0) -> Format | None:
     """The Format of a field of a stock marshmallow class, or None when this module does not
-    reproduce it (another class, or a method replaced on the instance)."""
+    reproduce it (another class, Decimal, or a method replaced on the instance)."""
     if any(name in vars(field) for name in FIELD_METHODS):
         return None
     make = FORMATS.get(type(field))
@@ -231,7 +210,11 @@ def format_of(field: fields.Field, depth: int = 0) -> Format | None:
 
 
 def _text(field, depth) -> Format:
-    return Format(str, ensure_text_type)
+    return Format(str, _as_text)
+
+
+def _as_text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
 def _uuid(field, depth) -> Format:
@@ -243,12 +226,6 @@ def _number(field, depth) -> Format:
     if field.as_string:
         return Format(_NoType, lambda value: str(number(value)))
     return Format(number, number)
-
-
-def _decimal(field, depth) -> Format:
-    # Decimal's _serialize reads neither attr nor obj: its own code, without the layers around it.
-    serialize = field._serialize
-    return Format(_NoType, lambda value: serialize(value, None, None))
 
 
 def _as_is(field, depth) -> Format:
@@ -310,7 +287,7 @@ def _dict(field, depth) -> Format | None:
 
 
 def _mapping(key_format: Format, value_format: Format, *, keeps_values: bool) -> Callable[[Any], dict]:
-    """Mapping._serialize with its key and value fields' formats."""
+    """How a Dict formats a mapping, with its key and value fields' formats."""
 
     def serialize(value) -> dict:
         keys = {key: key_format(key) for key in value}
@@ -342,7 +319,6 @@ FORMATS: dict[type, Callable[[fields.Field, int], Format | None]] = {
     fields.UUID: _uuid,
     fields.Integer: _number,
     fields.Float: _number,
-    fields.Decimal: _decimal,
     fields.Boolean: _as_is,
     fields.Raw: _as_is,
     fields.DateTime: _temporal,

@@ -12,8 +12,10 @@ import decimal
 import enum
 import json
 import random
+import re
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -26,6 +28,7 @@ from services.scheduling.api import APIS as SCHEDULING_APIS
 from shared.api import JSON_ENCODER, Endpoint, Page, _respond
 from shared.audit_api import audit_api
 from shared.auth import Role
+import shared.dumping
 from shared.dumping import dumper, plan
 from shared.schemas import UtcDateTime, instance
 
@@ -293,10 +296,19 @@ def test_a_schema_with_a_pre_dump_hook_on_the_collection_dumps_itself():
     assert dumper(WithPreDump, many=True)(items) == instance(WithPreDump, many=True).dump(items) == [{"name": "b"}, {"name": "a"}]
 
 
-def test_a_method_field_is_left_to_marshmallow_and_answers_the_same():
-    assert plan(WithMethod).fallback is None
-    assert plan(WithMethod).delegated == ("greeting",)
+def test_a_schema_declaring_a_method_dumps_itself_and_answers_the_same():
+    """Its method might be a hook: telling would take marshmallow's internals."""
+    assert plan(WithMethod).fallback == "WithMethod declares greet"
     assert dumper(WithMethod)({"name": "ann"}) == instance(WithMethod).dump({"name": "ann"}) == {"name": "ann", "greeting": "hello ann"}
+
+
+def test_the_planner_reads_marshmallow_through_its_public_api_only():
+    """No private attribute (`schema._hooks`, `field._serialize`, ...) and nothing but what the
+    `marshmallow` package exports: an upgrade may change formatting (the tests above catch that)."""
+    source = (Path(shared.dumping.__file__)).read_text()
+    code = "\n".join(line.split("#")[0] for line in source.splitlines() if not line.lstrip().startswith(("#", '"', "-")))
+    assert not re.search(r"\._[A-Za-z]", code)
+    assert re.findall(r"^(?:from|import) marshmallow\S*", source, re.MULTILINE) == ["from marshmallow"]
 
 
 def test_nested_hooks_custom_fields_pluck_and_only_answer_the_same():
