@@ -1,8 +1,9 @@
 """`python -m bench.run [--quick] [--only NAME] [--db sqlite|postgres|both]`: Convene's benchmarks.
 
-Parts: http (endpoints against the framework's floor), pipeline (outbox → consumer against
+Parts: serialisation (dumping responses in process: marshmallow's Schema.dump against
+shared.dumping, once), http (endpoints against the framework's floor), pipeline (outbox → consumer against
 kafka-python's floor), e2e (enrolment answer → roster), summary (national summary over a
-million answers), replay (events into the roster projection). Each runs on a fresh
+million answers), replay (events into the roster projection). Each of the others runs on a fresh
 deployment (own databases and topics) on the broker of BENCH_KAFKA; PostgreSQL runs use the
 cluster of BENCH_POSTGRES. deploy/local/isolated.sh starts both and sets them (`make bench`).
 Results: a table on stdout and bench/results/bench-<time>.json. Methods: bench/README.md.
@@ -17,10 +18,11 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import e2e, http_bench, pipeline, report, scale
+from bench import e2e, http_bench, pipeline, report, scale, serialisation
 from bench.stack import Deployment
 
 PARTS = ("http", "pipeline", "e2e", "summary", "replay")
+IN_PROCESS = ("serialisation",)  # needs no deployment or database: runs once, first
 SIZES = {
     True: {"pipeline_events": 3_000, "e2e_enrolments": 300, "e2e_rate": 20.0, "summary_responses": 100_000, "replay_events": 10_000},
     False: {"pipeline_events": 20_000, "e2e_enrolments": 1_000, "e2e_rate": 25.0, "summary_responses": 1_000_000, "replay_events": 1_000_000},
@@ -45,7 +47,7 @@ RESULT_KEYS = {"summary": "national_summary"}
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small counts and short runs (a few minutes), for development")
-    parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
+    parser.add_argument("--only", choices=IN_PROCESS + PARTS, action="append", help="run only this part (repeatable)")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--replay-events", type=int, help="events to replay (default 10,000 quick, 1,000,000 full)")
     parser.add_argument("--summary-responses", type=int, help="answers stored for the national summary (default 100,000 quick, 1,000,000 full)")
@@ -59,9 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(os.environ.get("BENCH_RUN_DIR", Path(__file__).resolve().parent.parent / ".run" / "bench"))
     document = {"started": datetime.now(timezone.utc).isoformat(), "mode": "quick" if args.quick else "full", "machine": report.machine(), "sizes": sizes, "results": {}}
     failed = False
+    if "serialisation" in (args.only or IN_PROCESS):
+        print("[bench] serialisation ...", flush=True)
+        document["serialisation"] = serialisation.run()
     for db in databases:
         results = document["results"].setdefault(db, {})
-        for part in args.only or PARTS:
+        for part in [part for part in args.only or PARTS if part in PARTS]:
             deployment = Deployment(root, kafka_bootstrap, db, os.environ.get("BENCH_POSTGRES"), label=f"{part}-{db}")
             began = time.perf_counter()
             print(f"[bench] {part} on {db} ...", flush=True)
@@ -77,8 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         results["peak_memory_mb"] = report.peak_memory(results)
     document["table"] = report.rows({db: {k: v for k, v in parts.items() if isinstance(v, (dict, list)) and "error" not in v} for db, parts in document["results"].items()})
     path = report.write(document)
-    print()
-    report.print_table(document["table"])
+    if document["table"]:
+        print()
+        report.print_table(document["table"])
+    if "serialisation" in document:
+        print(f"\nDumping responses in process (µs per answer, and the time over Schema.dump's):\n{serialisation.table(document['serialisation'])}")
     print(f"\nresults: {path}")
     return 1 if failed else 0
 

@@ -13,8 +13,7 @@ from typing import Iterable, Iterator
 import requests
 from sqlalchemy import Table, insert
 
-from shared.contracts.common import OFFER_TYPES, REGION_CODES
-from shared.contracts.feedback import RECOMMEND
+from shared.contracts.vocabulary import NATIONAL, OfferType, Recommend, Region
 from shared.db import Database
 from shared.runtime import Runtime
 
@@ -114,8 +113,9 @@ def feedback_answers(feedback: Runtime, responses: int, *, per_session: int = 20
     rng = random.Random(seed)
     session_count = max(1, responses // per_session)
     offer_count = max(1, session_count // sessions_per_offer)
-    regions = (*REGION_CODES, "national")
-    offer_rows = [{"offer_id": str(uuid.uuid4()), "region": regions[n % len(regions)], "offer_type": OFFER_TYPES[n % len(OFFER_TYPES)], "status": "started"}
+    regions = (*Region.values(), NATIONAL)
+    offer_types = OfferType.values()
+    offer_rows = [{"offer_id": str(uuid.uuid4()), "region": regions[n % len(regions)], "offer_type": offer_types[n % len(offer_types)], "status": "started"}
                   for n in range(offer_count)]
     first_day = datetime(2025, 1, 6, 10, tzinfo=timezone.utc)
     session_rows = []
@@ -153,4 +153,4 @@ def _responses(rng: random.Random, session_rows: list[dict], answers_of: list[in
             yield {"id": str(uuid.uuid4()), "session_id": session["session_id"], "offer_id": offer["offer_id"], "offer_type": offer["offer_type"],
                    "region": offer["region"], "participant_id": None if anonymous else f"{offer['offer_id'][:8]}-{k}", "anonymous": anonymous,
                    "overall": rng.randint(2, 5), "usefulness": rng.randint(1, 5), "will_apply": rng.randint(2, 5),
-                   "recommend": rng.choice(RECOMMEND), "comment": None, "given_on": None if anonymous else date(2025, 1, 6)}
+                   "recommend": rng.choice(Recommend.values()), "comment": None, "given_on": None if anonymous else date(2025, 1, 6)}
