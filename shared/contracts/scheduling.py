@@ -3,6 +3,7 @@ from marshmallow import fields, validate
 
 from shared.contracts.common import EventData, id_field, instant_field, region_field
 from shared.contracts.registry import declare, topic
+from shared.contracts.vocabulary import CoachingGoal
 
 SCHEDULING_TOPIC = topic(
     name="convene.scheduling.events",
@@ -47,6 +48,20 @@ class CoachingBookingData(EventData):
     ends_at = instant_field(required=True)
 
 
+class CoachingGoalsData(EventData):
+    """A coachee's goal TYPES only: their own words never leave scheduling."""
+
+    offer_id = id_field()
+    participant_id = id_field()
+    region = region_field()
+    goal_types = fields.List(
+        fields.String(validate=validate.OneOf(CoachingGoal.values())),
+        required=True,
+        validate=validate.Length(min=1, max=len(CoachingGoal)),
+    )
+    set_at = instant_field(required=True)
+
+
 def _session(action, description):
     return declare(f"org.convene.scheduling.session.{action}.v1", SCHEDULING_TOPIC, SessionData, key_field="offer_id", description=description, subject_field="session_id")
 
@@ -70,4 +85,12 @@ COACHING_BOOKED = declare(
     key_field="offer_id",
     description="A 1:1 coaching session was booked within a coaching offer's allowance.",
     subject_field="session_id",
+)
+COACHING_GOALS_SET = declare(
+    "org.convene.scheduling.coaching.goals_set.v1",
+    SCHEDULING_TOPIC,
+    CoachingGoalsData,
+    key_field="offer_id",
+    description="A coachee set or changed the types of their coaching goals (types only, never their words); the latest event per offer and participant holds the current types.",
+    subject_field="participant_id",
 )

@@ -87,3 +87,13 @@ class Recommend(Vocabulary):
     POOR = "poor"
     VERY_POOR = "very_poor"
     DONT_KNOW = "dont_know"
+
+
+class CoachingGoal(Vocabulary):
+    """The kinds of goal a coaching enrolment is for (the brief's coaching: "specific leadership
+    development goals, or building own coaching / facilitation skills"). Events and figures
+    carry these types only; the coachee's own words stay in scheduling, in their region."""
+
+    LEADERSHIP_GOAL = "leadership_goal"
+    COACHING_SKILLS = "coaching_skills"
+    FACILITATION_SKILLS = "facilitation_skills"
