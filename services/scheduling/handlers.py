@@ -3,7 +3,7 @@ and feedback's development needs (for co-design).
 
 `PROJECTION` only keeps the projection tables, so `rebuild` can replay the topic through
 it; the live subscription adds the reactions that change scheduling's own sessions, through
-the sessions use cases (an offer cancelled cancels its upcoming sessions; an erased
+the sessions use cases (an offer completed or cancelled cancels its upcoming sessions; an erased
 participant's future coaching is cancelled, and they are pseudonymised in attendance and
 bookings too). Every handler is idempotent in effect, and an event about an offer scheduling
 has not heard of simply starts that offer's projection.
@@ -63,10 +63,11 @@ def participant_erased(event: Envelope, unit: Unit) -> None:
     attendance.rename_attendee(unit.conn, event.data["participant_id"], _pseudonym(event))
 
 
-def offer_cancelled(event: Envelope, unit: Unit) -> None:
-    """The offer's sessions that have not begun are cancelled, each with its SEQUENCE raised and its event."""
+def offer_ended(event: Envelope, unit: Unit) -> None:
+    """Completed or cancelled: the offer's sessions that have not begun are cancelled, each with
+    its SEQUENCE raised and its event."""
     offer_changed(event, unit)
-    sessions.cancel_upcoming(unit, event.data["offer_id"])
+    sessions.end_offer(unit, event.data["offer_id"], event.data["status"])
 
 
 def needs_reported(event: Envelope, unit: Unit) -> None:
@@ -88,7 +89,11 @@ PROJECTION = {
     enrolment.ENROLMENT_COMPLETED.type: member_completed,
     enrolment.PARTICIPANT_ERASED.type: member_erased,
 }
-REACTIONS = {enrolment.OFFER_CANCELLED.type: offer_cancelled, enrolment.PARTICIPANT_ERASED.type: participant_erased}
+REACTIONS = {
+    enrolment.OFFER_COMPLETED.type: offer_ended,
+    enrolment.OFFER_CANCELLED.type: offer_ended,
+    enrolment.PARTICIPANT_ERASED.type: participant_erased,
+}
 
 # What `python -m services.cli replay scheduling` empties before replaying each subscription.
 PROJECTIONS = {"rosters": list(tables.PROJECTION_TABLES), "needs": [tables.needs]}

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from shared.clock import utcnow
 from shared.contracts import enrolment
 from shared.contracts.scheduling import SESSION_CANCELLED
+from shared.envelope import Envelope
+from services.scheduling.handlers import SUBSCRIPTIONS
 from services.scheduling.domain.recurrence import Slot
 from services.scheduling.store import rosters as store, tables
 from services.scheduling.store import sessions as session_store
@@ -130,3 +132,43 @@ def test_erasure_cancels_the_persons_future_coaching_and_leaves_the_past_and_oth
     assert (found[theirs]["status"], found[held["id"]]["status"]) == ("scheduled", "scheduled")
     assert sorted(cancelled) == sorted([mine, later])
     assert found[held["id"]]["coachee_id"].startswith("erased-"), "the past session stays, pseudonymised"
+
+
+def test_an_offer_completed_in_enrolment_cancels_its_future_sessions_and_the_calendar_shows_them_cancelled_with_a_higher_sequence(scheduling: Scheduling):
+    from icalendar import Calendar
+
+    offer_id = scheduling.publish_offer()
+    scheduling.confirm(offer_id, "p1", at=NOW - timedelta(days=9))
+    series = {"starts_at": local(3), "duration_minutes": 60, "repeat": {"count": 2, "cadence": "weekly"}}
+    future = [s["id"] for s in scheduling.schedule(offer_id, series).json["sessions"]]
+    held = scheduling.past_session(offer_id, NOW - timedelta(days=2))
+
+    scheduling.offer_event(offer_id, enrolment.OFFER_COMPLETED, "completed")
+    scheduling.offer_event(offer_id, enrolment.OFFER_COMPLETED, "completed")  # redelivered: nothing more to cancel
+
+    feed = scheduling.client.get(f"/v1/offers/{offer_id}/calendar.ics", headers=scheduling.headers())
+    events = {str(e["UID"]).split("@")[0]: (str(e["STATUS"]), int(e["SEQUENCE"])) for e in Calendar.from_ical(feed.data).walk("VEVENT")}
+    assert events == {future[0]: ("CANCELLED", 1), future[1]: ("CANCELLED", 1), held: ("CONFIRMED", 0)}
+    with scheduling.db.read() as conn:
+        outbox = scheduling.db.tables.outbox
+        cancelled = [json.loads(v) for v in conn.execute(select(outbox.c.value).where(outbox.c.event_type == SESSION_CANCELLED.type)).scalars()]
+    assert sorted((e["session_id"], e["status"], e["sequence"]) for e in cancelled) == sorted((s, "cancelled", 1) for s in future)
+
+
+def test_every_enrolment_withdrawn_by_a_cancellation_with_a_reason_leaves_the_roster_empty(scheduling: Scheduling):
+    offer_id = scheduling.publish_offer()
+    scheduling.confirm(offer_id, "p1", "p2", at=NOW - timedelta(days=9))
+    for participant_id in ("p1", "p2"):
+        data = {
+            "enrolment_id": f"e-{offer_id[:8]}-{participant_id}", "offer_id": offer_id, "participant_id": participant_id, "region": "Y56",
+            "offer_type": "regional_programme", "role": "clinical_director", "status": "withdrawn", "changed_at": NOW.isoformat(), "reason": "offer_cancelled",
+        }
+        # As the live consumer reads it: the fields it knows validated, a field added later (the reason) ignored.
+        envelope = Envelope(type=enrolment.ENROLMENT_WITHDRAWN.type, source=enrolment.ENROLMENT_WITHDRAWN.source, data=enrolment.ENROLMENT_WITHDRAWN.validate(data, strict=False))
+        [handler] = [s.handlers[envelope.type] for s in SUBSCRIPTIONS if envelope.type in s.handlers]
+        with scheduling.db.transaction() as conn:
+            handler(envelope, scheduling.service.runtime.unit(conn))
+    scheduling.offer_event(offer_id, enrolment.OFFER_CANCELLED, "cancelled")
+
+    assert roster(scheduling, offer_id) == []
+    assert periods(scheduling, offer_id) == [("p1", NOW - timedelta(days=9), NOW), ("p2", NOW - timedelta(days=9), NOW)]

@@ -12,6 +12,7 @@ from shared.clock import utcnow
 from shared.contracts import enrolment
 from shared.contracts.scheduling import COACHING_BOOKED, SESSION_CANCELLED, SESSION_RESCHEDULED, SESSION_SCHEDULED
 from shared.envelope import Envelope
+from shared.errors import Conflict
 from shared.outbox import MemoryOutbox
 from shared.problems import Problem
 from shared.unit import Unit
@@ -102,6 +103,33 @@ def test_an_offer_cancelled_by_enrolment_cancels_its_upcoming_sessions_and_recor
     cancelled = world.recorded(SESSION_CANCELLED)
     assert sorted(event["session_id"] for event in cancelled) == sorted(row["id"] for row in upcoming)
     assert all((event["status"], event["sequence"]) == ("cancelled", 1) for event in cancelled)
+
+
+def test_an_offer_completed_by_enrolment_cancels_its_upcoming_sessions_like_a_cancelled_one_and_keeps_those_held(world):
+    offer = world.offer("offer-1")
+    upcoming = sessions.schedule(world.unit, "offer-1", {"starts_at": in_days(7), "duration_minutes": 90, "repeat": {"count": 2, "cadence": "weekly"}})["sessions"]
+    began = utcnow() - timedelta(days=7)
+    held = sessions.new_session(offer, Slot(began, began + timedelta(hours=2)), {})
+    session_store.add_sessions(world.unit.conn, [held])
+
+    world.deliver(enrolment.OFFER_COMPLETED, {**offer, "status": "completed"})
+
+    after = {row["id"]: session_store.find_session(world.unit.conn, row["id"]) for row in [*upcoming, held]}
+    assert [(after[row["id"]]["status"], after[row["id"]]["sequence"]) for row in upcoming] == [("cancelled", 1), ("cancelled", 1)]
+    assert (after[held["id"]]["status"], after[held["id"]]["sequence"]) == ("scheduled", 0)
+    assert sorted(e["session_id"] for e in world.recorded(SESSION_CANCELLED)) == sorted(row["id"] for row in upcoming)
+    with pytest.raises(Conflict) as refused:
+        sessions.schedule(world.unit, "offer-1", {"starts_at": in_days(30), "duration_minutes": 60})
+    assert refused.value.rule == "offer_closed"
+
+
+def test_an_offer_started_by_enrolment_keeps_its_sessions(world):
+    offer = world.offer("offer-1")
+    sessions.schedule(world.unit, "offer-1", {"starts_at": in_days(7), "duration_minutes": 90})
+
+    world.deliver(enrolment.OFFER_STARTED, {**offer, "status": "started"})
+
+    assert world.recorded(SESSION_CANCELLED) == []
 
 
 def test_a_reschedule_naming_no_version_or_a_stale_one_is_refused_and_records_nothing(world):

@@ -28,6 +28,25 @@ def is_cancelled(status: str) -> bool:
     return status == SessionStatus.CANCELLED
 
 
+# An offer's statuses (enrolment's) after which it meets no more.
+ENDED_OFFER = ("completed", "cancelled")
+
+
+def offer_has_ended(offer_status: str) -> bool:
+    """Completed or cancelled, an offer takes no more sessions, and its sessions that have not
+    begun are cancelled (`cancel_upcoming`): a programme that ended leaves nothing behind in
+    anyone's calendar."""
+    return offer_status in ENDED_OFFER
+
+
+def cancel_upcoming(sessions: Iterable[Session], *, now: datetime) -> list[Session]:
+    """An offer ended: every session of it that has not begun and is not cancelled already,
+    cancelled with its sequence + 1 (calendars replace the invitation), in start order.
+    Sessions that began happened, and stay as they were."""
+    require_aware(now, "now")
+    return [cancel_session(s) for s in sorted(sessions, key=lambda s: (s.starts_at, s.id)) if not is_cancelled(s.status) and s.starts_at > now]
+
+
 # --- sessions, rescheduling and cancellation -------------------------------------------
 
 

@@ -16,12 +16,12 @@ from shared.versions import require_version
 from services.scheduling.domain.clashes import ensure_no_clash
 from services.scheduling.domain.coaching import ensure_monthly_capacity
 from services.scheduling.domain.recurrence import Cadence, Slot, Weekly, expand_series, parse_cadence
-from services.scheduling.domain.sessions import Session, cancel_following, cancel_session, reschedule_following, reschedule_session
+from services.scheduling.domain.sessions import Session, cancel_following, cancel_session, offer_has_ended, reschedule_following, reschedule_session
+from services.scheduling.domain.sessions import cancel_upcoming as cancel_not_begun
 from services.scheduling.store import facilitators, rosters
 from services.scheduling.store import sessions as store
 from services.scheduling.usecases import access, events
 
-CLOSED_OFFER = ("completed", "cancelled")
 # Capacity is counted per London month; a window a month wide either side covers every month touched.
 MONTH = timedelta(days=31)
 
@@ -77,9 +77,18 @@ def cancel(unit: Unit, session_id: str, body: dict) -> dict:
     return _save(unit, series, cancelled, SESSION_CANCELLED)[0]
 
 
+def end_offer(unit: Unit, offer_id: str, status: str) -> list[dict]:
+    """An offer completed or cancelled (by enrolment): its sessions that have not begun are
+    cancelled, each with its SEQUENCE raised and its session.cancelled event."""
+    if not offer_has_ended(status):
+        return []
+    return cancel_upcoming(unit, offer_id)
+
+
 def cancel_upcoming(unit: Unit, offer_id: str) -> list[dict]:
-    """An offer cancelled: its sessions that have not begun are cancelled, each with its event."""
-    return _cancel_all(unit, store.upcoming_sessions(unit.conn, offer_id, utcnow()))
+    """An offer ended: its sessions that have not begun are cancelled, each with its event."""
+    upcoming = store.upcoming_sessions(unit.conn, offer_id, utcnow())
+    return _save(unit, upcoming, cancel_not_begun(map(store.as_session, upcoming), now=utcnow()), SESSION_CANCELLED)
 
 
 def cancel_upcoming_coaching(unit: Unit, coachee_id: str) -> list[dict]:
@@ -129,7 +138,7 @@ def _save(unit: Unit, before: list[dict], changed: list[Session], event_type) ->
 
 
 def ensure_open(offer: dict, kind: str) -> None:
-    if offer["status"] in CLOSED_OFFER:
+    if offer_has_ended(offer["status"]):
         raise Conflict("offer_closed", f"The offer is {offer['status']}: it takes no more sessions.")
     if (offer["offer_type"] == OfferType.COACHING) != (kind == "coaching"):
         raise RuleViolation("wrong_session_kind", "A coaching offer is booked 1:1 through its coaching bookings; other offers schedule group sessions.")
