@@ -59,6 +59,12 @@ def cmd_settings(args) -> None:
     print("README.md configuration table rewritten")
 
 
+def cmd_services(_args) -> None:
+    """Each declared service and its web port, one a line: what `make up` starts."""
+    for service in SERVICES:
+        print(f"{service} {settings_class(service).default_port}")
+
+
 def cmd_asyncapi(args) -> None:
     from services.registry import subscriptions
     from shared.asyncapi import render_asyncapi
@@ -152,6 +158,7 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
     token.set_defaults(run=cmd_token)
     ops.register(commands)
+    commands.add_parser("services", help="list each service and its web port, in the order events flow between them").set_defaults(run=cmd_services)
     table = commands.add_parser("settings", help="print every setting as a Markdown table")
     table.add_argument("--readme", action="store_true", help="rewrite the table in README.md instead")
     table.set_defaults(run=cmd_settings)

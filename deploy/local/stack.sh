@@ -5,12 +5,20 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 run=.run
 bin=.venv/bin
-services=(enrolment scheduling feedback)
-declare -A ports=([enrolment]=8001 [scheduling]=8002 [feedback]=8003)
-# Each worker's /metrics (Prometheus) and /healthz (its loops' liveness).
-declare -A worker_ports=([enrolment]=9101 [scheduling]=9102 [feedback]=9103)
+services=()
+declare -A ports=() worker_ports=()
 export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}
 kafka_port=${KAFKA_BOOTSTRAP_SERVERS##*:}
+
+declared() {  # the services their declarations name (services/registry.py), with their web ports
+  [ ${#services[@]} -gt 0 ] && return 0
+  local name port
+  while read -r name port; do
+    services+=("$name")
+    ports[$name]=$port
+    worker_ports[$name]=$((9100 + ${#services[@]}))  # each worker's /metrics and /healthz: 9101, 9102 ...
+  done < <("$bin/python" -m services.cli services)
+}
 
 start_process() {  # name, command...
   local name=$1; shift
@@ -31,6 +39,7 @@ wait_ready() {  # service; /readyz is the database only (kafka.sh start has wait
 
 up() {
   mkdir -p "$run/pids" "$run/logs" "$run/data"
+  declared
   "$bin/python" -m services.cli keys
   deploy/kafka/kafka.sh start "$kafka_port" "$run/kafka"
   for service in "${services[@]}"; do
@@ -44,17 +53,12 @@ up() {
   if [ -f services/enrolment/demo.py ] && [ ! -f "$run/data/.demo-loaded" ]; then
     "$bin/python" -m services.cli demo && touch "$run/data/.demo-loaded"
   fi
+  printf '\nConvene is up.\n'
+  for service in "${services[@]}"; do printf '  %-11s http://127.0.0.1:%s/docs\n' "$service" "${ports[$service]}"; done
+  printf '  %-11s 127.0.0.1:%s\n' Kafka "$kafka_port"
+  printf 'Worker metrics and liveness (/metrics, /healthz):\n'
+  for service in "${services[@]}"; do printf '  %-11s http://127.0.0.1:%s/metrics\n' "$service" "${worker_ports[$service]}"; done
   cat <<MSG
-
-Convene is up.
-  enrolment   http://127.0.0.1:8001/docs
-  scheduling  http://127.0.0.1:8002/docs
-  feedback    http://127.0.0.1:8003/docs
-  Kafka       127.0.0.1:$kafka_port
-Worker metrics and liveness (/metrics, /healthz):
-  enrolment   http://127.0.0.1:9101/metrics
-  scheduling  http://127.0.0.1:9102/metrics
-  feedback    http://127.0.0.1:9103/metrics
 A token for the docs' Authorize button:  make token ROLE=regional_admin REGION=Y56
 Logs: make logs   Status: make status   Stop: make down
 MSG
@@ -77,6 +81,7 @@ down() {
 }
 
 status() {
+  declared
   for service in "${services[@]}"; do
     for role in web worker; do
       local pidfile="$run/pids/$service-$role.pid" state=stopped

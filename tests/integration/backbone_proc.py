@@ -53,8 +53,8 @@ def main(mode: str) -> None:
     metadata, applied = consumer_metadata()
     delay = float(os.environ.get("PROBE_HANDLER_DELAY", "0"))
 
-    def apply(event, conn):
-        conn.execute(insert(applied).values(event_id=event.id, offer_id=event.data["offer_id"], position=event.data["waitlist_position"]))
+    def apply(event, unit):
+        unit.conn.execute(insert(applied).values(event_id=event.id, offer_id=event.data["offer_id"], position=event.data["waitlist_position"]))
         if delay:
             time.sleep(delay)
 

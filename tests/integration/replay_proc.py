@@ -26,8 +26,8 @@ def main() -> None:
     db = Database(settings.database_url, metadata)
     delay = float(os.environ.get("PROBE_HANDLER_DELAY", "0"))
 
-    def apply(event, conn):
-        conn.execute(insert(applied).values(event_id=event.id, offer_id=event.data["offer_id"], position=event.data["waitlist_position"]))
+    def apply(event, unit):
+        unit.conn.execute(insert(applied).values(event_id=event.id, offer_id=event.data["offer_id"], position=event.data["waitlist_position"]))
         if delay:
             time.sleep(delay)
 

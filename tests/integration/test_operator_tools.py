@@ -51,10 +51,10 @@ class Pipeline:
         for thread in self.threads:
             thread.start()
 
-    def apply(self, event, conn):
+    def apply(self, event, unit):
         if event.data["waitlist_position"] in self.refused:
             raise RuntimeError("refused")
-        conn.execute(self.applied.insert().values(event_id=event.id, offer_id=event.data["offer_id"], position=event.data["waitlist_position"]))
+        unit.conn.execute(self.applied.insert().values(event_id=event.id, offer_id=event.data["offer_id"], position=event.data["waitlist_position"]))
 
     def publish(self, offer_id: str, positions) -> None:
         outbox = Outbox(self.producer_db.tables.outbox, self.settings.topic_prefix)
