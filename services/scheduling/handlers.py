@@ -16,7 +16,7 @@ from shared.contracts.feedback import NEEDS_REPORTED
 from shared.envelope import Envelope
 from shared.unit import Unit
 from services.scheduling.store import attendance, needs, rosters, tables
-from services.scheduling.usecases import sessions
+from services.scheduling.usecases import goals, sessions
 
 OFFER_FIELDS = ("offer_id", "region", "offer_type", "title", "capacity", "status", "session_allowance")
 
@@ -57,8 +57,9 @@ def member_erased(event: Envelope, unit: Unit) -> None:
 def participant_erased(event: Envelope, unit: Unit) -> None:
     """Erasure ends the person's places (member_erased) and their future 1:1 coaching,
     cancelled as a coach would cancel it, so the coach's time is free and calendars show it;
-    then they become a pseudonym."""
+    their coaching goals and progress notes are deleted; then they become a pseudonym."""
     sessions.cancel_upcoming_coaching(unit, event.data["participant_id"])
+    goals.forget_coachee(unit, event.data["participant_id"])
     member_erased(event, unit)
     attendance.rename_attendee(unit.conn, event.data["participant_id"], _pseudonym(event))
 

@@ -8,7 +8,9 @@ from datetime import datetime
 from marshmallow import Schema, fields, validate
 
 from shared.api import PageQuery
+from shared.contracts.vocabulary import CoachingGoal
 from shared.schemas import StrictBoolean
+from services.scheduling.domain.goals import MAX_NOTE, MAX_WORDS
 from services.scheduling.domain.recurrence import MAX_COUNT, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, utc_to_local
 
 LOCAL_TIME = {"description": "Europe/London wall-clock time without a UTC offset, e.g. 2026-03-03T10:00; before 2100"}
@@ -219,3 +221,33 @@ class NeedScoreSchema(Schema):
 class CoDesignResultSchema(Schema):
     ranking = fields.List(fields.Nested(NeedScoreSchema))
     sessions = fields.List(fields.Nested(SessionSchema), metadata={"description": "the sessions whose topic was set"})
+
+
+class CoachingGoalsInSchema(Schema):
+    goal_types = fields.List(
+        fields.String(validate=validate.OneOf(CoachingGoal.values())), required=True, validate=validate.Length(min=1, max=len(CoachingGoal)),
+        metadata={"description": "what the coaching is for, each type once"},
+    )
+    words = fields.String(required=True, validate=validate.Length(min=1, max=MAX_WORDS), metadata={"description": "the coachee's goals in their own words: read by them and their coach only, never sent in an event"})
+
+
+class ProgressNoteInSchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=MAX_NOTE), metadata={"description": "private to the coach and the coachee"})
+
+
+class ProgressNoteSchema(Schema):
+    session_id = fields.String()
+    offer_id = fields.String()
+    coachee_id = fields.String()
+    noted_by = fields.String(metadata={"description": "coach or coachee"})
+    note = fields.String()
+    noted_at = fields.AwareDateTime()
+
+
+class CoachingGoalsSchema(Schema):
+    offer_id = fields.String()
+    participant_id = fields.String()
+    goal_types = fields.List(fields.String(), metadata={"description": "empty until the coachee sets their goals"})
+    set_at = fields.AwareDateTime(allow_none=True)
+    words = fields.String(allow_none=True, metadata={"description": "to the coachee and their coach only: absent for the region's administrator"})
+    progress = fields.List(fields.Nested(ProgressNoteSchema), metadata={"description": "to the coachee and their coach only: each session's notes"})

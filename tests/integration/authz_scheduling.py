@@ -52,6 +52,8 @@ class SchedulingWorld(World):
         marks = {"records": [{"participant_id": self.member, "attendance": "present"}]}
         for session_id in (self.past, self.past_booking):
             assert self.client.put(f"/v1/sessions/{session_id}/attendance", json=marks, headers=self.admin).status_code == 200
+        as_member = self.helper.headers("participant", subject=self.member)
+        assert self.client.put(self.goals_path(), json=self.goals_body(), headers=as_member).status_code == 200
 
     def subject(self, role: str, scope: str) -> str:
         return self.people[role][scope] if role in PEOPLE else f"{role}-{scope}"
@@ -84,6 +86,13 @@ class SchedulingWorld(World):
 
     def booking_body(self) -> dict:
         return {"participant_id": self.member, "coach_id": self.coach, "starts_at": self.slot(), "duration_minutes": 60}
+
+    def goals_path(self) -> str:
+        return f"/v1/coaching/offers/{self.coaching}/goals/{self.member}"
+
+    @staticmethod
+    def goals_body() -> dict:
+        return {"goal_types": ["leadership_goal"], "words": "Lead our PCN's merger well"}
 
     def _book(self) -> str:
         response = self.client.post(f"/v1/offers/{self.coaching}/coaching-bookings", json=self.booking_body(), headers=self.admin)
@@ -126,6 +135,11 @@ TABLE = {
     "book_coaching": Operation(lambda w, c: Request({"offer_id": w.coaching}, body=w.booking_body()), outside={"participant": 403}),
     "list_coaching": Operation(lambda w, c: Request({"offer_id": w.coaching}, query=PAGE), shows=lambda w, c, r: w.booking in _ids(r)),
     # An administrator's view of a person's calendar is limited to their region's sessions.
+    # A coachee's goals: the member's, in the coaching offer (a coach of theirs reads them).
+    "set_coaching_goals": Operation(lambda w, c: Request({"offer_id": w.coaching, "participant_id": w.member}, body=w.goals_body())),
+    "get_coaching_goals": Operation(lambda w, c: Request({"offer_id": w.coaching, "participant_id": w.member})),
+    # Progress is noted at a coaching session that has begun: the member's with the own coach.
+    "note_coaching_progress": Operation(lambda w, c: Request({"session_id": w.past_booking}, body={"note": "Practised open questions"})),
     "participant_calendar": Operation(lambda w, c: Request({"participant_id": w.member}), shows=_in_feed(lambda w, c: w.session), outside={"regional_admin": BLIND}),
     "offer_calendar": Operation(lambda w, c: Request({"offer_id": w.offer_for(c)}), shows=_in_feed(lambda w, c: w.session_for(c))),
     "list_audit": Operation(lambda w, c: Request(query=PAGE), shows=lambda w, c, r: "Y56" in {i["region"] for i in r.json["items"]}),

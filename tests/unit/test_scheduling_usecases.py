@@ -5,23 +5,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, func, select
 
 from shared.auth import Principal, Role
 from shared.clock import utcnow
 from shared.contracts import enrolment
-from shared.contracts.scheduling import COACHING_BOOKED, SESSION_CANCELLED, SESSION_RESCHEDULED, SESSION_SCHEDULED
+from shared.contracts.scheduling import COACHING_BOOKED, COACHING_GOALS_SET, SESSION_CANCELLED, SESSION_RESCHEDULED, SESSION_SCHEDULED
 from shared.envelope import Envelope
-from shared.errors import Conflict
+from shared.errors import Conflict, Forbidden, NotFound
 from shared.outbox import MemoryOutbox
 from shared.problems import Problem
 from shared.unit import Unit
 from services.scheduling.domain.recurrence import LONDON, Slot
 from services.scheduling.handlers import SUBSCRIPTIONS
 from services.scheduling.settings import SchedulingSettings
-from services.scheduling.store import metadata
+from services.scheduling.store import metadata, tables
 from services.scheduling.store import sessions as session_store
-from services.scheduling.usecases import coaching, facilitators, sessions
+from services.scheduling.usecases import coaching, facilitators, goals, sessions
 
 REGION = "Y56"
 
@@ -163,3 +163,70 @@ def test_erasing_a_coachee_cancels_their_future_coaching_and_frees_the_coach(wor
     assert after["coachee_id"].startswith("erased-")
     assert [(event["session_id"], event["sequence"]) for event in world.recorded(SESSION_CANCELLED)] == [(booked["id"], 1)]
     assert session_store.led_bookings(world.unit.conn, coach, utcnow(), utcnow() + timedelta(days=30)) == []
+
+
+def as_person(world, role: Role, subject: str) -> Unit:
+    return Unit(world.unit.conn, world.outbox, world.unit.settings, Principal(subject, role, REGION))
+
+
+def coached(world) -> tuple[str, dict]:
+    """A coaching offer with coachee p1, booked with a coach in five days and once three days ago."""
+    world.offer("coaching-1", offer_type="coaching", session_allowance=4)
+    world.member("coaching-1", "p1")
+    coach = facilitators.add_facilitator(world.unit, {"kind": "coach", "monthly_capacity": 10, "skills": []})["id"]
+    booked = coaching.book_coaching(world.unit, "coaching-1", {"participant_id": "p1", "coach_id": coach, "starts_at": in_days(5), "duration_minutes": 60})
+    began = utcnow() - timedelta(days=3)
+    held = sessions.new_session(booked | {"offer_id": "coaching-1"}, Slot(began, began + timedelta(hours=1)), {"facilitator_id": coach}, kind="coaching", coachee_id="p1")
+    session_store.add_sessions(world.unit.conn, [held])
+    return coach, held
+
+
+def test_a_coachee_sets_their_goals_and_goals_set_carries_the_types_never_the_words(world):
+    coached(world)
+    coachee = as_person(world, Role.PARTICIPANT, "p1")
+    body = {"goal_types": ["facilitation_skills", "leadership_goal"], "words": "Chair our PCN board calmly"}
+
+    answered = goals.save_goals(coachee, "coaching-1", "p1", body)
+    goals.save_goals(coachee, "coaching-1", "p1", {**body, "words": "Chair our PCN board calmly and well"})  # the words only: no event
+    goals.save_goals(coachee, "coaching-1", "p1", {**body, "goal_types": ["coaching_skills"]})
+
+    assert (answered["goal_types"], answered["words"], answered["progress"]) == (["leadership_goal", "facilitation_skills"], "Chair our PCN board calmly", [])
+    recorded = world.recorded(COACHING_GOALS_SET)
+    assert [event["goal_types"] for event in recorded] == [["leadership_goal", "facilitation_skills"], ["coaching_skills"]]
+    assert all(set(event) == {"offer_id", "participant_id", "region", "goal_types", "set_at"} for event in recorded)
+    assert "Chair" not in repr(world.outbox.recorded)
+
+
+def test_a_coachee_sets_only_their_own_goals(world):
+    coached(world)
+    world.member("coaching-1", "p2")
+    with pytest.raises(Forbidden) as refused:
+        goals.save_goals(as_person(world, Role.PARTICIPANT, "p2"), "coaching-1", "p1", {"goal_types": ["leadership_goal"], "words": "Theirs"})
+    assert refused.value.rule == "not_yourself" and world.recorded(COACHING_GOALS_SET) == []
+
+
+def test_the_coach_reads_the_words_and_both_notes_and_the_administrator_only_the_types(world):
+    coach, held = coached(world)
+    coachee = as_person(world, Role.PARTICIPANT, "p1")
+    goals.save_goals(coachee, "coaching-1", "p1", {"goal_types": ["coaching_skills"], "words": "Coach my team"})
+    goals.save_progress(as_person(world, Role.COACH, coach), held["id"], {"note": "Practised open questions"})
+    goals.save_progress(coachee, held["id"], {"note": "Felt awkward, then better"})
+
+    by_coach = goals.read_goals(as_person(world, Role.COACH, coach), "coaching-1", "p1")
+    by_admin = goals.read_goals(world.unit, "coaching-1", "p1")
+
+    assert by_coach["words"] == "Coach my team"
+    assert sorted((n["noted_by"], n["note"]) for n in by_coach["progress"]) == [("coach", "Practised open questions"), ("coachee", "Felt awkward, then better")]
+    assert by_admin == {"offer_id": "coaching-1", "participant_id": "p1", "goal_types": ["coaching_skills"], "set_at": by_coach["set_at"]}
+    with pytest.raises(NotFound):
+        goals.read_goals(as_person(world, Role.COACH, "another-coach"), "coaching-1", "p1")
+
+
+def test_erasing_a_coachee_deletes_their_goals_and_every_progress_note(world):
+    coach, held = coached(world)
+    goals.save_goals(as_person(world, Role.PARTICIPANT, "p1"), "coaching-1", "p1", {"goal_types": ["leadership_goal"], "words": "Lead the merger"})
+    goals.save_progress(as_person(world, Role.COACH, coach), held["id"], {"note": "Mapped the stakeholders"})
+
+    world.deliver(enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": REGION, "erased_at": utcnow().isoformat()})
+
+    assert [world.unit.conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (tables.coaching_goals, tables.coaching_progress)] == [0, 0]

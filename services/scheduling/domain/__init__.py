@@ -4,6 +4,7 @@
 * `sessions` — a session, and moving or cancelling one or the rest of its series;
 * `clashes` — nobody in two places at once;
 * `coaching` — a coaching offer's allowance, and facilitators' and coaches' monthly capacity;
+* `goals` — a coaching enrolment's goals and progress notes, and who reads which;
 * `continuity` — roster membership over time, attendance, and a group's continuity;
 * `codesign` — a cohort's development needs ranked into session topics;
 * `calendars` — sessions as an iCalendar feed.

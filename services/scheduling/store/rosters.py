@@ -70,6 +70,12 @@ def is_member(conn: Connection, offer_id: str, participant_id: str) -> bool:
     return open_membership(conn, offer_id, participant_id) is not None
 
 
+def was_member(conn: Connection, offer_id: str, participant_id: str) -> bool:
+    """Is, or was at any time, a member of the offer."""
+    query = select(memberships.c.id).where(memberships.c.offer_id == offer_id, memberships.c.participant_id == participant_id).limit(1)
+    return conn.execute(query).first() is not None
+
+
 def expected_at(starts_at_column):
     """SQL condition: the membership period covers a session starting at `starts_at_column`."""
     return (memberships.c.joined_at <= starts_at_column) & (memberships.c.left_at.is_(None) | (starts_at_column < memberships.c.left_at))

@@ -108,5 +108,33 @@ attendance = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
+# A coaching enrolment's goals: the chosen types (the published CoachingGoal vocabulary) and the
+# coachee's own words. The words are personal free text: read by the coachee and their coach
+# only, never in an event, deleted on erasure (usecases/goals.forget_coachee).
+coaching_goals = Table(
+    "coaching_goals",
+    metadata,
+    Column("offer_id", String(64), primary_key=True),
+    Column("participant_id", String(64), primary_key=True, index=True),
+    Column("region", String(10), nullable=False),
+    Column("goal_types", JSON, nullable=False),
+    Column("words", String(1000), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
+
+# Progress noted at a coaching session, one note by the coach and one by the coachee (the latest
+# replaces the earlier). Private to the two of them; deleted with the coachee's erasure.
+coaching_progress = Table(
+    "coaching_progress",
+    metadata,
+    Column("session_id", String(36), primary_key=True),
+    Column("author", String(10), primary_key=True),  # coach | coachee
+    Column("offer_id", String(64), nullable=False),
+    Column("coachee_id", String(64), nullable=False),
+    Column("note", String(2000), nullable=False),
+    Column("noted_at", DateTime(timezone=True), nullable=False),
+    Index("ix_coaching_progress_coachee", "coachee_id", "offer_id"),
+)
+
 # The roster projection: what a rebuild (and `services.cli replay scheduling`) empties first.
 PROJECTION_TABLES = (memberships, offers)

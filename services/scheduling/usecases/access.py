@@ -14,6 +14,7 @@ from shared.auth import Role
 from shared.contracts.vocabulary import NATIONAL
 from shared.errors import Forbidden, NotFound
 from shared.unit import Unit
+from services.scheduling.domain.goals import Reader
 from services.scheduling.store import rosters, sessions
 
 LEADERS = (Role.FACILITATOR, Role.COACH)
@@ -58,6 +59,20 @@ def members_seen(unit: Unit, offer_id: str) -> set[str] | None:
     if unit.principal.role is Role.COACH:
         return sessions.coachees_of(unit.conn, offer_id, unit.principal.subject)
     return None
+
+
+def goals_reader(unit: Unit, offer_id: str, participant_id: str) -> Reader:
+    """Who the caller is to a coachee's goals (the offer checked already): the coachee
+    themselves, a coach who coaches (or coached) them in the offer, or the region's
+    administrator; anyone else is answered as if the coachee were unknown."""
+    principal = unit.principal
+    if principal.role is Role.PARTICIPANT and principal.subject == participant_id:
+        return Reader.COACHEE
+    if principal.role is Role.COACH and participant_id in sessions.coachees_of(unit.conn, offer_id, principal.subject):
+        return Reader.COACH
+    if principal.role is Role.REGIONAL_ADMIN and rosters.was_member(unit.conn, offer_id, participant_id):
+        return Reader.ADMIN
+    raise NotFound("coachee_not_found", "No such coachee of this offer.")
 
 
 def participant_scope(unit: Unit, participant_id: str) -> str | None:
