@@ -38,7 +38,7 @@ class NeedsSurveySchema(Schema):
     ratings = fields.Nested(NeedRatingsSchema, required=True, metadata={"description": "Every common need rated 1-5"})
     other_needs = _text(metadata={"description": "Other needs, free text; stays in the region"})
     pcn_code = pcn_field(metadata={"description": "Your own PCN's ODS code (U + 5 digits), the one you are registered with, optional: without it the answer counts for your region only"})
-    offer_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64), metadata={"description": "The offer the survey is for, optional. Once per offer; without one, once per quarter"})
+    offer_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64), metadata={"description": "The offer the survey is for, optional. One voice per member of the offer (a later answer replaces the earlier in co-design); without one, once per quarter"})
 
 
 class OutcomeSchema(Schema):
@@ -81,6 +81,7 @@ class NeedsReceiptSchema(Schema):
     region = fields.String()
     pcn_code = fields.String(allow_none=True)
     offer_id = fields.String(allow_none=True)
+    replaced = fields.Boolean(metadata={"description": "True when this answer replaced your earlier one for the offer in its cohort's co-design (one member, one voice)"})
 
 
 class OutcomeReceiptSchema(Schema):

@@ -72,6 +72,9 @@ def offer_ended(event: Envelope, unit: Unit) -> None:
 
 
 def needs_reported(event: Envelope, unit: Unit) -> None:
+    """A cohort member's needs answer, kept by its `response_id`: feedback gives every answer
+    of one member for one offer the same pseudonym, so a later answer replaces the earlier
+    (one member, one voice) and co-design's five answers are five members."""
     data = event.data
     if data["offer_id"]:
         needs.save_needs(unit.conn, {name: data[name] for name in ("response_id", "offer_id", "region", "ratings")})

@@ -1,5 +1,6 @@
-"""The needs survey's write path on both databases: once per person per round (an offer, or
-else a quarter of their region), kept by keyed markers that link no one to an answer; a PCN
+"""The needs survey's write path on both databases: one voice per person per round (an offer,
+where a repeat replaces the answer in co-design, or else a quarter of their region, where it is
+refused), kept by keyed markers that link no one to an answer; a PCN
 named only if it is the person's own, as enrolment registered them; erasure forgets the
 markers and the registration."""
 import json
@@ -44,13 +45,20 @@ def refused(world, send, status: int, rule: str, field: str | None = None) -> di
     return response.json
 
 
-def test_a_member_answers_once_per_offer_and_a_repeat_is_refused_and_changes_nothing(world, as_):
+def test_a_members_repeat_for_an_offer_replaces_their_answer_in_co_design_and_counts_once_in_the_figures(world, as_):
     world.offer("o1")
     world.member("o1", "p1")
-    assert answer(world, as_("p1"), offer_id="o1").status_code == 201
-    problem = refused(world, lambda: answer(world, as_("p1"), offer_id="o1", ratings=dict(RATINGS, leadership=1)), 409, "needs_already_answered")
-    assert "round" in problem["detail"]
-    assert len(world.rows(store.needs_responses)) == 1
+    first = answer(world, as_("p1"), offer_id="o1")
+    second = answer(world, as_("p1"), offer_id="o1", ratings=dict(RATINGS, leadership=1), other_needs="More time")
+    assert (first.status_code, first.json["replaced"], second.status_code, second.json["replaced"]) == (201, False, 201, True)
+    assert len(world.rows(store.needs_responses)) == 1 and world.rows(store.needs_responses)[0]["other_needs"] is None
+    events = [json.loads(e["value"]) for e in world.rows(world.runtime.db.tables.outbox)]
+    assert [e["ratings"]["leadership"] for e in events] == [RATINGS["leadership"], 1]
+    assert events[0]["response_id"] == events[1]["response_id"] and "p1" not in events[0]["response_id"]
+    assert len(world.rows(store.needs_voices)) == 1 and "p1" not in json.dumps(dict(world.rows(store.needs_voices)[0]))
+    stats = store.aggregate_stats.c
+    counted = world.rows(store.aggregate_stats, stats.family == "needs", stats.scope == "region", stats.measure == "leadership")
+    assert [(row["count"], row["total"]) for row in counted] == [(1, RATINGS["leadership"])]  # the region's figures keep the first
 
 
 def test_without_an_offer_a_person_answers_once_a_quarter_for_their_region_and_once_more_per_offer(world, as_):
@@ -74,7 +82,7 @@ def test_many_simultaneous_answers_of_one_person_count_once(world, as_):
 def test_nothing_stored_or_sent_links_a_needs_answer_to_its_person(world, as_):
     world.registered("p1", "Y56", "U10001")
     response = answer(world, as_("p1", **{"Idempotency-Key": "needs-1"}), pcn_code="U10001", other_needs="Time to think")
-    assert response.status_code == 201 and response.json == {"region": "Y56", "pcn_code": "U10001", "offer_id": None}
+    assert response.status_code == 201 and response.json == {"region": "Y56", "pcn_code": "U10001", "offer_id": None, "replaced": False}
     [row] = world.rows(store.needs_responses)
     [marker] = world.rows(store.needs_answered)
     assert set(marker) == {"marker", "round"} and "p1" not in marker["marker"] + marker["round"]
@@ -124,6 +132,7 @@ def test_erasure_forgets_every_needs_marker_of_the_person_and_only_theirs(world,
         assert answer(world, as_(person), offer_id="o1").status_code == 201
     world.deliver(enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": "Y56", "erased_at": NOW.isoformat()})
     assert len(world.rows(store.needs_answered)) == 2 and len(world.rows(store.needs_responses)) == 4
+    assert len(world.rows(store.needs_voices)) == 1  # p2's voice secret: p1's went with the erasure
     assert [r["participant_id"] for r in world.rows(store.participants)] == ["p2"]
     refused(world, lambda: answer(world, as_("p2")), 409, "needs_already_answered")
 

@@ -1,12 +1,13 @@
 """Unit tests of the needs survey's write-path rules (services/feedback/domain/needs.py): which
-round an answer is in, the keyed marker of having answered, the PCN an answer may name. No I/O."""
+round an answer is in, the keyed marker of having answered, a cohort member's one voice, the PCN
+an answer may name. No I/O."""
 from datetime import date
 
 import pytest
 
 from shared.errors import Conflict, RuleViolation
 from services.feedback.domain.feedback import response_marker
-from services.feedback.domain.needs import needs_already_answered, needs_marker, needs_pcn, needs_round
+from services.feedback.domain.needs import cohort_voice, needs_already_answered, needs_marker, needs_pcn, needs_round, repeat_replaces, voice_holder
 
 PEPPER = b"p" * 32
 
@@ -36,6 +37,27 @@ def test_the_marker_is_one_per_round_and_person_and_never_a_session_feedback_mar
 def test_a_repeat_in_one_round_is_a_conflict_named_for_its_rule():
     error = needs_already_answered()
     assert isinstance(error, Conflict) and error.status == 409 and error.rule == "needs_already_answered"
+
+
+def test_a_members_answers_for_one_offer_share_one_pseudonym_that_names_no_one():
+    voice = cohort_voice(PEPPER, "secret-1", "o-1")
+    assert voice == cohort_voice(PEPPER, "secret-1", "o-1") and len(voice) == 64
+    others = {cohort_voice(PEPPER, "secret-1", "o-2"), cohort_voice(PEPPER, "secret-2", "o-1"), cohort_voice(b"q" * 32, "secret-1", "o-1")}
+    assert voice not in others and len(others) == 3  # another offer, another person, another pepper
+    assert voice != needs_marker(PEPPER, "offer/o-1", "secret-1")  # its own context
+
+
+def test_a_voice_secret_is_kept_under_a_marker_of_the_person_not_their_id():
+    holder = voice_holder(PEPPER, "p-1")
+    assert holder == voice_holder(PEPPER, "p-1") != voice_holder(PEPPER, "p-2") and "p-1" not in holder
+    assert holder != needs_marker(PEPPER, "p-1", "") and holder != voice_holder(b"q" * 32, "p-1")
+
+
+def test_a_repeat_for_an_offer_replaces_the_earlier_answer_and_a_repeat_in_a_quarter_is_refused():
+    assert repeat_replaces("o-1") is True
+    with pytest.raises(Conflict) as caught:
+        repeat_replaces(None)
+    assert caught.value.rule == "needs_already_answered"
 
 
 def test_an_answer_may_name_no_pcn_or_the_one_its_person_is_registered_with():

@@ -131,10 +131,38 @@ def test_a_needs_answer_naming_an_offer_counts_for_its_region_and_records_needs_
     projections.save_member(conn, "o1", "p1", "confirmed")
     unit = unit_of(conn, "p1")
     receipt = answers.answer_needs(unit, {"ratings": RATINGS, "offer_id": "o1"})
-    assert receipt == {"region": "Y56", "pcn_code": None, "offer_id": "o1"}
+    assert receipt == {"region": "Y56", "pcn_code": None, "offer_id": "o1", "replaced": False}
     assert {(scope, key) for scope, key, _, _ in stats_rows(conn, "needs")} == {("region", "Y56")}
     [event] = unit.outbox.recorded
     assert event.type == NEEDS_REPORTED.type and event.data["pcn_code"] is None and event.data["ratings"] == RATINGS
+
+
+def test_a_members_second_needs_answer_for_an_offer_replaces_the_first_in_co_design_and_counts_once_in_the_figures(conn):
+    for person in ("p1", "p2"):
+        projections.save_member(conn, "o1", person, "confirmed")
+    first, second, other = unit_of(conn, "p1"), unit_of(conn, "p1"), unit_of(conn, "p2")
+    answers.answer_needs(first, {"ratings": RATINGS, "offer_id": "o1"})
+    receipt = answers.answer_needs(second, {"ratings": dict(RATINGS, leadership=1), "offer_id": "o1"})
+    answers.answer_needs(other, {"ratings": RATINGS, "offer_id": "o1"})
+    assert receipt["replaced"] is True
+    [(_, earlier)], [(_, later)], [(_, theirs)] = ([(e.type, e.data) for e in u.outbox.recorded] for u in (first, second, other))
+    assert earlier["response_id"] == later["response_id"] != theirs["response_id"]  # one voice each
+    assert later["ratings"]["leadership"] == 1 and "p1" not in later["response_id"]
+    assert stats_rows(conn, "needs")[("region", "Y56", "all", "leadership")] == 2  # two people
+    assert count(conn, t.needs_responses) == 2 and count(conn, t.needs_voices) == 2
+
+
+def test_erasure_deletes_the_voice_secret_so_the_members_pseudonym_cannot_be_made_again(conn):
+    projections.save_member(conn, "o1", "p1", "confirmed")
+    unit = unit_of(conn, "p1")
+    answers.answer_needs(unit, {"ratings": RATINGS, "offer_id": "o1"})
+    erasure.participant_erased(unit_of(conn), "p1")
+    assert count(conn, t.needs_voices) == 0 and count(conn, t.needs_answered) == 0
+    assert stats_rows(conn, "needs")[("region", "Y56", "all", "leadership")] == 1  # still counted
+    projections.save_member(conn, "o1", "p1", "confirmed")  # were the old id ever to come back
+    again = unit_of(conn, "p1")
+    answers.answer_needs(again, {"ratings": RATINGS, "offer_id": "o1"})
+    assert again.outbox.recorded[0].data["response_id"] != unit.outbox.recorded[0].data["response_id"]
 
 
 def test_an_outcome_pair_is_counted_once_when_its_second_answer_arrives(conn):

@@ -16,9 +16,10 @@ def give_feedback(unit, session_id, body):
 
 
 # Anonymous like session feedback, so neither Idempotency-Keyed nor audited: either record would
-# say who answered when, and the answer's event says when and what. Once per round is enforced
-# anyway: a repeat answers 409 needs_already_answered (services/feedback/domain/needs.py).
-@answers_api.post("/v1/needs-surveys/responses", summary="Answer the development-needs survey (once per offer, or once per quarter)", roles=PARTICIPANT, body=s.NeedsSurveySchema, response=s.NeedsReceiptSchema, status=201, audited=False)
+# say who answered when, and the answer's event says when and what. One voice per round anyway: a
+# repeat for an offer replaces the earlier answer in co-design, a repeat for a region's quarter
+# answers 409 needs_already_answered (services/feedback/domain/needs.py).
+@answers_api.post("/v1/needs-surveys/responses", summary="Answer the development-needs survey (one voice per offer, or once per quarter)", roles=PARTICIPANT, body=s.NeedsSurveySchema, response=s.NeedsReceiptSchema, status=201, audited=False)
 def answer_needs(unit, body):
     return answers.answer_needs(unit, body)
 

@@ -1,6 +1,7 @@
 """The development-needs survey: every need rated 1-5, its ranking and the test of whether
 needs differ between regions; the round an answer belongs to, the marker that keeps it once
-per person and round, and the PCN it may name.
+per person and round, the pseudonym under which a cohort member's latest answer replaces their
+earlier one, and the PCN it may name.
 
 Once per round
 --------------
@@ -16,8 +17,30 @@ has-answered set of markers, HMAC-SHA256 under the feedback pepper of (round, pe
 of its own that holds the round beside each marker and nothing else: no answer id, no time. The
 answer row holds no person and no date, and has a random id; its event carries a fresh id. The
 request is neither Idempotency-Keyed nor audited, since either record would say who answered
-when, and the answer's event says when and what. A repeat answers 409 `needs_already_answered`,
-which also tells a client retrying after a lost reply that its answer was kept.
+when, and the answer's event says when and what.
+
+A repeat in a region's quarter answers 409 `needs_already_answered`, which also tells a client
+retrying after a lost reply that its answer was kept.
+
+One member, one voice in a cohort's co-design
+---------------------------------------------
+A member may answer their cohort's survey (`offer_id`) again: the latest answer replaces the
+earlier one in the cohort's co-design (scheduling's ranking), never adds to it. So the
+`needs.reported` event of a cohort answer carries, as `response_id`, a stable pseudonym of
+(person, offer) (`cohort_voice`): HMAC-SHA256 under the feedback pepper of the offer and the
+person's *voice secret*, a random value feedback keeps per person under a keyed marker of their
+id (`voice_holder`), never beside the id itself. Scheduling's projection upserts by
+`response_id`, so the latest answer wins and five members are five answers, however often each
+answers. The pseudonym names no one: without the pepper and the secret it cannot be computed
+from an id, and two offers' pseudonyms of one person are unrelated. Erasure deletes the voice
+secret, so the person's cohort answers stay counted but become unlinkable to them for good, even
+by someone holding the pepper and the old id; their next answer could not replace them either.
+
+Feedback's own figures (the region's and PCN's ranking) keep **one voice per person per round**
+as well, but the first one: the stored answer carries nothing that links it to its person
+(that is what keeps it anonymous in feedback's database), so a later answer cannot find it to
+take it out. A repeat for an offer is therefore accepted (201, `replaced: true`) and changes the
+cohort's co-design only; the region's figures, the rebuild and the free text keep the first.
 
 The PCN an answer names
 -----------------------
@@ -45,6 +68,8 @@ from services.feedback.domain.statistics import ChiSquareResult, chi_square_inde
 NEEDS = Need.values()
 
 _NEEDS_CONTEXT = b"convene.feedback.needs-answered.v1"
+_VOICE_HOLDER_CONTEXT = b"convene.feedback.needs-voice-holder.v1"
+_COHORT_VOICE_CONTEXT = b"convene.feedback.needs-cohort-voice.v1"
 
 
 def needs_round(region: str, offer_id: str | None, today: date) -> str:
@@ -57,6 +82,27 @@ def needs_round(region: str, offer_id: str | None, today: date) -> str:
 def needs_marker(pepper: bytes, round_: str, participant_id: str) -> str:
     """One-way, per-round, per-person marker of having answered the needs survey."""
     return keyed_marker(_NEEDS_CONTEXT, pepper, round_, participant_id)
+
+
+def voice_holder(pepper: bytes, participant_id: str) -> str:
+    """The keyed marker under which a person's voice secret is kept: not their id."""
+    return keyed_marker(_VOICE_HOLDER_CONTEXT, pepper, participant_id)
+
+
+def cohort_voice(pepper: bytes, voice_secret: str, offer_id: str) -> str:
+    """The `response_id` of a person's answers for one offer: the same for every answer they
+    give it (so the latest replaces the earlier in co-design), unrelated across offers, and
+    impossible to compute once erasure has deleted the voice secret."""
+    return keyed_marker(_COHORT_VOICE_CONTEXT, pepper, offer_id, voice_secret)
+
+
+def repeat_replaces(offer_id: str | None) -> bool:
+    """A second answer in a round: for an offer it replaces the member's answer in the cohort's
+    co-design (True); for a region's quarter it is refused, since nothing but feedback's
+    figures would hold it and they keep the first."""
+    if offer_id is None:
+        raise needs_already_answered()
+    return True
 
 
 def needs_already_answered() -> Conflict:

@@ -104,6 +104,15 @@ needs_answered = Table(
     Column("round", String(80), nullable=False, index=True),
 )
 
+# Each person's needs voice secret (domain/needs.py, `cohort_voice`), kept under a keyed marker
+# of their id, not the id: erasure deletes it, and their cohort answers' pseudonyms with it.
+needs_voices = Table(
+    "needs_voices",
+    metadata,
+    Column("holder", String(64), primary_key=True),
+    Column("secret", String(64), nullable=False),
+)
+
 needs_responses = Table(
     "needs_responses",
     metadata,

@@ -2,7 +2,6 @@
 the running aggregates in the transaction that stores it."""
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,10 +12,10 @@ from shared.unit import Unit
 from services.feedback.domain.aggregates import feedback_counted, needs_counted, outcome_counted
 from services.feedback.domain.feedback import FEEDBACK_MEASURES, accept_feedback, feedback_already_given, response_marker
 from services.feedback.domain.figures import Figures
-from services.feedback.domain.needs import needs_already_answered, needs_marker, needs_pcn, needs_round, validate_needs_survey
+from services.feedback.domain.needs import cohort_voice, needs_marker, needs_pcn, needs_round, repeat_replaces, validate_needs_survey, voice_holder
 from services.feedback.domain.outcomes import accept_outcome
 from services.feedback.settings import marker_pepper
-from services.feedback.store import aggregates, answers, needs_answered, participants, projections
+from services.feedback.store import aggregates, answers, needs_answered, needs_voices, participants, projections
 from services.feedback.usecases import publication
 
 UK = ZoneInfo("Europe/London")  # a needs round's quarter is a UK quarter
@@ -60,9 +59,11 @@ def give_feedback(unit: Unit, session_id: str, body: dict) -> dict:
 
 
 def answer_needs(unit: Unit, body: dict) -> dict:
-    """One person's needs answer, once per round (domain.needs), stored with nothing that
+    """One person's needs answer, one voice per round (domain.needs), stored with nothing that
     links it to them: no id or date on the row, a has-answered marker apart from it, and a
-    receipt and event that do not point at the row."""
+    receipt that does not point at the row. A cohort member's answer is published for
+    co-design under their stable pseudonym for the offer, so a later one replaces it there;
+    feedback's own figures keep their first answer of the round."""
     conn, participant = unit.conn, unit.principal.subject
     survey = validate_needs_survey(body["ratings"], body.get("other_needs"))
     region, offer_id = unit.principal.region, body.get("offer_id")
@@ -70,15 +71,18 @@ def answer_needs(unit: Unit, body: dict) -> dict:
         raise NotFound("offer_not_found", "no such offer among yours", field="offer_id")
     pcn = needs_pcn(body.get("pcn_code"), region=region, registered=participants.registered(conn, participant))
     round_ = needs_round(region, offer_id, utcnow().astimezone(UK).date())
-    if not needs_answered.add_marker(conn, round_, needs_marker(marker_pepper(unit.settings), round_, participant)):
-        raise needs_already_answered()
-    answers.add_needs(conn, region, pcn, offer_id, survey.ratings, survey.other_needs)
-    aggregates.add(conn, needs_counted(region, pcn, Figures.answer("needs", survey.ratings)))
+    pepper = marker_pepper(unit.settings)
+    first = needs_answered.add_marker(conn, round_, needs_marker(pepper, round_, participant))
+    replaced = not first and repeat_replaces(offer_id)
+    if first:
+        answers.add_needs(conn, region, pcn, offer_id, survey.ratings, survey.other_needs)
+        aggregates.add(conn, needs_counted(region, pcn, Figures.answer("needs", survey.ratings)))
     if offer_id is not None:
-        # For the cohort's co-design in scheduling, which waits for five answers. A fresh id,
-        # not the stored row's, and no PCN: a PCN's few answers must not leave one by one.
-        unit.record(NEEDS_REPORTED, {"response_id": str(uuid.uuid4()), "region": region, "pcn_code": None, "offer_id": offer_id, "ratings": survey.ratings})
-    return {"region": region, "pcn_code": pcn, "offer_id": offer_id}
+        # For the cohort's co-design in scheduling, which waits for five members' answers. No
+        # PCN: a PCN's few answers must not leave one by one.
+        voice = cohort_voice(pepper, needs_voices.voice_secret(conn, voice_holder(pepper, participant)), offer_id)
+        unit.record(NEEDS_REPORTED, {"response_id": voice, "region": region, "pcn_code": None, "offer_id": offer_id, "ratings": survey.ratings})
+    return {"region": region, "pcn_code": pcn, "offer_id": offer_id, "replaced": replaced}
 
 
 def give_outcome(unit: Unit, body: dict) -> dict:

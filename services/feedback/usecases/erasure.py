@@ -10,6 +10,8 @@ and free text may name its author or others. On erasure, in the consumer's trans
 - the person's has-responded markers (of session feedback and of the needs survey), attendance,
   memberships and registered PCN go (they are counted already);
 - outcome answers keep a random pseudonym instead of the id, so a before/after pair stays one;
+- the person's needs voice secret is deleted: their cohort answers stay in co-design under a
+  pseudonym that no one can compute again (services/feedback/domain/needs.py);
 - needs-survey answers hold no id, and nothing links them to the person; only those sent
   with an Idempotency-Key before needs answers stopped taking one are found, through the
   remembered receipt, and lose their free text (`other_needs`);
@@ -21,9 +23,9 @@ Idempotent in effect: a second erasure of the same id finds nothing left to chan
 from shared.db import scrub
 from shared.unit import Unit
 from services.feedback.domain.feedback import response_marker
-from services.feedback.domain.needs import needs_marker
+from services.feedback.domain.needs import needs_marker, voice_holder
 from services.feedback.settings import marker_pepper
-from services.feedback.store import answers, needs_answered, participants, projections, tables
+from services.feedback.store import answers, needs_answered, needs_voices, participants, projections, tables
 
 # What a PostgreSQL VACUUM after an erasure tidies: where the person's free text had versions.
 SCRUBBED_TABLES = (tables.feedback_responses.name, tables.needs_responses.name)
@@ -34,6 +36,7 @@ def participant_erased(unit: Unit, participant: str) -> None:
     answers.forget_markers(conn, [response_marker(pepper, s, participant) for s in projections.attended_sessions(conn, participant)])
     # Which rounds the person answered in is what nothing records: try each round anyone did.
     needs_answered.forget_markers(conn, [needs_marker(pepper, r, participant) for r in needs_answered.rounds(conn)])
+    needs_voices.forget(conn, voice_holder(pepper, participant))
     participants.forget_participant(conn, participant)
     answers.forget_author(conn, participant)
     answers.forget_requests(conn, participant)

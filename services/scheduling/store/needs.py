@@ -1,4 +1,6 @@
-"""The projection of feedback's needs surveys: each cohort's development needs, for co-design."""
+"""The projection of feedback's needs surveys: each cohort's development needs, for co-design,
+one row per member: a `response_id` is the member's stable pseudonym for the offer, so the
+latest answer (the latest event on the topic) replaces the earlier."""
 from __future__ import annotations
 
 from sqlalchemy import Connection, select
@@ -8,6 +10,7 @@ from services.scheduling.store.tables import needs
 
 
 def save_needs(conn: Connection, values: dict) -> None:
+    """Insert the answer, or replace the member's earlier one (same `response_id`)."""
     upsert(conn, needs, values, ("response_id",))
 
 
