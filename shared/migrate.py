@@ -110,7 +110,7 @@ def new_revision(service: Service, db: Database, message: str) -> None:
         config = _config(service, db, connection)
         if own_head is None:  # a new service's first revision: the shared tables come from their branch
             command.upgrade(config, f"{SHARED_BRANCH}@head")
-            shared_head = ScriptDirectory.from_config(config).get_current_head(SHARED_BRANCH)
+            shared_head = ScriptDirectory.from_config(config).get_revision(f"{SHARED_BRANCH}@head").revision
             command.revision(config, message=message, autogenerate=True, head="base", depends_on=shared_head, version_path=str(service.migrations))
         else:
             command.revision(config, message=message, autogenerate=True, head=own_head, version_path=str(service.migrations))

@@ -6,13 +6,18 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
-from sqlalchemy import create_engine, func, insert, inspect, select, text
+from sqlalchemy import Column, MetaData, String, Table, create_engine, func, insert, inspect, select, text
 
 from services.registry import SERVICES, declaration
 from shared import migrate
 from shared.clock import utcnow
+from shared.config import Settings
+from shared.service import Service
+from shared.tables import SharedTables
 from tests.harness import PERSONAL_DATA_KEY
 from tests.processes import REPO
 
@@ -151,3 +156,30 @@ def test_current_history_and_downgrade_say_and_move_where_the_schema_is(database
     refused = _migrate(url, tmp_path, "all", "--downgrade", "base")
     output, _ = refused.communicate(timeout=60)
     assert refused.returncode != 0 and "name the service" in output
+
+
+@dataclass(frozen=True)
+class _NewSettings(Settings):
+    service: ClassVar[str] = "newcomer"
+
+
+def test_a_new_service_s_first_revision_depends_on_the_shared_branch_and_leaves_the_shared_tables_to_it(tmp_path):
+    metadata = MetaData()
+    SharedTables(metadata)
+    Table("things", metadata, Column("id", String(10), primary_key=True))
+    newcomer = Service(name="newcomer", settings=_NewSettings, metadata=metadata, apis=[], migrations=tmp_path / "migrations", title="t", description="d")
+    writer = newcomer.build_runtime(_NewSettings.load({"DATABASE_URL": f"sqlite:///{tmp_path / 'writer.db'}", "CONVENE_DATA_DIR": str(tmp_path)}))
+    fresh = newcomer.build_runtime(_NewSettings.load({"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "CONVENE_DATA_DIR": str(tmp_path)}))
+    try:
+        migrate.new_revision(newcomer, writer.db, "initial schema")
+        (first,) = (tmp_path / "migrations").glob("*.py")
+        source = first.read_text()
+        assert "'things'" in source and "'outbox'" not in source and "'inbox'" not in source
+        (script,) = [script for script in migrate.history(newcomer) if not script.branch_labels]
+        assert script.dependencies == next(s.revision for s in migrate.history(newcomer) if s.branch_labels == {"shared"})
+        migrate.upgrade(newcomer, fresh.db)
+        assert migrate.current(fresh.db) == migrate.heads(newcomer) == (script.revision,)
+        assert migrate.differences(fresh.db) == []
+    finally:
+        writer.db.dispose()
+        fresh.db.dispose()
