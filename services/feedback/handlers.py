@@ -20,7 +20,7 @@ def attendance_recorded(event: Envelope, unit: Unit) -> None:
 
 
 def offer_changed(event: Envelope, unit: Unit) -> None:
-    attendance.learn_offer(unit, {name: event.data[name] for name in ("offer_id", "region", "offer_type", "status")})
+    attendance.learn_offer(unit, {name: event.data[name] for name in ("offer_id", "region", "offer_type", "status", "planned_sessions")})
 
 
 def membership_changed(event: Envelope, unit: Unit) -> None:

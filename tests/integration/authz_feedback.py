@@ -45,7 +45,7 @@ class FeedbackWorld(World):
     def member_offer(self) -> str:
         """A fresh Y56 offer the own participant is a member of."""
         offer_id = f"o-{self.serial()}"
-        self.projections.offer(offer_id)
+        self.projections.offer(offer_id, status="completed")  # an "after" waits until an offer has run
         self.projections.member(offer_id, self.member)
         return offer_id
 

@@ -68,7 +68,7 @@ def _seed(world, headers) -> Seed:
         for offer_type in TYPES:
             for o in range(2):
                 offer_id = f"{region}-{offer_type}-{o}"
-                world.offer(offer_id, region, offer_type)
+                world.offer(offer_id, region, offer_type, status="completed")  # their "after" measures need them run
                 seed.offers[offer_id] = (region, offer_type)
                 for days in DAYS_AGO:
                     session_id, ends_at = f"{offer_id}-{days}", NOW - timedelta(days=days)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from shared.contracts import enrolment
 from services.feedback.store import tables as store
 from tests.integration.test_feedback_handlers import NOW, FeedbackWorld, world  # noqa: F401 (world: the shared fixture)
 
@@ -252,7 +253,7 @@ def test_the_national_needs_ranking_is_suppressed_per_region_and_tests_whether_r
 
 
 def test_outcome_measures_before_and_after_give_a_change_per_offer_type_and_region(world, as_):
-    world.offer("o1")
+    world.offer("o1", event=enrolment.OFFER_COMPLETED, status="completed")
     world.member("o1", "p1")
     me = as_("participant", "Y56", "p1")
     first = world.client.post("/v1/outcome-measures", json={"offer_id": "o1", "phase": "before", "scores": SCORES}, headers=me)

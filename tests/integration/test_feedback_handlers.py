@@ -30,8 +30,9 @@ class FeedbackWorld:
         with self.runtime.db.transaction() as conn:
             HANDLERS[event_type.type](envelope, self.runtime.unit(conn))
 
-    def offer(self, offer_id, region="Y56", offer_type="action_learning_set", event=enrolment.OFFER_PUBLISHED):
-        self.deliver(event, {"offer_id": offer_id, "region": region, "offer_type": offer_type, "title": "Set", "capacity": 8, "status": "published"})
+    def offer(self, offer_id, region="Y56", offer_type="action_learning_set", event=enrolment.OFFER_PUBLISHED, status="published", planned_sessions=1):
+        data = {"offer_id": offer_id, "region": region, "offer_type": offer_type, "title": "Set", "capacity": 8, "status": status, "planned_sessions": planned_sessions}
+        self.deliver(event, data)
 
     def session(self, session_id, offer_id, region="Y56", ends_at=NOW - timedelta(days=1), sequence=0, event=scheduling.SESSION_SCHEDULED):
         times = {"starts_at": (ends_at - timedelta(hours=2)).isoformat(), "ends_at": ends_at.isoformat()}

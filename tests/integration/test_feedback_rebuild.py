@@ -35,7 +35,7 @@ def test_a_rebuild_from_the_answers_reproduces_the_incremental_aggregates(world,
         ("s1", "o1", "Y56", "coaching", NOW - timedelta(days=1), 7),
         ("s2", "o2", "Y60", "pcn_team", NOW - timedelta(days=10), 3),
     ):
-        world.offer(offer, region, offer_type)
+        world.offer(offer, region, offer_type, status="completed")  # an "after" needs the offer to have run
         world.session(session, offer, region, ended)
         for i in range(people + 1):
             world.attend(session, offer, f"{session}-p{i}", region, ended)

@@ -166,7 +166,7 @@ def test_erasure_deletes_the_voice_secret_so_the_members_pseudonym_cannot_be_mad
 
 
 def test_an_outcome_pair_is_counted_once_when_its_second_answer_arrives(conn):
-    attendance.learn_offer(unit_of(conn), {"offer_id": "o1", "region": "Y56", "offer_type": "coaching", "status": "started"})
+    attendance.learn_offer(unit_of(conn), {"offer_id": "o1", "region": "Y56", "offer_type": "coaching", "status": "completed"})
     projections.save_member(conn, "o1", "p1", "confirmed")
     first = answers.give_outcome(unit_of(conn, "p1"), {"offer_id": "o1", "phase": "before", "scores": SCORES})
     assert first["paired"] is False and stats_rows(conn, "outcomes") == {}
@@ -174,6 +174,29 @@ def test_an_outcome_pair_is_counted_once_when_its_second_answer_arrives(conn):
     rows = stats_rows(conn, "outcomes")
     assert second["paired"] is True and len(rows) == 8 and set(rows.values()) == {1}
     assert {(scope, key, period) for scope, key, period, _ in rows} == {("offer_type", "coaching", "all")}
+
+
+def test_an_after_on_an_offer_that_has_not_run_is_refused_and_stores_nothing_then_taken_once_half_its_sessions_are_held(conn):
+    attendance.learn_offer(unit_of(conn), {"offer_id": "o1", "region": "Y56", "offer_type": "action_learning_set", "status": "started", "planned_sessions": 2})
+    projections.save_member(conn, "o1", "p1", "confirmed")
+    answers.give_outcome(unit_of(conn, "p1"), {"offer_id": "o1", "phase": "before", "scores": SCORES})
+    upcoming = {"offer_id": "o1", "region": "Y56", "sequence": 0, "status": "scheduled"}
+    projections.save_session(conn, upcoming | {"session_id": "s-later", "starts_at": utcnow() + timedelta(days=6), "ends_at": utcnow() + timedelta(days=7)})
+    with pytest.raises(Conflict) as caught:
+        answers.give_outcome(unit_of(conn, "p1"), {"offer_id": "o1", "phase": "after", "scores": SCORES})
+    assert caught.value.rule == "offer_not_run_yet" and count(conn, t.outcome_responses) == 1 and stats_rows(conn, "outcomes") == {}
+    projections.save_session(conn, upcoming | {"session_id": "s-held", "starts_at": ENDS - timedelta(hours=2), "ends_at": ENDS})
+    assert answers.give_outcome(unit_of(conn, "p1"), {"offer_id": "o1", "phase": "after", "scores": SCORES})["paired"] is True
+
+
+def test_a_coaching_offer_has_run_for_a_coachee_by_the_sessions_they_attended(conn):
+    attendance.learn_offer(unit_of(conn), {"offer_id": "c1", "region": "Y56", "offer_type": "coaching", "status": "started", "planned_sessions": 2})
+    projections.save_member(conn, "c1", "p1", "confirmed")
+    for session, person in (("s1", "p2"), ("s2", "p2"), ("s3", "p1")):  # someone else's sessions do not count for p1
+        projections.save_session(conn, {"session_id": session, "offer_id": "c1", "region": "Y56", "starts_at": ENDS - timedelta(hours=1), "ends_at": ENDS, "sequence": 0, "status": "scheduled"})
+        attendance.record_attendance(unit_of(conn), {"session_id": session, "offer_id": "c1", "region": "Y56", "participant_id": person, "attendance": "present", "recorded_at": ENDS})
+    assert projections.offer_progress(conn, dict(projections.offer_row(conn, "c1")), "p1", utcnow()).held_sessions == 1
+    assert answers.give_outcome(unit_of(conn, "p1"), {"offer_id": "c1", "phase": "after", "scores": SCORES})["paired"] is False
 
 
 def test_a_rebuild_files_every_figure_and_attendee_where_the_live_answers_did(conn):

@@ -1,9 +1,22 @@
 """Outcome measures: one questionnaire before an offer and one after, each measure 1-7, and
-the within-person change of the people who gave both."""
+the within-person change of the people who gave both.
+
+"After" needs the offer to have run
+-----------------------------------
+An "after" measures what the offer changed, so it is taken only once the offer has run: when
+enrolment has completed it, or when at least a set share (`OUTCOME_AFTER_MIN_SHARE`, default
+0.5) of its planned sessions (enrolment's `planned_sessions`) have been held. A group offer's
+session is held once it has ended and was not cancelled (scheduling's session events); a 1:1
+coaching offer's sessions are each coachee's own, so there it counts the sessions the person was
+present at (scheduling's attendance). Before that an "after" answers 409 `offer_not_run_yet`,
+naming `phase`, and nothing is stored. An offer whose planned sessions feedback does not know
+yet takes an "after" only once completed.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from shared.errors import Conflict
@@ -101,6 +114,36 @@ def accept_outcome(phase: Any, scores: Mapping[str, Any], *, already_given: bool
     if already_given:
         raise Conflict("outcome_already_given", f"The {phase} questionnaire for this offer has already been given.")
     return OutcomeAnswers(phase=phase, scores=clean)
+
+
+@dataclass(frozen=True)
+class OfferProgress:
+    """How far an offer has run, as feedback knows it from enrolment's and scheduling's events."""
+
+    status: str
+    planned_sessions: int | None
+    held_sessions: int
+
+
+def has_run(progress: OfferProgress, min_share: float) -> bool:
+    """Completed, or at least `min_share` of its planned sessions held (compared exactly)."""
+    if progress.status == "completed":
+        return True
+    if not progress.planned_sessions:
+        return False
+    return Fraction(progress.held_sessions, progress.planned_sessions) >= Fraction(str(min_share))
+
+
+def check_phase_allowed(phase: str, progress: OfferProgress, min_share: float) -> None:
+    """A "before" is always welcome; an "after" only once the offer has run (`has_run`)."""
+    if phase == "after" and not has_run(progress, min_share):
+        planned = progress.planned_sessions
+        needed = "its completion" if not planned else f"its completion or {_share(min_share)} of its {planned} planned sessions held ({progress.held_sessions} so far)"
+        raise Conflict("offer_not_run_yet", f"An after questionnaire is taken once the offer has run: {needed}.", field="phase")
+
+
+def _share(min_share: float) -> str:
+    return f"{round(min_share * 100)}%"
 
 
 def empty_outcome_changes() -> dict[str, OutcomeChange]:

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from shared.clock import as_utc
+from shared.contracts.vocabulary import OfferType
+from services.feedback.domain.outcomes import OfferProgress
 from services.feedback.domain.sessions import SessionInfo
 from services.feedback.store.tables import attendance, members, offers, sessions
 
@@ -60,6 +62,19 @@ def save_offer(conn: Connection, offer: dict) -> bool:
 
 def offer_row(conn: Connection, offer_id: str):
     return conn.execute(select(offers).where(offers.c.offer_id == offer_id)).mappings().first()
+
+
+def offer_progress(conn: Connection, offer: dict, participant_id: str, now) -> OfferProgress:
+    """How far the offer has run (domain.outcomes.has_run): a group offer's sessions held are
+    those that ended and were not cancelled; a coaching offer's, those the person was present at."""
+    query = select(sessions.c.ends_at).where(sessions.c.offer_id == offer["offer_id"], sessions.c.status != "cancelled")
+    if offer["offer_type"] == OfferType.COACHING.value:
+        query = query.join(attendance, attendance.c.session_id == sessions.c.session_id).where(
+            attendance.c.participant_id == participant_id, attendance.c.present.is_(True)
+        )
+    # Compared in Python, as instants: SQLite keeps times as text.
+    held = sum(1 for ends_at in conn.execute(query).scalars() if as_utc(ends_at) <= now)
+    return OfferProgress(offer["status"], offer.get("planned_sessions"), held)
 
 
 def save_member(conn: Connection, offer_id: str, participant_id: str, status: str) -> None:

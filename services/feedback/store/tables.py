@@ -41,6 +41,7 @@ offers = Table(
     Column("region", String(10), nullable=False),
     Column("offer_type", String(40), nullable=False),
     Column("status", String(20), nullable=False),
+    Column("planned_sessions", Integer),  # enrolment's; None while not announced (an "after" then waits for completion)
     Index("ix_offers_region_type", "region", "offer_type"),
 )
 

@@ -13,7 +13,7 @@ from services.feedback.domain.aggregates import feedback_counted, needs_counted,
 from services.feedback.domain.feedback import FEEDBACK_MEASURES, accept_feedback, feedback_already_given, response_marker
 from services.feedback.domain.figures import Figures
 from services.feedback.domain.needs import cohort_voice, needs_marker, needs_pcn, needs_round, repeat_replaces, validate_needs_survey, voice_holder
-from services.feedback.domain.outcomes import accept_outcome
+from services.feedback.domain.outcomes import accept_outcome, check_phase_allowed
 from services.feedback.settings import marker_pepper
 from services.feedback.store import aggregates, answers, needs_answered, needs_voices, participants, projections
 from services.feedback.usecases import publication
@@ -92,6 +92,8 @@ def give_outcome(unit: Unit, body: dict) -> dict:
         raise NotFound("offer_not_found", "no such offer among yours", field="offer_id")
     already = answers.outcome_scores(conn, participant, offer_id, phase) is not None
     accepted = accept_outcome(phase, body["scores"], already_given=already)
+    # An "after" only once the offer has run (domain.outcomes.has_run).
+    check_phase_allowed(phase, projections.offer_progress(conn, offer, participant, utcnow()), unit.settings.outcome_after_min_share)
     answers.add_outcome(conn, participant, offer_id, phase, accepted.scores, utcnow().date())
     other = answers.outcome_scores(conn, participant, offer_id, "after" if phase == "before" else "before")
     if other is not None:
