@@ -1,9 +1,11 @@
 """shared tables: outbox, inbox, relay lease, audit log and idempotency keys
 
 The tables every service has beside its own (shared.tables), written once. Each service's
-first revision depends on this one, so it runs first in every service's database. A database
-made before the shared tables had a branch of their own already has them, from its service's
-first revision: then this revision creates only what is missing and records itself.
+first revision depends on this one, so it runs first in every new database, and Alembic counts
+it as applied wherever a revision that depends on it is: a database migrated before these
+tables had a branch of their own (its service's first revision made them) goes on from its
+service's revision without running this. Should it run where some of the tables exist, it
+creates only those that are missing.
 
 Revision ID: 34230a06e7a5
 Revises:
