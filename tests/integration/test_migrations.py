@@ -69,6 +69,26 @@ def test_a_database_migrated_before_the_shared_branch_upgrades_and_keeps_its_row
         runtime.db.dispose()
 
 
+def test_a_database_at_an_earlier_revision_of_its_service_goes_on_from_there_keeping_the_shared_tables_rows(databases):
+    declared = declaration("enrolment")
+    runtime = declared.build_runtime(declared.load_settings({"DATABASE_URL": databases.new("enrolment")}))
+    first = next(script.revision for script in migrate.history(declared) if script.dependencies)
+    try:
+        migrate.upgrade(declared, runtime.db, first)
+        # As a database migrated before the shared branch records it: the service's revision alone.
+        with runtime.db.read() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [first]
+        with runtime.db.transaction() as conn:
+            conn.execute(insert(runtime.db.tables.relay_lease).values(name="relay", holder="w1", expires_at=utcnow()))
+        migrate.upgrade(declared, runtime.db)
+        assert migrate.current(runtime.db) == migrate.heads(declared)
+        assert migrate.differences(runtime.db) == []
+        with runtime.db.read() as conn:
+            assert conn.execute(select(func.count()).select_from(runtime.db.tables.relay_lease)).scalar_one() == 1
+    finally:
+        runtime.db.dispose()
+
+
 def test_downgrading_a_service_to_base_removes_the_shared_tables_with_its_own(databases):
     declared = declaration("scheduling")
     runtime = declared.build_runtime(declared.load_settings({"DATABASE_URL": databases.new("scheduling")}))
