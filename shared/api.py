@@ -60,7 +60,7 @@ class Endpoint:
     # An answer with personal data (a registration): the key table keeps only the created id,
     # and a replay answers what `replay(unit, id)` reads then. Response bodies are kept verbatim
     # otherwise, and what a table keeps outlives its deletion in logs and backups.
-    replay: Callable[["Call", str], Any] | None = None
+    replay: Callable[[Unit, str], Any] | None = None
 
 
 class Api(Blueprint):
