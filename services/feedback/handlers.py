@@ -1,12 +1,12 @@
-"""Events feedback consumes: scheduling's sessions and attendance; enrolment's offers,
-memberships, participants' registrations (their PCN) and erasures. Each handler runs in the
+"""Events feedback consumes: scheduling's sessions, attendance and coachees' goal types;
+enrolment's offers, memberships, participants' registrations (their PCN) and erasures. Each handler runs in the
 consumer's unit of work, with its inbox row."""
 from shared.consumer import Subscription
 from shared.contracts import enrolment, scheduling
 from shared.envelope import Envelope
 from shared.unit import Unit
 from services.feedback.store import participants, projections
-from services.feedback.usecases import attendance, erasure
+from services.feedback.usecases import attendance, erasure, goals
 
 _SESSION_FIELDS = ("session_id", "offer_id", "region", "starts_at", "ends_at", "sequence", "status")
 
@@ -17,6 +17,10 @@ def session_changed(event: Envelope, unit: Unit) -> None:
 
 def attendance_recorded(event: Envelope, unit: Unit) -> None:
     attendance.record_attendance(unit, event.data)
+
+
+def coaching_goals_set(event: Envelope, unit: Unit) -> None:
+    goals.goals_set(unit, event.data)
 
 
 def offer_changed(event: Envelope, unit: Unit) -> None:
@@ -47,6 +51,7 @@ SUBSCRIPTIONS = [
             scheduling.SESSION_CANCELLED.type: session_changed,
             scheduling.SESSION_UPDATED.type: session_changed,
             scheduling.ATTENDANCE_RECORDED.type: attendance_recorded,
+            scheduling.COACHING_GOALS_SET.type: coaching_goals_set,
         },
     ),
     Subscription(

@@ -179,6 +179,20 @@ class OutcomeChangesSchema(Schema):
     cells = fields.List(fields.Nested(OutcomeCellSchema))
 
 
+class GoalOutcomeCellSchema(Schema):
+    region = fields.String(allow_none=True, metadata={"description": "null: all regions"})
+    goal_types = fields.List(fields.String(), metadata={"description": "The cell's combination of coaching goal types: each coachee counts once, in the cell of exactly their goal types; [] with goals_set false: coachees whose goals were not known"})
+    goals_set = fields.Boolean()
+    suppressed = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    pairs = fields.Integer(allow_none=True)
+    measures = fields.List(fields.Nested(OutcomeMeasureSchema))
+
+
+class GoalOutcomeChangesSchema(Schema):
+    cells = fields.List(fields.Nested(GoalOutcomeCellSchema))
+
+
 class CommentSchema(Schema):
     comment = fields.String()
     anonymous = fields.Boolean()

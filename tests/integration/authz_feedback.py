@@ -83,6 +83,7 @@ TABLE = {
     "national_summary": Operation(lambda w, c: Request()),
     "needs_ranking": Operation(lambda w, c: Request(), shows=lambda w, c, r: "Y56" in _regions(r.json["regions"] + r.json["pcns"])),
     "outcome_changes": Operation(lambda w, c: Request(), shows=lambda w, c, r: "Y56" in _regions(r.json["cells"])),
+    "outcome_changes_by_goal_type": Operation(lambda w, c: Request(), shows=lambda w, c, r: "Y56" in _regions(r.json["cells"])),
     "session_comments": Operation(lambda w, c: Request({"session_id": w.session}, query=PAGE), shows=lambda w, c, r: bool(r.json["items"])),
     "other_needs": Operation(lambda w, c: Request(query=PAGE), shows=lambda w, c, r: "Time to think" in {i["text"] for i in r.json["items"]}),
     "list_audit": Operation(lambda w, c: Request(query=PAGE), shows=lambda w, c, r: "Y56" in _regions(r.json["items"])),

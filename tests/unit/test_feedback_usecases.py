@@ -16,7 +16,7 @@ from shared.unit import Unit
 from services.feedback.settings import FeedbackSettings
 from services.feedback.store import aggregates, metadata, projections
 from services.feedback.store import tables as t
-from services.feedback.usecases import answers, attendance, erasure, rebuild
+from services.feedback.usecases import answers, attendance, erasure, goals, rebuild
 
 ENDS = utcnow().replace(microsecond=0) - timedelta(days=1)
 GOOD = {"overall": 5, "usefulness": 4, "will_apply": 3, "recommend": "very_good"}
@@ -172,8 +172,8 @@ def test_an_outcome_pair_is_counted_once_when_its_second_answer_arrives(conn):
     assert first["paired"] is False and stats_rows(conn, "outcomes") == {}
     second = answers.give_outcome(unit_of(conn, "p1"), {"offer_id": "o1", "phase": "after", "scores": SCORES | {"confidence": 6}})
     rows = stats_rows(conn, "outcomes")
-    assert second["paired"] is True and len(rows) == 8 and set(rows.values()) == {1}
-    assert {(scope, key, period) for scope, key, period, _ in rows} == {("offer_type", "coaching", "all")}
+    assert second["paired"] is True and len(rows) == 16 and set(rows.values()) == {1}  # 8 measures in each of 2 rows
+    assert {(scope, key, period) for scope, key, period, _ in rows} == {("offer_type", "coaching", "all"), ("goals", "not_set", "all")}
 
 
 def test_an_after_on_an_offer_that_has_not_run_is_refused_and_stores_nothing_then_taken_once_half_its_sessions_are_held(conn):
@@ -197,6 +197,24 @@ def test_a_coaching_offer_has_run_for_a_coachee_by_the_sessions_they_attended(co
         attendance.record_attendance(unit_of(conn), {"session_id": session, "offer_id": "c1", "region": "Y56", "participant_id": person, "attendance": "present", "recorded_at": ENDS})
     assert projections.offer_progress(conn, dict(projections.offer_row(conn, "c1")), "p1", utcnow()).held_sessions == 1
     assert answers.give_outcome(unit_of(conn, "p1"), {"offer_id": "c1", "phase": "after", "scores": SCORES})["paired"] is False
+
+
+def test_a_coaching_pair_is_filed_under_its_coachees_latest_goal_types_and_a_rebuild_files_it_alike_after_erasure(conn):
+    attendance.learn_offer(unit_of(conn), {"offer_id": "c1", "region": "Y56", "offer_type": "coaching", "status": "completed"})
+    for person in ("p1", "p2"):
+        projections.save_member(conn, "c1", person, "confirmed")
+    later, earlier = utcnow(), utcnow() - timedelta(days=1)
+    goals.goals_set(unit_of(conn), {"offer_id": "c1", "participant_id": "p1", "region": "Y56", "goal_types": ["leadership_goal", "coaching_skills"], "set_at": later})
+    goals.goals_set(unit_of(conn), {"offer_id": "c1", "participant_id": "p1", "region": "Y56", "goal_types": ["facilitation_skills"], "set_at": earlier})  # late, older
+    for person in ("p1", "p2"):
+        for phase in ("before", "after"):
+            answers.give_outcome(unit_of(conn, person), {"offer_id": "c1", "phase": phase, "scores": SCORES})
+    filed = {key: n for (scope, key, _, measure), n in stats_rows(conn, "outcomes").items() if scope == "goals" and measure == "confidence.before"}
+    assert filed == {"coaching_skills+leadership_goal": 1, "not_set": 1}
+    erasure.participant_erased(unit_of(conn), "p1")
+    live = stats_rows(conn, "outcomes")
+    rebuild.rebuild(unit_of(conn))
+    assert stats_rows(conn, "outcomes") == live
 
 
 def test_a_rebuild_files_every_figure_and_attendee_where_the_live_answers_did(conn):

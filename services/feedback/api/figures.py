@@ -33,6 +33,11 @@ def outcome_changes(unit):
     return surveys.outcome_changes(unit)
 
 
+@figures_api.get("/v1/outcomes/changes/by-goal-type", summary="Change of coaching's outcome measures by the coachees' goal types", roles=READERS, response=s.GoalOutcomeChangesSchema)
+def outcome_changes_by_goal_type(unit):
+    return surveys.outcome_changes_by_goal_type(unit)
+
+
 @figures_api.get("/v1/sessions/<session_id>/comments", summary="Free-text comments on a session of your region", roles=REGIONAL, query=PageQuery, response=s.CommentSchema, paged=True)
 def session_comments(unit, session_id, query):
     return reports.session_comments(unit, session_id, query)

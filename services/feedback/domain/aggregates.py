@@ -10,6 +10,7 @@ from datetime import date
 
 from shared.contracts.vocabulary import NATIONAL, OfferType, Region
 from services.feedback.domain.figures import Figures
+from services.feedback.domain.goals import NOT_SET, SPLIT_OFFER_TYPE
 from services.feedback.domain.outcomes import OUTCOME_MEASURES
 from services.feedback.domain.sessions import SessionInfo
 
@@ -58,9 +59,13 @@ def needs_keys(region: str, pcn_code: str | None) -> list[AggregateKey]:
     return [AggregateKey("region", region, region, ALL_TIME)] + ([AggregateKey("pcn", region, pcn_code, ALL_TIME)] if pcn_code else [])
 
 
-def outcome_keys(region: str, offer_type: str) -> list[AggregateKey]:
-    """An outcome pair counts for its offer's (region, offer type)."""
-    return [AggregateKey("offer_type", region, offer_type, ALL_TIME)]
+def outcome_keys(region: str, offer_type: str, goals: str | None = None) -> list[AggregateKey]:
+    """An outcome pair counts for its offer's (region, offer type); a coaching pair also in
+    the one cell of its coachee's combination of goal types (domain/goals.py)."""
+    keys = [AggregateKey("offer_type", region, offer_type, ALL_TIME)]
+    if offer_type == SPLIT_OFFER_TYPE:
+        keys.append(AggregateKey("goals", region, goals or NOT_SET, ALL_TIME))
+    return keys
 
 
 def table_cells(key: AggregateKey) -> list[tuple]:
@@ -137,8 +142,8 @@ def needs_counted(region: str, pcn_code: str | None, figures: Figures) -> Counte
     return Counted(figures={("needs", key): figures for key in needs_keys(region, pcn_code)})
 
 
-def outcome_counted(region: str, offer_type: str, before: Mapping[str, int], after: Mapping[str, int]) -> Counted:
+def outcome_counted(region: str, offer_type: str, before: Mapping[str, int], after: Mapping[str, int], goals: str | None = None) -> Counted:
     """One person's before/after pair, counted when the second of the two arrives: change is
-    within-person."""
+    within-person. `goals` is a coachee's `goal_combination` (None: not set)."""
     values = {f"{m}.before": before[m] for m in OUTCOME_MEASURES} | {f"{m}.after": after[m] for m in OUTCOME_MEASURES}
-    return Counted(figures={("outcomes", key): Figures.answer("outcomes", values) for key in outcome_keys(region, offer_type)})
+    return Counted(figures={("outcomes", key): Figures.answer("outcomes", values) for key in outcome_keys(region, offer_type, goals)})

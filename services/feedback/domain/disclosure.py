@@ -8,8 +8,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from shared.disclosure import BELOW_THRESHOLD, THRESHOLD, margin_relations, with_margins, withhold
+from shared.disclosure import BELOW_THRESHOLD, COMPLEMENTARY, THRESHOLD, margin_relations, with_margins, withhold
 from services.feedback.domain.aggregates import ALL, ALL_TIME, OFFER_TYPES, REGIONS
+from services.feedback.domain.goals import GOAL_PARTS, SPLIT_OFFER_TYPE
 
 _PARENT = ("*parent*",)  # the key of a parent total among its children's keys
 _NATIONAL = ("*national*",)  # the national total's key among the regions' keys
@@ -109,3 +110,43 @@ def pcns_withheld(region: str, region_count: int, pcn_counts: dict[str, int], re
 def outcome_cells_withheld(counts: dict[tuple, int]) -> dict:
     """{(region | ALL, offer type | ALL): reason} of the outcome table with its margins."""
     return withhold(counts, margin_relations([(ALL, REGIONS), (ALL, OFFER_TYPES)]), THRESHOLD)
+
+
+def goal_cells_withheld(goal_counts: Mapping[tuple, int], coaching: Mapping[str, int], coaching_withheld: Mapping[str, str | None]) -> dict:
+    """{(region | ALL, combination): reason} of coaching's outcomes split by goal types
+    (domain/goals.py), settled against the outcome table's coaching cells, which it leaves as
+    they are.
+
+    `goal_counts` are the pairs of each (region | ALL, combination); `coaching` the pairs of
+    each region's (and ALL's) coaching cell, which its combinations add up to exactly, and
+    `coaching_withheld` that cell's reason in the settled outcome table (None: shown). The
+    split's relations (a region's coaching = its combinations; a combination's national cell =
+    its regions') are settled with the shown coaching cells as known totals and the withheld
+    ones as unknown. Were the split ever to need a shown coaching cell withheld to cover one of
+    its own (a withheld part that the shown total alone would give away), the whole split is
+    withheld instead: the outcome table is never changed by it, and publishing none of the
+    split reveals nothing the table does not. (A coaching cell the policy would withhold only
+    because every part of it is small, `built_from_suppressed`, needs no cover: its parts are
+    all withheld and add up to 5 or more.)"""
+    cells = {_split(r, c): n for (r, c), n in goal_counts.items()} | {_split(r): n for r, n in coaching.items()}
+    forced = {_split(r): reason for r, reason in coaching_withheld.items() if reason}
+    withheld = withhold(cells, _goal_relations(), THRESHOLD, forced)
+    rows = (ALL, *REGIONS)
+    # A coaching cell the outcome table shows, which the split would withhold as a cover. (One
+    # under 5 is withheld by the table itself; one built only from small parts needs no cover.)
+    if any(withheld.get(_split(r)) == COMPLEMENTARY and _split(r) not in forced for r in rows):
+        return {(r, c): COMPLEMENTARY for r in rows for c in GOAL_PARTS}
+    return {(r, c): withheld[_split(r, c)] for r in rows for c in GOAL_PARTS if _split(r, c) in withheld}
+
+
+def _split(region: str, combination: str | None = None) -> tuple:
+    """A cell of the split ((region, "coaching", combination)) or its total, the outcome
+    table's (region, "coaching") cell."""
+    return (region, SPLIT_OFFER_TYPE) if combination is None else (region, SPLIT_OFFER_TYPE, combination)
+
+
+@lru_cache(maxsize=1)
+def _goal_relations() -> tuple:
+    by_region = [(_split(r), [_split(r, c) for c in GOAL_PARTS]) for r in (ALL, *REGIONS)]
+    by_combination = [(_split(ALL, c), [_split(r, c) for r in REGIONS]) for c in GOAL_PARTS]
+    return tuple(by_region + by_combination)

@@ -81,13 +81,15 @@ def add_outcome(conn: Connection, participant_id: str, offer_id: str, phase: str
     return response_id
 
 
-def forget_author(conn: Connection, participant_id: str) -> None:
+def forget_author(conn: Connection, participant_id: str) -> str:
     """Erasure: named answers become anonymous, without author, date or free text; figures
-    stay. Outcome answers keep a random pseudonym instead of the id, so a pair stays a pair."""
+    stay. Outcome answers keep a random pseudonym instead of the id, so a pair stays a pair;
+    the pseudonym is returned for what must follow it (the coachee's goal types)."""
     named = feedback_responses.c.participant_id == participant_id
     conn.execute(update(feedback_responses).where(named).values(participant_id=None, anonymous=True, given_on=None, comment=None))
     pseudonym = f"erased-{uuid.uuid4()}"
     conn.execute(update(outcome_responses).where(outcome_responses.c.participant_id == participant_id).values(participant_id=pseudonym, given_on=None))
+    return pseudonym
 
 
 def feedback_counts(conn: Connection, measure: str) -> list:
@@ -102,13 +104,13 @@ def all_needs(conn: Connection):
 
 
 def outcome_pairs(conn: Connection) -> list:
-    """(offer_id, before scores, after scores) of everyone who answered both."""
+    """(offer_id, participant_id, before scores, after scores) of everyone who answered both."""
     before, after = outcome_responses.alias("before"), outcome_responses.alias("after")
     same = (before.c.participant_id == after.c.participant_id) & (before.c.offer_id == after.c.offer_id)
     scores = [before.c[m].label(f"before_{m}") for m in OUTCOME_MEASURES] + [after.c[m].label(f"after_{m}") for m in OUTCOME_MEASURES]
-    query = select(before.c.offer_id, *scores).select_from(before.join(after, same)).where(before.c.phase == "before", after.c.phase == "after")
+    query = select(before.c.offer_id, before.c.participant_id, *scores).select_from(before.join(after, same)).where(before.c.phase == "before", after.c.phase == "after")
     return [
-        (row.offer_id, {m: row._mapping[f"before_{m}"] for m in OUTCOME_MEASURES}, {m: row._mapping[f"after_{m}"] for m in OUTCOME_MEASURES})
+        (row.offer_id, row.participant_id, {m: row._mapping[f"before_{m}"] for m in OUTCOME_MEASURES}, {m: row._mapping[f"after_{m}"] for m in OUTCOME_MEASURES})
         for row in conn.execute(query)
     ]
 

@@ -62,6 +62,17 @@ attendance = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
+# Each coachee's coaching goal types per coaching offer (scheduling's `coaching.goals_set`, the
+# latest `set_at` wins), as their combination (domain/goals.py): never their words.
+coaching_goals = Table(
+    "coaching_goals",
+    metadata,
+    Column("offer_id", String(ID), primary_key=True),
+    Column("participant_id", String(ID), primary_key=True, index=True),
+    Column("goals", String(ID), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
+
 # Where enrolment registered each person (`participant.registered`): the one PCN their needs
 # answers may name.
 participants = Table(

@@ -15,7 +15,7 @@ from services.feedback.domain.figures import Figures
 from services.feedback.domain.needs import cohort_voice, needs_marker, needs_pcn, needs_round, repeat_replaces, validate_needs_survey, voice_holder
 from services.feedback.domain.outcomes import accept_outcome, check_phase_allowed
 from services.feedback.settings import marker_pepper
-from services.feedback.store import aggregates, answers, needs_answered, needs_voices, participants, projections
+from services.feedback.store import aggregates, answers, goals, needs_answered, needs_voices, participants, projections
 from services.feedback.usecases import publication
 
 UK = ZoneInfo("Europe/London")  # a needs round's quarter is a UK quarter
@@ -98,5 +98,7 @@ def give_outcome(unit: Unit, body: dict) -> dict:
     other = answers.outcome_scores(conn, participant, offer_id, "after" if phase == "before" else "before")
     if other is not None:
         before, after = (accepted.scores, other) if phase == "before" else (other, accepted.scores)
-        aggregates.add(conn, outcome_counted(offer["region"], offer["offer_type"], before, after))
+        # A coaching pair also counts in the cell of its coachee's goal types (domain/goals.py).
+        coachee_goals = goals.goals_of(conn, offer_id, participant)
+        aggregates.add(conn, outcome_counted(offer["region"], offer["offer_type"], before, after, coachee_goals))
     return {"offer_id": offer_id, "phase": phase, "paired": other is not None}

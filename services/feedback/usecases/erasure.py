@@ -9,7 +9,8 @@ and free text may name its author or others. On erasure, in the consumer's trans
   the field shreds every older copy of it too;
 - the person's has-responded markers (of session feedback and of the needs survey), attendance,
   memberships and registered PCN go (they are counted already);
-- outcome answers keep a random pseudonym instead of the id, so a before/after pair stays one;
+- outcome answers keep a random pseudonym instead of the id, so a before/after pair stays one,
+  and the coachee's goal types (no words) follow them to it, so a rebuild files the pair alike;
 - the person's needs voice secret is deleted: their cohort answers stay in co-design under a
   pseudonym that no one can compute again (services/feedback/domain/needs.py);
 - needs-survey answers hold no id, and nothing links them to the person; only those sent
@@ -25,7 +26,7 @@ from shared.unit import Unit
 from services.feedback.domain.feedback import response_marker
 from services.feedback.domain.needs import needs_marker, voice_holder
 from services.feedback.settings import marker_pepper
-from services.feedback.store import answers, needs_answered, needs_voices, participants, projections, tables
+from services.feedback.store import answers, goals, needs_answered, needs_voices, participants, projections, tables
 
 # What a PostgreSQL VACUUM after an erasure tidies: where the person's free text had versions.
 SCRUBBED_TABLES = (tables.feedback_responses.name, tables.needs_responses.name)
@@ -38,7 +39,7 @@ def participant_erased(unit: Unit, participant: str) -> None:
     needs_answered.forget_markers(conn, [needs_marker(pepper, r, participant) for r in needs_answered.rounds(conn)])
     needs_voices.forget(conn, voice_holder(pepper, participant))
     participants.forget_participant(conn, participant)
-    answers.forget_author(conn, participant)
+    goals.rename_participant(conn, participant, answers.forget_author(conn, participant))
     answers.forget_requests(conn, participant)
     projections.forget_participant(conn, participant)
     engine = conn.engine

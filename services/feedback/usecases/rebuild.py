@@ -11,7 +11,7 @@ from shared.unit import Unit
 from services.feedback.domain.aggregates import Counted, attendance_counted, feedback_counts_counted, needs_counted, outcome_counted
 from services.feedback.domain.feedback import FEEDBACK_MEASURES
 from services.feedback.domain.figures import Figures
-from services.feedback.store import aggregates, answers, projections
+from services.feedback.store import aggregates, answers, goals, projections
 from services.feedback.usecases import publication
 
 
@@ -39,7 +39,10 @@ def _feedback_counts(conn) -> dict:
 
 
 def _outcome_pairs(conn):
+    """Every pair, filed as the live path filed it: a coaching pair by its coachee's goal types
+    as now known (the same as when it was counted unless they changed since)."""
     offers: dict = {}
-    for offer_id, before, after in answers.outcome_pairs(conn):
+    coachees = goals.all_goals(conn)
+    for offer_id, participant_id, before, after in answers.outcome_pairs(conn):
         offer = offers.setdefault(offer_id, projections.offer_row(conn, offer_id))
-        yield outcome_counted(offer["region"], offer["offer_type"], before, after)
+        yield outcome_counted(offer["region"], offer["offer_type"], before, after, coachees.get((offer_id, participant_id)))

@@ -1,5 +1,5 @@
 """Read side of the surveys: development needs ranked per region (and PCN), whether needs differ
-between regions, and the before/after change of outcome measures.
+between regions, and the before/after change of outcome measures (coaching's also by goal types).
 
 Every role reads the same published figures (docs/disclosure.md): a regional admin's view of
 its own region is the national view cut down to that region, never a finer one, so no figure
@@ -13,8 +13,9 @@ from shared.auth import Role
 from shared.disclosure import SMALL_NUMBERS, shown_count, shown_ratio
 from shared.unit import Unit
 from services.feedback.domain.aggregates import ALL, OFFER_TYPES, REGIONS
-from services.feedback.domain.disclosure import outcome_cells_withheld, pcns_withheld, regions_withheld
+from services.feedback.domain.disclosure import goal_cells_withheld, outcome_cells_withheld, pcns_withheld, regions_withheld
 from services.feedback.domain.figures import Figures, changes_view, merge_all, ranking_view
+from services.feedback.domain.goals import GOAL_PARTS, NOT_SET, SPLIT_OFFER_TYPE, goal_types_of
 from services.feedback.domain.needs import needs_differ_between_regions
 from services.feedback.store import aggregates
 
@@ -70,19 +71,49 @@ def _chi_square_view(test) -> dict | None:
 def outcome_changes(unit: Unit) -> dict:
     """Change per (region, offer type) cell and its margins, suppressed alike for every role; a
     regional admin reads the rows of its own region."""
-    found = aggregates.read_figures(unit.conn, "outcomes", ("offer_type",))
-    inner = {(region, offer_type): figures for (_, region, offer_type), figures in found.items()}
-    places = [(r, t) for r in (ALL, *REGIONS) for t in (ALL, *OFFER_TYPES)]
-    cells = {place: _merged(inner, place) for place in places}
-    withheld = outcome_cells_withheld({c: f.count for c, f in cells.items()})
+    cells, withheld = _outcome_table(unit)
+    places = list(cells)
     if unit.principal.role == Role.REGIONAL_ADMIN:
         places = [(r, t) for r, t in places if r == unit.principal.region]
     return {"cells": [_outcome_view(place, cells[place], withheld.get(place)) for place in places]}
 
 
+def outcome_changes_by_goal_type(unit: Unit) -> dict:
+    """Coaching's change split by the coachees' combinations of goal types (domain/goals.py),
+    per region and nationally, settled against the outcome table's coaching cells
+    (`goal_cells_withheld`), alike for every role; a regional admin reads its own region's."""
+    cells, withheld = _outcome_table(unit)
+    found = aggregates.read_figures(unit.conn, "outcomes", ("goals",))
+    inner = {(region, combination): figures for (_, region, combination), figures in found.items()}
+    rows = (ALL, *REGIONS)
+    split = {(r, c): _merged(inner, (r, c)) for r in rows for c in GOAL_PARTS}
+    coaching = {r: cells[(r, SPLIT_OFFER_TYPE)] for r in rows}
+    split_withheld = goal_cells_withheld(
+        {place: f.count for place, f in split.items()}, {r: f.count for r, f in coaching.items()}, {r: withheld.get((r, SPLIT_OFFER_TYPE)) for r in rows}
+    )
+    if unit.principal.role == Role.REGIONAL_ADMIN:
+        rows = (unit.principal.region,)
+    return {"cells": [_goal_view(r, c, split[(r, c)], split_withheld.get((r, c))) for r in rows for c in GOAL_PARTS]}
+
+
+def _goal_view(region: str, combination: str, figures: Figures, withheld: str | None) -> dict:
+    view = _outcome_view((region, SPLIT_OFFER_TYPE), figures, withheld)
+    del view["offer_type"]
+    return view | {"goal_types": goal_types_of(combination), "goals_set": combination != NOT_SET}
+
+
+def _outcome_table(unit: Unit) -> tuple[dict, dict]:
+    """The outcome table's cells, (region | all, offer type | all), and its settled pattern."""
+    found = aggregates.read_figures(unit.conn, "outcomes", ("offer_type",))
+    inner = {(region, offer_type): figures for (_, region, offer_type), figures in found.items()}
+    cells = {(r, t): _merged(inner, (r, t)) for r in (ALL, *REGIONS) for t in (ALL, *OFFER_TYPES)}
+    return cells, outcome_cells_withheld({c: f.count for c, f in cells.items()})
+
+
 def _merged(inner: dict, cell: tuple) -> Figures:
-    region, offer_type = cell
-    parts = [f for (r, t), f in inner.items() if region in (ALL, r) and offer_type in (ALL, t)]
+    """A cell of a (region, column) table with margins, merged from its innermost rows."""
+    region, column = cell
+    parts = [f for (r, c), f in inner.items() if region in (ALL, r) and column in (ALL, c)]
     return merge_all("outcomes", parts)
 
 
