@@ -122,7 +122,7 @@ def register(commands) -> None:
     migration.set_defaults(run=cmd_migrate)
 
     rewrap = commands.add_parser("rewrap-keys", help="wrap every data key of personal data by the current key-encryption key (rotation)")
-    rewrap.add_argument("service", choices=[*SERVICES, "all"], help="a service that seals personal data (enrolment, feedback), or all of them")
+    rewrap.add_argument("service", choices=[*SERVICES, "all"], help="a service that seals personal data (enrolment, scheduling, feedback), or all of them")
     rewrap.set_defaults(run=cmd_rewrap_keys)
 
     revision = commands.add_parser("make-migration", help="write a new revision from the models' difference to the database")

@@ -101,6 +101,17 @@ def keep(conn: Connection, record_id: str, data_key: bytes) -> None:
     conn.execute(insert(bound.table).values(record_id=record_id, wrapped=bound.ring.wrap(data_key, record_id), created_at=utcnow()))
 
 
+def obtain(conn: Connection, record_id: str) -> bytes:
+    """`record_id`'s data key, made and kept on its first use: for a record whose personal data
+    is written piece by piece (a coachee's goals and progress notes). Of several transactions
+    making it at once, one insert wins and every one of them reads the winner's key."""
+    bound = binding(conn)
+    made = dialect_insert(conn, bound.table).values(record_id=record_id, wrapped=bound.ring.wrap(new_data_key(), record_id), created_at=utcnow())
+    conn.execute(made.on_conflict_do_nothing())
+    wrapped = conn.execute(select(bound.table.c.wrapped).where(bound.table.c.record_id == record_id)).scalar_one()
+    return bound.ring.unwrap(wrapped, record_id)
+
+
 def unwrap(conn: Connection, record_id: str, wrapped: str | None) -> bytes | None:
     """A data key read alongside its record (None: destroyed, the record is erased)."""
     return None if wrapped is None else ring_of(conn).unwrap(wrapped, record_id)

@@ -57,7 +57,8 @@ def member_erased(event: Envelope, unit: Unit) -> None:
 def participant_erased(event: Envelope, unit: Unit) -> None:
     """Erasure ends the person's places (member_erased) and their future 1:1 coaching,
     cancelled as a coach would cancel it, so the coach's time is free and calendars show it;
-    their coaching goals and progress notes are deleted; then they become a pseudonym."""
+    their data key is destroyed and their coaching goals and progress notes deleted; then they
+    become a pseudonym."""
     sessions.cancel_upcoming_coaching(unit, event.data["participant_id"])
     goals.forget_coachee(unit, event.data["participant_id"])
     member_erased(event, unit)

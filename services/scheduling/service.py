@@ -2,6 +2,7 @@
 what shared/ and the tools are handed."""
 from pathlib import Path
 
+from shared import data_keys
 from shared.service import Service
 from services.scheduling import handlers
 from services.scheduling.api import APIS
@@ -25,6 +26,7 @@ SERVICE = Service(
     projections=handlers.PROJECTIONS,
     migrations=Path(__file__).resolve().parent / "migrations",
     demo=load_demo,
+    rewrap_personal_data=data_keys.rewrap,  # coaching goals and progress notes, each under its coachee's data key
     title="Convene scheduling",
     description="Facilitators, coaches, sessions, attendance, continuity and calendars of each learning community.",
 )

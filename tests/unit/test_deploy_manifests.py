@@ -351,7 +351,7 @@ def test_the_web_containers_verify_tokens_with_the_key_the_key_maker_writes(comp
         assert "JWT_PRIVATE_KEY_FILE" not in environment(web), "the signing key stays out of the services"
 
 
-SEALING_SERVICES = ("enrolment", "feedback")  # they seal personal data (PERSONAL_DATA_KEY)
+SEALING_SERVICES = ("enrolment", "scheduling", "feedback")  # they seal personal data (PERSONAL_DATA_KEY)
 
 
 def test_the_services_that_seal_personal_data_read_the_key_the_key_maker_writes(compose):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from shared import data_keys
 from shared.auth import Principal, Role
 from shared.clock import utcnow
 from shared.contracts import enrolment
@@ -15,6 +16,7 @@ from shared.envelope import Envelope
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.outbox import MemoryOutbox
 from shared.problems import Problem
+from shared.sealing import new_kek_text, open_sealed
 from shared.unit import Unit
 from services.scheduling.domain.recurrence import LONDON, Slot
 from services.scheduling.handlers import SUBSCRIPTIONS
@@ -54,13 +56,17 @@ class World:
         return [envelope.data for envelope in self.outbox.recorded if envelope.type == event_type.type]
 
 
+SETTINGS = SchedulingSettings.load({"PERSONAL_DATA_KEY": new_kek_text()})
+
+
 @pytest.fixture
 def world():
     engine = create_engine("sqlite://")
     metadata.create_all(engine)
+    data_keys.bind(engine, SETTINGS, metadata)  # goals and notes are sealed, as the app binds them
     with engine.begin() as conn:
         outbox = MemoryOutbox()
-        yield World(Unit(conn, outbox, SchedulingSettings.load({}), Principal("admin-london", Role.REGIONAL_ADMIN, REGION)), outbox)
+        yield World(Unit(conn, outbox, SETTINGS, Principal("admin-london", Role.REGIONAL_ADMIN, REGION)), outbox)
     engine.dispose()
 
 
@@ -222,11 +228,42 @@ def test_the_coach_reads_the_words_and_both_notes_and_the_administrator_only_the
         goals.read_goals(as_person(world, Role.COACH, "another-coach"), "coaching-1", "p1")
 
 
-def test_erasing_a_coachee_deletes_their_goals_and_every_progress_note(world):
+def stored_rows(world, *chosen) -> str:
+    """Every stored row of the tables, as text: what a copy of the database would show."""
+    return repr([tuple(row) for table in chosen for row in world.unit.conn.execute(select(table))])
+
+
+def test_the_words_and_every_progress_note_are_stored_sealed_under_the_coachees_own_data_key(world):
+    coach, held = coached(world)
+    world.member("coaching-1", "p2")
+    coachee = as_person(world, Role.PARTICIPANT, "p1")
+    goals.save_goals(coachee, "coaching-1", "p1", {"goal_types": ["leadership_goal"], "words": "Win over Dr Okafor at Riverside"})
+    goals.save_progress(as_person(world, Role.COACH, coach), held["id"], {"note": "Rehearsed the Okafor conversation"})
+    goals.save_progress(coachee, held["id"], {"note": "Less anxious about Riverside"})
+    goals.save_goals(as_person(world, Role.PARTICIPANT, "p2"), "coaching-1", "p2", {"goal_types": ["coaching_skills"], "words": "Coach the Riverside nurses"})
+
+    stored = stored_rows(world, tables.coaching_goals, tables.coaching_progress, tables.data_keys)
+    for plaintext in ("Okafor", "Riverside", "Rehearsed", "anxious", "nurses", "Win over"):
+        assert plaintext not in stored
+    sealed = [row.sealed_words for row in world.unit.conn.execute(select(tables.coaching_goals))]
+    sealed += [row.sealed_note for row in world.unit.conn.execute(select(tables.coaching_progress))]
+    assert len(sealed) == 4 and all(value.startswith("s1.") for value in sealed)
+    assert sorted(world.unit.conn.execute(select(tables.data_keys.c.record_id)).scalars()) == ["p1", "p2"]  # one key per coachee, the coach's note under p1's
+    assert goals.read_goals(coachee, "coaching-1", "p1")["words"] == "Win over Dr Okafor at Riverside"
+
+
+def test_erasing_a_coachee_destroys_their_data_key_and_deletes_their_goals_and_every_progress_note(world):
     coach, held = coached(world)
     goals.save_goals(as_person(world, Role.PARTICIPANT, "p1"), "coaching-1", "p1", {"goal_types": ["leadership_goal"], "words": "Lead the merger"})
     goals.save_progress(as_person(world, Role.COACH, coach), held["id"], {"note": "Mapped the stakeholders"})
+    copy = world.unit.conn.execute(select(tables.coaching_goals.c.sealed_words)).scalar_one()  # as a backup or the WAL keeps it
+    key = data_keys.find(world.unit.conn, ["p1"])["p1"]
+    assert open_sealed(key, copy, "coaching_goals/coaching-1/p1/words") == "Lead the merger"
 
     world.deliver(enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": REGION, "erased_at": utcnow().isoformat()})
 
     assert [world.unit.conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (tables.coaching_goals, tables.coaching_progress)] == [0, 0]
+    assert data_keys.find(world.unit.conn, ["p1"]) == {}
+    assert "Lead the merger" not in stored_rows(world, *metadata.sorted_tables)
+    wrapped = repr(list(world.unit.conn.execute(select(tables.data_keys))))
+    assert "p1" not in wrapped  # the copy taken before is ciphertext under a key that no longer exists

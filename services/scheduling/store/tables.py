@@ -7,10 +7,14 @@ enrolments, feedback's needs surveys): scheduling never reads enrolment's databa
 them back naive, so every reader pins them with `as_utc` (see `store.utc_row`).
 
 No names or e-mails anywhere: people are opaque ids (facilitators too — see `facilitators`).
+The only free text about a person, a coachee's goals and progress notes, is stored sealed
+under that coachee's data key (`data_keys`).
 """
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text, text
+
+from shared.data_keys import table as data_key_table
 
 metadata = MetaData()
 
@@ -109,8 +113,9 @@ attendance = Table(
 )
 
 # A coaching enrolment's goals: the chosen types (the published CoachingGoal vocabulary) and the
-# coachee's own words. The words are personal free text: read by the coachee and their coach
-# only, never in an event, deleted on erasure (usecases/goals.forget_coachee).
+# coachee's own words. The words are personal free text: stored only sealed under the coachee's
+# data key (`data_keys`, store/goals.py), read by the coachee and their coach only, never in an
+# event; erasure destroys the key and deletes the row (usecases/goals.forget_coachee).
 coaching_goals = Table(
     "coaching_goals",
     metadata,
@@ -118,12 +123,13 @@ coaching_goals = Table(
     Column("participant_id", String(64), primary_key=True, index=True),
     Column("region", String(10), nullable=False),
     Column("goal_types", JSON, nullable=False),
-    Column("words", String(1000), nullable=False),
+    Column("sealed_words", Text, nullable=False),
     Column("set_at", DateTime(timezone=True), nullable=False),
 )
 
 # Progress noted at a coaching session, one note by the coach and one by the coachee (the latest
-# replaces the earlier). Private to the two of them; deleted with the coachee's erasure.
+# replaces the earlier). Private to the two of them; the coach's note is the coachee's data too,
+# so every note is sealed under the coachee's data key; erasure destroys it with the rows.
 coaching_progress = Table(
     "coaching_progress",
     metadata,
@@ -131,10 +137,14 @@ coaching_progress = Table(
     Column("author", String(10), primary_key=True),  # coach | coachee
     Column("offer_id", String(64), nullable=False),
     Column("coachee_id", String(64), nullable=False),
-    Column("note", String(2000), nullable=False),
+    Column("sealed_note", Text, nullable=False),
     Column("noted_at", DateTime(timezone=True), nullable=False),
     Index("ix_coaching_progress_coachee", "coachee_id", "offer_id"),
 )
+
+# One data key per coachee, wrapped by PERSONAL_DATA_KEY (shared.data_keys; record id = the
+# coachee's participant id): what their goals' words and progress notes are sealed under.
+data_keys = data_key_table(metadata)
 
 # The roster projection: what a rebuild (and `services.cli replay scheduling`) empties first.
 PROJECTION_TABLES = (memberships, offers)

@@ -1,7 +1,9 @@
 """Coaching goals: a coachee sets (or changes) the goals of their coaching enrolment — chosen
 types and their own words — and they and their coach note progress at each session. The words
 and the notes are read by the two of them only; the region's administrator sees the types;
-`coaching.goals_set` tells the other services the types, never the words. Erasure deletes them."""
+`coaching.goals_set` tells the other services the types, never the words. The words and notes
+are stored sealed under the coachee's data key (store.goals); erasure destroys the key and
+deletes them."""
 from __future__ import annotations
 
 from shared.auth import Role
@@ -52,8 +54,9 @@ def save_progress(unit: Unit, session_id: str, body: dict) -> dict:
 
 
 def forget_coachee(unit: Unit, participant_id: str) -> None:
-    """Erasure: their goals (types and words) and every progress note of their coaching are
-    deleted; once committed, what the database keeps of old row versions is scrubbed."""
+    """Erasure: their data key is destroyed, so no copy of their words or notes opens again, and
+    their goals (types and words) and every progress note of their coaching are deleted; once
+    committed, what the database keeps of old row versions is scrubbed."""
     store.forget_coachee(unit.conn, participant_id)
     engine = unit.conn.engine
     unit.after_commit(lambda: scrub(engine, store.FREE_TEXT_TABLES))
