@@ -1,9 +1,10 @@
 """The right to erasure end to end over the real broker, on both databases.
 
 A participant with a distinctive name and e-mail is registered, given a place in a full action
-learning set (with someone waiting) and in a coaching offer, booked for 1:1 coaching, scheduled,
-marked present, and gives named feedback with a comment naming them (and a needs survey and
-an outcome measure); then the region's administrator erases them.
+learning set (with someone waiting) and in a coaching offer, booked for 1:1 coaching, sets their
+coaching goals in their own words (which name them), is scheduled, marked present, and gives
+named feedback with a comment naming them (and a needs survey and an outcome measure); then
+the region's administrator erases them.
 
 Erasure ends their places as withdrawals do: the first waitlisted person takes the place, and
 scheduling cancels their future coaching. Their name and e-mail are nowhere, at no point:
@@ -11,10 +12,10 @@ not in any row of any table of the three databases (outbox copies of events incl
 in any log record, not in any message on any of the run's topics, and not in any byte of any
 file Convene wrote, read raw: the SQLite databases with their write-ahead logs (-wal, -shm),
 the PostgreSQL cluster's data directory (tables, freed space, dead row versions, pg_wal, its
-server log) and the broker's log directory. Names, e-mails and named comments are only ever
-stored sealed under keys that erasure destroys (docs/erasure.md); the raw search is shown to
-reach stored bytes by finding canaries that are stored in the clear (an offer's title, an
-anonymous needs answer) in the same files.
+server log) and the broker's log directory. Names, e-mails, coaching goals' words and named
+comments are only ever stored sealed under keys that erasure destroys (docs/erasure.md); the
+raw search is shown to reach stored bytes by finding canaries that are stored in the clear (an
+offer's title, an anonymous needs answer) in the same files.
 """
 from __future__ import annotations
 
@@ -301,6 +302,9 @@ def test_erasure_ends_the_persons_places_and_coaching_and_leaves_their_name_and_
     coach = ok(scheduling.client.post("/v1/facilitators", json={"kind": "coach", "monthly_capacity": 10, "skills": ["coaching"]}, headers=admin))["id"]
     booking = {"participant_id": person, "coach_id": coach, "starts_at": future_local(12), "duration_minutes": 60}
     booked = ok(scheduling.client.post(f"/v1/offers/{coaching_id}/coaching-bookings", json=booking, headers=admin))["id"]
+    me = {"Authorization": "Bearer " + make_token("participant", REGION, person)}
+    words = f"{ERASED['name']} wants to steer the merger calmly ({ERASED['email']})"  # sealed under their data key in scheduling
+    ok(scheduling.client.put(f"/v1/coaching/offers/{coaching_id}/goals/{person}", json={"goal_types": ["leadership_goal"], "words": words}, headers=me))
     ok(scheduling.client.post(f"/v1/offers/{offer_id}/sessions", json={"starts_at": future_local(10), "duration_minutes": 90}, headers=admin))
     session_id = held_yesterday(scheduling, offer_id)
 
@@ -313,7 +317,6 @@ def test_erasure_ends_the_persons_places_and_coaching_and_leaves_their_name_and_
         return len([row for row in every_row(feedback)["attendance"] if row.startswith(session_id)])
 
     eventually(lambda: attendees() == 2, timeout=60, message="feedback to learn the session and its attendance")
-    me = {"Authorization": "Bearer " + make_token("participant", REGION, person)}
     answer = {"overall": 5, "usefulness": 4, "will_apply": 4, "recommend": "very_good"}
     comment = f"Thanks from {ERASED['name']} ({ERASED['email']})"
     assert ok(feedback.client.post(f"/v1/sessions/{session_id}/feedback", json=answer | {"comment": comment}, headers=me))["anonymous"] is False
