@@ -8,7 +8,6 @@ from shared.clock import as_utc
 from services.feedback.store.tables import coaching_goals
 
 
-
 def _where(offer_id: str, participant_id: str):
     return (coaching_goals.c.offer_id == offer_id) & (coaching_goals.c.participant_id == participant_id)
 
