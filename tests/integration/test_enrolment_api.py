@@ -286,13 +286,13 @@ def test_a_participant_withdraws_from_the_waitlist_and_the_gap_closes(enrolment,
     assert (again.status_code, again.json["rule"]) == (409, "not_active")
 
 
-def test_a_pcn_team_is_enrolled_together_in_one_call(enrolment, as_role):
-    offer_id = create_offer(enrolment.client, as_role(), offer_type="pcn_team", capacity=3, basis=None, pcn_code=LEWISHAM)
+def test_a_pcn_team_that_fits_is_confirmed_whole_in_one_call(enrolment, as_role):
+    offer_id = create_offer(enrolment.client, as_role(), offer_type="pcn_team", capacity=4, basis=None, pcn_code=LEWISHAM)
     team = [register(enrolment.client, as_role(), pcn=LEWISHAM, n=n) for n in range(4)]
     response = enrolment.client.post(f"/v1/offers/{offer_id}/team-enrolments", json={"participant_ids": team}, headers=as_role())
     assert response.status_code == 201, response.json
-    assert [(e["participant_id"], e["status"], e["waitlist_position"]) for e in response.json["items"]] == [
-        (team[0], "confirmed", None), (team[1], "confirmed", None), (team[2], "confirmed", None), (team[3], "waitlisted", 1)]
+    assert [(e["participant_id"], e["status"], e["waitlist_position"]) for e in response.json["items"]] == [(p, "confirmed", None) for p in team]
+    assert outbox_types(enrolment).count(EVENT + "enrolment.confirmed.v1") == 4
 
 
 def test_a_repeated_idempotency_key_answers_the_first_enrolment_again(enrolment, as_role):

@@ -452,12 +452,32 @@ def test_a_team_that_fits_is_confirmed_in_full():
     assert admit_members(team(4), capacity=10) == [CONFIRMED] * 4
 
 
-def test_a_team_fills_the_remaining_places_then_waitlists_the_rest_in_order():
-    assert admit_members(team(4), capacity=5, confirmed=3) == [CONFIRMED, CONFIRMED, waitlisted(1), waitlisted(2)]
+def test_a_team_that_exactly_fills_the_free_places_is_confirmed_in_full():
+    assert admit_members(team(3), capacity=5, confirmed=2) == [CONFIRMED] * 3
 
 
-def test_a_team_joins_the_back_of_an_existing_waitlist_with_consecutive_positions():
-    assert admit_members(team(3), capacity=5, confirmed=5, waiting=2) == [waitlisted(3), waitlisted(4), waitlisted(5)]
+def test_a_team_of_four_for_three_free_places_is_refused_whole_naming_its_size_and_the_free_places():
+    with broken(Conflict, "team_does_not_fit", field="participant_ids") as caught:
+        admit_members(team(4), capacity=5, confirmed=2)
+    assert caught.value.extra == {"team_size": 4, "free_places": 3, "waitlist_length": 0}
+    assert "team of 4" in caught.value.detail and "3 places are free" in caught.value.detail
+
+
+def test_a_team_is_not_split_between_places_and_the_waitlist_when_people_are_waiting():
+    # Places free but people waiting: they are first in line, so no place is free for a team.
+    with broken(Conflict, "team_does_not_fit") as caught:
+        admit_members(team(2), capacity=5, confirmed=3, waiting=1)
+    assert caught.value.extra == {"team_size": 2, "free_places": 0, "waitlist_length": 1}
+
+
+def test_a_team_for_a_full_offer_is_refused_rather_than_waitlisted():
+    with broken(Conflict, "team_does_not_fit"):
+        admit_members(team(1), capacity=5, confirmed=5)
+
+
+def test_a_member_who_breaks_a_rule_is_reported_before_the_team_does_not_fit():
+    with broken(RuleViolation, "wrong_pcn", field="participant_ids[1]"):
+        admit_members(team(4, m1={"pcn_code": OTHER_PCN}), capacity=2)
 
 
 def test_a_started_pcn_team_offer_still_takes_a_team():

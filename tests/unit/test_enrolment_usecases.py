@@ -10,6 +10,7 @@ from shared import data_keys
 from shared.auth import Principal, Role
 from shared.contracts.enrolment import ENROLMENT_CONFIRMED, ENROLMENT_PROMOTED, ENROLMENT_WAITLISTED, ENROLMENT_WITHDRAWN, OFFER_PUBLISHED
 from shared.outbox import MemoryOutbox
+from shared.errors import Conflict
 from shared.problems import Problem
 from shared.sealing import new_kek_text
 from shared.unit import Unit
@@ -31,9 +32,10 @@ class World:
     unit: Unit
     outbox: MemoryOutbox
 
-    def offer(self, capacity: int) -> dict:
-        created = offers.create(self.unit, {"offer_type": "regional_programme", "title": "Leading a PCN", "capacity": capacity, "planned_sessions": 4,
-                                            "starts_on": date(2027, 1, 11), "ends_on": date(2027, 6, 30), "pcn_code": None, "basis": None, "session_allowance": None})
+    def offer(self, capacity: int, offer_type: str = "regional_programme", starts_on: date = date(2027, 1, 11), **details) -> dict:
+        body = {"offer_type": offer_type, "title": "Leading a PCN", "capacity": capacity, "planned_sessions": 4, "starts_on": starts_on,
+                "ends_on": date(2027, 6, 30), "pcn_code": None, "basis": None, "session_allowance": None, **details}
+        created = offers.create(self.unit, body)
         return offers.change_status(self.unit, created["id"], OfferAction.PUBLISH)
 
     def participant(self, n: int) -> str:
@@ -106,3 +108,23 @@ def test_a_change_to_an_offer_that_names_no_version_or_a_stale_one_is_refused_an
     changed = offers.update(world.unit, offer["id"], {"title": "Renamed"}, 'W/"2"')
     assert (changed["title"], changed["version"]) == ("Renamed", 3)
     assert [event["offer_id"] for event in world.recorded(OFFER_PUBLISHED)] == [offer["id"]]
+
+
+def roster_of(world, offer_id: str) -> dict:
+    return {e["participant_id"]: (e["status"], e["waitlist_position"], e["withdrawal_reason"])
+            for e in enrolments.roster(world.unit, offer_id, {"limit": 50, "offset": 0}).items}
+
+
+def test_a_team_that_does_not_fit_is_refused_whole_and_nothing_is_written_or_recorded(world):
+    team_offer = world.offer(capacity=3, offer_type="pcn_team", pcn_code=CAMDEN)
+    team = [world.participant(n) for n in range(4)]
+
+    with pytest.raises(Conflict) as refused:
+        enrolments.enrol_team(world.unit, team_offer["id"], team)
+
+    assert (refused.value.rule, refused.value.extra) == ("team_does_not_fit", {"team_size": 4, "free_places": 3, "waitlist_length": 0})
+    assert roster_of(world, team_offer["id"]) == {}
+    assert world.recorded(ENROLMENT_CONFIRMED) == world.recorded(ENROLMENT_WAITLISTED) == []
+    placed = enrolments.enrol_team(world.unit, team_offer["id"], team[:3])["items"]
+    assert [e["status"] for e in placed] == ["confirmed"] * 3
+

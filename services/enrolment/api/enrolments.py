@@ -13,7 +13,8 @@ def enrol(unit, offer_id, body):
     return enrolments.enrol(unit, offer_id, body["participant_id"])
 
 
-@enrolments_api.post("/v1/offers/<offer_id>/team-enrolments", summary="Enrol a PCN's team into its pcn_team offer, all or nothing",
+@enrolments_api.post("/v1/offers/<offer_id>/team-enrolments", summary="Enrol a PCN's team into its pcn_team offer: confirmed whole when every member fits in the free places and nobody is waiting, "
+                     "otherwise refused (409 team_does_not_fit, naming the team's size and the free places); never split",
                      roles=ADMINS, body=TeamEnrolmentRequestSchema, response=TeamEnrolmentSchema, status=201, idempotent=True)
 def enrol_team(unit, offer_id, body):
     return enrolments.enrol_team(unit, offer_id, body["participant_ids"])

@@ -4,6 +4,8 @@
   waitlist is empty. Otherwise they join the back of the waitlist.
 * Withdrawal renumbers the remaining waitlist 1..n in its existing order, which also
   repairs any gaps that may have crept in.
+* A team is never split: a PCN's team is confirmed whole when every member fits in the free
+  places and nobody is waiting; otherwise it is refused (`team_does_not_fit`) and nobody is placed.
 """
 from __future__ import annotations
 
@@ -109,10 +111,15 @@ def admit(offer: Offer, *, participant_region: str, participant_pcn: str | None,
 
 def admit_team(offer: Offer, members: Sequence[TeamMember], *, confirmed_count: int,
                waitlist_length: int) -> list[Admission]:
-    """Admit a PCN's team all-or-nothing; one Admission per member, in the given order.
+    """Admit a PCN's team whole: every member confirmed, one Admission each, in the given order.
 
-    Every member is checked before any place is assigned, so a refusal leaves nothing
-    half-done. Errors name the member as ``participant_ids[i]``.
+    A team works on its shared purpose together, so it is never split between places and the
+    waitlist, and it does not queue either (a team waiting for a place would have to wait for
+    several to free at once, while individuals behind it could not move). So it is confirmed
+    whole when all its members fit in the free places and nobody is waiting, and otherwise
+    refused with `team_does_not_fit`, naming its size and the free places. Every member is
+    checked first (errors name them as ``participant_ids[i]``), so a refusal leaves nothing
+    half-done.
     """
     if offer.type is not OfferType.PCN_TEAM:
         raise RuleViolation("not_a_team_offer", "Only a pcn_team offer takes a team enrolment.")
@@ -126,15 +133,13 @@ def admit_team(offer: Offer, members: Sequence[TeamMember], *, confirmed_count: 
                       f"participant_ids[{i}]")
         seen.add(member.participant_id)
 
-    admissions = []
-    for _ in members:
-        admission = _place(offer.capacity, confirmed_count, waitlist_length)
-        if admission.status is EnrolmentStatus.CONFIRMED:
-            confirmed_count += 1
-        else:
-            waitlist_length += 1
-        admissions.append(admission)
-    return admissions
+    free = max(offer.capacity - confirmed_count, 0) if waitlist_length == 0 else 0
+    if len(members) > free:
+        waiting = f" and {waitlist_length} waiting" if waitlist_length else ""
+        raise Conflict("team_does_not_fit",
+                       f"A team of {len(members)} does not fit: {free} places are free{waiting}. A team is confirmed whole or not at all.",
+                       field="participant_ids", extra={"team_size": len(members), "free_places": free, "waitlist_length": waitlist_length})
+    return [Admission(EnrolmentStatus.CONFIRMED) for _ in members]
 
 
 def plan_withdrawal(offer: Offer, enrolments: Iterable[Enrolment], enrolment_id: str) -> WithdrawalPlan:

@@ -52,7 +52,8 @@ def enrol(unit: Unit, offer_id: str, participant_id: str) -> dict:
 
 
 def enrol_team(unit: Unit, offer_id: str, participant_ids: list[str]) -> dict:
-    """A PCN's team, all or nothing: every member is checked before anyone is placed."""
+    """A PCN's team, confirmed whole or refused (`team_does_not_fit`): every member is checked,
+    and the team must fit in the free places with nobody waiting, before anyone is placed."""
     found = participant_store.by_ids(unit.conn, participant_ids, lock="share")
     offer = offers.offer_for_enrolment(unit, offer_id)
     people = [_person(unit, found.get(pid), f"participant_ids[{i}]") for i, pid in enumerate(participant_ids)]

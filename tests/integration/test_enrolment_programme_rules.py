@@ -1,0 +1,66 @@
+"""The programme rules over HTTP on both databases (docs/programme-rules.md): a team is
+confirmed whole or refused."""
+import json
+
+from sqlalchemy import select
+
+from shared.contracts.enrolment import ENROLMENT_PROMOTED, ENROLMENT_WITHDRAWN
+from tests.integration.test_enrolment_support import (
+    LEWISHAM,
+    as_role,  # noqa: F401 (fixture)
+    create_offer,
+    enrol,
+    enrolment,  # noqa: F401 (fixture)
+    outbox_types,
+    register,
+    row_counts,
+)
+
+
+def refused(service, send, status: int, rule: str, field: str | None = None) -> dict:
+    """Send a request, check it is refused with `rule` (naming `field`), and that no table changed."""
+    before = row_counts(service)
+    response = send()
+    assert (response.status_code, response.json["rule"]) == (status, rule), response.json
+    if field is not None:
+        assert field in [e["field"] for e in response.json.get("errors", [])], response.json
+    assert row_counts(service) == before
+    return response.json
+
+
+def recorded(service, event_type) -> list[dict]:
+    outbox = service.runtime.db.tables.outbox
+    with service.runtime.db.read() as conn:
+        return [json.loads(v) for v in conn.execute(select(outbox.c.value).where(outbox.c.event_type == event_type.type).order_by(outbox.c.id)).scalars()]
+
+
+def roster(service, headers, offer_id: str) -> dict[str, tuple]:
+    items = service.client.get(f"/v1/offers/{offer_id}/enrolments", headers=headers).json["items"]
+    return {e["participant_id"]: (e["status"], e["waitlist_position"], e["withdrawal_reason"]) for e in items}
+
+
+def team_enrol(service, headers, offer_id: str, team: list[str]):
+    return service.client.post(f"/v1/offers/{offer_id}/team-enrolments", json={"participant_ids": team}, headers=headers)
+
+
+# --- A team is never split -------------------------------------------------------------------------
+
+def test_a_team_of_four_for_three_free_places_is_refused_naming_its_size_and_the_free_places_and_nothing_is_written(enrolment, as_role):
+    offer_id = create_offer(enrolment.client, as_role(), offer_type="pcn_team", capacity=4, basis=None, pcn_code=LEWISHAM)
+    assert enrol(enrolment.client, as_role(), offer_id, register(enrolment.client, as_role(), pcn=LEWISHAM, n=9)).json["status"] == "confirmed"
+    team = [register(enrolment.client, as_role(), pcn=LEWISHAM, n=n) for n in range(4)]
+
+    problem = refused(enrolment, lambda: team_enrol(enrolment, as_role(), offer_id, team), 409, "team_does_not_fit", "participant_ids")
+
+    assert (problem["team_size"], problem["free_places"], problem["waitlist_length"]) == (4, 3, 0)
+    assert "team of 4" in problem["detail"] and "3 places are free" in problem["detail"]
+    assert [e["status"] for e in team_enrol(enrolment, as_role(), offer_id, team[:3]).json["items"]] == ["confirmed"] * 3
+
+
+def test_a_team_is_refused_rather_than_queued_behind_people_waiting(enrolment, as_role):
+    offer_id = create_offer(enrolment.client, as_role(), offer_type="pcn_team", capacity=1, basis=None, pcn_code=LEWISHAM)
+    for n in (8, 9):
+        enrol(enrolment.client, as_role(), offer_id, register(enrolment.client, as_role(), pcn=LEWISHAM, n=n))
+    team = [register(enrolment.client, as_role(), pcn=LEWISHAM, n=n) for n in range(2)]
+    problem = refused(enrolment, lambda: team_enrol(enrolment, as_role(), offer_id, team), 409, "team_does_not_fit")
+    assert (problem["free_places"], problem["waitlist_length"]) == (0, 1)
