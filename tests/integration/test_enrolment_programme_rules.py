@@ -1,12 +1,15 @@
 """The programme rules over HTTP on both databases (docs/programme-rules.md): a team is
-confirmed whole or refused."""
+confirmed whole or refused, and refusals name the rule where privacy allows."""
 import json
 
 from sqlalchemy import select
 
 from shared.contracts.enrolment import ENROLMENT_PROMOTED, ENROLMENT_WITHDRAWN
 from tests.integration.test_enrolment_support import (
+    CAMDEN,
+    EXETER,
     LEWISHAM,
+    SOUTH_WEST,
     as_role,  # noqa: F401 (fixture)
     create_offer,
     enrol,
@@ -64,3 +67,42 @@ def test_a_team_is_refused_rather_than_queued_behind_people_waiting(enrolment, a
     team = [register(enrolment.client, as_role(), pcn=LEWISHAM, n=n) for n in range(2)]
     problem = refused(enrolment, lambda: team_enrol(enrolment, as_role(), offer_id, team), 409, "team_does_not_fit")
     assert (problem["free_places"], problem["waitlist_length"]) == (0, 1)
+
+
+# --- Refusals name the rule where privacy allows ---------------------------------------------------------
+
+def test_a_team_member_of_another_region_is_refused_as_nobody_of_your_region_naming_the_member(enrolment, as_role):
+    # An administrator may not learn that a person of another region exists: the same 404 as an
+    # unknown id, whose detail names the rule both break.
+    offer_id = create_offer(enrolment.client, as_role(), offer_type="pcn_team", capacity=6, basis=None, pcn_code=LEWISHAM)
+    outsider = register(enrolment.client, as_role("regional_admin", SOUTH_WEST), pcn=EXETER, n=7)
+    team = [register(enrolment.client, as_role(), pcn=LEWISHAM, n=1), outsider]
+    other_region = refused(enrolment, lambda: team_enrol(enrolment, as_role(), offer_id, team), 404, "participant_not_found", "participant_ids[1]")
+    unknown = refused(enrolment, lambda: team_enrol(enrolment, as_role(), offer_id, [team[0], "no-such-person"]), 404, "participant_not_found",
+                      "participant_ids[1]")
+    assert other_region["detail"] == unknown["detail"] == "No participant of your region has this id: you enrol only your own region's people."
+
+
+def test_a_team_member_of_your_region_in_another_pcn_is_refused_as_wrong_pcn(enrolment, as_role):
+    offer_id = create_offer(enrolment.client, as_role(), offer_type="pcn_team", capacity=6, basis=None, pcn_code=LEWISHAM)
+    team = [register(enrolment.client, as_role(), pcn=LEWISHAM, n=1), register(enrolment.client, as_role(), pcn=CAMDEN, n=2)]
+    refused(enrolment, lambda: team_enrol(enrolment, as_role(), offer_id, team), 422, "wrong_pcn", "participant_ids[1]")
+
+
+def test_a_team_that_names_one_person_twice_is_refused_as_a_duplicate_not_as_already_enrolled(enrolment, as_role):
+    offer_id = create_offer(enrolment.client, as_role(), offer_type="pcn_team", capacity=6, basis=None, pcn_code=LEWISHAM)
+    person = register(enrolment.client, as_role(), pcn=LEWISHAM, n=1)
+    problem = refused(enrolment, lambda: team_enrol(enrolment, as_role(), offer_id, [person, person]), 422, "duplicate_member", "participant_ids[1]")
+    assert "participant_ids[0]" in problem["detail"]
+
+
+def test_a_pcn_team_offer_for_another_regions_pcn_is_refused_naming_the_pcn_code_sent(enrolment, as_role):
+    body = {"offer_type": "pcn_team", "title": "Team", "capacity": 6, "pcn_code": EXETER, "starts_on": "2027-01-04", "ends_on": "2027-06-28", "planned_sessions": 4}
+    refused(enrolment, lambda: enrolment.client.post("/v1/offers", json=body, headers=as_role()), 422, "wrong_region", "pcn_code")
+
+
+def test_a_team_enrolment_into_an_offer_of_another_type_names_the_offer(enrolment, as_role):
+    offer_id = create_offer(enrolment.client, as_role())
+    team = [register(enrolment.client, as_role(), n=1)]
+    problem = refused(enrolment, lambda: team_enrol(enrolment, as_role(), offer_id, team), 422, "not_a_team_offer", "offer_id")
+    assert "action_learning_set" in problem["detail"]

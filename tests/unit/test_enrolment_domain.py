@@ -222,13 +222,14 @@ def test_a_pcn_team_offer_for_an_unknown_pcn_is_not_found():
         validate_new_offer(make_offer(OfferType.PCN_TEAM), pcn_region=None)
 
 
-def test_a_pcn_team_offer_must_be_in_the_pcns_region():
-    with broken(RuleViolation, "wrong_region", field="region"):
+def test_a_pcn_team_offer_must_be_in_the_pcns_region_and_the_refusal_names_the_pcn_sent():
+    with broken(RuleViolation, "wrong_region", field="pcn_code") as caught:
         validate_new_offer(make_offer(OfferType.PCN_TEAM), pcn_region=SOUTH_WEST)
+    assert "not in your region" in caught.value.detail
 
 
-def test_a_pcn_team_offer_cannot_be_national():
-    with broken(RuleViolation, "wrong_region", field="region"):
+def test_a_pcn_team_offer_cannot_be_national_and_the_refusal_names_the_offer_type():
+    with broken(RuleViolation, "wrong_region", field="offer_type"):
         validate_new_offer(make_offer(OfferType.PCN_TEAM, region=NATIONAL), pcn_region=LONDON)
 
 
@@ -499,9 +500,10 @@ def test_a_team_member_who_already_holds_a_place_is_named_by_index():
         admit_members(team(3, m0={"holds_place": True}))
 
 
-def test_a_person_listed_twice_in_a_team_is_already_enrolled_at_the_second_mention():
-    with broken(Conflict, "already_enrolled", field="participant_ids[3]"):
+def test_a_person_listed_twice_in_a_team_is_refused_as_a_duplicate_naming_both_mentions():
+    with broken(RuleViolation, "duplicate_member", field="participant_ids[3]") as caught:
         admit_members(team(4, m3={"participant_id": "p1"}))
+    assert "participant_ids[1]" in caught.value.detail
 
 
 def test_the_first_broken_rule_in_member_order_is_the_one_reported():
@@ -527,7 +529,7 @@ def test_an_empty_team_is_refused():
 
 @pytest.mark.parametrize("type_", [OfferType.REGIONAL_PROGRAMME, OfferType.ACTION_LEARNING_SET, OfferType.COACHING])
 def test_only_a_pcn_team_offer_takes_a_team_enrolment(type_):
-    with broken(RuleViolation, "not_a_team_offer"):
+    with broken(RuleViolation, "not_a_team_offer", field="offer_id"):
         admit_team(open_offer(type_), team(1), confirmed_count=0, waitlist_length=0)
 
 

@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 from shared.contracts.vocabulary import NATIONAL, OfferType
 from shared.errors import Conflict, NotFound, RuleViolation
-from services.enrolment.domain.offers import Offer, accepts_enrolment
+from services.enrolment.domain.offers import Offer, OfferStatus, accepts_enrolment
 from services.enrolment.domain.reference import validate_region_code
 from services.enrolment.domain.values import as_enum
 
@@ -79,8 +79,9 @@ class PromotionPlan:
 
 def _check_open(offer: Offer) -> None:
     if not accepts_enrolment(offer):
-        raise Conflict("offer_not_open", f"A {offer.status.value} {offer.type.value} offer takes no new members.",
-                       extra={"offer_status": offer.status.value})
+        closed = " (a closed group once started)" if offer.status is OfferStatus.STARTED else ""
+        raise Conflict("offer_not_open", f"A {offer.status.value} {offer.type.value} offer takes no new members{closed}.",
+                       field="offer_id", extra={"offer_status": offer.status.value})
 
 
 def _check_member(offer: Offer, region: str, pcn_code: str | None, holds_place: bool, field: str) -> None:
@@ -122,16 +123,18 @@ def admit_team(offer: Offer, members: Sequence[TeamMember], *, confirmed_count: 
     half-done.
     """
     if offer.type is not OfferType.PCN_TEAM:
-        raise RuleViolation("not_a_team_offer", "Only a pcn_team offer takes a team enrolment.")
+        raise RuleViolation("not_a_team_offer", f"Only a pcn_team offer takes a team enrolment; this is a {offer.type.value} offer.",
+                            field="offer_id")
     if not members:
         raise RuleViolation("required", "A team enrolment needs at least one member.", field="participant_ids")
     _check_open(offer)
-    seen: set[str] = set()
+    first_mention: dict[str, int] = {}
     for i, member in enumerate(members):
-        duplicate = member.participant_id in seen
-        _check_member(offer, member.region, member.pcn_code, member.holds_place or duplicate,
-                      f"participant_ids[{i}]")
-        seen.add(member.participant_id)
+        if member.participant_id in first_mention:
+            raise RuleViolation("duplicate_member", f"participant_ids[{i}] names the same participant as "
+                                f"participant_ids[{first_mention[member.participant_id]}].", field=f"participant_ids[{i}]")
+        _check_member(offer, member.region, member.pcn_code, member.holds_place, f"participant_ids[{i}]")
+        first_mention[member.participant_id] = i
 
     free = max(offer.capacity - confirmed_count, 0) if waitlist_length == 0 else 0
     if len(members) > free:

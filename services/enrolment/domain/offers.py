@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 
-from shared.contracts.vocabulary import OfferType
+from shared.contracts.vocabulary import NATIONAL, OfferType
 from shared.errors import Conflict, NotFound, RuleViolation
 from services.enrolment.domain.reference import validate_pcn_code, validate_region_code
 from services.enrolment.domain.values import as_enum
@@ -109,8 +109,13 @@ def validate_new_offer(offer: Offer, *, pcn_region: str | None = None) -> Offer:
         validate_pcn_code(offer.pcn_code, field="pcn_code")
         if pcn_region is None:
             raise NotFound("pcn_not_found", "No such PCN.", field="pcn_code")
+        # The offer's region is the creator's, never an input: name what was sent instead.
+        if offer.region == NATIONAL:
+            raise RuleViolation("wrong_region", "A PCN team offer belongs to its PCN's region: the national team cannot create one.",
+                                field="offer_type")
         if offer.region != pcn_region:
-            raise RuleViolation("wrong_region", "A PCN team offer must be in the PCN's own region.", field="region")
+            raise RuleViolation("wrong_region", "The PCN is not in your region: a PCN team offer is made in its PCN's own region.",
+                                field="pcn_code")
     _only_for(offer, "basis", OfferType.ACTION_LEARNING_SET)
     if _only_for(offer, "session_allowance", OfferType.COACHING):
         _require_int(offer.session_allowance, "session_allowance", 1, SESSION_ALLOWANCE_MAX, "session_allowance")

@@ -28,7 +28,7 @@ def manages(principal: Principal, offer) -> bool:
 
 def require_manager(principal: Principal, offer) -> None:
     if not manages(principal, offer):
-        raise Forbidden("offer_not_yours", "You may not change this offer.")
+        raise Forbidden("offer_not_yours", "Only the offer's own region's administrator changes it (the national team: national offers only).")
 
 
 def sees_participant(principal: Principal, participant) -> bool:

@@ -23,10 +23,17 @@ from services.enrolment.usecases.access import not_found, sees_enrolment, sees_o
 
 def _person(unit: Unit, person, field: str):
     """A participant the caller may enrol: themselves, or (an administrator) one of their
-    region; never an erased one (erasure ended their places for good)."""
+    region; never an erased one (erasure ended their places for good).
+
+    An administrator may not learn that a person of another region exists, so an unknown id
+    and another region's person get the same 404; its detail names the rule that both break
+    (the id is nobody of your region) without saying which it is. A person of your region in
+    another PCN is yours to know about: the domain names that rule (`wrong_pcn`)."""
     principal = unit.principal
     if person is None or (principal.role is Role.REGIONAL_ADMIN and person["region"] != principal.region):
-        raise NotFound("participant_not_found", "No such participant.", field=field)
+        detail = "No participant of your region has this id: you enrol only your own region's people." \
+            if principal.role is Role.REGIONAL_ADMIN else "No participant has this id."
+        raise NotFound("participant_not_found", detail, field=field)
     if is_erased(person):
         raise Conflict("participant_erased", "This participant's personal data is erased: they cannot be enrolled.", field=field)
     return person
