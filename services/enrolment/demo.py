@@ -13,9 +13,10 @@ from __future__ import annotations
 import csv
 import io
 import random
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import Connection
 
@@ -25,6 +26,7 @@ from shared.contracts.common import LEADERSHIP_EXPERIENCE, PARTICIPANT_ROLES
 from shared.contracts.vocabulary import NATIONAL
 from shared.regions import REGIONS
 from services.enrolment.domain.offers import OfferAction
+from services.enrolment.store import attendance
 from services.enrolment.usecases import enrolments, offers, reference
 from services.enrolment.usecases import participants as participant_cases
 
@@ -161,7 +163,8 @@ def _offers(actor: Actor, data: DemoData, people: list[dict], rng: random.Random
         team = offer(f"Leadership team development: {team_pcn}", "pcn_team", 12, soon, sessions=5, pcn_code=team_pcn)
         actor.advance(team, (PUBLISH,))
         enrolments.enrol_team(actor.admin(region), team["id"], [p["id"] for p in mine if p["pcn_code"] == team_pcn][:6])
-        # A full set that has started (closed, with people still waiting), one filling up, one not yet open.
+        # A full set that has started (closed: the two who were waiting are released, offered the
+        # region's set still open), one filling up, one not yet open.
         _enrol(actor, offer(f"{name} action learning set: population health", "action_learning_set", 8, running, basis="project"), mine[:10], then=(PUBLISH, START))
         _enrol(actor, offer(f"{name} action learning set: place-based working", "action_learning_set", 8, soon, basis="place"), mine[10:15], then=(PUBLISH,))
         offer(f"{name} action learning set: new clinical directors", "action_learning_set", 6, soon, basis="individual")
@@ -169,11 +172,27 @@ def _offers(actor: Actor, data: DemoData, people: list[dict], rng: random.Random
         # One more offer per region: cancelled, completed or open, in turn.
         masterclass = offer(f"{name} collaboration and conflict masterclass", "regional_programme", 15, past, sessions=4)
         lifecycle = ((CANCEL,), (PUBLISH, START, COMPLETE), (PUBLISH,))[r % 3]
-        _enrol(actor, masterclass, mine[17:23] if lifecycle[0] is PUBLISH else [], then=lifecycle)
+        _enrol(actor, masterclass, mine[17:23] if lifecycle[0] is PUBLISH else [], then=lifecycle[:2])
+        if COMPLETE in lifecycle:  # an offer completes only once it has held a session
+            _held_before_convene(actor, masterclass, mine[17:23], sessions=4)
+            actor.advance(masterclass, (COMPLETE,))
     managers = [next(p for p in people if p["role"] == "pcn_manager" and p["region"] == region) for region in sorted(data.pcns)]
     national = actor.offer(NATIONAL, offer_type="action_learning_set", title="National action learning set for PCN managers", capacity=8,
                            planned_sessions=6, basis="individual", **soon)
     _enrol(actor, national, managers, then=(PUBLISH,))
+
+
+def _held_before_convene(actor: Actor, offer: dict, people: list[dict], *, sessions: int) -> None:
+    """The past masterclass met before Convene scheduled anything: its held sessions and
+    everyone's attendance go straight into enrolment's projection, as scheduling's events would
+    have put them, so that completing it is allowed and its members complete with it."""
+    first_ends = datetime.combine(offer["starts_on"], time(11, 0), tzinfo=timezone.utc)
+    for n in range(sessions):
+        session_id, ends_at = str(uuid.uuid5(uuid.NAMESPACE_URL, f"convene-demo:{offer['id']}:{n}")), first_ends + timedelta(weeks=n)
+        attendance.save_session(actor.conn, session_id, offer["id"], ends_at, "scheduled", 0)
+        for person in people:
+            attendance.record_attendance(actor.conn, {"session_id": session_id, "offer_id": offer["id"], "participant_id": person["id"],
+                                                      "attendance": "present", "session_ends_at": ends_at, "recorded_at": ends_at})
 
 
 def _enrol(actor: Actor, offer: dict, people: list[dict], then=()) -> None:

@@ -177,6 +177,9 @@ class EnrolmentSchema(Schema):
     participant_id = fields.String()
     status = fields.String()
     waitlist_position = fields.Integer(allow_none=True, metadata={"description": "1 is next in line; null unless waitlisted"})
+    withdrawal_reason = fields.String(allow_none=True, metadata={
+        "description": "Why a withdrawn enrolment ended: withdrew, participant_erased, waitlist_released (a closed group started) or "
+                       "offer_cancelled; null while active (and for withdrawals recorded before reasons were)"})
     requested_at = UtcDateTime()
     updated_at = UtcDateTime()
 

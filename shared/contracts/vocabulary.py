@@ -49,6 +49,15 @@ class OfferType(Vocabulary):
     COACHING = "coaching"
 
 
+class WithdrawalReason(Vocabulary):
+    """Why an enrolment ended as `withdrawn` (docs/programme-rules.md, "Endings")."""
+
+    WITHDREW = "withdrew"  # the person left, or their administrator took them out
+    PARTICIPANT_ERASED = "participant_erased"  # their personal data was erased
+    WAITLIST_RELEASED = "waitlist_released"  # a closed group started: its waitlist could never be reached
+    OFFER_CANCELLED = "offer_cancelled"  # the offer was cancelled
+
+
 class ParticipantRole(Vocabulary):
     CLINICAL_DIRECTOR = "clinical_director"
     PCN_MANAGER = "pcn_manager"

@@ -18,6 +18,7 @@ from tests.integration.test_enrolment_support import (
     PRACTICE_MAP_CSV,
     create_offer,
     enrol,
+    hold_session,
     register,
     start_enrolment,
 )
@@ -50,6 +51,12 @@ class EnrolmentWorld(World):
     def started_offer(self) -> str:
         offer_id = self.published_offer()
         assert self.client.post(f"/v1/offers/{offer_id}/start", headers=self.admin).status_code == 200
+        return offer_id
+
+    def held_offer(self) -> str:
+        """A started offer that has held a session: one that may complete."""
+        offer_id = self.started_offer()
+        hold_session(self.service, offer_id)
         return offer_id
 
     def team_offer(self) -> str:
@@ -105,7 +112,7 @@ TABLE = {
     "update_offer": Operation(lambda w, c: Request({"offer_id": w.draft_offer()}, body={"title": "Renamed"}, headers={"If-Match": 'W/"1"'}), outside=NATIONAL_IS_NOT_A_REGION),
     "publish_offer": Operation(lambda w, c: Request({"offer_id": w.draft_offer()}), outside=NATIONAL_IS_NOT_A_REGION),
     "start_offer": Operation(lambda w, c: Request({"offer_id": w.published_offer()}), outside=NATIONAL_IS_NOT_A_REGION),
-    "complete_offer": Operation(lambda w, c: Request({"offer_id": w.started_offer()}), outside=NATIONAL_IS_NOT_A_REGION),
+    "complete_offer": Operation(lambda w, c: Request({"offer_id": w.held_offer()}), outside=NATIONAL_IS_NOT_A_REGION),
     "cancel_offer": Operation(lambda w, c: Request({"offer_id": w.published_offer()}), outside=NATIONAL_IS_NOT_A_REGION),
     # A participant enrols only themselves: naming the seeded participant is 403 for others.
     "enrol": Operation(lambda w, c: Request({"offer_id": w.published_offer()}, body={"participant_id": w.person}), outside={"participant": 403}),

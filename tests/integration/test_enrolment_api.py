@@ -17,6 +17,7 @@ from tests.integration.test_enrolment_support import (
     create_offer,
     enrol,
     enrolment,  # noqa: F401 (fixture)
+    hold_session,
     outbox_types,
     register,
     row_counts,
@@ -139,6 +140,7 @@ def test_an_email_address_is_registered_once_whatever_its_case(enrolment, as_rol
 
 def test_an_offer_goes_from_draft_to_completed_with_an_event_at_each_step(enrolment, as_role):
     offer_id = create_offer(enrolment.client, as_role(), publish=False)
+    hold_session(enrolment, offer_id)
     statuses = [enrolment.client.post(f"/v1/offers/{offer_id}/{action}", headers=as_role()).json["status"] for action in ("publish", "start", "complete")]
     assert statuses == ["published", "started", "completed"]
     assert outbox_types(enrolment) == [EVENT + f"offer.{action}.v1" for action in ("published", "started", "completed")]

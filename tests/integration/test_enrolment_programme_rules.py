@@ -1,5 +1,7 @@
 """The programme rules over HTTP on both databases (docs/programme-rules.md): a team is
-confirmed whole or refused, and refusals name the rule where privacy allows."""
+confirmed whole or refused, refusals name the rule where privacy allows, a started set releases
+its waitlist with the region's open alternatives, a cancelled offer ends every enrolment, and an
+offer completes only once it has held a session."""
 import json
 
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from tests.integration.test_enrolment_support import (
     create_offer,
     enrol,
     enrolment,  # noqa: F401 (fixture)
+    hold_session,
     outbox_types,
     register,
     row_counts,
@@ -106,3 +109,63 @@ def test_a_team_enrolment_into_an_offer_of_another_type_names_the_offer(enrolmen
     team = [register(enrolment.client, as_role(), n=1)]
     problem = refused(enrolment, lambda: team_enrol(enrolment, as_role(), offer_id, team), 422, "not_a_team_offer", "offer_id")
     assert "action_learning_set" in problem["detail"]
+
+
+# --- A started set releases its waitlist --------------------------------------------------------------
+
+def test_a_started_set_reports_nobody_waitlisted_and_releases_each_person_with_the_regions_open_sets(enrolment, as_role):
+    full = create_offer(enrolment.client, as_role(), capacity=2, title="Full set")
+    open_set = create_offer(enrolment.client, as_role(), title="Set still open", starts_on="2027-02-01")
+    create_offer(enrolment.client, as_role(), publish=False, title="Draft set")
+    create_offer(enrolment.client, as_role(), offer_type="regional_programme", basis=None, title="Programme")
+    people = [register(enrolment.client, as_role(), n=n) for n in range(4)]
+    for person in people:
+        enrol(enrolment.client, as_role(), full, person)
+
+    assert enrolment.client.post(f"/v1/offers/{full}/start", headers=as_role()).status_code == 200
+
+    assert roster(enrolment, as_role(), full) == {people[0]: ("confirmed", None, None), people[1]: ("confirmed", None, None),
+                                                  people[2]: ("withdrawn", None, "waitlist_released"), people[3]: ("withdrawn", None, "waitlist_released")}
+    shown = enrolment.client.get(f"/v1/offers/{full}", headers=as_role()).json
+    assert (shown["places_taken"], shown["waitlist_length"]) == (2, 0)
+    released = recorded(enrolment, ENROLMENT_WITHDRAWN)
+    assert [(e["participant_id"], e["status"], e["reason"], e["alternative_offer_ids"]) for e in released] == [
+        (people[2], "withdrawn", "waitlist_released", [open_set]), (people[3], "withdrawn", "waitlist_released", [open_set])]
+    assert outbox_types(enrolment)[-3:] == ["org.convene.enrolment.offer.started.v1"] + [ENROLMENT_WITHDRAWN.type] * 2
+
+
+# --- Endings ------------------------------------------------------------------------------------------------
+
+def test_cancelling_an_offer_ends_every_confirmed_and_waitlisted_enrolment_and_promotes_nobody(enrolment, as_role):
+    offer_id = create_offer(enrolment.client, as_role(), capacity=1)
+    member, waiting = (register(enrolment.client, as_role(), n=n) for n in range(2))
+    for person in (member, waiting):
+        enrol(enrolment.client, as_role(), offer_id, person)
+
+    cancelled = enrolment.client.post(f"/v1/offers/{offer_id}/cancel", headers=as_role())
+
+    assert (cancelled.status_code, cancelled.json["status"], cancelled.json["places_taken"], cancelled.json["waitlist_length"]) == (200, "cancelled", 0, 0)
+    assert roster(enrolment, as_role(), offer_id) == {member: ("withdrawn", None, "offer_cancelled"), waiting: ("withdrawn", None, "offer_cancelled")}
+    assert [(e["participant_id"], e["reason"]) for e in recorded(enrolment, ENROLMENT_WITHDRAWN)] == [(member, "offer_cancelled"), (waiting, "offer_cancelled")]
+    assert ENROLMENT_PROMOTED.type not in outbox_types(enrolment)
+
+
+def test_a_withdrawal_says_the_person_withdrew(enrolment, as_role):
+    offer_id = create_offer(enrolment.client, as_role())
+    place = enrol(enrolment.client, as_role(), offer_id, register(enrolment.client, as_role())).json
+    withdrawn = enrolment.client.post(f"/v1/enrolments/{place['id']}/withdraw", headers=as_role()).json
+    assert (withdrawn["status"], withdrawn["withdrawal_reason"]) == ("withdrawn", "withdrew")
+    assert [(e["reason"], e["alternative_offer_ids"]) for e in recorded(enrolment, ENROLMENT_WITHDRAWN)] == [("withdrew", [])]
+
+
+def test_completing_an_offer_that_held_no_session_is_refused_and_nothing_is_written(enrolment, as_role):
+    offer_id = create_offer(enrolment.client, as_role())
+    enrol(enrolment.client, as_role(), offer_id, register(enrolment.client, as_role()))
+    assert enrolment.client.post(f"/v1/offers/{offer_id}/start", headers=as_role()).status_code == 200
+    hold_session(enrolment, offer_id, days_ago=-7)  # scheduled, not yet held
+
+    problem = refused(enrolment, lambda: enrolment.client.post(f"/v1/offers/{offer_id}/complete", headers=as_role()), 409, "no_session_held")
+
+    assert problem["sessions_held"] == 0
+    hold_session(enrolment, offer_id, days_ago=1)
+    assert enrolment.client.post(f"/v1/offers/{offer_id}/complete", headers=as_role()).json["status"] == "completed"

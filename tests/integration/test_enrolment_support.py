@@ -6,12 +6,16 @@ with two practices each, and a closed PCN that no practice belongs to.
 """
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from services.enrolment.store import attendance
 from services.enrolment.store.tables import metadata
+from shared.clock import utcnow
 from services.enrolment.usecases.reference import import_files
 from tests.harness import RunningService, service_environment
 
@@ -83,3 +87,13 @@ def outbox_types(service: RunningService) -> list[str]:
     outbox = service.runtime.db.tables.outbox
     with service.runtime.db.read() as conn:
         return list(conn.execute(select(outbox.c.event_type).order_by(outbox.c.id)).scalars())
+
+
+def hold_session(service: RunningService, offer_id: str, *, days_ago: int = 1) -> str:
+    """A session of the offer that was held, put in enrolment's projection as scheduling's
+    session.scheduled event would put it (tests/integration/test_enrolment_completion.py sends
+    the real events): an offer completes only once it has held a session."""
+    session_id = str(uuid.uuid4())
+    with service.runtime.db.transaction() as conn:
+        attendance.save_session(conn, session_id, offer_id, utcnow() - timedelta(days=days_ago), "scheduled", 0)
+    return session_id

@@ -22,7 +22,7 @@ from services.enrolment.domain.offers import (
 )
 from services.enrolment.domain.participants import place_participant
 from services.enrolment.domain.reference import REGION_CODES, validate_pcn_code, validate_practice_code, validate_region_code
-from shared.contracts.vocabulary import NATIONAL, LeadershipExperience, OfferType, ParticipantRole
+from shared.contracts.vocabulary import NATIONAL, LeadershipExperience, OfferType, ParticipantRole, WithdrawalReason
 from shared.errors import Conflict, NotFound, RuleViolation
 
 LONDON, SOUTH_WEST = "Y56", "Y58"
@@ -548,8 +548,13 @@ def positions(plan):
 
 def test_withdrawal_promotes_the_first_waitlisted_person():
     plan = plan_withdrawal(open_offer(), roster(), "c1")
-    assert plan.withdrawn == Enrolment("c1", EnrolmentStatus.WITHDRAWN)
+    assert plan.withdrawn == Enrolment("c1", EnrolmentStatus.WITHDRAWN, None, WithdrawalReason.WITHDREW)
     assert plan.promoted == Enrolment("w1", EnrolmentStatus.CONFIRMED, None)
+
+
+def test_a_withdrawal_records_the_reason_it_was_asked_for():
+    plan = plan_withdrawal(open_offer(), roster(), "w1", WithdrawalReason.PARTICIPANT_ERASED)
+    assert (plan.withdrawn.status, plan.withdrawn.reason) == (EnrolmentStatus.WITHDRAWN, WithdrawalReason.PARTICIPANT_ERASED)
 
 
 def test_after_a_promotion_the_waitlist_closes_up_from_one():
@@ -568,7 +573,7 @@ def test_promotion_goes_by_lowest_position_not_by_list_order():
 
 def test_withdrawing_from_the_waitlist_promotes_no_one_and_closes_the_gap():
     plan = plan_withdrawal(open_offer(), roster(), "w2")
-    assert plan.withdrawn == Enrolment("w2", EnrolmentStatus.WITHDRAWN, None)
+    assert plan.withdrawn == Enrolment("w2", EnrolmentStatus.WITHDRAWN, None, "withdrew")
     assert plan.promoted is None
     assert positions(plan) == [("w1", 1), ("w3", 2)]
 
@@ -590,7 +595,7 @@ def test_an_action_learning_set_promotes_while_it_is_published():
 
 
 @pytest.mark.parametrize("type_", [OfferType.ACTION_LEARNING_SET, OfferType.COACHING])
-def test_a_started_closed_group_promotes_no_one_and_keeps_its_waitlist_in_order(type_):
+def test_a_started_closed_group_promotes_no_one_even_from_a_waitlist_kept_from_before_releases(type_):
     plan = plan_withdrawal(open_offer(type_, status=OfferStatus.STARTED), roster(), "c1")
     assert plan.withdrawn.status is EnrolmentStatus.WITHDRAWN
     assert plan.promoted is None

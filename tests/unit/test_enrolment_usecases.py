@@ -128,3 +128,53 @@ def test_a_team_that_does_not_fit_is_refused_whole_and_nothing_is_written_or_rec
     placed = enrolments.enrol_team(world.unit, team_offer["id"], team[:3])["items"]
     assert [e["status"] for e in placed] == ["confirmed"] * 3
 
+
+def test_starting_a_set_releases_its_waitlist_each_with_an_event_offering_the_regions_other_open_sets(world):
+    basis = {"offer_type": "action_learning_set", "basis": "project"}
+    started = world.offer(capacity=1, **basis)
+    sooner, later = world.offer(capacity=8, starts_on=date(2027, 2, 1), **basis), world.offer(capacity=8, starts_on=date(2027, 3, 1), **basis)
+    world.offer(capacity=8)  # a regional programme: not the same kind of offer
+    member, first, second = (world.participant(n) for n in range(3))
+    for person in (member, first, second):
+        enrolments.enrol(world.unit, started["id"], person)
+    enrolments.enrol(world.unit, later["id"], second)  # already holds a place there
+
+    offers.change_status(world.unit, started["id"], OfferAction.START)
+
+    assert roster_of(world, started["id"]) == {member: ("confirmed", None, None), first: ("withdrawn", None, "waitlist_released"),
+                                               second: ("withdrawn", None, "waitlist_released")}
+    released = {e["participant_id"]: e for e in world.recorded(ENROLMENT_WITHDRAWN)}
+    assert {p: (e["reason"], e["alternative_offer_ids"]) for p, e in released.items()} == {
+        first: ("waitlist_released", [sooner["id"], later["id"]]), second: ("waitlist_released", [sooner["id"]])}
+    assert offers.get(world.unit, started["id"])["waitlist_length"] == 0
+
+
+def test_cancelling_an_offer_ends_every_enrolment_for_offer_cancelled_and_promotes_nobody(world):
+    cancelled, other = world.offer(capacity=1), world.offer(capacity=4)
+    member, waiting = world.participant(1), world.participant(2)
+    enrolments.enrol(world.unit, cancelled["id"], member)
+    enrolments.enrol(world.unit, cancelled["id"], waiting)
+
+    offers.change_status(world.unit, cancelled["id"], OfferAction.CANCEL)
+
+    assert roster_of(world, cancelled["id"]) == {member: ("withdrawn", None, "offer_cancelled"), waiting: ("withdrawn", None, "offer_cancelled")}
+    assert world.recorded(ENROLMENT_PROMOTED) == []
+    ended = world.recorded(ENROLMENT_WITHDRAWN)
+    assert sorted((e["participant_id"], e["reason"], tuple(e["alternative_offer_ids"])) for e in ended) == sorted(
+        [(member, "offer_cancelled", (other["id"],)), (waiting, "offer_cancelled", (other["id"],))])
+    shown = offers.get(world.unit, cancelled["id"])
+    assert (shown["status"], shown["places_taken"], shown["waitlist_length"]) == ("cancelled", 0, 0)
+
+
+def test_completing_an_offer_that_held_no_session_is_refused_and_leaves_it_started(world):
+    offer = world.offer(capacity=2)
+    enrolments.enrol(world.unit, offer["id"], world.participant(1))
+    offers.change_status(world.unit, offer["id"], OfferAction.START)
+    recorded = len(world.outbox.recorded)
+
+    with pytest.raises(Conflict) as refused:
+        offers.change_status(world.unit, offer["id"], OfferAction.COMPLETE)
+
+    assert (refused.value.rule, refused.value.status) == ("no_session_held", 409)
+    assert offers.get(world.unit, offer["id"])["status"] == "started"
+    assert len(world.outbox.recorded) == recorded

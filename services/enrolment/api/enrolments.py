@@ -26,7 +26,7 @@ def roster(unit, offer_id, query):
     return enrolments.roster(unit, offer_id, query)
 
 
-@enrolments_api.post("/v1/enrolments/<enrolment_id>/withdraw", summary="Withdraw; the first waitlisted person takes a freed place",
+@enrolments_api.post("/v1/enrolments/<enrolment_id>/withdraw", summary="Withdraw (reason: withdrew); the first waitlisted person takes a freed place",
                      roles=PEOPLE, response=EnrolmentSchema)
 def withdraw(unit, enrolment_id):
     return enrolments.withdraw(unit, enrolment_id)

@@ -40,18 +40,18 @@ def publish_offer(unit, offer_id):
     return _tagged(offers.change_status(unit, offer_id, OfferAction.PUBLISH))
 
 
-@offers_api.post("/v1/offers/<offer_id>/start", summary="Start a published offer (an action learning set or coaching closes)",
+@offers_api.post("/v1/offers/<offer_id>/start", summary="Start a published offer (an action learning set or coaching closes, and its waitlist is released with the open alternatives)",
                  roles=OFFER_MANAGERS, response=OfferSchema)
 def start_offer(unit, offer_id):
     return _tagged(offers.change_status(unit, offer_id, OfferAction.START))
 
 
-@offers_api.post("/v1/offers/<offer_id>/complete", summary="Complete a started offer; members who attended enough complete with it",
+@offers_api.post("/v1/offers/<offer_id>/complete", summary="Complete a started offer that has held a session (409 no_session_held otherwise); members who attended enough complete with it",
                  roles=OFFER_MANAGERS, response=OfferSchema)
 def complete_offer(unit, offer_id):
     return _tagged(offers.change_status(unit, offer_id, OfferAction.COMPLETE))
 
 
-@offers_api.post("/v1/offers/<offer_id>/cancel", summary="Cancel an offer that has not completed", roles=OFFER_MANAGERS, response=OfferSchema)
+@offers_api.post("/v1/offers/<offer_id>/cancel", summary="Cancel an offer that has not completed; every confirmed and waitlisted enrolment ends (withdrawn: offer_cancelled), nobody is promoted", roles=OFFER_MANAGERS, response=OfferSchema)
 def cancel_offer(unit, offer_id):
     return _tagged(offers.change_status(unit, offer_id, OfferAction.CANCEL))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Iterable, Sequence
 
-from shared.contracts.vocabulary import NATIONAL, OfferType
+from shared.contracts.vocabulary import NATIONAL, OfferType, WithdrawalReason
 from shared.errors import Conflict, NotFound, RuleViolation
 from services.enrolment.domain.offers import Offer, OfferStatus, accepts_enrolment
 from services.enrolment.domain.reference import validate_region_code
@@ -52,9 +52,11 @@ class Enrolment:
     id: str
     status: EnrolmentStatus
     waitlist_position: int | None = None
+    reason: WithdrawalReason | None = None  # why a withdrawn enrolment ended; None while active
 
     def __post_init__(self):
         object.__setattr__(self, "status", as_enum(EnrolmentStatus, self.status, "status"))
+        object.__setattr__(self, "reason", as_enum(WithdrawalReason, self.reason, "reason"))
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,9 @@ def admit_team(offer: Offer, members: Sequence[TeamMember], *, confirmed_count: 
     return [Admission(EnrolmentStatus.CONFIRMED) for _ in members]
 
 
-def plan_withdrawal(offer: Offer, enrolments: Iterable[Enrolment], enrolment_id: str) -> WithdrawalPlan:
-    """Plan withdrawing `enrolment_id` from `offer`, given all the offer's enrolments.
+def plan_withdrawal(offer: Offer, enrolments: Iterable[Enrolment], enrolment_id: str,
+                    reason: WithdrawalReason = WithdrawalReason.WITHDREW) -> WithdrawalPlan:
+    """Plan withdrawing `enrolment_id` from `offer` for `reason`, given all the offer's enrolments.
 
     A confirmed withdrawal frees a place, which goes to the waitlisted enrolment with the
     lowest position, but only while the offer still takes new members (`accepts_enrolment`).
@@ -169,7 +172,7 @@ def plan_withdrawal(offer: Offer, enrolments: Iterable[Enrolment], enrolment_id:
         promoted = replace(queue.pop(0), status=EnrolmentStatus.CONFIRMED, waitlist_position=None)
 
     return WithdrawalPlan(
-        withdrawn=replace(target, status=EnrolmentStatus.WITHDRAWN, waitlist_position=None),
+        withdrawn=replace(target, status=EnrolmentStatus.WITHDRAWN, waitlist_position=None, reason=reason),
         promoted=promoted,
         waitlist=tuple(replace(e, waitlist_position=n) for n, e in enumerate(queue, start=1)),
     )

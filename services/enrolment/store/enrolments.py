@@ -42,14 +42,15 @@ _HOLDERS = select(enrolments.c.participant_id).where(_OF_OFFER, enrolments.c.par
 _INSERT = insert(enrolments)
 _BY_ID = DETAILED.where(enrolments.c.id == bindparam("enrolment_id"))
 _SAVE = update(enrolments).where(enrolments.c.id == bindparam("_id")).values(
-    status=bindparam("status"), waitlist_position=bindparam("waitlist_position"), updated_at=bindparam("updated_at")
+    status=bindparam("status"), waitlist_position=bindparam("waitlist_position"), withdrawal_reason=bindparam("withdrawal_reason"),
+    updated_at=bindparam("updated_at"),
 )
 _MEMBERS = DETAILED.where(_OF_OFFER, enrolments.c.status.in_(bindparam("statuses", expanding=True)))
 
 
 def as_enrolment(row) -> Enrolment:
     """An enrolment row (of `members`, say) as withdrawal and promotion see it."""
-    return Enrolment(row["id"], row["status"], row["waitlist_position"])
+    return Enrolment(row["id"], row["status"], row["waitlist_position"], row["withdrawal_reason"])
 
 
 def tally(conn: Connection, offer_id: str, participant_id: str | None = None) -> Tally:
@@ -77,7 +78,8 @@ def members(conn: Connection, offer_id: str, statuses=ACTIVE) -> list:
 
 
 def save_changes(conn: Connection, changes: list[dict]) -> None:
-    """Write new status and waitlist position of several enrolments: [{id, status, waitlist_position, updated_at}]."""
+    """Write new status, waitlist position and withdrawal reason of several enrolments:
+    [{id, status, waitlist_position, withdrawal_reason, updated_at}]."""
     if changes:
         conn.execute(_SAVE, [{**change, "_id": change["id"]} for change in changes])
 
@@ -89,6 +91,16 @@ def roster_page(conn: Connection, offer_id: str, *, participant_region: str | No
     if status is not None:
         query = query.where(enrolments.c.status == status)
     return page(conn, query, _ROSTER_ORDER, enrolments.c.waitlist_position, enrolments.c.requested_at, enrolments.c.id, limit=limit, offset=offset)
+
+
+def offers_held(conn: Connection, participant_ids: list[str]) -> dict[str, set[str]]:
+    """For each of these participants, the offers in which they hold a place or a waitlist position."""
+    query = select(enrolments.c.participant_id, enrolments.c.offer_id).where(
+        enrolments.c.participant_id.in_(participant_ids), enrolments.c.status.in_(ACTIVE))
+    held: dict[str, set[str]] = {participant_id: set() for participant_id in participant_ids}
+    for participant_id, offer_id in conn.execute(query):
+        held[participant_id].add(offer_id)
+    return held
 
 
 def active_of_participant(conn: Connection, participant_id: str) -> list:

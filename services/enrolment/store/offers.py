@@ -81,3 +81,11 @@ def insert_offer(conn: Connection, offer: Offer, *, now: datetime) -> None:
 def save_offer(conn: Connection, offer: Offer, *, version: int, now: datetime) -> None:
     """Write the offer as it now is, at its next `version`."""
     conn.execute(update(offers).where(offers.c.id == offer.id).values(**columns(offer), version=version, updated_at=now))
+
+
+def open_of_type(conn: Connection, offer_type: str, regions: set[str]) -> list[Offer]:
+    """The published and started offers of `offer_type` in `regions`: those that may still take
+    new members (the domain's `accepts_enrolment` has the last word)."""
+    query = select(offers).where(offers.c.offer_type == offer_type, offers.c.region.in_(sorted(regions)),
+                                 offers.c.status.in_(("published", "started")))
+    return [as_offer(row) for row in conn.execute(query).mappings()]

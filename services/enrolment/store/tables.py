@@ -79,6 +79,9 @@ enrolments = Table(
     Column("participant_id", String(36), ForeignKey("participants.id"), nullable=False),
     Column("status", String(20), nullable=False),
     Column("waitlist_position", Integer),
+    # Why a withdrawn enrolment ended (shared.contracts.vocabulary.WithdrawalReason); None while
+    # active, and for withdrawals recorded before reasons were.
+    Column("withdrawal_reason", String(30)),
     Column("requested_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_enrolments_offer_status", "offer_id", "status", "waitlist_position"),

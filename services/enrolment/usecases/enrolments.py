@@ -7,7 +7,7 @@ import uuid
 
 from shared.auth import Role
 from shared.clock import utcnow
-from shared.contracts.vocabulary import NATIONAL
+from shared.contracts.vocabulary import NATIONAL, WithdrawalReason
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.paging import Page
 from shared.unit import Unit
@@ -101,7 +101,7 @@ def withdraw_everywhere(unit: Unit, participant_id: str) -> list[dict]:
     for held in store.active_of_participant(unit.conn, participant_id):
         offer, members = _locked_members(unit, held["offer_id"])
         if held["id"] in members:  # still active under the offer's lock
-            withdrawn.append(places.withdraw(unit, offer, members, held["id"]))
+            withdrawn.append(places.withdraw(unit, offer, members, held["id"], WithdrawalReason.PARTICIPANT_ERASED))
     return withdrawn
 
 

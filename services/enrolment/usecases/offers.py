@@ -115,10 +115,19 @@ def update(unit: Unit, offer_id: str, body: dict, expected_version: str | None) 
 
 
 def change_status(unit: Unit, offer_id: str, action: OfferAction) -> dict:
+    """Move the offer on, then what that means for its enrolments: completing marks who
+    completed (and needs a session held); starting a closed group releases its waitlist;
+    cancelling ends every enrolment (docs/programme-rules.md, "Endings")."""
     row = _managed(unit, offer_id)
     offer = replace(store.as_offer(row), status=transition(row["status"], action))
+    if offer.status is OfferStatus.COMPLETED:
+        places.check_a_session_was_held(unit, offer)
     store.save_offer(unit.conn, offer, version=row["version"] + 1, now=utcnow())
     unit.record(LIFECYCLE_EVENTS[action], offer_event(offer))
     if offer.status is OfferStatus.COMPLETED:
         places.complete_members(unit, offer)
+    elif offer.status is OfferStatus.STARTED:
+        places.release_waitlist(unit, offer)
+    elif offer.status is OfferStatus.CANCELLED:
+        places.end_enrolments(unit, offer)
     return _shown(unit, offer_id)

@@ -1,8 +1,10 @@
 """Changes to who holds a place in an offer once enrolled: withdrawal with promotion from the
-waitlist, filling places a larger capacity frees, and completion from attendance.
+waitlist, filling places a larger capacity frees, completion from attendance, and the endings
+(a started closed group releases its waitlist; a cancelled offer ends every enrolment).
 
 Each writes the domain's plan and records one event per changed member (never for a mere
-renumbering of the waitlist), in the caller's transaction.
+renumbering of the waitlist), in the caller's transaction. Every withdrawal's event says why
+(`reason`); the people an ending lets go are offered the open alternatives with it.
 """
 from dataclasses import replace
 
@@ -14,12 +16,15 @@ from shared.contracts.enrolment import (
     ENROLMENT_WAITLISTED,
     ENROLMENT_WITHDRAWN,
 )
+from shared.contracts.vocabulary import NATIONAL, WithdrawalReason
 from shared.unit import Unit
 from services.enrolment.domain.completion import select_completions
+from services.enrolment.domain.endings import alternatives, plan_cancellation, plan_release, require_a_held_session
 from services.enrolment.domain.enrolments import Enrolment, EnrolmentStatus, plan_promotions, plan_withdrawal
 from services.enrolment.domain.offers import Offer
 from services.enrolment.store import attendance
 from services.enrolment.store import enrolments as store
+from services.enrolment.store import offers as offer_store
 
 ADMISSION_EVENTS = {"confirmed": ENROLMENT_CONFIRMED, "waitlisted": ENROLMENT_WAITLISTED}
 
@@ -40,9 +45,9 @@ def enrolment_event(offer: Offer, enrolment, person) -> dict:
     }
 
 
-def withdraw(unit: Unit, offer: Offer, members: dict, enrolment_id: str) -> dict:
+def withdraw(unit: Unit, offer: Offer, members: dict, enrolment_id: str, reason: WithdrawalReason = WithdrawalReason.WITHDREW) -> dict:
     """Withdraw one of `members` (the offer's enrolments by id, the withdrawn one among them)."""
-    plan = plan_withdrawal(offer, map(store.as_enrolment, members.values()), enrolment_id)
+    plan = plan_withdrawal(offer, map(store.as_enrolment, members.values()), enrolment_id, reason)
     promoted = [plan.promoted] if plan.promoted else []
     events = {plan.withdrawn.id: ENROLMENT_WITHDRAWN, **{e.id: ENROLMENT_PROMOTED for e in promoted}}
     return _apply(unit, offer, members, [plan.withdrawn, *promoted, *_moved(plan.waitlist, members)], events)[enrolment_id]
@@ -52,6 +57,11 @@ def fill_free_places(unit: Unit, offer: Offer) -> None:
     members = {m["id"]: m for m in store.members(unit.conn, offer.id)}
     plan = plan_promotions(offer, map(store.as_enrolment, members.values()))
     _apply(unit, offer, members, [*plan.promoted, *_moved(plan.waitlist, members)], {e.id: ENROLMENT_PROMOTED for e in plan.promoted})
+
+
+def check_a_session_was_held(unit: Unit, offer: Offer) -> None:
+    """Refuse to complete an offer that held no session (as scheduling's events told enrolment)."""
+    require_a_held_session(attendance.held_session_count(unit.conn, offer.id, utcnow()))
 
 
 def complete_members(unit: Unit, offer: Offer) -> None:
@@ -65,15 +75,47 @@ def complete_members(unit: Unit, offer: Offer) -> None:
     _apply(unit, offer, members, completed, {e.id: ENROLMENT_COMPLETED for e in completed})
 
 
+def release_waitlist(unit: Unit, offer: Offer) -> None:
+    """A closed group has started: everyone still waiting is let go, with the alternatives."""
+    members = {m["id"]: m for m in store.members(unit.conn, offer.id, ("waitlisted",))}
+    _end(unit, offer, members, plan_release(offer, map(store.as_enrolment, members.values())))
+
+
+def end_enrolments(unit: Unit, offer: Offer) -> None:
+    """The offer is cancelled: every member and everyone waiting is let go, nobody promoted."""
+    members = {m["id"]: m for m in store.members(unit.conn, offer.id)}
+    _end(unit, offer, members, plan_cancellation(offer, map(store.as_enrolment, members.values())))
+
+
+def _end(unit: Unit, offer: Offer, members: dict, ended: tuple[Enrolment, ...]) -> None:
+    if not ended:
+        return
+    people = [members[e.id] for e in ended]
+    candidates = offer_store.open_of_type(unit.conn, offer.type.value, {p["participant_region"] for p in people} | {NATIONAL})
+    held = store.offers_held(unit.conn, [p["participant_id"] for p in people])
+    offered = {
+        p["id"]: list(alternatives(offer, candidates, participant_region=p["participant_region"], participant_pcn=p["pcn_code"],
+                                   already_held=held[p["participant_id"]]))
+        for p in people
+    }
+    _apply(unit, offer, members, list(ended), {e.id: ENROLMENT_WITHDRAWN for e in ended}, offered)
+
+
 def _moved(waitlist, members: dict) -> list[Enrolment]:
     return [e for e in waitlist if e.waitlist_position != members[e.id]["waitlist_position"]]
 
 
-def _apply(unit: Unit, offer: Offer, members: dict, changed: list[Enrolment], events: dict) -> dict:
+def _apply(unit: Unit, offer: Offer, members: dict, changed: list[Enrolment], events: dict, offered: dict | None = None) -> dict:
+    """Write `changed` and record `events` (enrolment id → type); a withdrawal's event carries its
+    reason and `offered` (enrolment id → alternative offer ids)."""
     now = utcnow()
-    changes = [{"id": e.id, "status": e.status.value, "waitlist_position": e.waitlist_position, "updated_at": now} for e in changed]
+    changes = [{"id": e.id, "status": e.status.value, "waitlist_position": e.waitlist_position,
+                "withdrawal_reason": e.reason.value if e.reason else None, "updated_at": now} for e in changed]
     store.save_changes(unit.conn, changes)
     updated = {change["id"]: {**members[change["id"]], **change} for change in changes}
     for enrolment_id, event_type in events.items():
-        unit.record(event_type, enrolment_event(offer, updated[enrolment_id], updated[enrolment_id]))
+        data = enrolment_event(offer, updated[enrolment_id], updated[enrolment_id])
+        if event_type is ENROLMENT_WITHDRAWN:
+            data |= {"reason": updated[enrolment_id]["withdrawal_reason"], "alternative_offer_ids": (offered or {}).get(enrolment_id, [])}
+        unit.record(event_type, data)
     return updated
