@@ -90,7 +90,7 @@ def test_a_practice_map_without_a_needed_column_is_refused_at_its_header():
     (practice_row(code="F8301"), "PRACTICE_CODE"),
     (practice_row(code="F83012", pcn="U1000"), "PCN_CODE"),
     (practice_row(code="F83012", region="Y57"), "COMM_REGION_CODE"),
-    (practice_row(code="F83012", region="Y58"), "another region on line 2"),
+    (practice_row(code="F83012", region="Y58"), "COMM_REGION_CODE: the PCN has another region on line 2"),
     (practice_row(), "repeated (first on line 2)"),
 ])
 def test_a_bad_practice_map_row_is_named_by_its_line(row, words):

@@ -169,7 +169,7 @@ def parse_practice_map(text: str) -> tuple[list[tuple[int, Practice]], dict[str,
                 validate_pcn_code(pcn_code, field="PCN_CODE")
                 validate_region_code(region, field="COMM_REGION_CODE")
                 if regions.get(pcn_code, region) != region:
-                    raise RuleViolation("conflict", f"the PCN has another region on line {region_line[pcn_code]}.")
+                    raise RuleViolation("pcn_region_conflict", f"COMM_REGION_CODE: the PCN has another region on line {region_line[pcn_code]}.")
         except RuleViolation as error:
             problems.append(RowNote(PRACTICE_MAP, line, error.detail))
             continue
