@@ -8,7 +8,7 @@ ROLE ?= regional_admin
 REGION ?= $(if $(filter national service,$(ROLE)),,Y56)
 SUB ?=
 
-.PHONY: up down test token logs status bench drills lint venv kafka settings clean
+.PHONY: up down test token logs status bench drills lint format venv kafka settings clean
 
 up: venv kafka  ## install, start Kafka and the three services (web + worker), wait until ready
 	@deploy/local/stack.sh up
@@ -22,8 +22,16 @@ status:  ## what is running
 logs:  ## follow every process's log
 	@deploy/local/stack.sh logs
 
-test: venv kafka  ## install, start a test broker and PostgreSQL, run the whole suite, stop them
+test: venv kafka lint  ## install, check the code's form, start a test broker and PostgreSQL, run the whole suite, stop them
 	@deploy/local/isolated.sh test $(PYTEST_ARGS)
+
+lint: venv  ## the formatter's and linter's checks (ruff, configured in pyproject.toml); `make format` applies them
+	@$(BIN)/ruff format --check . || { echo "make lint: files above are not formatted; run make format" >&2; exit 1; }
+	@$(BIN)/ruff check --quiet .
+
+format: venv  ## format the code and apply the linter's safe fixes
+	@$(BIN)/ruff check --fix --quiet . || true
+	@$(BIN)/ruff format --quiet .
 
 bench: venv kafka  ## benchmarks against the framework's and Kafka client's floors: make bench [BENCH_ARGS=--quick]
 	@deploy/local/isolated.sh bench $(BENCH_ARGS)

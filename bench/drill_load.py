@@ -2,6 +2,7 @@
 Idempotency-Key, retried with the same key until answered (connection refused, timeout or
 5xx: the client cannot know whether the first attempt committed); and every few accepted
 places, a withdrawal, so that waitlisted people are promoted and order per offer matters."""
+
 from __future__ import annotations
 
 import random
@@ -34,7 +35,9 @@ class Order:
 
 
 class EnrolmentLoad:
-    def __init__(self, base_url: str, headers: dict, offers: list[str], participants: list[str], *, rate: float, seed: int = 1):
+    def __init__(
+        self, base_url: str, headers: dict, offers: list[str], participants: list[str], *, rate: float, seed: int = 1
+    ):
         self.base_url, self.headers, self.offers = base_url, headers, offers
         self.people = list(participants)
         self.rate = rate
@@ -47,7 +50,7 @@ class EnrolmentLoad:
         self._thread = threading.Thread(target=self._schedule, daemon=True)
         self._lock = threading.Lock()
 
-    def start(self) -> "EnrolmentLoad":
+    def start(self) -> EnrolmentLoad:
         self._thread.start()
         return self
 
@@ -72,7 +75,12 @@ class EnrolmentLoad:
     def _place(self, order: Order) -> None:
         url = f"{self.base_url}/v1/offers/{order.offer_id}/enrolments"
         headers = {**self.headers, "Idempotency-Key": order.key}
-        status = self._until_answered(order, lambda: requests.post(url, json={"participant_id": order.participant_id}, headers=headers, timeout=TIMEOUT_SECONDS))
+        status = self._until_answered(
+            order,
+            lambda: requests.post(
+                url, json={"participant_id": order.participant_id}, headers=headers, timeout=TIMEOUT_SECONDS
+            ),
+        )
         if status == 201 and order.answers[-1][1] and self._due_withdrawal():
             self._withdraw(order)
 
@@ -85,7 +93,9 @@ class EnrolmentLoad:
         enrolment_id = order.accepted["id"]
         url = f"{self.base_url}/v1/enrolments/{enrolment_id}/withdraw"
         attempts = []
-        status = self._until_answered(None, lambda: requests.post(url, headers=self.headers, timeout=TIMEOUT_SECONDS), attempts)
+        status = self._until_answered(
+            None, lambda: requests.post(url, headers=self.headers, timeout=TIMEOUT_SECONDS), attempts
+        )
         # A retried withdrawal whose first attempt committed is refused as already withdrawn.
         order.withdrawn = status == 200 or (status == 409 and len(attempts) > 1)
         with self._lock:
@@ -104,9 +114,17 @@ class EnrolmentLoad:
                 if response.status_code < 500:
                     if order is not None:
                         body = response.json() if response.content else {}
-                        order.answers.append((response.status_code, body.get("id"), response.headers.get("Idempotent-Replayed") == "true"))
+                        order.answers.append(
+                            (
+                                response.status_code,
+                                body.get("id"),
+                                response.headers.get("Idempotent-Replayed") == "true",
+                            )
+                        )
                         if response.status_code != 201:
-                            self.failures.append(f"order {order.key}: HTTP {response.status_code} {body.get('type', '')}")
+                            self.failures.append(
+                                f"order {order.key}: HTTP {response.status_code} {body.get('type', '')}"
+                            )
                     return response.status_code
             except requests.RequestException:
                 pass  # not answered: the first attempt may or may not have committed

@@ -1,6 +1,7 @@
 """What a drill runs: enrolment's web (gunicorn) and worker and scheduling's worker as real
 processes under a supervisor, on a fresh deployment with offers and participants, plus the
 broker and PostgreSQL controls (deploy/kafka/kafka.sh, deploy/postgres/postgres.sh)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -18,7 +19,16 @@ CAPACITIES = (2, 3, 4, 5, 8, 12, 20, 40)  # small offers fill up, so waitlists a
 
 
 class DrillStack:
-    def __init__(self, deployment: Deployment, *, kafka_dir: str, postgres: tuple[str, str] | None, app_spec: str | None = None, environ: dict | None = None, say=print):
+    def __init__(
+        self,
+        deployment: Deployment,
+        *,
+        kafka_dir: str,
+        postgres: tuple[str, str] | None,
+        app_spec: str | None = None,
+        environ: dict | None = None,
+        say=print,
+    ):
         self.deployment = deployment
         self.kafka_dir = kafka_dir
         self.postgres = postgres  # (port, data folder) of the PostgreSQL cluster, for the restart drill
@@ -30,7 +40,13 @@ class DrillStack:
         seed.reference_data(self.enrolment)
         self.participants = seed.participants(self.enrolment, 1500)
         extra = environ or {}
-        self.web = Web(app_spec or "services.enrolment.app:create_app()", deployment.environ("enrolment", **extra), deployment.logs, workers=3, name="enrolment-web").start()
+        self.web = Web(
+            app_spec or "services.enrolment.app:create_app()",
+            deployment.environ("enrolment", **extra),
+            deployment.logs,
+            workers=3,
+            name="enrolment-web",
+        ).start()
         self.supervisor = Supervisor()
         for service in ("enrolment", "scheduling"):
             self.supervisor.add(service, self.worker(service))
@@ -61,7 +77,9 @@ class DrillStack:
             self.say(f"every event reached scheduling {waited:.1f} s after the load stopped")
         except TimeoutError as error:
             self.say(str(error))
-        checks, counts = check_all(self.load, self.enrolment, self.scheduling, self.group, ignore_event_ids=ignore_event_ids)
+        checks, counts = check_all(
+            self.load, self.enrolment, self.scheduling, self.group, ignore_event_ids=ignore_event_ids
+        )
         return checks, {**self.load.counts(), **counts, "worker_restarts": dict(self.supervisor.restarts)}
 
     # --- faults --------------------------------------------------------------------------
@@ -70,11 +88,18 @@ class DrillStack:
         """kill | pause | resume | start the drill's broker."""
         port = self.deployment.kafka_bootstrap.rsplit(":", 1)[1]
         args = ["start", port, self.kafka_dir] if action == "start" else [action, self.kafka_dir]
-        subprocess.run([str(REPO / "deploy" / "kafka" / "kafka.sh"), *args], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [str(REPO / "deploy" / "kafka" / "kafka.sh"), *args], check=True, capture_output=True, timeout=120
+        )
 
     def restart_postgres(self) -> None:
         port, folder = self.postgres
-        subprocess.run([str(REPO / "deploy" / "postgres" / "postgres.sh"), "restart", port, folder], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [str(REPO / "deploy" / "postgres" / "postgres.sh"), "restart", port, folder],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
 
     def wait_applied_beyond(self, count: int, timeout: float = 60) -> int:
         deadline = time.monotonic() + timeout
@@ -91,4 +116,3 @@ class DrillStack:
         self.supervisor.stop_all()
         self.web.stop()
         return logs
-

@@ -11,6 +11,7 @@ BENCH_POSTGRES, BENCH_POSTGRES_PORT and BENCH_POSTGRES_DIR: deploy/local/isolate
 `--only soak` runs the soak drill instead (bench/soak.py: the whole stack for --soak-minutes,
 30 by default; never part of the default set or of --short).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,7 @@ import os
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.drill_stack import DrillStack
@@ -31,7 +32,9 @@ from bench.stack import Deployment
 SOAK = "soak"
 
 
-def run_drill(drill: Drill, db: str, *, short: bool, root: Path, kafka_bootstrap: str, kafka_dir: str, postgres: dict | None) -> dict:
+def run_drill(
+    drill: Drill, db: str, *, short: bool, root: Path, kafka_bootstrap: str, kafka_dir: str, postgres: dict | None
+) -> dict:
     """Run one drill and return what it did, its counts and its checks (never raises)."""
     label = f"{drill.name}/{db}"
     actions: list[str] = []
@@ -47,7 +50,9 @@ def run_drill(drill: Drill, db: str, *, short: bool, root: Path, kafka_bootstrap
     try:
         say(drill.summary)
         pg = (postgres["port"], postgres["dir"]) if postgres else None
-        stack = DrillStack(deployment, kafka_dir=kafka_dir, postgres=pg, app_spec=drill.app_spec, environ=drill.environ, say=say)
+        stack = DrillStack(
+            deployment, kafka_dir=kafka_dir, postgres=pg, app_spec=drill.app_spec, environ=drill.environ, say=say
+        )
         extra = drill.run(stack, short)
         checks, counts = stack.finish(extra.ignore_event_ids)
         checks += extra.checks()
@@ -66,7 +71,9 @@ def run_drill(drill: Drill, db: str, *, short: bool, root: Path, kafka_bootstrap
     return outcome
 
 
-def run_soak_drill(db: str, *, minutes: float, root: Path, kafka_bootstrap: str, kafka_dir: str, postgres: dict | None) -> dict:
+def run_soak_drill(
+    db: str, *, minutes: float, root: Path, kafka_bootstrap: str, kafka_dir: str, postgres: dict | None
+) -> dict:
     """The soak drill (bench/soak.py), reported like the others (never raises)."""
     label = f"soak/{db}"
     actions: list[str] = []
@@ -76,7 +83,14 @@ def run_soak_drill(db: str, *, minutes: float, root: Path, kafka_bootstrap: str,
         actions.append(f"{time.monotonic() - started:6.1f}s {text}")
         print(f"[drill {label}] {text}", flush=True)
 
-    outcome = {"drill": "soak", "db": db, "summary": f"the whole stack for {minutes:g} min: idle stretches, a trickle of every event type; groups, commits, rebalances and CPU at rest checked"}
+    outcome = {
+        "drill": "soak",
+        "db": db,
+        "summary": (
+            f"the whole stack for {minutes:g} min: idle stretches, a trickle of every event type; groups, "
+            "commits, rebalances and CPU at rest checked"
+        ),
+    }
     try:
         say(outcome["summary"])
         outcome.update(run_soak(root, kafka_bootstrap, db, (postgres or {}).get("url"), minutes=minutes, say=say))
@@ -98,23 +112,45 @@ def _print_outcome(label: str, outcome: dict) -> None:
 def environment() -> dict:
     kafka_bootstrap, kafka_dir = os.environ.get("BENCH_KAFKA"), os.environ.get("BENCH_KAFKA_DIR")
     if not kafka_bootstrap or not kafka_dir:
-        raise SystemExit("BENCH_KAFKA and BENCH_KAFKA_DIR are not set: run `make drills`, or deploy/local/isolated.sh drills")
+        raise SystemExit(
+            "BENCH_KAFKA and BENCH_KAFKA_DIR are not set: run `make drills`, or deploy/local/isolated.sh drills"
+        )
     postgres = None
     if os.environ.get("BENCH_POSTGRES"):
-        postgres = {"url": os.environ["BENCH_POSTGRES"], "port": os.environ.get("BENCH_POSTGRES_PORT", ""), "dir": os.environ.get("BENCH_POSTGRES_DIR", "")}
+        postgres = {
+            "url": os.environ["BENCH_POSTGRES"],
+            "port": os.environ.get("BENCH_POSTGRES_PORT", ""),
+            "dir": os.environ.get("BENCH_POSTGRES_DIR", ""),
+        }
     return {"kafka_bootstrap": kafka_bootstrap, "kafka_dir": kafka_dir, "postgres": postgres}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.drills", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--short", action="store_true", help="the short form: web-kill, worker-kill, rebalance and poison on SQLite, small loads")
-    parser.add_argument("--only", choices=[d.name for d in DRILLS] + [SOAK], action="append", help="run only this drill (repeatable); soak only when named")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.drills", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--short",
+        action="store_true",
+        help="the short form: web-kill, worker-kill, rebalance and poison on SQLite, small loads",
+    )
+    parser.add_argument(
+        "--only",
+        choices=[d.name for d in DRILLS] + [SOAK],
+        action="append",
+        help="run only this drill (repeatable); soak only when named",
+    )
     parser.add_argument("--soak-minutes", type=float, default=30.0, help="length of the soak drill (default 30)")
-    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default=None, help="default: both (--short: sqlite)")
+    parser.add_argument(
+        "--db", choices=("sqlite", "postgres", "both"), default=None, help="default: both (--short: sqlite)"
+    )
     args = parser.parse_args(argv)
     env = environment()
     soak_alone = args.only == [SOAK]  # a long run: SQLite only unless --db says otherwise
-    databases = {"both": ("sqlite", "postgres"), None: ("sqlite",) if args.short or soak_alone else ("sqlite", "postgres")}.get(args.db, (args.db,))
+    databases = {
+        "both": ("sqlite", "postgres"),
+        None: ("sqlite",) if args.short or soak_alone else ("sqlite", "postgres"),
+    }.get(args.db, (args.db,))
     names = args.only or (SHORT if args.short else [d.name for d in DRILLS])
     root = Path(os.environ.get("BENCH_RUN_DIR", Path(__file__).resolve().parent.parent / ".run" / "drills"))
     outcomes = []
@@ -131,11 +167,21 @@ def main(argv: list[str] | None = None) -> int:
         print("no drill matched (postgres-restart needs --db postgres or both)", file=sys.stderr)
         return 2
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"drills-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path = RESULTS / f"drills-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(outcomes, indent=2, default=str))
     print()
-    print_table([(o["db"], o["drill"], _counts_line(o), f"{sum(c['ok'] for c in o.get('checks', []))}/{len(o.get('checks', []))} checks", "PASS" if o["passed"] else "FAIL")
-                 for o in outcomes])
+    print_table(
+        [
+            (
+                o["db"],
+                o["drill"],
+                _counts_line(o),
+                f"{sum(c['ok'] for c in o.get('checks', []))}/{len(o.get('checks', []))} checks",
+                "PASS" if o["passed"] else "FAIL",
+            )
+            for o in outcomes
+        ]
+    )
     print(f"\nresults: {path}")
     return 0 if all(o["passed"] for o in outcomes) else 1
 
@@ -144,8 +190,14 @@ def _counts_line(outcome: dict) -> str:
     counts = outcome.get("counts", {})
     if outcome["drill"] == SOAK:
         cpu = counts.get("rest_cpu_percent", {})
-        return f"{counts.get('events_sent', 0)} events in {counts.get('minutes', 0)} min, rest CPU max {max(cpu.values(), default=0):.2f} %"
-    return f"{counts.get('accepted', 0)} enrolments, {counts.get('applied', 0)}/{counts.get('roster_events', 0)} events, {counts.get('retried', 0)} retried"
+        return (
+            f"{counts.get('events_sent', 0)} events in {counts.get('minutes', 0)} min, rest CPU max "
+            f"{max(cpu.values(), default=0):.2f} %"
+        )
+    return (
+        f"{counts.get('accepted', 0)} enrolments, {counts.get('applied', 0)}/{counts.get('roster_events', 0)} "
+        f"events, {counts.get('retried', 0)} retried"
+    )
 
 
 if __name__ == "__main__":

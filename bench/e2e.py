@@ -7,6 +7,7 @@ The path is split with the rows' own timestamps: event created → published by 
 (outbox.published_at) → applied by the consumer (inbox.processed_at) → seen by the poller.
 Memory of every process is sampled at rest and under this load.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,7 @@ class RosterWatcher:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> "RosterWatcher":
+    def __enter__(self) -> RosterWatcher:
         self._thread.start()
         return self
 
@@ -64,17 +65,27 @@ def run(deployment: Deployment, *, enrolments: int, rate: float) -> dict:
     people = seed.participants(enrolment, enrolments)
     logs = deployment.logs
     web = service_web("enrolment", deployment.environ("enrolment"), logs).start()
-    workers = {name: service_worker(name, deployment.environ(name), logs).start() for name in ("enrolment", "scheduling")}
+    workers = {
+        name: service_worker(name, deployment.environ(name), logs).start() for name in ("enrolment", "scheduling")
+    }
     admin = deployment.headers()
     try:
         offers = seed.offers(web.base_url, admin, 20, capacity=10_000)
         _wait_for_offers(scheduling, len(offers))
-        targets = {**web_targets(web, "enrolment web"), **{f"{name} worker": p.popen.pid for name, p in workers.items()}}
+        targets = {
+            **web_targets(web, "enrolment web"),
+            **{f"{name} worker": p.popen.pid for name, p in workers.items()},
+        }
 
         def enrol(i: int) -> bytes:
             body = {"participant_id": people[i]}
-            return request_bytes("POST", f"/v1/offers/{offers[i % len(offers)]}/enrolments", host="127.0.0.1",
-                                 headers={**admin, "Idempotency-Key": str(uuid.uuid4())}, body=body)
+            return request_bytes(
+                "POST",
+                f"/v1/offers/{offers[i % len(offers)]}/enrolments",
+                host="127.0.0.1",
+                headers={**admin, "Idempotency-Key": str(uuid.uuid4())},
+                body=body,
+            )
 
         with MemorySampler(targets) as memory, RosterWatcher(scheduling) as watcher:
             load = run_open_loop("127.0.0.1", web.port, enrol, rate=rate, count=enrolments, keep_bodies=True)
@@ -85,10 +96,17 @@ def run(deployment: Deployment, *, enrolments: int, rate: float) -> dict:
         latencies = [watcher.seen[e] - done for e, done in answered.items() if e in watcher.seen]
         summary = latency_summary(latencies)
         return {
-            "enrolments": enrolments, "rate": rate, "http": load.summary(), "reached_roster": len(latencies),
-            "latency": summary, "stages": _stages(enrolment, scheduling, deployment.topic_prefix, set(answered)),
+            "enrolments": enrolments,
+            "rate": rate,
+            "http": load.summary(),
+            "reached_roster": len(latencies),
+            "latency": summary,
+            "stages": _stages(enrolment, scheduling, deployment.topic_prefix, set(answered)),
             "goal": {"p50_ms": P50_GOAL_MS, "p99_ms": P99_GOAL_MS},
-            "met": bool(latencies) and summary["p50_ms"] <= P50_GOAL_MS and summary["p99_ms"] <= P99_GOAL_MS and len(latencies) == len(answered),
+            "met": bool(latencies)
+            and summary["p50_ms"] <= P50_GOAL_MS
+            and summary["p99_ms"] <= P99_GOAL_MS
+            and len(latencies) == len(answered),
             "memory": memory.summary(),
         }
     finally:
@@ -115,13 +133,27 @@ def _stages(enrolment, scheduling, prefix: str, enrolment_ids: set) -> dict:
     """Medians and p99s of each leg of the path, from the outbox's and the inbox's timestamps."""
     outbox, inbox = enrolment.db.tables.outbox, scheduling.db.tables.inbox
     with enrolment.db.read() as conn:
-        events = {row.event_id: row for row in conn.execute(select(outbox.c.event_id, outbox.c.value, outbox.c.created_at, outbox.c.published_at)
-                                                             .where(outbox.c.event_type.like("%enrolment.confirmed%")))}
+        events = {
+            row.event_id: row
+            for row in conn.execute(
+                select(outbox.c.event_id, outbox.c.value, outbox.c.created_at, outbox.c.published_at).where(
+                    outbox.c.event_type.like("%enrolment.confirmed%")
+                )
+            )
+        }
     with scheduling.db.read() as conn:
-        applied = dict(conn.execute(select(inbox.c.event_id, inbox.c.processed_at).where(inbox.c.consumer == f"{prefix}scheduling.rosters")).all())
+        applied = dict(
+            conn.execute(
+                select(inbox.c.event_id, inbox.c.processed_at).where(inbox.c.consumer == f"{prefix}scheduling.rosters")
+            ).all()
+        )
     relay, delivery = [], []
     for event_id, row in events.items():
-        if json.loads(row.value)["enrolment_id"] not in enrolment_ids or row.published_at is None or event_id not in applied:
+        if (
+            json.loads(row.value)["enrolment_id"] not in enrolment_ids
+            or row.published_at is None
+            or event_id not in applied
+        ):
             continue
         created, sent, done = as_utc(row.created_at), as_utc(row.published_at), as_utc(applied[event_id])
         relay.append((sent - created).total_seconds())

@@ -11,14 +11,15 @@ Method (one target at a time, the floor measured again right before each target)
 The floor is the same gunicorn configuration serving bench.floor_app. The web process runs
 alone (its worker stopped): event delivery is measured by the pipeline benchmark.
 """
+
 from __future__ import annotations
 
 import itertools
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from bench import profiling, seed
 from bench.loadgen import LoadResult, request_bytes, run_closed_loop, run_open_loop
@@ -56,10 +57,24 @@ def measure(target: Target, timing: Timing) -> dict:
     started = time.process_time()
     wall = time.perf_counter()
     with MemorySampler(web_targets(target.web, target.name)) as memory:
-        saturated = run_closed_loop(HOST, target.web.port, target.make, concurrency=CLIENTS, duration=timing.capacity_seconds)
+        saturated = run_closed_loop(
+            HOST, target.web.port, target.make, concurrency=CLIENTS, duration=timing.capacity_seconds
+        )
         capacity = saturated.throughput
-        steps = [run_open_loop(HOST, target.web.port, target.make, rate=capacity * share, count=max(int(capacity * share * timing.step_seconds), 20))
-                 for share in STEPS] if capacity > 0 else []
+        steps = (
+            [
+                run_open_loop(
+                    HOST,
+                    target.web.port,
+                    target.make,
+                    rate=capacity * share,
+                    count=max(int(capacity * share * timing.step_seconds), 20),
+                )
+                for share in STEPS
+            ]
+            if capacity > 0
+            else []
+        )
     sustainable = max((s.throughput for s in steps if _sustained(s)), default=0.0)
     return {
         "capacity_rps": round(capacity, 1),
@@ -73,7 +88,11 @@ def measure(target: Target, timing: Timing) -> dict:
 
 def _sustained(step: LoadResult) -> bool:
     summary = step.summary()
-    return summary["error_share"] < 0.01 and (summary["p99_ms"] or 0) <= P99_LIMIT_MS and step.throughput >= 0.95 * step.offered_rate
+    return (
+        summary["error_share"] < 0.01
+        and (summary["p99_ms"] or 0) <= P99_LIMIT_MS
+        and step.throughput >= 0.95 * step.offered_rate
+    )
 
 
 def compare(target: Target, floor: Target, timing: Timing, profile_root: Path | None) -> dict:
@@ -81,12 +100,26 @@ def compare(target: Target, floor: Target, timing: Timing, profile_root: Path | 
     figures = measure(target, timing)
     share = figures["capacity_rps"] / floor_figures["capacity_rps"] if floor_figures["capacity_rps"] else 0.0
     # None when the floor sustained none of its steps (a burst from elsewhere on the machine)
-    sustainable_share = round(figures["sustainable_rps"] / floor_figures["sustainable_rps"], 3) if floor_figures["sustainable_rps"] else None
-    result = {"endpoint": target.name, **figures, "floor": floor_figures, "share_of_floor": round(share, 3),
-              "sustainable_share_of_floor": sustainable_share, "goal_share": target.goal}
+    sustainable_share = (
+        round(figures["sustainable_rps"] / floor_figures["sustainable_rps"], 3)
+        if floor_figures["sustainable_rps"]
+        else None
+    )
+    result = {
+        "endpoint": target.name,
+        **figures,
+        "floor": floor_figures,
+        "share_of_floor": round(share, 3),
+        "sustainable_share_of_floor": sustainable_share,
+        "goal_share": target.goal,
+    }
     if target.goal is not None:
         result["met"] = share >= target.goal
-        result["shortfall"] = None if share >= target.goal else f"{(target.goal - share) * 100:.0f} points below {target.goal:.0%} of the floor"
+        result["shortfall"] = (
+            None
+            if share >= target.goal
+            else f"{(target.goal - share) * 100:.0f} points below {target.goal:.0%} of the floor"
+        )
         if not result["met"] and profile_root is not None and target.service:
             result["profile"] = profile_endpoint(target, timing, profile_root / target.name.replace(" ", "-"))
     return result
@@ -96,8 +129,12 @@ def profile_endpoint(target: Target, timing: Timing, folder: Path) -> dict:
     """The same load on a profiled copy of the web process; top frames of its workers."""
     if not profiling.available():
         return profiling.top_frames(folder)
-    web = Web(f'bench.profiling:service_app("{target.service}")', {**target.environ, "BENCH_PROFILE_DIR": str(folder)},
-              target.web.log_path.parent, name=f"{target.service}-profiled").start()
+    web = Web(
+        f'bench.profiling:service_app("{target.service}")',
+        {**target.environ, "BENCH_PROFILE_DIR": str(folder)},
+        target.web.log_path.parent,
+        name=f"{target.service}-profiled",
+    ).start()
     try:
         run_closed_loop(HOST, web.port, target.make, concurrency=CLIENTS, duration=timing.profile_seconds + 1.5)
     finally:
@@ -107,9 +144,16 @@ def profile_endpoint(target: Target, timing: Timing, folder: Path) -> dict:
 
 # --- the targets -----------------------------------------------------------------------------
 
-def build_targets(deployment: Deployment, *, participants: int, offers: int, roster_offers: int, feedback_answers: int) -> tuple[Target, list[Target], list[Web]]:
+
+def build_targets(
+    deployment: Deployment, *, participants: int, offers: int, roster_offers: int, feedback_answers: int
+) -> tuple[Target, list[Target], list[Web]]:
     logs = deployment.folder / "logs"
-    floor = Target("floor", Web("bench.floor_app:create_app()", {}, logs, name="floor").start(), _constant(request_bytes("GET", "/floor", host=HOST)))
+    floor = Target(
+        "floor",
+        Web("bench.floor_app:create_app()", {}, logs, name="floor").start(),
+        _constant(request_bytes("GET", "/floor", host=HOST)),
+    )
     webs = [floor.web]
     # Many callers, as in production: one token for every request would meet the per-token
     # rate limit (429), which is not what is measured here.
@@ -128,7 +172,13 @@ def build_targets(deployment: Deployment, *, participants: int, offers: int, ros
     def enrol(_i: int) -> bytes:
         n = next(next_person)
         headers = {**admins[n % CALLERS], "Idempotency-Key": str(uuid.uuid4())}
-        return request_bytes("POST", f"/v1/offers/{offer_ids[n % len(offer_ids)]}/enrolments", host=HOST, headers=headers, body={"participant_id": people[n % len(people)]})
+        return request_bytes(
+            "POST",
+            f"/v1/offers/{offer_ids[n % len(offer_ids)]}/enrolments",
+            host=HOST,
+            headers=headers,
+            body={"participant_id": people[n % len(people)]},
+        )
 
     scheduling_env = deployment.environ("scheduling")
     roster_ids = seed.rosters(deployment.runtime("scheduling"), roster_offers, 25)
@@ -143,11 +193,37 @@ def build_targets(deployment: Deployment, *, participants: int, offers: int, ros
 
     targets = [
         Target("enrolment write", enrolment_web, enrol, 0.40, "enrolment", enrolment_env),
-        Target("offer list", enrolment_web, _rotating([request_bytes("GET", "/v1/offers?limit=50", host=HOST, headers=h) for h in admins]), 0.70, "enrolment", enrolment_env),
-        Target("roster", scheduling_web, lambda i: request_bytes("GET", f"/v1/offers/{roster_ids[i % len(roster_ids)]}/roster", host=HOST, headers=admins[i % CALLERS]),
-               0.70, "scheduling", scheduling_env),
-        Target("aggregates", feedback_web, _rotating([request_bytes("GET", "/v1/aggregates?scope=region&region=Y56", host=HOST, headers=h) for h in nationals]),
-               0.70, "feedback", feedback_env),
+        Target(
+            "offer list",
+            enrolment_web,
+            _rotating([request_bytes("GET", "/v1/offers?limit=50", host=HOST, headers=h) for h in admins]),
+            0.70,
+            "enrolment",
+            enrolment_env,
+        ),
+        Target(
+            "roster",
+            scheduling_web,
+            lambda i: request_bytes(
+                "GET", f"/v1/offers/{roster_ids[i % len(roster_ids)]}/roster", host=HOST, headers=admins[i % CALLERS]
+            ),
+            0.70,
+            "scheduling",
+            scheduling_env,
+        ),
+        Target(
+            "aggregates",
+            feedback_web,
+            _rotating(
+                [
+                    request_bytes("GET", "/v1/aggregates?scope=region&region=Y56", host=HOST, headers=h)
+                    for h in nationals
+                ]
+            ),
+            0.70,
+            "feedback",
+            feedback_env,
+        ),
     ]
     return floor, targets, webs
 
@@ -161,8 +237,11 @@ def _rotating(payloads: list[bytes]) -> Callable[[int], bytes]:
 
 
 def run(deployment: Deployment, *, quick: bool, profile_root: Path | None) -> list[dict]:
-    sizes = dict(participants=10_000, offers=50, roster_offers=100, feedback_answers=10_000) if quick else \
-        dict(participants=60_000, offers=50, roster_offers=500, feedback_answers=100_000)
+    sizes = (
+        dict(participants=10_000, offers=50, roster_offers=100, feedback_answers=10_000)
+        if quick
+        else dict(participants=60_000, offers=50, roster_offers=500, feedback_answers=100_000)
+    )
     floor, targets, webs = build_targets(deployment, **sizes)
     timing = QUICK if quick else FULL
     try:

@@ -1,6 +1,7 @@
 """What every drill checks at the end, from the client's records and the services' own tables:
 each accepted enrolment is one row; every event enrolment wrote reached scheduling's roster
 consumer exactly once in effect, in outbox order per offer; capacity was never exceeded."""
+
 from __future__ import annotations
 
 import time
@@ -31,7 +32,11 @@ def roster_types() -> set[str]:
 def _handled_outbox(enrolment: Runtime) -> list:
     outbox = enrolment.db.tables.outbox
     with enrolment.db.read() as conn:
-        rows = conn.execute(select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.key, outbox.c.published_at).order_by(outbox.c.id)).all()
+        rows = conn.execute(
+            select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.key, outbox.c.published_at).order_by(
+                outbox.c.id
+            )
+        ).all()
     wanted = roster_types()
     return [row for row in rows if row.event_type in wanted]
 
@@ -39,7 +44,10 @@ def _handled_outbox(enrolment: Runtime) -> list:
 def _inbox(scheduling: Runtime, group: str) -> dict:
     inbox = scheduling.db.tables.inbox
     with scheduling.db.read() as conn:
-        return {row.event_id: row.processed_at for row in conn.execute(select(inbox.c.event_id, inbox.c.processed_at).where(inbox.c.consumer == group))}
+        return {
+            row.event_id: row.processed_at
+            for row in conn.execute(select(inbox.c.event_id, inbox.c.processed_at).where(inbox.c.consumer == group))
+        }
 
 
 def converge(enrolment: Runtime, scheduling: Runtime, group: str, timeout: float = 120.0) -> float:
@@ -47,7 +55,11 @@ def converge(enrolment: Runtime, scheduling: Runtime, group: str, timeout: float
     started = time.monotonic()
     while True:
         events = _handled_outbox(enrolment)
-        if events and all(e.published_at is not None for e in events) and {e.event_id for e in events} <= set(_inbox(scheduling, group)):
+        if (
+            events
+            and all(e.published_at is not None for e in events)
+            and {e.event_id for e in events} <= set(_inbox(scheduling, group))
+        ):
             time.sleep(1.0)  # anything applied twice would show now
             return time.monotonic() - started
         if time.monotonic() - started > timeout:
@@ -55,29 +67,64 @@ def converge(enrolment: Runtime, scheduling: Runtime, group: str, timeout: float
         time.sleep(0.5)
 
 
-def check_all(load: EnrolmentLoad, enrolment: Runtime, scheduling: Runtime, group: str, *, ignore_event_ids: frozenset = frozenset()) -> tuple[list[Check], dict]:
+def check_all(
+    load: EnrolmentLoad,
+    enrolment: Runtime,
+    scheduling: Runtime,
+    group: str,
+    *,
+    ignore_event_ids: frozenset = frozenset(),
+) -> tuple[list[Check], dict]:
     from services.enrolment.store.tables import enrolments, offers
-    from services.scheduling.store.tables import memberships, offers as projected_offers
+    from services.scheduling.store.tables import memberships
+    from services.scheduling.store.tables import offers as projected_offers
 
     events = _handled_outbox(enrolment)
     applied = {k: v for k, v in _inbox(scheduling, group).items() if k not in ignore_event_ids}
     with enrolment.db.read() as conn:
-        rows = conn.execute(select(enrolments.c.id, enrolments.c.offer_id, enrolments.c.participant_id, enrolments.c.status, enrolments.c.waitlist_position)).all()
+        rows = conn.execute(
+            select(
+                enrolments.c.id,
+                enrolments.c.offer_id,
+                enrolments.c.participant_id,
+                enrolments.c.status,
+                enrolments.c.waitlist_position,
+            )
+        ).all()
         capacity = dict(conn.execute(select(offers.c.id, offers.c.capacity)).all())
     with scheduling.db.read() as conn:
-        periods = conn.execute(select(memberships.c.offer_id, memberships.c.participant_id, memberships.c.left_at)).all()
+        periods = conn.execute(
+            select(memberships.c.offer_id, memberships.c.participant_id, memberships.c.left_at)
+        ).all()
         projected_capacity = dict(conn.execute(select(projected_offers.c.offer_id, projected_offers.c.capacity)).all())
         membership_rows = conn.execute(select(func.count()).select_from(memberships)).scalar_one()
     checks = _client_checks(load, rows)
     sent = {e.event_id for e in events}
     lost, extra = sent - set(applied), set(applied) - sent
-    checks.append(Check("no event lost: every roster event of the outbox is in scheduling's inbox", not lost, f"{len(lost)} missing of {len(sent)}"))
+    checks.append(
+        Check(
+            "no event lost: every roster event of the outbox is in scheduling's inbox",
+            not lost,
+            f"{len(lost)} missing of {len(sent)}",
+        )
+    )
     checks.append(Check("nothing applied that enrolment did not write", not extra, f"{len(extra)} unknown event ids"))
     joins = sum(1 for e in events if e.event_type in JOINS)
-    checks.append(Check("no double application: one membership period per confirmed or promoted event", membership_rows == joins, f"{membership_rows} periods, {joins} join events"))
+    checks.append(
+        Check(
+            "no double application: one membership period per confirmed or promoted event",
+            membership_rows == joins,
+            f"{membership_rows} periods, {joins} join events",
+        )
+    )
     checks.append(_order_check(events, applied))
     checks += _projection_checks(rows, periods, capacity, projected_capacity)
-    counts = {"enrolments": len(rows), "roster_events": len(sent), "applied": len(set(applied) & sent), "membership_periods": membership_rows}
+    counts = {
+        "enrolments": len(rows),
+        "roster_events": len(sent),
+        "applied": len(set(applied) & sent),
+        "membership_periods": membership_rows,
+    }
     return checks, counts
 
 
@@ -88,9 +135,21 @@ def _client_checks(load: EnrolmentLoad, rows) -> list[Check]:
     unknown = [o.key for o in accepted if o.accepted["id"] not in by_id]
     per_person = Counter((row.offer_id, row.participant_id) for row in rows)
     return [
-        Check("every order was answered", len(accepted) == len(load.orders) and not load.failures, f"{len(accepted)} of {len(load.orders)} accepted; {load.failures[:3]}"),
-        Check("a retried order got its original enrolment back, never a second one", not mixed and not unknown, f"{len(mixed)} changed, {len(unknown)} unknown ids"),
-        Check("one enrolment row per accepted order", len(rows) == len(accepted) and max(per_person.values(), default=1) == 1, f"{len(rows)} rows for {len(accepted)} orders"),
+        Check(
+            "every order was answered",
+            len(accepted) == len(load.orders) and not load.failures,
+            f"{len(accepted)} of {len(load.orders)} accepted; {load.failures[:3]}",
+        ),
+        Check(
+            "a retried order got its original enrolment back, never a second one",
+            not mixed and not unknown,
+            f"{len(mixed)} changed, {len(unknown)} unknown ids",
+        ),
+        Check(
+            "one enrolment row per accepted order",
+            len(rows) == len(accepted) and max(per_person.values(), default=1) == 1,
+            f"{len(rows)} rows for {len(accepted)} orders",
+        ),
     ]
 
 
@@ -99,8 +158,16 @@ def _order_check(events, applied: dict) -> Check:
     for event in events:
         if event.event_id in applied:
             by_key[event.key].append((applied[event.event_id], event.id))
-    out_of_order = [key for key, seen in by_key.items() if [outbox_id for _, outbox_id in sorted(seen)] != sorted(outbox_id for _, outbox_id in seen)]
-    return Check("per-key order: each offer's events applied in outbox order", not out_of_order, f"{len(out_of_order)} of {len(by_key)} offers out of order")
+    out_of_order = [
+        key
+        for key, seen in by_key.items()
+        if [outbox_id for _, outbox_id in sorted(seen)] != sorted(outbox_id for _, outbox_id in seen)
+    ]
+    return Check(
+        "per-key order: each offer's events applied in outbox order",
+        not out_of_order,
+        f"{len(out_of_order)} of {len(by_key)} offers out of order",
+    )
 
 
 def _projection_checks(rows, periods, capacity: dict, projected_capacity: dict) -> list[Check]:
@@ -120,7 +187,17 @@ def _projection_checks(rows, periods, capacity: dict, projected_capacity: dict) 
     over_projected = [o for o, ms in members.items() if o in projected_capacity and len(ms) > projected_capacity[o]]
     collisions = [o for o, positions in waitlist.items() if len(positions) != len(set(positions))]
     return [
-        Check("scheduling's rosters equal enrolment's confirmed members", not mismatched, f"{len(mismatched)} of {len(capacity)} offers differ"),
-        Check("capacity never exceeded (enrolment and scheduling)", not over and not over_projected, f"{len(over)} over in enrolment, {len(over_projected)} in scheduling"),
-        Check("waitlist positions unique per offer", not collisions, f"{len(collisions)} offers with a repeated position"),
+        Check(
+            "scheduling's rosters equal enrolment's confirmed members",
+            not mismatched,
+            f"{len(mismatched)} of {len(capacity)} offers differ",
+        ),
+        Check(
+            "capacity never exceeded (enrolment and scheduling)",
+            not over and not over_projected,
+            f"{len(over)} over in enrolment, {len(over_projected)} in scheduling",
+        ),
+        Check(
+            "waitlist positions unique per offer", not collisions, f"{len(collisions)} offers with a repeated position"
+        ),
     ]

@@ -7,13 +7,14 @@ Plain asyncio streams and HTTP/1.1, one connection per request (gunicorn's sync 
 close the connection after each response anyway), so the generator needs nothing beyond
 the standard library and costs little CPU beside the server it measures.
 """
+
 from __future__ import annotations
 
 import asyncio
 import json
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 MakeRequest = Callable[[int], bytes]  # the raw bytes of request number i
 
@@ -57,8 +58,10 @@ def percentile(values: Sequence[float], share: float) -> float | None:
 
 def latency_summary(seconds: Sequence[float]) -> dict:
     """p50/p95/p99/max in milliseconds."""
-    return {name: None if (v := percentile(seconds, share)) is None else round(v * 1000, 2)
-            for name, share in (("p50_ms", 0.50), ("p95_ms", 0.95), ("p99_ms", 0.99), ("max_ms", 1.0))}
+    return {
+        name: None if (v := percentile(seconds, share)) is None else round(v * 1000, 2)
+        for name, share in (("p50_ms", 0.50), ("p95_ms", 0.95), ("p99_ms", 0.99), ("max_ms", 1.0))
+    }
 
 
 @dataclass
@@ -121,11 +124,20 @@ async def _exchange(host: str, port: int, payload: bytes) -> tuple[int, bytes]:
 async def _answer(host: str, port: int, payload: bytes, timeout: float) -> tuple[int, bytes]:
     try:
         return await asyncio.wait_for(_exchange(host, port, payload), timeout=max(timeout, 0.001))
-    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError):
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError):
         return 0, b""  # no answer in time, refused, or cut off: an error
 
 
-async def _open_loop(host: str, port: int, make: MakeRequest, count: int, rate: float, timeout: float, max_inflight: int, keep_bodies: bool) -> list[Outcome]:
+async def _open_loop(
+    host: str,
+    port: int,
+    make: MakeRequest,
+    count: int,
+    rate: float,
+    timeout: float,
+    max_inflight: int,
+    keep_bodies: bool,
+) -> list[Outcome]:
     loop = asyncio.get_running_loop()
     slots = asyncio.Semaphore(max_inflight)
     outcomes: list[Outcome] = []
@@ -147,7 +159,9 @@ async def _open_loop(host: str, port: int, make: MakeRequest, count: int, rate: 
     return sorted(outcomes, key=lambda o: o.index)
 
 
-async def _closed_loop(host: str, port: int, make: MakeRequest, concurrency: int, duration: float, timeout: float) -> list[Outcome]:
+async def _closed_loop(
+    host: str, port: int, make: MakeRequest, concurrency: int, duration: float, timeout: float
+) -> list[Outcome]:
     loop = asyncio.get_running_loop()
     end = loop.time() + duration
     outcomes: list[Outcome] = []
@@ -164,13 +178,24 @@ async def _closed_loop(host: str, port: int, make: MakeRequest, concurrency: int
     return sorted(outcomes, key=lambda o: o.index)
 
 
-def run_open_loop(host: str, port: int, make: MakeRequest, *, rate: float, count: int, timeout: float = 10.0,
-                  max_inflight: int = 256, keep_bodies: bool = False) -> LoadResult:
+def run_open_loop(
+    host: str,
+    port: int,
+    make: MakeRequest,
+    *,
+    rate: float,
+    count: int,
+    timeout: float = 10.0,
+    max_inflight: int = 256,
+    keep_bodies: bool = False,
+) -> LoadResult:
     """Send `count` requests at `rate` per second on a fixed schedule; block until every one ended."""
     return LoadResult(rate, asyncio.run(_open_loop(host, port, make, count, rate, timeout, max_inflight, keep_bodies)))
 
 
-def run_closed_loop(host: str, port: int, make: MakeRequest, *, concurrency: int, duration: float, timeout: float = 10.0) -> LoadResult:
+def run_closed_loop(
+    host: str, port: int, make: MakeRequest, *, concurrency: int, duration: float, timeout: float = 10.0
+) -> LoadResult:
     """`concurrency` clients each sending the next request as soon as the last one is answered:
     the server's saturated throughput (latencies here include queueing at the server)."""
     result = LoadResult(0.0, asyncio.run(_closed_loop(host, port, make, concurrency, duration, timeout)))

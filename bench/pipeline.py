@@ -8,12 +8,13 @@ sent by kafka-python alone in the relay's batch size with acks=all, and read by 
 alone in a group committing after each poll, each in its own process: events / (first send →
 last received). Both run after a warm-up, on the same broker, in the same minute.
 """
+
 from __future__ import annotations
 
 import json
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -31,9 +32,17 @@ OFFERS = [str(uuid.uuid4()) for _ in range(200)]
 
 
 def confirmed(offer_id: str) -> dict:
-    return {"enrolment_id": str(uuid.uuid4()), "offer_id": offer_id, "participant_id": str(uuid.uuid4()), "region": "Y56",
-            "offer_type": "regional_programme", "role": "clinical_director", "status": "confirmed", "waitlist_position": None,
-            "changed_at": datetime.now(timezone.utc)}
+    return {
+        "enrolment_id": str(uuid.uuid4()),
+        "offer_id": offer_id,
+        "participant_id": str(uuid.uuid4()),
+        "region": "Y56",
+        "offer_type": "regional_programme",
+        "role": "clinical_director",
+        "status": "confirmed",
+        "waitlist_position": None,
+        "changed_at": datetime.now(UTC),
+    }
 
 
 def write_events(runtime: Runtime, count: int) -> None:
@@ -52,7 +61,9 @@ def applied(scheduling: Runtime, group: str) -> int:
 def published(enrolment: Runtime) -> int:
     outbox = enrolment.db.tables.outbox
     with enrolment.db.read() as conn:
-        return conn.execute(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_not(None))).scalar_one()
+        return conn.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.published_at.is_not(None))
+        ).scalar_one()
 
 
 def wait_for(check, timeout: float, what: str, interval: float = 0.02) -> float:
@@ -77,8 +88,12 @@ class Pipeline:
             profile = {"BENCH_PROFILE_DIR": str(profile_dir / part)} if profile_dir else {}
             return self.deployment.environ(service, LOG_LEVEL="WARNING", **profile)
 
-        relay = WorkerProcess("bench.pipeline_proc", environ("enrolment", "relay"), self.deployment.logs, args=["relay"])
-        consumer = WorkerProcess("bench.pipeline_proc", environ("scheduling", "consumer"), self.deployment.logs, args=["consume"])
+        relay = WorkerProcess(
+            "bench.pipeline_proc", environ("enrolment", "relay"), self.deployment.logs, args=["relay"]
+        )
+        consumer = WorkerProcess(
+            "bench.pipeline_proc", environ("scheduling", "consumer"), self.deployment.logs, args=["consume"]
+        )
         return [relay.start(), consumer.start()]
 
     def measure(self, count: int, profile_dir: Path | None = None) -> dict:
@@ -91,35 +106,58 @@ class Pipeline:
             started = time.monotonic()
             write_events(self.enrolment, count)  # the relay and the consumer work meanwhile
             written = time.monotonic()
-            all_published = wait_for(lambda: published(self.enrolment) >= base_published + count, 600, "the relay", 0.05)
+            all_published = wait_for(
+                lambda: published(self.enrolment) >= base_published + count, 600, "the relay", 0.05
+            )
             done = wait_for(lambda: applied(self.scheduling, self.group) >= base + count, 600, "the consumer", 0.05)
         finally:
             for process in processes:
                 process.stop()
-        return {"events": count, "events_per_second": round(count / (done - started), 1),
-                "outbox_insert_per_second": round(count / (written - started), 1),
-                "relayed_per_second": round(count / (all_published - started), 1), "seconds": round(done - started, 2)}
+        return {
+            "events": count,
+            "events_per_second": round(count / (done - started), 1),
+            "outbox_insert_per_second": round(count / (written - started), 1),
+            "relayed_per_second": round(count / (all_published - started), 1),
+            "seconds": round(done - started, 2),
+        }
 
     def floor(self, count: int) -> dict:
         outbox = self.enrolment.db.tables.outbox
         with self.enrolment.db.read() as conn:
-            rows = conn.execute(select(outbox.c.key, outbox.c.value, outbox.c.headers).order_by(outbox.c.id.desc()).limit(count)).all()
+            rows = conn.execute(
+                select(outbox.c.key, outbox.c.value, outbox.c.headers).order_by(outbox.c.id.desc()).limit(count)
+            ).all()
         payloads = self.deployment.folder / f"payloads-{uuid.uuid4().hex[:6]}.jsonl"
-        payloads.write_text("".join(json.dumps({"key": r.key, "value": r.value, "headers": json.loads(r.headers)}) + "\n" for r in rows))
+        payloads.write_text(
+            "".join(json.dumps({"key": r.key, "value": r.value, "headers": json.loads(r.headers)}) + "\n" for r in rows)
+        )
         topic = f"{self.deployment.topic_prefix}bench.floor.{uuid.uuid4().hex[:6]}"
         _create_topic(self.enrolment.settings, topic)
-        environ = self.deployment.environ("enrolment", LOG_LEVEL="WARNING", BENCH_TOPIC=topic, BENCH_PAYLOADS=str(payloads), BENCH_COUNT=str(len(rows)))
+        environ = self.deployment.environ(
+            "enrolment",
+            LOG_LEVEL="WARNING",
+            BENCH_TOPIC=topic,
+            BENCH_PAYLOADS=str(payloads),
+            BENCH_COUNT=str(len(rows)),
+        )
         consumer = WorkerProcess("bench.pipeline_proc", environ, self.deployment.logs, args=["floor-consume"]).start()
         try:
             ready = _await_line(consumer, "ready", 120)
-            producer = WorkerProcess("bench.pipeline_proc", environ, self.deployment.logs, args=["floor-produce"]).start()
+            producer = WorkerProcess(
+                "bench.pipeline_proc", environ, self.deployment.logs, args=["floor-produce"]
+            ).start()
             sent = _await_line(producer, "started", 300)
             received = _await_line(consumer, "received", 300)
         finally:
             consumer.stop()
         span = received["finished"] - sent["started"]
-        return {"events": len(rows), "events_per_second": round(len(rows) / span, 1), "produce_per_second": round(len(rows) / (sent["finished"] - sent["started"]), 1),
-                "seconds": round(span, 2), "consumer_ready_at": ready["ready"]}
+        return {
+            "events": len(rows),
+            "events_per_second": round(len(rows) / span, 1),
+            "produce_per_second": round(len(rows) / (sent["finished"] - sent["started"]), 1),
+            "seconds": round(span, 2),
+            "consumer_ready_at": ready["ready"],
+        }
 
 
 def _create_topic(settings, name: str) -> None:
@@ -150,11 +188,20 @@ def run(deployment: Deployment, *, count: int, profile_root: Path | None) -> dic
     measured = pipeline.measure(count)
     floor = pipeline.floor(count)
     share = measured["events_per_second"] / floor["events_per_second"]
-    result = {"pipeline": measured, "floor": floor, "share_of_floor": round(share, 3), "goal_share": GOAL, "met": share >= GOAL}
+    result = {
+        "pipeline": measured,
+        "floor": floor,
+        "share_of_floor": round(share, 3),
+        "goal_share": GOAL,
+        "met": share >= GOAL,
+    }
     if share < GOAL:
         result["shortfall"] = f"{(GOAL - share) * 100:.0f} points below {GOAL:.0%} of the client floor"
         if profile_root is not None and profiling.available():
             folder = profile_root / "pipeline"
             pipeline.measure(max(count // 2, 500), folder)
-            result["profile"] = {"relay": profiling.top_frames(folder / "relay"), "consumer": profiling.top_frames(folder / "consumer")}
+            result["profile"] = {
+                "relay": profiling.top_frames(folder / "relay"),
+                "consumer": profiling.top_frames(folder / "consumer"),
+            }
     return result

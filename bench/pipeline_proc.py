@@ -12,6 +12,7 @@ The first two run their loop in the main thread under pyinstrument when BENCH_PR
 set. The floor processes print one JSON line with their timings (time.monotonic, which is
 the same clock in every process on Linux).
 """
+
 from __future__ import annotations
 
 import json
@@ -69,12 +70,14 @@ def floor_produce() -> None:
     settings = Settings.load()
     topic, batch = os.environ["BENCH_TOPIC"], settings.relay_batch_size
     rows = [json.loads(line) for line in Path(os.environ["BENCH_PAYLOADS"]).read_text().splitlines()]
-    messages = [(row["key"].encode(), row["value"].encode(), [(n, v.encode()) for n, v in row["headers"]]) for row in rows]
+    messages = [
+        (row["key"].encode(), row["value"].encode(), [(n, v.encode()) for n, v in row["headers"]]) for row in rows
+    ]
     producer = kafka.producer(settings)
     producer.partitions_for(topic)  # metadata first: the timing is of sending, not of connecting
     started = time.monotonic()
     for start in range(0, len(messages), batch):
-        futures = [producer.send(topic, key=k, value=v, headers=h) for k, v, h in messages[start:start + batch]]
+        futures = [producer.send(topic, key=k, value=v, headers=h) for k, v, h in messages[start : start + batch]]
         producer.flush(timeout=30)
         for future in futures:
             future.get(timeout=0)

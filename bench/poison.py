@@ -3,11 +3,12 @@ CloudEvents headers, not JSON), a schema-invalid one (a handled type whose data 
 required fields), an oversized one (schema-invalid too, about 950 kB) and one at the limit (as
 large as the producer accepts), then a valid canary event on the same key, so on the same
 partition. Each consumer group must dead-letter each poison and go on to apply the canary."""
+
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib import import_module
 
 from bench.invariants import Check
@@ -24,14 +25,37 @@ AT_LIMIT_MARGIN = 256
 
 def _canaries() -> dict:
     """One valid event per topic, of a type every consumer of that topic handles."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     offer = f"poison-{uuid.uuid4().hex[:8]}"
     return {
-        enrolment.ENROLMENT_TOPIC.name: (enrolment.OFFER_UPDATED, {"offer_id": offer, "region": "Y56", "offer_type": "regional_programme", "title": "Canary",
-                                                                    "capacity": 10, "status": "published"}),
-        scheduling.SCHEDULING_TOPIC.name: (scheduling.SESSION_SCHEDULED, {"session_id": str(uuid.uuid4()), "offer_id": offer, "region": "Y56", "kind": "group",
-                                                                          "starts_at": now + timedelta(days=30), "ends_at": now + timedelta(days=30, hours=2), "sequence": 0, "status": "scheduled"}),
-        feedback.FEEDBACK_TOPIC.name: (feedback.NEEDS_REPORTED, {"response_id": str(uuid.uuid4()), "region": "Y56", "ratings": {"leadership": 4, "teamwork": 3}}),
+        enrolment.ENROLMENT_TOPIC.name: (
+            enrolment.OFFER_UPDATED,
+            {
+                "offer_id": offer,
+                "region": "Y56",
+                "offer_type": "regional_programme",
+                "title": "Canary",
+                "capacity": 10,
+                "status": "published",
+            },
+        ),
+        scheduling.SCHEDULING_TOPIC.name: (
+            scheduling.SESSION_SCHEDULED,
+            {
+                "session_id": str(uuid.uuid4()),
+                "offer_id": offer,
+                "region": "Y56",
+                "kind": "group",
+                "starts_at": now + timedelta(days=30),
+                "ends_at": now + timedelta(days=30, hours=2),
+                "sequence": 0,
+                "status": "scheduled",
+            },
+        ),
+        feedback.FEEDBACK_TOPIC.name: (
+            feedback.NEEDS_REPORTED,
+            {"response_id": str(uuid.uuid4()), "region": "Y56", "ratings": {"leadership": 4, "teamwork": 3}},
+        ),
     }
 
 
@@ -41,7 +65,9 @@ def consumer_groups(prefix: str) -> dict[str, list[tuple[str, set]]]:
     for service in ("enrolment", "scheduling", "feedback"):
         for subscription in import_module(f"services.{service}.handlers").SUBSCRIPTIONS:
             for topic in subscription.topics(prefix):
-                groups.setdefault(topic, []).append((f"{prefix}{service}.{subscription.name}", set(subscription.handlers)))
+                groups.setdefault(topic, []).append(
+                    (f"{prefix}{service}.{subscription.name}", set(subscription.handlers))
+                )
     return groups
 
 
@@ -101,18 +127,34 @@ def check(settings, injections: list[Injection], runtimes: dict[str, Runtime], r
         letters = dead_letters(settings, injection.topic)
         for group, handled in groups[injection.topic]:
             expected = [kind for kind in KINDS if kind == "malformed" or injection.event_type in handled]
-            found = {kind for kind in expected if any(_is_letter_of(letter, group, *injection.poisons[kind][:2]) for letter in letters)}
-            service = group[len(settings.topic_prefix):].split(".")[0]
-            applied = _in_inbox(runtimes[service], group, injection.canary_id) if injection.event_type in handled else True
-            checks.append(Check(f"{group} dead-lettered the poison of {injection.topic.removeprefix(settings.topic_prefix)} and moved on",
-                                found == set(expected) and applied, f"dead-lettered {sorted(found)} of {expected}; canary applied: {applied}"))
+            found = {
+                kind
+                for kind in expected
+                if any(_is_letter_of(letter, group, *injection.poisons[kind][:2]) for letter in letters)
+            }
+            service = group[len(settings.topic_prefix) :].split(".")[0]
+            applied = (
+                _in_inbox(runtimes[service], group, injection.canary_id) if injection.event_type in handled else True
+            )
+            checks.append(
+                Check(
+                    f"{group} dead-lettered the poison of {injection.topic.removeprefix(settings.topic_prefix)} "
+                    "and moved on",
+                    found == set(expected) and applied,
+                    f"dead-lettered {sorted(found)} of {expected}; canary applied: {applied}",
+                )
+            )
     checks.append(Check("no worker crashed on a poison message", not any(restarts.values()), f"restarts {restarts}"))
     return checks
 
 
 def _is_letter_of(letter, group: str, partition: int, offset: int) -> bool:
     headers = letter.headers
-    return headers.get("dlq_consumer") == group and headers.get("dlq_source_partition") == str(partition) and headers.get("dlq_source_offset") == str(offset)
+    return (
+        headers.get("dlq_consumer") == group
+        and headers.get("dlq_source_partition") == str(partition)
+        and headers.get("dlq_source_offset") == str(offset)
+    )
 
 
 def _in_inbox(runtime: Runtime, group: str, event_id: str) -> bool:
@@ -120,4 +162,9 @@ def _in_inbox(runtime: Runtime, group: str, event_id: str) -> bool:
 
     inbox = runtime.db.tables.inbox
     with runtime.db.read() as conn:
-        return conn.execute(select(inbox.c.event_id).where(inbox.c.consumer == group, inbox.c.event_id == event_id)).first() is not None
+        return (
+            conn.execute(
+                select(inbox.c.event_id).where(inbox.c.consumer == group, inbox.c.event_id == event_id)
+            ).first()
+            is not None
+        )

@@ -1,5 +1,6 @@
 """Processes the benchmarks and drills run: gunicorn on a port that survives a restart,
 service workers that a supervisor restarts when they die, and their memory (RSS from /proc)."""
+
 from __future__ import annotations
 
 import os
@@ -19,14 +20,23 @@ DEFAULT_WEB_WORKERS = (os.cpu_count() or 2) * 2 + 1  # deploy/gunicorn.conf.py's
 class Web(Process):
     """`gunicorn APP_SPEC` with the project's gunicorn.conf.py; restarts keep the port."""
 
-    def __init__(self, app_spec: str, environ: dict, log_dir: Path, *, workers: int = DEFAULT_WEB_WORKERS, port: int | None = None, name: str = "web"):
+    def __init__(
+        self,
+        app_spec: str,
+        environ: dict,
+        log_dir: Path,
+        *,
+        workers: int = DEFAULT_WEB_WORKERS,
+        port: int | None = None,
+        name: str = "web",
+    ):
         self.port = port or free_port()
         self.app_spec = app_spec
         command = [str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{self.port}", app_spec]
         super().__init__(command, {**environ, "WEB_CONCURRENCY": str(workers)}, log_dir / f"{name}-{self.port}.log")
         self.base_url = f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60, *, under_load: bool = False) -> "Web":
+    def start(self, timeout: float = 60, *, under_load: bool = False) -> Web:
         """Start and wait until /healthz answers; `under_load`: until the port accepts (a
         restart mid-drill, when the workers are busy with the clients' retries)."""
         super().start()
@@ -151,7 +161,7 @@ class MemorySampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
 
-    def __enter__(self) -> "MemorySampler":
+    def __enter__(self) -> MemorySampler:
         self._thread.start()
         return self
 
@@ -167,7 +177,10 @@ class MemorySampler:
                     self.peak[name] = max(self.peak.get(name) or 0.0, value)
 
     def summary(self) -> dict[str, dict]:
-        return {name: {"rest_mb": _round(self.rest.get(name)), "load_mb": _round(self.peak.get(name))} for name in self.targets}
+        return {
+            name: {"rest_mb": _round(self.rest.get(name)), "load_mb": _round(self.peak.get(name))}
+            for name in self.targets
+        }
 
 
 def web_targets(web: Web, label: str) -> dict[str, int]:

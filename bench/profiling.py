@@ -4,6 +4,7 @@ and the top frames of the saved sessions for the results JSON.
 
 pyinstrument is pinned in requirements.txt with the test tools.
 """
+
 from __future__ import annotations
 
 import os
@@ -121,7 +122,7 @@ def _walk(frame, own: dict, inside: dict, own_by_caller: dict, on_path: frozense
 def _name(frame) -> str:
     path = frame.file_path or "?"
     if path.startswith(REPO):
-        path = path[len(REPO):]
+        path = path[len(REPO) :]
     elif "site-packages/" in path:
         path = path.split("site-packages/", 1)[1]
     return f"{frame.function} {path}:{frame.line_no}"

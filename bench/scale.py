@@ -8,6 +8,7 @@ Replay: the events are produced straight onto enrolment's topic, then scheduling
 `rebuild_rosters` (shared.operations.replay: validation, inbox and handlers, one transaction
 per poll) applies them; the rate is events / replay time.
 """
+
 from __future__ import annotations
 
 import time
@@ -41,12 +42,24 @@ def national_summary(deployment: Deployment, *, responses: int, profile_root) ->
     try:
         with MemorySampler(web_targets(web, "feedback web")) as memory:
             for period in ("all", "2026-03"):
-                request = request_bytes("GET", f"/v1/national/summary?period={period}", host="127.0.0.1", headers=national)
-                run_closed_loop("127.0.0.1", web.port, lambda _i: request, concurrency=1, duration=1.0)  # warm the workers
-                result = run_closed_loop("127.0.0.1", web.port, lambda _i: request, concurrency=1, duration=max(READS * 0.06, 5.0))
+                request = request_bytes(
+                    "GET", f"/v1/national/summary?period={period}", host="127.0.0.1", headers=national
+                )
+                run_closed_loop(
+                    "127.0.0.1", web.port, lambda _i: request, concurrency=1, duration=1.0
+                )  # warm the workers
+                result = run_closed_loop(
+                    "127.0.0.1", web.port, lambda _i: request, concurrency=1, duration=max(READS * 0.06, 5.0)
+                )
                 reads[period] = result.summary()
         worst_p95 = max(r["p95_ms"] or 0 for r in reads.values())
-        outcome = {"seeded": loaded, "reads": reads, "goal_p95_ms": SUMMARY_GOAL_MS, "met": worst_p95 <= SUMMARY_GOAL_MS, "memory": memory.summary()}
+        outcome = {
+            "seeded": loaded,
+            "reads": reads,
+            "goal_p95_ms": SUMMARY_GOAL_MS,
+            "met": worst_p95 <= SUMMARY_GOAL_MS,
+            "memory": memory.summary(),
+        }
         if worst_p95 > SUMMARY_GOAL_MS:
             outcome["shortfall"] = f"p95 {worst_p95:.0f} ms against {SUMMARY_GOAL_MS:.0f} ms"
             if profile_root is not None:
@@ -68,7 +81,13 @@ def replay(deployment: Deployment, *, events: int) -> dict:
     started = time.perf_counter()
     applied = rebuild_rosters(settings, scheduling.db)
     seconds = time.perf_counter() - started
-    return {"events": events, "applied": applied, "seconds": round(seconds, 1), "events_per_second": round(applied / seconds, 1), "produced": produced}
+    return {
+        "events": events,
+        "applied": applied,
+        "seconds": round(seconds, 1),
+        "events_per_second": round(applied / seconds, 1),
+        "produced": produced,
+    }
 
 
 def produce_confirmed(settings, count: int) -> dict:
@@ -76,7 +95,14 @@ def produce_confirmed(settings, count: int) -> dict:
     with librdkafka (confluent-kafka, also used by the interop tests): kafka-python's producer
     takes about 0.5 ms an event, which for a million is longer than the replay measured."""
     topic = ENROLMENT_CONFIRMED.topic.address(settings.topic_prefix)
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap_servers, "acks": "all", "enable.idempotence": True, "linger.ms": 20})
+    producer = Producer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap_servers,
+            "acks": "all",
+            "enable.idempotence": True,
+            "linger.ms": 20,
+        }
+    )
     failures = []
 
     def delivered(error, _message):
@@ -87,11 +113,24 @@ def produce_confirmed(settings, count: int) -> dict:
     started = time.perf_counter()
     for n in range(count):
         data = schema.dump(confirmed(OFFERS[n % len(OFFERS)]))
-        envelope = Envelope(type=ENROLMENT_CONFIRMED.type, source=ENROLMENT_CONFIRMED.source, data=data, subject=data["enrolment_id"],
-                            partitionkey=data["offer_id"], region="Y56", correlationid=str(uuid.uuid4()))
+        envelope = Envelope(
+            type=ENROLMENT_CONFIRMED.type,
+            source=ENROLMENT_CONFIRMED.source,
+            data=data,
+            subject=data["enrolment_id"],
+            partitionkey=data["offer_id"],
+            region="Y56",
+            correlationid=str(uuid.uuid4()),
+        )
         while True:
             try:
-                producer.produce(topic, key=data["offer_id"].encode(), value=envelope.value(), headers=envelope.headers(), on_delivery=delivered)
+                producer.produce(
+                    topic,
+                    key=data["offer_id"].encode(),
+                    value=envelope.value(),
+                    headers=envelope.headers(),
+                    on_delivery=delivered,
+                )
                 break
             except BufferError:  # the client's queue is full: let it send
                 producer.poll(0.1)

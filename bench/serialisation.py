@@ -6,6 +6,7 @@ figures so the cost of each way is seen against the cost of a whole request.
 
     .venv/bin/python -m bench.serialisation [--seconds 0.3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,15 +14,15 @@ import random
 import sys
 import time
 import uuid
-from datetime import date, datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
 
 from marshmallow import Schema, fields, missing
 from sqlalchemy.engine.result import result_tuple
 
 from shared.dumping import dumper
 from shared.schemas import instance
-
 
 # --- Objects shaped as the stores and use cases hand them to the HTTP layer ----------------
 
@@ -39,8 +40,16 @@ def value_of(field: fields.Field, rng: random.Random, name: str):
         return {f"{name}_{n}": value_of(field.value_field or fields.Raw(), rng, name) for n in range(4)}
     if isinstance(field, fields.DateTime):
         # SQLite hands stamps back without a zone, PostgreSQL with one; a session's times are always aware.
-        naive = datetime(2026, rng.randint(1, 12), rng.randint(1, 28), rng.randint(8, 18), rng.choice((0, 30)), 0, rng.randint(0, 999_999))
-        return naive if rng.random() < 0.5 and not name.startswith(("starts", "ends")) else naive.replace(tzinfo=timezone.utc)
+        naive = datetime(
+            2026,
+            rng.randint(1, 12),
+            rng.randint(1, 28),
+            rng.randint(8, 18),
+            rng.choice((0, 30)),
+            0,
+            rng.randint(0, 999_999),
+        )
+        return naive if rng.random() < 0.5 and not name.startswith(("starts", "ends")) else naive.replace(tzinfo=UTC)
     if isinstance(field, fields.Date):
         return date(2026, rng.randint(1, 12), rng.randint(1, 28))
     if isinstance(field, fields.Boolean):
@@ -104,7 +113,14 @@ def cases(rng: random.Random) -> list[tuple[str, type[Schema], bool, Any]]:
 
     roster = document(instance(RosterSchema), rng)
     # The use case answers the members JSON-ready (services.scheduling.schemas.JsonReadyList).
-    roster["members"] = [{"participant_id": str(uuid.UUID(int=rng.getrandbits(128))), "status": "confirmed", "joined_at": "2026-03-01T09:00:00+00:00"} for _ in range(25)]
+    roster["members"] = [
+        {
+            "participant_id": str(uuid.UUID(int=rng.getrandbits(128))),
+            "status": "confirmed",
+            "joined_at": "2026-03-01T09:00:00+00:00",
+        }
+        for _ in range(25)
+    ]
     return [
         ("offer list, 50 rows", OfferSchema, True, [row(instance(OfferSchema), rng) for _ in range(50)]),
         ("session list, 50 rows", SessionSchema, True, [row(instance(SessionSchema), rng) for _ in range(50)]),
@@ -138,13 +154,17 @@ def run(seconds: float = 0.3) -> list[dict]:
         answers = {name: dump(obj) for name, dump in measured.items()}
         reference = answers["Schema.dump"]
         timings = {name: per_call(dump, obj, seconds) * 1e6 for name, dump in measured.items()}
-        results.append({
-            "case": label,
-            "schema": schema.__name__,
-            "microseconds": {name: round(value, 1) for name, value in timings.items()},
-            "ratio_to_schema_dump": {name: round(value / timings["Schema.dump"], 2) for name, value in timings.items()},
-            "same_answer": {name: answer == reference for name, answer in answers.items()},
-        })
+        results.append(
+            {
+                "case": label,
+                "schema": schema.__name__,
+                "microseconds": {name: round(value, 1) for name, value in timings.items()},
+                "ratio_to_schema_dump": {
+                    name: round(value / timings["Schema.dump"], 2) for name, value in timings.items()
+                },
+                "same_answer": {name: answer == reference for name, answer in answers.items()},
+            }
+        )
     return results
 
 
@@ -152,7 +172,11 @@ def table(results: list[dict]) -> str:
     names = list(results[0]["microseconds"])
     lines = [f"{'case':24}" + "".join(f"{name:>32}" for name in names)]
     for result in results:
-        cells = [f"{result['microseconds'][name]:>9.0f} µs ({result['ratio_to_schema_dump'][name]:.2f}×){'' if result['same_answer'][name] else ' DIFF':5}" for name in names]
+        cells = [
+            f"{result['microseconds'][name]:>9.0f} µs ({result['ratio_to_schema_dump'][name]:.2f}×)"
+            f"{'' if result['same_answer'][name] else ' DIFF':5}"
+            for name in names
+        ]
         lines.append(f"{result['case']:24}" + "".join(f"{cell:>32}" for cell in cells))
     return "\n".join(lines)
 

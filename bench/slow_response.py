@@ -3,6 +3,7 @@ BENCH_RESPONSE_DELAY seconds after the view returned, i.e. after its transaction
 A SIGKILL in that window is a crash between the database commit and the response, which the
 client can only answer by retrying with the same Idempotency-Key.
 `gunicorn 'bench.slow_response:service_app("enrolment")'`."""
+
 from __future__ import annotations
 
 import os

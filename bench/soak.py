@@ -9,6 +9,7 @@ would (one valid example of each type, `shared.asyncapi.example_data`), so every
 publishes and every consumer group reads. Handlers may refuse an example that refers to
 nothing they know and dead-letter it: that is the consumer's normal path and commits as usual.
 """
+
 from __future__ import annotations
 
 import os
@@ -61,7 +62,15 @@ class Soak:
         kafka.ensure_topics(settings)
         for service in SERVICES:
             environ = self.deployment.environ(service)
-            self.webs.append(Web(f"services.{service}.app:create_app()", environ, self.deployment.logs, workers=2, name=f"{service}-web").start())
+            self.webs.append(
+                Web(
+                    f"services.{service}.app:create_app()",
+                    environ,
+                    self.deployment.logs,
+                    workers=2,
+                    name=f"{service}-web",
+                ).start()
+            )
             self.workers[service] = service_worker(service, environ, self.deployment.logs).start()
         self.admin = KafkaAdminClient(**settings.kafka_client_options())
         self.end_reader = kafka.consumer(settings, None)
@@ -73,7 +82,9 @@ class Soak:
         self._wait_settled(groups, START_TIMEOUT_SECONDS)
         time.sleep(10)  # the start-up rebalances (a member's second join) are over by now
         startup_assignments = self._assignments()
-        self.say(f"start-up done after {time.monotonic() - started:.0f} s; assignments at start-up: {startup_assignments}")
+        self.say(
+            f"start-up done after {time.monotonic() - started:.0f} s; assignments at start-up: {startup_assignments}"
+        )
 
         soak_started = time.monotonic()
         rest_cpu: list[dict] = []
@@ -98,14 +109,23 @@ class Soak:
         assignments = self._assignments()
         later_rebalances = {service: assignments[service] - startup_assignments[service] for service in SERVICES}
         checks = [
-            Check("every group Stable with one member", all(r.state == "Stable" and r.members == 1 for r in reports.values()),
-                  ", ".join(f"{g}: {r.state}/{r.members}" for g, r in reports.items())),
-            Check("every group committed to the end of its partitions", all(r.caught_up for r in reports.values()),
-                  ", ".join(f"{g}: {sum(r.behind.values())} behind" for g, r in reports.items())),
+            Check(
+                "every group Stable with one member",
+                all(r.state == "Stable" and r.members == 1 for r in reports.values()),
+                ", ".join(f"{g}: {r.state}/{r.members}" for g, r in reports.items()),
+            ),
+            Check(
+                "every group committed to the end of its partitions",
+                all(r.caught_up for r in reports.values()),
+                ", ".join(f"{g}: {sum(r.behind.values())} behind" for g, r in reports.items()),
+            ),
             Check("no commit failed", not any(commit_failures.values()), str(commit_failures)),
             Check("no rebalance after start-up", not any(later_rebalances.values()), str(later_rebalances)),
-            Check(f"each worker's CPU at rest under {MAX_REST_CPU_SHARE:.0%} of a core", all(v < MAX_REST_CPU_SHARE * 100 for v in final_cpu.values()),
-                  ", ".join(f"{s}: {v:.2f} %" for s, v in final_cpu.items())),
+            Check(
+                f"each worker's CPU at rest under {MAX_REST_CPU_SHARE:.0%} of a core",
+                all(v < MAX_REST_CPU_SHARE * 100 for v in final_cpu.values()),
+                ", ".join(f"{s}: {v:.2f} %" for s, v in final_cpu.items()),
+            ),
             Check("every worker still running", all(w.running() for w in self.workers.values()), ""),
         ]
         counts = {
@@ -148,12 +168,18 @@ class Soak:
             if all(r.state == "Stable" and r.caught_up for r in reports.values()):
                 return
             if time.monotonic() > deadline:
-                self.say("not settled: " + ", ".join(f"{g}: {r.state}, {sum(r.behind.values())} behind" for g, r in reports.items()))
+                self.say(
+                    "not settled: "
+                    + ", ".join(f"{g}: {r.state}, {sum(r.behind.values())} behind" for g, r in reports.items())
+                )
                 return
             time.sleep(2)
 
     def _assignments(self) -> dict[str, int]:
-        return {service: len(re.findall(r"partitions assigned in group", worker.log())) for service, worker in self.workers.items()}
+        return {
+            service: len(re.findall(r"partitions assigned in group", worker.log()))
+            for service, worker in self.workers.items()
+        }
 
     def _cpu_over(self, seconds: float) -> dict[str, float]:
         """Each worker's CPU over the next `seconds`, in % of one core."""

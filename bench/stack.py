@@ -1,6 +1,7 @@
 """One deployment of Convene for a benchmark or a drill: its folder, the broker, its own topic
 prefix, a fresh database per service (SQLite file or PostgreSQL database), a signing key, and
 the environment every process of it shares."""
+
 from __future__ import annotations
 
 import uuid
@@ -77,8 +78,15 @@ class Deployment:
 
     def headers(self, role: str = "regional_admin", region: str | None = "Y56", subject: str | None = None) -> dict:
         defaults = Settings()
-        token = mint_token(self.private_key.read_bytes(), role=role, region=region, subject=subject,
-                           issuer=defaults.jwt_issuer, audience=defaults.jwt_audience, ttl_seconds=6 * 3600)
+        token = mint_token(
+            self.private_key.read_bytes(),
+            role=role,
+            region=region,
+            subject=subject,
+            issuer=defaults.jwt_issuer,
+            audience=defaults.jwt_audience,
+            ttl_seconds=6 * 3600,
+        )
         return {"Authorization": f"Bearer {token}"}
 
     def close(self) -> None:

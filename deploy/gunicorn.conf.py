@@ -1,4 +1,5 @@
 """Gunicorn settings for every Convene web process (local, Docker and Kubernetes)."""
+
 import multiprocessing
 import os
 

@@ -1,4 +1,5 @@
 """Convene's operator tool: `python -m services.cli COMMAND --help`."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,8 +12,8 @@ from services.demo import WAIT_SECONDS, demo_runtimes, load_all
 from services.registry import SERVICES, runtime, settings_class
 from shared.auth import Role, create_dev_keys, mint_token
 from shared.config import REPO_ROOT, PersonalDataSettings, Settings
-from shared.regions import REGION_CODES
 from shared.data_keys import create_development_key
+from shared.regions import REGION_CODES
 
 README_START, README_END = "<!-- settings:start -->", "<!-- settings:end -->"
 
@@ -30,7 +31,17 @@ def cmd_token(args) -> None:
     key_file = Path(settings.jwt_private_key_file)
     if not key_file.exists():
         raise SystemExit("no development key yet: run `make up` (or `python -m services.cli keys`) first")
-    print(mint_token(key_file.read_bytes(), role=args.role, region=args.region, subject=args.subject, issuer=settings.jwt_issuer, audience=settings.jwt_audience, ttl_seconds=args.ttl))
+    print(
+        mint_token(
+            key_file.read_bytes(),
+            role=args.role,
+            region=args.region,
+            subject=args.subject,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl_seconds=args.ttl,
+        )
+    )
 
 
 def settings_table() -> str:
@@ -95,28 +106,40 @@ def cmd_demo(args) -> None:
     for name, result in loaded.items():
         print(f"{name} demo: {DEMO_SUMMARIES[name](result)}")
     for name in left_out:
-        print(f"{name} demo: not loaded: it would share enrolment's database; set {name.upper()}__DATABASE_URL", file=sys.stderr)
+        print(
+            f"{name} demo: not loaded: it would share enrolment's database; set {name.upper()}__DATABASE_URL",
+            file=sys.stderr,
+        )
     print(f"demo done in {time.monotonic() - started:.1f}s")
 
 
 def _enrolment_summary(result: dict) -> str:
     added = f"{result['reference']['pcns']['created']} PCNs added, "
-    return added + (f"{result['participants']} participants with offers and enrolments loaded" if result["loaded"] else "people and offers were already there")
+    return added + (
+        f"{result['participants']} participants with offers and enrolments loaded"
+        if result["loaded"]
+        else "people and offers were already there"
+    )
 
 
 def _scheduling_summary(result: dict) -> str:
     if not result["loaded"]:
         return "sessions were already there"
     held = len(result["held"])
-    return (f"{result['facilitators']} facilitators and coaches, {result['sessions']} sessions scheduled, {held} held "
-            f"with {result['attendance']} attendance marks, {result['coaching']} coaching bookings")
+    return (
+        f"{result['facilitators']} facilitators and coaches, {result['sessions']} sessions scheduled, {held} held "
+        f"with {result['attendance']} attendance marks, {result['coaching']} coaching bookings"
+    )
 
 
 def _feedback_summary(result: dict) -> str:
     if not result["loaded"]:
         return "answers were already there"
-    return (f"{result['feedback']} session feedback answers ({result['anonymous']} anonymous, {result['comments']} with a comment), "
-            f"{result['needs']} needs surveys, {result['outcomes']} outcome measures ({result['pairs']} before/after pairs)")
+    return (
+        f"{result['feedback']} session feedback answers ({result['anonymous']} anonymous, {result['comments']} "
+        "with a comment), "
+        f"{result['needs']} needs surveys, {result['outcomes']} outcome measures ({result['pairs']} before/after pairs)"
+    )
 
 
 DEMO_SUMMARIES = {"enrolment": _enrolment_summary, "scheduling": _scheduling_summary, "feedback": _feedback_summary}
@@ -142,7 +165,11 @@ def cmd_import_ods(args) -> None:
         with enrolment.db.transaction() as conn:
             report = import_files(conn, text(args.epcn), text(args.practice_map))
     except RefusedRows as error:
-        print(f"{error.detail}\n" + "\n".join(f"{row['field']} line {row['line']}: {row['message']}" for row in error.rows), file=sys.stderr)
+        print(
+            f"{error.detail}\n"
+            + "\n".join(f"{row['field']} line {row['line']}: {row['message']}" for row in error.rows),
+            file=sys.stderr,
+        )
         raise SystemExit(1) from None
     print(json.dumps(report, indent=2))
 
@@ -150,29 +177,62 @@ def cmd_import_ods(args) -> None:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="convene", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("keys", help="create the local development signing key and key-encryption key of personal data (git ignores them)").set_defaults(run=cmd_keys)
+    commands.add_parser(
+        "keys",
+        help="create the local development signing key and key-encryption key of personal data (git ignores them)",
+    ).set_defaults(run=cmd_keys)
     token = commands.add_parser("token", help="print a development bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
-    token.add_argument("--region", default=None, choices=REGION_CODES, help="NHS England region ODS code, e.g. Y56 (the services refuse any other)")
+    token.add_argument(
+        "--region",
+        default=None,
+        choices=REGION_CODES,
+        help="NHS England region ODS code, e.g. Y56 (the services refuse any other)",
+    )
     token.add_argument("--subject", default=None, help="the caller's Convene id (participant or facilitator id)")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
     token.set_defaults(run=cmd_token)
     ops.register(commands)
-    commands.add_parser("services", help="list each service and its web port, in the order events flow between them").set_defaults(run=cmd_services)
+    commands.add_parser(
+        "services", help="list each service and its web port, in the order events flow between them"
+    ).set_defaults(run=cmd_services)
     table = commands.add_parser("settings", help="print every setting as a Markdown table")
     table.add_argument("--readme", action="store_true", help="rewrite the table in README.md instead")
     table.set_defaults(run=cmd_settings)
-    asyncapi = commands.add_parser("asyncapi", help="print the AsyncAPI 3.0 event contract (docs/asyncapi.json is the combined one)")
+    asyncapi = commands.add_parser(
+        "asyncapi", help="print the AsyncAPI 3.0 event contract (docs/asyncapi.json is the combined one)"
+    )
     asyncapi.add_argument("--service", choices=SERVICES, default=None, help="only what this service publishes")
     asyncapi.set_defaults(run=cmd_asyncapi)
-    snapshots = commands.add_parser("snapshot-schemas", help="write the JSON Schema snapshot of every event type that has none")
-    snapshots.add_argument("--accept-additions", action="store_true", help="also record add-only changes to existing snapshots")
-    snapshots.add_argument("--force", action="store_true", help="overwrite every snapshot, breaking changes included: only before the first release")
+    snapshots = commands.add_parser(
+        "snapshot-schemas", help="write the JSON Schema snapshot of every event type that has none"
+    )
+    snapshots.add_argument(
+        "--accept-additions", action="store_true", help="also record add-only changes to existing snapshots"
+    )
+    snapshots.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite every snapshot, breaking changes included: only before the first release",
+    )
     snapshots.set_defaults(run=cmd_snapshot_schemas)
-    demo = commands.add_parser("demo", help="load the demo data of all three services, in order, while their workers run (idempotent)")
-    demo.add_argument("--timeout", type=float, default=WAIT_SECONDS, help="seconds each service waits for the events of the one before")
+    demo = commands.add_parser(
+        "demo", help="load the demo data of all three services, in order, while their workers run (idempotent)"
+    )
+    demo.add_argument(
+        "--timeout",
+        type=float,
+        default=WAIT_SECONDS,
+        help="seconds each service waits for the events of the one before",
+    )
     demo.set_defaults(run=cmd_demo)
-    import_ods = commands.add_parser("import-ods", help="import PCNs and practices of every region from NHS ODS epcn.csv and gp-reg-pat-prac-map.csv, as the national team does")
+    import_ods = commands.add_parser(
+        "import-ods",
+        help=(
+            "import PCNs and practices of every region from NHS ODS epcn.csv and gp-reg-pat-prac-map.csv, as the "
+            "national team does"
+        ),
+    )
     import_ods.add_argument("epcn", type=Path, help="epcn.csv (no header row)")
     import_ods.add_argument("practice_map", type=Path, help="gp-reg-pat-prac-map.csv (gives each PCN its region)")
     import_ods.set_defaults(run=cmd_import_ods)

@@ -13,11 +13,12 @@ SCHEDULING__DATABASE_URL, FEEDBACK__CONVENE_DATA_DIR, which holds feedback's dev
 pepper). Without them `make up`'s services get a SQLite file each; where one DATABASE_URL
 would make scheduling or feedback write into enrolment's database, only enrolment's demo loads.
 """
+
 from __future__ import annotations
 
 import os
 import time
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import func, select
 
@@ -74,7 +75,10 @@ def enrolment_rosters(runtime) -> dict[str, tuple[str, int]]:
 def service_environ(service: str, environ: Mapping[str, str]) -> dict[str, str]:
     """The environment `service`'s settings are read from: `<SERVICE>__NAME` stands for NAME."""
     prefix = f"{service.upper()}__"
-    return {**environ, **{name.removeprefix(prefix): value for name, value in environ.items() if name.startswith(prefix)}}
+    return {
+        **environ,
+        **{name.removeprefix(prefix): value for name, value in environ.items() if name.startswith(prefix)},
+    }
 
 
 def demo_runtimes(environ: Mapping[str, str] | None = None) -> tuple[dict, list[str]]:
@@ -99,5 +103,7 @@ def load_all(runtimes: dict, *, timeout: float = WAIT_SECONDS) -> dict[str, dict
         return {"enrolment": enrolment}
     rosters = enrolment_rosters(runtimes["enrolment"])
     scheduling = declaration("scheduling").demo(runtimes["scheduling"], rosters=rosters, timeout=timeout)
-    feedback = declaration("feedback").demo(runtimes["feedback"], rosters=rosters, held=scheduling["held"], timeout=timeout)
+    feedback = declaration("feedback").demo(
+        runtimes["feedback"], rosters=rosters, held=scheduling["held"], timeout=timeout
+    )
     return {"enrolment": enrolment, "scheduling": scheduling, "feedback": feedback}

@@ -1,8 +1,10 @@
 """Operator commands of `python -m services.cli`: migrations, projection replay, dead letters, purge."""
+
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+
 from services.registry import SERVICES, declaration, runtime
 from shared import migrate, operations
 from shared.contracts.registry import topics
@@ -43,7 +45,10 @@ def _print_history(declared, db) -> None:
         needs = f", needs {script.dependencies}" if script.dependencies else ""
         branch = f" [{', '.join(script.branch_labels)}]" if script.branch_labels else ""
         marker = "  <- current" if script.revision in at else ""
-        print(f"{declared.name}: {script.revision}{branch} (after {script.down_revision or 'base'}{needs}) {title}{marker}")
+        print(
+            f"{declared.name}: {script.revision}{branch} (after {script.down_revision or 'base'}{needs}) "
+            f"{title}{marker}"
+        )
 
 
 def cmd_make_migration(args) -> None:
@@ -60,8 +65,15 @@ def cmd_replay(args) -> None:
         # Every chosen group is checked before any projection is touched.
         operations.refuse_while_consumed(service.settings, service.db, chosen)
         for subscription in chosen:
-            count = operations.replay(service.settings, service.db, subscription, declared.projections.get(subscription.name, []), since=since,
-                                      progress_every=args.progress_every, check_groups=False)
+            count = operations.replay(
+                service.settings,
+                service.db,
+                subscription,
+                declared.projections.get(subscription.name, []),
+                since=since,
+                progress_every=args.progress_every,
+                check_groups=False,
+            )
             print(f"{args.service}.{subscription.name}: {count} events replayed")
     except operations.ReplayRefused as refused:
         raise SystemExit(f"replay refused: {refused}") from None
@@ -88,13 +100,20 @@ def cmd_dlq_redrive(args) -> None:
     if not args.all and not offsets:
         raise SystemExit("name dead letters with --offset N (repeatable) or pass --all")
     count = operations.redrive(service.settings, _topic_address(service, args.topic), offsets, dry_run=args.dry_run)
-    print(f"{count} dead letters " + ("would be sent back to their topic (dry run: nothing sent)" if args.dry_run else "sent back to their topic"))
+    print(
+        f"{count} dead letters "
+        + ("would be sent back to their topic (dry run: nothing sent)" if args.dry_run else "sent back to their topic")
+    )
 
 
 def cmd_purge(args) -> None:
     for service in SERVICES if args.service == "all" else [args.service]:
         removed = operations.purge(runtime(service).db, older_than=timedelta(days=args.days), dry_run=args.dry_run)
-        print(f"{service}: " + ", ".join(f"{count} {name} rows" for name, count in removed.items()) + (" would be removed (dry run: nothing removed)" if args.dry_run else " removed"))
+        print(
+            f"{service}: "
+            + ", ".join(f"{count} {name} rows" for name, count in removed.items())
+            + (" would be removed (dry run: nothing removed)" if args.dry_run else " removed")
+        )
 
 
 def cmd_rewrap_keys(args) -> None:
@@ -112,32 +131,65 @@ def cmd_rewrap_keys(args) -> None:
 
 def register(commands) -> None:
     migration = commands.add_parser(
-        "migrate", help="bring a service's database schema to the latest revision (Alembic), under a database lock so concurrent runs queue"
+        "migrate",
+        help=(
+            "bring a service's database schema to the latest revision (Alembic), under a database lock so "
+            "concurrent runs queue"
+        ),
     )
     migration.add_argument("service", choices=[*SERVICES, "all"])
     what = migration.add_mutually_exclusive_group()
     what.add_argument("--current", action="store_true", help="print the revision the database is at, changing nothing")
-    what.add_argument("--history", action="store_true", help="list the service's revisions, oldest first, marking the current one")
-    what.add_argument("--downgrade", metavar="REVISION", default=None, help='go back to REVISION (an id from --history, "-1" for one step, or "base")')
+    what.add_argument(
+        "--history", action="store_true", help="list the service's revisions, oldest first, marking the current one"
+    )
+    what.add_argument(
+        "--downgrade",
+        metavar="REVISION",
+        default=None,
+        help='go back to REVISION (an id from --history, "-1" for one step, or "base")',
+    )
     migration.set_defaults(run=cmd_migrate)
 
-    rewrap = commands.add_parser("rewrap-keys", help="wrap every data key of personal data by the current key-encryption key (rotation)")
-    rewrap.add_argument("service", choices=[*SERVICES, "all"], help="a service that seals personal data (enrolment, scheduling, feedback), or all of them")
+    rewrap = commands.add_parser(
+        "rewrap-keys", help="wrap every data key of personal data by the current key-encryption key (rotation)"
+    )
+    rewrap.add_argument(
+        "service",
+        choices=[*SERVICES, "all"],
+        help="a service that seals personal data (enrolment, scheduling, feedback), or all of them",
+    )
     rewrap.set_defaults(run=cmd_rewrap_keys)
 
-    revision = commands.add_parser("make-migration", help="write a new revision from the models' difference to the database")
+    revision = commands.add_parser(
+        "make-migration", help="write a new revision from the models' difference to the database"
+    )
     revision.add_argument("service", choices=SERVICES)
     revision.add_argument("-m", "--message", required=True)
     revision.set_defaults(run=cmd_make_migration)
 
-    replay = commands.add_parser("replay", help="rebuild a service's projections from its input topics; refused while its worker consumes; all or nothing per consumer")
+    replay = commands.add_parser(
+        "replay",
+        help=(
+            "rebuild a service's projections from its input topics; refused while its worker consumes; all or "
+            "nothing per consumer"
+        ),
+    )
     replay.add_argument("service", choices=SERVICES)
     replay.add_argument("--subscription", default=None, help="only this consumer (default: all of the service's)")
     replay.add_argument("--since", default=None, help="ISO time to replay from (default: the start of each topic)")
-    replay.add_argument("--progress-every", type=float, default=5.0, metavar="SECONDS", help="how often to print events done, rate and time left (default 5)")
+    replay.add_argument(
+        "--progress-every",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often to print events done, rate and time left (default 5)",
+    )
     replay.set_defaults(run=cmd_replay)
 
-    dlq = commands.add_parser("dlq", help="dead-lettered events: list or redrive").add_subparsers(dest="dlq_command", required=True)
+    dlq = commands.add_parser("dlq", help="dead-lettered events: list or redrive").add_subparsers(
+        dest="dlq_command", required=True
+    )
     listing = dlq.add_parser("list", help="ids, types, reasons and errors of a topic's dead letters (never payloads)")
     listing.add_argument("service", choices=SERVICES, help="whose settings (broker, prefix) to use")
     listing.add_argument("topic", help="the source topic without prefix, e.g. convene.enrolment.events")
@@ -151,8 +203,12 @@ def register(commands) -> None:
     again.add_argument("--dry-run", action="store_true", help="count what would be sent, send nothing")
     again.set_defaults(run=cmd_dlq_redrive)
 
-    purge = commands.add_parser("purge", help="delete published outbox rows, inbox rows and idempotency keys older than the retention")
+    purge = commands.add_parser(
+        "purge", help="delete published outbox rows, inbox rows and idempotency keys older than the retention"
+    )
     purge.add_argument("service", choices=[*SERVICES, "all"])
-    purge.add_argument("--days", type=int, default=60, help="retention in days; keep it above the topics' retention (30 days)")
+    purge.add_argument(
+        "--days", type=int, default=60, help="retention in days; keep it above the topics' retention (30 days)"
+    )
     purge.add_argument("--dry-run", action="store_true", help="count what would be removed, remove nothing")
     purge.set_defaults(run=cmd_purge)

@@ -1,5 +1,6 @@
 """Convene's services, each by its declaration (services/<name>/service.py), imported when a
 tool first asks for it so it pulls in only what it uses. A new service is one more name here."""
+
 from __future__ import annotations
 
 from importlib import import_module

@@ -6,13 +6,15 @@ A view is called as `view(unit, **path_arguments, body=..., query=...)`: `unit` 
 request's unit of work (shared.unit), `body` and `query` are passed when the endpoint
 declares them.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
 from marshmallow import Schema, fields, validate
@@ -23,8 +25,8 @@ from shared import audit
 from shared.auth import Principal, Role
 from shared.clock import utcnow
 from shared.dumping import dumper
-from shared.problems import Problem
 from shared.paging import Page
+from shared.problems import Problem
 from shared.schemas import instance
 from shared.unit import Unit
 from shared.versions import etag, require_version  # noqa: F401  (etag: the HTTP layer's name for it too)
@@ -93,7 +95,23 @@ class Api(Blueprint):
         audit row would itself undo a promise (anonymous feedback: who answered when)."""
 
         def decorator(view: Callable):
-            declared = Endpoint(rule, method, view.__name__, summary, tuple(roles), body, query, response, status, paged, idempotent, self.tag, media_type, method in WRITE_METHODS if audited is None else audited, replay)
+            declared = Endpoint(
+                rule,
+                method,
+                view.__name__,
+                summary,
+                tuple(roles),
+                body,
+                query,
+                response,
+                status,
+                paged,
+                idempotent,
+                self.tag,
+                media_type,
+                method in WRITE_METHODS if audited is None else audited,
+                replay,
+            )
             self.endpoints.append(declared)
 
             @wraps(view)
@@ -162,9 +180,14 @@ def _handle(declared: Endpoint, view: Callable, path_args: dict):
     runtime = current_app.extensions["convene.runtime"]
     write = declared.method in WRITE_METHODS
     if key is not None and not 1 <= len(key) <= 200:
-        raise Problem(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 200 characters", errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters"}])
+        raise Problem(
+            400,
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1 to 200 characters",
+            errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters"}],
+        )
     try:
-        with (runtime.db.transaction() if write else runtime.db.read()) as conn:
+        with runtime.db.transaction() if write else runtime.db.read() as conn:
             unit = runtime.unit(conn, principal)
             if key is not None:
                 replay = _replay(unit, runtime.db.tables.idempotency, key, declared)
@@ -180,10 +203,14 @@ def _handle(declared: Endpoint, view: Callable, path_args: dict):
             if key is not None:
                 _remember(conn, runtime, principal, key, response, declared)
             if declared.audited and write:
-                audit.record(conn, runtime.db.tables.audit, principal, _record_id(path_args, response), response.status_code)
+                audit.record(
+                    conn, runtime.db.tables.audit, principal, _record_id(path_args, response), response.status_code
+                )
         if declared.audited and not write:
             with runtime.db.transaction() as conn:
-                audit.record(conn, runtime.db.tables.audit, principal, _record_id(path_args, response), response.status_code)
+                audit.record(
+                    conn, runtime.db.tables.audit, principal, _record_id(path_args, response), response.status_code
+                )
         return response
     except IntegrityError:
         if key is None:
@@ -216,9 +243,19 @@ def _parse_body(schema: type[Schema]) -> dict:
         try:
             document = json.loads(raw.decode("utf-8"))  # the one encoding the Content-Type may name
         except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested deeper than the parser goes
-            raise Problem(400, "malformed_json", "the request body is not valid JSON", errors=[{"field": "_body", "message": "not valid JSON"}]) from None
+            raise Problem(
+                400,
+                "malformed_json",
+                "the request body is not valid JSON",
+                errors=[{"field": "_body", "message": "not valid JSON"}],
+            ) from None
     if not isinstance(document, dict):
-        raise Problem(400, "body_not_object", "the request body must be a JSON object", errors=[{"field": "_body", "message": "must be an object"}])
+        raise Problem(
+            400,
+            "body_not_object",
+            "the request body must be a JSON object",
+            errors=[{"field": "_body", "message": "must be an object"}],
+        )
     _refuse_unstorable(document)
     return instance(schema).load(document)
 
@@ -236,8 +273,13 @@ def _require_json_content_type() -> None:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if not _is_json_media_type(request.mimetype) or charset not in ("utf-8", "utf8"):
         headers = {"Accept-Patch": "application/json"} if request.method == "PATCH" else {}  # RFC 5789 §2.2
-        raise Problem(415, "unsupported_media_type", "the request body must be JSON, sent with Content-Type application/json (or application/*+json) in UTF-8",
-                      errors=[{"field": "Content-Type", "message": "must be application/json"}], headers=headers)
+        raise Problem(
+            415,
+            "unsupported_media_type",
+            "the request body must be JSON, sent with Content-Type application/json (or application/*+json) in UTF-8",
+            errors=[{"field": "Content-Type", "message": "must be application/json"}],
+            headers=headers,
+        )
 
 
 MAX_DEPTH = 20  # of nested objects and arrays in a request body: no schema here goes deeper than a few
@@ -250,11 +292,25 @@ def _refuse_unstorable(document: dict) -> None:
     while pending:
         path, value, depth = pending.pop()
         if depth > MAX_DEPTH:
-            raise Problem(400, "too_deeply_nested", f"the request nests objects and arrays more than {MAX_DEPTH} deep", errors=[{"field": path, "message": "nested too deep"}])
+            raise Problem(
+                400,
+                "too_deeply_nested",
+                f"the request nests objects and arrays more than {MAX_DEPTH} deep",
+                errors=[{"field": path, "message": "nested too deep"}],
+            )
         if isinstance(value, str) and ("\x00" in value or _not_utf8(value)):
-            raise Problem(400, "unstorable_text", "text must not hold NUL characters or unpaired surrogates", errors=[{"field": path or "_body", "message": "holds a NUL character or an unpaired surrogate"}])
+            raise Problem(
+                400,
+                "unstorable_text",
+                "text must not hold NUL characters or unpaired surrogates",
+                errors=[{"field": path or "_body", "message": "holds a NUL character or an unpaired surrogate"}],
+            )
         if isinstance(value, dict):
-            pending += [(f"{path}.{key}" if path else str(key), part, depth + 1) for key, item in value.items() for part in (key, item)]
+            pending += [
+                (f"{path}.{key}" if path else str(key), part, depth + 1)
+                for key, item in value.items()
+                for part in (key, item)
+            ]
         elif isinstance(value, list):
             pending += [(f"{path}.{index}", item, depth + 1) for index, item in enumerate(value)]
 
@@ -271,7 +327,12 @@ def _parse_query(schema: type[Schema] | None) -> dict | None:
     arguments = request.args.to_dict()
     if schema is None:
         if arguments:
-            raise Problem(422, "unknown_query_parameter", "this endpoint takes no query parameters", errors=[{"field": name, "message": "Unknown field."} for name in arguments])
+            raise Problem(
+                422,
+                "unknown_query_parameter",
+                "this endpoint takes no query parameters",
+                errors=[{"field": name, "message": "Unknown field."} for name in arguments],
+            )
         return None
     return instance(schema).load(arguments)
 
@@ -289,7 +350,12 @@ def _respond(declared: Endpoint, reply) -> Response:
         # shared.dumping answers what instance(schema).dump answers, planned once per schema.
         if declared.paged:
             page: Page = reply.body
-            document = {"items": dumper(declared.response, many=True)(page.items), "total": page.total, "limit": page.limit, "offset": page.offset}
+            document = {
+                "items": dumper(declared.response, many=True)(page.items),
+                "total": page.total,
+                "limit": page.limit,
+                "offset": page.offset,
+            }
         else:
             document = dumper(declared.response)(reply.body)
         response = Response(JSON_ENCODER.encode(document), status=status, mimetype="application/json")
@@ -298,7 +364,9 @@ def _respond(declared: Endpoint, reply) -> Response:
 
 
 def _fingerprint() -> str:
-    return hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + request.get_data(cache=True)).hexdigest()
+    return hashlib.sha256(
+        request.method.encode() + request.path.encode() + b"\n" + request.get_data(cache=True)
+    ).hexdigest()
 
 
 @cache
@@ -312,7 +380,12 @@ def _replay(unit: Unit, keys: Table, key: str, declared: Endpoint) -> Response |
     if row is None:
         return None
     if row.fingerprint != _fingerprint():
-        raise Problem(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request", errors=[{"field": "Idempotency-Key", "message": "already used for another request"}])
+        raise Problem(
+            422,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different request",
+            errors=[{"field": "Idempotency-Key", "message": "already used for another request"}],
+        )
     if declared.replay is not None and 200 <= row.status < 300:
         response = _respond(declared, Reply(declared.replay(unit, json.loads(row.body)["id"]), status=row.status))
         response.headers["Idempotent-Replayed"] = "true"
@@ -322,11 +395,20 @@ def _replay(unit: Unit, keys: Table, key: str, declared: Endpoint) -> Response |
     return response
 
 
-def _remember(conn: Connection, runtime, principal: Principal, key: str, response: Response, declared: Endpoint) -> None:
+def _remember(
+    conn: Connection, runtime, principal: Principal, key: str, response: Response, declared: Endpoint
+) -> None:
     body = response.get_data(as_text=True)
     if declared.replay is not None and 200 <= response.status_code < 300:
         body = JSON_ENCODER.encode({"id": json.loads(body)["id"]})
     conn.execute(
         insert(runtime.db.tables.idempotency),
-        {"subject": principal.subject, "key": key, "fingerprint": _fingerprint(), "status": response.status_code, "body": body, "created_at": utcnow()},
+        {
+            "subject": principal.subject,
+            "key": key,
+            "fingerprint": _fingerprint(),
+            "status": response.status_code,
+            "body": body,
+            "created_at": utcnow(),
+        },
     )

@@ -4,6 +4,7 @@ Every topic is a channel, every event type a message (CloudEvents headers, JSON 
 a validated example), the owner sends and the services' SUBSCRIPTIONS receive. Nothing here
 is written by hand: `python -m services.cli asyncapi > docs/asyncapi.json` publishes it.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,12 @@ _TRACEPARENT = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 
 def event_json_schema(event_type: EventType) -> dict:
     """The event's data as a self-contained draft-07 JSON Schema: what the snapshots record."""
-    return {"$schema": JSON_SCHEMA_DRAFT, "title": event_type.type, "description": event_type.description, **data_schema(event_type.schema)}
+    return {
+        "$schema": JSON_SCHEMA_DRAFT,
+        "title": event_type.type,
+        "description": event_type.description,
+        **data_schema(event_type.schema),
+    }
 
 
 def data_schema(schema_class) -> dict:
@@ -64,10 +70,18 @@ def _exclusive_range(_converter, field, ret, **_kwargs) -> dict:
     """apispec treats every Range as inclusive; draft-07 has numeric exclusive bounds."""
     extra = {}
     for validator in field.validators:
-        if getattr(validator, "min_inclusive", True) is False and validator.min is not None and ret.get("minimum") == validator.min:
+        if (
+            getattr(validator, "min_inclusive", True) is False
+            and validator.min is not None
+            and ret.get("minimum") == validator.min
+        ):
             del ret["minimum"]
             extra["exclusiveMinimum"] = validator.min
-        if getattr(validator, "max_inclusive", True) is False and validator.max is not None and ret.get("maximum") == validator.max:
+        if (
+            getattr(validator, "max_inclusive", True) is False
+            and validator.max is not None
+            and ret.get("maximum") == validator.max
+        ):
             del ret["maximum"]
             extra["exclusiveMaximum"] = validator.max
     return extra
@@ -133,7 +147,9 @@ def example_data(event_type: EventType) -> dict:
     try:
         loaded = event_type.validate(raw)
     except Exception as error:
-        raise ValueError(f"{event_type.type}: the generated example does not load ({error}); add a hint in shared/asyncapi.py") from None
+        raise ValueError(
+            f"{event_type.type}: the generated example does not load ({error}); add a hint in shared/asyncapi.py"
+        ) from None
     return event_type.schema().dump(loaded)
 
 
@@ -151,7 +167,9 @@ def _example(schema: dict, name: str, preferred: set[str]):
         if "properties" in schema:
             return {prop: _example(sub, prop, preferred) for prop, sub in schema["properties"].items()}
         keys = schema.get("propertyNames", {}).get("enum") or _EXAMPLE_DICT_KEYS.get(name) or ["example"]
-        return {key: _example(schema.get("additionalProperties") or {"type": "string"}, key, preferred) for key in keys[:2]}
+        return {
+            key: _example(schema.get("additionalProperties") or {"type": "string"}, key, preferred) for key in keys[:2]
+        }
     if kind == "integer":
         return _clamp(5, schema)
     if kind == "number":
@@ -209,21 +227,59 @@ def headers_schema(event_type: EventType) -> dict:
         "type": "object",
         "required": ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "content-type"],
         "properties": {
-            "ce_specversion": {"type": "string", "const": SPEC_VERSION, "description": "CloudEvents specification version."},
-            "ce_id": {"type": "string", "minLength": 1, "description": "Unique per source: `ce_source` + `ce_id` is the deduplication key."},
+            "ce_specversion": {
+                "type": "string",
+                "const": SPEC_VERSION,
+                "description": "CloudEvents specification version.",
+            },
+            "ce_id": {
+                "type": "string",
+                "minLength": 1,
+                "description": "Unique per source: `ce_source` + `ce_id` is the deduplication key.",
+            },
             "ce_source": {"type": "string", "const": event_type.source, "description": "The publishing service."},
-            "ce_type": {"type": "string", "const": event_type.type, "description": "The versioned event type; route and filter on it without reading the value."},
-            "ce_time": {"type": "string", "format": "date-time", "description": "When the change happened (RFC 3339, UTC)."},
-            "content-type": {"type": "string", "const": CONTENT_TYPE, "description": "The value is the event's data as a JSON object."},
-            "ce_subject": {"type": "string", "description": f"The data's `{event_type.subject_field}` (set on every Convene event)."},
-            "ce_partitionkey": {"type": "string", "description": f"The data's `{event_type.key_field}`, equal to the Kafka key (set on every Convene event)."},
+            "ce_type": {
+                "type": "string",
+                "const": event_type.type,
+                "description": "The versioned event type; route and filter on it without reading the value.",
+            },
+            "ce_time": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the change happened (RFC 3339, UTC).",
+            },
+            "content-type": {
+                "type": "string",
+                "const": CONTENT_TYPE,
+                "description": "The value is the event's data as a JSON object.",
+            },
+            "ce_subject": {
+                "type": "string",
+                "description": f"The data's `{event_type.subject_field}` (set on every Convene event).",
+            },
+            "ce_partitionkey": {
+                "type": "string",
+                "description": (
+                    f"The data's `{event_type.key_field}`, equal to the Kafka key (set on every Convene event)."
+                ),
+            },
             "ce_region": {
                 "type": "string",
                 "enum": list(REGION_OR_NATIONAL),
-                "description": "NHS England region ODS code (or `national`) of the data's `region`, absent when it has none: filter by region without parsing the value.",
+                "description": (
+                    "NHS England region ODS code (or `national`) of the data's `region`, absent when it has "
+                    "none: filter by region without parsing the value."
+                ),
             },
-            "ce_correlationid": {"type": "string", "description": "The X-Correlation-ID of the request that caused the event, when there was one."},
-            "ce_traceparent": {"type": "string", "pattern": _TRACEPARENT, "description": "W3C trace context, when tracing is on."},
+            "ce_correlationid": {
+                "type": "string",
+                "description": "The X-Correlation-ID of the request that caused the event, when there was one.",
+            },
+            "ce_traceparent": {
+                "type": "string",
+                "pattern": _TRACEPARENT,
+                "description": "W3C trace context, when tracing is on.",
+            },
         },
     }
 
@@ -249,8 +305,12 @@ def build_asyncapi(subscriptions: Mapping[str, Sequence], service: str | None = 
     for consumer, subscription in _subscriptions(subscriptions, list(subscriptions) if service is None else [service]):
         for channel_name, handled in _handled_by_channel(subscription).items():
             if service is None:
-                operations[f"{consumer}.{subscription.name}.receive.{channel_name}"] = _receive(consumer, subscription.name, channel_name, handled)
-            operations[f"{consumer}.{subscription.name}.send.{channel_name}.dlq"] = _send_dead_letters(consumer, subscription.name, channel_name)
+                operations[f"{consumer}.{subscription.name}.receive.{channel_name}"] = _receive(
+                    consumer, subscription.name, channel_name, handled
+                )
+            operations[f"{consumer}.{subscription.name}.send.{channel_name}.dlq"] = _send_dead_letters(
+                consumer, subscription.name, channel_name
+            )
     if service is not None:
         used = {op["channel"]["$ref"].rsplit("/", 1)[1] for op in operations.values()}
         channels = {name: channel for name, channel in channels.items() if name in used}
@@ -265,7 +325,9 @@ def build_asyncapi(subscriptions: Mapping[str, Sequence], service: str | None = 
                 "host": "{bootstrap}",
                 "protocol": "kafka",
                 "description": "The environment's Kafka cluster; topic names carry the environment's prefix.",
-                "variables": {"bootstrap": {"default": "127.0.0.1:9092", "description": "A bootstrap broker (host:port)."}},
+                "variables": {
+                    "bootstrap": {"default": "127.0.0.1:9092", "description": "A bootstrap broker (host:port)."}
+                },
             }
         },
         "channels": channels,
@@ -304,8 +366,15 @@ _PREFIX_PARAMETER = {
 
 def _channel(declared: Topic, declared_types: list[EventType]) -> dict:
     # What shared.kafka.ensure_topics creates the topic with, in the binding's types.
-    configuration = {name: value.split(",") if name == "cleanup.policy" else int(value) for name, value in topic_configs(declared).items()}
-    retention = "compacted: the latest event per key is kept" if declared.compacted else f"events are kept {declared.retention_ms // 86_400_000} days"
+    configuration = {
+        name: value.split(",") if name == "cleanup.policy" else int(value)
+        for name, value in topic_configs(declared).items()
+    }
+    retention = (
+        "compacted: the latest event per key is kept"
+        if declared.compacted
+        else f"events are kept {declared.retention_ms // 86_400_000} days"
+    )
     return {
         "address": declared.address("{prefix}"),
         "title": declared.name,
@@ -316,7 +385,13 @@ def _channel(declared: Topic, declared_types: list[EventType]) -> dict:
         ),
         "parameters": {"prefix": _PREFIX_PARAMETER},
         "messages": {e.type: {"$ref": f"#/components/messages/{e.type}"} for e in declared_types},
-        "bindings": {"kafka": {"partitions": Settings.topic_partitions, "topicConfiguration": configuration, "bindingVersion": KAFKA_BINDING_VERSION}},
+        "bindings": {
+            "kafka": {
+                "partitions": Settings.topic_partitions,
+                "topicConfiguration": configuration,
+                "bindingVersion": KAFKA_BINDING_VERSION,
+            }
+        },
     }
 
 
@@ -325,7 +400,10 @@ def _dead_letter_channel(declared: Topic) -> dict:
         "address": declared.dead_letter_address("{prefix}"),
         "title": declared.name + ".dlq",
         "summary": f"Events of {declared.name} that a consumer could not process, with the error in dlq_* headers.",
-        "description": "Written by the consuming services, never by the owner; an operator replays or redrives them. Kept as the broker's default retention.",
+        "description": (
+            "Written by the consuming services, never by the owner; an operator replays or redrives them. Kept "
+            "as the broker's default retention."
+        ),
         "parameters": {"prefix": _PREFIX_PARAMETER},
         "messages": {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}},
         "bindings": {"kafka": {"partitions": DEAD_LETTER_PARTITIONS, "bindingVersion": KAFKA_BINDING_VERSION}},
@@ -337,7 +415,10 @@ def _send(declared: Topic, channel: dict) -> dict:
         "action": "send",
         "channel": {"$ref": f"#/channels/{declared.name}"},
         "title": f"{declared.owner} publishes {declared.name}",
-        "summary": "Published from a transactional outbox by an idempotent producer (acks=all): at least once, in order per key.",
+        "summary": (
+            "Published from a transactional outbox by an idempotent producer (acks=all): at least once, in order "
+            "per key."
+        ),
         "tags": [{"name": declared.owner}],
         "messages": [{"$ref": f"#/channels/{declared.name}/messages/{name}"} for name in channel["messages"]],
     }
@@ -348,9 +429,17 @@ def _receive(consumer: str, group: str, channel_name: str, handled: list[str]) -
         "action": "receive",
         "channel": {"$ref": f"#/channels/{channel_name}"},
         "title": f"{consumer} consumes {channel_name} ({group})",
-        "summary": f"Consumer group `{{prefix}}{consumer}.{group}`; offsets are committed after the handler's transaction, which records the event id (a redelivery is a no-op).",
+        "summary": (
+            f"Consumer group `{{prefix}}{consumer}.{group}`; offsets are committed after the handler's "
+            "transaction, which records the event id (a redelivery is a no-op)."
+        ),
         "tags": [{"name": consumer}],
-        "bindings": {"kafka": {"groupId": {"type": "string", "const": f"{{prefix}}{consumer}.{group}"}, "bindingVersion": KAFKA_BINDING_VERSION}},
+        "bindings": {
+            "kafka": {
+                "groupId": {"type": "string", "const": f"{{prefix}}{consumer}.{group}"},
+                "bindingVersion": KAFKA_BINDING_VERSION,
+            }
+        },
         "messages": [{"$ref": f"#/channels/{channel_name}/messages/{event_type}"} for event_type in handled],
     }
 
@@ -398,7 +487,9 @@ def _components(channels: dict, declared_types: list[EventType]) -> tuple[dict, 
             "name": "DeadLetter",
             "title": "Dead letter",
             "summary": "The original message unchanged (key, value, ce_* headers) plus dlq_* headers saying why.",
-            "payload": {"description": "The original value, as it was (possibly not JSON when the reason is `malformed`)."},
+            "payload": {
+                "description": "The original value, as it was (possibly not JSON when the reason is `malformed`)."
+            },
             "traits": [{"$ref": "#/components/messageTraits/DeadLetter"}],
         }
     return messages, dict(sorted(schemas.items()))
@@ -411,7 +502,10 @@ def _message(event_type: EventType, schema_name: str) -> dict:
         "title": event_type.type,
         "summary": event_type.description,
         "contentType": CONTENT_TYPE,
-        "correlationId": {"location": "$message.header#/ce_correlationid", "description": "The request's X-Correlation-ID."},
+        "correlationId": {
+            "location": "$message.header#/ce_correlationid",
+            "description": "The request's X-Correlation-ID.",
+        },
         "headers": headers_schema(event_type),
         "payload": {"$ref": f"#/components/schemas/{schema_name}"},
         "tags": [{"name": event_type.topic.owner}],
@@ -421,7 +515,9 @@ def _message(event_type: EventType, schema_name: str) -> dict:
                 "bindingVersion": KAFKA_BINDING_VERSION,
             }
         },
-        "examples": [{"name": event_type.type.split(".", 3)[-1], "headers": example_headers(event_type, data), "payload": data}],
+        "examples": [
+            {"name": event_type.type.split(".", 3)[-1], "headers": example_headers(event_type, data), "payload": data}
+        ],
     }
 
 
@@ -431,9 +527,19 @@ def _dead_letter_trait() -> dict:
         "headers": {
             "type": "object",
             "required": sorted(DEAD_LETTER_HEADERS),
-            "properties": {name: {"type": "string", "description": description} for name, description in described.items()},
+            "properties": {
+                name: {"type": "string", "description": description} for name, description in described.items()
+            },
         }
     }
 
 
-__all__ = ["build_asyncapi", "data_schema", "event_json_schema", "example_data", "example_headers", "headers_schema", "render_asyncapi"]
+__all__ = [
+    "build_asyncapi",
+    "data_schema",
+    "event_json_schema",
+    "example_data",
+    "example_headers",
+    "headers_schema",
+    "render_asyncapi",
+]

@@ -1,5 +1,6 @@
 """The audit trail: who (token subject and role) did what to which record, when, under which
 correlation id. Append-only and without payloads, so it holds no personal data itself."""
+
 from __future__ import annotations
 
 from flask import request

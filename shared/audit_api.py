@@ -1,4 +1,5 @@
 """GET /v1/audit, served by every service: a regional admin reads their region's audit trail."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -24,7 +25,9 @@ class AuditEntrySchema(Schema):
     region = fields.String()
     action = fields.String()
     route = fields.String()
-    record_id = fields.String(allow_none=True, metadata={"description": "null: a call about no one record (a list, a creation that failed)"})
+    record_id = fields.String(
+        allow_none=True, metadata={"description": "null: a call about no one record (a list, a creation that failed)"}
+    )
     status = fields.Integer()
     correlation_id = fields.String()
 
@@ -32,7 +35,14 @@ class AuditEntrySchema(Schema):
 audit_api = Api("audit", __name__)
 
 
-@audit_api.get("/v1/audit", summary="The audit trail of your region in this service, newest first", roles=(Role.REGIONAL_ADMIN,), query=AuditQuery, response=AuditEntrySchema, paged=True)
+@audit_api.get(
+    "/v1/audit",
+    summary="The audit trail of your region in this service, newest first",
+    roles=(Role.REGIONAL_ADMIN,),
+    query=AuditQuery,
+    response=AuditEntrySchema,
+    paged=True,
+)
 def list_audit(unit, query):
     table = current_app.extensions["convene.runtime"].db.tables.audit
     conditions = [table.c.region == unit.principal.region]
@@ -42,5 +52,7 @@ def list_audit(unit, query):
     if "since" in query:
         conditions.append(table.c.at >= query["since"])
     total = unit.conn.execute(select(func.count()).select_from(table).where(*conditions)).scalar()
-    rows = unit.conn.execute(select(table).where(*conditions).order_by(table.c.id.desc()).limit(query["limit"]).offset(query["offset"])).mappings()
+    rows = unit.conn.execute(
+        select(table).where(*conditions).order_by(table.c.id.desc()).limit(query["limit"]).offset(query["offset"])
+    ).mappings()
     return Page.of([{**row, "at": as_utc(row["at"])} for row in rows], total, query)

@@ -13,6 +13,7 @@ no `region` claim at all: it is refused rather than the claim ignored, because a
 says both "whole country" and "one region" means its issuer's mapping is wrong, and guessing
 which half was meant could widen a regional person's reach to the whole country.
 """
+
 from __future__ import annotations
 
 import time
@@ -71,7 +72,9 @@ class Principal:
 
 class TokenVerifier:
     def __init__(self, settings: Settings):
-        self.rules = TokenRules(settings.jwt_issuer, settings.jwt_audience, settings.jwt_leeway_seconds, settings.jwt_max_lifetime_seconds)
+        self.rules = TokenRules(
+            settings.jwt_issuer, settings.jwt_audience, settings.jwt_leeway_seconds, settings.jwt_max_lifetime_seconds
+        )
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
         self._key_file = Path(settings.jwt_public_key_file)
         self._key = None
@@ -126,7 +129,9 @@ def principal_of(claims: dict) -> Principal:
         if region is None:
             raise InvalidToken(f"a {role.value} token needs a region claim")
         if not isinstance(region, str) or region not in REGION_CODES:
-            raise InvalidToken("the bearer token's region claim is not one of the seven NHS England region codes (Y56, Y58 to Y63)")
+            raise InvalidToken(
+                "the bearer token's region claim is not one of the seven NHS England region codes (Y56, Y58 to Y63)"
+            )
     elif region is not None:
         raise InvalidToken(f"a {role.value} token must not carry a region claim")
     return Principal(subject=claims["sub"], role=role, region=region)
@@ -142,7 +147,9 @@ def create_dev_keys(private_path: Path, public_path: Path) -> bool:
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     private_path.chmod(0o600)
-    public_path.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    public_path.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     return True
 
 

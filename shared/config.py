@@ -3,6 +3,7 @@
 Every field names its environment variable and says what it does; the README's
 configuration table is generated from these declarations (`python -m shared.cli settings`).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -37,13 +38,19 @@ class Settings:
         "DATABASE_URL", "", "SQLAlchemy URL of the service's database (empty: a SQLite file under CONVENE_DATA_DIR)."
     )
     database_pool_size: int = setting("DATABASE_POOL_SIZE", 5, "PostgreSQL connections each process keeps open.")
-    database_max_overflow: int = setting("DATABASE_MAX_OVERFLOW", 5, "Extra PostgreSQL connections a process may open at peaks.")
+    database_max_overflow: int = setting(
+        "DATABASE_MAX_OVERFLOW", 5, "Extra PostgreSQL connections a process may open at peaks."
+    )
     data_dir: str = setting("CONVENE_DATA_DIR", str(REPO_ROOT / ".run" / "data"), "Folder for SQLite files.")
-    kafka_bootstrap_servers: str = setting("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092", "Kafka brokers, comma-separated.")
+    kafka_bootstrap_servers: str = setting(
+        "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092", "Kafka brokers, comma-separated."
+    )
     kafka_security_protocol: str = setting(
         "KAFKA_SECURITY_PROTOCOL", "PLAINTEXT", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (managed clusters)."
     )
-    kafka_sasl_mechanism: str = setting("KAFKA_SASL_MECHANISM", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 when SASL is on.")
+    kafka_sasl_mechanism: str = setting(
+        "KAFKA_SASL_MECHANISM", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 when SASL is on."
+    )
     kafka_sasl_username: str = setting("KAFKA_SASL_USERNAME", "", "SASL user name.")
     kafka_sasl_password: str = setting("KAFKA_SASL_PASSWORD", "", "SASL password (from a secret).")
     kafka_ssl_cafile: str = setting("KAFKA_SSL_CAFILE", "", "CA bundle that signs the brokers' certificates.")
@@ -53,9 +60,13 @@ class Settings:
     jwt_issuer: str = setting("JWT_ISSUER", "https://convene.local/auth", "Required `iss` of bearer tokens.")
     jwt_audience: str = setting("JWT_AUDIENCE", "convene", "Required `aud` of bearer tokens.")
     jwt_public_key_file: str = setting(
-        "JWT_PUBLIC_KEY_FILE", str(REPO_ROOT / ".run" / "keys" / "jwt-public.pem"), "PEM public key that verifies RS256 tokens."
+        "JWT_PUBLIC_KEY_FILE",
+        str(REPO_ROOT / ".run" / "keys" / "jwt-public.pem"),
+        "PEM public key that verifies RS256 tokens.",
     )
-    jwt_jwks_url: str = setting("JWT_JWKS_URL", "", "JWKS endpoint of the identity provider; when set it replaces the key file.")
+    jwt_jwks_url: str = setting(
+        "JWT_JWKS_URL", "", "JWKS endpoint of the identity provider; when set it replaces the key file."
+    )
     jwt_private_key_file: str = setting(
         "JWT_PRIVATE_KEY_FILE",
         str(REPO_ROOT / ".run" / "keys" / "jwt-private.pem"),
@@ -65,7 +76,8 @@ class Settings:
     jwt_max_lifetime_seconds: int = setting(
         "JWT_MAX_LIFETIME_SECONDS",
         12 * 3600,
-        "Longest lifetime a bearer token may have: one whose `exp` lies further than this after its `iat` (or after now) is refused, so a leaked long-lived token cannot be used for years.",
+        "Longest lifetime a bearer token may have: one whose `exp` lies further than this after its `iat` (or "
+        "after now) is refused, so a leaked long-lived token cannot be used for years.",
     )
     log_level: str = setting("LOG_LEVEL", "INFO", "Log level of the service's JSON logs.")
     relay_batch_size: int = setting("RELAY_BATCH_SIZE", 500, "Outbox rows the relay publishes per round.")
@@ -73,31 +85,47 @@ class Settings:
     relay_idle_max_seconds: float = setting(
         "RELAY_IDLE_MAX_SECONDS",
         0.5,
-        "Longest pause of an idle relay: after a second without events its pause doubles from RELAY_IDLE_SECONDS up to this, and any event sets it back.",
+        "Longest pause of an idle relay: after a second without events its pause doubles from RELAY_IDLE_SECONDS "
+        "up to this, and any event sets it back.",
     )
-    consumer_max_retries: int = setting("CONSUMER_MAX_RETRIES", 3, "Attempts of a failing handler before dead-lettering.")
+    consumer_max_retries: int = setting(
+        "CONSUMER_MAX_RETRIES", 3, "Attempts of a failing handler before dead-lettering."
+    )
     worker_metrics_port: int = setting(
-        "WORKER_METRICS_PORT", 0, "Port of the worker's `/metrics` (Prometheus) and `/healthz` (liveness) (0: none; containers use 9100)."
+        "WORKER_METRICS_PORT",
+        0,
+        "Port of the worker's `/metrics` (Prometheus) and `/healthz` (liveness) (0: none; containers use 9100).",
     )
     worker_stall_seconds: float = setting(
-        "WORKER_STALL_SECONDS", 120.0, "The worker's `/healthz` answers 503 once one of its loops (relay, a consumer) has completed no iteration for this long."
+        "WORKER_STALL_SECONDS",
+        120.0,
+        "The worker's `/healthz` answers 503 once one of its loops (relay, a consumer) has completed no "
+        "iteration for this long.",
     )
-    rate_limit_per_minute: int = setting("RATE_LIMIT_PER_MINUTE", 1200, "Requests one token may make per minute (0: no limit), counted in the RATE_LIMIT_STORAGE_URI store.")
+    rate_limit_per_minute: int = setting(
+        "RATE_LIMIT_PER_MINUTE",
+        1200,
+        "Requests one token may make per minute (0: no limit), counted in the RATE_LIMIT_STORAGE_URI store.",
+    )
     rate_limit_storage_uri: str = setting(
         "RATE_LIMIT_STORAGE_URI",
         "memory://",
-        "Where request counts are kept. memory:// (the embedded default) counts in each web process, so the limit grows with the processes; redis://HOST:6379/0 shares it across every process and pod of the deployment (Docker Compose and Kubernetes set it).",
+        "Where request counts are kept. memory:// (the embedded default) counts in each web process, so the "
+        "limit grows with the processes; redis://HOST:6379/0 shares it across every process and pod of the "
+        "deployment (Docker Compose and Kubernetes set it).",
     )
     otel_exporter_otlp_endpoint: str = setting(
         "OTEL_EXPORTER_OTLP_ENDPOINT",
         "",
-        "OpenTelemetry collector (OTLP/HTTP, e.g. http://collector:4318) that traces are exported to, from each request through the outbox and Kafka (`ce_traceparent`) into every consumer (empty: no tracing).",
+        "OpenTelemetry collector (OTLP/HTTP, e.g. http://collector:4318) that traces are exported to, from each "
+        "request through the outbox and Kafka (`ce_traceparent`) into every consumer (empty: no tracing).",
     )
     max_body_bytes: int = setting("MAX_BODY_BYTES", 1_000_000, "Largest request body accepted.")
     hsts_max_age_seconds: int = setting(
         "HSTS_MAX_AGE_SECONDS",
         31_536_000,
-        "max-age of the Strict-Transport-Security header on every answer (0: none). Browsers heed it only over HTTPS, which the ingress or load balancer in front of the web processes terminates.",
+        "max-age of the Strict-Transport-Security header on every answer (0: none). Browsers heed it only over "
+        "HTTPS, which the ingress or load balancer in front of the web processes terminates.",
     )
 
     @classmethod
@@ -123,7 +151,10 @@ class Settings:
 
     def kafka_client_options(self) -> dict:
         """Connection options shared by every kafka-python client Convene makes."""
-        options = {"bootstrap_servers": self.kafka_bootstrap_servers.split(","), "security_protocol": self.kafka_security_protocol}
+        options = {
+            "bootstrap_servers": self.kafka_bootstrap_servers.split(","),
+            "security_protocol": self.kafka_security_protocol,
+        }
         if self.kafka_sasl_mechanism:
             options.update(
                 sasl_mechanism=self.kafka_sasl_mechanism,
@@ -143,9 +174,10 @@ class PersonalDataSettings(Settings):
     personal_data_key: str = setting(
         "PERSONAL_DATA_KEY",
         "",
-        "Key-encryption key that names, e-mails, coaching goals and progress notes, and comments are sealed under (URL-safe base64 of 32 random bytes). "
+        "Key-encryption key that names, e-mails, coaching goals and progress notes, and comments are sealed "
+        "under (URL-safe base64 of 32 random bytes). "
         "PRODUCTION MUST SET IT from a secret store, its own for each service, the same in every process of it, never "
-        "stored with the database or its backups; losing it loses every name. To rotate: set \"new,old\", run "
+        'stored with the database or its backups; losing it loses every name. To rotate: set "new,old", run '
         "`services.cli rewrap-keys`, then drop the old one. Empty: the key in PERSONAL_DATA_KEY_FILE.",
     )
     personal_data_key_file: str = setting(

@@ -10,13 +10,14 @@ Offsets are committed only after the transactions, so a crash redelivers, and th
 the redelivery into a no-op. A message that cannot be read or validated, or whose handler
 keeps failing, goes to `<topic>.dlq` with the error in its headers, and the partition moves on.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from kafka import ConsumerRebalanceListener
 from kafka.errors import KafkaError, MessageSizeTooLargeError
@@ -25,7 +26,6 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shared import kafka, metrics, tracing
-from shared.worker_health import beat
 from shared.clock import utcnow
 from shared.config import Settings
 from shared.contracts.registry import lookup
@@ -35,13 +35,17 @@ from shared.errors import DomainError
 from shared.logs import reset_correlation_id, set_correlation_id
 from shared.outbox import Outbox
 from shared.unit import Unit
+from shared.worker_health import beat
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Envelope, Unit], None]
 MAX_CONSECUTIVE_INFRA_ERRORS = 50
 LAG_INTERVAL_SECONDS = 5.0
 DEAD_LETTER_HEADERS = {
-    "dlq_reason": "Why: `malformed` (not a Convene CloudEvent), `schema_invalid` (data does not fit the declaration) or `handler_failed`.",
+    "dlq_reason": (
+        "Why: `malformed` (not a Convene CloudEvent), `schema_invalid` (data does not fit the declaration) or "
+        "`handler_failed`."
+    ),
     "dlq_error": "The invalid field names and broken rules, or the error class; never a value from the event.",
     "dlq_consumer": "The consumer group that gave up on the event.",
     "dlq_source_topic": "The topic the event was read from.",
@@ -74,7 +78,9 @@ class Consumer:
         self.subscription = subscription
         self.group_id = f"{settings.topic_prefix}{settings.service}.{subscription.name}"
         self.inbox = db.tables.inbox
-        self.outbox = Outbox(db.tables.outbox, settings.topic_prefix)  # what handlers record goes out like any write's events
+        self.outbox = Outbox(
+            db.tables.outbox, settings.topic_prefix
+        )  # what handlers record goes out like any write's events
         self._dlq_producer = None
         self._lag_recorded_at = 0.0
         self.tracer = tracing.tracer(settings)
@@ -121,7 +127,9 @@ class Consumer:
         try:
             client.commit()
         except KafkaError as error:
-            log.warning("offset commit failed; events will be redelivered and skipped", extra={"error": type(error).__name__})
+            log.warning(
+                "offset commit failed; events will be redelivered and skipped", extra={"error": type(error).__name__}
+            )
 
     def process_batch(self, messages) -> None:
         """Apply one partition's polled messages, in order, exactly once in effect."""
@@ -133,7 +141,10 @@ class Consumer:
         except Exception as error:
             # Rolled back whole: nothing of the poll was applied, so apply it again event by
             # event, where a database outage is waited out and a failing handler dead-lettered.
-            log.info("batch rolled back; applying its events one by one", extra={"count": len(ready), "error": type(error).__name__})
+            log.info(
+                "batch rolled back; applying its events one by one",
+                extra={"count": len(ready), "error": type(error).__name__},
+            )
             for message, envelope, handler in ready:
                 self._handle_with_retries(message, envelope, handler)
             return
@@ -193,7 +204,10 @@ class Consumer:
                     infra_failures += 1
                     if infra_failures >= MAX_CONSECUTIVE_INFRA_ERRORS:
                         raise
-                    log.warning("database unavailable; retrying", extra={"event_type": envelope.type, "error": type(error).__name__})
+                    log.warning(
+                        "database unavailable; retrying",
+                        extra={"event_type": envelope.type, "error": type(error).__name__},
+                    )
                     time.sleep(min(0.2 * infra_failures, 5))
                 except Exception as error:
                     failures += 1
@@ -215,9 +229,22 @@ class Consumer:
         """Record the events in the inbox, in one statement; the (source, id) of those this
         consumer had not applied before."""
         # RETURNING, not rowcount: psycopg reports no rowcount for INSERT … ON CONFLICT here.
-        statement = dialect_insert(conn, self.inbox).on_conflict_do_nothing().returning(self.inbox.c.event_source, self.inbox.c.event_id)
+        statement = (
+            dialect_insert(conn, self.inbox)
+            .on_conflict_do_nothing()
+            .returning(self.inbox.c.event_source, self.inbox.c.event_id)
+        )
         now = utcnow()
-        rows = [{"consumer": self.group_id, "event_source": e.source, "event_id": e.id, "event_type": e.type, "processed_at": now} for e in envelopes]
+        rows = [
+            {
+                "consumer": self.group_id,
+                "event_source": e.source,
+                "event_id": e.id,
+                "event_type": e.type,
+                "processed_at": now,
+            }
+            for e in envelopes
+        ]
         return {(source, event_id) for source, event_id in conn.execute(statement, rows)}
 
     def dead_letter(self, message, reason: str, error: str, event_type: str | None = None) -> None:
@@ -241,7 +268,13 @@ class Consumer:
         metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service, event_type or "unknown").inc()
         log.warning(
             "event dead-lettered",
-            extra={"event_type": event_type, "topic": message.topic, "partition": message.partition, "offset": message.offset, "error": reason},
+            extra={
+                "event_type": event_type,
+                "topic": message.topic,
+                "partition": message.partition,
+                "offset": message.offset,
+                "error": reason,
+            },
         )
 
     def _send_dead_letter(self, message, value, headers) -> None:
@@ -256,7 +289,9 @@ class Consumer:
             ends = client.end_offsets(assigned) if assigned else {}
             for tp in assigned:
                 position = client.position(tp)
-                metrics.CONSUMER_LAG.labels(self.settings.service, tp.topic, str(tp.partition)).set(max(ends.get(tp, position) - position, 0))
+                metrics.CONSUMER_LAG.labels(self.settings.service, tp.topic, str(tp.partition)).set(
+                    max(ends.get(tp, position) - position, 0)
+                )
         except KafkaError:
             pass  # lag is a gauge for operators; the next round measures it again
 
@@ -287,11 +322,13 @@ def _is_infrastructure(error: DBAPIError) -> bool:
 def _fields_of(error: ValidationError) -> str:
     """The names of the invalid fields and the rule each broke; never the values."""
     messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    return "; ".join(f"{name}: {' '.join(map(str, problems)) if isinstance(problems, list) else 'invalid'}" for name, problems in messages.items())
+    return "; ".join(
+        f"{name}: {' '.join(map(str, problems)) if isinstance(problems, list) else 'invalid'}"
+        for name, problems in messages.items()
+    )
 
 
 def _describe(error: Exception) -> str:
     if isinstance(error, DomainError):
         return f"{type(error).__name__}: {error.rule}: {error.detail}"
     return type(error).__name__  # database and library messages can carry values
-

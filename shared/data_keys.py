@@ -7,6 +7,7 @@ wrapped keys are stored; the key-encryption keys come from the service's setting
 as the outbox is, so stores, event handlers and migrations reach them through their
 connection. Destroying a record's row is what erases its personal data.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,20 @@ from functools import cached_property
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Column, Connection, DateTime, Engine, MetaData, String, Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 from shared.clock import utcnow
 from shared.config import PersonalDataSettings
@@ -44,7 +58,10 @@ def load_ring(settings: PersonalDataSettings) -> KeyRing:
         return KeyRing.parse(settings.personal_data_key)
     path = Path(settings.personal_data_key_file)
     if not path.is_file():
-        raise RuntimeError(f"no key-encryption key for personal data: set PERSONAL_DATA_KEY, or create {path} with `python -m services.cli keys`")
+        raise RuntimeError(
+            f"no key-encryption key for personal data: set PERSONAL_DATA_KEY, or create {path} with `python -m "
+            "services.cli keys`"
+        )
     return KeyRing.parse(path.read_text())
 
 
@@ -98,7 +115,11 @@ def ring_of(conn: Connection) -> KeyRing:
 def keep(conn: Connection, record_id: str, data_key: bytes) -> None:
     """Store `record_id`'s data key (from sealing.new_data_key), wrapped by the current KEK."""
     bound = binding(conn)
-    conn.execute(insert(bound.table).values(record_id=record_id, wrapped=bound.ring.wrap(data_key, record_id), created_at=utcnow()))
+    conn.execute(
+        insert(bound.table).values(
+            record_id=record_id, wrapped=bound.ring.wrap(data_key, record_id), created_at=utcnow()
+        )
+    )
 
 
 def obtain(conn: Connection, record_id: str) -> bytes:
@@ -106,7 +127,9 @@ def obtain(conn: Connection, record_id: str) -> bytes:
     is written piece by piece (a coachee's goals and progress notes). Of several transactions
     making it at once, one insert wins and every one of them reads the winner's key."""
     bound = binding(conn)
-    made = dialect_insert(conn, bound.table).values(record_id=record_id, wrapped=bound.ring.wrap(new_data_key(), record_id), created_at=utcnow())
+    made = dialect_insert(conn, bound.table).values(
+        record_id=record_id, wrapped=bound.ring.wrap(new_data_key(), record_id), created_at=utcnow()
+    )
     conn.execute(made.on_conflict_do_nothing())
     wrapped = conn.execute(select(bound.table.c.wrapped).where(bound.table.c.record_id == record_id)).scalar_one()
     return bound.ring.unwrap(wrapped, record_id)
@@ -122,8 +145,13 @@ def find(conn: Connection, record_ids: list[str]) -> dict[str, bytes]:
     bound = binding(conn)
     if not record_ids:
         return {}
-    query = select(bound.table.c.record_id, bound.table.c.wrapped).where(bound.table.c.record_id.in_(bindparam("ids", expanding=True)))
-    return {record_id: bound.ring.unwrap(wrapped, record_id) for record_id, wrapped in conn.execute(query, {"ids": list(record_ids)})}
+    query = select(bound.table.c.record_id, bound.table.c.wrapped).where(
+        bound.table.c.record_id.in_(bindparam("ids", expanding=True))
+    )
+    return {
+        record_id: bound.ring.unwrap(wrapped, record_id)
+        for record_id, wrapped in conn.execute(query, {"ids": list(record_ids)})
+    }
 
 
 def destroy(conn: Connection, record_ids: list[str]) -> int:
@@ -142,7 +170,9 @@ def service_key(conn: Connection, name: str) -> bytes:
     if cached is not None:
         return cached
     # Of several processes making it at once, one insert wins and every process reads the winner.
-    made = dialect_insert(conn, bound.table).values(record_id=name, wrapped=bound.ring.wrap(new_data_key(), name), created_at=utcnow())
+    made = dialect_insert(conn, bound.table).values(
+        record_id=name, wrapped=bound.ring.wrap(new_data_key(), name), created_at=utcnow()
+    )
     inserted = conn.execute(made.on_conflict_do_nothing().returning(bound.table.c.record_id)).first() is not None
     wrapped = conn.execute(select(bound.table.c.wrapped).where(bound.table.c.record_id == name)).scalar_one()
     key = bound.ring.unwrap(wrapped, name)
@@ -161,11 +191,20 @@ def rewrap(conn: Connection, batch: int = 1000) -> int:
     ring, keys = bound.ring, bound.table
     changed, after = 0, ""
     while True:
-        rows = conn.execute(select(keys.c.record_id, keys.c.wrapped).where(keys.c.record_id > after).order_by(keys.c.record_id).limit(batch)).all()
+        rows = conn.execute(
+            select(keys.c.record_id, keys.c.wrapped)
+            .where(keys.c.record_id > after)
+            .order_by(keys.c.record_id)
+            .limit(batch)
+        ).all()
         if not rows:
             return changed
         for record_id, wrapped in rows:
             if not ring.is_current(wrapped):
-                conn.execute(update(keys).where(keys.c.record_id == record_id).values(wrapped=ring.wrap(ring.unwrap(wrapped, record_id), record_id)))
+                conn.execute(
+                    update(keys)
+                    .where(keys.c.record_id == record_id)
+                    .values(wrapped=ring.wrap(ring.unwrap(wrapped, record_id), record_id))
+                )
                 changed += 1
         after = rows[-1][0]

@@ -10,15 +10,16 @@ under contention the write lock sits free between a commit and the next writer's
 the kernel hands a file lock over at once. SQLite's lock stays the guarantee; the file lock
 only orders the queue (a writer that bypasses it still waits on SQLite's busy timeout).
 """
+
 from __future__ import annotations
 
 import fcntl
 import logging
 import os
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Callable, Iterator
 
 from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -166,7 +167,13 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # secure_delete: deleted and overwritten content is zeroed in the page, so freed space never
     # keeps an old row's bytes (personal data is sealed anyway; this also covers wrapped keys).
-    for pragma in ("journal_mode=WAL", f"busy_timeout={BUSY_TIMEOUT_MS}", "foreign_keys=ON", "synchronous=NORMAL", "secure_delete=ON"):
+    for pragma in (
+        "journal_mode=WAL",
+        f"busy_timeout={BUSY_TIMEOUT_MS}",
+        "foreign_keys=ON",
+        "synchronous=NORMAL",
+        "secure_delete=ON",
+    ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 

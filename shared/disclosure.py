@@ -118,6 +118,7 @@ def margin_relations(axes: Sequence[tuple[Hashable, Sequence]]) -> list[Relation
     relations = []
     for i, (total, values) in enumerate(axes):
         for fixed in itertools.product(*(full[:i] + full[i + 1 :])):
+
             def cell(value, fixed=fixed, i=i):
                 return (*fixed[:i], value, *fixed[i:])
 

@@ -10,6 +10,7 @@ The page does not keep the bearer token the reader pastes into Authorize across 
 (persistAuthorization false: it would sit in localStorage, readable by any script of this
 origin, long after the reader left), and never asks validator.swagger.io about the document.
 """
+
 from __future__ import annotations
 
 import html

@@ -20,13 +20,15 @@ reproduce exactly and leaves everything else to marshmallow's public code:
 tests/unit/test_dumping.py holds every response schema of the services to `Schema.dump`,
 so an upgrade of marshmallow that formats differently fails there, not in an answer.
 """
+
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, Callable
+from functools import cache
+from typing import Any
 
 from marshmallow import Schema, fields, missing
 
@@ -86,13 +88,13 @@ class Plan:
         return self.dump_one(obj)
 
 
-@lru_cache(maxsize=None)
+@cache
 def plan(schema: type[Schema], *, many: bool = False) -> Plan:
     """The plan of the shared instance of `schema` (shared.schemas.instance)."""
     return plan_of(instance(schema, many=many))
 
 
-@lru_cache(maxsize=None)
+@cache
 def dumper(schema: type[Schema], *, many: bool = False) -> Callable[[Any], Any]:
     """A function answering what `instance(schema, many=many).dump(obj)` answers."""
     planned = plan(schema, many=many)
@@ -126,7 +128,9 @@ def _why_schema_dumps_itself(schema: Schema) -> str | None:
         # Hooks are methods marked by marshmallow's decorators; telling them apart needs its
         # internals, so any method at all (hook, override, a Method field's) dumps itself.
         for name, member in vars(cls).items():
-            if not isinstance(member, type) and (callable(member) or inspect.ismethoddescriptor(member) or isinstance(member, property)):
+            if not isinstance(member, type) and (
+                callable(member) or inspect.ismethoddescriptor(member) or isinstance(member, property)
+            ):
                 return f"{cls.__name__} declares {name}"
     for name in DUMP_METHODS:
         if name in vars(schema):
@@ -273,7 +277,9 @@ def _list(field, depth) -> Format | None:
     keep, apply = inner.keep, inner.apply
     if apply is None:
         return Format(_NoType, list)
-    return Format(_NoType, lambda values: [each if type(each) is keep or each is None else apply(each) for each in values])
+    return Format(
+        _NoType, lambda values: [each if type(each) is keep or each is None else apply(each) for each in values]
+    )
 
 
 def _dict(field, depth) -> Format | None:

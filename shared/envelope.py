@@ -3,12 +3,13 @@
 Attributes travel as `ce_*` headers, the data as a JSON value; `source` + `id` is the
 deduplication key every consumer uses.
 """
+
 from __future__ import annotations
 
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -25,7 +26,7 @@ class Envelope:
     source: str
     data: dict
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    time: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
     subject: str | None = None
     partitionkey: str | None = None
     region: str | None = None
@@ -52,7 +53,7 @@ class Envelope:
         return json.dumps(self.data, separators=(",", ":"), sort_keys=True).encode()
 
     @classmethod
-    def from_kafka(cls, headers, value: bytes | None) -> "Envelope":
+    def from_kafka(cls, headers, value: bytes | None) -> Envelope:
         attributes = {name: raw.decode("utf-8", "replace") for name, raw in (headers or []) if raw is not None}
         missing = [h for h in ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time") if h not in attributes]
         if missing:
@@ -69,5 +70,10 @@ class Envelope:
             raise MalformedEvent("event data is not a JSON object")
         optional = {name: attributes.get(f"ce_{name}") for name in _OPTIONAL_ATTRIBUTES}
         return cls(
-            type=attributes["ce_type"], source=attributes["ce_source"], id=attributes["ce_id"], time=time, data=data, **optional
+            type=attributes["ce_type"],
+            source=attributes["ce_source"],
+            id=attributes["ce_id"],
+            time=time,
+            data=data,
+            **optional,
         )

@@ -5,6 +5,7 @@ Set by `logger_class` in deploy/gunicorn.conf.py. The access line carries route-
 only: the path, never the query string (it may hold personal data), and no headers (they carry
 bearer tokens).
 """
+
 from __future__ import annotations
 
 import sys

@@ -8,6 +8,7 @@ Convene error: RFC 9457 problem+json naming the rule, in plain words, with the s
 headers (shared.security_headers); the log names the rule, never the request line (its query
 string may hold personal data, which the access log leaves out for the same reason).
 """
+
 from __future__ import annotations
 
 import json
@@ -56,17 +57,36 @@ class ProblemErrors:
         """(status, rule, detail) for what gunicorn refused, in our words."""
         cfg = self.cfg
         if isinstance(exc, errors.LimitRequestLine):
-            return 414, "request_line_too_long", f"the request line (method, path and query) is longer than the {cfg.limit_request_line} bytes allowed"
+            return (
+                414,
+                "request_line_too_long",
+                f"the request line (method, path and query) is longer than the {cfg.limit_request_line} bytes allowed",
+            )
         if isinstance(exc, errors.LimitRequestHeaders):
-            return 431, "headers_too_large", f"the request has more than {cfg.limit_request_fields} headers or a header longer than {cfg.limit_request_field_size} bytes"
+            return (
+                431,
+                "headers_too_large",
+                f"the request has more than {cfg.limit_request_fields} headers or a header longer than "
+                f"{cfg.limit_request_field_size} bytes",
+            )
         if isinstance(exc, errors.UnsupportedTransferCoding):
-            return 501, "unsupported_transfer_coding", "the request's Transfer-Encoding is not supported; send chunked or a Content-Length"
+            return (
+                501,
+                "unsupported_transfer_coding",
+                "the request's Transfer-Encoding is not supported; send chunked or a Content-Length",
+            )
         if isinstance(exc, errors.ForbiddenProxyRequest):
             return 403, "forbidden_proxy", "this proxy may not forward requests here"
         if isinstance(exc, errors.ConfigurationProblem):
             return 500, "internal_error", "the request failed; quote the time of the request to support"
-        if isinstance(exc, (errors.ParseException, errors.InvalidChunkSize, errors.ChunkMissingTerminator, ssl.SSLError)):
-            return 400, "malformed_request", "the request is not well-formed HTTP/1.1 (request line, headers or framing)"
+        if isinstance(
+            exc, (errors.ParseException, errors.InvalidChunkSize, errors.ChunkMissingTerminator, ssl.SSLError)
+        ):
+            return (
+                400,
+                "malformed_request",
+                "the request is not well-formed HTTP/1.1 (request line, headers or framing)",
+            )
         return 500, "internal_error", "the request failed; quote the time of the request to support"
 
     @cached_property
@@ -75,7 +95,12 @@ class ProblemErrors:
         return security_headers("", Settings.load().hsts_max_age_seconds) | {"Cache-Control": "no-store"}
 
     def answer(self, status: int, body: bytes) -> bytes:
-        lines = [f"HTTP/1.1 {status} {status_title(status)}", "Connection: close", f"Content-Type: {CONTENT_TYPE}", f"Content-Length: {len(body)}"]
+        lines = [
+            f"HTTP/1.1 {status} {status_title(status)}",
+            "Connection: close",
+            f"Content-Type: {CONTENT_TYPE}",
+            f"Content-Length: {len(body)}",
+        ]
         lines += [f"{name}: {value}" for name, value in self._headers.items()]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 

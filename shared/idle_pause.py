@@ -5,6 +5,7 @@ doing nothing. Waiting longer costs latency only for the first event after a qui
 the pause stays short while work is recent (a steady trickle, as in the end-to-end benchmark,
 never leaves it) and grows only after a stretch of idleness.
 """
+
 from __future__ import annotations
 
 import time

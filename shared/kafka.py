@@ -1,4 +1,5 @@
 """kafka-python clients configured the one way Convene uses them, and topic creation."""
+
 from __future__ import annotations
 
 import logging
@@ -54,7 +55,9 @@ def consumer(settings: Settings, group_id: str, **overrides) -> KafkaConsumer:
 
 
 def admin(settings: Settings, *, bootstrap_timeout_ms: int = 30000) -> KafkaAdminClient:
-    return KafkaAdminClient(**settings.kafka_client_options(), request_timeout_ms=5000, bootstrap_timeout_ms=bootstrap_timeout_ms)
+    return KafkaAdminClient(
+        **settings.kafka_client_options(), request_timeout_ms=5000, bootstrap_timeout_ms=bootstrap_timeout_ms
+    )
 
 
 def topic_configs(declared: Topic) -> dict[str, str]:
@@ -68,8 +71,22 @@ def wanted_topics(settings: Settings) -> list[NewTopic]:
     replication = settings.topic_replication
     replicas = replica_configs(replication)
     for declared in topics().values():
-        wanted.append(NewTopic(declared.address(settings.topic_prefix), settings.topic_partitions, replication, topic_configs={**declared.configs(), **replicas}))
-        wanted.append(NewTopic(declared.dead_letter_address(settings.topic_prefix), 1, replication, topic_configs={**declared.dead_letter_configs(), **replicas}))
+        wanted.append(
+            NewTopic(
+                declared.address(settings.topic_prefix),
+                settings.topic_partitions,
+                replication,
+                topic_configs={**declared.configs(), **replicas},
+            )
+        )
+        wanted.append(
+            NewTopic(
+                declared.dead_letter_address(settings.topic_prefix),
+                1,
+                replication,
+                topic_configs={**declared.dead_letter_configs(), **replicas},
+            )
+        )
     return wanted
 
 

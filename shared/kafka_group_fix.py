@@ -18,6 +18,7 @@ no later poll ever completes the join: the member stays REBALANCING for good. Th
 The fix: a join that was started (`rejoining` is set before the JoinGroup goes out and cleared
 only once its result is applied) counts as a rejoin still needed, so the next poll finishes it.
 """
+
 from __future__ import annotations
 
 import logging

@@ -3,6 +3,7 @@
 Only identifiers, routes, types and counts are logged: never names, e-mails, tokens,
 free text or message values.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,10 +11,23 @@ import logging
 import sys
 import traceback
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
-_EXTRA_FIELDS = ("route", "path", "method", "status", "duration_ms", "event_type", "event_id", "topic", "partition", "offset", "count", "error")
+_EXTRA_FIELDS = (
+    "route",
+    "path",
+    "method",
+    "status",
+    "duration_ms",
+    "event_type",
+    "event_id",
+    "topic",
+    "partition",
+    "offset",
+    "count",
+    "error",
+)
 
 
 def current_correlation_id() -> str | None:
@@ -35,7 +49,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "service": self.service,
             "process": record.process,
@@ -51,7 +65,9 @@ class JsonFormatter(logging.Formatter):
             # The type and where it was raised, never the message: messages of database errors
             # carry parameter values, which may be personal data.
             entry["exception"] = record.exc_info[0].__name__
-            entry["stack"] = [f"{frame.filename}:{frame.lineno} in {frame.name}" for frame in traceback.extract_tb(record.exc_info[2])]
+            entry["stack"] = [
+                f"{frame.filename}:{frame.lineno} in {frame.name}" for frame in traceback.extract_tb(record.exc_info[2])
+            ]
         return json.dumps(entry)
 
 

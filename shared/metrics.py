@@ -2,11 +2,20 @@
 
 Under gunicorn, PROMETHEUS_MULTIPROC_DIR makes the workers' figures add up at /metrics.
 """
+
 from __future__ import annotations
 
 import os
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 HTTP_LATENCY = Histogram(
     "convene_http_request_duration_seconds",
@@ -16,13 +25,34 @@ HTTP_LATENCY = Histogram(
 )
 RELAY_PUBLISHED = Counter("convene_relay_published_total", "Outbox events published to Kafka.", ["service"])
 RELAY_LATENCY = Histogram("convene_relay_publish_seconds", "Time to publish one outbox batch.", ["service"])
-EVENTS_PROCESSED = Counter("convene_events_processed_total", "Events consumed, by outcome.", ["service", "type", "outcome"])
-EVENTS_DEAD_LETTERED = Counter("convene_events_dead_lettered_total", "Events sent to a dead-letter topic.", ["service", "type"])
-OUTBOX_BACKLOG = Gauge("convene_outbox_backlog", "Outbox events not yet published.", ["service"], multiprocess_mode="max")
-OUTBOX_OLDEST_AGE = Gauge("convene_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox event.", ["service"], multiprocess_mode="max")
+EVENTS_PROCESSED = Counter(
+    "convene_events_processed_total", "Events consumed, by outcome.", ["service", "type", "outcome"]
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "convene_events_dead_lettered_total", "Events sent to a dead-letter topic.", ["service", "type"]
+)
+OUTBOX_BACKLOG = Gauge(
+    "convene_outbox_backlog", "Outbox events not yet published.", ["service"], multiprocess_mode="max"
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "convene_outbox_oldest_age_seconds",
+    "Age of the oldest unpublished outbox event.",
+    ["service"],
+    multiprocess_mode="max",
+)
 # mostrecent: of the gunicorn workers' answers, the latest probe's is the truth.
-KAFKA_REACHABLE = Gauge("convene_kafka_reachable", "1 when the process last reached a Kafka broker, else 0.", ["service"], multiprocess_mode="mostrecent")
-CONSUMER_LAG = Gauge("convene_consumer_lag", "Messages behind the end of each partition.", ["service", "topic", "partition"], multiprocess_mode="max")
+KAFKA_REACHABLE = Gauge(
+    "convene_kafka_reachable",
+    "1 when the process last reached a Kafka broker, else 0.",
+    ["service"],
+    multiprocess_mode="mostrecent",
+)
+CONSUMER_LAG = Gauge(
+    "convene_consumer_lag",
+    "Messages behind the end of each partition.",
+    ["service", "topic", "partition"],
+    multiprocess_mode="max",
+)
 
 
 def forget_consumer_lag(service: str, partitions) -> None:

@@ -11,13 +11,15 @@ lock taken first in the migration's own transaction, so it is released when that
 rolls back or its connection dies. On SQLite, Database.transaction() queues writers on the
 database's file lock and begins IMMEDIATE, which serialises migrations the same way.
 """
+
 from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -93,7 +95,9 @@ def heads(service: Service) -> tuple[str, ...]:
     the service depends on it, the shared branch's (one the service's depends on counts as applied
     with it, as Alembic records it)."""
     scripts = history(service)
-    needed = {revision for script in scripts for revision in (*_tuple(script.down_revision), *_tuple(script.dependencies))}
+    needed = {
+        revision for script in scripts for revision in (*_tuple(script.down_revision), *_tuple(script.dependencies))
+    }
     return tuple(sorted(script.revision for script in scripts if script.revision not in needed))
 
 
@@ -111,9 +115,18 @@ def new_revision(service: Service, db: Database, message: str) -> None:
         if own_head is None:  # a new service's first revision: the shared tables come from their branch
             command.upgrade(config, f"{SHARED_BRANCH}@head")
             shared_head = ScriptDirectory.from_config(config).get_revision(f"{SHARED_BRANCH}@head").revision
-            command.revision(config, message=message, autogenerate=True, head="base", depends_on=shared_head, version_path=str(service.migrations))
+            command.revision(
+                config,
+                message=message,
+                autogenerate=True,
+                head="base",
+                depends_on=shared_head,
+                version_path=str(service.migrations),
+            )
         else:
-            command.revision(config, message=message, autogenerate=True, head=own_head, version_path=str(service.migrations))
+            command.revision(
+                config, message=message, autogenerate=True, head=own_head, version_path=str(service.migrations)
+            )
 
 
 def _own_head(service: Service) -> str | None:

@@ -1,4 +1,5 @@
 """OpenAPI 3 generated from the declared endpoints and their marshmallow schemas."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,15 @@ from shared.api import Endpoint, page_schema
 from shared.schemas import PartialUpdate
 
 _PATH_ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
-_ERROR_STATUSES = {"400": "Malformed request (also: text holding a NUL character or an unpaired surrogate, which no database stores)", "401": "Missing or invalid bearer token", "403": "Role not allowed", "404": "Not found (or not yours)", "409": "Conflicts with the current state", "422": "A field or rule is broken", "429": "Too many requests"}
+_ERROR_STATUSES = {
+    "400": "Malformed request (also: text holding a NUL character or an unpaired surrogate, which no database stores)",
+    "401": "Missing or invalid bearer token",
+    "403": "Role not allowed",
+    "404": "Not found (or not yours)",
+    "409": "Conflicts with the current state",
+    "422": "A field or rule is broken",
+    "429": "Too many requests",
+}
 _IF_MATCH_STATUSES = {"412": "If-Match names a version that is no longer current", "428": "If-Match is missing"}
 
 
@@ -41,17 +50,25 @@ class _ConvenePlugin(MarshmallowPlugin):
 def _url_shape(self, field, ret: dict, **kwargs) -> dict:
     """A URL field as the pattern of what its validator takes (an absolute URL of its schemes on a
     named host), not OpenAPI's `url` format, which promises any URL."""
-    validator = next((v for v in field.validators if isinstance(v, validate.URL)), None) if isinstance(field, fields.Url) else None
+    validator = (
+        next((v for v in field.validators if isinstance(v, validate.URL)), None)
+        if isinstance(field, fields.Url)
+        else None
+    )
     if validator is None:
         return {}
     ret.pop("format", None)
     schemes = "|".join(sorted(validator.schemes))
-    return {"pattern": rf"^({schemes})://([a-z0-9]([a-z0-9-]{{0,61}}[a-z0-9])?\.)+[a-z]{{2,6}}(/[A-Za-z0-9._~%/=&+-]*)?$"}
+    return {
+        "pattern": rf"^({schemes})://([a-z0-9]([a-z0-9-]{{0,61}}[a-z0-9])?\.)+[a-z]{{2,6}}(/[A-Za-z0-9._~%/=&+-]*)?$"
+    }
 
 
 def build_spec(title: str, version: str, description: str, endpoints: list[Endpoint]) -> dict:
     plugin = _ConvenePlugin()
-    spec = APISpec(title=title, version=version, openapi_version="3.0.3", plugins=[plugin], info={"description": description})
+    spec = APISpec(
+        title=title, version=version, openapi_version="3.0.3", plugins=[plugin], info={"description": description}
+    )
     plugin.converter.add_attribute_function(_url_shape)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("Problem", schema=ProblemSchema)
@@ -72,13 +89,39 @@ def _operation(endpoint: Endpoint) -> dict:
     if endpoint.query:
         parameters.append({"in": "query", "schema": endpoint.query})
     if endpoint.idempotent:
-        parameters.append({"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 200}, "description": "Repeat a creating request safely: the same key answers the first result."})
+        parameters.append(
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                "description": "Repeat a creating request safely: the same key answers the first result.",
+            }
+        )
     if endpoint.method == "PATCH":  # every PATCH updates a versioned object (shared.api.require_if_match)
-        parameters.append({"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}, "description": "The ETag you read (or *)."})
+        parameters.append(
+            {
+                "in": "header",
+                "name": "If-Match",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "The ETag you read (or *).",
+            }
+        )
     # Any text is accepted: a correlation id is carried, not checked, and one that is not 1 to 100
     # of A-Z a-z 0-9 . _ : - is replaced by a fresh one (shared.web), never refused.
-    parameters.append({"in": "header", "name": "X-Correlation-ID", "required": False, "schema": {"type": "string"},
-                       "description": "Carried into the answer, events and logs when 1 to 100 of A-Z a-z 0-9 . _ : -; otherwise replaced by a new id."})
+    parameters.append(
+        {
+            "in": "header",
+            "name": "X-Correlation-ID",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": (
+                "Carried into the answer, events and logs when 1 to 100 of A-Z a-z 0-9 . _ : -; otherwise "
+                "replaced by a new id."
+            ),
+        }
+    )
     operation = {
         "operationId": endpoint.view_name,
         "summary": endpoint.summary,
@@ -92,9 +135,14 @@ def _operation(endpoint: Endpoint) -> dict:
     if endpoint.method == "PATCH":
         operation["responses"] |= {status: _problem(text) for status, text in _IF_MATCH_STATUSES.items()}
     if endpoint.body:
-        operation["requestBody"] = {"required": _body_required(endpoint.body), "content": {"application/json": {"schema": endpoint.body}}}
+        operation["requestBody"] = {
+            "required": _body_required(endpoint.body),
+            "content": {"application/json": {"schema": endpoint.body}},
+        }
         operation["responses"]["413"] = _problem("Request body too large")
-        operation["responses"]["415"] = _problem("The body is not sent as application/json (or application/*+json) in UTF-8")
+        operation["responses"]["415"] = _problem(
+            "The body is not sent as application/json (or application/*+json) in UTF-8"
+        )
     success = {"description": "Success"}
     if endpoint.response:
         schema = page_schema(endpoint.response) if endpoint.paged else endpoint.response

@@ -1,5 +1,6 @@
 """Operator tasks behind `python -m services.cli`: rebuild projections by replaying topics,
 inspect and redrive dead letters, purge old outbox, inbox and idempotency rows."""
+
 from __future__ import annotations
 
 import logging
@@ -44,7 +45,11 @@ class ReplayProgress:
         elapsed = max(time.monotonic() - self._started, 1e-6)
         rate = self.done / elapsed
         left = (self.total - self.done) / rate if rate > 0 else None
-        tail = f"done in {elapsed:.0f} s" if final else ("time left unknown" if left is None else f"about {_duration(left)} left")
+        tail = (
+            f"done in {elapsed:.0f} s"
+            if final
+            else ("time left unknown" if left is None else f"about {_duration(left)} left")
+        )
         self.stream.write(f"{self.label}: {self.done}/{self.total} events, {rate:.0f}/s, {tail}\n")
         self.stream.flush()
         self._said = time.monotonic()
@@ -52,7 +57,13 @@ class ReplayProgress:
 
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min" if seconds >= 3600 else f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+    return (
+        f"{seconds // 3600} h {seconds % 3600 // 60} min"
+        if seconds >= 3600
+        else f"{seconds // 60} min {seconds % 60} s"
+        if seconds >= 60
+        else f"{seconds} s"
+    )
 
 
 def live_groups(settings: Settings, group_ids: list[str]) -> dict[str, int]:
@@ -75,7 +86,9 @@ def refuse_while_consumed(settings: Settings, db: Database, subscriptions) -> No
     groups = [Consumer(settings, db, subscription).group_id for subscription in subscriptions]
     live = live_groups(settings, groups)
     if live:
-        named = ", ".join(f"{group} ({count} member{'s' if count != 1 else ''})" for group, count in sorted(live.items()))
+        named = ", ".join(
+            f"{group} ({count} member{'s' if count != 1 else ''})" for group, count in sorted(live.items())
+        )
         raise ReplayRefused(
             f"consumer group {named} has live members: a worker is still consuming. Stop the "
             f"{settings.service} worker (every replica) and run the replay again."
@@ -96,8 +109,19 @@ class _Savepoints:
             yield self._conn
 
 
-def replay(settings: Settings, db: Database, subscription: Subscription, projection_tables, *, since: datetime | None = None,
-           progress=True, progress_every: float = 5.0, stream=None, check_groups: bool = True, batch: int = 1000) -> int:
+def replay(
+    settings: Settings,
+    db: Database,
+    subscription: Subscription,
+    projection_tables,
+    *,
+    since: datetime | None = None,
+    progress=True,
+    progress_every: float = 5.0,
+    stream=None,
+    check_groups: bool = True,
+    batch: int = 1000,
+) -> int:
     """Rebuild a consumer's projection: empty its tables and inbox, then apply its input topics
     from the start (or from `since`) up to their current end.
 
@@ -110,7 +134,11 @@ def replay(settings: Settings, db: Database, subscription: Subscription, project
         refuse_while_consumed(settings, db, [subscription])
     client = kafka.consumer(settings, group_id=None, enable_auto_commit=False, max_poll_records=batch)
     try:
-        partitions = [TopicPartition(topic, p) for topic in subscription.topics(settings.topic_prefix) for p in (client.partitions_for_topic(topic) or [])]
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in subscription.topics(settings.topic_prefix)
+            for p in (client.partitions_for_topic(topic) or [])
+        ]
         client.assign(partitions)
         starts = _start_offsets(client, partitions, since)
         ends = client.end_offsets(partitions)
@@ -118,7 +146,11 @@ def replay(settings: Settings, db: Database, subscription: Subscription, project
             client.seek(partition, offset)
         consumer = Consumer(settings, db, subscription)
         group = consumer.group_id
-        bar = ReplayProgress(f"replay {group}", sum(ends[p] - starts[p] for p in partitions), stream, progress_every) if progress else None
+        bar = (
+            ReplayProgress(f"replay {group}", sum(ends[p] - starts[p] for p in partitions), stream, progress_every)
+            if progress
+            else None
+        )
         applied = 0
         remaining = {p for p in partitions if starts[p] < ends[p]}
         with db.transaction() as conn:
@@ -158,7 +190,10 @@ class DeadLetter:
 
     def summary(self) -> dict:
         """What an operator may see: ids, type, reason and error; never the payload."""
-        return {"offset": self.offset, **{name: self.headers.get(name) for name in SAFE_HEADERS + DLQ_HEADERS if name in self.headers}}
+        return {
+            "offset": self.offset,
+            **{name: self.headers.get(name) for name in SAFE_HEADERS + DLQ_HEADERS if name in self.headers},
+        }
 
 
 def dead_letters(settings: Settings, topic: str, *, limit: int = 1000) -> list[DeadLetter]:
@@ -168,7 +203,11 @@ def dead_letters(settings: Settings, topic: str, *, limit: int = 1000) -> list[D
     client.seek_to_beginning(*partitions)
     found = []
     for message in client:
-        found.append(DeadLetter(message.partition, message.offset, {k: v.decode(errors="replace") for k, v in message.headers or []}))
+        found.append(
+            DeadLetter(
+                message.partition, message.offset, {k: v.decode(errors="replace") for k, v in message.headers or []}
+            )
+        )
         if len(found) >= limit:
             break
     client.close()
@@ -217,6 +256,9 @@ def purge(db: Database, *, older_than: timedelta, dry_run: bool = False) -> dict
     }
     if dry_run:
         with db.read() as conn:
-            return {name: conn.execute(select(func.count()).select_from(table).where(where)).scalar_one() for name, (table, where) in expired.items()}
+            return {
+                name: conn.execute(select(func.count()).select_from(table).where(where)).scalar_one()
+                for name, (table, where) in expired.items()
+            }
     with db.transaction() as conn:
         return {name: conn.execute(delete(table).where(where)).rowcount for name, (table, where) in expired.items()}

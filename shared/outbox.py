@@ -3,6 +3,7 @@
 The relay (shared.relay) publishes them afterwards; a crash between commit and publish
 loses nothing, because the rows wait in the table until Kafka has acknowledged them.
 """
+
 from __future__ import annotations
 
 import json

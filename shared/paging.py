@@ -1,4 +1,5 @@
 """A page of a list: the items asked for, and how many there are in all."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,6 +13,6 @@ class Page:
     offset: int
 
     @classmethod
-    def of(cls, items: list, total: int, query: dict) -> "Page":
+    def of(cls, items: list, total: int, query: dict) -> Page:
         """The page `query` (its `limit` and `offset`, shared.api.PageQuery) asked for."""
         return cls(items, total, query["limit"], query["offset"])

@@ -1,4 +1,5 @@
 """RFC 9457 problem details: every error Convene answers is application/problem+json."""
+
 from __future__ import annotations
 
 from http import HTTPStatus
@@ -12,7 +13,16 @@ CONTENT_TYPE = "application/problem+json"
 class Problem(Exception):
     """An HTTP error raised from the web layer, answered as problem+json."""
 
-    def __init__(self, status: int, rule: str, detail: str, *, errors: list[dict] | None = None, headers: dict | None = None, **extra):
+    def __init__(
+        self,
+        status: int,
+        rule: str,
+        detail: str,
+        *,
+        errors: list[dict] | None = None,
+        headers: dict | None = None,
+        **extra,
+    ):
         super().__init__(detail)
         self.status = status
         self.rule = rule
@@ -38,7 +48,9 @@ def status_title(status: int) -> str:
         return "Error"
 
 
-def problem_response(status: int, rule: str, title: str, detail: str, *, errors=None, headers=None, **extra) -> Response:
+def problem_response(
+    status: int, rule: str, title: str, detail: str, *, errors=None, headers=None, **extra
+) -> Response:
     body = problem_document(status, rule, title, detail, errors=errors, **extra)
     response = Response(json.dumps(body), status=status, mimetype=CONTENT_TYPE)
     for name, value in (headers or {}).items():

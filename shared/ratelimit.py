@@ -7,6 +7,7 @@ grows with the processes); any other URI names a store of the `limits` library, 
 Docker Compose and Kubernetes configure it. When that store cannot be reached the request goes
 on (logged): a limiter must not take the service down with it.
 """
+
 from __future__ import annotations
 
 import logging

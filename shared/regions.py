@@ -1,5 +1,6 @@
 """The seven NHS England commissioning regions as the rest of the code reads them: codes and
 names, taken from the published vocabulary (shared.contracts.vocabulary.Region)."""
+
 from types import MappingProxyType
 
 from shared.contracts.vocabulary import NATIONAL, REGION_NAMES, Region

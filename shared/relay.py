@@ -4,6 +4,7 @@ One relay per service is active at a time (a lease in the database), so rows lea
 order they were written. A row is marked only after Kafka acknowledged it (acks=all); a
 crash in between publishes it again, and consumers drop the repeat by its event id.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,11 +18,11 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared import kafka, metrics, tracing
-from shared.worker_health import beat
 from shared.clock import as_utc, utcnow
 from shared.config import Settings
 from shared.db import Database
 from shared.idle_pause import IdlePause
+from shared.worker_health import beat
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 10
@@ -72,7 +73,10 @@ class Relay:
     def publish_batch(self) -> int:
         with self.db.read() as conn:
             rows = conn.execute(
-                select(self.outbox).where(self.outbox.c.published_at.is_(None)).order_by(self.outbox.c.id).limit(self.settings.relay_batch_size)
+                select(self.outbox)
+                .where(self.outbox.c.published_at.is_(None))
+                .order_by(self.outbox.c.id)
+                .limit(self.settings.relay_batch_size)
             ).all()
         if not rows:
             return 0
@@ -80,7 +84,12 @@ class Relay:
         started = time.perf_counter()
         spans = []  # with tracing on, a publish span per row (shared.tracing)
         futures = [
-            producer.send(row.topic, key=row.key.encode(), value=row.value.encode(), headers=tracing.publish_headers(self.tracer, row, spans))
+            producer.send(
+                row.topic,
+                key=row.key.encode(),
+                value=row.value.encode(),
+                headers=tracing.publish_headers(self.tracer, row, spans),
+            )
             for row in rows
         ]
         try:
@@ -92,7 +101,9 @@ class Relay:
             raise
         tracing.end_spans(spans)
         with self.db.transaction() as conn:
-            conn.execute(update(self.outbox).where(self.outbox.c.id.in_([row.id for row in rows])).values(published_at=utcnow()))
+            conn.execute(
+                update(self.outbox).where(self.outbox.c.id.in_([row.id for row in rows])).values(published_at=utcnow())
+            )
         metrics.RELAY_PUBLISHED.labels(self.settings.service).inc(len(rows))
         metrics.RELAY_LATENCY.labels(self.settings.service).observe(time.perf_counter() - started)
         return len(rows)
@@ -127,7 +138,11 @@ class Relay:
     def _create_lease(self, name: str, now) -> bool:
         try:
             with self.db.transaction() as conn:
-                conn.execute(insert(self.lease).values(name=name, holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS)))
+                conn.execute(
+                    insert(self.lease).values(
+                        name=name, holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS)
+                    )
+                )
             return True
         except IntegrityError:
             return False  # another relay created it first
@@ -135,7 +150,11 @@ class Relay:
     def release_lease(self) -> None:
         self._held_until = 0.0
         with self.db.transaction() as conn:
-            conn.execute(update(self.lease).where(self.lease.c.holder == self.holder).values(expires_at=utcnow() - timedelta(seconds=1)))
+            conn.execute(
+                update(self.lease)
+                .where(self.lease.c.holder == self.holder)
+                .values(expires_at=utcnow() - timedelta(seconds=1))
+            )
 
     def _new_producer(self):
         self.producer = self.producer_factory(self.settings)
@@ -154,5 +173,7 @@ def outbox_backlog(db: Database) -> tuple[int, float]:
     """How many outbox events wait to be published, and the age in seconds of the oldest."""
     outbox = db.tables.outbox
     with db.read() as conn:
-        count, oldest = conn.execute(select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.published_at.is_(None))).one()
+        count, oldest = conn.execute(
+            select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.published_at.is_(None))
+        ).one()
     return count, 0.0 if oldest is None else (utcnow() - as_utc(oldest)).total_seconds()

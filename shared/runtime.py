@@ -1,4 +1,5 @@
 """What a service process holds: its settings, database, outbox and Kafka readiness probe."""
+
 from __future__ import annotations
 
 import threading
@@ -58,8 +59,13 @@ class Runtime:
     kafka_probe: KafkaProbe = field(repr=False, default=None)
 
     @classmethod
-    def build(cls, settings: Settings, metadata: MetaData) -> "Runtime":
-        db = Database(settings.database_url, metadata, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow)
+    def build(cls, settings: Settings, metadata: MetaData) -> Runtime:
+        db = Database(
+            settings.database_url,
+            metadata,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
         outbox = Outbox(db.tables.outbox, settings.topic_prefix)
         return cls(settings=settings, db=db, outbox=outbox, kafka_probe=KafkaProbe(settings))
 

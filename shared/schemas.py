@@ -4,14 +4,15 @@ Schema instances are built once and reused: building a marshmallow schema costs 
 using it, and instances keep no state between calls. UtcDateTime lives here so that the fast
 response dumper (shared.dumping) knows it and formats it without calling back into marshmallow.
 """
-from functools import lru_cache
+
+from functools import cache
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from shared.clock import as_utc
 
 
-@lru_cache(maxsize=None)
+@cache
 def instance(schema: type[Schema], *, many: bool = False, unknown: str = RAISE) -> Schema:
     return schema(many=many, unknown=unknown)
 

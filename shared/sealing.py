@@ -20,6 +20,7 @@ record, so a ciphertext copied into another row or field does not open. Values a
 a multiple of PAD_TO bytes first, so a ciphertext's length says little about a name's.
 The KEK id names which KEK wrapped a key, so KEKs can be rotated (`KeyRing`, `rewrap`).
 """
+
 from __future__ import annotations
 
 import base64
@@ -88,7 +89,7 @@ def open_sealed(data_key: bytes, sealed: str, context: str) -> str:
     """What `seal` sealed, given the same key and context."""
     if not isinstance(sealed, str) or not sealed.startswith(SEALED):
         raise SealingError("not a sealed value")
-    raw = _unb64(sealed[len(SEALED):])
+    raw = _unb64(sealed[len(SEALED) :])
     try:
         plain = AESGCM(data_key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
     except (InvalidTag, ValueError):
@@ -96,7 +97,7 @@ def open_sealed(data_key: bytes, sealed: str, context: str) -> str:
     return _unpad(plain).decode("utf-8")
 
 
-def seal_enveloped(ring: "KeyRing", text: str, context: str) -> str:
+def seal_enveloped(ring: KeyRing, text: str, context: str) -> str:
     """`text` sealed under a fresh data key that travels wrapped beside it, in one value:
 
         e1.<KEK id>.<base64url(nonce | wrapped data key)>.<base64url(nonce | ciphertext)>
@@ -105,22 +106,22 @@ def seal_enveloped(ring: "KeyRing", text: str, context: str) -> str:
     its key, and every older copy of it is ciphertext under a key only a KEK can unwrap."""
     data_key = new_data_key()
     wrapped, sealed = ring.wrap(data_key, context), seal(data_key, text, context)
-    return ENVELOPED + wrapped[len(WRAPPED):] + "." + sealed[len(SEALED):]
+    return ENVELOPED + wrapped[len(WRAPPED) :] + "." + sealed[len(SEALED) :]
 
 
 def is_enveloped(value) -> bool:
     return isinstance(value, str) and value.startswith(ENVELOPED) and value.count(".") == 3
 
 
-def open_enveloped(ring: "KeyRing", value: str, context: str) -> str:
+def open_enveloped(ring: KeyRing, value: str, context: str) -> str:
     wrapped, sealed = _envelope_parts(value)
     return open_sealed(ring.unwrap(wrapped, context), sealed, context)
 
 
-def rewrap_enveloped(ring: "KeyRing", value: str, context: str) -> str:
+def rewrap_enveloped(ring: KeyRing, value: str, context: str) -> str:
     """The same sealed text with its data key wrapped by the current KEK (rotation)."""
     wrapped, sealed = _envelope_parts(value)
-    return ENVELOPED + ring.wrap(ring.unwrap(wrapped, context), context)[len(WRAPPED):] + "." + sealed[len(SEALED):]
+    return ENVELOPED + ring.wrap(ring.unwrap(wrapped, context), context)[len(WRAPPED) :] + "." + sealed[len(SEALED) :]
 
 
 def _envelope_parts(value: str) -> tuple[str, str]:
@@ -155,7 +156,7 @@ class KeyRing:
             raise ValueError(f"every key-encryption key must be {KEY_BYTES} bytes")
 
     @classmethod
-    def parse(cls, text: str) -> "KeyRing":
+    def parse(cls, text: str) -> KeyRing:
         """KEKs as URL-safe base64 (32 bytes each), separated by commas or line breaks, the
         current one first. Errors never quote the text."""
         parts = [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]

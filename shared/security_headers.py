@@ -9,6 +9,7 @@ always is harmless in development; in production TLS ends at the ingress or load
 front of the web processes, and the browser sees the header over HTTPS. It names this host only
 (no includeSubDomains): other services under the same domain are not ours to bind.
 """
+
 from __future__ import annotations
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"

@@ -1,6 +1,7 @@
 """A service's declaration, made once in services/<name>/service.py: what it is called, what it
 reads, serves, consumes and keeps. Everything in shared/ that needs to know a service is handed one.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +27,7 @@ class Service:
     name: str
     settings: type[Settings]
     metadata: MetaData
-    apis: Sequence["Api"]  # its blueprints, served under /v1
+    apis: Sequence[Api]  # its blueprints, served under /v1
     migrations: Path
     title: str  # of its OpenAPI document and docs page
     description: str
@@ -41,7 +42,9 @@ class Service:
 
     def __post_init__(self):
         if self.settings.service != self.name:
-            raise ValueError(f"{self.settings.__name__} is the settings of {self.settings.service!r}, not of {self.name!r}")
+            raise ValueError(
+                f"{self.settings.__name__} is the settings of {self.settings.service!r}, not of {self.name!r}"
+            )
 
     @property
     def port(self) -> int:
@@ -53,7 +56,9 @@ class Service:
     def build_runtime(self, settings: Settings | None = None) -> Runtime:
         runtime = Runtime.build(settings or self.load_settings(), self.metadata)
         if self.rewrap_personal_data is not None:
-            keys_table = self.metadata if data_keys.TABLE in self.metadata.tables else None  # else each sealed value holds its key
+            keys_table = (
+                self.metadata if data_keys.TABLE in self.metadata.tables else None
+            )  # else each sealed value holds its key
             data_keys.bind(runtime.db.engine, runtime.settings, keys_table)
         return runtime
 
@@ -63,7 +68,9 @@ class Service:
 
         runtime = runtime or self.build_runtime(settings)
         logs.configure(runtime.settings.service, runtime.settings.log_level)
-        return create_service_app(runtime, self.apis, title=self.title, description=self.description, subscriptions=self.subscriptions)
+        return create_service_app(
+            runtime, self.apis, title=self.title, description=self.description, subscriptions=self.subscriptions
+        )
 
     def run_worker(self) -> None:
         """The worker process: outbox relay and consumers, until SIGTERM (`python -m services.<name>.worker`)."""

@@ -1,4 +1,5 @@
 """Tables every service has beside its own: outbox, inbox, relay lease, idempotency keys."""
+
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text

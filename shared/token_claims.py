@@ -7,6 +7,7 @@ number and lets a list or an object through to code that expects text. A refusal
 words which claim is wrong: never the library's exception names, never the claim's value
 (it is the caller's text).
 """
+
 from __future__ import annotations
 
 import math

@@ -11,6 +11,7 @@ the relay publishes the row under a producer span ("publish <topic>") whose cont
 continuing it. Span names and attributes follow OpenTelemetry's semantic conventions for
 HTTP servers and messaging. Attributes hold routes, ids and types, never a value of an event.
 """
+
 from __future__ import annotations
 
 import json
@@ -115,7 +116,9 @@ def publish_headers(tracer, row, spans: list) -> list[tuple[str, bytes]]:
         spans.append(span)
         carrier: dict[str, str] = {}
         _PROPAGATOR.inject(carrier, context=trace.set_span_in_context(span))
-        headers = [(name, value) for name, value in headers if name != TRACEPARENT_HEADER] + [(TRACEPARENT_HEADER, carrier["traceparent"])]
+        headers = [(name, value) for name, value in headers if name != TRACEPARENT_HEADER] + [
+            (TRACEPARENT_HEADER, carrier["traceparent"])
+        ]
     return [(name, value.encode()) for name, value in headers]
 
 
@@ -149,8 +152,12 @@ def _process_span(tracer, envelope, message, group: str):
         "cloudevents.event_source": envelope.source,
     }
     with tracer.start_as_current_span(
-        f"process {message.topic}", context=_parent(envelope.traceparent), kind=SpanKind.CONSUMER, attributes=attributes,
-        record_exception=False, set_status_on_exception=False,
+        f"process {message.topic}",
+        context=_parent(envelope.traceparent),
+        kind=SpanKind.CONSUMER,
+        attributes=attributes,
+        record_exception=False,
+        set_status_on_exception=False,
     ) as span:
         try:
             yield span

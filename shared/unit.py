@@ -2,10 +2,12 @@
 causes. Both entry points build one per transaction, the HTTP request (shared.api) and the
 consumed event (shared.consumer), so a use case runs the same under either, and a handler can
 call a use case. Its `record` is the only way a service emits an event."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import Connection
 

@@ -1,5 +1,6 @@
 """The Flask application shell every service shares: auth on /v1, problem+json errors,
 security headers, correlation ids, health, readiness, metrics, OpenAPI and the docs page."""
+
 from __future__ import annotations
 
 import logging
@@ -19,12 +20,12 @@ from shared.audit_api import audit_api
 from shared.auth import InvalidToken, TokenVerifier
 from shared.consumer import Subscription
 from shared.docs_page import register_docs
-from shared.ratelimit import RateLimiter
 from shared.errors import DomainError
 from shared.logs import reset_correlation_id, set_correlation_id
 from shared.openapi import build_spec
-from shared.relay import outbox_backlog
 from shared.problems import Problem, field_errors, problem_response, status_title
+from shared.ratelimit import RateLimiter
+from shared.relay import outbox_backlog
 from shared.runtime import Runtime
 from shared.security_headers import apply_security_headers
 
@@ -32,7 +33,9 @@ log = logging.getLogger("convene.http")
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 
-def create_service_app(runtime: Runtime, apis: Sequence[Api], *, title: str, description: str, subscriptions: Sequence[Subscription] = ()) -> Flask:
+def create_service_app(
+    runtime: Runtime, apis: Sequence[Api], *, title: str, description: str, subscriptions: Sequence[Subscription] = ()
+) -> Flask:
     """The web application of the service `runtime` serves: `apis` under /v1, its OpenAPI
     document titled `title`, and the AsyncAPI document of what it sends and (`subscriptions`) consumes."""
     settings = runtime.settings
@@ -51,7 +54,9 @@ def create_service_app(runtime: Runtime, apis: Sequence[Api], *, title: str, des
         g.started = time.perf_counter()
         if tracer is not None and request.path.startswith("/v1/"):
             # A server span per API request (not probes or scrapes); events it writes carry its traceparent.
-            g.trace_span, g.trace_token = tracing.start_server_span(tracer, request.method, request.path, request.scheme, request.headers.get("traceparent"))
+            g.trace_span, g.trace_token = tracing.start_server_span(
+                tracer, request.method, request.path, request.scheme, request.headers.get("traceparent")
+            )
         supplied = request.headers.get("X-Correlation-ID", "")
         g.correlation_id = supplied if _CORRELATION_ID.match(supplied) else str(uuid.uuid4())
         g.correlation_token = set_correlation_id(g.correlation_id)
@@ -59,7 +64,12 @@ def create_service_app(runtime: Runtime, apis: Sequence[Api], *, title: str, des
             g.principal = verifier.verify(request.headers.get("Authorization"))
             retry_after = limiter.refuse(g.principal.subject)
             if retry_after:
-                raise Problem(429, "too_many_requests", "too many requests for this token; slow down", headers={"Retry-After": str(retry_after)})
+                raise Problem(
+                    429,
+                    "too_many_requests",
+                    "too many requests for this token; slow down",
+                    headers={"Retry-After": str(retry_after)},
+                )
 
     @app.after_request
     def finish_request(response: Response):
@@ -69,7 +79,15 @@ def create_service_app(runtime: Runtime, apis: Sequence[Api], *, title: str, des
         route = request.url_rule.rule if request.url_rule else "unmatched"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         metrics.HTTP_LATENCY.labels(settings.service, route, request.method, str(response.status_code)).observe(elapsed)
-        log.debug("request", extra={"route": route, "method": request.method, "status": response.status_code, "duration_ms": round(elapsed * 1000, 2)})
+        log.debug(
+            "request",
+            extra={
+                "route": route,
+                "method": request.method,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 2),
+            },
+        )
         return response
 
     @app.teardown_request
@@ -79,7 +97,9 @@ def create_service_app(runtime: Runtime, apis: Sequence[Api], *, title: str, des
             reset_correlation_id(token)
         span = g.pop("trace_span", None)
         if span is not None:
-            tracing.end_server_span(span, g.pop("trace_token"), request.url_rule.rule if request.url_rule else None, g.get("trace_status"))
+            tracing.end_server_span(
+                span, g.pop("trace_token"), request.url_rule.rule if request.url_rule else None, g.get("trace_status")
+            )
 
     _register_errors(app)
 
@@ -140,7 +160,12 @@ def _dependency_report(runtime: Runtime) -> dict:
         outbox = {"backlog": backlog, "oldest_age_seconds": round(oldest_age, 3)}
     except Exception:
         log.warning("outbox backlog unavailable")
-    return {"status": "ok" if database and kafka else "degraded", "service": service, "checks": {"database": database, "kafka": kafka}, "outbox": outbox}
+    return {
+        "status": "ok" if database and kafka else "degraded",
+        "service": service,
+        "checks": {"database": database, "kafka": kafka},
+        "outbox": outbox,
+    }
 
 
 def _database_ok(runtime: Runtime) -> bool:
@@ -155,23 +180,39 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(InvalidToken)
     def invalid_token(error: InvalidToken):
         # The detail is one of shared.auth's and shared.token_claims' own sentences.
-        return problem_response(401, "invalid_token", "Unauthorised", str(error), headers={"WWW-Authenticate": 'Bearer realm="convene"'})
+        return problem_response(
+            401, "invalid_token", "Unauthorised", str(error), headers={"WWW-Authenticate": 'Bearer realm="convene"'}
+        )
 
     @app.errorhandler(Problem)
     def problem(error: Problem):
-        return problem_response(error.status, error.rule, status_title(error.status), error.detail, errors=error.errors, headers=error.headers, **error.extra)
+        return problem_response(
+            error.status,
+            error.rule,
+            status_title(error.status),
+            error.detail,
+            errors=error.errors,
+            headers=error.headers,
+            **error.extra,
+        )
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         extra = dict(error.extra)
-        errors = ([{"field": error.field, "message": error.detail}] if error.field else []) + list(extra.pop("errors", []))
-        return problem_response(error.status, error.rule, status_title(error.status), error.detail, errors=errors, **extra)
+        errors = ([{"field": error.field, "message": error.detail}] if error.field else []) + list(
+            extra.pop("errors", [])
+        )
+        return problem_response(
+            error.status, error.rule, status_title(error.status), error.detail, errors=errors, **extra
+        )
 
     @app.errorhandler(ValidationError)
     def validation_error(error: ValidationError):
         errors = field_errors(error.messages)
         named = ", ".join(sorted({e["field"] for e in errors}))
-        return problem_response(422, "invalid_request", "Unprocessable request", f"invalid fields: {named}", errors=errors)
+        return problem_response(
+            422, "invalid_request", "Unprocessable request", f"invalid fields: {named}", errors=errors
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -187,7 +228,9 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         log.exception("unhandled error")
-        return problem_response(500, "internal_error", "Internal Server Error", "the request failed; quote the correlation id to support")
+        return problem_response(
+            500, "internal_error", "Internal Server Error", "the request failed; quote the correlation id to support"
+        )
 
 
 _HTTP_ERRORS = {

@@ -3,6 +3,7 @@
 It runs apart from the web process so the two scale independently. On SIGTERM it stops
 cleanly; if any loop dies it stops the rest and exits non-zero so a supervisor restarts it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,7 +29,9 @@ def run_worker(runtime: Runtime, subscriptions: list[Subscription]) -> int:
         signal.signal(sig, lambda *_: stop.set())
     if settings.worker_metrics_port:
         # Served before Kafka is reached: a worker waiting for the broker is alive, not stalled.
-        worker_health.serve(settings.worker_metrics_port, worker_health.LOOPS, settings.worker_stall_seconds, settings.service)
+        worker_health.serve(
+            settings.worker_metrics_port, worker_health.LOOPS, settings.worker_stall_seconds, settings.service
+        )
     if not _ensure_topics_patiently(settings, stop):
         return 0  # stopped before Kafka was reachable
     loops = [("relay", Relay(settings, runtime.db).run)]

@@ -6,6 +6,7 @@ beaten for WORKER_STALL_SECONDS is stalled (stuck in a call that never returns, 
 and /healthz answers 503 naming it, so the orchestrator restarts the worker. A broker outage
 does not stall a loop: its iterations fail, wait and retry, and each one still beats.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,10 @@ from shared import metrics
 
 log = logging.getLogger(__name__)
 SINCE_PROGRESS = Gauge(
-    "convene_worker_loop_seconds_since_progress", "Seconds since a worker loop last completed an iteration.", ["service", "loop"], multiprocess_mode="max"
+    "convene_worker_loop_seconds_since_progress",
+    "Seconds since a worker loop last completed an iteration.",
+    ["service", "loop"],
+    multiprocess_mode="max",
 )
 
 
@@ -63,11 +67,18 @@ def health(heartbeats: Heartbeats, window_seconds: float, service: str) -> tuple
     stalled = heartbeats.stalled(window_seconds)
     if stalled:
         log.warning("worker loop stalled", extra={"error": ", ".join(stalled)})
-        return 503, {"status": "stalled", "stalled": stalled, "window_seconds": window_seconds, "seconds_since_progress": ages}
+        return 503, {
+            "status": "stalled",
+            "stalled": stalled,
+            "window_seconds": window_seconds,
+            "seconds_since_progress": ages,
+        }
     return 200, {"status": "alive", "window_seconds": window_seconds, "seconds_since_progress": ages}
 
 
-def serve(port: int, heartbeats: Heartbeats, window_seconds: float, service: str, host: str = "0.0.0.0") -> ThreadingHTTPServer:
+def serve(
+    port: int, heartbeats: Heartbeats, window_seconds: float, service: str, host: str = "0.0.0.0"
+) -> ThreadingHTTPServer:
     """Serve /healthz and /metrics on a daemon thread; returns the server (shutdown() stops it)."""
 
     class Handler(BaseHTTPRequestHandler):

@@ -1,5 +1,6 @@
 """Fixtures for the layered suite. Unit tests use none of these; integration and e2e tests
 get the real Kafka broker and PostgreSQL cluster that `make test` starts."""
+
 from __future__ import annotations
 
 import os
@@ -100,6 +101,8 @@ def make_token(signing_keys):
     private_pem = signing_keys[0].read_bytes()
 
     def make(role: str, region: str | None = None, subject: str | None = None, **overrides) -> str:
-        return mint_token(private_pem, role=role, region=region, subject=subject, issuer=ISSUER, audience=AUDIENCE, **overrides)
+        return mint_token(
+            private_pem, role=role, region=region, subject=subject, issuer=ISSUER, audience=AUDIENCE, **overrides
+        )
 
     return make

@@ -15,6 +15,7 @@ tries what the threat model names:
 
 A result of 1 to 4 is a disclosure. Pure Python; the integration test feeds it real answers.
 """
+
 from __future__ import annotations
 
 import itertools

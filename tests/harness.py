@@ -1,17 +1,17 @@
 """Run Convene services inside a test: real databases, the real broker, real relay and
 consumers on threads, and the Flask app through its test client."""
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from services.registry import declaration
 from shared import kafka
 from shared.consumer import Consumer
 from shared.relay import Relay
 from shared.sealing import new_kek_text
-
 
 # The tests' own key-encryption key of personal data, new in every test process.
 PERSONAL_DATA_KEY = new_kek_text()
@@ -41,10 +41,12 @@ class RunningService:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def start_worker(self) -> "RunningService":
+    def start_worker(self) -> RunningService:
         subscriptions = self.service.subscriptions
         kafka.ensure_topics(self.settings)
-        loops = [Relay(self.settings, self.runtime.db).run] + [Consumer(self.settings, self.runtime.db, s).run for s in subscriptions]
+        loops = [Relay(self.settings, self.runtime.db).run] + [
+            Consumer(self.settings, self.runtime.db, s).run for s in subscriptions
+        ]
         for loop in loops:
             thread = threading.Thread(target=loop, args=(self._stop,), daemon=True)
             thread.start()
@@ -58,7 +60,9 @@ class RunningService:
         self.runtime.db.dispose()
 
 
-def eventually(check: Callable[[], object], *, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
+def eventually(
+    check: Callable[[], object], *, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"
+):
     """Poll until `check` returns something truthy; fail with `message` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:

@@ -1,5 +1,6 @@
 """Real Convene processes for tests that need them: gunicorn web processes and workers that
 can be killed with SIGKILL and restarted, exactly as in production."""
+
 from __future__ import annotations
 
 import os
@@ -31,9 +32,11 @@ class Process:
         self.log_path = log_path
         self.popen: subprocess.Popen | None = None
 
-    def start(self) -> "Process":
+    def start(self) -> Process:
         log = open(self.log_path, "ab")
-        self.popen = subprocess.Popen(self.command, cwd=REPO, env=self.environ, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.popen = subprocess.Popen(
+            self.command, cwd=REPO, env=self.environ, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         log.close()
         return self
 
@@ -63,11 +66,20 @@ class WebProcess(Process):
 
     def __init__(self, service: str, environ: dict, log_dir: Path, *, workers: int = 3):
         self.port = free_port()
-        command = [str(VENV_BIN / "gunicorn"), "-c", str(REPO / "deploy" / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}", f"services.{service}.app:create_app()"]
-        super().__init__(command, {**environ, "WEB_CONCURRENCY": str(workers)}, log_dir / f"{service}-web-{self.port}.log")
+        command = [
+            str(VENV_BIN / "gunicorn"),
+            "-c",
+            str(REPO / "deploy" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            f"services.{service}.app:create_app()",
+        ]
+        super().__init__(
+            command, {**environ, "WEB_CONCURRENCY": str(workers)}, log_dir / f"{service}-web-{self.port}.log"
+        )
         self.base_url = f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30) -> "WebProcess":
+    def start(self, timeout: float = 30) -> WebProcess:
         super().start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -86,4 +98,8 @@ class WorkerProcess(Process):
     """`python -m <module>`: a service's worker, or a test's own worker script."""
 
     def __init__(self, module: str, environ: dict, log_dir: Path, *, args: list[str] | None = None):
-        super().__init__([sys.executable, "-m", module, *(args or [])], environ, log_dir / f"{module.rsplit('.', 1)[-1]}-{time.monotonic_ns()}.log")
+        super().__init__(
+            [sys.executable, "-m", module, *(args or [])],
+            environ,
+            log_dir / f"{module.rsplit('.', 1)[-1]}-{time.monotonic_ns()}.log",
+        )

@@ -8,6 +8,7 @@ after it has handled what it polled (at least once). See docs/subscribers.md.
     python docs/examples/region_subscriber.py --bootstrap 127.0.0.1:9092 --prefix local. --region Y60
     python docs/examples/region_subscriber.py --bootstrap ... --region Y60 --since 2026-06-01T00:00:00Z
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ import json
 import sys
 import time
 from collections import OrderedDict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -51,7 +52,10 @@ def describe(event_type: str, data: dict) -> str:
         if data.get("waitlist_position"):
             details += f" waitlist_position={data['waitlist_position']}"
     else:
-        details = f"offer={data['offer_id']} session={data['session_id']} starts_at={data['starts_at']} status={data['status']} sequence={data['sequence']}"
+        details = (
+            f"offer={data['offer_id']} session={data['session_id']} starts_at={data['starts_at']} "
+            f"status={data['status']} sequence={data['sequence']}"
+        )
     return f"{short} {details}"
 
 
@@ -70,7 +74,9 @@ def handle(record, region: str, dedup: Deduplicator, out=sys.stdout) -> bool:
 
 def replay_from(consumer: KafkaConsumer, topics: list[str], since: datetime) -> None:
     """Start every partition at the first event at or after `since` (offsets_for_times)."""
-    partitions = [TopicPartition(topic, p) for topic in topics for p in sorted(consumer.partitions_for_topic(topic) or [])]
+    partitions = [
+        TopicPartition(topic, p) for topic in topics for p in sorted(consumer.partitions_for_topic(topic) or [])
+    ]
     consumer.assign(partitions)
     offsets = consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in partitions})
     for tp in partitions:
@@ -117,17 +123,21 @@ def run(args, out=sys.stdout) -> int:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bootstrap", required=True, help="Kafka bootstrap servers, host:port[,host:port]")
-    parser.add_argument("--prefix", default="local.", help="the environment's topic prefix, e.g. prod. (default local.)")
+    parser.add_argument(
+        "--prefix", default="local.", help="the environment's topic prefix, e.g. prod. (default local.)"
+    )
     parser.add_argument("--region", required=True, choices=REGIONS, help="NHS England region ODS code, e.g. Y60")
     parser.add_argument("--group", default=None, help="consumer group (default example.region-subscriber.<region>)")
-    parser.add_argument("--since", type=_timestamp, default=None, help="replay from this ISO 8601 time instead of the group's offsets")
+    parser.add_argument(
+        "--since", type=_timestamp, default=None, help="replay from this ISO 8601 time instead of the group's offsets"
+    )
     parser.add_argument("--idle-exit", type=float, default=None, help="stop after this many seconds without a message")
     return parser.parse_args(argv)
 
 
 def _timestamp(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Enrolment's web process: `gunicorn 'services.enrolment.app:create_app()'`."""
+
 from services.enrolment.service import SERVICE
 
 build_runtime = SERVICE.build_runtime

@@ -8,6 +8,7 @@ the outbox. Loading twice changes nothing. Everyone is obviously synthetic: surn
 "Example" and "Placeholder", e-mail addresses at demo.convene.invalid (a reserved domain).
 `python -m services.cli demo`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -16,29 +17,47 @@ import random
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Connection
 
-from shared.auth import Principal, Role
-from shared.unit import Unit
-from shared.contracts.common import LEADERSHIP_EXPERIENCE, PARTICIPANT_ROLES
-from shared.contracts.vocabulary import NATIONAL
-from shared.regions import REGIONS
 from services.enrolment.domain.offers import OfferAction
 from services.enrolment.store import attendance
 from services.enrolment.usecases import enrolments, offers, reference
 from services.enrolment.usecases import participants as participant_cases
+from shared.auth import Principal, Role
+from shared.contracts.common import LEADERSHIP_EXPERIENCE, PARTICIPANT_ROLES
+from shared.contracts.vocabulary import NATIONAL
+from shared.regions import REGIONS
+from shared.unit import Unit
 
 SEED = 20260401
 EMAIL_DOMAIN = "demo.convene.invalid"
 PCNS_PER_REGION = 5
 PRACTICES_PER_PCN = 3
 PEOPLE = 320
-FIRST_NAMES = ("Alex", "Sam", "Jo", "Robin", "Charlie", "Morgan", "Jamie", "Casey", "Riley", "Taylor", "Jordan", "Avery", "Quinn", "Rowan", "Sasha", "Kit")
+FIRST_NAMES = (
+    "Alex",
+    "Sam",
+    "Jo",
+    "Robin",
+    "Charlie",
+    "Morgan",
+    "Jamie",
+    "Casey",
+    "Riley",
+    "Taylor",
+    "Jordan",
+    "Avery",
+    "Quinn",
+    "Rowan",
+    "Sasha",
+    "Kit",
+)
 SURNAMES = ("Example", "Sample", "Placeholder", "Testperson", "Fictional", "Specimen", "Demo", "Madeup")
 PLACES = ("Ash", "Oak", "Elm", "Brook", "Mill", "Stone", "Kings", "Castle", "River", "Fern", "Briar", "Heath")
 ENDINGS = ("field", "ford", "ton", "bury", "ley", "wick", "mere", "dale")
+QUARTERS = ("North", "South", "Central", "Vale", "Coast")
 # Most people are practice or PCN staff with little board experience; a few have sat on boards.
 ROLE_WEIGHTS = (0, 14, 16, 24, 18, 12, 6)  # clinical directors are placed one per PCN first
 EXPERIENCE_WEIGHTS = (35, 35, 20, 10)
@@ -67,17 +86,58 @@ def generate(seed: int = SEED) -> DemoData:
     rng = random.Random(seed)
     epcn, practice_map = io.StringIO(), io.StringIO()
     epcn_rows, map_rows = csv.writer(epcn), csv.writer(practice_map)
-    map_rows.writerow(["PRACTICE_CODE", "PRACTICE_NAME", "PCN_CODE", "PCN_NAME", "SUB_ICB_LOCATION_CODE", "ICB_CODE", "COMM_REGION_CODE", "COMM_REGION_NAME"])
+    map_rows.writerow(
+        [
+            "PRACTICE_CODE",
+            "PRACTICE_NAME",
+            "PCN_CODE",
+            "PCN_NAME",
+            "SUB_ICB_LOCATION_CODE",
+            "ICB_CODE",
+            "COMM_REGION_CODE",
+            "COMM_REGION_NAME",
+        ]
+    )
     pcns: dict[str, list[str]] = {}
     practices: dict[str, list[str]] = {}
     for r, (region, region_name) in enumerate(sorted(REGIONS.items()), start=1):
         for i in range(1, PCNS_PER_REGION + 1):
-            code, name, sub_icb = f"U9{r}{i:03d}", f"{rng.choice(PLACES)}{rng.choice(ENDINGS)} {rng.choice(('North', 'South', 'Central', 'Vale', 'Coast'))} PCN", f"9{r}{'ABCDE'[i - 1]}"
-            epcn_rows.writerow([code, name.upper(), sub_icb, f"NHS DEMO ICB {r} - {sub_icb}", "20190701", "", "1 DEMO ROAD", "", "", "", "", f"ZZ{r} {i}AA"])
+            code, name, sub_icb = (
+                f"U9{r}{i:03d}",
+                f"{rng.choice(PLACES)}{rng.choice(ENDINGS)} {rng.choice(QUARTERS)} PCN",
+                f"9{r}{'ABCDE'[i - 1]}",
+            )
+            epcn_rows.writerow(
+                [
+                    code,
+                    name.upper(),
+                    sub_icb,
+                    f"NHS DEMO ICB {r} - {sub_icb}",
+                    "20190701",
+                    "",
+                    "1 DEMO ROAD",
+                    "",
+                    "",
+                    "",
+                    "",
+                    f"ZZ{r} {i}AA",
+                ]
+            )
             pcns.setdefault(region, []).append(code)
             for j in range(1, PRACTICES_PER_PCN + 1):
                 practice = f"Z{r}{i:02d}{j:02d}"
-                map_rows.writerow([practice, f"{rng.choice(PLACES).upper()} SURGERY", code, name.upper(), sub_icb, f"QZ{r}", region, region_name.upper()])
+                map_rows.writerow(
+                    [
+                        practice,
+                        f"{rng.choice(PLACES).upper()} SURGERY",
+                        code,
+                        name.upper(),
+                        sub_icb,
+                        f"QZ{r}",
+                        region,
+                        region_name.upper(),
+                    ]
+                )
                 practices.setdefault(code, []).append(practice)
     people = [_person(rng, n, pcn, practices, "clinical_director") for n, pcn in enumerate(sorted(practices))]
     codes = sorted(practices)
@@ -113,7 +173,9 @@ class Actor:
 
     def offer(self, region: str, **details) -> dict:
         """A new draft offer of `region`, made by its administrator."""
-        return offers.create(self.admin(region), {"pcn_code": None, "basis": None, "session_allowance": None, **details})
+        return offers.create(
+            self.admin(region), {"pcn_code": None, "basis": None, "session_allowance": None, **details}
+        )
 
     def advance(self, offer: dict, lifecycle) -> None:
         for action in lifecycle:
@@ -156,29 +218,68 @@ def _offers(actor: Actor, data: DemoData, people: list[dict], rng: random.Random
         rng.shuffle(mine)
 
         def offer(title: str, offer_type: str, capacity: int, dates: dict, **details) -> dict:
-            return actor.offer(region, offer_type=offer_type, title=title, capacity=capacity, planned_sessions=details.pop("sessions", 6), **dates, **details)
+            return actor.offer(
+                region,
+                offer_type=offer_type,
+                title=title,
+                capacity=capacity,
+                planned_sessions=details.pop("sessions", 6),
+                **dates,
+                **details,
+            )
 
         directors = [p for p in mine if p["role"] == "clinical_director"]
-        _enrol(actor, offer(f"{name} clinical directors' leadership programme", "regional_programme", 20, soon, sessions=8), directors, then=(PUBLISH,))
+        _enrol(
+            actor,
+            offer(f"{name} clinical directors' leadership programme", "regional_programme", 20, soon, sessions=8),
+            directors,
+            then=(PUBLISH,),
+        )
         team = offer(f"Leadership team development: {team_pcn}", "pcn_team", 12, soon, sessions=5, pcn_code=team_pcn)
         actor.advance(team, (PUBLISH,))
         enrolments.enrol_team(actor.admin(region), team["id"], [p["id"] for p in mine if p["pcn_code"] == team_pcn][:6])
         # A full set that has started (closed: the two who were waiting are released, offered the
         # region's set still open), one filling up, one not yet open.
-        _enrol(actor, offer(f"{name} action learning set: population health", "action_learning_set", 8, running, basis="project"), mine[:10], then=(PUBLISH, START))
-        _enrol(actor, offer(f"{name} action learning set: place-based working", "action_learning_set", 8, soon, basis="place"), mine[10:15], then=(PUBLISH,))
+        _enrol(
+            actor,
+            offer(f"{name} action learning set: population health", "action_learning_set", 8, running, basis="project"),
+            mine[:10],
+            then=(PUBLISH, START),
+        )
+        _enrol(
+            actor,
+            offer(f"{name} action learning set: place-based working", "action_learning_set", 8, soon, basis="place"),
+            mine[10:15],
+            then=(PUBLISH,),
+        )
         offer(f"{name} action learning set: new clinical directors", "action_learning_set", 6, soon, basis="individual")
-        _enrol(actor, offer(f"{name} leadership coaching", "coaching", 1, soon, session_allowance=6), mine[15:17], then=(PUBLISH,))
+        _enrol(
+            actor,
+            offer(f"{name} leadership coaching", "coaching", 1, soon, session_allowance=6),
+            mine[15:17],
+            then=(PUBLISH,),
+        )
         # One more offer per region: cancelled, completed or open, in turn.
-        masterclass = offer(f"{name} collaboration and conflict masterclass", "regional_programme", 15, past, sessions=4)
+        masterclass = offer(
+            f"{name} collaboration and conflict masterclass", "regional_programme", 15, past, sessions=4
+        )
         lifecycle = ((CANCEL,), (PUBLISH, START, COMPLETE), (PUBLISH,))[r % 3]
         _enrol(actor, masterclass, mine[17:23] if lifecycle[0] is PUBLISH else [], then=lifecycle[:2])
         if COMPLETE in lifecycle:  # an offer completes only once it has held a session
             _held_before_convene(actor, masterclass, mine[17:23], sessions=4)
             actor.advance(masterclass, (COMPLETE,))
-    managers = [next(p for p in people if p["role"] == "pcn_manager" and p["region"] == region) for region in sorted(data.pcns)]
-    national = actor.offer(NATIONAL, offer_type="action_learning_set", title="National action learning set for PCN managers", capacity=8,
-                           planned_sessions=6, basis="individual", **soon)
+    managers = [
+        next(p for p in people if p["role"] == "pcn_manager" and p["region"] == region) for region in sorted(data.pcns)
+    ]
+    national = actor.offer(
+        NATIONAL,
+        offer_type="action_learning_set",
+        title="National action learning set for PCN managers",
+        capacity=8,
+        planned_sessions=6,
+        basis="individual",
+        **soon,
+    )
     _enrol(actor, national, managers, then=(PUBLISH,))
 
 
@@ -186,13 +287,25 @@ def _held_before_convene(actor: Actor, offer: dict, people: list[dict], *, sessi
     """The past masterclass met before Convene scheduled anything: its held sessions and
     everyone's attendance go straight into enrolment's projection, as scheduling's events would
     have put them, so that completing it is allowed and its members complete with it."""
-    first_ends = datetime.combine(offer["starts_on"], time(11, 0), tzinfo=timezone.utc)
+    first_ends = datetime.combine(offer["starts_on"], time(11, 0), tzinfo=UTC)
     for n in range(sessions):
-        session_id, ends_at = str(uuid.uuid5(uuid.NAMESPACE_URL, f"convene-demo:{offer['id']}:{n}")), first_ends + timedelta(weeks=n)
+        session_id, ends_at = (
+            str(uuid.uuid5(uuid.NAMESPACE_URL, f"convene-demo:{offer['id']}:{n}")),
+            first_ends + timedelta(weeks=n),
+        )
         attendance.save_session(actor.conn, session_id, offer["id"], ends_at, "scheduled", 0)
         for person in people:
-            attendance.record_attendance(actor.conn, {"session_id": session_id, "offer_id": offer["id"], "participant_id": person["id"],
-                                                      "attendance": "present", "session_ends_at": ends_at, "recorded_at": ends_at})
+            attendance.record_attendance(
+                actor.conn,
+                {
+                    "session_id": session_id,
+                    "offer_id": offer["id"],
+                    "participant_id": person["id"],
+                    "attendance": "present",
+                    "session_ends_at": ends_at,
+                    "recorded_at": ends_at,
+                },
+            )
 
 
 def _enrol(actor: Actor, offer: dict, people: list[dict], then=()) -> None:
@@ -202,4 +315,4 @@ def _enrol(actor: Actor, offer: dict, people: list[dict], then=()) -> None:
     actor.advance(offer, opening)
     for person in people:
         enrolments.enrol(actor.admin(person["region"]), offer["id"], person["id"])
-    actor.advance(offer, then[len(opening):])
+    actor.advance(offer, then[len(opening) :])

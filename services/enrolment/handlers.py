@@ -1,10 +1,11 @@
 """Events enrolment consumes: scheduling's sessions and attendance, kept as the projection that
 completion reads (which sessions were held, who was present at each)."""
+
+from services.enrolment.store import attendance
 from shared.consumer import Subscription
 from shared.contracts import scheduling
 from shared.envelope import Envelope
 from shared.unit import Unit
-from services.enrolment.store import attendance
 
 
 def session_changed(event: Envelope, unit: Unit) -> None:

@@ -4,6 +4,7 @@ shown as the erasure markers once the data key is destroyed.
 
 Pure: the caller brings the keys (shared.data_keys) and the stored row.
 """
+
 from __future__ import annotations
 
 from shared.sealing import SealingError, blind_index, open_sealed, seal
@@ -47,9 +48,13 @@ def is_erased(row) -> bool:
 def shown(row, data_key: bytes | None) -> dict:
     """A stored participant row as it is read: the name and e-mail opened with the data key,
     or the erasure markers once erased; the sealed columns and the blind index left out."""
-    shown_row = {k: v for k, v in dict(row).items() if k not in ("sealed_name", "sealed_email", "email_index", "wrapped_key")}
+    shown_row = {
+        k: v for k, v in dict(row).items() if k not in ("sealed_name", "sealed_email", "email_index", "wrapped_key")
+    }
     if is_erased(row):
         return shown_row | {"name": ERASED_NAME, "email": erased_email(row["id"])}
     if data_key is None:
         raise SealingError("a participant who is not erased has no data key")
-    return shown_row | {field: open_sealed(data_key, row[f"sealed_{field}"], _context(row["id"], field)) for field in PERSONAL_FIELDS}
+    return shown_row | {
+        field: open_sealed(data_key, row[f"sealed_{field}"], _context(row["id"], field)) for field in PERSONAL_FIELDS
+    }

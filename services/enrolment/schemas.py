@@ -3,6 +3,7 @@
 ODS codes arrive as plain strings and the domain checks them, so that a bad code is answered
 with the rule it breaks (`invalid_ods_code`) rather than a generic validation error.
 """
+
 from marshmallow import Schema, fields, validate
 
 from shared.api import PageQuery
@@ -24,6 +25,7 @@ def _optional(field_class, **kwargs):
 
 
 # --- Reference data -------------------------------------------------------------------
+
 
 class RegionSchema(Schema):
     code = fields.String(metadata={"description": "NHS England region ODS code, e.g. Y56"})
@@ -56,10 +58,26 @@ class PracticeQuery(PageQuery):
 
 
 class ImportRequestSchema(Schema):
-    epcn_csv = fields.String(required=True, validate=validate.Length(min=1), metadata={
-        "description": "The text of NHS ODS `epcn.csv`: no header; PCN code, name, sub-ICB code, sub-ICB name, open date, close date (YYYYMMDD), address lines, postcode."})
-    practice_map_csv = fields.String(required=True, validate=validate.Length(min=1), metadata={
-        "description": "The text of NHS Digital `gp-reg-pat-prac-map.csv`, header row included; PRACTICE_CODE, PCN_CODE and COMM_REGION_CODE are read (PRACTICE_NAME if present)."})
+    epcn_csv = fields.String(
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={
+            "description": (
+                "The text of NHS ODS `epcn.csv`: no header; PCN code, name, sub-ICB code, sub-ICB name, open "
+                "date, close date (YYYYMMDD), address lines, postcode."
+            )
+        },
+    )
+    practice_map_csv = fields.String(
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={
+            "description": (
+                "The text of NHS Digital `gp-reg-pat-prac-map.csv`, header row included; PRACTICE_CODE, PCN_CODE "
+                "and COMM_REGION_CODE are read (PRACTICE_NAME if present)."
+            )
+        },
+    )
 
 
 class ImportCountsSchema(Schema):
@@ -78,17 +96,22 @@ class ImportReportSchema(Schema):
     pcns = fields.Nested(ImportCountsSchema)
     practices = fields.Nested(ImportCountsSchema)
     skipped = fields.Integer(metadata={"description": "Well-formed rows that could not be placed (see skipped_rows)"})
-    out_of_scope = fields.Integer(metadata={"description": "Rows of other regions, left alone by a regional administrator's import"})
+    out_of_scope = fields.Integer(
+        metadata={"description": "Rows of other regions, left alone by a regional administrator's import"}
+    )
     skipped_rows = fields.List(fields.Nested(SkippedRowSchema), metadata={"description": "The first 100 skipped rows"})
 
 
 # --- Participants ---------------------------------------------------------------------
 
+
 class ParticipantCreateSchema(Schema):
     name = _text(200, required=True)
     email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.String(required=True, validate=validate.OneOf(PARTICIPANT_ROLES))
-    pcn_code = fields.String(required=True, validate=CODE, metadata={"description": "The participant's PCN; their region is the PCN's"})
+    pcn_code = fields.String(
+        required=True, validate=CODE, metadata={"description": "The participant's PCN; their region is the PCN's"}
+    )
     practice_code = _optional(fields.String, validate=CODE)
     leadership_experience = fields.String(required=True, validate=validate.OneOf(LEADERSHIP_EXPERIENCE))
 
@@ -112,14 +135,19 @@ class ParticipantQuery(PageQuery):
 
 # --- Offers -----------------------------------------------------------------------------
 
+
 class OfferUpdateSchema(PartialUpdate):
     title = _text(200)
     capacity = fields.Integer(strict=True, validate=validate.Range(max=MAX_CAPACITY))
     starts_on = fields.Date()
     ends_on = fields.Date()
     planned_sessions = fields.Integer(strict=True, validate=validate.Range(max=500))
-    basis = fields.String(validate=validate.Length(max=20), metadata={"description": "action_learning_set: project, place or individual"})
-    session_allowance = fields.Integer(strict=True, metadata={"description": "coaching: sessions in the allowance (1-50)"})
+    basis = fields.String(
+        validate=validate.Length(max=20), metadata={"description": "action_learning_set: project, place or individual"}
+    )
+    session_allowance = fields.Integer(
+        strict=True, metadata={"description": "coaching: sessions in the allowance (1-50)"}
+    )
 
 
 class OfferCreateSchema(OfferUpdateSchema):
@@ -130,8 +158,14 @@ class OfferCreateSchema(OfferUpdateSchema):
     ends_on = fields.Date(required=True)
     planned_sessions = fields.Integer(required=True, strict=True, validate=validate.Range(max=500))
     pcn_code = _optional(fields.String, validate=CODE, metadata={"description": "pcn_team: the PCN whose team it is"})
-    basis = _optional(fields.String, validate=validate.Length(max=20), metadata={"description": "action_learning_set: project, place or individual"})
-    session_allowance = _optional(fields.Integer, strict=True, metadata={"description": "coaching: sessions in the allowance (1-50)"})
+    basis = _optional(
+        fields.String,
+        validate=validate.Length(max=20),
+        metadata={"description": "action_learning_set: project, place or individual"},
+    )
+    session_allowance = _optional(
+        fields.Integer, strict=True, metadata={"description": "coaching: sessions in the allowance (1-50)"}
+    )
 
 
 class OfferSchema(Schema):
@@ -147,8 +181,14 @@ class OfferSchema(Schema):
     planned_sessions = fields.Integer()
     starts_on = fields.Date()
     ends_on = fields.Date()
-    places_taken = fields.Integer(metadata={"description": "Exact for the offer's manager; to the nearest 5 for everyone else (docs/disclosure.md)"})
-    waitlist_length = fields.Integer(metadata={"description": "Exact for the offer's manager; to the nearest 5 for everyone else"})
+    places_taken = fields.Integer(
+        metadata={
+            "description": "Exact for the offer's manager; to the nearest 5 for everyone else (docs/disclosure.md)"
+        }
+    )
+    waitlist_length = fields.Integer(
+        metadata={"description": "Exact for the offer's manager; to the nearest 5 for everyone else"}
+    )
     open_places = fields.Boolean(metadata={"description": "A place is free now: enrolling confirms at once"})
     version = fields.Integer(metadata={"description": "Also sent as the ETag; PATCH needs it in If-Match"})
     created_at = UtcDateTime()
@@ -163,12 +203,15 @@ class OfferQuery(PageQuery):
 
 # --- Enrolments ---------------------------------------------------------------------------
 
+
 class EnrolmentRequestSchema(Schema):
     participant_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
 class TeamEnrolmentRequestSchema(Schema):
-    participant_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True, validate=validate.Length(min=1, max=100))
+    participant_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)), required=True, validate=validate.Length(min=1, max=100)
+    )
 
 
 class EnrolmentSchema(Schema):
@@ -176,10 +219,19 @@ class EnrolmentSchema(Schema):
     offer_id = fields.String()
     participant_id = fields.String()
     status = fields.String()
-    waitlist_position = fields.Integer(allow_none=True, metadata={"description": "1 is next in line; null unless waitlisted"})
-    withdrawal_reason = fields.String(allow_none=True, metadata={
-        "description": "Why a withdrawn enrolment ended: withdrew, participant_erased, waitlist_released (a closed group started) or "
-                       "offer_cancelled; null while active (and for withdrawals recorded before reasons were)"})
+    waitlist_position = fields.Integer(
+        allow_none=True, metadata={"description": "1 is next in line; null unless waitlisted"}
+    )
+    withdrawal_reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": (
+                "Why a withdrawn enrolment ended: withdrew, participant_erased, waitlist_released (a closed "
+                "group started) or offer_cancelled; null while active (and for withdrawals recorded before "
+                "reasons were)"
+            )
+        },
+    )
     requested_at = UtcDateTime()
     updated_at = UtcDateTime()
 

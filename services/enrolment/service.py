@@ -1,13 +1,14 @@
 """The enrolment service (reference data, participants, offers, enrolments, waitlists), declared once:
 what shared/ and the tools are handed."""
+
 from pathlib import Path
 
-from shared import data_keys
-from shared.service import Service
 from services.enrolment import handlers
 from services.enrolment.api import APIS
 from services.enrolment.settings import EnrolmentSettings
 from services.enrolment.store import metadata
+from shared import data_keys
+from shared.service import Service
 
 
 def load_demo(runtime, **options) -> dict:

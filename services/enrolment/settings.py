@@ -1,4 +1,5 @@
 """Settings of the enrolment service (with the key-encryption key of names and e-mails)."""
+
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -14,7 +15,9 @@ class EnrolmentSettings(PersonalDataSettings):
         "COMPLETION_THRESHOLD", 0.75, "Share of held sessions a member must attend to complete an offer."
     )
     import_max_bytes: int = setting(
-        "IMPORT_MAX_BYTES", 20_000_000, "Largest body of POST /v1/reference-data/imports (the national ODS files are a few MB)."
+        "IMPORT_MAX_BYTES",
+        20_000_000,
+        "Largest body of POST /v1/reference-data/imports (the national ODS files are a few MB).",
     )
 
     def __post_init__(self):

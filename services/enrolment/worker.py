@@ -1,4 +1,5 @@
 """Enrolment's worker process: outbox relay and consumers. `python -m services.enrolment.worker`."""
+
 from services.enrolment.service import SERVICE
 
 if __name__ == "__main__":

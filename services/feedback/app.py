@@ -1,4 +1,5 @@
 """Feedback's web process: `gunicorn 'services.feedback.app:create_app()'`."""
+
 from services.feedback.service import SERVICE
 
 build_runtime = SERVICE.build_runtime

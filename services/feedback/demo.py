@@ -13,6 +13,7 @@ Loading twice changes nothing: a session that has feedback, a region that has ne
 and an offer that has outcome measures are left alone. Seeded per session, region and offer,
 so the same shape on every machine. Comments are synthetic and say nothing about anyone.
 """
+
 from __future__ import annotations
 
 import random
@@ -20,15 +21,23 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from services.demo import WAIT_SECONDS, until_settled, wait_for
+from services.feedback.domain.needs import NEEDS
+from services.feedback.domain.outcomes import OUTCOME_MEASURES
+from services.feedback.store.tables import (
+    attendance,
+    feedback_responses,
+    members,
+    needs_responses,
+    offers,
+    outcome_responses,
+    sessions,
+)
+from services.feedback.usecases import answers as answer_usecases
 from shared.auth import Principal, Role
 from shared.clock import as_utc, utcnow
 from shared.contracts.vocabulary import Recommend
 from shared.unit import Unit
-from services.demo import WAIT_SECONDS, until_settled, wait_for
-from services.feedback.domain.needs import NEEDS
-from services.feedback.domain.outcomes import OUTCOME_MEASURES
-from services.feedback.store.tables import attendance, feedback_responses, members, needs_responses, offers, outcome_responses, sessions
-from services.feedback.usecases import answers as answer_usecases
 
 SEED = 20260403
 MEMBERS = answer_usecases.MEMBERS
@@ -45,13 +54,21 @@ COMMENTS = (
 )
 OTHER_NEEDS = ("Succession planning for the PCN team.", "Working with the wider system on estates.")
 # The recommend answer a person whose overall score is n tends to give.
-RECOMMEND_OF_SCORE = {5: Recommend.VERY_GOOD.value, 4: Recommend.GOOD.value, 3: Recommend.NEITHER.value, 2: Recommend.POOR.value, 1: Recommend.VERY_POOR.value}
+RECOMMEND_OF_SCORE = {
+    5: Recommend.VERY_GOOD.value,
+    4: Recommend.GOOD.value,
+    3: Recommend.NEITHER.value,
+    2: Recommend.POOR.value,
+    1: Recommend.VERY_POOR.value,
+}
 # Outcome measures 1-7: where people start, and how far they move by the end (isolation falls).
 BEFORE = {"confidence": 3.4, "isolation": 4.6, "trust_in_group": 3.5, "sense_of_direction": 3.3}
 CHANGE = {"confidence": 1.2, "isolation": -1.0, "trust_in_group": 1.5, "sense_of_direction": 1.1}
 
 
-def load(runtime, *, rosters: dict | None = None, held: dict | None = None, seed: int = SEED, timeout: float = WAIT_SECONDS) -> dict:
+def load(
+    runtime, *, rosters: dict | None = None, held: dict | None = None, seed: int = SEED, timeout: float = WAIT_SECONDS
+) -> dict:
     """Load the demo into feedback. `rosters` (offer id → (status, members), from enrolment)
     and `held` (session id → attendance marks, from scheduling) say what the projections
     must hold first; without them the loader waits until the projections stop changing."""
@@ -66,19 +83,31 @@ def load(runtime, *, rosters: dict | None = None, held: dict | None = None, seed
 
 def _projections_missing(runtime, rosters: dict | None, held: dict | None):
     def counts(conn) -> tuple[dict, dict, dict, dict]:
-        known = select(sessions.c.session_id).select_from(sessions.join(offers, offers.c.offer_id == sessions.c.offer_id))
+        known = select(sessions.c.session_id).select_from(
+            sessions.join(offers, offers.c.offer_id == sessions.c.offer_id)
+        )
         marks = select(attendance.c.session_id, func.count()).group_by(attendance.c.session_id)
-        in_offer = select(members.c.offer_id, func.count()).where(members.c.status.in_(MEMBERS)).group_by(members.c.offer_id)
+        in_offer = (
+            select(members.c.offer_id, func.count()).where(members.c.status.in_(MEMBERS)).group_by(members.c.offer_id)
+        )
         statuses = select(offers.c.offer_id, offers.c.status)
-        return ({s: True for s in conn.execute(known).scalars()}, *(dict(conn.execute(q).all()) for q in (marks, in_offer, statuses)))
+        return (
+            {s: True for s in conn.execute(known).scalars()},
+            *(dict(conn.execute(q).all()) for q in (marks, in_offer, statuses)),
+        )
 
     def missing() -> str | None:
         with runtime.db.read() as conn:
             known, marks, in_offer, statuses = counts(conn)
         sessions_behind = [s for s, n in (held or {}).items() if s not in known or marks.get(s, 0) != n]
-        offers_behind = [o for o, (status, n) in (rosters or {}).items() if statuses.get(o) != status or in_offer.get(o, 0) != n]
+        offers_behind = [
+            o for o, (status, n) in (rosters or {}).items() if statuses.get(o) != status or in_offer.get(o, 0) != n
+        ]
         if sessions_behind or offers_behind:
-            return f"{len(sessions_behind)} of {len(held or {})} held sessions, {len(offers_behind)} of {len(rosters or {})} offers"
+            return (
+                f"{len(sessions_behind)} of {len(held or {})} held sessions, {len(offers_behind)} of "
+                f"{len(rosters or {})} offers"
+            )
         return None
 
     def snapshot() -> tuple:
@@ -104,14 +133,25 @@ def _open_sessions(runtime, held: dict | None) -> list[dict]:
     """Held sessions whose feedback window is open, each with who was present, oldest first per region."""
     now = utcnow()
     window = timedelta(days=runtime.settings.feedback_window_days) - timedelta(hours=1)
-    query = select(sessions).where(sessions.c.status == "scheduled").order_by(sessions.c.region, sessions.c.starts_at, sessions.c.session_id)
+    query = (
+        select(sessions)
+        .where(sessions.c.status == "scheduled")
+        .order_by(sessions.c.region, sessions.c.starts_at, sessions.c.session_id)
+    )
     with runtime.db.read() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings() if held is None or r["session_id"] in held]
         rows = [r for r in rows if now - window < as_utc(r["ends_at"]) <= now]
         for row in rows:
-            present = select(attendance.c.participant_id).where(attendance.c.session_id == row["session_id"], attendance.c.present.is_(True))
+            present = select(attendance.c.participant_id).where(
+                attendance.c.session_id == row["session_id"], attendance.c.present.is_(True)
+            )
             row["present"] = sorted(conn.execute(present).scalars())
-            row["answered"] = conn.execute(select(func.count()).where(feedback_responses.c.session_id == row["session_id"])).scalar_one() > 0
+            row["answered"] = (
+                conn.execute(
+                    select(func.count()).where(feedback_responses.c.session_id == row["session_id"])
+                ).scalar_one()
+                > 0
+            )
     return rows
 
 
@@ -132,18 +172,29 @@ def _session_feedback(runtime, held: dict | None, seed: int, report: dict) -> No
             continue
         with runtime.db.transaction() as conn:
             for person in people:
-                answer_usecases.give_feedback(_participant(person, row["region"], conn, runtime), row["session_id"], _answer(rng, mood, report))
+                answer_usecases.give_feedback(
+                    _participant(person, row["region"], conn, runtime), row["session_id"], _answer(rng, mood, report)
+                )
                 report["feedback"] += 1
 
 
 def _answer(rng: random.Random, mood: float, report: dict) -> dict:
     overall = _score(rng, mood)
-    recommend = Recommend.DONT_KNOW.value if rng.random() < 0.03 else RECOMMEND_OF_SCORE[max(1, min(5, overall + (rng.random() < 0.3)))]
+    recommend = (
+        Recommend.DONT_KNOW.value
+        if rng.random() < 0.03
+        else RECOMMEND_OF_SCORE[max(1, min(5, overall + (rng.random() < 0.3)))]
+    )
     anonymous = rng.random() < ANONYMOUS_SHARE
     comment = rng.choice(COMMENTS) if rng.random() < COMMENT_SHARE else None
     report["anonymous"] += anonymous
     report["comments"] += comment is not None
-    answer = {"overall": overall, "usefulness": _score(rng, overall), "will_apply": _score(rng, mood - 0.2), "recommend": recommend}
+    answer = {
+        "overall": overall,
+        "usefulness": _score(rng, overall),
+        "will_apply": _score(rng, mood - 0.2),
+        "recommend": recommend,
+    }
     return answer | {"comment": comment, "anonymous": anonymous}
 
 
@@ -152,11 +203,18 @@ def _answer(rng: random.Random, mood: float, report: dict) -> dict:
 
 def _members_by_offer(runtime, rosters: dict | None, statuses: tuple) -> list[tuple[dict, list[str]]]:
     """(offer, its members) of the offers in `statuses`, by region, type and id."""
-    query = select(offers).where(offers.c.status.in_(statuses)).order_by(offers.c.region, offers.c.offer_type, offers.c.offer_id)
+    query = (
+        select(offers)
+        .where(offers.c.status.in_(statuses))
+        .order_by(offers.c.region, offers.c.offer_type, offers.c.offer_id)
+    )
     with runtime.db.read() as conn:
         chosen = [dict(r) for r in conn.execute(query).mappings() if rosters is None or r["offer_id"] in rosters]
         people = select(members.c.participant_id).where(members.c.status.in_(MEMBERS))
-        return [(offer, sorted(conn.execute(people.where(members.c.offer_id == offer["offer_id"])).scalars())) for offer in chosen]
+        return [
+            (offer, sorted(conn.execute(people.where(members.c.offer_id == offer["offer_id"])).scalars()))
+            for offer in chosen
+        ]
 
 
 def _needs_surveys(runtime, rosters: dict | None, seed: int, report: dict) -> None:
@@ -176,7 +234,11 @@ def _needs_surveys(runtime, rosters: dict | None, seed: int, report: dict) -> No
             for person, offer_id in sorted(people.items()):
                 if rng.random() < NEEDS_RATE:
                     other = rng.choice(OTHER_NEEDS) if rng.random() < 0.05 else None
-                    body = {"ratings": {need: _score(rng, mean) for need, mean in profile.items()}, "other_needs": other, "offer_id": offer_id}
+                    body = {
+                        "ratings": {need: _score(rng, mean) for need, mean in profile.items()},
+                        "other_needs": other,
+                        "offer_id": offer_id,
+                    }
                     answer_usecases.answer_needs(_participant(person, region, conn, runtime), body)
                     report["needs"] += 1
 
@@ -185,7 +247,9 @@ def _outcome_measures(runtime, rosters: dict | None, seed: int, report: dict) ->
     """Started groups answer before; completed ones before and after (the pairs that count)."""
     for offer, people in _members_by_offer(runtime, rosters, ("started", "completed")):
         with runtime.db.transaction() as conn:
-            if conn.execute(select(outcome_responses.c.id).where(outcome_responses.c.offer_id == offer["offer_id"]).limit(1)).first():
+            if conn.execute(
+                select(outcome_responses.c.id).where(outcome_responses.c.offer_id == offer["offer_id"]).limit(1)
+            ).first():
                 continue
             rng = random.Random(f"{seed}/outcomes/{offer['region']}/{offer['offer_type']}")
             completed = offer["status"] == "completed"
@@ -193,8 +257,19 @@ def _outcome_measures(runtime, rosters: dict | None, seed: int, report: dict) ->
                 if not completed and rng.random() >= BEFORE_RATE:
                     continue
                 before = {m: _score(rng, BEFORE[m], 7) for m in OUTCOME_MEASURES}
-                answers = [("before", before)] + ([("after", {m: max(1, min(7, before[m] + round(rng.gauss(CHANGE[m], 0.8)))) for m in OUTCOME_MEASURES})] if completed else [])
+                answers = [("before", before)] + (
+                    [
+                        (
+                            "after",
+                            {m: max(1, min(7, before[m] + round(rng.gauss(CHANGE[m], 0.8)))) for m in OUTCOME_MEASURES},
+                        )
+                    ]
+                    if completed
+                    else []
+                )
                 for phase, scores in answers:
                     unit = _participant(person, offer["region"], conn, runtime)
-                    report["pairs"] += answer_usecases.give_outcome(unit, {"offer_id": offer["offer_id"], "phase": phase, "scores": scores})["paired"]
+                    report["pairs"] += answer_usecases.give_outcome(
+                        unit, {"offer_id": offer["offer_id"], "phase": phase, "scores": scores}
+                    )["paired"]
                     report["outcomes"] += 1

@@ -1,12 +1,13 @@
 """Events feedback consumes: scheduling's sessions, attendance and coachees' goal types;
 enrolment's offers, memberships, participants' registrations (their PCN) and erasures. Each handler runs in the
 consumer's unit of work, with its inbox row."""
+
+from services.feedback.store import participants, projections
+from services.feedback.usecases import attendance, erasure, goals
 from shared.consumer import Subscription
 from shared.contracts import enrolment, scheduling
 from shared.envelope import Envelope
 from shared.unit import Unit
-from services.feedback.store import participants, projections
-from services.feedback.usecases import attendance, erasure, goals
 
 _SESSION_FIELDS = ("session_id", "offer_id", "region", "starts_at", "ends_at", "sequence", "status")
 
@@ -24,7 +25,9 @@ def coaching_goals_set(event: Envelope, unit: Unit) -> None:
 
 
 def offer_changed(event: Envelope, unit: Unit) -> None:
-    attendance.learn_offer(unit, {name: event.data[name] for name in ("offer_id", "region", "offer_type", "status", "planned_sessions")})
+    attendance.learn_offer(
+        unit, {name: event.data[name] for name in ("offer_id", "region", "offer_type", "status", "planned_sessions")}
+    )
 
 
 def membership_changed(event: Envelope, unit: Unit) -> None:
@@ -57,8 +60,26 @@ SUBSCRIPTIONS = [
     Subscription(
         "enrolment",
         {
-            **{e.type: offer_changed for e in (enrolment.OFFER_PUBLISHED, enrolment.OFFER_UPDATED, enrolment.OFFER_STARTED, enrolment.OFFER_COMPLETED, enrolment.OFFER_CANCELLED)},
-            **{e.type: membership_changed for e in (enrolment.ENROLMENT_CONFIRMED, enrolment.ENROLMENT_PROMOTED, enrolment.ENROLMENT_WAITLISTED, enrolment.ENROLMENT_WITHDRAWN, enrolment.ENROLMENT_COMPLETED)},
+            **{
+                e.type: offer_changed
+                for e in (
+                    enrolment.OFFER_PUBLISHED,
+                    enrolment.OFFER_UPDATED,
+                    enrolment.OFFER_STARTED,
+                    enrolment.OFFER_COMPLETED,
+                    enrolment.OFFER_CANCELLED,
+                )
+            },
+            **{
+                e.type: membership_changed
+                for e in (
+                    enrolment.ENROLMENT_CONFIRMED,
+                    enrolment.ENROLMENT_PROMOTED,
+                    enrolment.ENROLMENT_WAITLISTED,
+                    enrolment.ENROLMENT_WITHDRAWN,
+                    enrolment.ENROLMENT_COMPLETED,
+                )
+            },
             enrolment.PARTICIPANT_REGISTERED.type: participant_registered,
             enrolment.PARTICIPANT_ERASED.type: participant_erased,
         },

@@ -1,6 +1,7 @@
 """Rebuild feedback's running aggregates from the stored answers and attendance
 (usecases.rebuild), after a fix to how figures are filed or after loading answers in bulk:
 `python -m services.feedback.rebuild`."""
+
 from __future__ import annotations
 
 from services.feedback.usecases import rebuild as rebuilding

@@ -1,11 +1,12 @@
 """Request and response schemas of the feedback API (allow-lists: unknown fields are refused)."""
+
 from marshmallow import Schema, fields, validate
 
+from services.feedback.domain.answers import MAX_TEXT_LENGTH
+from services.feedback.domain.outcomes import OUTCOME_MEASURES, OUTCOME_PHASES
 from shared.contracts.common import OFFER_TYPES, REGION_OR_NATIONAL, pcn_field
 from shared.contracts.vocabulary import Need, Recommend
 from shared.schemas import StrictBoolean
-from services.feedback.domain.answers import MAX_TEXT_LENGTH
-from services.feedback.domain.outcomes import OUTCOME_MEASURES, OUTCOME_PHASES
 
 PERIOD = validate.Regexp(r"^(all|\d{4}-(0[1-9]|1[0-2]))$", error="all, or a month as YYYY-MM")
 
@@ -25,31 +26,66 @@ class FeedbackSchema(Schema):
     overall = _score(5, required=True, metadata={"description": "Overall rating, 1-5"})
     usefulness = _score(5, required=True, metadata={"description": "How useful it was, 1-5"})
     will_apply = _score(5, required=True, metadata={"description": '"I will apply this in my work", 1-5'})
-    recommend = fields.String(required=True, validate=validate.OneOf(Recommend.values()), metadata={"description": "How likely to recommend it to a colleague (Friends and Family Test scale)"})
+    recommend = fields.String(
+        required=True,
+        validate=validate.OneOf(Recommend.values()),
+        metadata={"description": "How likely to recommend it to a colleague (Friends and Family Test scale)"},
+    )
     comment = _text(metadata={"description": "Optional free text; seen only by the session's regional admin"})
-    anonymous = StrictBoolean(load_default=False, metadata={"description": "When true nothing stored links the answer to you"})
+    anonymous = StrictBoolean(
+        load_default=False, metadata={"description": "When true nothing stored links the answer to you"}
+    )
 
 
-NeedRatingsSchema = Schema.from_dict({need: _score(5, required=True) for need in Need.values()}, name="NeedRatingsSchema")
-OutcomeScoresSchema = Schema.from_dict({m: _score(7, required=True) for m in OUTCOME_MEASURES}, name="OutcomeScoresSchema")
+NeedRatingsSchema = Schema.from_dict(
+    {need: _score(5, required=True) for need in Need.values()}, name="NeedRatingsSchema"
+)
+OutcomeScoresSchema = Schema.from_dict(
+    {m: _score(7, required=True) for m in OUTCOME_MEASURES}, name="OutcomeScoresSchema"
+)
 
 
 class NeedsSurveySchema(Schema):
     ratings = fields.Nested(NeedRatingsSchema, required=True, metadata={"description": "Every common need rated 1-5"})
     other_needs = _text(metadata={"description": "Other needs, free text; stays in the region"})
-    pcn_code = pcn_field(metadata={"description": "Your own PCN's ODS code (U + 5 digits), the one you are registered with, optional: without it the answer counts for your region only"})
-    offer_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64), metadata={"description": "The offer the survey is for, optional. One voice per member of the offer (a later answer replaces the earlier in co-design); without one, once per quarter"})
+    pcn_code = pcn_field(
+        metadata={
+            "description": (
+                "Your own PCN's ODS code (U + 5 digits), the one you are registered with, optional: without it "
+                "the answer counts for your region only"
+            )
+        }
+    )
+    offer_id = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=64),
+        metadata={
+            "description": (
+                "The offer the survey is for, optional. One voice per member of the offer (a later answer "
+                "replaces the earlier in co-design); without one, once per quarter"
+            )
+        },
+    )
 
 
 class OutcomeSchema(Schema):
     offer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     phase = fields.String(required=True, validate=validate.OneOf(OUTCOME_PHASES))
-    scores = fields.Nested(OutcomeScoresSchema, required=True, metadata={"description": "Every outcome measure 1-7 (isolation: lower is better)"})
+    scores = fields.Nested(
+        OutcomeScoresSchema,
+        required=True,
+        metadata={"description": "Every outcome measure 1-7 (isolation: lower is better)"},
+    )
 
 
 class AggregateQuerySchema(Schema):
-    scope = fields.String(required=True, validate=validate.OneOf(("session", "offer", "offer_type", "region", "national")))
-    id = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "session or offer id (scope session|offer)"})
+    scope = fields.String(
+        required=True, validate=validate.OneOf(("session", "offer", "offer_type", "region", "national"))
+    )
+    id = fields.String(
+        validate=validate.Length(min=1, max=64), metadata={"description": "session or offer id (scope session|offer)"}
+    )
     region = fields.String(validate=validate.OneOf(REGION_OR_NATIONAL))
     offer_type = fields.String(validate=validate.OneOf(OFFER_TYPES))
     period = fields.String(load_default="all", validate=PERIOD)
@@ -81,7 +117,14 @@ class NeedsReceiptSchema(Schema):
     region = fields.String()
     pcn_code = fields.String(allow_none=True)
     offer_id = fields.String(allow_none=True)
-    replaced = fields.Boolean(metadata={"description": "True when this answer replaced your earlier one for the offer in its cohort's co-design (one member, one voice)"})
+    replaced = fields.Boolean(
+        metadata={
+            "description": (
+                "True when this answer replaced your earlier one for the offer in its cohort's co-design (one "
+                "member, one voice)"
+            )
+        }
+    )
 
 
 class OutcomeReceiptSchema(Schema):
@@ -95,7 +138,9 @@ class MeasureSchema(Schema):
     mean = fields.Float(allow_none=True)
     variance = fields.Float(allow_none=True)
     distribution = fields.Dict(keys=fields.String(), values=fields.Integer())
-    positive_share = fields.Float(allow_none=True, metadata={"description": "Friends and Family Test: very good or good"})
+    positive_share = fields.Float(
+        allow_none=True, metadata={"description": "Friends and Family Test: very good or good"}
+    )
     negative_share = fields.Float(allow_none=True)
 
 
@@ -105,7 +150,9 @@ class AggregateSchema(Schema):
     offer_type = fields.String(allow_none=True)
     id = fields.String(allow_none=True)
     period = fields.String()
-    suppressed = fields.Boolean(metadata={"description": "Withheld: fewer than 5 respondents, or it would reveal a withheld figure"})
+    suppressed = fields.Boolean(
+        metadata={"description": "Withheld: fewer than 5 respondents, or it would reveal a withheld figure"}
+    )
     reason = fields.String(allow_none=True)
     respondents = fields.Integer(allow_none=True)
     attendees = fields.Integer(allow_none=True)
@@ -144,7 +191,9 @@ class ChiSquareSchema(Schema):
     rows = fields.List(fields.String(), metadata={"description": "Regions tested (shown regions with answers)"})
     columns = fields.List(fields.String())
     cramers_v = fields.Float()
-    cells_expected_below_5 = fields.Integer(metadata={"description": "Many small expected counts make the p-value a rough guide"})
+    cells_expected_below_5 = fields.Integer(
+        metadata={"description": "Many small expected counts make the p-value a rough guide"}
+    )
     high_from = fields.Integer(metadata={"description": "Ratings counted as high"})
 
 
@@ -153,7 +202,9 @@ class NeedsRankingSchema(Schema):
     regions = fields.List(fields.Nested(NeedsFigureSchema))
     national = fields.Nested(NeedsFigureSchema, allow_none=True)
     pcns = fields.List(fields.Nested(NeedsFigureSchema))
-    chi_square = fields.Nested(ChiSquareSchema, allow_none=True, metadata={"description": "Do needs differ between regions? (national view)"})
+    chi_square = fields.Nested(
+        ChiSquareSchema, allow_none=True, metadata={"description": "Do needs differ between regions? (national view)"}
+    )
 
 
 class OutcomeMeasureSchema(Schema):
@@ -162,7 +213,9 @@ class OutcomeMeasureSchema(Schema):
     mean_before = fields.Float(allow_none=True)
     mean_after = fields.Float(allow_none=True)
     change = fields.Float(allow_none=True)
-    improvement = fields.Float(allow_none=True, metadata={"description": "Change with the sign that makes better positive (isolation falls)"})
+    improvement = fields.Float(
+        allow_none=True, metadata={"description": "Change with the sign that makes better positive (isolation falls)"}
+    )
     lower_is_better = fields.Boolean()
 
 
@@ -181,7 +234,15 @@ class OutcomeChangesSchema(Schema):
 
 class GoalOutcomeCellSchema(Schema):
     region = fields.String(allow_none=True, metadata={"description": "null: all regions"})
-    goal_types = fields.List(fields.String(), metadata={"description": "The cell's combination of coaching goal types: each coachee counts once, in the cell of exactly their goal types; [] with goals_set false: coachees whose goals were not known"})
+    goal_types = fields.List(
+        fields.String(),
+        metadata={
+            "description": (
+                "The cell's combination of coaching goal types: each coachee counts once, in the cell of exactly "
+                "their goal types; [] with goals_set false: coachees whose goals were not known"
+            )
+        },
+    )
     goals_set = fields.Boolean()
     suppressed = fields.Boolean()
     reason = fields.String(allow_none=True)
@@ -202,4 +263,3 @@ class CommentSchema(Schema):
 class OtherNeedSchema(Schema):
     pcn_code = fields.String(allow_none=True)
     text = fields.String()
-

@@ -1,12 +1,13 @@
 """The feedback service (session feedback, needs, outcomes, national aggregates), declared once:
 what shared/ and the tools are handed."""
+
 from pathlib import Path
 
-from shared.service import Service
 from services.feedback import handlers
 from services.feedback.api import APIS
 from services.feedback.settings import FeedbackSettings
 from services.feedback.store import metadata, sealed_comments
+from shared.service import Service
 
 
 def load_demo(runtime, **options) -> dict:

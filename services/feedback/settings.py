@@ -1,4 +1,5 @@
 """Settings of the feedback service, and the secret pepper of anonymous-feedback markers."""
+
 from __future__ import annotations
 
 import os
@@ -19,17 +20,20 @@ class FeedbackSettings(PersonalDataSettings):  # comments are sealed (store.seal
     service: ClassVar[str] = "feedback"
     default_port: ClassVar[int] = 8003
 
-    feedback_window_days: int = setting("FEEDBACK_WINDOW_DAYS", 14, "Days after a session ends during which its attendees may give feedback.")
+    feedback_window_days: int = setting(
+        "FEEDBACK_WINDOW_DAYS", 14, "Days after a session ends during which its attendees may give feedback."
+    )
     outcome_after_min_share: float = setting(
         "OUTCOME_AFTER_MIN_SHARE",
         0.5,
-        "Share of an offer's planned sessions (0 to 1) that must have been held before its \"after\" outcome measure is "
+        'Share of an offer\'s planned sessions (0 to 1) that must have been held before its "after" outcome measure is '
         "accepted, unless the offer is completed (a 1:1 coaching offer: the sessions the coachee attended).",
     )
     marker_pepper: str = setting(
         "FEEDBACK_MARKER_PEPPER",
         "",
-        "Secret (at least 32 characters) keying the has-responded markers and the cohort needs pseudonyms of feedback. PRODUCTION MUST SET IT "
+        "Secret (at least 32 characters) keying the has-responded markers and the cohort needs pseudonyms of "
+        "feedback. PRODUCTION MUST SET IT "
         "from a secret store, the same in every feedback process, never stored in the database. Empty: development "
         "only, a random pepper kept in CONVENE_DATA_DIR/secrets/feedback-marker-pepper.",
     )

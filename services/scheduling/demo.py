@@ -19,6 +19,7 @@ anyone. One transaction per region; a region that already has facilitators, or o
 sessions, is left as it is, so loading twice changes nothing. Seeded: the same shape on
 every machine (ids are random, as everywhere).
 """
+
 from __future__ import annotations
 
 import random
@@ -28,11 +29,6 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
 
-from shared.auth import Principal, Role
-from shared.clock import utcnow
-from shared.contracts.scheduling import ATTENDANCE_RECORDED, SESSION_SCHEDULED
-from shared.contracts.vocabulary import NATIONAL, OfferType, Region
-from shared.unit import Unit
 from services.demo import WAIT_SECONDS, until_settled, wait_for
 from services.scheduling.domain.recurrence import Slot, local_to_utc
 from services.scheduling.store import attendance as attendance_store
@@ -42,6 +38,11 @@ from services.scheduling.store import sessions as session_store
 from services.scheduling.store.tables import attendance, memberships, offers, sessions
 from services.scheduling.usecases import coaching, events, facilitators
 from services.scheduling.usecases import sessions as session_usecases
+from shared.auth import Principal, Role
+from shared.clock import utcnow
+from shared.contracts.scheduling import ATTENDANCE_RECORDED, SESSION_SCHEDULED
+from shared.contracts.vocabulary import NATIONAL, OfferType, Region
+from shared.unit import Unit
 
 SEED = 20260402
 GROUP_TYPES = (OfferType.REGIONAL_PROGRAMME, OfferType.PCN_TEAM, OfferType.ACTION_LEARNING_SET)
@@ -65,7 +66,11 @@ class Pattern:
     monthly: bool  # else fortnightly
 
 
-PATTERNS = {OfferType.REGIONAL_PROGRAMME: Pattern(8, 150, True), OfferType.PCN_TEAM: Pattern(5, 120, True), OfferType.ACTION_LEARNING_SET: Pattern(6, 120, False)}
+PATTERNS = {
+    OfferType.REGIONAL_PROGRAMME: Pattern(8, 150, True),
+    OfferType.PCN_TEAM: Pattern(5, 120, True),
+    OfferType.ACTION_LEARNING_SET: Pattern(6, 120, False),
+}
 # Published groups of a region take these (weekday, London time) slots in turn: a weekday each,
 # all from 11:30, so no person or facilitator can be in two of them at once.
 SLOTS = ((1, time(11, 30)), (2, time(14, 30)), (3, time(11, 30)), (4, time(14, 30)), (0, time(14, 30)))
@@ -94,13 +99,21 @@ def load(runtime, *, rosters: dict | None = None, seed: int = SEED, timeout: flo
 
 
 def _admin(region: str) -> Principal:
-    return Principal("demo-national", Role.NATIONAL, None) if region == NATIONAL else Principal(f"demo-admin-{region}", Role.REGIONAL_ADMIN, region)
+    return (
+        Principal("demo-national", Role.NATIONAL, None)
+        if region == NATIONAL
+        else Principal(f"demo-admin-{region}", Role.REGIONAL_ADMIN, region)
+    )
 
 
 def _rosters_missing(runtime, rosters: dict | None):
     def counts(conn):
         known = dict(conn.execute(select(offers.c.offer_id, offers.c.status)).all())
-        members = select(memberships.c.offer_id, func.count()).where(memberships.c.left_at.is_(None)).group_by(memberships.c.offer_id)
+        members = (
+            select(memberships.c.offer_id, func.count())
+            .where(memberships.c.left_at.is_(None))
+            .group_by(memberships.c.offer_id)
+        )
         return known, dict(conn.execute(members).all())
 
     def missing() -> str | None:
@@ -130,7 +143,9 @@ def _offers(runtime, rosters: dict | None) -> dict[str, list[dict]]:
 
 def _load_region(unit: Unit, region_offers: list[dict], rng: random.Random, report: dict) -> None:
     region = region_offers[0]["region"]
-    staffed = region in Region.values() and facilitator_store.list_facilitators(unit.conn, region, None, None, 1, 0)[1] > 0
+    staffed = (
+        region in Region.values() and facilitator_store.list_facilitators(unit.conn, region, None, None, 1, 0)[1] > 0
+    )
     if staffed or any(session_store.offer_sessions(unit.conn, o["offer_id"], limit=1)[1] for o in region_offers):
         return  # scheduling already holds this region's people or sessions: leave them be
     report["regions"] += 1
@@ -154,7 +169,10 @@ def _load_region(unit: Unit, region_offers: list[dict], rng: random.Random, repo
 def _team(unit: Unit, report: dict) -> list[dict]:
     """The region's three facilitators and two coaches."""
     report["facilitators"] += len(TEAM)
-    return [facilitators.add_facilitator(unit, {"kind": kind, "monthly_capacity": capacity, "skills": list(skills)}) for kind, capacity, skills in TEAM]
+    return [
+        facilitators.add_facilitator(unit, {"kind": kind, "monthly_capacity": capacity, "skills": list(skills)})
+        for kind, capacity, skills in TEAM
+    ]
 
 
 def _schedule(unit: Unit, offer: dict, body: dict, report: dict) -> list[dict]:
@@ -173,19 +191,45 @@ def _published_group(unit: Unit, offer: dict, leader: str | None, slot: tuple, i
     pattern = PATTERNS[offer["offer_type"]]
     opens = date.today() + timedelta(days=21)
     if pattern.monthly:
-        repeat = {"count": pattern.count, "cadence": "monthly_nth_weekday", "weekday": WEEKDAYS[weekday], "ordinal": 1 + index % 4}
+        repeat = {
+            "count": pattern.count,
+            "cadence": "monthly_nth_weekday",
+            "weekday": WEEKDAYS[weekday],
+            "ordinal": 1 + index % 4,
+        }
         start = opens
     else:
         repeat = {"count": pattern.count, "cadence": "weekly", "interval": 2}
         start = _first(weekday, opens)
     venue = f"Demo learning centre {offer['region']}, room {1 + index}"
-    _schedule(unit, offer, {"starts_at": datetime.combine(start, at), "duration_minutes": pattern.minutes, "repeat": repeat, "facilitator_id": leader, "venue": venue}, report)
+    _schedule(
+        unit,
+        offer,
+        {
+            "starts_at": datetime.combine(start, at),
+            "duration_minutes": pattern.minutes,
+            "repeat": repeat,
+            "facilitator_id": leader,
+            "venue": venue,
+        },
+        report,
+    )
 
 
 def _national_group(unit: Unit, offer: dict, report: dict) -> None:
     at, minutes = NATIONAL_MEETING
-    repeat = {"count": PATTERNS[offer["offer_type"]].count, "cadence": "monthly_nth_weekday", "weekday": "TH", "ordinal": 3}
-    body = {"starts_at": datetime.combine(date.today() + timedelta(days=21), at), "duration_minutes": minutes, "repeat": repeat, "video_link": "https://video.demo.convene.invalid/national-set"}
+    repeat = {
+        "count": PATTERNS[offer["offer_type"]].count,
+        "cadence": "monthly_nth_weekday",
+        "weekday": "TH",
+        "ordinal": 3,
+    }
+    body = {
+        "starts_at": datetime.combine(date.today() + timedelta(days=21), at),
+        "duration_minutes": minutes,
+        "repeat": repeat,
+        "video_link": "https://video.demo.convene.invalid/national-set",
+    }
     _schedule(unit, offer, body, report)
 
 
@@ -196,7 +240,10 @@ def _started_group(unit: Unit, offer: dict, leader: str | None, rng: random.Rand
         last -= timedelta(days=1)
     days = [last - timedelta(weeks=k) for k in range(HELD - 1, -1, -1)]
     body = {"facilitator_id": leader, "venue": f"Demo learning centre {offer['region']}, set room"}
-    rows = [session_usecases.new_session(offer, _slot(day, STARTED_AT, 120), body, series_id=str(uuid.uuid4())) for day in days]
+    rows = [
+        session_usecases.new_session(offer, _slot(day, STARTED_AT, 120), body, series_id=str(uuid.uuid4()))
+        for day in days
+    ]
     session_store.add_sessions(unit.conn, rows)
     for row in rows:
         unit.record(SESSION_SCHEDULED, events.session_data(row))
@@ -205,12 +252,28 @@ def _started_group(unit: Unit, offer: dict, leader: str | None, rng: random.Rand
     reliability = {member: rng.choice(RELIABILITY) for member in members}
     for row in rows:
         for member in members:
-            mark = {"session_id": row["id"], "participant_id": member, "offer_id": offer["offer_id"], "value": _mark(rng, reliability[member]), "recorded_at": row["ends_at"] + timedelta(minutes=20)}
+            mark = {
+                "session_id": row["id"],
+                "participant_id": member,
+                "offer_id": offer["offer_id"],
+                "value": _mark(rng, reliability[member]),
+                "recorded_at": row["ends_at"] + timedelta(minutes=20),
+            }
             attendance_store.save_attendance(unit.conn, mark)
             unit.record(ATTENDANCE_RECORDED, events.attendance_data(row, mark))
             report["attendance"] += 1
     repeat = {"count": STILL_TO_COME, "cadence": "weekly"}
-    _schedule(unit, offer, {**body, "starts_at": datetime.combine(last + timedelta(weeks=1), STARTED_AT), "duration_minutes": 120, "repeat": repeat}, report)
+    _schedule(
+        unit,
+        offer,
+        {
+            **body,
+            "starts_at": datetime.combine(last + timedelta(weeks=1), STARTED_AT),
+            "duration_minutes": 120,
+            "repeat": repeat,
+        },
+        report,
+    )
 
 
 def _slot(day: date, at: time, minutes: int) -> Slot:
@@ -220,7 +283,9 @@ def _slot(day: date, at: time, minutes: int) -> Slot:
 
 def _formed(unit: Unit, offer_id: str, formed: datetime) -> None:
     """Members count from when the group formed, before its held sessions (see the module docstring)."""
-    joined_late = (memberships.c.offer_id == offer_id) & memberships.c.left_at.is_(None) & (memberships.c.joined_at > formed)
+    joined_late = (
+        (memberships.c.offer_id == offer_id) & memberships.c.left_at.is_(None) & (memberships.c.joined_at > formed)
+    )
     unit.conn.execute(update(memberships).where(joined_late).values(joined_at=formed))
 
 
@@ -236,7 +301,13 @@ def _coaching(unit: Unit, offer: dict, coach: str, report: dict) -> None:
     for coachee in roster_store.current_member_ids(unit.conn, offer["offer_id"]):
         for n in range(allowance):
             starts_at = datetime.combine(first + timedelta(weeks=2 * n), COACHING_AT)
-            body = {"participant_id": coachee, "coach_id": coach, "starts_at": starts_at, "duration_minutes": 60, "video_link": "https://video.demo.convene.invalid/coaching"}
+            body = {
+                "participant_id": coachee,
+                "coach_id": coach,
+                "starts_at": starts_at,
+                "duration_minutes": 60,
+                "video_link": "https://video.demo.convene.invalid/coaching",
+            }
             coaching.book_coaching(unit, offer["offer_id"], body)
             report["coaching"] += 1
 
@@ -245,6 +316,8 @@ def held_sessions(runtime, rosters: dict | None = None) -> dict[str, int]:
     """session id → attendance marks of every group session that has begun: what feedback's
     projection must hold before feedback can be given."""
     marks = select(func.count()).where(attendance.c.session_id == sessions.c.id).scalar_subquery()
-    query = select(sessions.c.id, sessions.c.offer_id, marks).where(sessions.c.kind == "group", sessions.c.status == "scheduled", sessions.c.starts_at <= utcnow())
+    query = select(sessions.c.id, sessions.c.offer_id, marks).where(
+        sessions.c.kind == "group", sessions.c.status == "scheduled", sessions.c.starts_at <= utcnow()
+    )
     with runtime.db.read() as conn:
         return {sid: n for sid, offer_id, n in conn.execute(query) if rosters is None or offer_id in rosters}

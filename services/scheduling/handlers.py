@@ -8,15 +8,16 @@ participant's future coaching is cancelled, and they are pseudonymised in attend
 bookings too). Every handler is idempotent in effect, and an event about an offer scheduling
 has not heard of simply starts that offer's projection.
 """
+
 import hashlib
 
+from services.scheduling.store import attendance, needs, rosters, tables
+from services.scheduling.usecases import goals, sessions
 from shared.consumer import Subscription
 from shared.contracts import enrolment
 from shared.contracts.feedback import NEEDS_REPORTED
 from shared.envelope import Envelope
 from shared.unit import Unit
-from services.scheduling.store import attendance, needs, rosters, tables
-from services.scheduling.usecases import goals, sessions
 
 OFFER_FIELDS = ("offer_id", "region", "offer_type", "title", "capacity", "status", "session_allowance")
 
@@ -87,7 +88,16 @@ def _pseudonym(event: Envelope) -> str:
 
 
 PROJECTION = {
-    **{t.type: offer_changed for t in (enrolment.OFFER_PUBLISHED, enrolment.OFFER_UPDATED, enrolment.OFFER_STARTED, enrolment.OFFER_COMPLETED, enrolment.OFFER_CANCELLED)},
+    **{
+        t.type: offer_changed
+        for t in (
+            enrolment.OFFER_PUBLISHED,
+            enrolment.OFFER_UPDATED,
+            enrolment.OFFER_STARTED,
+            enrolment.OFFER_COMPLETED,
+            enrolment.OFFER_CANCELLED,
+        )
+    },
     enrolment.ENROLMENT_CONFIRMED.type: member_joined,
     enrolment.ENROLMENT_PROMOTED.type: member_joined,
     enrolment.ENROLMENT_WITHDRAWN.type: member_left,

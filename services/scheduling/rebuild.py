@@ -10,16 +10,17 @@ Operators reach the same machinery with `python -m services.cli replay schedulin
 replays the live subscriptions; their reactions are idempotent). The topic's retention bounds
 what can be rebuilt, so it must keep enrolment's events for the life of an offer.
 """
+
 from __future__ import annotations
 
 import uuid
 
+from services.scheduling.handlers import PROJECTION
+from services.scheduling.store.tables import PROJECTION_TABLES
 from shared import operations
 from shared.config import Settings
 from shared.consumer import Subscription
 from shared.db import Database
-from services.scheduling.handlers import PROJECTION
-from services.scheduling.store.tables import PROJECTION_TABLES
 
 
 def rebuild_rosters(settings: Settings, db: Database) -> int:

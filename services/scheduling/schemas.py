@@ -3,15 +3,16 @@
 Times people type are Europe/London wall-clock times without an offset ("2026-03-03T10:00");
 times answered are UTC instants, with the local start beside them for reading.
 """
+
 from datetime import datetime
 
 from marshmallow import Schema, fields, validate
 
+from services.scheduling.domain.goals import MAX_NOTE, MAX_WORDS
+from services.scheduling.domain.recurrence import MAX_COUNT, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, utc_to_local
 from shared.api import PageQuery
 from shared.contracts.vocabulary import CoachingGoal
 from shared.schemas import StrictBoolean
-from services.scheduling.domain.goals import MAX_NOTE, MAX_WORDS
-from services.scheduling.domain.recurrence import MAX_COUNT, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, utc_to_local
 
 LOCAL_TIME = {"description": "Europe/London wall-clock time without a UTC offset, e.g. 2026-03-03T10:00; before 2100"}
 # A bound on starts, so that a series (at most 52 sessions, 52 weeks apart) stays within the calendar.
@@ -20,7 +21,22 @@ LOCAL_TIME_PATTERN = (
     r"^(1\d{3}|20\d{2})-((0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
     r"T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
 )
-WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = (
+    "MO",
+    "TU",
+    "WE",
+    "TH",
+    "FR",
+    "SA",
+    "SU",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
 SCOPES = ("this", "following")
 ATTENDANCE = ("present", "apologies", "absent")
 
@@ -38,15 +54,25 @@ def _local_start(**kwargs):
 
 
 def _duration(**kwargs):
-    return fields.Integer(validate=validate.Range(min=MIN_DURATION_MINUTES, max=MAX_DURATION_MINUTES), metadata={"description": "minutes"}, **kwargs)
+    return fields.Integer(
+        validate=validate.Range(min=MIN_DURATION_MINUTES, max=MAX_DURATION_MINUTES),
+        metadata={"description": "minutes"},
+        **kwargs,
+    )
 
 
 class RepeatSchema(Schema):
     count = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_COUNT))
     cadence = fields.String(required=True, validate=validate.OneOf(("weekly", "monthly_nth_weekday")))
-    interval = fields.Integer(validate=validate.Range(min=1, max=52), metadata={"description": "weekly: every N weeks (default 1)"})
-    weekday = fields.String(validate=validate.OneOf(WEEKDAYS), metadata={"description": "monthly: the weekday, e.g. TU"})
-    ordinal = fields.Integer(validate=validate.OneOf((1, 2, 3, 4, -1)), metadata={"description": "monthly: 1st..4th, or -1 for the last"})
+    interval = fields.Integer(
+        validate=validate.Range(min=1, max=52), metadata={"description": "weekly: every N weeks (default 1)"}
+    )
+    weekday = fields.String(
+        validate=validate.OneOf(WEEKDAYS), metadata={"description": "monthly: the weekday, e.g. TU"}
+    )
+    ordinal = fields.Integer(
+        validate=validate.OneOf((1, 2, 3, 4, -1)), metadata={"description": "monthly: 1st..4th, or -1 for the last"}
+    )
 
 
 class SessionCreateSchema(Schema):
@@ -62,7 +88,11 @@ class SessionCreateSchema(Schema):
 class RescheduleSchema(Schema):
     starts_at = _local_start()
     duration_minutes = _duration()
-    scope = fields.String(load_default="this", validate=validate.OneOf(SCOPES), metadata={"description": "this session, or it and the rest of its series"})
+    scope = fields.String(
+        load_default="this",
+        validate=validate.OneOf(SCOPES),
+        metadata={"description": "this session, or it and the rest of its series"},
+    )
 
 
 class CancelSchema(Schema):
@@ -81,7 +111,9 @@ class SessionSchema(Schema):
     series_id = fields.String(allow_none=True)
     starts_at = fields.AwareDateTime()
     ends_at = fields.AwareDateTime()
-    local_start = fields.Function(lambda s: utc_to_local(s["starts_at"]).isoformat(timespec="minutes"), metadata=LOCAL_TIME)
+    local_start = fields.Function(
+        lambda s: utc_to_local(s["starts_at"]).isoformat(timespec="minutes"), metadata=LOCAL_TIME
+    )
     sequence = fields.Integer(metadata={"description": "rises on every change; the ETag"})
     status = fields.String()
     facilitator_id = fields.String(allow_none=True)
@@ -92,7 +124,9 @@ class SessionSchema(Schema):
 
 
 class ScheduledSchema(SessionSchema):
-    sessions = fields.List(fields.Nested(SessionSchema), metadata={"description": "every session scheduled: one, or the whole series"})
+    sessions = fields.List(
+        fields.Nested(SessionSchema), metadata={"description": "every session scheduled: one, or the whole series"}
+    )
 
 
 class CoachingBookingSchema(SessionSchema):
@@ -101,8 +135,14 @@ class CoachingBookingSchema(SessionSchema):
 
 class FacilitatorCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(("facilitator", "coach")))
-    skills = fields.List(fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,49}$")), load_default=list, validate=validate.Length(max=20))
-    monthly_capacity = fields.Integer(required=True, validate=validate.Range(min=1, max=200), metadata={"description": "sessions led per month"})
+    skills = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,49}$")),
+        load_default=list,
+        validate=validate.Length(max=20),
+    )
+    monthly_capacity = fields.Integer(
+        required=True, validate=validate.Range(min=1, max=200), metadata={"description": "sessions led per month"}
+    )
 
 
 class FacilitatorListQuery(PageQuery):
@@ -225,14 +265,28 @@ class CoDesignResultSchema(Schema):
 
 class CoachingGoalsInSchema(Schema):
     goal_types = fields.List(
-        fields.String(validate=validate.OneOf(CoachingGoal.values())), required=True, validate=validate.Length(min=1, max=len(CoachingGoal)),
+        fields.String(validate=validate.OneOf(CoachingGoal.values())),
+        required=True,
+        validate=validate.Length(min=1, max=len(CoachingGoal)),
         metadata={"description": "what the coaching is for, each type once"},
     )
-    words = fields.String(required=True, validate=validate.Length(min=1, max=MAX_WORDS), metadata={"description": "the coachee's goals in their own words: read by them and their coach only, never sent in an event"})
+    words = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_WORDS),
+        metadata={
+            "description": (
+                "the coachee's goals in their own words: read by them and their coach only, never sent in an event"
+            )
+        },
+    )
 
 
 class ProgressNoteInSchema(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=MAX_NOTE), metadata={"description": "private to the coach and the coachee"})
+    note = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_NOTE),
+        metadata={"description": "private to the coach and the coachee"},
+    )
 
 
 class ProgressNoteSchema(Schema):
@@ -249,5 +303,11 @@ class CoachingGoalsSchema(Schema):
     participant_id = fields.String()
     goal_types = fields.List(fields.String(), metadata={"description": "empty until the coachee sets their goals"})
     set_at = fields.AwareDateTime(allow_none=True)
-    words = fields.String(allow_none=True, metadata={"description": "to the coachee and their coach only: absent for the region's administrator"})
-    progress = fields.List(fields.Nested(ProgressNoteSchema), metadata={"description": "to the coachee and their coach only: each session's notes"})
+    words = fields.String(
+        allow_none=True,
+        metadata={"description": "to the coachee and their coach only: absent for the region's administrator"},
+    )
+    progress = fields.List(
+        fields.Nested(ProgressNoteSchema),
+        metadata={"description": "to the coachee and their coach only: each session's notes"},
+    )

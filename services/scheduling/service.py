@@ -1,13 +1,14 @@
 """The scheduling service (facilitators, sessions, attendance, continuity, calendars), declared once:
 what shared/ and the tools are handed."""
+
 from pathlib import Path
 
-from shared import data_keys
-from shared.service import Service
 from services.scheduling import handlers
 from services.scheduling.api import APIS
 from services.scheduling.settings import SchedulingSettings
 from services.scheduling.store import metadata
+from shared import data_keys
+from shared.service import Service
 
 
 def load_demo(runtime, **options) -> dict:

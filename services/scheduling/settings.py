@@ -1,4 +1,5 @@
 """Settings of the scheduling service (with the key-encryption key of coaching goals and progress notes)."""
+
 from dataclasses import dataclass
 from typing import ClassVar
 

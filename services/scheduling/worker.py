@@ -1,4 +1,5 @@
 """Scheduling's worker process: outbox relay and consumers. `python -m services.scheduling.worker`."""
+
 from services.scheduling.service import SERVICE
 
 if __name__ == "__main__":

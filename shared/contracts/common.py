@@ -1,4 +1,5 @@
 """Field types that several event schemas share."""
+
 from marshmallow import Schema, fields, validate
 
 from shared.contracts.vocabulary import NATIONAL, LeadershipExperience, OfferType, ParticipantRole, Region

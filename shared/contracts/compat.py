@@ -7,6 +7,7 @@ pattern breaks subscribers, so it needs a new `.vN` type published alongside the
 Keywords the checker does not know count as breaking when they change: it errs towards asking.
 `breaking_changes` is pure; the functions below it read and write the snapshots.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,12 +16,39 @@ from pathlib import Path
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
 # Words, not constraints: changing them never breaks a subscriber.
-_ANNOTATIONS = {"$schema", "$id", "title", "description", "default", "example", "examples", "deprecated", "readOnly", "writeOnly", "$comment"}
+_ANNOTATIONS = {
+    "$schema",
+    "$id",
+    "title",
+    "description",
+    "default",
+    "example",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "$comment",
+}
 _LOWER_BOUNDS = ("minLength", "minItems", "minProperties")
 _UPPER_BOUNDS = ("maxLength", "maxItems", "maxProperties")
 _CHECKED = {
-    "type", "format", "const", "enum", "pattern", "multipleOf", "properties", "required", "additionalProperties", "propertyNames", "items",
-    "minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", *_LOWER_BOUNDS, *_UPPER_BOUNDS,
+    "type",
+    "format",
+    "const",
+    "enum",
+    "pattern",
+    "multipleOf",
+    "properties",
+    "required",
+    "additionalProperties",
+    "propertyNames",
+    "items",
+    "minimum",
+    "exclusiveMinimum",
+    "maximum",
+    "exclusiveMaximum",
+    *_LOWER_BOUNDS,
+    *_UPPER_BOUNDS,
 }
 
 
@@ -37,7 +65,9 @@ def breaking_changes(before: dict, after: dict, path: str = "") -> list[str]:
     problems += _bounds(before, after, where)
     for keyword in ("pattern", "multipleOf"):
         if keyword in after and before.get(keyword) != after[keyword]:
-            problems.append(f"{where}: {keyword} {'added' if keyword not in before else 'changed'} ({after[keyword]!r})")
+            problems.append(
+                f"{where}: {keyword} {'added' if keyword not in before else 'changed'} ({after[keyword]!r})"
+            )
     problems += _properties(before, after, path)
     problems += _values(before, after, path)
     for keyword in ("propertyNames", "items"):
@@ -45,7 +75,9 @@ def breaking_changes(before: dict, after: dict, path: str = "") -> list[str]:
             if keyword not in before:
                 problems.append(f"{where}: {keyword} constrained where it was free")
             else:
-                problems += breaking_changes(before[keyword], after[keyword], _join(path, "{key}" if keyword == "propertyNames" else "[]"))
+                problems += breaking_changes(
+                    before[keyword], after[keyword], _join(path, "{key}" if keyword == "propertyNames" else "[]")
+                )
     for keyword in sorted((set(before) | set(after)) - _CHECKED - _ANNOTATIONS):
         if before.get(keyword) != after.get(keyword):
             problems.append(f"{where}: {keyword} changed, and the checker cannot tell whether that is add-only")
@@ -124,7 +156,10 @@ def _properties(before: dict, after: dict, path: str) -> list[str]:
             problems += breaking_changes(schema, new[name], _join(path, name))
     old_required, new_required = set(before.get("required", [])), set(after.get("required", []))
     problems += [f"{_join(path, name)}: newly required" for name in sorted(new_required - old_required)]
-    problems += [f"{_join(path, name)}: no longer required (subscribers rely on it being there)" for name in sorted(old_required - new_required)]
+    problems += [
+        f"{_join(path, name)}: no longer required (subscribers rely on it being there)"
+        for name in sorted(old_required - new_required)
+    ]
     return problems
 
 
@@ -187,7 +222,9 @@ def snapshot_report(directory: Path = SNAPSHOT_DIR, schemas: dict[str, dict] | N
     return report
 
 
-def write_snapshots(directory: Path = SNAPSHOT_DIR, *, accept_additions: bool = False, force: bool = False) -> list[str]:
+def write_snapshots(
+    directory: Path = SNAPSHOT_DIR, *, accept_additions: bool = False, force: bool = False
+) -> list[str]:
     """Write missing snapshots; with `accept_additions` also record add-only changes; with
     `force` overwrite every snapshot, breaking or not (only before the first release)."""
     schemas = current_schemas()

@@ -1,4 +1,5 @@
 """Events the feedback service publishes: scores (never free text), needs, national summaries."""
+
 from marshmallow import fields, validate
 
 from shared.contracts.common import OFFER_TYPES, EventData, id_field, instant_field, pcn_field, region_field
@@ -16,7 +17,10 @@ NATIONAL_SUMMARY_TOPIC = topic(
     name="convene.feedback.national-summary",
     owner="feedback",
     key="scope_key",
-    description="National and regional summaries with small-number suppression, one key per scope and period; compacted so the latest figure wins.",
+    description=(
+        "National and regional summaries with small-number suppression, one key per scope and period; compacted "
+        "so the latest figure wins."
+    ),
     compacted=True,
 )
 
@@ -46,7 +50,11 @@ class NeedsData(EventData):
     region = region_field()
     pcn_code = pcn_field()
     offer_id = fields.String(allow_none=True, load_default=None)
-    ratings = fields.Dict(keys=fields.String(validate=validate.OneOf(NEEDS)), values=fields.Integer(validate=validate.Range(min=1, max=5)), required=True)
+    ratings = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(NEEDS)),
+        values=fields.Integer(validate=validate.Range(min=1, max=5)),
+        required=True,
+    )
 
 
 class FigureData(EventData):
@@ -54,7 +62,11 @@ class FigureData(EventData):
     mean = fields.Float(allow_none=True, load_default=None)
     suppressed = fields.Boolean(required=True)
     distribution = fields.Dict(
-        keys=fields.String(), values=fields.Integer(), allow_none=True, load_default=None, metadata={"description": "answers per scale value (added in v1, optional)"}
+        keys=fields.String(),
+        values=fields.Integer(),
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "answers per scale value (added in v1, optional)"},
     )
 
 
@@ -70,7 +82,12 @@ class SummaryData(EventData):
         allow_none=True,
         load_default=None,
         validate=validate.OneOf(("below_threshold", "complementary", "built_from_suppressed", "small_numbers")),
-        metadata={"description": "why the figures are withheld (added in v1, optional); published as `small_numbers` for every withheld figure, so it never says which one is the small group"},
+        metadata={
+            "description": (
+                "why the figures are withheld (added in v1, optional); published as `small_numbers` for every "
+                "withheld figure, so it never says which one is the small group"
+            )
+        },
     )
     measures = fields.Dict(keys=fields.String(), values=fields.Nested(FigureData), required=True)
     updated_at = instant_field(required=True)
@@ -81,7 +98,11 @@ FEEDBACK_SUBMITTED = declare(
     FEEDBACK_TOPIC,
     FeedbackData,
     key_field="session_id",
-    description="No longer published: one answer's scores per session, beside the attendance events of that session, would single out an anonymous answer. Declared so that records already on the topic stay readable; figures are on the national-summary stream.",
+    description=(
+        "No longer published: one answer's scores per session, beside the attendance events of that session, "
+        "would single out an anonymous answer. Declared so that records already on the topic stay readable; "
+        "figures are on the national-summary stream."
+    ),
     subject_field="feedback_id",
 )
 NEEDS_REPORTED = declare(
@@ -89,7 +110,10 @@ NEEDS_REPORTED = declare(
     FEEDBACK_TOPIC,
     NeedsData,
     key_field="region",
-    description="A member of a cohort answered its development-needs survey: ratings for the cohort's co-design, no PCN (null since this release) and no free text. Answers for a region alone are not published.",
+    description=(
+        "A member of a cohort answered its development-needs survey: ratings for the cohort's co-design, no PCN "
+        "(null since this release) and no free text. Answers for a region alone are not published."
+    ),
     subject_field="response_id",
 )
 SUMMARY_UPDATED = declare(

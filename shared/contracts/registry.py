@@ -3,6 +3,7 @@
 A declaration is the single source for publishing (validation before the outbox), consuming
 (validation before a handler), JSON Schema export and the AsyncAPI contract.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -90,7 +91,9 @@ def topic(**kwargs) -> Topic:
     return declared
 
 
-def declare(type: str, topic: Topic, schema: type[Schema], key_field: str, description: str, subject_field=None) -> EventType:
+def declare(
+    type: str, topic: Topic, schema: type[Schema], key_field: str, description: str, subject_field=None
+) -> EventType:
     if type in _EVENTS:
         raise ValueError(f"event type {type} is declared twice")
     if key_field not in schema().fields:

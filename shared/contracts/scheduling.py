@@ -1,4 +1,5 @@
 """Events the scheduling service publishes: sessions, attendance, coaching bookings."""
+
 from marshmallow import fields, validate
 
 from shared.contracts.common import EventData, id_field, instant_field, region_field
@@ -63,13 +64,22 @@ class CoachingGoalsData(EventData):
 
 
 def _session(action, description):
-    return declare(f"org.convene.scheduling.session.{action}.v1", SCHEDULING_TOPIC, SessionData, key_field="offer_id", description=description, subject_field="session_id")
+    return declare(
+        f"org.convene.scheduling.session.{action}.v1",
+        SCHEDULING_TOPIC,
+        SessionData,
+        key_field="offer_id",
+        description=description,
+        subject_field="session_id",
+    )
 
 
 SESSION_SCHEDULED = _session("scheduled", "A session of a group (or a coaching session) was put in the calendar.")
 SESSION_RESCHEDULED = _session("rescheduled", "A session moved; `sequence` rises with every change.")
 SESSION_CANCELLED = _session("cancelled", "A session was cancelled.")
-SESSION_UPDATED = _session("updated", "A session's details changed without moving it (e.g. its topic, chosen by co-design); `sequence` rises.")
+SESSION_UPDATED = _session(
+    "updated", "A session's details changed without moving it (e.g. its topic, chosen by co-design); `sequence` rises."
+)
 ATTENDANCE_RECORDED = declare(
     "org.convene.scheduling.attendance.recorded.v1",
     SCHEDULING_TOPIC,
@@ -91,6 +101,9 @@ COACHING_GOALS_SET = declare(
     SCHEDULING_TOPIC,
     CoachingGoalsData,
     key_field="offer_id",
-    description="A coachee set or changed the types of their coaching goals (types only, never their words); the latest event per offer and participant holds the current types.",
+    description=(
+        "A coachee set or changed the types of their coaching goals (types only, never their words); the latest "
+        "event per offer and participant holds the current types."
+    ),
     subject_field="participant_id",
 )

@@ -1,6 +1,7 @@
 """The published vocabulary: every closed list of words a request, an event or a figure may
 carry, defined once here as an enum. Schemas validate against these, the domain compares with
 them, and the AsyncAPI and OpenAPI documents list their values; nothing else spells them."""
+
 from enum import Enum
 from types import MappingProxyType
 

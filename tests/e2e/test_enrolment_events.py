@@ -2,6 +2,7 @@
 confirmed member and see the first waitlisted promoted, over HTTP, and find every step on
 enrolment's Kafka topic as a CloudEvent with the right type, key and headers, and with no
 name or e-mail address anywhere in it."""
+
 import json
 import uuid
 
@@ -24,9 +25,12 @@ def enrolment(databases, kafka_bootstrap, topic_prefix, signing_keys):
 
 def read_topic(bootstrap: str, topic: str, expected: int) -> list:
     """Every message on `topic` from the beginning, once `expected` of them have arrived."""
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest", enable_auto_commit=False
+    )
     messages = []
     try:
+
         def arrived():
             for batch in consumer.poll(timeout_ms=500).values():
                 messages.extend(batch)
@@ -42,7 +46,10 @@ def test_each_step_of_an_enrolment_is_an_event_on_the_topic(enrolment, kafka_boo
     admin = {"Authorization": "Bearer " + make_token("regional_admin", LONDON)}
     people = [register(enrolment.client, admin, n=n) for n in range(10)]
     offer_id = create_offer(enrolment.client, admin, capacity=8)
-    enrolled = [enrol(enrolment.client, {"Authorization": "Bearer " + make_token("participant", LONDON, p)}, offer_id, p).json for p in people]
+    enrolled = [
+        enrol(enrolment.client, {"Authorization": "Bearer " + make_token("participant", LONDON, p)}, offer_id, p).json
+        for p in people
+    ]
     assert [e["status"] for e in enrolled] == ["confirmed"] * 8 + ["waitlisted"] * 2
     assert enrolment.client.post(f"/v1/enrolments/{enrolled[3]['id']}/withdraw", headers=admin).status_code == 200
     roster = enrolment.client.get(f"/v1/offers/{offer_id}/enrolments?status=waitlisted", headers=admin).json["items"]
@@ -63,10 +70,23 @@ def test_each_step_of_an_enrolment_is_an_event_on_the_topic(enrolment, kafka_boo
 
     registered = [m for m, h in zip(messages, headers) if h["ce_type"] == EVENT + "participant.registered.v1"]
     assert sorted(m.key.decode() for m in registered) == sorted(people)
-    of_offer = [(h["ce_type"].removeprefix(EVENT), json.loads(m.value)) for m, h in zip(messages, headers) if m.key.decode() == offer_id]
-    assert [t for t, _ in of_offer] == ["offer.published.v1"] + ["enrolment.confirmed.v1"] * 8 + ["enrolment.waitlisted.v1"] * 2 + ["enrolment.withdrawn.v1", "enrolment.promoted.v1"]
-    assert [(d["participant_id"], d["waitlist_position"]) for t, d in of_offer if t == "enrolment.waitlisted.v1"] == [(people[8], 1), (people[9], 2)]
+    of_offer = [
+        (h["ce_type"].removeprefix(EVENT), json.loads(m.value))
+        for m, h in zip(messages, headers)
+        if m.key.decode() == offer_id
+    ]
+    assert [t for t, _ in of_offer] == ["offer.published.v1"] + ["enrolment.confirmed.v1"] * 8 + [
+        "enrolment.waitlisted.v1"
+    ] * 2 + ["enrolment.withdrawn.v1", "enrolment.promoted.v1"]
+    assert [(d["participant_id"], d["waitlist_position"]) for t, d in of_offer if t == "enrolment.waitlisted.v1"] == [
+        (people[8], 1),
+        (people[9], 2),
+    ]
     withdrawn, promoted = of_offer[-2][1], of_offer[-1][1]
     assert (withdrawn["participant_id"], withdrawn["status"]) == (people[3], "withdrawn")
-    assert (promoted["participant_id"], promoted["status"], promoted["waitlist_position"]) == (people[8], "confirmed", None)
+    assert (promoted["participant_id"], promoted["status"], promoted["waitlist_position"]) == (
+        people[8],
+        "confirmed",
+        None,
+    )
     assert promoted["enrolment_id"] == enrolled[8]["id"] and promoted["offer_type"] == "action_learning_set"

@@ -17,6 +17,7 @@ comments are only ever stored sealed under keys that erasure destroys (docs/eras
 raw search is shown to reach stored bytes by finding canaries that are stored in the clear (an
 offer's title, an anonymous needs answer) in the same files.
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,10 +31,10 @@ from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import create_engine, select, text
 
 from services.enrolment.usecases.reference import import_files
-from services.scheduling.usecases import events as scheduling_events
+from services.scheduling.domain.recurrence import LONDON, Slot
 from services.scheduling.store import rosters as scheduling_store
 from services.scheduling.store import sessions as session_store
-from services.scheduling.domain.recurrence import LONDON, Slot
+from services.scheduling.usecases import events as scheduling_events
 from services.scheduling.usecases.sessions import new_session
 from shared.clock import utcnow
 from shared.contracts.enrolment import PARTICIPANT_ERASED
@@ -70,14 +71,23 @@ def byte_patterns(person: dict) -> dict[str, tuple[bytes, bool]]:
     either way round, and base64 (both alphabets) at each of its three alignments. Parts
     shorter than 8 letters, and base64 runs shorter than 10, are left to the row and message
     checks: in hundreds of megabytes of ciphertext a short run turns up by chance."""
-    words = [w for w in {person["name"], person["email"], person["email"].split("@")[0], *person["name"].replace("-", " ").split()} if len(w) >= 8]
+    words = [
+        w
+        for w in {
+            person["name"],
+            person["email"],
+            person["email"].split("@")[0],
+            *person["name"].replace("-", " ").split(),
+        }
+        if len(w) >= 8
+    ]
     patterns = {}
     for word in words:
         for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
             patterns[f"{word} ({encoding})"] = (word.encode(encoding), True)
         for shift in range(3):
             # base64 of the word after `shift` other bytes: the characters that depend on the word alone.
-            encoded = base64.b64encode(b"\0" * shift + word.encode())[(shift * 4 + 2) // 3 + 1: -4]
+            encoded = base64.b64encode(b"\0" * shift + word.encode())[(shift * 4 + 2) // 3 + 1 : -4]
             if len(encoded) < 10:  # as short as that, it turns up by chance
                 continue
             patterns[f"{word} (base64 +{shift})"] = (encoded, False)
@@ -86,7 +96,9 @@ def byte_patterns(person: dict) -> dict[str, tuple[bytes, bool]]:
 
 
 def files_under(*folders: Path) -> list[Path]:
-    return [path for folder in folders for path in sorted(folder.rglob("*")) if path.is_file() and not path.is_symlink()]
+    return [
+        path for folder in folders for path in sorted(folder.rglob("*")) if path.is_file() and not path.is_symlink()
+    ]
 
 
 def grep_files(paths: list[Path], patterns: dict[str, tuple[bytes, bool]]) -> list[str]:
@@ -101,7 +113,11 @@ def grep_files(paths: list[Path], patterns: dict[str, tuple[bytes, bool]]) -> li
         # the last zero of a UTF-16 text.
         data = raw[: len(raw.rstrip(b"\0")) + 1]
         lowered = data.lower()  # ASCII case only, byte for byte: UTF-16's zero bytes stay put
-        hits += [f"{path}: {what}" for what, (needle, any_case) in patterns.items() if (needle.lower() in lowered if any_case else needle in data)]
+        hits += [
+            f"{path}: {what}"
+            for what, (needle, any_case) in patterns.items()
+            if (needle.lower() in lowered if any_case else needle in data)
+        ]
     return hits
 
 
@@ -155,7 +171,12 @@ def captured():
 
 @pytest.fixture
 def stack(databases, kafka_bootstrap, topic_prefix, signing_keys, captured):
-    running = {name: RunningService(name, service_environment(databases.new(name), kafka_bootstrap, topic_prefix, signing_keys[1])) for name in ("enrolment", "scheduling", "feedback")}
+    running = {
+        name: RunningService(
+            name, service_environment(databases.new(name), kafka_bootstrap, topic_prefix, signing_keys[1])
+        )
+        for name in ("enrolment", "scheduling", "feedback")
+    }
     # After the apps exist: creating one configures logging afresh (logs.configure).
     running["logs"] = captured()
     with running["enrolment"].runtime.db.transaction() as conn:
@@ -218,7 +239,13 @@ def messages(bootstrap: str, prefix: str, since: dict[TopicPartition, int] | Non
 
 def as_text(message) -> str:
     headers = [(name, value.decode(errors="replace")) for name, value in (message.headers or [])]
-    return "\n".join([(message.key or b"").decode(errors="replace"), (message.value or b"").decode(errors="replace"), json.dumps(headers)])
+    return "\n".join(
+        [
+            (message.key or b"").decode(errors="replace"),
+            (message.value or b"").decode(errors="replace"),
+            json.dumps(headers),
+        ]
+    )
 
 
 # --- reading the databases ---------------------------------------------------------------------
@@ -227,7 +254,10 @@ def as_text(message) -> str:
 def every_row(service: RunningService) -> dict[str, list[str]]:
     """Every row of every table (SELECT * over metadata.sorted_tables), each value as text."""
     with service.runtime.db.read() as conn:
-        return {table.name: [" | ".join(map(str, row)) for row in conn.execute(select(table))] for table in service.runtime.db.metadata.sorted_tables}
+        return {
+            table.name: [" | ".join(map(str, row)) for row in conn.execute(select(table))]
+            for table in service.runtime.db.metadata.sorted_tables
+        }
 
 
 def inbox_has(service: RunningService, event_type: str) -> bool:
@@ -246,7 +276,10 @@ def relayed(service: RunningService) -> bool:
 
 
 def ok(response, *statuses):
-    assert response.status_code in (statuses or (200, 201)), (response.status_code, response.get_data(as_text=True)[:500])
+    assert response.status_code in (statuses or (200, 201)), (
+        response.status_code,
+        response.get_data(as_text=True)[:500],
+    )
     return response.json
 
 
@@ -266,30 +299,66 @@ def held_yesterday(scheduling: RunningService, offer_id: str) -> str:
         session_store.add_sessions(conn, [row])
         scheduling.runtime.outbox.record(conn, SESSION_SCHEDULED, scheduling_events.session_data(row))
         memberships = scheduling_store.memberships
-        conn.execute(memberships.update().where(memberships.c.offer_id == offer_id).values(joined_at=starts_at - timedelta(days=7)))
+        conn.execute(
+            memberships.update()
+            .where(memberships.c.offer_id == offer_id)
+            .values(joined_at=starts_at - timedelta(days=7))
+        )
     return row["id"]
 
 
-def test_erasure_ends_the_persons_places_and_coaching_and_leaves_their_name_and_e_mail_nowhere(stack, files, make_token, kafka_bootstrap, topic_prefix):
+def test_erasure_ends_the_persons_places_and_coaching_and_leaves_their_name_and_e_mail_nowhere(
+    stack, files, make_token, kafka_bootstrap, topic_prefix
+):
     enrolment, scheduling, feedback, logs = stack["enrolment"], stack["scheduling"], stack["feedback"], stack["logs"]
     admin = {"Authorization": "Bearer " + make_token("regional_admin", REGION)}
     person_body = {"role": "clinical_director", "pcn_code": PCN, "leadership_experience": "practice"}
 
     # Register (with an Idempotency-Key: its table keeps the answer's id), then fill a set of two
     # places with someone waiting, and give the person a place in a coaching offer too.
-    person = ok(enrolment.client.post("/v1/participants", json=ERASED | person_body, headers=admin | {"Idempotency-Key": "register-1"}))["id"]
-    bystander = ok(enrolment.client.post("/v1/participants", json=BYSTANDER | person_body | {"role": "gp"}, headers=admin | {"Idempotency-Key": "register-2"}))["id"]
-    waiting = ok(enrolment.client.post("/v1/participants", json=WAITING | person_body | {"role": "pcn_manager"}, headers=admin))["id"]
+    person = ok(
+        enrolment.client.post(
+            "/v1/participants", json=ERASED | person_body, headers=admin | {"Idempotency-Key": "register-1"}
+        )
+    )["id"]
+    bystander = ok(
+        enrolment.client.post(
+            "/v1/participants",
+            json=BYSTANDER | person_body | {"role": "gp"},
+            headers=admin | {"Idempotency-Key": "register-2"},
+        )
+    )["id"]
+    waiting = ok(
+        enrolment.client.post("/v1/participants", json=WAITING | person_body | {"role": "pcn_manager"}, headers=admin)
+    )["id"]
     dates = {"starts_on": "2027-01-04", "ends_on": "2027-06-28", "planned_sessions": 6}
     offer = {"offer_type": "action_learning_set", "title": TITLE_CANARY, "capacity": 2, "basis": "project", **dates}
     offer_id = ok(enrolment.client.post("/v1/offers", json=offer, headers=admin))["id"]
-    coaching = {"offer_type": "coaching", "title": "Leadership coaching", "capacity": 1, **dates, "session_allowance": 6}
+    coaching = {
+        "offer_type": "coaching",
+        "title": "Leadership coaching",
+        "capacity": 1,
+        **dates,
+        "session_allowance": 6,
+    }
     coaching_id = ok(enrolment.client.post("/v1/offers", json=coaching, headers=admin))["id"]
     for published in (offer_id, coaching_id):
         ok(enrolment.client.post(f"/v1/offers/{published}/publish", headers=admin))
-    statuses = [ok(enrolment.client.post(f"/v1/offers/{offer_id}/enrolments", json={"participant_id": p}, headers=admin))["status"] for p in (person, bystander, waiting)]
+    statuses = [
+        ok(enrolment.client.post(f"/v1/offers/{offer_id}/enrolments", json={"participant_id": p}, headers=admin))[
+            "status"
+        ]
+        for p in (person, bystander, waiting)
+    ]
     assert statuses == ["confirmed", "confirmed", "waitlisted"]
-    assert ok(enrolment.client.post(f"/v1/offers/{coaching_id}/enrolments", json={"participant_id": person}, headers=admin))["status"] == "confirmed"
+    assert (
+        ok(
+            enrolment.client.post(
+                f"/v1/offers/{coaching_id}/enrolments", json={"participant_id": person}, headers=admin
+            )
+        )["status"]
+        == "confirmed"
+    )
     shown = ok(enrolment.client.get(f"/v1/participants/{person}", headers=admin))
     assert (shown["name"], shown["email"]) == (ERASED["name"], ERASED["email"]), "stored sealed, read in the clear"
 
@@ -297,20 +366,48 @@ def test_erasure_ends_the_persons_places_and_coaching_and_leaves_their_name_and_
         response = scheduling.client.get(f"/v1/offers/{offer}/roster", headers=admin)
         return sorted(m["participant_id"] for m in response.json["members"]) if response.status_code == 200 else []
 
-    eventually(lambda: roster(offer_id) == sorted([person, bystander]), timeout=60, message="scheduling's roster from enrolment's events")
+    eventually(
+        lambda: roster(offer_id) == sorted([person, bystander]),
+        timeout=60,
+        message="scheduling's roster from enrolment's events",
+    )
     eventually(lambda: roster(coaching_id) == [person], timeout=60, message="scheduling's coaching roster")
-    coach = ok(scheduling.client.post("/v1/facilitators", json={"kind": "coach", "monthly_capacity": 10, "skills": ["coaching"]}, headers=admin))["id"]
+    coach = ok(
+        scheduling.client.post(
+            "/v1/facilitators", json={"kind": "coach", "monthly_capacity": 10, "skills": ["coaching"]}, headers=admin
+        )
+    )["id"]
     booking = {"participant_id": person, "coach_id": coach, "starts_at": future_local(12), "duration_minutes": 60}
-    booked = ok(scheduling.client.post(f"/v1/offers/{coaching_id}/coaching-bookings", json=booking, headers=admin))["id"]
+    booked = ok(scheduling.client.post(f"/v1/offers/{coaching_id}/coaching-bookings", json=booking, headers=admin))[
+        "id"
+    ]
     me = {"Authorization": "Bearer " + make_token("participant", REGION, person)}
-    words = f"{ERASED['name']} wants to steer the merger calmly ({ERASED['email']})"  # sealed under their data key in scheduling
-    ok(scheduling.client.put(f"/v1/coaching/offers/{coaching_id}/goals/{person}", json={"goal_types": ["leadership_goal"], "words": words}, headers=me))
-    ok(scheduling.client.post(f"/v1/offers/{offer_id}/sessions", json={"starts_at": future_local(10), "duration_minutes": 90}, headers=admin))
+    # Sealed under their data key in scheduling.
+    words = f"{ERASED['name']} wants to steer the merger calmly ({ERASED['email']})"
+    ok(
+        scheduling.client.put(
+            f"/v1/coaching/offers/{coaching_id}/goals/{person}",
+            json={"goal_types": ["leadership_goal"], "words": words},
+            headers=me,
+        )
+    )
+    ok(
+        scheduling.client.post(
+            f"/v1/offers/{offer_id}/sessions",
+            json={"starts_at": future_local(10), "duration_minutes": 90},
+            headers=admin,
+        )
+    )
     session_id = held_yesterday(scheduling, offer_id)
 
     # Attendance, then named feedback with a comment naming the person, a needs survey (whose
     # free text is anonymous, so it holds the canary, not the person) and an outcome measure.
-    marks = {"records": [{"participant_id": person, "attendance": "present"}, {"participant_id": bystander, "attendance": "present"}]}
+    marks = {
+        "records": [
+            {"participant_id": person, "attendance": "present"},
+            {"participant_id": bystander, "attendance": "present"},
+        ]
+    }
     ok(scheduling.client.put(f"/v1/sessions/{session_id}/attendance", json=marks, headers=admin))
 
     def attendees() -> int:  # read from feedback's projection: the figures a region's admin sees may be suppressed
@@ -319,14 +416,37 @@ def test_erasure_ends_the_persons_places_and_coaching_and_leaves_their_name_and_
     eventually(lambda: attendees() == 2, timeout=60, message="feedback to learn the session and its attendance")
     answer = {"overall": 5, "usefulness": 4, "will_apply": 4, "recommend": "very_good"}
     comment = f"Thanks from {ERASED['name']} ({ERASED['email']})"
-    assert ok(feedback.client.post(f"/v1/sessions/{session_id}/feedback", json=answer | {"comment": comment}, headers=me))["anonymous"] is False
+    assert (
+        ok(feedback.client.post(f"/v1/sessions/{session_id}/feedback", json=answer | {"comment": comment}, headers=me))[
+            "anonymous"
+        ]
+        is False
+    )
     other = {"Authorization": "Bearer " + make_token("participant", REGION, bystander)}
     ok(feedback.client.post(f"/v1/sessions/{session_id}/feedback", json=answer | {"anonymous": True}, headers=other))
-    ratings = {"leadership": 5, "collaboration": 4, "dealing_with_conflict": 2, "innovation": 3, "teamwork": 4, "strategy": 1, "engagement": 2}
+    ratings = {
+        "leadership": 5,
+        "collaboration": 4,
+        "dealing_with_conflict": 2,
+        "innovation": 3,
+        "teamwork": 4,
+        "strategy": 1,
+        "engagement": 2,
+    }
     needs = {"ratings": ratings, "other_needs": f"Mentoring, please ({NEEDS_CANARY})", "offer_id": offer_id}
-    eventually(lambda: feedback.client.post("/v1/needs-surveys/responses", json=needs, headers=me).status_code == 201, timeout=60, message="feedback to learn the membership")
+    eventually(
+        lambda: feedback.client.post("/v1/needs-surveys/responses", json=needs, headers=me).status_code == 201,
+        timeout=60,
+        message="feedback to learn the membership",
+    )
     scores = {"confidence": 3, "isolation": 5, "trust_in_group": 4, "sense_of_direction": 3}
-    ok(feedback.client.post("/v1/outcome-measures", json={"offer_id": offer_id, "phase": "before", "scores": scores}, headers=me | {"Idempotency-Key": "outcome-1"}))
+    ok(
+        feedback.client.post(
+            "/v1/outcome-measures",
+            json={"offer_id": offer_id, "phase": "before", "scores": scores},
+            headers=me | {"Idempotency-Key": "outcome-1"},
+        )
+    )
     figures_before = every_row(feedback)["aggregate_stats"]
     assert len([row for row in every_row(feedback)["feedback_responses"] if session_id in row]) == 2
     for service in (enrolment, scheduling, feedback):
@@ -336,29 +456,47 @@ def test_erasure_ends_the_persons_places_and_coaching_and_leaves_their_name_and_
     # the canaries stored in the clear are found in the same files.
     for service in (enrolment, scheduling, feedback):
         for table, rows in every_row(service).items():
-            assert not [row for row in rows if found(row, ERASED)], f"{service.name}.{table} holds the name or e-mail in the clear"
+            assert not [row for row in rows if found(row, ERASED)], (
+                f"{service.name}.{table} holds the name or e-mail in the clear"
+            )
     written = files.all()
     if files.kind == "sqlite":
         assert {"-wal", "-shm"} <= {name[-4:] for name in files.sqlite_files()}, files.sqlite_files()
-    assert grep_files(written, {"needs canary": (NEEDS_CANARY.encode(), False)}), "the search does not reach the databases' stored bytes"
-    assert grep_files(files_under(files.kafka_dir), {"title canary": (TITLE_CANARY.encode(), False)}), "the search does not reach the broker's log"
+    assert grep_files(written, {"needs canary": (NEEDS_CANARY.encode(), False)}), (
+        "the search does not reach the databases' stored bytes"
+    )
+    assert grep_files(files_under(files.kafka_dir), {"title canary": (TITLE_CANARY.encode(), False)}), (
+        "the search does not reach the broker's log"
+    )
     assert grep_files(written, byte_patterns(ERASED) | byte_patterns(BYSTANDER)) == []
 
     # Erase.
     offsets = end_offsets(kafka_bootstrap, topic_prefix)
     logged_before = len(logs.lines)
     assert enrolment.client.delete(f"/v1/participants/{person}", headers=admin).status_code == 204
-    eventually(lambda: inbox_has(scheduling, PARTICIPANT_ERASED.type), timeout=60, message="scheduling to apply the erasure")
-    eventually(lambda: inbox_has(feedback, PARTICIPANT_ERASED.type), timeout=60, message="feedback to apply the erasure")
+    eventually(
+        lambda: inbox_has(scheduling, PARTICIPANT_ERASED.type), timeout=60, message="scheduling to apply the erasure"
+    )
+    eventually(
+        lambda: inbox_has(feedback, PARTICIPANT_ERASED.type), timeout=60, message="feedback to apply the erasure"
+    )
     for service in (enrolment, scheduling, feedback):
         eventually(lambda: relayed(service), timeout=60, message=f"{service.name}'s relay to publish everything")
 
     # The place went to the first waitlisted person, in enrolment and in scheduling's roster.
     roster_now = ok(enrolment.client.get(f"/v1/offers/{offer_id}/enrolments", headers=admin))["items"]
-    assert [(e["participant_id"], e["status"]) for e in roster_now] == [(bystander, "confirmed"), (waiting, "confirmed"), (person, "withdrawn")]
+    assert [(e["participant_id"], e["status"]) for e in roster_now] == [
+        (bystander, "confirmed"),
+        (waiting, "confirmed"),
+        (person, "withdrawn"),
+    ]
     assert ok(enrolment.client.get(f"/v1/offers/{offer_id}", headers=admin))["places_taken"] == 2
-    assert [e["status"] for e in ok(enrolment.client.get(f"/v1/participants/{person}/enrolments", headers=admin))["items"]] == ["withdrawn", "withdrawn"]
-    eventually(lambda: roster(offer_id) == sorted([bystander, waiting]), timeout=60, message="scheduling's roster to move up")
+    assert [
+        e["status"] for e in ok(enrolment.client.get(f"/v1/participants/{person}/enrolments", headers=admin))["items"]
+    ] == ["withdrawn", "withdrawn"]
+    eventually(
+        lambda: roster(offer_id) == sorted([bystander, waiting]), timeout=60, message="scheduling's roster to move up"
+    )
     eventually(lambda: roster(coaching_id) == [], timeout=60, message="scheduling to end the coaching place")
     # Their future coaching is cancelled; the booking stays under a pseudonym.
     bookings = ok(scheduling.client.get(f"/v1/offers/{coaching_id}/coaching-bookings", headers=admin))["items"]
@@ -368,7 +506,9 @@ def test_erasure_ends_the_persons_places_and_coaching_and_leaves_their_name_and_
     # Every table of every service's database.
     for service in (enrolment, scheduling, feedback):
         for table, rows in every_row(service).items():
-            assert not [found(row, ERASED) for row in rows if found(row, ERASED)], f"{service.name}.{table} still holds the erased person's name or e-mail"
+            assert not [found(row, ERASED) for row in rows if found(row, ERASED)], (
+                f"{service.name}.{table} still holds the erased person's name or e-mail"
+            )
     # The outbox rows are copies of events: none ever held a name or e-mail, of anyone.
     outbox = enrolment.runtime.db.tables.outbox
     with enrolment.runtime.db.read() as conn:
@@ -386,18 +526,35 @@ def test_erasure_ends_the_persons_places_and_coaching_and_leaves_their_name_and_
 
     # Every message produced after the erasure, and every message of the run.
     since_erasure = messages(kafka_bootstrap, topic_prefix, offsets)
-    of_type = lambda event_type: [json.loads(m.value) for m in since_erasure if (dict(m.headers).get("ce_type") or b"").decode() == event_type.type]  # noqa: E731
+
+    def of_type(event_type):
+        return [
+            json.loads(m.value)
+            for m in since_erasure
+            if (dict(m.headers).get("ce_type") or b"").decode() == event_type.type
+        ]  # noqa: E731
+
     assert [e["participant_id"] for e in of_type(PARTICIPANT_ERASED)] == [person]
     assert [e["session_id"] for e in of_type(SESSION_CANCELLED)] == [booked]
     assert not [as_text(m) for m in since_erasure if found(as_text(m), ERASED)]
     everything = messages(kafka_bootstrap, topic_prefix)
     assert len(everything) > len(since_erasure)
-    assert not [as_text(m) for m in everything if found(as_text(m), ERASED) or found(as_text(m), BYSTANDER) or found(as_text(m), WAITING)]
+    assert not [
+        as_text(m)
+        for m in everything
+        if found(as_text(m), ERASED) or found(as_text(m), BYSTANDER) or found(as_text(m), WAITING)
+    ]
 
     # What stays: the opaque id, role, PCN and enrolment history in enrolment; a pseudonymous
     # attendance in scheduling; the figures in feedback.
     shown = ok(enrolment.client.get(f"/v1/participants/{person}", headers=admin))
-    assert (shown["id"], shown["role"], shown["pcn_code"], shown["region"], shown["name"]) == (person, "clinical_director", PCN, REGION, "(erased)")
+    assert (shown["id"], shown["role"], shown["pcn_code"], shown["region"], shown["name"]) == (
+        person,
+        "clinical_director",
+        PCN,
+        REGION,
+        "(erased)",
+    )
     assert every_row(feedback)["aggregate_stats"] == figures_before
     comments = ok(feedback.client.get(f"/v1/sessions/{session_id}/comments", headers=admin))
     assert comments["items"] == []

@@ -2,6 +2,7 @@
 databases: members confirmed in enrolment appear, a member who withdraws leaves future
 sessions and their calendar feed but stays on past ones, and replaying the topic into empty
 tables rebuilds exactly the rosters kept live."""
+
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -9,9 +10,11 @@ import pytest
 from icalendar import Calendar
 
 from services.enrolment.usecases.reference import import_files
-from services.scheduling.store import metadata, rosters as store, sessions as session_store
 from services.scheduling.domain.recurrence import LONDON, Slot
 from services.scheduling.rebuild import rebuild_rosters
+from services.scheduling.store import metadata
+from services.scheduling.store import rosters as store
+from services.scheduling.store import sessions as session_store
 from services.scheduling.usecases.sessions import new_session
 from shared.clock import utcnow
 from shared.db import Database
@@ -25,7 +28,9 @@ REGION, PCN = "Y56", "U10001"  # a London PCN of enrolment's sample ODS files
 def stack(databases, kafka_bootstrap, topic_prefix, signing_keys):
     running = {}
     for name in ("enrolment", "scheduling"):
-        running[name] = RunningService(name, service_environment(databases.new(name), kafka_bootstrap, topic_prefix, signing_keys[1]))
+        running[name] = RunningService(
+            name, service_environment(databases.new(name), kafka_bootstrap, topic_prefix, signing_keys[1])
+        )
     with running["enrolment"].runtime.db.transaction() as conn:
         import_files(conn, (SAMPLE / "epcn.csv").read_text(), (SAMPLE / "gp-reg-pat-prac-map.csv").read_text())
     for service in running.values():
@@ -48,17 +53,35 @@ class Enrolment:
         self.client, self.headers = service.client, headers
 
     def offer(self, title: str, capacity: int = 8) -> str:
-        body = {"offer_type": "action_learning_set", "title": title, "capacity": capacity, "basis": "project", "starts_on": "2027-01-04", "ends_on": "2027-12-20", "planned_sessions": 6}
+        body = {
+            "offer_type": "action_learning_set",
+            "title": title,
+            "capacity": capacity,
+            "basis": "project",
+            "starts_on": "2027-01-04",
+            "ends_on": "2027-12-20",
+            "planned_sessions": 6,
+        }
         offer_id = self._ok(self.client.post("/v1/offers", json=body, headers=self.headers))["id"]
         self._ok(self.client.post(f"/v1/offers/{offer_id}/publish", headers=self.headers))
         return offer_id
 
     def participant(self, n: int) -> str:
-        body = {"name": f"Test Person {n}", "email": f"person{n}@example.invalid", "role": "clinical_director", "pcn_code": PCN, "leadership_experience": "practice"}
+        body = {
+            "name": f"Test Person {n}",
+            "email": f"person{n}@example.invalid",
+            "role": "clinical_director",
+            "pcn_code": PCN,
+            "leadership_experience": "practice",
+        }
         return self._ok(self.client.post("/v1/participants", json=body, headers=self.headers))["id"]
 
     def enrol(self, offer_id: str, participant_id: str) -> dict:
-        return self._ok(self.client.post(f"/v1/offers/{offer_id}/enrolments", json={"participant_id": participant_id}, headers=self.headers))
+        return self._ok(
+            self.client.post(
+                f"/v1/offers/{offer_id}/enrolments", json={"participant_id": participant_id}, headers=self.headers
+            )
+        )
 
     def withdraw(self, enrolment_id: str) -> None:
         self._ok(self.client.post(f"/v1/enrolments/{enrolment_id}/withdraw", headers=self.headers))
@@ -80,15 +103,24 @@ def feed_uids(scheduling: RunningService, headers: dict, participant_id: str) ->
     return {str(event["UID"]) for event in Calendar.from_ical(response.data).walk("VEVENT")}
 
 
-def test_a_member_who_withdraws_in_enrolment_leaves_future_sessions_and_their_feed_but_not_past_ones(stack, admin, make_token):
+def test_a_member_who_withdraws_in_enrolment_leaves_future_sessions_and_their_feed_but_not_past_ones(
+    stack, admin, make_token
+):
     enrolment, scheduling = Enrolment(stack["enrolment"], admin), stack["scheduling"]
     offer_id = enrolment.offer("Set A")
     people = [enrolment.participant(n) for n in range(3)]
     enrolments = {p: enrolment.enrol(offer_id, p) for p in people}
     assert {e["status"] for e in enrolments.values()} == {"confirmed"}
-    eventually(lambda: sorted(roster_of(scheduling, admin, offer_id)) == sorted(people), message="the roster to hold the confirmed members")
+    eventually(
+        lambda: sorted(roster_of(scheduling, admin, offer_id)) == sorted(people),
+        message="the roster to hold the confirmed members",
+    )
 
-    start = (utcnow() + timedelta(days=7)).astimezone(LONDON).replace(tzinfo=None, hour=10, minute=0, second=0, microsecond=0)
+    start = (
+        (utcnow() + timedelta(days=7))
+        .astimezone(LONDON)
+        .replace(tzinfo=None, hour=10, minute=0, second=0, microsecond=0)
+    )
     series = {"starts_at": start.isoformat(), "duration_minutes": 120, "repeat": {"count": 4, "cadence": "weekly"}}
     scheduled = scheduling.client.post(f"/v1/offers/{offer_id}/sessions", json=series, headers=admin)
     assert scheduled.status_code == 201, scheduled.json
@@ -99,7 +131,9 @@ def test_a_member_who_withdraws_in_enrolment_leaves_future_sessions_and_their_fe
     as_leaver = {"Authorization": "Bearer " + make_token("participant", REGION, leaver)}
     assert feed_uids(scheduling, as_leaver, leaver) == future | {past}
     enrolment.withdraw(enrolments[leaver]["id"])
-    eventually(lambda: leaver not in roster_of(scheduling, admin, offer_id), message="the withdrawal to reach the roster")
+    eventually(
+        lambda: leaver not in roster_of(scheduling, admin, offer_id), message="the withdrawal to reach the roster"
+    )
 
     assert feed_uids(scheduling, as_leaver, leaver) == {past}
     assert feed_uids(scheduling, admin, people[1]) == future | {past}
@@ -107,7 +141,10 @@ def test_a_member_who_withdraws_in_enrolment_leaves_future_sessions_and_their_fe
     assert scheduling.client.get(f"/v1/sessions/{first_future}", headers=as_leaver).status_code == 404
     assert scheduling.client.get(f"/v1/sessions/{past.split('@')[0]}", headers=as_leaver).status_code == 200
     marks = {"records": [{"participant_id": leaver, "attendance": "present"}]}
-    assert scheduling.client.put(f"/v1/sessions/{past.split('@')[0]}/attendance", json=marks, headers=admin).status_code == 200
+    assert (
+        scheduling.client.put(f"/v1/sessions/{past.split('@')[0]}/attendance", json=marks, headers=admin).status_code
+        == 200
+    )
 
 
 def test_rebuilding_the_roster_projection_from_the_topic_gives_the_live_rosters(stack, admin):
@@ -120,7 +157,10 @@ def test_rebuilding_the_roster_projection_from_the_topic_gives_the_live_rosters(
     enrolment.withdraw(places[people[0]]["id"])  # the waitlisted person is promoted
     enrolment.withdraw(enrolment.enrol(large, enrolment.participant(9))["id"])
     expected = {small: sorted(people[1:3]), large: sorted(people)}
-    eventually(lambda: _periods(scheduling.runtime.db) == (8, 2), message="every membership, two of them ended, to reach the projection")
+    eventually(
+        lambda: _periods(scheduling.runtime.db) == (8, 2),
+        message="every membership, two of them ended, to reach the projection",
+    )
     assert all(sorted(roster_of(scheduling, admin, o)) == members for o, members in expected.items())
     live = _snapshot(scheduling.runtime.db)
 
@@ -138,7 +178,9 @@ def test_rebuilding_the_roster_projection_from_the_topic_gives_the_live_rosters(
 def _session_already_held(scheduling: RunningService, offer_id: str, admin: dict) -> str:
     """A session that began after everyone joined and before anyone withdraws: written straight
     to the store, because the API schedules only future sessions."""
-    joined = max(m["joined_at"] for m in scheduling.client.get(f"/v1/offers/{offer_id}/roster", headers=admin).json["members"])
+    joined = max(
+        m["joined_at"] for m in scheduling.client.get(f"/v1/offers/{offer_id}/roster", headers=admin).json["members"]
+    )
     with scheduling.runtime.db.transaction() as conn:
         offer = dict(store.find_offer(conn, offer_id))
         starts = datetime.fromisoformat(joined)

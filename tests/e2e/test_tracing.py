@@ -1,18 +1,22 @@
 """One trace from enrolment's HTTP request, through its outbox and the relay's publish on the
 real broker, into scheduling's handler, exported by OTLP/HTTP to a real receiver: an HTTP
 server here that decodes each ExportTraceServiceRequest as a collector would."""
+
 import gzip
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest, ExportTraceServiceResponse
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from sqlalchemy import select
 
-from tests.e2e.test_scheduling_rosters import REGION, SAMPLE, Enrolment
 from services.enrolment.usecases.reference import import_files
+from tests.e2e.test_scheduling_rosters import REGION, SAMPLE, Enrolment
 from tests.harness import RunningService, eventually, service_environment
 
 
@@ -85,7 +89,9 @@ def traced_stack(databases, kafka_bootstrap, topic_prefix, signing_keys, receive
 
 
 @pytest.mark.parametrize("databases", ["sqlite"], indirect=True)  # tracing does not touch the database's kind
-def test_one_trace_runs_from_enrolments_request_through_the_relay_into_schedulings_handler(traced_stack, receiver, make_token):
+def test_one_trace_runs_from_enrolments_request_through_the_relay_into_schedulings_handler(
+    traced_stack, receiver, make_token
+):
     admin = {"Authorization": "Bearer " + make_token("regional_admin", REGION)}
     enrolment = Enrolment(traced_stack["enrolment"], admin)
     offer_id = enrolment.offer("Traced set")
@@ -95,15 +101,29 @@ def test_one_trace_runs_from_enrolments_request_through_the_relay_into_schedulin
 
     def the_three_spans():
         spans = receiver.received()
-        requests = [s for service, s in spans if service == "enrolment" and s.kind == Span.SPAN_KIND_SERVER and s.name == f"POST {route}"]
+        requests = [
+            s
+            for service, s in spans
+            if service == "enrolment" and s.kind == Span.SPAN_KIND_SERVER and s.name == f"POST {route}"
+        ]
         if not requests:
             return None
         trace_id = requests[0].trace_id
-        publishes = [s for service, s in spans if service == "enrolment" and s.kind == Span.SPAN_KIND_PRODUCER and s.trace_id == trace_id]
-        handlers = [s for service, s in spans if service == "scheduling" and s.kind == Span.SPAN_KIND_CONSUMER and s.trace_id == trace_id]
+        publishes = [
+            s
+            for service, s in spans
+            if service == "enrolment" and s.kind == Span.SPAN_KIND_PRODUCER and s.trace_id == trace_id
+        ]
+        handlers = [
+            s
+            for service, s in spans
+            if service == "scheduling" and s.kind == Span.SPAN_KIND_CONSUMER and s.trace_id == trace_id
+        ]
         return (requests[0], publishes, handlers) if publishes and handlers else None
 
-    request, publishes, handlers = eventually(the_three_spans, timeout=30, message="the request's, the relay's and scheduling's spans in one trace")
+    request, publishes, handlers = eventually(
+        the_three_spans, timeout=30, message="the request's, the relay's and scheduling's spans in one trace"
+    )
 
     attributes = {a.key: a.value for a in request.attributes}
     assert attributes["http.request.method"].string_value == "POST" and attributes["http.route"].string_value == route
@@ -112,15 +132,25 @@ def test_one_trace_runs_from_enrolments_request_through_the_relay_into_schedulin
     # the relay sent that span's context in ce_traceparent.
     assert {p.parent_span_id for p in publishes} == {request.span_id}
     assert {h.parent_span_id for h in handlers} <= {p.span_id for p in publishes}
-    confirmed = [h for h in handlers if _attribute(h, "cloudevents.event_type") == "org.convene.enrolment.enrolment.confirmed.v1"]
-    assert confirmed and confirmed[0].name.startswith("process ") and _attribute(confirmed[0], "messaging.system") == "kafka"
-    assert _attribute(confirmed[0], "messaging.consumer.group.name").startswith(traced_stack["scheduling"].settings.topic_prefix + "scheduling.")
+    confirmed = [
+        h for h in handlers if _attribute(h, "cloudevents.event_type") == "org.convene.enrolment.enrolment.confirmed.v1"
+    ]
+    assert (
+        confirmed
+        and confirmed[0].name.startswith("process ")
+        and _attribute(confirmed[0], "messaging.system") == "kafka"
+    )
+    assert _attribute(confirmed[0], "messaging.consumer.group.name").startswith(
+        traced_stack["scheduling"].settings.topic_prefix + "scheduling."
+    )
 
     # The request's context is what its outbox rows hold.
     db = traced_stack["enrolment"].runtime.db
     with db.read() as conn:
         headers = [dict(json.loads(h)) for h in conn.execute(select(db.tables.outbox.c.headers)).scalars()]
-    assert any(h.get("ce_traceparent", "").startswith(f"00-{request.trace_id.hex()}-{request.span_id.hex()}-") for h in headers)
+    assert any(
+        h.get("ce_traceparent", "").startswith(f"00-{request.trace_id.hex()}-{request.span_id.hex()}-") for h in headers
+    )
 
 
 def _attribute(span: Span, key: str) -> str:

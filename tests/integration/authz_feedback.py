@@ -6,13 +6,22 @@ docs/authorization.md's to say).
 Offers, sessions, attendance and memberships reach feedback as the other services' events,
 handed to its handlers; the member's answers go through the API.
 """
+
 from __future__ import annotations
 
 from tests.integration.authz_matrix import Operation, Request, World
 from tests.integration.test_feedback_handlers import FeedbackWorld as Projections
 
 ANSWER = {"overall": 4, "usefulness": 4, "will_apply": 4, "recommend": "good"}
-RATINGS = {"leadership": 5, "collaboration": 4, "dealing_with_conflict": 2, "innovation": 3, "teamwork": 4, "strategy": 1, "engagement": 2}
+RATINGS = {
+    "leadership": 5,
+    "collaboration": 4,
+    "dealing_with_conflict": 2,
+    "innovation": 3,
+    "teamwork": 4,
+    "strategy": 1,
+    "engagement": 2,
+}
 SCORES = {"confidence": 3, "isolation": 4, "trust_in_group": 4, "sense_of_direction": 2}
 
 
@@ -29,12 +38,18 @@ class FeedbackWorld(World):
         self.session = self.held_session(also_present=others)
         for person in others:
             someone = {"Authorization": "Bearer " + make_token("participant", "Y56", person)}
-            for path, body in ((f"/v1/sessions/{self.session}/feedback", ANSWER), ("/v1/needs-surveys/responses", {"ratings": RATINGS})):
+            for path, body in (
+                (f"/v1/sessions/{self.session}/feedback", ANSWER),
+                ("/v1/needs-surveys/responses", {"ratings": RATINGS}),
+            ):
                 assert self.client.post(path, json=body, headers=someone).status_code == 201
         member = {"Authorization": "Bearer " + make_token("participant", "Y56", self.member)}
         answers = [
             (f"/v1/sessions/{self.session}/feedback", ANSWER | {"comment": "A useful session"}),
-            ("/v1/needs-surveys/responses", {"ratings": RATINGS, "other_needs": "Time to think", "offer_id": self.offer}),
+            (
+                "/v1/needs-surveys/responses",
+                {"ratings": RATINGS, "other_needs": "Time to think", "offer_id": self.offer},
+            ),
             ("/v1/outcome-measures", {"offer_id": self.offer, "phase": "before", "scores": SCORES}),
             ("/v1/outcome-measures", {"offer_id": self.offer, "phase": "after", "scores": SCORES}),
         ]
@@ -68,9 +83,15 @@ def _regions(rows) -> set:
 TABLE = {
     # Someone of Y56 who was not there is told so (422 not_an_attendee); another region's
     # session does not exist for them.
-    "give_feedback": Operation(lambda w, c: Request({"session_id": w.held_session()}, body=ANSWER), outside={"participant": {"stranger": 422}}),
-    "answer_needs": Operation(lambda w, c: Request(body={"ratings": RATINGS, "offer_id": w.member_offer()})),  # once per offer: a fresh one
-    "give_outcome": Operation(lambda w, c: Request(body={"offer_id": w.member_offer(), "phase": "before", "scores": SCORES})),
+    "give_feedback": Operation(
+        lambda w, c: Request({"session_id": w.held_session()}, body=ANSWER), outside={"participant": {"stranger": 422}}
+    ),
+    "answer_needs": Operation(
+        lambda w, c: Request(body={"ratings": RATINGS, "offer_id": w.member_offer()})
+    ),  # once per offer: a fresh one
+    "give_outcome": Operation(
+        lambda w, c: Request(body={"offer_id": w.member_offer(), "phase": "before", "scores": SCORES})
+    ),
     "known_session": Operation(lambda w, c: Request({"session_id": w.session})),
     "aggregate": Operation(
         lambda w, c: [
@@ -81,10 +102,18 @@ TABLE = {
         ],
     ),
     "national_summary": Operation(lambda w, c: Request()),
-    "needs_ranking": Operation(lambda w, c: Request(), shows=lambda w, c, r: "Y56" in _regions(r.json["regions"] + r.json["pcns"])),
+    "needs_ranking": Operation(
+        lambda w, c: Request(), shows=lambda w, c, r: "Y56" in _regions(r.json["regions"] + r.json["pcns"])
+    ),
     "outcome_changes": Operation(lambda w, c: Request(), shows=lambda w, c, r: "Y56" in _regions(r.json["cells"])),
-    "outcome_changes_by_goal_type": Operation(lambda w, c: Request(), shows=lambda w, c, r: "Y56" in _regions(r.json["cells"])),
-    "session_comments": Operation(lambda w, c: Request({"session_id": w.session}, query=PAGE), shows=lambda w, c, r: bool(r.json["items"])),
-    "other_needs": Operation(lambda w, c: Request(query=PAGE), shows=lambda w, c, r: "Time to think" in {i["text"] for i in r.json["items"]}),
+    "outcome_changes_by_goal_type": Operation(
+        lambda w, c: Request(), shows=lambda w, c, r: "Y56" in _regions(r.json["cells"])
+    ),
+    "session_comments": Operation(
+        lambda w, c: Request({"session_id": w.session}, query=PAGE), shows=lambda w, c, r: bool(r.json["items"])
+    ),
+    "other_needs": Operation(
+        lambda w, c: Request(query=PAGE), shows=lambda w, c, r: "Time to think" in {i["text"] for i in r.json["items"]}
+    ),
     "list_audit": Operation(lambda w, c: Request(query=PAGE), shows=lambda w, c, r: "Y56" in _regions(r.json["items"])),
 }

@@ -23,13 +23,15 @@ gets what is the doc's alone. A missing row, a role the doc and the code disagre
 operation without a table entry fails, so a new endpoint cannot ship without saying who may
 call it.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import func, select
@@ -58,10 +60,28 @@ TERMS = {
     "creates national offers": lambda scope: True,
     "national offers only": lambda scope: False,
 }
-CREATES = {"creates in own region": None, "creates national offers": "national"}  # the region of what is created (None: the caller's)
+CREATES = {
+    "creates in own region": None,
+    "creates national offers": "national",
+}  # the region of what is created (None: the caller's)
 NON_REGIONAL = ("national", "service")
 # Keys of an answer that name or quote a person: a `figures only` answer holds none of them.
-PERSON_KEYS = frozenset({"participant_id", "participant_ids", "coachee_id", "facilitator_id", "coach_id", "person_id", "members", "name", "email", "subject", "comment", "text"})
+PERSON_KEYS = frozenset(
+    {
+        "participant_id",
+        "participant_ids",
+        "coachee_id",
+        "facilitator_id",
+        "coach_id",
+        "person_id",
+        "members",
+        "name",
+        "email",
+        "subject",
+        "comment",
+        "text",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -107,9 +127,21 @@ def read_policy(service: str, text: str | None = None) -> tuple[dict[tuple[str, 
             problems.append(f"{heading}: {row['operation']!r} is not `METHOD /path`")
             continue
         audit = row["audit_row"].split()[0] if row["audit_row"] else ""
-        policy = Policy(named[1], named[2], row["what_the_answer_holds"], {role: row[role].strip("`") for role in SCOPES}, audit == "yes")
-        problems += [f"{heading}: {row['operation']}: the audit row column says {row['audit_row']!r}, not yes or no"] * (audit not in ("yes", "no"))
-        problems += [f"{heading}: {row['operation']}: {role} gets {policy.grants[role]!r}, which is no term of the legend" for role in SCOPES if policy.grants[role] != REFUSED and policy.term(role) not in TERMS]
+        policy = Policy(
+            named[1],
+            named[2],
+            row["what_the_answer_holds"],
+            {role: row[role].strip("`") for role in SCOPES},
+            audit == "yes",
+        )
+        problems += [
+            f"{heading}: {row['operation']}: the audit row column says {row['audit_row']!r}, not yes or no"
+        ] * (audit not in ("yes", "no"))
+        problems += [
+            f"{heading}: {row['operation']}: {role} gets {policy.grants[role]!r}, which is no term of the legend"
+            for role in SCOPES
+            if policy.grants[role] != REFUSED and policy.term(role) not in TERMS
+        ]
         if (policy.method, policy.path) in rows:
             problems.append(f"{heading}: {row['operation']} has two rows")
         rows[(policy.method, policy.path)] = policy
@@ -123,7 +155,10 @@ def least_privilege(policy: Policy) -> list[str]:
     problems = []
     for role in NON_REGIONAL:
         if policy.grants[role] != REFUSED and policy.personal and not policy.audited:
-            problems.append(f"{where}: the doc grants {role} a personal answer ({policy.holds!r}) without an audit row: refuse it, or audit it and say why")
+            problems.append(
+                f"{where}: the doc grants {role} a personal answer ({policy.holds!r}) without an audit row: "
+                "refuse it, or audit it and say why"
+            )
     for role in SCOPES:
         if policy.grants[role] != REFUSED and policy.term(role) == "figures only" and policy.personal:
             problems.append(f"{where}: {role} gets `figures only` of an answer the doc calls personal")
@@ -229,7 +264,9 @@ def started_worlds(classes: dict[str, type], *arguments) -> Iterator[Callable[[s
             world.stop()
 
 
-def plan(spec: dict, table: dict[str, Operation], policy: dict[tuple[str, str], Policy]) -> tuple[list[Cell], list[str]]:
+def plan(
+    spec: dict, table: dict[str, Operation], policy: dict[tuple[str, str], Policy]
+) -> tuple[list[Cell], list[str]]:
     """Every cell of the service's OpenAPI with its expectation from the doc, and what the doc,
     the code or the table lack or disagree on."""
     cells, problems, seen = [], [], set()
@@ -249,20 +286,42 @@ def plan(spec: dict, table: dict[str, Operation], policy: dict[tuple[str, str], 
             else:
                 granted = {role for role in SCOPES if row.grants[role] != REFUSED}
                 if granted != allowed:
-                    problems.append(f"{where}: docs/authorization.md grants {sorted(granted)}, but x-roles is {sorted(allowed)}")
+                    problems.append(
+                        f"{where}: docs/authorization.md grants {sorted(granted)}, but x-roles is {sorted(allowed)}"
+                    )
                 problems += least_privilege(row)
             for role, scopes in SCOPES.items():
                 if role not in allowed:
                     cells += [Cell(operation_id, method.upper(), path, role, scope, DENIED, entry) for scope in scopes]
                 elif entry is not None and row is not None and row.grants[role] != REFUSED and row.term(role) in TERMS:
                     term = row.term(role)
-                    success = SEES if entry.shows else int(next(status for status in declared["responses"] if status.startswith("2")))
+                    success = (
+                        SEES
+                        if entry.shows
+                        else int(next(status for status in declared["responses"] if status.startswith("2")))
+                    )
                     cells += [
-                        Cell(operation_id, method.upper(), path, role, scope, success if TERMS[term](scope) else entry.refusal(role, scope, path), entry, term, row.audited)
+                        Cell(
+                            operation_id,
+                            method.upper(),
+                            path,
+                            role,
+                            scope,
+                            success if TERMS[term](scope) else entry.refusal(role, scope, path),
+                            entry,
+                            term,
+                            row.audited,
+                        )
                         for scope in scopes
                     ]
-    problems += [f"{method} {path}: in docs/authorization.md but not in the OpenAPI document" for method, path in sorted(set(policy) - seen)]
-    problems += [f"{name}: in the service's table but not in the OpenAPI document" for name in sorted(set(table) - {d["operationId"] for m in spec["paths"].values() for d in m.values()})]
+    problems += [
+        f"{method} {path}: in docs/authorization.md but not in the OpenAPI document"
+        for method, path in sorted(set(policy) - seen)
+    ]
+    problems += [
+        f"{name}: in the service's table but not in the OpenAPI document"
+        for name in sorted(set(table) - {d["operationId"] for m in spec["paths"].values() for d in m.values()})
+    ]
     return cells, problems
 
 
@@ -291,7 +350,11 @@ def run_cell(world, cell: Cell, token: Callable[[Caller], str]) -> list[str]:
         before = world.audit_rows()
         response = send(world.client, cell, request, headers)
         audit_rows = world.audit_rows() - before
-        failure = _judge(world, cell, caller, request, response, headers) or _audited(cell, response, audit_rows) or _holds(cell, caller, response)
+        failure = (
+            _judge(world, cell, caller, request, response, headers)
+            or _audited(cell, response, audit_rows)
+            or _holds(cell, caller, response)
+        )
         if failure:
             failures.append(f"{cell.operation_id} as {cell.role}/{cell.scope}: {failure}")
     return failures
@@ -305,7 +368,11 @@ def _judge(world, cell: Cell, caller: Caller, request: Request, response, header
     got = f"got {response.status_code} {_rule(response)}"
     expected = cell.expected
     if expected == DENIED:
-        return None if (response.status_code, _rule(response)) == (403, "role_not_allowed") else f"expected 403 role_not_allowed, {got}"
+        return (
+            None
+            if (response.status_code, _rule(response)) == (403, "role_not_allowed")
+            else f"expected 403 role_not_allowed, {got}"
+        )
     if expected in (SEES, BLIND):
         if response.status_code != 200:
             return f"expected 200 ({expected}), {got}"
@@ -317,7 +384,12 @@ def _judge(world, cell: Cell, caller: Caller, request: Request, response, header
         return f"expected {expected}, {got}"
     if expected == 404 and request.params:
         # No existence leak: the object of another region answers as a made-up id does.
-        unknown = Request({n: cell.operation.unknown.get(n, UNKNOWN_ID) for n in request.params}, request.query, request.body, request.headers)
+        unknown = Request(
+            {n: cell.operation.unknown.get(n, UNKNOWN_ID) for n in request.params},
+            request.query,
+            request.body,
+            request.headers,
+        )
         twin = send(world.client, cell, unknown, headers)
         if (twin.status_code, _rule(twin)) != (404, _rule(response)):
             return f"404 {_rule(response)} differs from an unknown id's {twin.status_code} {_rule(twin)}"
@@ -328,7 +400,11 @@ def _audited(cell: Cell, response, rows: int) -> str | None:
     """A successful call leaves an audit row exactly when the doc says it does."""
     if cell.expected == DENIED or not 200 <= response.status_code < 300 or (rows > 0) == cell.audited:
         return None
-    return "the doc promises an audit row, but the call left none" if cell.audited else f"the call left {rows} audit row(s) the doc does not mention"
+    return (
+        "the doc promises an audit row, but the call left none"
+        if cell.audited
+        else f"the call left {rows} audit row(s) the doc does not mention"
+    )
 
 
 def _holds(cell: Cell, caller: Caller, response) -> str | None:
@@ -340,7 +416,11 @@ def _holds(cell: Cell, caller: Caller, response) -> str | None:
         return f"`figures only`, but the answer holds {named}" if named else None
     if cell.term in CREATES and isinstance(response.get_json(), dict) and "region" in response.get_json():
         region = CREATES[cell.term] or caller.region
-        return None if response.get_json()["region"] == region else f"created in region {response.get_json()['region']}, not {region}"
+        return (
+            None
+            if response.get_json()["region"] == region
+            else f"created in region {response.get_json()['region']}, not {region}"
+        )
     return None
 
 

@@ -7,15 +7,16 @@ Offers and memberships reach scheduling as enrolment's events, handed to its han
 A coach's own objects are the coaching offer and its bookings; everyone else's targets are
 the regional programme and its sessions.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
 
+from services.scheduling.domain.recurrence import Slot
+from services.scheduling.store import sessions as session_store
+from services.scheduling.usecases.sessions import new_session
 from shared.clock import utcnow
 from shared.contracts.feedback import NEEDS_REPORTED
-from services.scheduling.store import sessions as session_store
-from services.scheduling.domain.recurrence import Slot
-from services.scheduling.usecases.sessions import new_session
 from tests.harness import RunningService, service_environment
 from tests.integration.authz_matrix import BLIND, Operation, Request, World
 from tests.integration.test_scheduling_support import Scheduling, local
@@ -25,7 +26,9 @@ PEOPLE = ("participant", "facilitator", "coach")
 
 class SchedulingWorld(World):
     def __init__(self, database_url: str, kafka_bootstrap: str, topic_prefix: str, public_key, make_token):
-        environ = service_environment(database_url, kafka_bootstrap, topic_prefix, public_key) | {"RATE_LIMIT_PER_MINUTE": "0"}
+        environ = service_environment(database_url, kafka_bootstrap, topic_prefix, public_key) | {
+            "RATE_LIMIT_PER_MINUTE": "0"
+        }
         self.service = RunningService("scheduling", environ)
         self.helper = Scheduling(self.service, make_token)
         self.client = self.service.client
@@ -33,17 +36,31 @@ class SchedulingWorld(World):
         self._day = 10
         self.people = {
             "participant": {"own": "p-own", "stranger": "p-stranger", "other": "p-other"},
-            "facilitator": {scope: self.helper.add_facilitator(region=region) for scope, region in (("own", "Y56"), ("stranger", "Y56"), ("other", "Y58"))},
-            "coach": {scope: self.helper.add_facilitator("coach", 200, region) for scope, region in (("own", "Y56"), ("stranger", "Y56"), ("other", "Y58"))},
+            "facilitator": {
+                scope: self.helper.add_facilitator(region=region)
+                for scope, region in (("own", "Y56"), ("stranger", "Y56"), ("other", "Y58"))
+            },
+            "coach": {
+                scope: self.helper.add_facilitator("coach", 200, region)
+                for scope, region in (("own", "Y56"), ("stranger", "Y56"), ("other", "Y58"))
+            },
         }
         self.member, self.facilitator, self.coach = (self.people[role]["own"] for role in PEOPLE)
         joined = utcnow() - timedelta(days=30)
         self.offer = self.helper.publish_offer(title="Cohort A")
         self.helper.confirm(self.offer, self.member, at=joined)
         for number in range(5):  # co-design waits for five answers
-            needs = {"response_id": f"r-{number}", "offer_id": self.offer, "region": "Y56", "pcn_code": None, "ratings": {"strategy": 5, "teamwork": 3}}
+            needs = {
+                "response_id": f"r-{number}",
+                "offer_id": self.offer,
+                "region": "Y56",
+                "pcn_code": None,
+                "ratings": {"strategy": 5, "teamwork": 3},
+            }
             self.helper.deliver(NEEDS_REPORTED, needs)
-        self.coaching = self.helper.publish_offer(offer_type="coaching", title="Coaching", capacity=1, session_allowance=50)
+        self.coaching = self.helper.publish_offer(
+            offer_type="coaching", title="Coaching", capacity=1, session_allowance=50
+        )
         self.helper.confirm(self.coaching, self.member, at=joined)
         self.session = self.scheduled(facilitator_id=self.facilitator)
         self.past = self.helper.past_session(self.offer, utcnow() - timedelta(hours=2), facilitator_id=self.facilitator)
@@ -51,7 +68,10 @@ class SchedulingWorld(World):
         self.past_booking = self._past_booking()
         marks = {"records": [{"participant_id": self.member, "attendance": "present"}]}
         for session_id in (self.past, self.past_booking):
-            assert self.client.put(f"/v1/sessions/{session_id}/attendance", json=marks, headers=self.admin).status_code == 200
+            assert (
+                self.client.put(f"/v1/sessions/{session_id}/attendance", json=marks, headers=self.admin).status_code
+                == 200
+            )
         as_member = self.helper.headers("participant", subject=self.member)
         assert self.client.put(self.goals_path(), json=self.goals_body(), headers=as_member).status_code == 200
 
@@ -95,13 +115,21 @@ class SchedulingWorld(World):
         return {"goal_types": ["leadership_goal"], "words": "Lead our PCN's merger well"}
 
     def _book(self) -> str:
-        response = self.client.post(f"/v1/offers/{self.coaching}/coaching-bookings", json=self.booking_body(), headers=self.admin)
+        response = self.client.post(
+            f"/v1/offers/{self.coaching}/coaching-bookings", json=self.booking_body(), headers=self.admin
+        )
         assert response.status_code == 201, response.json
         return response.json["id"]
 
     def _past_booking(self) -> str:
         starts = utcnow() - timedelta(hours=3)
-        row = new_session(self.helper.offers[self.coaching], Slot(starts, starts + timedelta(minutes=60)), {"facilitator_id": self.coach}, kind="coaching", coachee_id=self.member)
+        row = new_session(
+            self.helper.offers[self.coaching],
+            Slot(starts, starts + timedelta(minutes=60)),
+            {"facilitator_id": self.coach},
+            kind="coaching",
+            coachee_id=self.member,
+        )
         with self.service.runtime.db.transaction() as conn:
             session_store.add_sessions(conn, [row])
         return row["id"]
@@ -119,28 +147,55 @@ PAGE = {"limit": 200}
 
 TABLE = {
     "get_roster": Operation(lambda w, c: Request({"offer_id": w.offer_for(c)})),
-    "schedule_sessions": Operation(lambda w, c: Request({"offer_id": w.offer}, body={"starts_at": w.slot(), "duration_minutes": 60})),
-    "list_sessions": Operation(lambda w, c: Request({"offer_id": w.offer_for(c)}, query=PAGE), shows=lambda w, c, r: w.session_for(c) in _ids(r)),
+    "schedule_sessions": Operation(
+        lambda w, c: Request({"offer_id": w.offer}, body={"starts_at": w.slot(), "duration_minutes": 60})
+    ),
+    "list_sessions": Operation(
+        lambda w, c: Request({"offer_id": w.offer_for(c)}, query=PAGE),
+        shows=lambda w, c, r: w.session_for(c) in _ids(r),
+    ),
     "co_design_topics": Operation(lambda w, c: Request({"offer_id": w.offer}, body={})),
     "get_session": Operation(lambda w, c: Request({"session_id": w.session_for(c)})),
-    "reschedule_session": Operation(lambda w, c: Request({"session_id": w.scheduled()}, body={"starts_at": w.slot()}, headers={"If-Match": 'W/"0"'})),
+    "reschedule_session": Operation(
+        lambda w, c: Request({"session_id": w.scheduled()}, body={"starts_at": w.slot()}, headers={"If-Match": 'W/"0"'})
+    ),
     "cancel_session": Operation(lambda w, c: Request({"session_id": w.scheduled()}, body={})),
-    "record_attendance": Operation(lambda w, c: Request({"session_id": w.past_for(c)}, body={"records": [{"participant_id": w.member, "attendance": "present"}]})),
+    "record_attendance": Operation(
+        lambda w, c: Request(
+            {"session_id": w.past_for(c)}, body={"records": [{"participant_id": w.member, "attendance": "present"}]}
+        )
+    ),
     "get_attendance": Operation(lambda w, c: Request({"session_id": w.past_for(c)})),
     "get_continuity": Operation(lambda w, c: Request({"offer_id": w.offer_for(c)})),
     "add_facilitator": Operation(lambda w, c: Request(body={"kind": "facilitator", "monthly_capacity": 4})),
     "list_facilitators": Operation(lambda w, c: Request(query=PAGE), shows=lambda w, c, r: w.facilitator in _ids(r)),
     "get_facilitator": Operation(lambda w, c: Request({"facilitator_id": w.leader_for(c)})),
     # A participant books only for themselves: naming the member is 403 for anyone else.
-    "book_coaching": Operation(lambda w, c: Request({"offer_id": w.coaching}, body=w.booking_body()), outside={"participant": 403}),
-    "list_coaching": Operation(lambda w, c: Request({"offer_id": w.coaching}, query=PAGE), shows=lambda w, c, r: w.booking in _ids(r)),
+    "book_coaching": Operation(
+        lambda w, c: Request({"offer_id": w.coaching}, body=w.booking_body()), outside={"participant": 403}
+    ),
+    "list_coaching": Operation(
+        lambda w, c: Request({"offer_id": w.coaching}, query=PAGE), shows=lambda w, c, r: w.booking in _ids(r)
+    ),
     # An administrator's view of a person's calendar is limited to their region's sessions.
     # A coachee's goals: the member's, in the coaching offer (a coach of theirs reads them).
-    "set_coaching_goals": Operation(lambda w, c: Request({"offer_id": w.coaching, "participant_id": w.member}, body=w.goals_body())),
+    "set_coaching_goals": Operation(
+        lambda w, c: Request({"offer_id": w.coaching, "participant_id": w.member}, body=w.goals_body())
+    ),
     "get_coaching_goals": Operation(lambda w, c: Request({"offer_id": w.coaching, "participant_id": w.member})),
     # Progress is noted at a coaching session that has begun: the member's with the own coach.
-    "note_coaching_progress": Operation(lambda w, c: Request({"session_id": w.past_booking}, body={"note": "Practised open questions"})),
-    "participant_calendar": Operation(lambda w, c: Request({"participant_id": w.member}), shows=_in_feed(lambda w, c: w.session), outside={"regional_admin": BLIND}),
-    "offer_calendar": Operation(lambda w, c: Request({"offer_id": w.offer_for(c)}), shows=_in_feed(lambda w, c: w.session_for(c))),
-    "list_audit": Operation(lambda w, c: Request(query=PAGE), shows=lambda w, c, r: "Y56" in {i["region"] for i in r.json["items"]}),
+    "note_coaching_progress": Operation(
+        lambda w, c: Request({"session_id": w.past_booking}, body={"note": "Practised open questions"})
+    ),
+    "participant_calendar": Operation(
+        lambda w, c: Request({"participant_id": w.member}),
+        shows=_in_feed(lambda w, c: w.session),
+        outside={"regional_admin": BLIND},
+    ),
+    "offer_calendar": Operation(
+        lambda w, c: Request({"offer_id": w.offer_for(c)}), shows=_in_feed(lambda w, c: w.session_for(c))
+    ),
+    "list_audit": Operation(
+        lambda w, c: Request(query=PAGE), shows=lambda w, c, r: "Y56" in {i["region"] for i in r.json["items"]}
+    ),
 }

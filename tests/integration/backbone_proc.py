@@ -5,6 +5,7 @@ The consumer applies each `enrolment.waitlisted` event by appending a row to `ap
 a double application shows up as two rows, a loss as none, and the row order shows
 whether each offer's events arrived in order.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,11 +55,17 @@ def main(mode: str) -> None:
     delay = float(os.environ.get("PROBE_HANDLER_DELAY", "0"))
 
     def apply(event, unit):
-        unit.conn.execute(insert(applied).values(event_id=event.id, offer_id=event.data["offer_id"], position=event.data["waitlist_position"]))
+        unit.conn.execute(
+            insert(applied).values(
+                event_id=event.id, offer_id=event.data["offer_id"], position=event.data["waitlist_position"]
+            )
+        )
         if delay:
             time.sleep(delay)
 
-    consumer = Consumer(settings, Database(settings.database_url, metadata), Subscription("probe", {ENROLMENT_WAITLISTED.type: apply}))
+    consumer = Consumer(
+        settings, Database(settings.database_url, metadata), Subscription("probe", {ENROLMENT_WAITLISTED.type: apply})
+    )
     consumer.run(stop)
 
 

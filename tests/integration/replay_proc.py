@@ -2,6 +2,7 @@
 can SIGKILL it midway. `python -m tests.integration.replay_proc` with the environment of
 EnrolmentSettings (DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, CONVENE_TOPIC_PREFIX) and
 PROBE_HANDLER_DELAY (seconds each event's handler sleeps, so the replay is slow enough to kill)."""
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,11 @@ def main() -> None:
     delay = float(os.environ.get("PROBE_HANDLER_DELAY", "0"))
 
     def apply(event, unit):
-        unit.conn.execute(insert(applied).values(event_id=event.id, offer_id=event.data["offer_id"], position=event.data["waitlist_position"]))
+        unit.conn.execute(
+            insert(applied).values(
+                event_id=event.id, offer_id=event.data["offer_id"], position=event.data["waitlist_position"]
+            )
+        )
         if delay:
             time.sleep(delay)
 

@@ -1,6 +1,7 @@
 """Enrolment's worker with one more consumer whose handler never returns, as a handler stuck on
 a lock or a call without a timeout would: its loop stops making progress while the relay goes
 on. `python -m tests.integration.stalling_worker`."""
+
 from __future__ import annotations
 
 import threading

@@ -2,6 +2,7 @@
 our audience, within its lifetime (at most 12 hours), with every claim of its type and a
 regional role's region one of the seven NHS England regions, is accepted; everything else is
 a 401 problem that says in words what is wrong."""
+
 from __future__ import annotations
 
 import base64
@@ -25,14 +26,29 @@ NOW = int(time.time())
 
 @pytest.fixture
 def client(tmp_path, signing_keys):
-    settings = EnrolmentSettings.load({"DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}", "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]), "LOG_LEVEL": "WARNING"})
+    settings = EnrolmentSettings.load(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}",
+            "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     app = create_app(settings)
     app.extensions["convene.runtime"].db.create_schema()
     return app.test_client()
 
 
 def _claims(**overrides) -> dict:
-    claims = {"sub": "admin-1", "role": "regional_admin", "region": "Y56", "iss": ISSUER, "aud": AUDIENCE, "iat": NOW, "nbf": NOW, "exp": NOW + 600}
+    claims = {
+        "sub": "admin-1",
+        "role": "regional_admin",
+        "region": "Y56",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": NOW,
+        "nbf": NOW,
+        "exp": NOW + 600,
+    }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -79,7 +95,9 @@ def test_a_token_with_bad_claims_is_refused(client, signing_keys, case):
 
 def test_a_token_signed_with_another_key_is_refused(client):
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = stranger.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    pem = stranger.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     assert _status(client, _signed(pem))[0] == 401
 
 
@@ -116,8 +134,14 @@ def test_health_and_docs_need_no_token(client):
 
 def test_a_token_accepted_before_is_refused_once_it_expires(tmp_path, signing_keys):
     """Verified tokens are remembered for speed, but only within their lifetime."""
-    settings = EnrolmentSettings.load({"DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}", "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]),
-                                       "JWT_LEEWAY_SECONDS": "0", "LOG_LEVEL": "WARNING"})
+    settings = EnrolmentSettings.load(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}",
+            "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]),
+            "JWT_LEEWAY_SECONDS": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     app = create_app(settings)
     app.extensions["convene.runtime"].db.create_schema()
     client = app.test_client()
@@ -158,13 +182,23 @@ def test_a_national_or_service_token_that_carries_a_region_claim_is_refused(clie
 
 
 # A read each service lets a regional administrator make, and answers 200 for their real region.
-REGIONAL_READS = {"enrolment": "/v1/offers", "scheduling": "/v1/facilitators", "feedback": "/v1/aggregates?scope=national"}
+REGIONAL_READS = {
+    "enrolment": "/v1/offers",
+    "scheduling": "/v1/facilitators",
+    "feedback": "/v1/aggregates?scope=national",
+}
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_service_refuses_a_wildcard_or_national_region_before_reading_anything(tmp_path, signing_keys, service):
-    settings = settings_class(service).load({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.db'}", "CONVENE_DATA_DIR": str(tmp_path),
-                                             "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]), "LOG_LEVEL": "WARNING"})
+    settings = settings_class(service).load(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.db'}",
+            "CONVENE_DATA_DIR": str(tmp_path),
+            "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     app = declaration(service).create_app(settings)
     runtime = app.extensions["convene.runtime"]
     runtime.db.create_schema()
@@ -172,9 +206,14 @@ def test_every_service_refuses_a_wildcard_or_national_region_before_reading_anyt
     private = signing_keys[0].read_bytes()
     try:
         for region in ("*", "national", "Y00"):
-            answer = client.get(REGIONAL_READS[service], headers={"Authorization": "Bearer " + _signed(private, region=region)})
+            answer = client.get(
+                REGIONAL_READS[service], headers={"Authorization": "Bearer " + _signed(private, region=region)}
+            )
             assert (answer.status_code, answer.mimetype) == (401, "application/problem+json"), (region, answer.json)
-        assert client.get(REGIONAL_READS[service], headers={"Authorization": "Bearer " + _signed(private)}).status_code == 200
+        assert (
+            client.get(REGIONAL_READS[service], headers={"Authorization": "Bearer " + _signed(private)}).status_code
+            == 200
+        )
     finally:
         runtime.db.dispose()
 
@@ -213,11 +252,16 @@ MALFORMED_CLAIMS = {
 def test_a_token_with_a_claim_of_the_wrong_type_is_a_401_problem(client, signing_keys, claims):
     token = _signed_payload(signing_keys[0].read_bytes(), json.dumps(_claims(**claims)).encode())
     response = client.get("/v1/offers/some-offer", headers={"Authorization": "Bearer " + token})
-    assert (response.status_code, response.mimetype, response.json["rule"]) == (401, "application/problem+json", "invalid_token")
+    assert (response.status_code, response.mimetype, response.json["rule"]) == (
+        401,
+        "application/problem+json",
+        "invalid_token",
+    )
 
 
 def _signed_payload(private_pem: bytes, payload: bytes, headers: dict | None = None) -> str:
     """Signed by hand: the JWT library refuses to make some of these malformed tokens."""
+
     def part(raw: bytes) -> bytes:
         return base64.urlsafe_b64encode(raw).rstrip(b"=")
 
@@ -249,8 +293,18 @@ def test_a_signed_token_whose_payload_or_header_is_malformed_is_a_401_problem(cl
 
 @pytest.mark.parametrize(
     "claims",
-    [{"exp": NOW + 100 * 365 * 86400}, {"exp": NOW + 13 * 3600}, {"iat": NOW - 13 * 3600, "nbf": NOW - 13 * 3600, "exp": NOW + 3600}, {"iat": None, "nbf": NOW - 13 * 3600, "exp": NOW + 600}],
-    ids=["a century ahead", "thirteen hours ahead", "issued thirteen hours before it expires", "no iat, valid from thirteen hours before it expires"],
+    [
+        {"exp": NOW + 100 * 365 * 86400},
+        {"exp": NOW + 13 * 3600},
+        {"iat": NOW - 13 * 3600, "nbf": NOW - 13 * 3600, "exp": NOW + 3600},
+        {"iat": None, "nbf": NOW - 13 * 3600, "exp": NOW + 600},
+    ],
+    ids=[
+        "a century ahead",
+        "thirteen hours ahead",
+        "issued thirteen hours before it expires",
+        "no iat, valid from thirteen hours before it expires",
+    ],
 )
 def test_a_token_that_lives_longer_than_twelve_hours_is_refused(client, signing_keys, claims):
     status, body = _status(client, _signed(signing_keys[0].read_bytes(), **claims))
@@ -259,12 +313,24 @@ def test_a_token_that_lives_longer_than_twelve_hours_is_refused(client, signing_
 
 def test_a_token_of_eleven_hours_is_accepted_and_the_longest_lifetime_is_a_setting(tmp_path, signing_keys):
     token = _signed(signing_keys[0].read_bytes(), exp=NOW + 11 * 3600)
-    settings = EnrolmentSettings.load({"DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}", "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]),
-                                       "JWT_MAX_LIFETIME_SECONDS": "3600", "LOG_LEVEL": "WARNING"})
+    settings = EnrolmentSettings.load(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}",
+            "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]),
+            "JWT_MAX_LIFETIME_SECONDS": "3600",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     shorter = create_app(settings)
     shorter.extensions["convene.runtime"].db.create_schema()
     assert _status(shorter.test_client(), token)[0] == 401
-    settings = EnrolmentSettings.load({"DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}", "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]), "LOG_LEVEL": "WARNING"})
+    settings = EnrolmentSettings.load(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}",
+            "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     default = create_app(settings)
     default.extensions["convene.runtime"].db.create_schema()
     assert _status(default.test_client(), token)[0] == 404
@@ -291,8 +357,16 @@ def test_a_refusal_says_in_plain_words_which_claim_is_wrong(client, signing_keys
 
 def test_a_refused_signature_or_form_names_no_library_exception(client, signing_keys):
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = stranger.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    details = {_status(client, token)[1]["detail"] for token in (_signed(pem), _unsigned(), "not.a.jwt", _signed_payload(signing_keys[0].read_bytes(), b"[1]"))}
-    assert details == {"the bearer token's signature does not match the identity provider's key", "the bearer token must be signed with RS256",
-                       "the bearer token is not a well-formed signed JWT"}
+    pem = stranger.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    details = {
+        _status(client, token)[1]["detail"]
+        for token in (_signed(pem), _unsigned(), "not.a.jwt", _signed_payload(signing_keys[0].read_bytes(), b"[1]"))
+    }
+    assert details == {
+        "the bearer token's signature does not match the identity provider's key",
+        "the bearer token must be signed with RS256",
+        "the bearer token is not a well-formed signed JWT",
+    }
     assert not any(re.search(r"Error|Exception|jwt|decode", detail) for detail in details)

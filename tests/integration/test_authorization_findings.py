@@ -8,6 +8,7 @@ on both databases:
 The class of each (every person-level read, every object route) is held by the authorisation
 matrix against docs/authorization.md; these tests tell each finding's own story.
 """
+
 from datetime import timedelta
 
 from icalendar import Calendar
@@ -33,9 +34,13 @@ def _ids(response) -> list[str]:
     return [item["id"] for item in response.json["items"]]
 
 
-def _book(scheduling: Scheduling, offer_id: str, coachee: str, coach: str, days: int, headers: dict | None = None, **extra) -> str:
+def _book(
+    scheduling: Scheduling, offer_id: str, coachee: str, coach: str, days: int, headers: dict | None = None, **extra
+) -> str:
     body = {"participant_id": coachee, "coach_id": coach, "starts_at": local(days), "duration_minutes": 60, **extra}
-    response = scheduling.client.post(f"/v1/offers/{offer_id}/coaching-bookings", json=body, headers=headers or scheduling.headers())
+    response = scheduling.client.post(
+        f"/v1/offers/{offer_id}/coaching-bookings", json=body, headers=headers or scheduling.headers()
+    )
     assert response.status_code == 201, response.json
     return response.json["id"]
 
@@ -44,7 +49,9 @@ def _coaching_offer(scheduling: Scheduling, capacity: int = 1) -> str:
     return scheduling.publish_offer(offer_type="coaching", title="Coaching", capacity=capacity, session_allowance=6)
 
 
-def test_the_national_team_and_integrations_get_an_offers_figures_but_never_its_roster(enrolment, as_role, scheduling: Scheduling):  # noqa: F811
+def test_the_national_team_and_integrations_get_an_offers_figures_but_never_its_roster(
+    enrolment, as_role, scheduling: Scheduling
+):  # noqa: F811
     offer_id = create_offer(enrolment.client, as_role())
     person = register(enrolment.client, as_role())
     assert enrol(enrolment.client, as_role(), offer_id, person).status_code == 201
@@ -52,15 +59,22 @@ def test_the_national_team_and_integrations_get_an_offers_figures_but_never_its_
     scheduling.confirm(members, person)
     for role in NOT_REGIONAL:
         assert _refused(enrolment.client.get(f"/v1/offers/{offer_id}/enrolments", headers=as_role(role, None))), role
-        assert _refused(scheduling.client.get(f"/v1/offers/{members}/roster", headers=scheduling.headers(role, None))), role
+        assert _refused(
+            scheduling.client.get(f"/v1/offers/{members}/roster", headers=scheduling.headers(role, None))
+        ), role
         figures = enrolment.client.get(f"/v1/offers/{offer_id}", headers=as_role(role, None))
         # One person: published to the nearest five, as every count of people outside the region.
         assert figures.status_code == 200 and (figures.json["places_taken"], figures.json["waitlist_length"]) == (0, 0)
         assert person not in figures.get_data(as_text=True)
-    assert enrolment.client.get(f"/v1/offers/{offer_id}/enrolments", headers=as_role()).json["items"][0]["participant_id"] == person
+    assert (
+        enrolment.client.get(f"/v1/offers/{offer_id}/enrolments", headers=as_role()).json["items"][0]["participant_id"]
+        == person
+    )
 
 
-def test_the_national_team_and_integrations_read_no_coaching_booking_session_calendar_or_facilitator(scheduling: Scheduling):  # noqa: F811
+def test_the_national_team_and_integrations_read_no_coaching_booking_session_calendar_or_facilitator(
+    scheduling: Scheduling,
+):  # noqa: F811
     coach = scheduling.add_facilitator("coach", 10)
     offer_id = _coaching_offer(scheduling)
     scheduling.confirm(offer_id, "p1")
@@ -70,7 +84,7 @@ def test_the_national_team_and_integrations_read_no_coaching_booking_session_cal
         f"/v1/offers/{offer_id}/sessions",
         f"/v1/sessions/{booking}",
         f"/v1/offers/{offer_id}/calendar.ics",
-        f"/v1/participants/p1/calendar.ics",
+        "/v1/participants/p1/calendar.ics",
         "/v1/facilitators",
         f"/v1/facilitators/{coach}",
     ]
@@ -98,8 +112,15 @@ def test_a_coachee_promoted_from_the_waitlist_sees_none_of_the_previous_coachees
     hidden = scheduling.client.get(f"/v1/sessions/{theirs}", headers=me)
     assert (hidden.status_code, hidden.json["rule"]) == (404, "session_not_found")
     # The first coachee keeps their own booking, ever; the administrator sees both.
-    assert scheduling.client.get(f"/v1/sessions/{theirs}", headers=scheduling.headers("participant", subject="p1")).status_code == 200
-    assert set(_ids(scheduling.client.get(f"/v1/offers/{offer_id}/coaching-bookings", headers=scheduling.headers()))) == {theirs, mine}
+    assert (
+        scheduling.client.get(
+            f"/v1/sessions/{theirs}", headers=scheduling.headers("participant", subject="p1")
+        ).status_code
+        == 200
+    )
+    assert set(
+        _ids(scheduling.client.get(f"/v1/offers/{offer_id}/coaching-bookings", headers=scheduling.headers()))
+    ) == {theirs, mine}
 
 
 def test_a_coach_sees_only_the_bookings_they_lead_and_the_people_they_coach(scheduling: Scheduling):  # noqa: F811
@@ -127,8 +148,15 @@ def test_a_coachee_told_their_coach_is_busy_learns_nothing_of_the_other_coachees
     scheduling.confirm(offer_id, "p1", "p2")
     theirs = _book(scheduling, offer_id, "p1", coach, 40)
     body = {"participant_id": "p2", "coach_id": coach, "starts_at": local(40), "duration_minutes": 60}
-    busy = scheduling.client.post(f"/v1/offers/{offer_id}/coaching-bookings", json=body, headers=scheduling.headers("participant", subject="p2"))
+    busy = scheduling.client.post(
+        f"/v1/offers/{offer_id}/coaching-bookings", json=body, headers=scheduling.headers("participant", subject="p2")
+    )
     assert (busy.status_code, busy.json["rule"], busy.json["person_id"]) == (409, "clash", coach)
     assert theirs not in busy.get_data(as_text=True) and "session_id" not in busy.json
     # The administrator, who sees every booking, is told which one it clashes with.
-    assert scheduling.client.post(f"/v1/offers/{offer_id}/coaching-bookings", json=body, headers=scheduling.headers()).json["session_id"] == theirs
+    assert (
+        scheduling.client.post(
+            f"/v1/offers/{offer_id}/coaching-bookings", json=body, headers=scheduling.headers()
+        ).json["session_id"]
+        == theirs
+    )

@@ -9,16 +9,24 @@ audited. Then every cell is called: a role missing from `x-roles` must get 403; 
 gets what the doc's term says for its scope — the object, or 404 as if it did not exist (lists
 without it) — and a successful call leaves an audit row exactly when the doc says so.
 """
+
 from __future__ import annotations
 
 import pytest
 
-from tests.integration.authz_enrolment import TABLE as ENROLMENT, EnrolmentWorld
-from tests.integration.authz_feedback import TABLE as FEEDBACK, FeedbackWorld
+from tests.integration.authz_enrolment import TABLE as ENROLMENT
+from tests.integration.authz_enrolment import EnrolmentWorld
+from tests.integration.authz_feedback import TABLE as FEEDBACK
+from tests.integration.authz_feedback import FeedbackWorld
 from tests.integration.authz_matrix import DOC, plan, read_policy, run_cell, started_worlds
-from tests.integration.authz_scheduling import TABLE as SCHEDULING, SchedulingWorld
+from tests.integration.authz_scheduling import TABLE as SCHEDULING
+from tests.integration.authz_scheduling import SchedulingWorld
 
-WORLDS = {"enrolment": (EnrolmentWorld, ENROLMENT), "scheduling": (SchedulingWorld, SCHEDULING), "feedback": (FeedbackWorld, FEEDBACK)}
+WORLDS = {
+    "enrolment": (EnrolmentWorld, ENROLMENT),
+    "scheduling": (SchedulingWorld, SCHEDULING),
+    "feedback": (FeedbackWorld, FEEDBACK),
+}
 
 
 @pytest.fixture
@@ -48,7 +56,9 @@ def _plan(world, service: str, doc: str | None = None):
 
 
 @pytest.mark.parametrize("service", list(WORLDS))
-def test_every_operation_has_a_row_in_the_doc_granting_exactly_its_x_roles_and_a_way_to_call_it(service, world_of, tmp_path):
+def test_every_operation_has_a_row_in_the_doc_granting_exactly_its_x_roles_and_a_way_to_call_it(
+    service, world_of, tmp_path
+):
     world = world_of(service, f"sqlite:///{tmp_path / 'plan.db'}")
     cells, problems = _plan(world, service)
     assert not problems, "\n".join(problems)
@@ -64,15 +74,23 @@ def test_a_doc_that_drifts_from_the_code_or_grants_the_national_team_people_fail
     cells[-4] = " figures only "  # the national column: a personal roster called figures, and not audited
     drifted = DOC.read_text().replace(row, "|".join(cells)).replace("| `GET /v1/regions` |", "| `GET /v1/countries` |")
     _, problems = _plan(world, "enrolment", drifted)
-    assert any("GET /v1/offers/{offer_id}/enrolments: docs/authorization.md grants ['national', 'regional_admin'], but x-roles is ['regional_admin']" in p for p in problems)
+    assert any(
+        "GET /v1/offers/{offer_id}/enrolments: docs/authorization.md grants ['national', 'regional_admin'], but "
+        "x-roles is ['regional_admin']" in p
+        for p in problems
+    )
     assert any("the doc grants national a personal answer" in p for p in problems)
     assert any("`figures only` of an answer the doc calls personal" in p for p in problems)
     assert any(p.startswith("GET /v1/regions (list_regions): no row in docs/authorization.md") for p in problems)
-    assert any(p.startswith("GET /v1/countries: in docs/authorization.md but not in the OpenAPI document") for p in problems)
+    assert any(
+        p.startswith("GET /v1/countries: in docs/authorization.md but not in the OpenAPI document") for p in problems
+    )
 
 
 @pytest.mark.parametrize("service", list(WORLDS))
-def test_every_role_gets_what_the_doc_says_for_its_region_and_person_on_every_operation(service, world_of, databases, make_token):
+def test_every_role_gets_what_the_doc_says_for_its_region_and_person_on_every_operation(
+    service, world_of, databases, make_token
+):
     world = world_of(service, databases.new(service))
     cells, problems = _plan(world, service)
     token = _token(make_token)

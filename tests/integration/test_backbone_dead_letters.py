@@ -1,11 +1,12 @@
 """Messages that cannot be processed go to `<topic>.dlq` with the error in their headers,
 and the events behind them are still processed."""
+
 from __future__ import annotations
 
 import itertools
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
@@ -31,17 +32,30 @@ def _valid_data(offer_id: str, position: int) -> dict:
         "role": "gp",
         "status": "waitlisted",
         "waitlist_position": position,
-        "changed_at": datetime.now(timezone.utc).isoformat(),
+        "changed_at": datetime.now(UTC).isoformat(),
     }
 
 
 def _envelope(data: dict) -> Envelope:
-    return Envelope(type=ENROLMENT_WAITLISTED.type, source=ENROLMENT_WAITLISTED.source, data=data, partitionkey=data["offer_id"], region="Y62")
+    return Envelope(
+        type=ENROLMENT_WAITLISTED.type,
+        source=ENROLMENT_WAITLISTED.source,
+        data=data,
+        partitionkey=data["offer_id"],
+        region="Y62",
+    )
 
 
 @pytest.fixture
 def consuming(databases, kafka_bootstrap, topic_prefix):
-    settings = EnrolmentSettings.load({"DATABASE_URL": databases.new("consumer"), "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "CONVENE_TOPIC_PREFIX": topic_prefix, "CONSUMER_MAX_RETRIES": "2"})
+    settings = EnrolmentSettings.load(
+        {
+            "DATABASE_URL": databases.new("consumer"),
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "CONVENE_TOPIC_PREFIX": topic_prefix,
+            "CONSUMER_MAX_RETRIES": "2",
+        }
+    )
     metadata, applied = consumer_metadata()
     db = Database(settings.database_url, metadata)
     db.create_schema()
@@ -51,7 +65,11 @@ def consuming(databases, kafka_bootstrap, topic_prefix):
     def apply(event, conn):
         if event.data["waitlist_position"] in failing_positions:
             raise RuntimeError("this handler cannot take position 99")
-        conn.execute(applied.insert().values(event_id=event.id, offer_id=event.data["offer_id"], position=event.data["waitlist_position"]))
+        conn.execute(
+            applied.insert().values(
+                event_id=event.id, offer_id=event.data["offer_id"], position=event.data["waitlist_position"]
+            )
+        )
 
     stop = threading.Event()
     consumer = Consumer(settings, db, Subscription("dlq-probe", {ENROLMENT_WAITLISTED.type: apply}))
@@ -63,7 +81,9 @@ def consuming(databases, kafka_bootstrap, topic_prefix):
     db.dispose()
 
 
-def test_malformed_schema_invalid_and_failing_events_are_dead_lettered_and_the_partition_moves_on(consuming, kafka_bootstrap):
+def test_malformed_schema_invalid_and_failing_events_are_dead_lettered_and_the_partition_moves_on(
+    consuming, kafka_bootstrap
+):
     settings, db, applied = consuming
     topic = ENROLMENT_TOPIC.address(settings.topic_prefix)
     offer_id = str(uuid.uuid4())
@@ -75,7 +95,9 @@ def test_malformed_schema_invalid_and_failing_events_are_dead_lettered_and_the_p
     last = _envelope(_valid_data(offer_id, 3))
     producer.send(topic, key=key, value=good.value(), headers=good.headers())
     producer.send(topic, key=key, value=b"{not json", headers=good.headers()[:2])  # malformed: most ce_ headers missing
-    producer.send(topic, key=key, value=b'{"broken": ', headers=_envelope(_valid_data(offer_id, 0)).headers())  # malformed JSON
+    producer.send(
+        topic, key=key, value=b'{"broken": ', headers=_envelope(_valid_data(offer_id, 0)).headers()
+    )  # malformed JSON
     producer.send(topic, key=key, value=invalid.value(), headers=invalid.headers())
     producer.send(topic, key=key, value=failing.value(), headers=failing.headers())
     producer.send(topic, key=key, value=last.value(), headers=last.headers())
@@ -86,9 +108,13 @@ def test_malformed_schema_invalid_and_failing_events_are_dead_lettered_and_the_p
         with db.read() as conn:
             return [row.position for row in conn.execute(select(applied).order_by(applied.c.seq))]
 
-    eventually(lambda: applied_positions() == [1, 3], timeout=60, message="the valid events around the bad ones to be applied")
+    eventually(
+        lambda: applied_positions() == [1, 3], timeout=60, message="the valid events around the bad ones to be applied"
+    )
 
-    reader = KafkaConsumer(topic + ".dlq", bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=10000)
+    reader = KafkaConsumer(
+        topic + ".dlq", bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=10000
+    )
     dead = []
     for message in reader:
         dead.append({name: value.decode() for name, value in message.headers})
@@ -98,7 +124,9 @@ def test_malformed_schema_invalid_and_failing_events_are_dead_lettered_and_the_p
     assert [d["dlq_reason"] for d in dead] == ["malformed", "malformed", "schema_invalid", "handler_failed"]
     assert all(d["dlq_source_topic"] == topic and d["dlq_consumer"].endswith("enrolment.dlq-probe") for d in dead)
     assert [int(d["dlq_source_offset"]) for d in dead] == [1, 2, 3, 4]
-    assert "waitlist_position" in dead[2]["dlq_error"] and "second" not in dead[2]["dlq_error"], "the error names the field, never the value"
+    assert "waitlist_position" in dead[2]["dlq_error"] and "second" not in dead[2]["dlq_error"], (
+        "the error names the field, never the value"
+    )
     assert dead[3]["dlq_error"] == "RuntimeError"
     with db.read() as conn:
         assert conn.execute(select(func.count()).select_from(applied)).scalar() == 2
@@ -123,7 +151,12 @@ def test_an_event_too_large_to_copy_with_dead_letter_headers_is_parked_without_i
             return [row.position for row in conn.execute(select(applied).order_by(applied.c.seq))]
 
     eventually(lambda: applied_positions() == [1], timeout=60, message="the event behind the large one to be applied")
-    reader = KafkaConsumer(topic + ".dlq", bootstrap_servers=settings.kafka_bootstrap_servers, auto_offset_reset="earliest", consumer_timeout_ms=10000)
+    reader = KafkaConsumer(
+        topic + ".dlq",
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=10000,
+    )
     letters = list(itertools.islice(reader, 1))
     reader.close()
     assert len(letters) == 1 and letters[0].value is None

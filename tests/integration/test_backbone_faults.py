@@ -1,13 +1,14 @@
 """The event backbone under faults, against the real broker: every outbox event reaches the
 consumer's projection exactly once, in order per key, when the relay or the consumer is
 SIGKILLed mid-stream and when the broker is stopped for 10 seconds."""
+
 from __future__ import annotations
 
 import subprocess
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,12 @@ class Backbone:
     def __init__(self, databases, kafka_bootstrap: str, topic_prefix: str, log_dir: Path):
         self.producer_url = databases.new("producer")
         self.consumer_url = databases.new("consumer")
-        self.environ = {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "CONVENE_TOPIC_PREFIX": topic_prefix, "RELAY_BATCH_SIZE": "25", "LOG_LEVEL": "WARNING"}
+        self.environ = {
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "CONVENE_TOPIC_PREFIX": topic_prefix,
+            "RELAY_BATCH_SIZE": "25",
+            "LOG_LEVEL": "WARNING",
+        }
         self.settings = EnrolmentSettings.load({**self.environ, "DATABASE_URL": self.producer_url})
         self.producer_db = Database(self.producer_url, MetaData())
         self.producer_db.create_schema()
@@ -53,7 +59,12 @@ class Backbone:
                     self.outbox.record(conn, ENROLMENT_WAITLISTED, _waitlisted(offer, self.positions[offer]))
 
     def relay(self) -> WorkerProcess:
-        return WorkerProcess("tests.integration.backbone_proc", {**self.environ, "DATABASE_URL": self.producer_url}, self.log_dir, args=["relay"]).start()
+        return WorkerProcess(
+            "tests.integration.backbone_proc",
+            {**self.environ, "DATABASE_URL": self.producer_url},
+            self.log_dir,
+            args=["relay"],
+        ).start()
 
     def consumer(self, delay: float = 0.0) -> WorkerProcess:
         environ = {**self.environ, "DATABASE_URL": self.consumer_url, "PROBE_HANDLER_DELAY": str(delay)}
@@ -61,7 +72,9 @@ class Backbone:
 
     def published(self) -> int:
         with self.producer_db.read() as conn:
-            return conn.execute(select(func.count()).where(self.producer_db.tables.outbox.c.published_at.is_not(None))).scalar()
+            return conn.execute(
+                select(func.count()).where(self.producer_db.tables.outbox.c.published_at.is_not(None))
+            ).scalar()
 
     def applied_count(self) -> int:
         with self.consumer_db.read() as conn:
@@ -96,7 +109,7 @@ def _waitlisted(offer_id: str, position: int) -> dict:
         "role": "clinical_director",
         "status": "waitlisted",
         "waitlist_position": position,
-        "changed_at": datetime.now(timezone.utc),
+        "changed_at": datetime.now(UTC),
     }
 
 
@@ -147,7 +160,9 @@ def test_a_consumer_killed_mid_batch_and_restarted_applies_every_event_exactly_o
     backbone.assert_exactly_once_in_order(total)
 
 
-def test_a_broker_stopped_for_ten_seconds_mid_stream_loses_and_repeats_nothing(backbone, processes, kafka_dir, kafka_bootstrap):
+def test_a_broker_stopped_for_ten_seconds_mid_stream_loses_and_repeats_nothing(
+    backbone, processes, kafka_dir, kafka_bootstrap
+):
     processes.append(backbone.consumer())
     processes.append(backbone.relay())
     backbone.write_events(600)
@@ -159,7 +174,11 @@ def test_a_broker_stopped_for_ten_seconds_mid_stream_loses_and_repeats_nothing(b
     time.sleep(10)
     _kafka("start", kafka_bootstrap.rsplit(":", 1)[1], kafka_dir)
     writer.join()
-    eventually(lambda: backbone.applied_count() >= 1500, timeout=180, message="every event to be applied after the broker returned")
+    eventually(
+        lambda: backbone.applied_count() >= 1500,
+        timeout=180,
+        message="every event to be applied after the broker returned",
+    )
     time.sleep(1)
     backbone.assert_exactly_once_in_order(1500)
 

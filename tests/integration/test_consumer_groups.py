@@ -3,6 +3,7 @@ finished by the next poll (kafka-python 3.0 left it unfinished for good: the mem
 heartbeating, fell out of its group, failed every commit and spun in a zero-timeout fetch
 loop; shared/kafka_group_fix.py), and a worker with two consumer groups, left idle, keeps
 both Stable with everything committed and its CPU near zero."""
+
 from __future__ import annotations
 
 import os
@@ -40,9 +41,17 @@ def test_a_rebalance_left_unfinished_by_a_poll_is_finished_by_the_next(kafka_boo
     client = kafka.consumer(settings, group)
     try:
         client.subscribe([topic])
-        eventually(lambda: client.poll(timeout_ms=200) is not None and client.assignment(), timeout=30, message="the first assignment")
+        eventually(
+            lambda: client.poll(timeout_ms=200) is not None and client.assignment(),
+            timeout=30,
+            message="the first assignment",
+        )
         coordinator = client._coordinator
-        eventually(lambda: client.poll(timeout_ms=200) is not None and coordinator.state is MemberState.STABLE, timeout=30, message="a stable member")
+        eventually(
+            lambda: client.poll(timeout_ms=200) is not None and coordinator.state is MemberState.STABLE,
+            timeout=30,
+            message="a stable member",
+        )
 
         # What a metadata change does to the leader (as every consumer sees once, right after its
         # first join): its assignment snapshot no longer matches. The poll that notices it has
@@ -77,15 +86,24 @@ def test_two_consumer_groups_of_one_worker_stay_stable_and_idle(databases, kafka
     kafka.ensure_topics(settings)
     url = databases.new("scheduling")
     Database(url, metadata).create_schema()
-    environ = {"DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "CONVENE_TOPIC_PREFIX": topic_prefix, "LOG_LEVEL": "INFO"}
+    environ = {
+        "DATABASE_URL": url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "CONVENE_TOPIC_PREFIX": topic_prefix,
+        "LOG_LEVEL": "INFO",
+    }
     worker = WorkerProcess("services.scheduling.worker", environ, tmp_path).start()
     admin = KafkaAdminClient(**settings.kafka_client_options())
     end_reader = kafka.consumer(settings, None)
     groups = {f"{topic_prefix}scheduling.{s.name}": s.topics(topic_prefix) for s in SUBSCRIPTIONS}
     try:
         _publish_one_of_each(settings)
-        eventually(lambda: all(r.state == "Stable" and r.caught_up for r in describe(admin, end_reader, groups).values()),
-                   timeout=60, interval=1, message="both groups Stable and caught up")
+        eventually(
+            lambda: all(r.state == "Stable" and r.caught_up for r in describe(admin, end_reader, groups).values()),
+            timeout=60,
+            interval=1,
+            message="both groups Stable and caught up",
+        )
         _publish_one_of_each(settings)  # a second round once both are members, then quiet
         started, cpu_before = time.monotonic(), _cpu_seconds(worker.popen.pid)
         time.sleep(IDLE_SECONDS)
@@ -111,8 +129,20 @@ def _publish_one_of_each(settings: Settings) -> None:
             for event_type in subscription.handlers:
                 declared = lookup(event_type)
                 data = example_data(declared)
-                envelope = Envelope(type=declared.type, source=declared.source, data=data, subject=str(data[declared.subject_field]), partitionkey=declared.key_of(data), region=data.get("region"))
-                producer.send(declared.topic.address(settings.topic_prefix), key=envelope.partitionkey.encode(), value=envelope.value(), headers=envelope.headers())
+                envelope = Envelope(
+                    type=declared.type,
+                    source=declared.source,
+                    data=data,
+                    subject=str(data[declared.subject_field]),
+                    partitionkey=declared.key_of(data),
+                    region=data.get("region"),
+                )
+                producer.send(
+                    declared.topic.address(settings.topic_prefix),
+                    key=envelope.partitionkey.encode(),
+                    value=envelope.value(),
+                    headers=envelope.headers(),
+                )
         producer.flush(timeout=20)
     finally:
         producer.close(timeout=2)

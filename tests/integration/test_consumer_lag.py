@@ -1,6 +1,7 @@
 """The consumer-lag gauge follows the consumer down to zero once it has caught up and sits idle,
 so the lag alert (deploy/monitoring) clears: it is measured on idle polls too, not only after
 commits. Real relay, broker and consumer on threads (test_operator_tools.Pipeline)."""
+
 from __future__ import annotations
 
 import time
@@ -32,7 +33,11 @@ def test_the_lag_gauge_falls_to_zero_once_the_consumer_has_caught_up(pipeline):
         samples = [s for metric in REGISTRY.collect() if metric.name == "convene_consumer_lag" for s in metric.samples]
         return [s.value for s in samples if s.labels["topic"] == topic]
 
-    assert eventually(lambda: (found := lags()) and all(v == 0 for v in found) and found, timeout=15, message="a lag of 0 on every partition")
+    assert eventually(
+        lambda: (found := lags()) and all(v == 0 for v in found) and found,
+        timeout=15,
+        message="a lag of 0 on every partition",
+    )
 
 
 def test_a_stopped_consumer_leaves_no_lag_behind_for_partitions_it_no_longer_holds(pipeline):
@@ -41,7 +46,13 @@ def test_a_stopped_consumer_leaves_no_lag_behind_for_partitions_it_no_longer_hol
     topic = ENROLMENT_TOPIC.address(pipeline.settings.topic_prefix)
 
     def partitions():
-        return {s.labels["partition"] for metric in REGISTRY.collect() if metric.name == "convene_consumer_lag" for s in metric.samples if s.labels["topic"] == topic}
+        return {
+            s.labels["partition"]
+            for metric in REGISTRY.collect()
+            if metric.name == "convene_consumer_lag"
+            for s in metric.samples
+            if s.labels["topic"] == topic
+        }
 
     eventually(partitions, timeout=30, message="the lag to be measured")
     pipeline.stop.set()  # the worker stops: its partitions go to whoever holds them next

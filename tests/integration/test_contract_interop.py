@@ -4,6 +4,7 @@
 Real events through the real relay and broker: an offer published and a session scheduled
 over HTTP, plus every declared event type's example recorded through its owner's outbox.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -12,7 +13,7 @@ import json
 import time
 import uuid
 from argparse import Namespace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -44,7 +45,9 @@ def stack(kafka_bootstrap, topic_prefix, signing_keys, tmp_path):
     running = {}
     try:
         for name in ("enrolment", "scheduling", "feedback"):
-            environ = service_environment(f"sqlite:///{tmp_path / name}.db", kafka_bootstrap, topic_prefix, signing_keys[1])
+            environ = service_environment(
+                f"sqlite:///{tmp_path / name}.db", kafka_bootstrap, topic_prefix, signing_keys[1]
+            )
             running[name] = RunningService(name, environ).start_worker()
         yield running
     finally:
@@ -59,12 +62,21 @@ def record(service: RunningService, event_type, data: dict) -> None:
 
 def consume(bootstrap: str, prefix: str, done, timeout: float = 60.0) -> list:
     """Every message of Convene's topics under `prefix`, read with confluent-kafka, until `done(messages)`."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"{prefix}interop", "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"{prefix}interop",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
     consumer.subscribe([declared.address(prefix) for declared in topics().values()])
     messages, deadline = [], time.monotonic() + timeout
     try:
         while not done(messages):
-            assert time.monotonic() < deadline, f"timed out with {sorted({dict(m.headers())['ce_type'].decode() for m in messages})}"
+            assert time.monotonic() < deadline, (
+                f"timed out with {sorted({dict(m.headers())['ce_type'].decode() for m in messages})}"
+            )
             message = consumer.poll(0.5)
             if message is None:
                 continue
@@ -77,19 +89,39 @@ def consume(bootstrap: str, prefix: str, done, timeout: float = 60.0) -> list:
     return messages
 
 
-def test_every_event_type_reads_with_another_client_and_the_cloudevents_sdk_and_fits_the_contract(stack, make_token, kafka_bootstrap, topic_prefix, contract):
+def test_every_event_type_reads_with_another_client_and_the_cloudevents_sdk_and_fits_the_contract(
+    stack, make_token, kafka_bootstrap, topic_prefix, contract
+):
     admin = {"Authorization": "Bearer " + make_token("regional_admin", "Y60")}
-    starts_at = (datetime.now(timezone.utc) + timedelta(days=7)).replace(microsecond=0)
-    body = {"offer_type": "action_learning_set", "title": "Set A", "capacity": 8, "basis": "project", "planned_sessions": 6,
-            "starts_on": starts_at.date().isoformat(), "ends_on": (starts_at + timedelta(days=180)).date().isoformat()}
+    starts_at = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
+    body = {
+        "offer_type": "action_learning_set",
+        "title": "Set A",
+        "capacity": 8,
+        "basis": "project",
+        "planned_sessions": 6,
+        "starts_on": starts_at.date().isoformat(),
+        "ends_on": (starts_at + timedelta(days=180)).date().isoformat(),
+    }
     offer = stack["enrolment"].client.post("/v1/offers", json=body, headers=admin)
     assert offer.status_code == 201, offer.json
     offer_id = offer.json["id"]
     published = stack["enrolment"].client.post(f"/v1/offers/{offer_id}/publish", headers=admin)
     assert published.status_code == 200, published.json
-    session_request = {"starts_at": f"{starts_at.date().isoformat()}T10:00:00", "duration_minutes": 90}  # London wall-clock time
+    session_request = {
+        "starts_at": f"{starts_at.date().isoformat()}T10:00:00",
+        "duration_minutes": 90,
+    }  # London wall-clock time
     session = eventually(
-        lambda: (r := stack["scheduling"].client.post(f"/v1/offers/{offer_id}/sessions", json=session_request, headers=admin)).status_code != 404 and r,
+        lambda: (
+            (
+                r := stack["scheduling"].client.post(
+                    f"/v1/offers/{offer_id}/sessions", json=session_request, headers=admin
+                )
+            ).status_code
+            != 404
+            and r
+        ),
         message="scheduling to learn the offer from enrolment's event",
     )
     assert session.status_code == 201, session.json
@@ -100,7 +132,10 @@ def test_every_event_type_reads_with_another_client_and_the_cloudevents_sdk_and_
 
     def everything_arrived(messages):
         seen = {(dict(m.headers())["ce_type"].decode(), json.loads(m.value()).get("offer_id")) for m in messages}
-        from_http = {("org.convene.enrolment.offer.published.v1", offer_id), ("org.convene.scheduling.session.scheduled.v1", offer_id)}
+        from_http = {
+            ("org.convene.enrolment.offer.published.v1", offer_id),
+            ("org.convene.scheduling.session.scheduled.v1", offer_id),
+        }
         return wanted <= {event_type for event_type, _ in seen} and from_http <= seen
 
     messages = consume(kafka_bootstrap, topic_prefix, everything_arrived)
@@ -154,7 +189,14 @@ def test_the_example_subscriber_prints_its_regions_enrolments_and_sessions_only(
     consume(kafka_bootstrap, topic_prefix, lambda messages: len(messages) >= 4)
 
     out = io.StringIO()
-    args = Namespace(bootstrap=kafka_bootstrap, prefix=topic_prefix, region="Y60", group=f"{topic_prefix}example", since=None, idle_exit=3.0)
+    args = Namespace(
+        bootstrap=kafka_bootstrap,
+        prefix=topic_prefix,
+        region="Y60",
+        group=f"{topic_prefix}example",
+        since=None,
+        idle_exit=3.0,
+    )
     printed = subscriber.run(args, out=out)
 
     lines = out.getvalue().splitlines()

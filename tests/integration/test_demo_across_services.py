@@ -1,15 +1,16 @@
 """The demo across the three services over the real broker: enrolment's people and offers,
 then scheduling's sessions and attendance, then feedback's answers, each loader waiting for
 the events of the one before. Loading it all again adds nothing anywhere."""
+
 from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
 
 from services.demo import demo_runtimes, load_all
-from shared.disclosure import shown_count
 from services.feedback.store.tables import feedback_responses
 from services.scheduling.store.tables import attendance, sessions
+from shared.disclosure import shown_count
 from tests.harness import RunningService, eventually, service_environment
 
 SERVICES = ("enrolment", "scheduling", "feedback")
@@ -17,7 +18,12 @@ SERVICES = ("enrolment", "scheduling", "feedback")
 
 @pytest.fixture
 def stack(databases, kafka_bootstrap, topic_prefix, signing_keys):
-    running = {name: RunningService(name, service_environment(databases.new(name), kafka_bootstrap, topic_prefix, signing_keys[1])).start_worker() for name in SERVICES}
+    running = {
+        name: RunningService(
+            name, service_environment(databases.new(name), kafka_bootstrap, topic_prefix, signing_keys[1])
+        ).start_worker()
+        for name in SERVICES
+    }
     yield running
     for service in running.values():
         service.stop()
@@ -52,11 +58,21 @@ def test_the_demo_fills_every_service_and_loading_it_again_adds_nothing(stack, m
     runtimes = {name: service.runtime for name, service in stack.items()}
     first = load_all(runtimes, timeout=120)
     assert [first[name]["loaded"] for name in SERVICES] == [True, True, True]
-    assert first["scheduling"]["sessions"] > 50 and first["scheduling"]["coaching"] > 0 and first["feedback"]["pairs"] >= 5
+    assert (
+        first["scheduling"]["sessions"] > 50 and first["scheduling"]["coaching"] > 0 and first["feedback"]["pairs"] >= 5
+    )
 
     with stack["scheduling"].runtime.db.read() as conn:
-        offer_id, region = conn.execute(select(attendance.c.offer_id, sessions.c.region).join(sessions, sessions.c.id == attendance.c.session_id).limit(1)).one()
-    continuity = stack["scheduling"].client.get(f"/v1/offers/{offer_id}/continuity", headers=bearer(make_token, "regional_admin", region)).json
+        offer_id, region = conn.execute(
+            select(attendance.c.offer_id, sessions.c.region)
+            .join(sessions, sessions.c.id == attendance.c.session_id)
+            .limit(1)
+        ).one()
+    continuity = (
+        stack["scheduling"]
+        .client.get(f"/v1/offers/{offer_id}/continuity", headers=bearer(make_token, "regional_admin", region))
+        .json
+    )
     assert len(continuity["sessions"]) >= 4 and all(s["expected"] > 0 for s in continuity["sessions"])
     assert 0.5 < continuity["attendance_rate"] < 1 and continuity["mean_stability"] > 0
 
@@ -64,10 +80,16 @@ def test_the_demo_fills_every_service_and_loading_it_again_adds_nothing(stack, m
         answers = Counter(conn.execute(select(feedback_responses.c.region)).scalars())
     summary = stack["feedback"].client.get("/v1/national/summary", headers=bearer(make_token, "national")).json
     regions = {cell["region"]: cell for cell in summary["regions"]}
-    shown = [r for r, n in answers.items() if n >= 5 and not regions[r]["suppressed"] and regions[r]["respondents"] == shown_count(n)]
+    shown = [
+        r
+        for r, n in answers.items()
+        if n >= 5 and not regions[r]["suppressed"] and regions[r]["respondents"] == shown_count(n)
+    ]
     small = [r for r, n in answers.items() if 0 < n < 5]
     assert shown and small and all(regions[r]["suppressed"] and regions[r]["respondents"] is None for r in small)
-    assert not summary["national"]["suppressed"] and summary["national"]["respondents"] == shown_count(sum(answers.values()))
+    assert not summary["national"]["suppressed"] and summary["national"]["respondents"] == shown_count(
+        sum(answers.values())
+    )
 
     loaded = settled(stack)
     again = load_all(runtimes, timeout=120)
@@ -79,9 +101,17 @@ def test_the_demo_loads_only_enrolment_where_one_database_url_would_serve_all_th
     one = f"sqlite:///{tmp_path / 'one.db'}"
     runtimes, left_out = demo_runtimes({"DATABASE_URL": one})
     assert list(runtimes) == ["enrolment"] and left_out == ["scheduling", "feedback"]
-    apart = {"DATABASE_URL": one, "SCHEDULING__DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}", "FEEDBACK__DATABASE_URL": f"sqlite:///{tmp_path / 'f.db'}"}
+    apart = {
+        "DATABASE_URL": one,
+        "SCHEDULING__DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}",
+        "FEEDBACK__DATABASE_URL": f"sqlite:///{tmp_path / 'f.db'}",
+    }
     runtimes, left_out = demo_runtimes(apart)
-    assert {name: r.settings.database_url for name, r in runtimes.items()} == {"enrolment": one, "scheduling": apart["SCHEDULING__DATABASE_URL"], "feedback": apart["FEEDBACK__DATABASE_URL"]}
+    assert {name: r.settings.database_url for name, r in runtimes.items()} == {
+        "enrolment": one,
+        "scheduling": apart["SCHEDULING__DATABASE_URL"],
+        "feedback": apart["FEEDBACK__DATABASE_URL"],
+    }
     assert left_out == []
     for runtime in runtimes.values():
         runtime.db.dispose()

@@ -6,6 +6,7 @@ may fetch — every scope, filter and period of the figures, the national summar
 outcomes — and the search tries every count alone, every single subtraction, every margin
 and every two-filter overlap (tests/disclosure_search.py). Nothing may give 1 to 4 people.
 """
+
 from __future__ import annotations
 
 import random
@@ -24,7 +25,15 @@ TYPES = ("action_learning_set", "coaching", "regional_programme")
 DAYS_AGO = (2, 40)  # two different months, both inside the feedback window set below
 SIZES = (1, 1, 2, 3, 4, 5, 6, 7, 9, 12)
 ANSWER = {"overall": 4, "usefulness": 5, "will_apply": 3, "recommend": "good"}
-RATINGS = {"leadership": 5, "collaboration": 4, "dealing_with_conflict": 2, "innovation": 3, "teamwork": 4, "strategy": 1, "engagement": 2}
+RATINGS = {
+    "leadership": 5,
+    "collaboration": 4,
+    "dealing_with_conflict": 2,
+    "innovation": 3,
+    "teamwork": 4,
+    "strategy": 1,
+    "engagement": 2,
+}
 SCORES = {"confidence": 3, "isolation": 6, "trust_in_group": 4, "sense_of_direction": 2}
 
 
@@ -37,7 +46,9 @@ def published(request, tmp_path_factory, kafka_bootstrap, signing_keys, make_tok
     def headers(role, region=None, subject=None):
         return {"Authorization": "Bearer " + make_token(role, region, subject)}
 
-    world = FeedbackWorld(factory.new("feedback"), kafka_bootstrap, signing_keys[1], FEEDBACK_WINDOW_DAYS="60", RATE_LIMIT_PER_MINUTE="0")
+    world = FeedbackWorld(
+        factory.new("feedback"), kafka_bootstrap, signing_keys[1], FEEDBACK_WINDOW_DAYS="60", RATE_LIMIT_PER_MINUTE="0"
+    )
     try:
         seed = _seed(world, headers)
         yield seed, {role: _fetch(world, headers, seed, *role) for role in _roles()}
@@ -74,15 +85,28 @@ def _seed(world, headers) -> Seed:
                     session_id, ends_at = f"{offer_id}-{days}", NOW - timedelta(days=days)
                     world.session(session_id, offer_id, region, ends_at)
                     month = ends_at.strftime("%Y-%m")
-                    seed.sessions[session_id] = {"region": region, "offer_type": offer_type, "offer": offer_id, "month": month}
+                    seed.sessions[session_id] = {
+                        "region": region,
+                        "offer_type": offer_type,
+                        "offer": offer_id,
+                        "month": month,
+                    }
                     seed.months.add(month)
                     answering = seed.respondents[session_id] = rng.choice(SIZES)
                     for i in range(answering + 2):
                         person += 1
                         world.attend(session_id, offer_id, f"p{person}", region, ends_at)
                         if i < answering:
-                            rating = {**ANSWER, "overall": rng.randint(1, 5), "recommend": rng.choice(("very_good", "good", "poor"))}
-                            response = world.client.post(f"/v1/sessions/{session_id}/feedback", json=rating | {"anonymous": i % 2 == 0}, headers=headers("participant", region, f"p{person}"))
+                            rating = {
+                                **ANSWER,
+                                "overall": rng.randint(1, 5),
+                                "recommend": rng.choice(("very_good", "good", "poor")),
+                            }
+                            response = world.client.post(
+                                f"/v1/sessions/{session_id}/feedback",
+                                json=rating | {"anonymous": i % 2 == 0},
+                                headers=headers("participant", region, f"p{person}"),
+                            )
                             assert response.status_code == 201, response.json
             pairs = rng.choice(SIZES)
             offer_id = f"{region}-{offer_type}-0"
@@ -91,14 +115,21 @@ def _seed(world, headers) -> Seed:
                 world.member(offer_id, f"p{person}", region, offer_type)
                 for phase in ("before", "after"):
                     body = {"offer_id": offer_id, "phase": phase, "scores": SCORES | {"confidence": rng.randint(1, 7)}}
-                    assert world.client.post("/v1/outcome-measures", json=body, headers=headers("participant", region, f"p{person}")).status_code == 201
+                    assert (
+                        world.client.post(
+                            "/v1/outcome-measures", json=body, headers=headers("participant", region, f"p{person}")
+                        ).status_code
+                        == 201
+                    )
             seed.pairs[offer_id] += pairs
-        for p, pcn in enumerate((f"U{REGIONS.index(region)}000{p}" for p in range(3))):
+        for p, pcn in enumerate(f"U{REGIONS.index(region)}000{p}" for p in range(3)):
             for i in range(rng.choice(SIZES)):
                 person += 1
                 world.registered(f"p{person}", region, pcn)
                 body = {"ratings": {need: rng.randint(1, 5) for need in RATINGS}, "pcn_code": pcn}
-                response = world.client.post("/v1/needs-surveys/responses", json=body, headers=headers("participant", region, f"p{person}"))
+                response = world.client.post(
+                    "/v1/needs-surveys/responses", json=body, headers=headers("participant", region, f"p{person}")
+                )
                 assert response.status_code == 201, response.json
                 seed.needs[(region, pcn)] += 1
     return seed
@@ -120,9 +151,17 @@ def _fetch(world, headers, seed: Seed, role: str, region: str | None) -> list[Fi
     for period in periods:
         summary = get(f"/v1/national/summary?period={period}")
         for cell in [summary["national"], *summary["regions"], *summary["offer_types"]]:
-            figures.append(_feedback_figure(seed, f"summary {cell['scope']} {cell['region']} {cell['offer_type']} {period}", cell, period))
+            figures.append(
+                _feedback_figure(
+                    seed, f"summary {cell['scope']} {cell['region']} {cell['offer_type']} {period}", cell, period
+                )
+            )
         queries = ["scope=national"] + [f"scope=region&region={r}" for r in regions]
-        queries += [f"scope=offer_type&offer_type={t}" + (f"&region={r}" if r else "") for t in OFFER_TYPES for r in (None, *regions)]
+        queries += [
+            f"scope=offer_type&offer_type={t}" + (f"&region={r}" if r else "")
+            for t in OFFER_TYPES
+            for r in (None, *regions)
+        ]
         for query in queries:
             cell = get(f"/v1/aggregates?{query}&period={period}")
             if cell is not None:
@@ -147,10 +186,18 @@ def _feedback_figure(seed: Seed, name: str, cell: dict, period: str) -> Figure:
             return session_id == cell["id"]
         if cell["scope"] == "offer":
             return session["offer"] == cell["id"]
-        return cell["region"] in (None, session["region"]) and cell["offer_type"] in (None, session["offer_type"]) and period in ("all", session["month"])
+        return (
+            cell["region"] in (None, session["region"])
+            and cell["offer_type"] in (None, session["offer_type"])
+            and period in ("all", session["month"])
+        )
 
     population = frozenset(session_id for session_id, session in seed.sessions.items() if covers(session_id, session))
-    kind = cell["scope"] + ("+region" if cell["scope"] == "offer_type" and cell["region"] else "") + ("+month" if period != "all" else "")
+    kind = (
+        cell["scope"]
+        + ("+region" if cell["scope"] == "offer_type" and cell["region"] else "")
+        + ("+month" if period != "all" else "")
+    )
     if cell["suppressed"]:
         return Figure(name, kind, population)
     counts = {"respondents": cell["respondents"], "attendees": cell["attendees"]}
@@ -161,7 +208,9 @@ def _feedback_figure(seed: Seed, name: str, cell: dict, period: str) -> Figure:
 
 
 def _needs_figure(seed: Seed, place: dict) -> Figure:
-    population = frozenset(key for key in seed.needs if place["region"] in (None, key[0]) and place["pcn_code"] in (None, key[1]))
+    population = frozenset(
+        key for key in seed.needs if place["region"] in (None, key[0]) and place["pcn_code"] in (None, key[1])
+    )
     kind = "pcn" if place["pcn_code"] else "region" if place["region"] else "national"
     name = f"needs {place['region']} {place['pcn_code']}"
     if place["suppressed"]:
@@ -171,7 +220,11 @@ def _needs_figure(seed: Seed, place: dict) -> Figure:
 
 
 def _outcome_figure(seed: Seed, cell: dict) -> Figure:
-    population = frozenset(o for o, (region, offer_type) in seed.offers.items() if seed.pairs.get(o) and cell["region"] in (None, region) and cell["offer_type"] in (None, offer_type))
+    population = frozenset(
+        o
+        for o, (region, offer_type) in seed.offers.items()
+        if seed.pairs.get(o) and cell["region"] in (None, region) and cell["offer_type"] in (None, offer_type)
+    )
     kind = "outcomes " + "+".join(k for k in ("region", "offer_type") if cell[k]) or "outcomes all"
     name = f"outcomes {cell['region']} {cell['offer_type']}"
     if cell["suppressed"]:

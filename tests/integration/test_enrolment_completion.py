@@ -1,7 +1,8 @@
 """Completion from attendance: scheduling's session and attendance events, published on the
 real broker as CloudEvents, build enrolment's projection; when the offer completes, each
 confirmed member present at enough of the held sessions completes with it."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,9 +12,16 @@ from shared.contracts.enrolment import ENROLMENT_COMPLETED
 from shared.contracts.scheduling import ATTENDANCE_RECORDED, SESSION_CANCELLED, SESSION_SCHEDULED
 from shared.envelope import Envelope
 from tests.harness import RunningService, eventually
-from tests.integration.test_enrolment_support import LONDON, create_offer, enrol, outbox_types, register, start_enrolment
+from tests.integration.test_enrolment_support import (
+    LONDON,
+    create_offer,
+    enrol,
+    outbox_types,
+    register,
+    start_enrolment,
+)
 
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
@@ -22,7 +30,9 @@ def start(databases, kafka_bootstrap, topic_prefix, signing_keys):
     running = []
 
     def started(**settings: str) -> RunningService:
-        service = start_enrolment(databases.new("enrolment"), kafka_bootstrap, topic_prefix, signing_keys[1], **settings)
+        service = start_enrolment(
+            databases.new("enrolment"), kafka_bootstrap, topic_prefix, signing_keys[1], **settings
+        )
         running.append(service)
         return service.start_worker()
 
@@ -41,22 +51,45 @@ class Scheduling:
 
     def publish(self, event_type, data: dict, envelope: Envelope | None = None) -> Envelope:
         payload = event_type.schema().dump(event_type.validate({"offer_id": self.offer_id, "region": LONDON, **data}))
-        envelope = envelope or Envelope(type=event_type.type, source=event_type.source, data=payload, subject=payload[event_type.subject_field],
-                                        partitionkey=self.offer_id, region=LONDON)
-        self.producer.send(event_type.topic.address(self.prefix), key=self.offer_id.encode(), value=envelope.value(), headers=envelope.headers()).get(timeout=30)
+        envelope = envelope or Envelope(
+            type=event_type.type,
+            source=event_type.source,
+            data=payload,
+            subject=payload[event_type.subject_field],
+            partitionkey=self.offer_id,
+            region=LONDON,
+        )
+        self.producer.send(
+            event_type.topic.address(self.prefix),
+            key=self.offer_id.encode(),
+            value=envelope.value(),
+            headers=envelope.headers(),
+        ).get(timeout=30)
         self.sent.add(envelope.id)
         return envelope
 
     def session(self, session_id: str, days_ago: int, *, cancelled: bool = False) -> None:
         starts_at = NOW - timedelta(days=days_ago)
-        data = {"session_id": session_id, "kind": "group", "starts_at": starts_at, "ends_at": starts_at + timedelta(hours=2), "sequence": 1 if cancelled else 0,
-                "status": "cancelled" if cancelled else "scheduled"}
+        data = {
+            "session_id": session_id,
+            "kind": "group",
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(hours=2),
+            "sequence": 1 if cancelled else 0,
+            "status": "cancelled" if cancelled else "scheduled",
+        }
         self.publish(SESSION_CANCELLED if cancelled else SESSION_SCHEDULED, data)
 
     def attendance(self, session_id: str, participant_id: str, attendance: str, *, minutes_after: int = 0) -> Envelope:
         recorded_at = NOW - timedelta(days=1) + timedelta(minutes=minutes_after)
-        data = {"session_id": session_id, "participant_id": participant_id, "attendance": attendance, "session_starts_at": NOW - timedelta(days=2),
-                "session_ends_at": NOW - timedelta(days=2) + timedelta(hours=2), "recorded_at": recorded_at}
+        data = {
+            "session_id": session_id,
+            "participant_id": participant_id,
+            "attendance": attendance,
+            "session_starts_at": NOW - timedelta(days=2),
+            "session_ends_at": NOW - timedelta(days=2) + timedelta(hours=2),
+            "recorded_at": recorded_at,
+        }
         return self.publish(ATTENDANCE_RECORDED, data)
 
     def wait_until_applied(self, service: RunningService) -> None:
@@ -115,7 +148,13 @@ def test_members_present_at_three_quarters_of_the_held_sessions_complete_with_th
     completed = service.client.post(f"/v1/offers/{offer_id}/complete", headers=admin)
     assert completed.status_code == 200 and completed.json["status"] == "completed"
     # The set's waitlist was released when it started (docs/programme-rules.md).
-    assert statuses(service, admin, offer_id) == {steady: "completed", exactly: "completed", corrected: "completed", short: "confirmed", people[4]: "withdrawn"}
+    assert statuses(service, admin, offer_id) == {
+        steady: "completed",
+        exactly: "completed",
+        corrected: "completed",
+        short: "confirmed",
+        people[4]: "withdrawn",
+    }
     assert outbox_types(service).count(ENROLMENT_COMPLETED.type) == 3
 
 

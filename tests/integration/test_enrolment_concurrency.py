@@ -1,6 +1,7 @@
 """Capacity is never exceeded under concurrency: 200 simultaneous enrolments into an 8-place
 action learning set, over HTTP against gunicorn with four worker processes, on SQLite and on
 PostgreSQL alike."""
+
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,21 +35,41 @@ class PatientWebProcess(WebProcess):
             return False
 
 
-def test_two_hundred_concurrent_enrolments_fill_eight_places_and_a_gapless_waitlist(databases, kafka_bootstrap, topic_prefix, signing_keys, make_token, tmp_path):
+def test_two_hundred_concurrent_enrolments_fill_eight_places_and_a_gapless_waitlist(
+    databases, kafka_bootstrap, topic_prefix, signing_keys, make_token, tmp_path
+):
     url = databases.new("enrolment")
     arranged = start_enrolment(url, kafka_bootstrap, topic_prefix, signing_keys[1])  # schema and reference data
-    offer_id = create_offer(arranged.client, {"Authorization": "Bearer " + make_token("regional_admin", LONDON)}, capacity=8)
+    offer_id = create_offer(
+        arranged.client, {"Authorization": "Bearer " + make_token("regional_admin", LONDON)}, capacity=8
+    )
     with acting(arranged.runtime) as actor:
         people = [
-            participants.register(actor.admin(LONDON), {"name": f"Test Person {n}", "email": f"p{n}@example.invalid", "role": "gp", "pcn_code": CAMDEN,
-                                                        "practice_code": None, "leadership_experience": "none"})["id"]
+            participants.register(
+                actor.admin(LONDON),
+                {
+                    "name": f"Test Person {n}",
+                    "email": f"p{n}@example.invalid",
+                    "role": "gp",
+                    "pcn_code": CAMDEN,
+                    "practice_code": None,
+                    "leadership_experience": "none",
+                },
+            )["id"]
             for n in range(REQUESTS)
         ]
     tokens = {person: "Bearer " + make_token("participant", LONDON, person) for person in people}
-    web = PatientWebProcess("enrolment", service_environment(url, kafka_bootstrap, topic_prefix, signing_keys[1]), tmp_path, workers=4).start()
+    web = PatientWebProcess(
+        "enrolment", service_environment(url, kafka_bootstrap, topic_prefix, signing_keys[1]), tmp_path, workers=4
+    ).start()
 
     def enrol(person):
-        return requests.post(f"{web.base_url}/v1/offers/{offer_id}/enrolments", json={"participant_id": person}, headers={"Authorization": tokens[person]}, timeout=120)
+        return requests.post(
+            f"{web.base_url}/v1/offers/{offer_id}/enrolments",
+            json={"participant_id": person},
+            headers={"Authorization": tokens[person]},
+            timeout=120,
+        )
 
     try:
         with ThreadPoolExecutor(max_workers=50) as pool:
@@ -58,9 +79,15 @@ def test_two_hundred_concurrent_enrolments_fill_eight_places_and_a_gapless_waitl
 
     assert Counter(a.status_code for a in answers) == {201: REQUESTS}, web.log()[-2000:]
     assert Counter(a.json()["status"] for a in answers) == {"confirmed": 8, "waitlisted": 192}
-    assert sorted(a.json()["waitlist_position"] for a in answers if a.json()["status"] == "waitlisted") == list(range(1, 193))
+    assert sorted(a.json()["waitlist_position"] for a in answers if a.json()["status"] == "waitlisted") == list(
+        range(1, 193)
+    )
     with arranged.runtime.db.read() as conn:
-        stored = conn.execute(select(enrolments.c.participant_id, enrolments.c.status, enrolments.c.waitlist_position).where(enrolments.c.offer_id == offer_id)).all()
+        stored = conn.execute(
+            select(enrolments.c.participant_id, enrolments.c.status, enrolments.c.waitlist_position).where(
+                enrolments.c.offer_id == offer_id
+            )
+        ).all()
     assert sorted(row.participant_id for row in stored) == sorted(people)  # one row each: no duplicates
     assert Counter(row.status for row in stored) == {"confirmed": 8, "waitlisted": 192}
     assert sorted(row.waitlist_position for row in stored if row.status == "waitlisted") == list(range(1, 193))

@@ -1,5 +1,6 @@
 """The demo data set loads in one go on both databases, gives a new user a living system, and
 loading it again changes nothing."""
+
 from sqlalchemy import select
 
 from services.enrolment import demo

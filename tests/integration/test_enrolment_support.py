@@ -4,6 +4,7 @@ the sample ODS files imported, tokens, and HTTP shortcuts for registering people
 The sample files (services/enrolment/data/sample) hold two PCNs in each of the seven regions
 with two practices each, and a closed PCN that no practice belongs to.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -15,8 +16,8 @@ from sqlalchemy import func, select
 
 from services.enrolment.store import attendance
 from services.enrolment.store.tables import metadata
-from shared.clock import utcnow
 from services.enrolment.usecases.reference import import_files
+from shared.clock import utcnow
 from tests.harness import RunningService, service_environment
 
 SAMPLE = Path(__file__).resolve().parents[2] / "services" / "enrolment" / "data" / "sample"
@@ -27,9 +28,13 @@ CAMDEN, LEWISHAM, EXETER = "U10001", "U10002", "U20002"  # two London PCNs, one 
 CAMDEN_PRACTICE = "F83011"
 
 
-def start_enrolment(database_url: str, kafka_bootstrap: str, topic_prefix: str, public_key, **settings: str) -> RunningService:
+def start_enrolment(
+    database_url: str, kafka_bootstrap: str, topic_prefix: str, public_key, **settings: str
+) -> RunningService:
     """The enrolment service with the sample reference data; `settings` are extra environment variables."""
-    service = RunningService("enrolment", {**service_environment(database_url, kafka_bootstrap, topic_prefix, public_key), **settings})
+    service = RunningService(
+        "enrolment", {**service_environment(database_url, kafka_bootstrap, topic_prefix, public_key), **settings}
+    )
     with service.runtime.db.transaction() as conn:
         import_files(conn, EPCN_CSV, PRACTICE_MAP_CSV)
     return service
@@ -54,15 +59,30 @@ def as_role(make_token):
 
 
 def register(client, headers: dict, *, pcn: str = CAMDEN, n: int = 0, role: str = "gp", **extra) -> str:
-    body = {"name": f"Test Person {n}", "email": f"person{n}.{pcn.lower()}@example.invalid", "role": role, "pcn_code": pcn, "leadership_experience": "none", **extra}
+    body = {
+        "name": f"Test Person {n}",
+        "email": f"person{n}.{pcn.lower()}@example.invalid",
+        "role": role,
+        "pcn_code": pcn,
+        "leadership_experience": "none",
+        **extra,
+    }
     response = client.post("/v1/participants", json=body, headers=headers)
     assert response.status_code == 201, response.json
     return response.json["id"]
 
 
 def offer_body(**changes) -> dict:
-    return {"offer_type": "action_learning_set", "title": "Action learning set", "capacity": 8, "basis": "project",
-            "starts_on": "2027-01-04", "ends_on": "2027-06-28", "planned_sessions": 6, **changes}
+    return {
+        "offer_type": "action_learning_set",
+        "title": "Action learning set",
+        "capacity": 8,
+        "basis": "project",
+        "starts_on": "2027-01-04",
+        "ends_on": "2027-06-28",
+        "planned_sessions": 6,
+        **changes,
+    }
 
 
 def create_offer(client, headers: dict, *, publish: bool = True, **changes) -> str:
@@ -80,7 +100,10 @@ def enrol(client, headers: dict, offer_id: str, participant_id: str):
 def row_counts(service: RunningService) -> dict[str, int]:
     """How many rows every table holds: a refused request must leave all of them as they were."""
     with service.runtime.db.read() as conn:
-        return {name: conn.execute(select(func.count()).select_from(table)).scalar_one() for name, table in metadata.tables.items()}
+        return {
+            name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in metadata.tables.items()
+        }
 
 
 def outbox_types(service: RunningService) -> list[str]:

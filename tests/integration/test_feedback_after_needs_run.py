@@ -1,12 +1,13 @@
 """An "after" outcome measure needs the offer to have run, on both databases: feedback learns
 the offer's status and planned sessions from enrolment's events and its sessions from
 scheduling's, and refuses an early "after" naming the rule, writing nothing."""
+
 from datetime import timedelta
 
 import pytest
 
-from shared.contracts import enrolment, scheduling
 from services.feedback.store import tables as store
+from shared.contracts import enrolment, scheduling
 from tests.integration.test_feedback_handlers import NOW, world  # noqa: F401 (world: the shared fixture)
 
 SCORES = {"confidence": 3, "isolation": 5, "trust_in_group": 4, "sense_of_direction": 2}
@@ -18,7 +19,9 @@ def me(make_token):
 
 
 def give(world, me, phase, offer_id="o1"):
-    return world.client.post("/v1/outcome-measures", json={"offer_id": offer_id, "phase": phase, "scores": SCORES}, headers=me)
+    return world.client.post(
+        "/v1/outcome-measures", json={"offer_id": offer_id, "phase": phase, "scores": SCORES}, headers=me
+    )
 
 
 def test_an_after_is_refused_until_half_the_planned_sessions_are_held_and_the_refusal_writes_nothing(world, me):
@@ -28,8 +31,22 @@ def test_an_after_is_refused_until_half_the_planned_sessions_are_held_and_the_re
     assert give(world, me, "before").status_code == 201
     world.session("s1", "o1", ends_at=NOW - timedelta(days=7))
     world.session("s2", "o1", ends_at=NOW - timedelta(days=1))
-    cancelled = {"session_id": "s2", "offer_id": "o1", "region": "Y56", "kind": "group", "sequence": 1, "status": "cancelled"}
-    world.deliver(scheduling.SESSION_CANCELLED, cancelled | {"starts_at": (NOW - timedelta(days=1, hours=2)).isoformat(), "ends_at": (NOW - timedelta(days=1)).isoformat()})
+    cancelled = {
+        "session_id": "s2",
+        "offer_id": "o1",
+        "region": "Y56",
+        "kind": "group",
+        "sequence": 1,
+        "status": "cancelled",
+    }
+    world.deliver(
+        scheduling.SESSION_CANCELLED,
+        cancelled
+        | {
+            "starts_at": (NOW - timedelta(days=1, hours=2)).isoformat(),
+            "ends_at": (NOW - timedelta(days=1)).isoformat(),
+        },
+    )
     world.session("s3", "o1", ends_at=NOW + timedelta(days=7))  # not held yet
     before = world.counts()
     refused = give(world, me, "after")

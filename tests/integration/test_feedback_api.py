@@ -1,15 +1,24 @@
 """Feedback's HTTP endpoints on both databases: answers, refusals that write nothing, figures
 by role with small-number suppression, comments that stay in their region."""
+
 from datetime import timedelta
 
 import pytest
 
-from shared.contracts import enrolment
 from services.feedback.store import tables as store
+from shared.contracts import enrolment
 from tests.integration.test_feedback_handlers import NOW, FeedbackWorld, world  # noqa: F401 (world: the shared fixture)
 
 ANSWER = {"overall": 4, "usefulness": 5, "will_apply": 3, "recommend": "good"}
-RATINGS = {"leadership": 5, "collaboration": 4, "dealing_with_conflict": 2, "innovation": 3, "teamwork": 4, "strategy": 1, "engagement": 2}
+RATINGS = {
+    "leadership": 5,
+    "collaboration": 4,
+    "dealing_with_conflict": 2,
+    "innovation": 3,
+    "teamwork": 4,
+    "strategy": 1,
+    "engagement": 2,
+}
 SCORES = {"confidence": 3, "isolation": 6, "trust_in_group": 4, "sense_of_direction": 2}
 
 
@@ -30,7 +39,9 @@ def held(world, session_id, offer_id, attendees, region="Y56", offer_type="actio
 
 
 def answer(world, as_, session_id, person, region="Y56", **changes):
-    return world.client.post(f"/v1/sessions/{session_id}/feedback", json=ANSWER | changes, headers=as_("participant", region, person))
+    return world.client.post(
+        f"/v1/sessions/{session_id}/feedback", json=ANSWER | changes, headers=as_("participant", region, person)
+    )
 
 
 def outbox_values(world) -> str:
@@ -49,12 +60,19 @@ def test_an_attendee_gives_named_feedback_which_counts_in_every_scope_of_its_reg
     for person in ("p2", "p3", "p4", "p5"):
         assert answer(world, as_, "s1", person).status_code == 201
     admin = as_("regional_admin", "Y56")
-    for query in ("scope=session&id=s1", "scope=offer&id=o1", "scope=region", "scope=offer_type&offer_type=action_learning_set"):
+    for query in (
+        "scope=session&id=s1",
+        "scope=offer&id=o1",
+        "scope=region",
+        "scope=offer_type&offer_type=action_learning_set",
+    ):
         figures = world.client.get(f"/v1/aggregates?{query}", headers=admin).json
         assert figures["respondents"] == 5 and figures["attendees"] == 10 and figures["response_rate"] == 0.5, query
         assert figures["measures"]["overall"]["mean"] == 4
     events = outbox_values(world)
-    assert "org.convene.feedback.feedback.submitted.v1" not in {r["event_type"] for r in world.rows(world.runtime.db.tables.outbox)}
+    assert "org.convene.feedback.feedback.submitted.v1" not in {
+        r["event_type"] for r in world.rows(world.runtime.db.tables.outbox)
+    }
     assert "p1" not in events and "Very useful" not in events
 
 
@@ -104,7 +122,11 @@ def test_bad_feedback_is_a_problem_and_writes_nothing(world, as_, case, status, 
         "mass_assignment": ("s1", "p1", {"participant_id": "p2"}),
     }[case]
     response = answer(world, as_, session, person, **changes)
-    assert (response.status_code, response.mimetype, response.json["rule"]) == (status, "application/problem+json", rule)
+    assert (response.status_code, response.mimetype, response.json["rule"]) == (
+        status,
+        "application/problem+json",
+        rule,
+    )
     assert world.counts() == before
 
 
@@ -131,12 +153,23 @@ def test_four_respondents_are_withheld_from_every_role_their_own_regions_admin_i
     for person in ("a1", "a2", "a3", "a4"):
         assert answer(world, as_, "s1", person, region="Y60").status_code == 201
     for headers in (as_("regional_admin", "Y60"), as_("national"), as_("service")):
-        for query in ("scope=session&id=s1", "scope=offer&id=o1", "scope=region&region=Y60", "scope=national", "scope=offer_type&offer_type=action_learning_set"):
+        for query in (
+            "scope=session&id=s1",
+            "scope=offer&id=o1",
+            "scope=region&region=Y60",
+            "scope=national",
+            "scope=offer_type&offer_type=action_learning_set",
+        ):
             figures = world.client.get(f"/v1/aggregates?{query}", headers=headers).json
             assert figures["suppressed"] and figures["reason"] == "small_numbers", query
             assert figures["respondents"] is None and figures["attendees"] is None and figures["measures"] == {}, query
-    assert world.client.get("/v1/aggregates?scope=session&id=s1", headers=as_("regional_admin", "Y56")).status_code == 404
-    assert world.client.get("/v1/aggregates?scope=region&region=Y60", headers=as_("regional_admin", "Y56")).status_code == 404
+    assert (
+        world.client.get("/v1/aggregates?scope=session&id=s1", headers=as_("regional_admin", "Y56")).status_code == 404
+    )
+    assert (
+        world.client.get("/v1/aggregates?scope=region&region=Y60", headers=as_("regional_admin", "Y56")).status_code
+        == 404
+    )
 
 
 def test_the_national_total_minus_the_shown_regions_does_not_reveal_a_small_region(world, as_):
@@ -145,7 +178,10 @@ def test_the_national_total_minus_the_shown_regions_does_not_reveal_a_small_regi
     held(world, "s3", "o3", [f"c{i}" for i in range(9)], region="Y61")
     for session, region, people in (("s1", "Y60", 4), ("s2", "Y56", 6), ("s3", "Y61", 9)):
         for i in range(people):
-            assert answer(world, as_, session, f"{'abc'['s1 s2 s3'.split().index(session)]}{i}", region=region).status_code == 201
+            assert (
+                answer(world, as_, session, f"{'abc'['s1 s2 s3'.split().index(session)]}{i}", region=region).status_code
+                == 201
+            )
     summary = world.client.get("/v1/national/summary", headers=as_("national")).json
     regions = {r["region"]: r for r in summary["regions"]}
     assert regions["Y60"]["suppressed"] and regions["Y56"]["suppressed"]  # Y56 covers Y60
@@ -160,7 +196,10 @@ def test_the_national_total_minus_the_shown_regions_does_not_reveal_a_small_regi
 def test_figures_need_a_valid_scope_filter_and_period(world, as_):
     national = as_("national")
     assert world.client.get("/v1/aggregates?scope=region", headers=national).json["errors"][0]["field"] == "region"
-    assert world.client.get("/v1/aggregates?scope=session&id=x&period=2025-03", headers=national).json["rule"] == "period_not_available"
+    assert (
+        world.client.get("/v1/aggregates?scope=session&id=x&period=2025-03", headers=national).json["rule"]
+        == "period_not_available"
+    )
     assert world.client.get("/v1/aggregates?scope=national&period=2025-13", headers=national).status_code == 422
     assert world.client.get("/v1/aggregates?scope=national", headers=as_("participant", "Y56", "p1")).status_code == 403
 
@@ -172,7 +211,9 @@ def test_a_month_period_counts_the_sessions_held_that_month(world, as_):
         answer(world, as_, "s1", person)
     month = (NOW - timedelta(days=1)).strftime("%Y-%m")
     admin = as_("regional_admin", "Y56")
-    assert world.client.get(f"/v1/aggregates?scope=region&period={month}", headers=admin).json["respondents"] == 5  # 6, rounded
+    assert (
+        world.client.get(f"/v1/aggregates?scope=region&period={month}", headers=admin).json["respondents"] == 5
+    )  # 6, rounded
     assert world.client.get("/v1/aggregates?scope=region&period=2020-01", headers=admin).json["suppressed"]
 
 
@@ -207,7 +248,12 @@ def test_comments_wait_until_five_have_answered_and_anonymous_ones_until_five_at
     # A session only one person answered keeps its comment back.
     held(world, "few", "o1", [f"f{i}" for i in range(8)])
     answer(world, as_, "few", "f0", comment="Early named remark")
-    assert world.client.get("/v1/sessions/few/comments", headers=admin).json == {"items": [], "total": 0, "limit": 50, "offset": 0}
+    assert world.client.get("/v1/sessions/few/comments", headers=admin).json == {
+        "items": [],
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+    }
 
 
 # --- needs ------------------------------------------------------------------------------------
@@ -226,7 +272,14 @@ def test_a_needs_survey_counts_for_the_region_and_pcn_and_publishes_ratings_only
     assert others["items"] == []  # free text waits until five of the region have answered
 
 
-@pytest.mark.parametrize("body, field", [({"ratings": {k: v for k, v in RATINGS.items() if k != "teamwork"}}, "ratings.teamwork"), ({"ratings": RATINGS, "pcn_code": "X1"}, "pcn_code"), ({"ratings": {**RATINGS, "leadership": 0}}, "ratings")])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"ratings": {k: v for k, v in RATINGS.items() if k != "teamwork"}}, "ratings.teamwork"),
+        ({"ratings": RATINGS, "pcn_code": "X1"}, "pcn_code"),
+        ({"ratings": {**RATINGS, "leadership": 0}}, "ratings"),
+    ],
+)
 def test_a_bad_needs_survey_names_the_field_and_writes_nothing(world, as_, body, field):
     before = world.counts()
     response = world.client.post("/v1/needs-surveys/responses", json=body, headers=as_("participant", "Y56", "p1"))
@@ -238,7 +291,9 @@ def test_the_national_needs_ranking_is_suppressed_per_region_and_tests_whether_r
     leaders, builders = dict(RATINGS, leadership=5, teamwork=1), dict(RATINGS, leadership=1, teamwork=5)
     answers = [("Y56", leaders)] * 9 + [("Y60", builders)] * 9 + [("Y62", leaders)] * 6 + [("Y61", leaders)] * 2
     for i, (region, ratings) in enumerate(answers):
-        world.client.post("/v1/needs-surveys/responses", json={"ratings": ratings}, headers=as_("participant", region, f"p{i}"))
+        world.client.post(
+            "/v1/needs-surveys/responses", json={"ratings": ratings}, headers=as_("participant", region, f"p{i}")
+        )
     ranking = world.client.get("/v1/needs/ranking", headers=as_("national")).json
     regions = {r["region"]: r for r in ranking["regions"]}
     assert regions["Y61"]["suppressed"] and regions["Y61"]["ranking"] == []
@@ -256,18 +311,33 @@ def test_outcome_measures_before_and_after_give_a_change_per_offer_type_and_regi
     world.offer("o1", event=enrolment.OFFER_COMPLETED, status="completed")
     world.member("o1", "p1")
     me = as_("participant", "Y56", "p1")
-    first = world.client.post("/v1/outcome-measures", json={"offer_id": "o1", "phase": "before", "scores": SCORES}, headers=me)
+    first = world.client.post(
+        "/v1/outcome-measures", json={"offer_id": "o1", "phase": "before", "scores": SCORES}, headers=me
+    )
     assert first.status_code == 201 and first.json["paired"] is False
     after = dict(SCORES, confidence=6, isolation=2)
-    assert world.client.post("/v1/outcome-measures", json={"offer_id": "o1", "phase": "after", "scores": after}, headers=me).json["paired"] is True
-    again = world.client.post("/v1/outcome-measures", json={"offer_id": "o1", "phase": "after", "scores": after}, headers=me)
+    assert (
+        world.client.post(
+            "/v1/outcome-measures", json={"offer_id": "o1", "phase": "after", "scores": after}, headers=me
+        ).json["paired"]
+        is True
+    )
+    again = world.client.post(
+        "/v1/outcome-measures", json={"offer_id": "o1", "phase": "after", "scores": after}, headers=me
+    )
     assert again.status_code == 409 and again.json["rule"] == "outcome_already_given"
     admin = as_("regional_admin", "Y56")
-    assert all(c["suppressed"] for c in world.client.get("/v1/outcomes/changes", headers=admin).json["cells"])  # one pair
+    assert all(
+        c["suppressed"] for c in world.client.get("/v1/outcomes/changes", headers=admin).json["cells"]
+    )  # one pair
     for person in ("p2", "p3", "p4", "p5"):
         world.member("o1", person)
         for phase, scores in (("before", SCORES), ("after", after)):
-            world.client.post("/v1/outcome-measures", json={"offer_id": "o1", "phase": phase, "scores": scores}, headers=as_("participant", "Y56", person))
+            world.client.post(
+                "/v1/outcome-measures",
+                json={"offer_id": "o1", "phase": phase, "scores": scores},
+                headers=as_("participant", "Y56", person),
+            )
     cells = world.client.get("/v1/outcomes/changes", headers=admin).json["cells"]
     assert {c["region"] for c in cells} == {"Y56"}
     [cell] = [c for c in cells if c["offer_type"] == "action_learning_set"]
@@ -281,8 +351,16 @@ def test_outcome_measures_are_only_for_members_of_a_known_offer(world, as_):
     world.offer("o1")
     before = world.counts()
     for offer_id in ("o1", "unknown"):
-        response = world.client.post("/v1/outcome-measures", json={"offer_id": offer_id, "phase": "before", "scores": SCORES}, headers=as_("participant", "Y56", "p1"))
+        response = world.client.post(
+            "/v1/outcome-measures",
+            json={"offer_id": offer_id, "phase": "before", "scores": SCORES},
+            headers=as_("participant", "Y56", "p1"),
+        )
         assert response.status_code == 404
-    response = world.client.post("/v1/outcome-measures", json={"offer_id": "o1", "phase": "during", "scores": SCORES}, headers=as_("participant", "Y56", "p1"))
+    response = world.client.post(
+        "/v1/outcome-measures",
+        json={"offer_id": "o1", "phase": "during", "scores": SCORES},
+        headers=as_("participant", "Y56", "p1"),
+    )
     assert response.status_code == 422
     assert world.counts() == before

@@ -1,19 +1,31 @@
 """Feedback's event handlers on both databases: sessions, attendance, offers, memberships, erasure."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from services.feedback.handlers import SUBSCRIPTIONS
+from services.feedback.store import tables as store
 from shared.contracts import enrolment, scheduling
 from shared.contracts.registry import EventType
 from shared.envelope import Envelope
-from services.feedback.store import tables as store
-from services.feedback.handlers import SUBSCRIPTIONS
 from tests.harness import RunningService, service_environment
 
 HANDLERS = {event_type: handler for s in SUBSCRIPTIONS for event_type, handler in s.handlers.items()}
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
-COUNTED = ("feedback_responses", "feedback_responded", "needs_responses", "needs_answered", "outcome_responses", "aggregate_stats", "attendee_counts", "published_cells", "outbox", "idempotency_keys")
+NOW = datetime.now(UTC).replace(microsecond=0)
+COUNTED = (
+    "feedback_responses",
+    "feedback_responded",
+    "needs_responses",
+    "needs_answered",
+    "outcome_responses",
+    "aggregate_stats",
+    "attendee_counts",
+    "published_cells",
+    "outbox",
+    "idempotency_keys",
+)
 
 
 class FeedbackWorld:
@@ -30,25 +42,93 @@ class FeedbackWorld:
         with self.runtime.db.transaction() as conn:
             HANDLERS[event_type.type](envelope, self.runtime.unit(conn))
 
-    def offer(self, offer_id, region="Y56", offer_type="action_learning_set", event=enrolment.OFFER_PUBLISHED, status="published", planned_sessions=1):
-        data = {"offer_id": offer_id, "region": region, "offer_type": offer_type, "title": "Set", "capacity": 8, "status": status, "planned_sessions": planned_sessions}
+    def offer(
+        self,
+        offer_id,
+        region="Y56",
+        offer_type="action_learning_set",
+        event=enrolment.OFFER_PUBLISHED,
+        status="published",
+        planned_sessions=1,
+    ):
+        data = {
+            "offer_id": offer_id,
+            "region": region,
+            "offer_type": offer_type,
+            "title": "Set",
+            "capacity": 8,
+            "status": status,
+            "planned_sessions": planned_sessions,
+        }
         self.deliver(event, data)
 
-    def session(self, session_id, offer_id, region="Y56", ends_at=NOW - timedelta(days=1), sequence=0, event=scheduling.SESSION_SCHEDULED):
+    def session(
+        self,
+        session_id,
+        offer_id,
+        region="Y56",
+        ends_at=NOW - timedelta(days=1),
+        sequence=0,
+        event=scheduling.SESSION_SCHEDULED,
+    ):
         times = {"starts_at": (ends_at - timedelta(hours=2)).isoformat(), "ends_at": ends_at.isoformat()}
-        self.deliver(event, {"session_id": session_id, "offer_id": offer_id, "region": region, "kind": "group", "sequence": sequence, "status": "scheduled"} | times)
+        self.deliver(
+            event,
+            {
+                "session_id": session_id,
+                "offer_id": offer_id,
+                "region": region,
+                "kind": "group",
+                "sequence": sequence,
+                "status": "scheduled",
+            }
+            | times,
+        )
 
-    def attend(self, session_id, offer_id, participant_id, region="Y56", ends_at=NOW - timedelta(days=1), attendance="present", recorded_at=NOW):
-        times = {"session_starts_at": (ends_at - timedelta(hours=2)).isoformat(), "session_ends_at": ends_at.isoformat(), "recorded_at": recorded_at.isoformat()}
-        data = {"session_id": session_id, "offer_id": offer_id, "region": region, "participant_id": participant_id, "attendance": attendance}
+    def attend(
+        self,
+        session_id,
+        offer_id,
+        participant_id,
+        region="Y56",
+        ends_at=NOW - timedelta(days=1),
+        attendance="present",
+        recorded_at=NOW,
+    ):
+        times = {
+            "session_starts_at": (ends_at - timedelta(hours=2)).isoformat(),
+            "session_ends_at": ends_at.isoformat(),
+            "recorded_at": recorded_at.isoformat(),
+        }
+        data = {
+            "session_id": session_id,
+            "offer_id": offer_id,
+            "region": region,
+            "participant_id": participant_id,
+            "attendance": attendance,
+        }
         self.deliver(scheduling.ATTENDANCE_RECORDED, data | times)
 
     def member(self, offer_id, participant_id, region="Y56", offer_type="action_learning_set", status="confirmed"):
-        data = {"enrolment_id": f"e-{participant_id}", "offer_id": offer_id, "participant_id": participant_id, "region": region, "offer_type": offer_type, "role": "gp", "status": status}
+        data = {
+            "enrolment_id": f"e-{participant_id}",
+            "offer_id": offer_id,
+            "participant_id": participant_id,
+            "region": region,
+            "offer_type": offer_type,
+            "role": "gp",
+            "status": status,
+        }
         self.deliver(enrolment.ENROLMENT_CONFIRMED, data | {"changed_at": NOW.isoformat()})
 
     def registered(self, participant_id, region="Y56", pcn_code="U10001"):
-        data = {"participant_id": participant_id, "region": region, "pcn_code": pcn_code, "role": "gp", "leadership_experience": "none"}
+        data = {
+            "participant_id": participant_id,
+            "region": region,
+            "pcn_code": pcn_code,
+            "role": "gp",
+            "leadership_experience": "none",
+        }
         self.deliver(enrolment.PARTICIPANT_REGISTERED, data)
 
     def rows(self, table, *where) -> list:
@@ -61,7 +141,12 @@ class FeedbackWorld:
             return {name: conn.execute(select(func.count()).select_from(tables[name])).scalar_one() for name in COUNTED}
 
     def attendees(self, scope, key, period="all") -> int:
-        rows = self.rows(store.attendee_counts, store.attendee_counts.c.scope == scope, store.attendee_counts.c.key == key, store.attendee_counts.c.period == period)
+        rows = self.rows(
+            store.attendee_counts,
+            store.attendee_counts.c.scope == scope,
+            store.attendee_counts.c.key == key,
+            store.attendee_counts.c.period == period,
+        )
         return rows[0]["attendees"] if rows else 0
 
 
@@ -78,12 +163,24 @@ def test_a_rescheduled_session_moves_and_an_older_sequence_is_ignored(world):
     world.session("s1", "o1", ends_at=later, sequence=2, event=scheduling.SESSION_RESCHEDULED)
     world.session("s1", "o1", ends_at=NOW, sequence=1, event=scheduling.SESSION_RESCHEDULED)
     [row] = world.rows(store.sessions)
-    assert row["sequence"] == 2 and row["ends_at"].replace(tzinfo=timezone.utc) == later
+    assert row["sequence"] == 2 and row["ends_at"].replace(tzinfo=UTC) == later
 
 
 def test_a_cancelled_session_is_remembered_as_cancelled(world):
     world.session("s1", "o1")
-    world.deliver(scheduling.SESSION_CANCELLED, {"session_id": "s1", "offer_id": "o1", "region": "Y56", "kind": "group", "starts_at": NOW.isoformat(), "ends_at": NOW.isoformat(), "sequence": 1, "status": "cancelled"})
+    world.deliver(
+        scheduling.SESSION_CANCELLED,
+        {
+            "session_id": "s1",
+            "offer_id": "o1",
+            "region": "Y56",
+            "kind": "group",
+            "starts_at": NOW.isoformat(),
+            "ends_at": NOW.isoformat(),
+            "sequence": 1,
+            "status": "cancelled",
+        },
+    )
     assert world.rows(store.sessions)[0]["status"] == "cancelled"
 
 
@@ -118,7 +215,19 @@ def test_attendance_before_its_session_and_offer_are_known_is_kept_and_filed_whe
 
 def test_memberships_follow_enrolment(world):
     world.member("o1", "p1")
-    world.deliver(enrolment.ENROLMENT_WITHDRAWN, {"enrolment_id": "e", "offer_id": "o1", "participant_id": "p1", "region": "Y56", "offer_type": "coaching", "role": "gp", "status": "withdrawn", "changed_at": NOW.isoformat()})
+    world.deliver(
+        enrolment.ENROLMENT_WITHDRAWN,
+        {
+            "enrolment_id": "e",
+            "offer_id": "o1",
+            "participant_id": "p1",
+            "region": "Y56",
+            "offer_type": "coaching",
+            "role": "gp",
+            "status": "withdrawn",
+            "changed_at": NOW.isoformat(),
+        },
+    )
     assert [r["status"] for r in world.rows(store.members)] == ["withdrawn"]
 
 
@@ -134,5 +243,9 @@ def test_erasure_forgets_attendance_membership_markers_and_authorship_but_keeps_
     world.deliver(enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": "Y56", "erased_at": NOW.isoformat()})
     [response] = world.rows(store.feedback_responses)
     assert response["participant_id"] is None and response["comment"] is None and response["given_on"] is None
-    assert world.rows(store.attendance) == [] and world.rows(store.members) == [] and world.rows(store.feedback_responded) == []
+    assert (
+        world.rows(store.attendance) == []
+        and world.rows(store.members) == []
+        and world.rows(store.feedback_responded) == []
+    )
     assert world.counts()["aggregate_stats"] == before["aggregate_stats"]

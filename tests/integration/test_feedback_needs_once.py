@@ -3,6 +3,7 @@ where a repeat replaces the answer in co-design, or else a quarter of their regi
 refused), kept by keyed markers that link no one to an answer; a PCN
 named only if it is the person's own, as enrolment registered them; erasure forgets the
 markers and the registration."""
+
 import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -11,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
-from shared.clock import utcnow
-from shared.contracts import enrolment
 from services.feedback.domain.needs import needs_round
 from services.feedback.store import tables as store
+from shared.clock import utcnow
+from shared.contracts import enrolment
 from tests.integration.test_feedback_api import RATINGS
 from tests.integration.test_feedback_handlers import NOW, world  # noqa: F401 (world: the shared fixture)
 
@@ -50,15 +51,24 @@ def test_a_members_repeat_for_an_offer_replaces_their_answer_in_co_design_and_co
     world.member("o1", "p1")
     first = answer(world, as_("p1"), offer_id="o1")
     second = answer(world, as_("p1"), offer_id="o1", ratings=dict(RATINGS, leadership=1), other_needs="More time")
-    assert (first.status_code, first.json["replaced"], second.status_code, second.json["replaced"]) == (201, False, 201, True)
+    assert (first.status_code, first.json["replaced"], second.status_code, second.json["replaced"]) == (
+        201,
+        False,
+        201,
+        True,
+    )
     assert len(world.rows(store.needs_responses)) == 1 and world.rows(store.needs_responses)[0]["other_needs"] is None
     events = [json.loads(e["value"]) for e in world.rows(world.runtime.db.tables.outbox)]
     assert [e["ratings"]["leadership"] for e in events] == [RATINGS["leadership"], 1]
     assert events[0]["response_id"] == events[1]["response_id"] and "p1" not in events[0]["response_id"]
     assert len(world.rows(store.needs_voices)) == 1 and "p1" not in json.dumps(dict(world.rows(store.needs_voices)[0]))
     stats = store.aggregate_stats.c
-    counted = world.rows(store.aggregate_stats, stats.family == "needs", stats.scope == "region", stats.measure == "leadership")
-    assert [(row["count"], row["total"]) for row in counted] == [(1, RATINGS["leadership"])]  # the region's figures keep the first
+    counted = world.rows(
+        store.aggregate_stats, stats.family == "needs", stats.scope == "region", stats.measure == "leadership"
+    )
+    assert [(row["count"], row["total"]) for row in counted] == [
+        (1, RATINGS["leadership"])
+    ]  # the region's figures keep the first
 
 
 def test_without_an_offer_a_person_answers_once_a_quarter_for_their_region_and_once_more_per_offer(world, as_):
@@ -81,8 +91,15 @@ def test_many_simultaneous_answers_of_one_person_count_once(world, as_):
 
 def test_nothing_stored_or_sent_links_a_needs_answer_to_its_person(world, as_):
     world.registered("p1", "Y56", "U10001")
-    response = answer(world, as_("p1", **{"Idempotency-Key": "needs-1"}), pcn_code="U10001", other_needs="Time to think")
-    assert response.status_code == 201 and response.json == {"region": "Y56", "pcn_code": "U10001", "offer_id": None, "replaced": False}
+    response = answer(
+        world, as_("p1", **{"Idempotency-Key": "needs-1"}), pcn_code="U10001", other_needs="Time to think"
+    )
+    assert response.status_code == 201 and response.json == {
+        "region": "Y56",
+        "pcn_code": "U10001",
+        "offer_id": None,
+        "replaced": False,
+    }
     [row] = world.rows(store.needs_responses)
     [marker] = world.rows(store.needs_answered)
     assert set(marker) == {"marker", "round"} and "p1" not in marker["marker"] + marker["round"]
@@ -92,7 +109,14 @@ def test_nothing_stored_or_sent_links_a_needs_answer_to_its_person(world, as_):
     assert world.rows(world.runtime.db.tables.audit) == []  # nor audited: who answered when, beside the event's time
     assert world.rows(world.runtime.db.tables.outbox) == []  # a region's answer is not published at all
     # A retry under the same key is not replayed from a remembered answer: the round says it was kept.
-    refused(world, lambda: answer(world, as_("p1", **{"Idempotency-Key": "needs-1"}), pcn_code="U10001", other_needs="Time to think"), 409, "needs_already_answered")
+    refused(
+        world,
+        lambda: answer(
+            world, as_("p1", **{"Idempotency-Key": "needs-1"}), pcn_code="U10001", other_needs="Time to think"
+        ),
+        409,
+        "needs_already_answered",
+    )
 
 
 def test_a_cohorts_answer_is_published_for_co_design_without_its_pcn(world, as_):
@@ -137,10 +161,19 @@ def test_erasure_forgets_every_needs_marker_of_the_person_and_only_theirs(world,
     refused(world, lambda: answer(world, as_("p2")), 409, "needs_already_answered")
 
 
-def test_a_needs_answer_remembered_under_an_idempotency_key_by_an_earlier_release_loses_its_free_text_on_erasure(world, as_):
+def test_a_needs_answer_remembered_under_an_idempotency_key_by_an_earlier_release_loses_its_free_text_on_erasure(
+    world, as_
+):
     assert answer(world, as_("p1"), other_needs="Ada Byron-Nolan needs time").status_code == 201
     [row] = world.rows(store.needs_responses)
-    remembered = {"subject": "p1", "key": "n1", "fingerprint": "0" * 64, "status": 201, "body": json.dumps({"id": row["id"], "region": "Y56", "pcn_code": None}), "created_at": utcnow()}
+    remembered = {
+        "subject": "p1",
+        "key": "n1",
+        "fingerprint": "0" * 64,
+        "status": 201,
+        "body": json.dumps({"id": row["id"], "region": "Y56", "pcn_code": None}),
+        "created_at": utcnow(),
+    }
     with world.runtime.db.transaction() as conn:
         conn.execute(insert(world.runtime.db.tables.idempotency).values(**remembered))
     world.deliver(enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": "Y56", "erased_at": NOW.isoformat()})

@@ -1,15 +1,15 @@
 """Rebuilding the running aggregates from the stored answers gives exactly what answering
 built incrementally, on both databases."""
+
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from services.feedback.store import tables as store
 from services.feedback.rebuild import rebuild
+from services.feedback.store import tables as store
 from tests.integration.test_feedback_api import RATINGS, SCORES
 from tests.integration.test_feedback_handlers import NOW, FeedbackWorld
-
 
 
 @pytest.fixture
@@ -40,13 +40,31 @@ def test_a_rebuild_from_the_answers_reproduces_the_incremental_aggregates(world,
         for i in range(people + 1):
             world.attend(session, offer, f"{session}-p{i}", region, ended)
         for i in range(people):
-            answer = {"overall": 1 + i % 5, "usefulness": 5 - i % 5, "will_apply": 3, "recommend": ("good", "dont_know")[i % 2], "anonymous": i % 3 == 0}
-            assert world.client.post(f"/v1/sessions/{session}/feedback", json=answer, headers=as_(f"{session}-p{i}", region)).status_code == 201
+            answer = {
+                "overall": 1 + i % 5,
+                "usefulness": 5 - i % 5,
+                "will_apply": 3,
+                "recommend": ("good", "dont_know")[i % 2],
+                "anonymous": i % 3 == 0,
+            }
+            assert (
+                world.client.post(
+                    f"/v1/sessions/{session}/feedback", json=answer, headers=as_(f"{session}-p{i}", region)
+                ).status_code
+                == 201
+            )
     world.registered("n1", "Y56", "U12345")
-    assert world.client.post("/v1/needs-surveys/responses", json={"ratings": RATINGS, "pcn_code": "U12345"}, headers=as_("n1", "Y56")).status_code == 201
+    assert (
+        world.client.post(
+            "/v1/needs-surveys/responses", json={"ratings": RATINGS, "pcn_code": "U12345"}, headers=as_("n1", "Y56")
+        ).status_code
+        == 201
+    )
     world.member("o1", "m1")
     for phase, scores in (("before", SCORES), ("after", dict(SCORES, confidence=6))):
-        answered = world.client.post("/v1/outcome-measures", json={"offer_id": "o1", "phase": phase, "scores": scores}, headers=as_("m1", "Y56"))
+        answered = world.client.post(
+            "/v1/outcome-measures", json={"offer_id": "o1", "phase": phase, "scores": scores}, headers=as_("m1", "Y56")
+        )
         assert answered.status_code == 201
 
     built = aggregates(world)

@@ -12,6 +12,7 @@ that its `x-roles` allows (the service client when none is). In valid requests, 
 path and in the body name the seeded objects, so the calls reach the use cases, not only the
 404 of a made-up id; the reads must all succeed at least once.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -36,7 +37,13 @@ from tests.integration.test_scheduling_support import local
 # A request of the right shape may still break a rule, and is then refused naming it (409, 412,
 # 422 or 428 for the business; 400 for text no database stores): the OpenAPI document describes
 # shapes. Only a refusal of the shape itself means the document promised more than the service takes.
-SHAPE_RULES = {"invalid_request", "unknown_query_parameter", "malformed_json", "body_not_object", "unsupported_media_type"}
+SHAPE_RULES = {
+    "invalid_request",
+    "unknown_query_parameter",
+    "malformed_json",
+    "body_not_object",
+    "unsupported_media_type",
+}
 
 
 def positive_data_acceptance_beyond_business_rules(ctx, response, case):
@@ -50,21 +57,39 @@ def positive_data_acceptance_beyond_business_rules(ctx, response, case):
 
 
 # `--checks all`, positive_data_acceptance as above.
-CHECKS = [check for check in REGISTERED_CHECKS.get_all() if check is not positive_data_acceptance] + [positive_data_acceptance_beyond_business_rules]
+CHECKS = [check for check in REGISTERED_CHECKS.get_all() if check is not positive_data_acceptance] + [
+    positive_data_acceptance_beyond_business_rules
+]
 # A PATCH without If-Match is answered 428 Precondition Required (RFC 6585), the status made for it.
-CONFIG = {"checks": {"missing_required_header": {"expected-statuses": ["400", "401", "403", "406", "415", "422", "428"]}}}
+CONFIG = {
+    "checks": {"missing_required_header": {"expected-statuses": ["400", "401", "403", "406", "415", "422", "428"]}}
+}
 # (mode, ids of seeded objects in path and body?, examples per operation and caller)
 RUNS = ((GenerationMode.POSITIVE, True, 20), (GenerationMode.NEGATIVE, False, 8))
 CALLERS = ("regional_admin", "participant", "national")
 
 
 def _enrolment_ids(w) -> dict:
-    return {"offer_id": w.offer, "participant_id": w.person, "participant_ids": [w.person], "enrolment_id": w.enrolment, "code": CAMDEN, "pcn_code": CAMDEN, "practice_code": CAMDEN_PRACTICE}
+    return {
+        "offer_id": w.offer,
+        "participant_id": w.person,
+        "participant_ids": [w.person],
+        "enrolment_id": w.enrolment,
+        "code": CAMDEN,
+        "pcn_code": CAMDEN,
+        "practice_code": CAMDEN_PRACTICE,
+    }
 
 
 def _scheduling_ids(w) -> dict:
     # A start far ahead: a generated one is mostly in the past, which only meets that rule.
-    ids = {"offer_id": w.offer, "session_id": w.session, "facilitator_id": w.facilitator, "participant_id": w.member, "coach_id": w.coach}
+    ids = {
+        "offer_id": w.offer,
+        "session_id": w.session,
+        "facilitator_id": w.facilitator,
+        "participant_id": w.member,
+        "coach_id": w.coach,
+    }
     return ids | {"starts_at": local(400)}
 
 
@@ -72,7 +97,11 @@ def _feedback_ids(w) -> dict:
     return {"session_id": w.session, "offer_id": w.offer, "pcn_code": CAMDEN}
 
 
-WORLDS = {"enrolment": (EnrolmentWorld, _enrolment_ids), "scheduling": (SchedulingWorld, _scheduling_ids), "feedback": (FeedbackWorld, _feedback_ids)}
+WORLDS = {
+    "enrolment": (EnrolmentWorld, _enrolment_ids),
+    "scheduling": (SchedulingWorld, _scheduling_ids),
+    "feedback": (FeedbackWorld, _feedback_ids),
+}
 
 
 @pytest.fixture
@@ -91,7 +120,10 @@ def _order(operation) -> tuple:
 def _callers(roles: list[str], world, make_token) -> list[tuple[str, dict]]:
     chosen = [role for role in CALLERS if role in roles] or [roles[0]]
     subjects = {"regional_admin": ("Y56", "fuzz-admin"), "participant": ("Y56", world.subject("participant", "own"))}
-    return [(role, {"Authorization": "Bearer " + make_token(role, *subjects.get(role, (None, f"fuzz-{role}")))}) for role in chosen]
+    return [
+        (role, {"Authorization": "Bearer " + make_token(role, *subjects.get(role, (None, f"fuzz-{role}")))})
+        for role in chosen
+    ]
 
 
 def _with_ids(value, ids: dict):
@@ -107,7 +139,14 @@ def _fuzz(operation, mode: GenerationMode, examples: int, headers: dict, ids: di
     found: dict[str, str] = {}
     path_parameters = {p.name: ids[p.name] for p in operation.path_parameters} if ids else None
 
-    @settings(max_examples=examples, derandomize=True, database=None, deadline=None, phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=operation.as_strategy(mode, path_parameters=path_parameters or None))
     def run(case):
         if ids and isinstance(case.body, dict):
@@ -123,9 +162,12 @@ def _cover(operation, headers: dict, ids: dict, statuses: list) -> list[str]:
     found: dict[str, str] = {}
     path_parameters = {p.name: ids[p.name] for p in operation.path_parameters}
     generator = CoverageGenerator(
-        operation=operation, generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        operation=operation,
+        generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
         generation_config=operation.schema.config.generation_for(operation=operation, phase="coverage"),
-        auth_storage=None, override=Override(path_parameters=path_parameters), feedback=FeedbackSources(),
+        auth_storage=None,
+        override=Override(path_parameters=path_parameters),
+        feedback=FeedbackSources(),
     )
     for case in generator:
         _call(case, headers, statuses, found, f"{operation.label} [coverage]")
@@ -159,22 +201,31 @@ def _summary(error) -> str:
 
 
 @pytest.mark.parametrize("service", list(WORLDS))
-def test_fuzzed_requests_get_no_server_error_and_only_answers_the_openapi_document_allows(service, world_of, tmp_path, make_token):
+def test_fuzzed_requests_get_no_server_error_and_only_answers_the_openapi_document_allows(
+    service, world_of, tmp_path, make_token
+):
     world = world_of(service, f"sqlite:///{tmp_path / 'fuzz.db'}")
     declared = world.client.get("/openapi.json").json["paths"]
     ids = WORLDS[service][1](world)
-    schema = schemathesis.openapi.from_wsgi("/openapi.json", world.service.app, config=SchemathesisConfig.from_dict(CONFIG))
+    schema = schemathesis.openapi.from_wsgi(
+        "/openapi.json", world.service.app, config=SchemathesisConfig.from_dict(CONFIG)
+    )
     operations = sorted((result.ok() for result in schema.get_all_operations()), key=_order)
     assert len(operations) == sum(len(methods) for methods in declared.values())
     failures, succeeded = [], {}
     for operation in operations:
         for role, headers in _callers(declared[operation.path][operation.method.lower()]["x-roles"], world, make_token):
             statuses = []
-            failures += [f"as {role}: {failure}" for failure in _cover(operation, headers, ids, statuses)]  # its own If-Match, or none
+            failures += [
+                f"as {role}: {failure}" for failure in _cover(operation, headers, ids, statuses)
+            ]  # its own If-Match, or none
             if operation.method.upper() == "PATCH":
                 headers = {**headers, "If-Match": "*"}
             for mode, seeded, examples in RUNS:
-                failures += [f"as {role}: {failure}" for failure in _fuzz(operation, mode, examples, headers, ids if seeded else None, statuses)]
+                failures += [
+                    f"as {role}: {failure}"
+                    for failure in _fuzz(operation, mode, examples, headers, ids if seeded else None, statuses)
+                ]
             succeeded[operation.label] = succeeded.get(operation.label, False) or any(200 <= s < 300 for s in statuses)
     assert not failures, "\n\n".join(failures)
     never = [label for label, ok in succeeded.items() if label.startswith("GET ") and not ok]

@@ -2,6 +2,7 @@
 exactly the schema its models declare, on SQLite and PostgreSQL; a database migrated before
 the shared tables had their branch upgrades cleanly; migrations started at once queue on a
 database lock; an operator can see where a schema is and move it back."""
+
 import os
 import subprocess
 import sys
@@ -37,14 +38,18 @@ def test_the_migrated_schema_matches_the_models(databases, service):
 
 
 def test_the_shared_tables_come_from_one_branch_that_every_service_depends_on():
-    shared = {script.revision for script in migrate.history(declaration(SERVICES[0])) if script.branch_labels == {"shared"}}
+    shared = {
+        script.revision for script in migrate.history(declaration(SERVICES[0])) if script.branch_labels == {"shared"}
+    }
     assert len(shared) == 1
     for service in SERVICES:
         own = [script for script in migrate.history(declaration(service)) if script.revision not in shared]
         assert own[0].dependencies in shared, f"{service}'s first revision must depend on the shared branch"
         for script in own:  # no revision of a service touches a shared table
             source = open(script.path).read()
-            assert not any(f"'{table}'" in source for table in ("outbox", "inbox", "relay_lease", "audit_log")), script.path
+            assert not any(f"'{table}'" in source for table in ("outbox", "inbox", "relay_lease", "audit_log")), (
+                script.path
+            )
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -105,12 +110,24 @@ def test_downgrading_a_service_to_base_removes_the_shared_tables_with_its_own(da
 
 # --- Operating migrations: concurrent runs, current, history, downgrade -----------------------
 
+
 def _migrate(url: str, tmp_path, *args: str, at: float | None = None) -> subprocess.Popen:
     """`python -m services.cli migrate …` as its own process, as a Job or an operator runs it.
     With `at`, the process loads everything first, then runs the command at that wall-clock
     time, so that several start their migrations within a millisecond of each other."""
-    environ = {**os.environ, "PYTHONPATH": str(REPO), "DATABASE_URL": url, "CONVENE_DATA_DIR": str(tmp_path), "PERSONAL_DATA_KEY": PERSONAL_DATA_KEY, "LOG_LEVEL": "WARNING"}
-    command = [sys.executable, "-m", "services.cli", "migrate", *args] if at is None else [sys.executable, "-c", _AT_ONCE, str(at), "migrate", *args]
+    environ = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "DATABASE_URL": url,
+        "CONVENE_DATA_DIR": str(tmp_path),
+        "PERSONAL_DATA_KEY": PERSONAL_DATA_KEY,
+        "LOG_LEVEL": "WARNING",
+    }
+    command = (
+        [sys.executable, "-m", "services.cli", "migrate", *args]
+        if at is None
+        else [sys.executable, "-c", _AT_ONCE, str(at), "migrate", *args]
+    )
     return subprocess.Popen(command, cwd=REPO, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -138,7 +155,9 @@ def test_four_migrations_started_at_once_on_a_fresh_database_all_succeed_with_on
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == list(migrate.heads(declaration("enrolment")))
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == list(
+                migrate.heads(declaration("enrolment"))
+            )
     finally:
         engine.dispose()
     _assert_matches_the_models(url)
@@ -156,10 +175,14 @@ def _assert_matches_the_models(url: str) -> None:
 def test_current_history_and_downgrade_say_and_move_where_the_schema_is(databases, tmp_path):
     url = databases.new("enrolment")
     scripts = migrate.history(declaration("enrolment"))
-    initial = next(script.revision for script in scripts if script.dependencies)  # enrolment's first, after the shared branch
+    initial = next(
+        script.revision for script in scripts if script.dependencies
+    )  # enrolment's first, after the shared branch
     (latest,) = migrate.heads(declaration("enrolment"))
     assert initial != latest  # enrolment has more than one revision to go back over
-    assert _run(url, tmp_path, "enrolment", "--current").strip() == f"enrolment: no revision applied (latest is {latest})"
+    assert (
+        _run(url, tmp_path, "enrolment", "--current").strip() == f"enrolment: no revision applied (latest is {latest})"
+    )
     _run(url, tmp_path, "enrolment")
     assert _run(url, tmp_path, "enrolment", "--current").strip() == f"enrolment: at {latest} (latest)"
     history = _run(url, tmp_path, "enrolment", "--history").splitlines()
@@ -187,16 +210,30 @@ def test_a_new_service_s_first_revision_depends_on_the_shared_branch_and_leaves_
     metadata = MetaData()
     SharedTables(metadata)
     Table("things", metadata, Column("id", String(10), primary_key=True))
-    newcomer = Service(name="newcomer", settings=_NewSettings, metadata=metadata, apis=[], migrations=tmp_path / "migrations", title="t", description="d")
-    writer = newcomer.build_runtime(_NewSettings.load({"DATABASE_URL": f"sqlite:///{tmp_path / 'writer.db'}", "CONVENE_DATA_DIR": str(tmp_path)}))
-    fresh = newcomer.build_runtime(_NewSettings.load({"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "CONVENE_DATA_DIR": str(tmp_path)}))
+    newcomer = Service(
+        name="newcomer",
+        settings=_NewSettings,
+        metadata=metadata,
+        apis=[],
+        migrations=tmp_path / "migrations",
+        title="t",
+        description="d",
+    )
+    writer = newcomer.build_runtime(
+        _NewSettings.load({"DATABASE_URL": f"sqlite:///{tmp_path / 'writer.db'}", "CONVENE_DATA_DIR": str(tmp_path)})
+    )
+    fresh = newcomer.build_runtime(
+        _NewSettings.load({"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "CONVENE_DATA_DIR": str(tmp_path)})
+    )
     try:
         migrate.new_revision(newcomer, writer.db, "initial schema")
         (first,) = (tmp_path / "migrations").glob("*.py")
         source = first.read_text()
         assert "'things'" in source and "'outbox'" not in source and "'inbox'" not in source
         (script,) = [script for script in migrate.history(newcomer) if not script.branch_labels]
-        assert script.dependencies == next(s.revision for s in migrate.history(newcomer) if s.branch_labels == {"shared"})
+        assert script.dependencies == next(
+            s.revision for s in migrate.history(newcomer) if s.branch_labels == {"shared"}
+        )
         migrate.upgrade(newcomer, fresh.db)
         assert migrate.current(fresh.db) == migrate.heads(newcomer) == (script.revision,)
         assert migrate.differences(fresh.db) == []

@@ -2,6 +2,7 @@
 a shared store (Redis, as Docker Compose and Kubernetes run it): two real gunicorn web
 processes, one token, one count. With the embedded in-process default each process counts on
 its own, which is what RATE_LIMIT_STORAGE_URI's description says."""
+
 from __future__ import annotations
 
 import requests
@@ -26,10 +27,16 @@ def _two_web_processes(tmp_path, kafka_bootstrap, topic_prefix, signing_keys, **
 
 def _statuses(webs: list[WebProcess], token: str, rounds: int) -> list[int]:
     headers = {"Authorization": "Bearer " + token}
-    return [requests.get(f"{web.base_url}/v1/offers/none", headers=headers, timeout=10).status_code for _ in range(rounds) for web in webs]
+    return [
+        requests.get(f"{web.base_url}/v1/offers/none", headers=headers, timeout=10).status_code
+        for _ in range(rounds)
+        for web in webs
+    ]
 
 
-def test_a_token_meets_one_limit_across_every_process_sharing_the_store(tmp_path, kafka_bootstrap, topic_prefix, signing_keys, make_token, redis_url):
+def test_a_token_meets_one_limit_across_every_process_sharing_the_store(
+    tmp_path, kafka_bootstrap, topic_prefix, signing_keys, make_token, redis_url
+):
     webs = _two_web_processes(tmp_path, kafka_bootstrap, topic_prefix, signing_keys, RATE_LIMIT_STORAGE_URI=redis_url)
     try:
         statuses = _statuses(webs, make_token("regional_admin", "Y56"), rounds=4)  # 8 requests, alternating processes
@@ -40,7 +47,9 @@ def test_a_token_meets_one_limit_across_every_process_sharing_the_store(tmp_path
             web.stop()
 
 
-def test_in_process_counts_give_each_process_its_own_limit(tmp_path, kafka_bootstrap, topic_prefix, signing_keys, make_token):
+def test_in_process_counts_give_each_process_its_own_limit(
+    tmp_path, kafka_bootstrap, topic_prefix, signing_keys, make_token
+):
     webs = _two_web_processes(tmp_path, kafka_bootstrap, topic_prefix, signing_keys)
     try:
         statuses = _statuses(webs, make_token("regional_admin", "Y56"), rounds=4)
@@ -50,8 +59,12 @@ def test_in_process_counts_give_each_process_its_own_limit(tmp_path, kafka_boots
             web.stop()
 
 
-def test_requests_go_on_when_the_shared_store_is_away(tmp_path, kafka_bootstrap, topic_prefix, signing_keys, make_token):
-    webs = _two_web_processes(tmp_path, kafka_bootstrap, topic_prefix, signing_keys, RATE_LIMIT_STORAGE_URI="redis://127.0.0.1:9/0")
+def test_requests_go_on_when_the_shared_store_is_away(
+    tmp_path, kafka_bootstrap, topic_prefix, signing_keys, make_token
+):
+    webs = _two_web_processes(
+        tmp_path, kafka_bootstrap, topic_prefix, signing_keys, RATE_LIMIT_STORAGE_URI="redis://127.0.0.1:9/0"
+    )
     try:
         assert set(_statuses(webs, make_token("regional_admin", "Y56"), rounds=3)) == {404}
     finally:

@@ -1,26 +1,32 @@
 """A Kafka outage does not take the web processes out of service: a real gunicorn process of
 enrolment whose broker address does not answer stays ready, takes writes, and keeps their events
 in the outbox; the broker's absence shows only in /healthz/details and in the metrics."""
+
 from __future__ import annotations
 
 import requests
 from sqlalchemy import select
 
 from services.enrolment.store import metadata
-from shared.db import Database
 from services.registry import declaration
 from shared import migrate
+from shared.db import Database
 from tests.harness import service_environment
 from tests.integration.test_enrolment_support import offer_body
 from tests.processes import WebProcess, free_port
 
 
-def test_with_the_broker_away_the_web_process_stays_ready_and_writes_wait_in_the_outbox(tmp_path, topic_prefix, signing_keys, make_token):
+def test_with_the_broker_away_the_web_process_stays_ready_and_writes_wait_in_the_outbox(
+    tmp_path, topic_prefix, signing_keys, make_token
+):
     url = f"sqlite:///{tmp_path / 'enrolment.db'}"
     db = Database(url, metadata)
     migrate.upgrade(declaration("enrolment"), db)
     silent_broker = f"127.0.0.1:{free_port()}"  # a broker address where nothing answers
-    environ = {**service_environment(url, silent_broker, topic_prefix, signing_keys[1]), "CONVENE_DATA_DIR": str(tmp_path)}
+    environ = {
+        **service_environment(url, silent_broker, topic_prefix, signing_keys[1]),
+        "CONVENE_DATA_DIR": str(tmp_path),
+    }
     web = WebProcess("enrolment", environ, tmp_path, workers=2).start()
     try:
         ready = requests.get(web.base_url + "/readyz", timeout=10)
@@ -29,7 +35,9 @@ def test_with_the_broker_away_the_web_process_stays_ready_and_writes_wait_in_the
         headers = {"Authorization": "Bearer " + make_token("regional_admin", "Y56", "admin-a")}
         created = requests.post(web.base_url + "/v1/offers", json=offer_body(), headers=headers, timeout=10)
         assert created.status_code == 201, created.text
-        published = requests.post(f"{web.base_url}/v1/offers/{created.json()['id']}/publish", headers=headers, timeout=10)
+        published = requests.post(
+            f"{web.base_url}/v1/offers/{created.json()['id']}/publish", headers=headers, timeout=10
+        )
         assert published.status_code == 200, published.text
         assert _unpublished_event_types(db) == ["org.convene.enrolment.offer.published.v1"]
 

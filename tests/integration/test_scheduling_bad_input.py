@@ -1,5 +1,6 @@
 """Refused requests: a 4xx problem+json naming the field or rule, and nothing written —
 not a row in any table, not an event in the outbox."""
+
 import pytest
 
 from shared.clock import utcnow
@@ -22,13 +23,30 @@ def refused(scheduling: Scheduling, send) -> dict:
         ({"starts_at": local(-1), "duration_minutes": 60}, 422, "session_in_past", "starts_at"),
         ({"starts_at": local(3), "duration_minutes": -30}, 422, "invalid_request", "duration_minutes"),
         ({"starts_at": local(3) + "+00:00", "duration_minutes": 60}, 422, "invalid_request", "starts_at"),
-        ({"starts_at": local(3), "duration_minutes": 60, "facilitator_id": "nobody"}, 422, "unknown_facilitator", "facilitator_id"),
+        (
+            {"starts_at": local(3), "duration_minutes": 60, "facilitator_id": "nobody"},
+            422,
+            "unknown_facilitator",
+            "facilitator_id",
+        ),
         ({"starts_at": local(3), "duration_minutes": 60, "status": "cancelled"}, 422, "invalid_request", "status"),
-        ({"starts_at": local(3), "duration_minutes": 60, "repeat": {"count": 53, "cadence": "weekly"}}, 422, "invalid_request", "repeat.count"),
-        ({"starts_at": local(3), "duration_minutes": 60, "repeat": {"count": 3, "cadence": "monthly_nth_weekday"}}, 422, "invalid_cadence", "cadence"),
+        (
+            {"starts_at": local(3), "duration_minutes": 60, "repeat": {"count": 53, "cadence": "weekly"}},
+            422,
+            "invalid_request",
+            "repeat.count",
+        ),
+        (
+            {"starts_at": local(3), "duration_minutes": 60, "repeat": {"count": 3, "cadence": "monthly_nth_weekday"}},
+            422,
+            "invalid_cadence",
+            "cadence",
+        ),
     ],
 )
-def test_a_bad_session_request_is_refused_naming_the_field_and_writes_nothing(scheduling: Scheduling, body, status, rule, field):
+def test_a_bad_session_request_is_refused_naming_the_field_and_writes_nothing(
+    scheduling: Scheduling, body, status, rule, field
+):
     offer_id = scheduling.publish_offer()
     response = refused(scheduling, lambda: scheduling.schedule(offer_id, body))
     assert (response.status_code, response.json["rule"]) == (status, rule)
@@ -38,8 +56,15 @@ def test_a_bad_session_request_is_refused_naming_the_field_and_writes_nothing(sc
 def test_a_facilitator_already_booked_at_that_time_is_a_clash_naming_them_and_the_other_session(scheduling: Scheduling):
     facilitator = scheduling.add_facilitator()
     first, second = scheduling.publish_offer(), scheduling.publish_offer()
-    booked = scheduling.schedule(first, {"starts_at": local(4, 10), "duration_minutes": 120, "facilitator_id": facilitator}).json
-    response = refused(scheduling, lambda: scheduling.schedule(second, {"starts_at": local(4, 11), "duration_minutes": 60, "facilitator_id": facilitator}))
+    booked = scheduling.schedule(
+        first, {"starts_at": local(4, 10), "duration_minutes": 120, "facilitator_id": facilitator}
+    ).json
+    response = refused(
+        scheduling,
+        lambda: scheduling.schedule(
+            second, {"starts_at": local(4, 11), "duration_minutes": 60, "facilitator_id": facilitator}
+        ),
+    )
     assert (response.status_code, response.json["rule"]) == (409, "clash")
     assert (response.json["person_id"], response.json["session_id"]) == (facilitator, booked["id"])
 
@@ -49,7 +74,11 @@ def test_a_member_of_two_groups_cannot_be_booked_into_both_at_once(scheduling: S
     scheduling.confirm(first, "p-1")
     scheduling.confirm(second, "p-1", "p-2")
     booked = scheduling.schedule(first, {"starts_at": local(6, 9), "duration_minutes": 240}).json
-    weekly = {"starts_at": local(6, 12), "duration_minutes": 60, "repeat": {"count": 3, "cadence": "weekly"}}  # its first overlaps
+    weekly = {
+        "starts_at": local(6, 12),
+        "duration_minutes": 60,
+        "repeat": {"count": 3, "cadence": "weekly"},
+    }  # its first overlaps
     response = refused(scheduling, lambda: scheduling.schedule(second, weekly))
     assert (response.json["person_id"], response.json["session_id"]) == ("p-1", booked["id"])
 
@@ -58,8 +87,17 @@ def test_a_reschedule_into_a_clash_is_refused_and_leaves_the_session_where_it_wa
     facilitator = scheduling.add_facilitator()
     offer_id = scheduling.publish_offer()
     scheduling.schedule(offer_id, {"starts_at": local(8, 10), "duration_minutes": 60, "facilitator_id": facilitator})
-    other = scheduling.schedule(offer_id, {"starts_at": local(9, 10), "duration_minutes": 60, "facilitator_id": facilitator}).json
-    send = lambda: scheduling.client.patch(f"/v1/sessions/{other['id']}", json={"starts_at": local(8, 10, 30)}, headers=scheduling.headers(**{"If-Match": 'W/"0"'}))  # noqa: E731
+    other = scheduling.schedule(
+        offer_id, {"starts_at": local(9, 10), "duration_minutes": 60, "facilitator_id": facilitator}
+    ).json
+
+    def send():
+        return scheduling.client.patch(
+            f"/v1/sessions/{other['id']}",
+            json={"starts_at": local(8, 10, 30)},
+            headers=scheduling.headers(**{"If-Match": 'W/"0"'}),
+        )  # noqa: E731
+
     assert refused(scheduling, send).json["rule"] == "clash"
     assert scheduling.client.get(f"/v1/sessions/{other['id']}", headers=scheduling.headers()).json["sequence"] == 0
 
@@ -68,9 +106,18 @@ def test_a_facilitator_beyond_their_monthly_capacity_is_refused(scheduling: Sche
     facilitator = scheduling.add_facilitator(monthly_capacity=2)
     offer_id = scheduling.publish_offer()
     january = f"{utcnow().year + 1}-01-05T10:00"  # three weekly sessions, all in January
-    body = {"starts_at": january, "duration_minutes": 60, "facilitator_id": facilitator, "repeat": {"count": 3, "cadence": "weekly"}}
+    body = {
+        "starts_at": january,
+        "duration_minutes": 60,
+        "facilitator_id": facilitator,
+        "repeat": {"count": 3, "cadence": "weekly"},
+    }
     response = refused(scheduling, lambda: scheduling.schedule(offer_id, body))
-    assert (response.status_code, response.json["rule"], response.json["month"]) == (409, "facilitator_capacity", january[:7])
+    assert (response.status_code, response.json["rule"], response.json["month"]) == (
+        409,
+        "facilitator_capacity",
+        january[:7],
+    )
 
 
 def test_a_coaching_booking_beyond_the_offers_allowance_is_refused(scheduling: Scheduling):
@@ -79,9 +126,20 @@ def test_a_coaching_booking_beyond_the_offers_allowance_is_refused(scheduling: S
     scheduling.confirm(offer_id, "p-1")
     path = f"/v1/offers/{offer_id}/coaching-bookings"
     for days in (3, 10):
-        booked = scheduling.client.post(path, json={"participant_id": "p-1", "coach_id": coach, "starts_at": local(days), "duration_minutes": 60}, headers=scheduling.headers())
+        booked = scheduling.client.post(
+            path,
+            json={"participant_id": "p-1", "coach_id": coach, "starts_at": local(days), "duration_minutes": 60},
+            headers=scheduling.headers(),
+        )
         assert booked.status_code == 201, booked.json
-    send = lambda: scheduling.client.post(path, json={"participant_id": "p-1", "coach_id": coach, "starts_at": local(17), "duration_minutes": 60}, headers=scheduling.headers())  # noqa: E731
+
+    def send():
+        return scheduling.client.post(
+            path,
+            json={"participant_id": "p-1", "coach_id": coach, "starts_at": local(17), "duration_minutes": 60},
+            headers=scheduling.headers(),
+        )  # noqa: E731
+
     response = refused(scheduling, send)
     assert (response.status_code, response.json["rule"]) == (422, "allowance_exceeded")
 
@@ -91,7 +149,15 @@ def test_group_sessions_and_coaching_bookings_do_not_mix(scheduling: Scheduling)
     cohort = scheduling.publish_offer()
     scheduling.confirm(cohort, "p-1")
     coach = scheduling.add_facilitator(kind="coach")
-    assert refused(scheduling, lambda: scheduling.schedule(coaching, {"starts_at": local(3), "duration_minutes": 60})).json["rule"] == "wrong_session_kind"
+    assert (
+        refused(
+            scheduling, lambda: scheduling.schedule(coaching, {"starts_at": local(3), "duration_minutes": 60})
+        ).json["rule"]
+        == "wrong_session_kind"
+    )
     body = {"participant_id": "p-1", "coach_id": coach, "starts_at": local(3), "duration_minutes": 60}
-    send = lambda: scheduling.client.post(f"/v1/offers/{cohort}/coaching-bookings", json=body, headers=scheduling.headers())  # noqa: E731
+
+    def send():
+        return scheduling.client.post(f"/v1/offers/{cohort}/coaching-bookings", json=body, headers=scheduling.headers())  # noqa: E731
+
     assert refused(scheduling, send).json["rule"] == "wrong_session_kind"

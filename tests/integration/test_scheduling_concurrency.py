@@ -1,4 +1,5 @@
 """Clash and allowance rules hold when requests race, on both databases."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.integration.test_scheduling_support import Scheduling, local, scheduling  # noqa: F401

@@ -6,6 +6,7 @@ and the server log included), in UTF-8, UTF-16 or base64; erasure destroys the k
 rows, so a copy of the ciphertext taken before (a backup) opens with nothing left. An offer's
 title, stored in the clear on purpose, is found in the same files: the search reaches them.
 Rotating the key-encryption key rewraps the coachees' data keys (`services.cli rewrap-keys`)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,12 +17,12 @@ from pathlib import Path
 from sqlalchemy import create_engine, select, text
 
 from services.registry import declaration
+from services.scheduling.store import goals as goal_store
+from services.scheduling.store import tables
 from shared import data_keys
 from shared.clock import utcnow
 from shared.contracts import enrolment
 from shared.sealing import new_kek_text
-from services.scheduling.store import goals as goal_store
-from services.scheduling.store import tables
 from tests.e2e.test_erasure import byte_patterns, files_under, grep_files
 from tests.integration.test_scheduling_goals_api import as_coachee, coaching
 from tests.integration.test_scheduling_support import Scheduling, scheduling  # noqa: F401
@@ -37,7 +38,12 @@ TITLE_CANARY = f"Harrowgate{TAG} coaching canary"
 def patterns(*texts: str) -> dict:
     """The raw-byte patterns of tests/e2e/test_erasure.py, of this test's own words only (the
     random tag in each): a common word such as "Rehearsed" may lie in the cluster from others."""
-    return {what: found for words in texts for what, found in byte_patterns({"name": words, "email": "x@x"}).items() if TAG in what}
+    return {
+        what: found
+        for words in texts
+        for what, found in byte_patterns({"name": words, "email": "x@x"}).items()
+        if TAG in what
+    }
 
 
 def database_files(scheduling: Scheduling, request, tmp_path: Path) -> list[Path]:
@@ -54,17 +60,28 @@ def database_files(scheduling: Scheduling, request, tmp_path: Path) -> list[Path
 
 def every_row(scheduling: Scheduling) -> str:
     with scheduling.db.read() as conn:
-        return repr([tuple(row) for table in scheduling.db.metadata.sorted_tables for row in conn.execute(select(table))])
+        return repr(
+            [tuple(row) for table in scheduling.db.metadata.sorted_tables for row in conn.execute(select(table))]
+        )
 
 
-def test_no_byte_of_a_coachees_words_or_notes_is_readable_in_the_database_files_before_or_after_erasure(scheduling: Scheduling, request, tmp_path):
+def test_no_byte_of_a_coachees_words_or_notes_is_readable_in_the_database_files_before_or_after_erasure(
+    scheduling: Scheduling, request, tmp_path
+):
     world = coaching(scheduling)
     canary = scheduling.publish_offer(title=TITLE_CANARY)  # stored in the clear
-    assert scheduling.client.put(world["path"], json={"goal_types": ["leadership_goal"], "words": WORDS}, headers=as_coachee(scheduling)).status_code == 200
+    assert (
+        scheduling.client.put(
+            world["path"], json={"goal_types": ["leadership_goal"], "words": WORDS}, headers=as_coachee(scheduling)
+        ).status_code
+        == 200
+    )
     by_coach = scheduling.headers("coach", subject=world["coach"])
     progress = f"/v1/coaching/sessions/{world['held']}/progress"
     assert scheduling.client.put(progress, json={"note": COACH_NOTE}, headers=by_coach).status_code == 200
-    assert scheduling.client.put(progress, json={"note": COACHEE_NOTE}, headers=as_coachee(scheduling)).status_code == 200
+    assert (
+        scheduling.client.put(progress, json={"note": COACHEE_NOTE}, headers=as_coachee(scheduling)).status_code == 200
+    )
     read = scheduling.client.get(world["path"], headers=by_coach).json
     assert read["words"] == WORDS and sorted(n["note"] for n in read["progress"]) == sorted([COACH_NOTE, COACHEE_NOTE])
 
@@ -76,9 +93,13 @@ def test_no_byte_of_a_coachees_words_or_notes_is_readable_in_the_database_files_
     assert grep_files(files, secret) == []
     assert grep_files(files, clear), "the raw search must reach the stored bytes"
     with scheduling.db.read() as conn:
-        backup = conn.execute(select(tables.coaching_goals.c.sealed_words)).scalar_one()  # as a backup or the WAL keeps it
+        backup = conn.execute(
+            select(tables.coaching_goals.c.sealed_words)
+        ).scalar_one()  # as a backup or the WAL keeps it
 
-    scheduling.deliver(enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": "Y56", "erased_at": utcnow().isoformat()})
+    scheduling.deliver(
+        enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": "Y56", "erased_at": utcnow().isoformat()}
+    )
 
     assert (scheduling.count(tables.coaching_goals), scheduling.count(tables.coaching_progress)) == (0, 0)
     with scheduling.db.read() as conn:  # no key is left that could open the copy taken before
@@ -92,9 +113,16 @@ def test_no_byte_of_a_coachees_words_or_notes_is_readable_in_the_database_files_
     assert grep_files(files, clear)
 
 
-def test_rotating_the_key_encryption_key_rewraps_every_coachees_data_key_and_the_words_still_read(scheduling: Scheduling):
+def test_rotating_the_key_encryption_key_rewraps_every_coachees_data_key_and_the_words_still_read(
+    scheduling: Scheduling,
+):
     world = coaching(scheduling)
-    assert scheduling.client.put(world["path"], json={"goal_types": ["coaching_skills"], "words": WORDS}, headers=as_coachee(scheduling)).status_code == 200
+    assert (
+        scheduling.client.put(
+            world["path"], json={"goal_types": ["coaching_skills"], "words": WORDS}, headers=as_coachee(scheduling)
+        ).status_code
+        == 200
+    )
     old, new = scheduling.service.settings.personal_data_key, new_kek_text()
     declared = declaration("scheduling")
 

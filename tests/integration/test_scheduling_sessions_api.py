@@ -1,5 +1,6 @@
 """Scheduling's facilitator, roster and session endpoints on both databases."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -14,11 +15,25 @@ def series_body(start: str, count: int, **repeat) -> dict:
 
 
 def test_a_facilitator_is_registered_in_the_admins_region_with_no_name(scheduling: Scheduling):
-    response = scheduling.client.post("/v1/facilitators", json={"kind": "coach", "monthly_capacity": 6, "skills": ["coaching", "coaching"]}, headers=scheduling.headers(region="Y58"))
+    response = scheduling.client.post(
+        "/v1/facilitators",
+        json={"kind": "coach", "monthly_capacity": 6, "skills": ["coaching", "coaching"]},
+        headers=scheduling.headers(region="Y58"),
+    )
     assert response.status_code == 201
-    assert response.json == {"id": response.json["id"], "region": "Y58", "kind": "coach", "skills": ["coaching"], "monthly_capacity": 6}
+    assert response.json == {
+        "id": response.json["id"],
+        "region": "Y58",
+        "kind": "coach",
+        "skills": ["coaching"],
+        "monthly_capacity": 6,
+    }
     for field, value in (("display_name", "Dr A"), ("region", "Y56"), ("id", "chosen")):
-        refused = scheduling.client.post("/v1/facilitators", json={"kind": "coach", "monthly_capacity": 6, field: value}, headers=scheduling.headers(region="Y58"))
+        refused = scheduling.client.post(
+            "/v1/facilitators",
+            json={"kind": "coach", "monthly_capacity": 6, field: value},
+            headers=scheduling.headers(region="Y58"),
+        )
         assert refused.status_code == 422 and refused.json["errors"][0]["field"] == field
 
 
@@ -27,8 +42,15 @@ def test_facilitators_of_another_region_are_neither_listed_nor_found(scheduling:
     theirs = scheduling.add_facilitator(region="Y58")
     listed = scheduling.client.get("/v1/facilitators?skill=teamwork", headers=scheduling.headers(region="Y56"))
     assert [f["id"] for f in listed.json["items"]] == [ours] and listed.json["total"] == 1
-    assert scheduling.client.get(f"/v1/facilitators/{theirs}", headers=scheduling.headers(region="Y56")).status_code == 404
-    assert scheduling.client.get(f"/v1/facilitators/{ours}", headers=scheduling.headers("facilitator", subject=ours)).status_code == 200
+    assert (
+        scheduling.client.get(f"/v1/facilitators/{theirs}", headers=scheduling.headers(region="Y56")).status_code == 404
+    )
+    assert (
+        scheduling.client.get(
+            f"/v1/facilitators/{ours}", headers=scheduling.headers("facilitator", subject=ours)
+        ).status_code
+        == 200
+    )
 
 
 def test_the_roster_is_the_offers_current_members_from_enrolments_events(scheduling: Scheduling):
@@ -40,8 +62,16 @@ def test_the_roster_is_the_offers_current_members_from_enrolments_events(schedul
     assert roster.status_code == 200
     assert (roster.json["title"], roster.json["member_count"]) == ("North cohort", 2)
     assert [m["participant_id"] for m in roster.json["members"]] == ["p-1", "p-3"]
-    assert scheduling.client.get(f"/v1/offers/{offer_id}/roster", headers=scheduling.headers(region="Y58")).status_code == 404
-    assert scheduling.client.get(f"/v1/offers/{offer_id}/roster", headers=scheduling.headers("participant", subject="p-1")).status_code == 403
+    assert (
+        scheduling.client.get(f"/v1/offers/{offer_id}/roster", headers=scheduling.headers(region="Y58")).status_code
+        == 404
+    )
+    assert (
+        scheduling.client.get(
+            f"/v1/offers/{offer_id}/roster", headers=scheduling.headers("participant", subject="p-1")
+        ).status_code
+        == 403
+    )
 
 
 def test_a_series_keeps_ten_oclock_london_time_across_both_clock_changes(scheduling: Scheduling):
@@ -53,13 +83,15 @@ def test_a_series_keeps_ten_oclock_london_time_across_both_clock_changes(schedul
     sessions = response.json["sessions"]
     assert len(sessions) == 10 and {s["series_id"] for s in sessions} == {response.json["series_id"]}
     assert {s["local_start"][11:] for s in sessions} == {"10:00"}
-    utc_hours = [datetime.fromisoformat(s["starts_at"]).astimezone(timezone.utc).hour for s in sessions]
+    utc_hours = [datetime.fromisoformat(s["starts_at"]).astimezone(UTC).hour for s in sessions]
     assert utc_hours[0] == 10 and 9 in utc_hours and utc_hours[-1] == 10  # GMT, BST, GMT again
 
 
 def test_a_first_tuesday_series_meets_on_the_first_tuesday_of_each_month(scheduling: Scheduling):
     offer_id = scheduling.publish_offer()
-    response = scheduling.schedule(offer_id, series_body(local(1, 14), 4, cadence="monthly_nth_weekday", weekday="TU", ordinal=1))
+    response = scheduling.schedule(
+        offer_id, series_body(local(1, 14), 4, cadence="monthly_nth_weekday", weekday="TU", ordinal=1)
+    )
     assert response.status_code == 201, response.json
     days = [datetime.fromisoformat(s["local_start"]) for s in response.json["sessions"]]
     assert all(d.weekday() == TUESDAY and d.day <= 7 and d.hour == 14 for d in days)
@@ -82,11 +114,15 @@ def test_rescheduling_needs_the_current_etag_and_raises_the_sequence(scheduling:
     session = scheduling.schedule(offer_id, {"starts_at": local(10), "duration_minutes": 90}).json
     path, body = f"/v1/sessions/{session['id']}", {"starts_at": local(11, 15)}
     assert scheduling.client.patch(path, json=body, headers=scheduling.headers()).status_code == 428
-    assert scheduling.client.patch(path, json=body, headers=scheduling.headers(**{"If-Match": 'W/"7"'})).status_code == 412
+    assert (
+        scheduling.client.patch(path, json=body, headers=scheduling.headers(**{"If-Match": 'W/"7"'})).status_code == 412
+    )
     moved = scheduling.client.patch(path, json=body, headers=scheduling.headers(**{"If-Match": 'W/"0"'}))
     assert moved.status_code == 200 and moved.headers["ETag"] == 'W/"1"'
     assert (moved.json["local_start"], moved.json["sequence"]) == (local(11, 15), 1)
-    assert datetime.fromisoformat(moved.json["ends_at"]) - datetime.fromisoformat(moved.json["starts_at"]) == timedelta(minutes=90)
+    assert datetime.fromisoformat(moved.json["ends_at"]) - datetime.fromisoformat(moved.json["starts_at"]) == timedelta(
+        minutes=90
+    )
     assert _outbox_types(scheduling).count("org.convene.scheduling.session.rescheduled.v1") == 1
 
 
@@ -94,7 +130,11 @@ def test_rescheduling_the_rest_of_a_series_moves_that_session_and_the_later_ones
     offer_id = scheduling.publish_offer()
     sessions = scheduling.schedule(offer_id, series_body(local(7), 4, cadence="weekly")).json["sessions"]
     third = sessions[2]
-    moved = scheduling.client.patch(f"/v1/sessions/{third['id']}", json={"starts_at": local(21, 13), "scope": "following"}, headers=scheduling.headers(**{"If-Match": 'W/"0"'}))
+    moved = scheduling.client.patch(
+        f"/v1/sessions/{third['id']}",
+        json={"starts_at": local(21, 13), "scope": "following"},
+        headers=scheduling.headers(**{"If-Match": 'W/"0"'}),
+    )
     assert moved.status_code == 200, moved.json
     after = scheduling.client.get(f"/v1/offers/{offer_id}/sessions", headers=scheduling.headers()).json["items"]
     assert [s["local_start"][11:] for s in after] == ["10:00", "10:00", "13:00", "13:00"]
@@ -104,7 +144,9 @@ def test_rescheduling_the_rest_of_a_series_moves_that_session_and_the_later_ones
 def test_cancelling_the_rest_of_a_series_cancels_that_session_and_the_later_ones(scheduling: Scheduling):
     offer_id = scheduling.publish_offer()
     sessions = scheduling.schedule(offer_id, series_body(local(7), 3, cadence="weekly")).json["sessions"]
-    cancelled = scheduling.client.post(f"/v1/sessions/{sessions[1]['id']}/cancel", json={"scope": "following"}, headers=scheduling.headers())
+    cancelled = scheduling.client.post(
+        f"/v1/sessions/{sessions[1]['id']}/cancel", json={"scope": "following"}, headers=scheduling.headers()
+    )
     assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
     after = scheduling.client.get(f"/v1/offers/{offer_id}/sessions", headers=scheduling.headers()).json["items"]
     assert [(s["status"], s["sequence"]) for s in after] == [("scheduled", 0), ("cancelled", 1), ("cancelled", 1)]
@@ -115,11 +157,29 @@ def test_cancelling_the_rest_of_a_series_cancels_that_session_and_the_later_ones
 def test_another_regions_admin_and_other_facilitators_cannot_see_an_offers_sessions(scheduling: Scheduling):
     offer_id = scheduling.publish_offer()
     ours, other = scheduling.add_facilitator(), scheduling.add_facilitator()
-    session = scheduling.schedule(offer_id, {"starts_at": local(5), "duration_minutes": 60, "facilitator_id": ours}).json
-    assert scheduling.client.get(f"/v1/sessions/{session['id']}", headers=scheduling.headers(region="Y58")).status_code == 404
-    assert scheduling.client.get(f"/v1/offers/{offer_id}/sessions", headers=scheduling.headers(region="Y58")).status_code == 404
-    assert scheduling.client.get(f"/v1/sessions/{session['id']}", headers=scheduling.headers("facilitator", subject=other)).status_code == 404
-    assert scheduling.client.get(f"/v1/offers/{offer_id}/roster", headers=scheduling.headers("facilitator", subject=ours)).status_code == 200
+    session = scheduling.schedule(
+        offer_id, {"starts_at": local(5), "duration_minutes": 60, "facilitator_id": ours}
+    ).json
+    assert (
+        scheduling.client.get(f"/v1/sessions/{session['id']}", headers=scheduling.headers(region="Y58")).status_code
+        == 404
+    )
+    assert (
+        scheduling.client.get(f"/v1/offers/{offer_id}/sessions", headers=scheduling.headers(region="Y58")).status_code
+        == 404
+    )
+    assert (
+        scheduling.client.get(
+            f"/v1/sessions/{session['id']}", headers=scheduling.headers("facilitator", subject=other)
+        ).status_code
+        == 404
+    )
+    assert (
+        scheduling.client.get(
+            f"/v1/offers/{offer_id}/roster", headers=scheduling.headers("facilitator", subject=ours)
+        ).status_code
+        == 200
+    )
 
 
 def test_a_cancelled_offer_cancels_its_upcoming_sessions_with_an_event_each(scheduling: Scheduling):
@@ -139,4 +199,3 @@ def _outbox_types(scheduling: Scheduling) -> list[str]:
     outbox = scheduling.db.tables.outbox
     with scheduling.db.read() as conn:
         return list(conn.execute(select(outbox.c.event_type).order_by(outbox.c.id)).scalars())
-

@@ -2,6 +2,7 @@
 database (SQLite and PostgreSQL), with enrolment's and feedback's events handed straight to
 its handlers. Fixtures and helpers only; the tests are in the other test_scheduling_* files.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -10,13 +11,13 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from services.scheduling.domain.recurrence import LONDON, Slot
+from services.scheduling.handlers import SUBSCRIPTIONS
+from services.scheduling.store import sessions as session_store
+from services.scheduling.usecases.sessions import new_session
 from shared.clock import utcnow
 from shared.contracts import enrolment
 from shared.envelope import Envelope
-from services.scheduling.store import sessions as session_store
-from services.scheduling.domain.recurrence import LONDON, Slot
-from services.scheduling.usecases.sessions import new_session
-from services.scheduling.handlers import SUBSCRIPTIONS
 from tests.harness import RunningService, service_environment
 
 
@@ -40,8 +41,26 @@ class Scheduling:
                     subscription.handlers[event_type.type](envelope, self.service.runtime.unit(conn))
         return envelope
 
-    def publish_offer(self, *, region="Y56", offer_type="regional_programme", title="Cohort A", capacity=20, session_allowance=None, event=enrolment.OFFER_PUBLISHED, status="published") -> str:
-        offer = {"offer_id": str(uuid.uuid4()), "region": region, "offer_type": offer_type, "title": title, "capacity": capacity, "status": status, "session_allowance": session_allowance}
+    def publish_offer(
+        self,
+        *,
+        region="Y56",
+        offer_type="regional_programme",
+        title="Cohort A",
+        capacity=20,
+        session_allowance=None,
+        event=enrolment.OFFER_PUBLISHED,
+        status="published",
+    ) -> str:
+        offer = {
+            "offer_id": str(uuid.uuid4()),
+            "region": region,
+            "offer_type": offer_type,
+            "title": title,
+            "capacity": capacity,
+            "status": status,
+            "session_allowance": session_allowance,
+        }
         self.deliver(event, offer)
         self.offers[offer["offer_id"]] = offer
         return offer["offer_id"]
@@ -53,8 +72,14 @@ class Scheduling:
     def enrolment(self, event, offer_id: str, participant_id: str, status: str, at: datetime | None = None) -> Envelope:
         offer = self.offers[offer_id]
         data = {
-            "enrolment_id": f"e-{offer_id[:8]}-{participant_id}", "offer_id": offer_id, "participant_id": participant_id, "region": offer["region"],
-            "offer_type": offer["offer_type"], "role": "clinical_director", "status": status, "changed_at": (at or utcnow()).isoformat(),
+            "enrolment_id": f"e-{offer_id[:8]}-{participant_id}",
+            "offer_id": offer_id,
+            "participant_id": participant_id,
+            "region": offer["region"],
+            "offer_type": offer["offer_type"],
+            "role": "clinical_director",
+            "status": status,
+            "changed_at": (at or utcnow()).isoformat(),
         }
         return self.deliver(event, data)
 
@@ -70,7 +95,9 @@ class Scheduling:
     def headers(self, role="regional_admin", region="Y56", subject=None, **extra) -> dict:
         return {"Authorization": "Bearer " + self._make_token(role, region, subject), **extra}
 
-    def add_facilitator(self, kind="facilitator", monthly_capacity=20, region="Y56", skills=("action_learning",)) -> str:
+    def add_facilitator(
+        self, kind="facilitator", monthly_capacity=20, region="Y56", skills=("action_learning",)
+    ) -> str:
         body = {"kind": kind, "monthly_capacity": monthly_capacity, "skills": list(skills)}
         response = self.client.post("/v1/facilitators", json=body, headers=self.headers(region=region))
         assert response.status_code == 201, response.json
@@ -116,6 +143,8 @@ def first_weekday_on_or_after(day: date, weekday: int) -> date:
 
 @pytest.fixture
 def scheduling(databases, kafka_bootstrap, topic_prefix, signing_keys, make_token):
-    service = RunningService("scheduling", service_environment(databases.new("scheduling"), kafka_bootstrap, topic_prefix, signing_keys[1]))
+    service = RunningService(
+        "scheduling", service_environment(databases.new("scheduling"), kafka_bootstrap, topic_prefix, signing_keys[1])
+    )
     yield Scheduling(service, make_token)
     service.stop()

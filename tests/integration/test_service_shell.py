@@ -1,6 +1,7 @@
 """The HTTP shell every service shares, exercised through a small service of its own on both
 databases: problem+json for bad input, JSON only as JSON, Idempotency-Key, audit trail, rate
 limits, correlation ids, metrics, security headers, and errors that never leak internals."""
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,13 @@ from shared.runtime import Runtime
 from shared.web import create_service_app
 
 metadata = MetaData()
-notes = Table("notes", metadata, Column("id", String(36), primary_key=True), Column("region", String(10)), Column("text", String(100)))
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("region", String(10)),
+    Column("text", String(100)),
+)
 
 
 @dataclass(frozen=True)
@@ -41,14 +48,24 @@ class NoteOut(Schema):
 notes_api = Api("notes", __name__)
 
 
-@notes_api.post("/v1/notes", summary="Write a note", roles=(Role.REGIONAL_ADMIN,), body=NoteIn, response=NoteOut, status=201, idempotent=True)
+@notes_api.post(
+    "/v1/notes",
+    summary="Write a note",
+    roles=(Role.REGIONAL_ADMIN,),
+    body=NoteIn,
+    response=NoteOut,
+    status=201,
+    idempotent=True,
+)
 def write_note(call, body):
     note = {"id": str(uuid.uuid4()), "region": call.principal.region, "text": body["text"]}
     call.conn.execute(insert(notes).values(**note))
     return note
 
 
-@notes_api.get("/v1/notes/<note_id>", summary="Read a note", roles=(Role.REGIONAL_ADMIN,), response=NoteOut, audited=True)
+@notes_api.get(
+    "/v1/notes/<note_id>", summary="Read a note", roles=(Role.REGIONAL_ADMIN,), response=NoteOut, audited=True
+)
 def read_note(call, note_id):
     note = call.conn.execute(select(notes).where(notes.c.id == note_id)).mappings().first()
     if note is None or note["region"] != call.principal.region:
@@ -59,7 +76,14 @@ def read_note(call, note_id):
 @pytest.fixture
 def shell(databases, signing_keys):
     def build(**environ):
-        settings = ShellSettings.load({"DATABASE_URL": databases.new("shell"), "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]), "LOG_LEVEL": "WARNING", **environ})
+        settings = ShellSettings.load(
+            {
+                "DATABASE_URL": databases.new("shell"),
+                "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]),
+                "LOG_LEVEL": "WARNING",
+                **environ,
+            }
+        )
         runtime = Runtime.build(settings, metadata)
         runtime.db.create_schema()
         built.append(runtime)
@@ -123,7 +147,9 @@ def test_the_same_idempotency_key_answers_the_first_result_and_writes_once(shell
 
 def test_writes_and_personal_reads_are_audited_and_each_admin_sees_only_their_region(shell, make_token):
     client, _ = shell()
-    created = client.post("/v1/notes", json={"text": "hello"}, headers={**_auth(make_token), "X-Correlation-ID": "corr-123"})
+    created = client.post(
+        "/v1/notes", json={"text": "hello"}, headers={**_auth(make_token), "X-Correlation-ID": "corr-123"}
+    )
     assert created.headers["X-Correlation-ID"] == "corr-123"
     client.get(f"/v1/notes/{created.json['id']}", headers=_auth(make_token))
     trail = client.get("/v1/audit", headers=_auth(make_token)).json
@@ -149,7 +175,10 @@ def test_metrics_report_request_latency_and_the_outbox_backlog(shell, make_token
     client, _ = shell()
     client.get("/v1/notes/none", headers=_auth(make_token))
     body = client.get("/metrics").get_data(as_text=True)
-    assert 'convene_http_request_duration_seconds_count{method="GET",route="/v1/notes/<note_id>",service="shell",status="404"}' in body
+    assert (
+        'convene_http_request_duration_seconds_count{method="GET",route="/v1/notes/<note_id>",service="shell",status="404"}'
+        in body
+    )
     assert 'convene_outbox_backlog{service="shell"} 0.0' in body
 
 
@@ -159,7 +188,12 @@ def test_readiness_is_the_database_alone_and_the_broker_shows_in_the_details_and
     assert (ready.status_code, ready.json["checks"]) == (200, {"database": True})
     details = client.get("/healthz/details")
     assert details.status_code == 200
-    assert details.json == {"status": "degraded", "service": "shell", "checks": {"database": True, "kafka": False}, "outbox": {"backlog": 0, "oldest_age_seconds": 0.0}}
+    assert details.json == {
+        "status": "degraded",
+        "service": "shell",
+        "checks": {"database": True, "kafka": False},
+        "outbox": {"backlog": 0, "oldest_age_seconds": 0.0},
+    }
     assert 'convene_kafka_reachable{service="shell"} 0.0' in client.get("/metrics").get_data(as_text=True)
 
 
@@ -187,37 +221,73 @@ def test_readiness_fails_when_the_database_is_away(shell):
         ("text/plain;charset=UTF-8", b'{"text": "hello"}'),
         ("application/x-www-form-urlencoded", b'{"text": "hello"}'),
         ("application/x-www-form-urlencoded", b"text=hello"),
-        ("multipart/form-data; boundary=x", b'--x\r\nContent-Disposition: form-data; name="text"\r\n\r\nhello\r\n--x--\r\n'),
+        (
+            "multipart/form-data; boundary=x",
+            b'--x\r\nContent-Disposition: form-data; name="text"\r\n\r\nhello\r\n--x--\r\n',
+        ),
         ("application/xml", b"<note><text>hello</text></note>"),
         ("text/xml", b'{"text": "hello"}'),
         ("application/jsonx", b'{"text": "hello"}'),
         ("application/json; charset=latin-1", b'{"text": "hello"}'),
         (None, b'{"text": "hello"}'),
     ],
-    ids=["text", "text in UTF-8", "form holding JSON", "form", "multipart form", "XML", "JSON as XML", "a lookalike", "JSON in Latin-1", "undeclared"],
+    ids=[
+        "text",
+        "text in UTF-8",
+        "form holding JSON",
+        "form",
+        "multipart form",
+        "XML",
+        "JSON as XML",
+        "a lookalike",
+        "JSON in Latin-1",
+        "undeclared",
+    ],
 )
-def test_a_body_that_is_not_declared_as_json_is_refused_with_415_and_nothing_is_written(shell, make_token, content_type, body):
+def test_a_body_that_is_not_declared_as_json_is_refused_with_415_and_nothing_is_written(
+    shell, make_token, content_type, body
+):
     client, runtime = shell()
     headers = {**_auth(make_token), **({"Content-Type": content_type} if content_type else {})}
     response = client.post("/v1/notes", data=body, headers=headers)
-    assert (response.status_code, response.mimetype, response.json["rule"]) == (415, "application/problem+json", "unsupported_media_type")
+    assert (response.status_code, response.mimetype, response.json["rule"]) == (
+        415,
+        "application/problem+json",
+        "unsupported_media_type",
+    )
     assert response.json["errors"] == [{"field": "Content-Type", "message": "must be application/json"}]
     assert _count(runtime, notes) == 0 and _count(runtime, runtime.db.tables.audit) == 0
 
 
 @pytest.mark.parametrize(
     "content_type",
-    ["application/json", "application/json; charset=utf-8", "application/json;charset=UTF-8", "Application/JSON", "application/merge-patch+json", "application/vnd.convene.note+json"],
+    [
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/json;charset=UTF-8",
+        "Application/JSON",
+        "application/merge-patch+json",
+        "application/vnd.convene.note+json",
+    ],
 )
-def test_json_is_accepted_as_application_json_or_any_application_plus_json_type_in_utf8(shell, make_token, content_type):
+def test_json_is_accepted_as_application_json_or_any_application_plus_json_type_in_utf8(
+    shell, make_token, content_type
+):
     client, runtime = shell()
-    response = client.post("/v1/notes", data='{"text": "héllo"}'.encode(), headers={**_auth(make_token), "Content-Type": content_type})
+    response = client.post(
+        "/v1/notes", data='{"text": "héllo"}'.encode(), headers={**_auth(make_token), "Content-Type": content_type}
+    )
     assert response.status_code == 201 and response.json["text"] == "héllo"
 
 
 # --- Security headers on every answer ------------------------------------------------------
 
-EVERYWHERE = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Strict-Transport-Security": "max-age=31536000"}
+EVERYWHERE = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=31536000",
+}
 
 
 def test_every_answer_carries_the_security_headers_and_every_v1_answer_is_never_stored(shell, make_token):
@@ -252,7 +322,11 @@ def test_a_method_a_resource_does_not_answer_is_a_405_problem_that_lists_the_all
     client, _ = shell()
     for method, path in (("DELETE", "/v1/notes/n1"), ("PUT", "/v1/notes"), ("POST", "/healthz")):
         response = client.open(path, method=method, headers=_auth(make_token))
-        assert (response.status_code, response.mimetype, response.json["rule"]) == (405, "application/problem+json", "method_not_allowed"), path
+        assert (response.status_code, response.mimetype, response.json["rule"]) == (
+            405,
+            "application/problem+json",
+            "method_not_allowed",
+        ), path
         allowed = {method.strip() for method in response.headers["Allow"].split(",")}
         assert allowed >= ({"GET"} if path != "/v1/notes" else {"POST"}), path
 
@@ -261,11 +335,19 @@ def test_the_docs_page_runs_only_same_origin_scripts_under_a_policy_swagger_ui_c
     client, _ = shell()
     page = client.get("/docs")
     policy = dict(directive.strip().split(" ", 1) for directive in page.headers["Content-Security-Policy"].split(";"))
-    assert policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'" and policy["default-src"] == "'none'"
-    assert {"'self'", "data:"} <= set(policy["img-src"].split()) and policy["connect-src"] == "'self'" and "'self'" in policy["style-src"]
+    assert (
+        policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'" and policy["default-src"] == "'none'"
+    )
+    assert (
+        {"'self'", "data:"} <= set(policy["img-src"].split())
+        and policy["connect-src"] == "'self'"
+        and "'self'" in policy["style-src"]
+    )
     html = page.get_data(as_text=True)
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
-    assert scripts and all(body.strip() == "" and 'src="/' in attributes for attributes, body in scripts), "no inline script"
+    assert scripts and all(body.strip() == "" and 'src="/' in attributes for attributes, body in scripts), (
+        "no inline script"
+    )
     for asset in re.findall(r'(?:src|href)="(/[^"]+)"', html):
         loaded = client.get(asset)
         assert loaded.status_code == 200 and loaded.headers["X-Content-Type-Options"] == "nosniff", asset
@@ -287,8 +369,12 @@ def fail(call, kind):
 
 
 @pytest.mark.parametrize("kind, status", [("library", 400), ("crash", 500)])
-def test_an_error_answer_never_carries_the_text_of_the_exception_behind_it(databases, signing_keys, make_token, kind, status):
-    settings = ShellSettings.load({"DATABASE_URL": databases.new("shell"), "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]), "LOG_LEVEL": "CRITICAL"})
+def test_an_error_answer_never_carries_the_text_of_the_exception_behind_it(
+    databases, signing_keys, make_token, kind, status
+):
+    settings = ShellSettings.load(
+        {"DATABASE_URL": databases.new("shell"), "JWT_PUBLIC_KEY_FILE": str(signing_keys[1]), "LOG_LEVEL": "CRITICAL"}
+    )
     runtime = Runtime.build(settings, metadata)
     runtime.db.create_schema()
     try:

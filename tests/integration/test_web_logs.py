@@ -1,6 +1,7 @@
 """A real gunicorn web process writes one JSON schema: its own error log, its access lines and
 the application's records alike, with service, process and correlation id; the access line
 holds the path, never the query string or a header."""
+
 from __future__ import annotations
 
 import json
@@ -11,11 +12,19 @@ from tests.harness import eventually, service_environment
 from tests.processes import WebProcess
 
 
-def test_every_line_a_web_process_logs_is_json_in_the_services_schema(tmp_path, kafka_bootstrap, topic_prefix, signing_keys):
-    settings = service_environment(f"sqlite:///{tmp_path / 'enrolment.db'}", kafka_bootstrap, topic_prefix, signing_keys[1])
+def test_every_line_a_web_process_logs_is_json_in_the_services_schema(
+    tmp_path, kafka_bootstrap, topic_prefix, signing_keys
+):
+    settings = service_environment(
+        f"sqlite:///{tmp_path / 'enrolment.db'}", kafka_bootstrap, topic_prefix, signing_keys[1]
+    )
     web = WebProcess("enrolment", {**settings, "CONVENE_DATA_DIR": str(tmp_path)}, tmp_path, workers=1).start()
     try:
-        answered = requests.get(f"{web.base_url}/v1/offers?secret=Ada-Byron", headers={"X-Correlation-ID": "log-check-1", "Authorization": "Bearer not-a-token"}, timeout=10)
+        answered = requests.get(
+            f"{web.base_url}/v1/offers?secret=Ada-Byron",
+            headers={"X-Correlation-ID": "log-check-1", "Authorization": "Bearer not-a-token"},
+            timeout=10,
+        )
         assert answered.status_code == 401
 
         def access_line():

@@ -1,6 +1,7 @@
 """A real worker process serves /metrics (Prometheus) and /healthz on WORKER_METRICS_PORT:
 /healthz stays 200 while every loop goes on iterating, with or without work, and answers 503
 naming the loop that has made no progress for WORKER_STALL_SECONDS."""
+
 from __future__ import annotations
 
 import time
@@ -32,8 +33,15 @@ def worker(kafka_bootstrap, topic_prefix, tmp_path, postgres_admin_url):
         db = Database(url, metadata)
         migrate.upgrade(declaration("enrolment"), db)
         port = free_port()
-        environ = {"DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "CONVENE_TOPIC_PREFIX": topic_prefix,
-                   "WORKER_METRICS_PORT": str(port), "WORKER_STALL_SECONDS": str(stall_seconds), "RELAY_IDLE_SECONDS": "0.01", "LOG_LEVEL": "INFO"}
+        environ = {
+            "DATABASE_URL": url,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "CONVENE_TOPIC_PREFIX": topic_prefix,
+            "WORKER_METRICS_PORT": str(port),
+            "WORKER_STALL_SECONDS": str(stall_seconds),
+            "RELAY_IDLE_SECONDS": "0.01",
+            "LOG_LEVEL": "INFO",
+        }
         process = WorkerProcess(module, environ, tmp_path).start()
         started.append((process, db))
         return f"http://127.0.0.1:{port}", db, process
@@ -61,8 +69,16 @@ def _record_waitlisted(db: Database, topic_prefix: str) -> None:
 def test_an_idle_worker_stays_alive_and_its_metrics_show_the_relays_work(worker, topic_prefix):
     base, db, process = worker("services.enrolment.worker", stall_seconds=3)
     # Alive from the start (while it reaches Kafka no loop runs yet), then with its loops listed.
-    alive = eventually(lambda: (r := _get(base + "/healthz")) is not None and r.status_code == 200 and r.json()["seconds_since_progress"] and r.json(),
-                       timeout=60, message="the worker's loops to report")
+    alive = eventually(
+        lambda: (
+            (r := _get(base + "/healthz")) is not None
+            and r.status_code == 200
+            and r.json()["seconds_since_progress"]
+            and r.json()
+        ),
+        timeout=60,
+        message="the worker's loops to report",
+    )
     assert alive["status"] == "alive" and set(alive["seconds_since_progress"]) == {"relay", "consumer:attendance"}
 
     time.sleep(5)  # longer than the window, with no work at all: idle iterations are progress
@@ -71,8 +87,15 @@ def test_an_idle_worker_stays_alive_and_its_metrics_show_the_relays_work(worker,
     assert max(idle.json()["seconds_since_progress"].values()) < 3
 
     _record_waitlisted(db, topic_prefix)
-    scraped = eventually(lambda: (r := _get(base + "/metrics")) is not None and 'convene_relay_published_total{service="enrolment"} 1.0' in r.text and r.text,
-                         timeout=60, message="the relay's published counter")
+    scraped = eventually(
+        lambda: (
+            (r := _get(base + "/metrics")) is not None
+            and 'convene_relay_published_total{service="enrolment"} 1.0' in r.text
+            and r.text
+        ),
+        timeout=60,
+        message="the relay's published counter",
+    )
     assert "convene_relay_publish_seconds_count" in scraped
     assert 'convene_worker_loop_seconds_since_progress{loop="relay",service="enrolment"}' in scraped
     assert _get(base + "/nothing").status_code == 404
@@ -80,12 +103,22 @@ def test_an_idle_worker_stays_alive_and_its_metrics_show_the_relays_work(worker,
 
 def test_a_loop_that_stops_making_progress_fails_the_liveness_probe_by_name(worker, topic_prefix):
     base, db, process = worker("tests.integration.stalling_worker", stall_seconds=4)
-    eventually(lambda: (r := _get(base + "/healthz")) is not None and r.status_code == 200 and "consumer:hangs" in r.json()["seconds_since_progress"],
-               timeout=60, message="the worker's loops to report")
+    eventually(
+        lambda: (
+            (r := _get(base + "/healthz")) is not None
+            and r.status_code == 200
+            and "consumer:hangs" in r.json()["seconds_since_progress"]
+        ),
+        timeout=60,
+        message="the worker's loops to report",
+    )
 
     _record_waitlisted(db, topic_prefix)  # the `hangs` consumer's handler never returns
-    stalled = eventually(lambda: (r := _get(base + "/healthz")) is not None and r.status_code == 503 and r.json(),
-                         timeout=90, message="the stalled consumer to fail the probe")
+    stalled = eventually(
+        lambda: (r := _get(base + "/healthz")) is not None and r.status_code == 503 and r.json(),
+        timeout=90,
+        message="the stalled consumer to fail the probe",
+    )
     assert stalled["status"] == "stalled"
     assert stalled["stalled"] == ["consumer:hangs"]  # the relay goes on
     assert stalled["seconds_since_progress"]["consumer:hangs"] > 4

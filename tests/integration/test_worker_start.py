@@ -3,12 +3,13 @@
 
 The broker's address is a port where nothing listens at first; a plain TCP forwarder to the
 real broker opens on it later (clients then follow the broker's advertised address)."""
+
 from __future__ import annotations
 
 import socket
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -57,7 +58,12 @@ def _pipe(source: socket.socket, sink: socket.socket) -> None:
 def test_a_worker_started_before_kafka_waits_for_it_then_publishes(databases, kafka_bootstrap, topic_prefix, tmp_path):
     port = free_port()
     url = databases.new("enrolment")
-    environ = {"DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{port}", "CONVENE_TOPIC_PREFIX": topic_prefix, "LOG_LEVEL": "INFO"}
+    environ = {
+        "DATABASE_URL": url,
+        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{port}",
+        "CONVENE_TOPIC_PREFIX": topic_prefix,
+        "LOG_LEVEL": "INFO",
+    }
     db = Database(url, metadata)
     db.create_schema()
     with db.transaction() as conn:
@@ -65,12 +71,18 @@ def test_a_worker_started_before_kafka_waits_for_it_then_publishes(databases, ka
     worker = WorkerProcess("services.enrolment.worker", environ, tmp_path).start()
     forwarder = None
     try:
-        eventually(lambda: "Kafka unreachable; retrying" in worker.log(), timeout=60, message="the worker to report Kafka unreachable")
+        eventually(
+            lambda: "Kafka unreachable; retrying" in worker.log(),
+            timeout=60,
+            message="the worker to report Kafka unreachable",
+        )
         assert worker.running(), f"the worker exited while Kafka was away:\n{worker.log()[-2000:]}"
 
         host, broker_port = kafka_bootstrap.rsplit(":", 1)
         forwarder = Forwarder(port, (host, int(broker_port)))
-        eventually(lambda: _published(db), timeout=90, message="the outbox event to be published once Kafka was reachable")
+        eventually(
+            lambda: _published(db), timeout=90, message="the outbox event to be published once Kafka was reachable"
+        )
         assert worker.running()
         worker.stop()
         assert worker.popen.returncode == 0, worker.log()[-2000:]
@@ -97,5 +109,5 @@ def _waitlisted() -> dict:
         "role": "clinical_director",
         "status": "waitlisted",
         "waitlist_position": 1,
-        "changed_at": datetime.now(timezone.utc),
+        "changed_at": datetime.now(UTC),
     }

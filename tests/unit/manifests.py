@@ -4,6 +4,7 @@ Kubernetes manifests are parsed as plain YAML; the Kafka access each service nee
 from the code (topic declarations, subscriptions, consumer group naming), so the manifests are
 compared with the code rather than with a copy of it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

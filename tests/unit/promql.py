@@ -7,6 +7,7 @@ matched labels) and every label an aggregation or vector match groups by. It doe
 types (a range vector where an instant one is due): Prometheus refuses those when it loads the
 rule, and the names are what drift with the code.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,15 +26,79 @@ TOKEN = re.compile(
     re.X,
 )
 PAIRS = {"(": ")", "[": "]", "{": "}"}
-AGGREGATIONS = {"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk", "quantile", "limitk", "limit_ratio"}
+AGGREGATIONS = {
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "group",
+    "stddev",
+    "stdvar",
+    "count",
+    "count_values",
+    "bottomk",
+    "topk",
+    "quantile",
+    "limitk",
+    "limit_ratio",
+}
 FUNCTIONS = AGGREGATIONS | {
-    "abs", "absent", "absent_over_time", "avg_over_time", "ceil", "changes", "clamp", "clamp_max", "clamp_min",
-    "count_over_time", "day_of_month", "day_of_week", "day_of_year", "days_in_month", "delta", "deriv", "exp",
-    "floor", "histogram_avg", "histogram_count", "histogram_fraction", "histogram_quantile", "histogram_sum",
-    "holt_winters", "hour", "idelta", "increase", "irate", "label_join", "label_replace", "last_over_time", "ln",
-    "log10", "log2", "max_over_time", "min_over_time", "minute", "month", "predict_linear", "present_over_time",
-    "quantile_over_time", "rate", "resets", "round", "scalar", "sgn", "sort", "sort_desc", "sqrt",
-    "stddev_over_time", "stdvar_over_time", "sum_over_time", "time", "timestamp", "vector", "year",
+    "abs",
+    "absent",
+    "absent_over_time",
+    "avg_over_time",
+    "ceil",
+    "changes",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "count_over_time",
+    "day_of_month",
+    "day_of_week",
+    "day_of_year",
+    "days_in_month",
+    "delta",
+    "deriv",
+    "exp",
+    "floor",
+    "histogram_avg",
+    "histogram_count",
+    "histogram_fraction",
+    "histogram_quantile",
+    "histogram_sum",
+    "holt_winters",
+    "hour",
+    "idelta",
+    "increase",
+    "irate",
+    "label_join",
+    "label_replace",
+    "last_over_time",
+    "ln",
+    "log10",
+    "log2",
+    "max_over_time",
+    "min_over_time",
+    "minute",
+    "month",
+    "predict_linear",
+    "present_over_time",
+    "quantile_over_time",
+    "rate",
+    "resets",
+    "round",
+    "scalar",
+    "sgn",
+    "sort",
+    "sort_desc",
+    "sqrt",
+    "stddev_over_time",
+    "stdvar_over_time",
+    "sum_over_time",
+    "time",
+    "timestamp",
+    "vector",
+    "year",
 }
 GROUPING = {"by", "without", "on", "ignoring", "group_left", "group_right"}
 KEYWORDS = GROUPING | {"and", "or", "unless", "bool", "offset"}
@@ -65,7 +130,7 @@ def tokens(expr: str) -> list[tuple[str, str]]:
     while position < len(expr):
         match = TOKEN.match(expr, position)
         if not match:
-            raise PromQLError(f"unexpected {expr[position:position + 10]!r} at {position}")
+            raise PromQLError(f"unexpected {expr[position : position + 10]!r} at {position}")
         if match.lastgroup != "space":
             found.append((match.lastgroup, match.group()))
         position = match.end()
@@ -172,7 +237,7 @@ def _read_matchers(items, i, selector: Selector) -> int:
             continue
         name, op, value = items[i], items[i + 1], items[i + 2]
         if name[0] != "ident" or op[1] not in MATCH_OPS or value[0] != "string":
-            raise PromQLError(f"a label matcher is label op \"value\", not {name[1]} {op[1]} {value[1]}")
+            raise PromQLError(f'a label matcher is label op "value", not {name[1]} {op[1]} {value[1]}')
         if name[1] == "__name__" and op[1] == "=":
             selector.metric = value[1].strip("\"'`")
         else:

@@ -1,4 +1,5 @@
 """A rebalance takes partitions away from a member: their last lag must not stay in its /metrics."""
+
 from __future__ import annotations
 
 from kafka import TopicPartition
@@ -9,8 +10,13 @@ from shared.consumer import _AssignmentLog
 
 
 def _held(service: str) -> set[tuple[str, str]]:
-    return {(s.labels["topic"], s.labels["partition"]) for metric in REGISTRY.collect() if metric.name == "convene_consumer_lag"
-            for s in metric.samples if s.labels["service"] == service}
+    return {
+        (s.labels["topic"], s.labels["partition"])
+        for metric in REGISTRY.collect()
+        if metric.name == "convene_consumer_lag"
+        for s in metric.samples
+        if s.labels["service"] == service
+    }
 
 
 def test_partitions_assigned_away_lose_their_lag_and_kept_ones_keep_it():

@@ -1,4 +1,5 @@
 """The AsyncAPI contract is generated from the declarations and kept in docs/asyncapi.json."""
+
 import importlib.util
 import inspect
 import json
@@ -57,10 +58,14 @@ def test_every_event_type_is_a_message_on_its_topic(document):
         assert message["payload"] == {"$ref": f"#/components/schemas/{declared.schema.__name__}"}
         assert document["components"]["schemas"][declared.schema.__name__] == data_schema(declared.schema)
         headers = message["headers"]
-        assert {"ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "content-type"} <= set(headers["required"])
+        assert {"ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "content-type"} <= set(
+            headers["required"]
+        )
         assert headers["properties"]["ce_type"]["const"] == name
         assert headers["properties"]["ce_source"]["const"] == declared.source
-        assert {"ce_subject", "ce_partitionkey", "ce_region", "ce_correlationid", "ce_traceparent"} <= set(headers["properties"])
+        assert {"ce_subject", "ce_partitionkey", "ce_region", "ce_correlationid", "ce_traceparent"} <= set(
+            headers["properties"]
+        )
 
 
 @pytest.mark.parametrize("name", sorted(event_types()))
@@ -87,7 +92,9 @@ def test_the_json_schema_rejects_what_the_declaration_rejects():
 
 
 def test_each_owner_sends_its_topics_and_nobody_else_does(document):
-    sends = {op["channel"]["$ref"].rsplit("/", 1)[1]: op for op in document["operations"].values() if op["action"] == "send"}
+    sends = {
+        op["channel"]["$ref"].rsplit("/", 1)[1]: op for op in document["operations"].values() if op["action"] == "send"
+    }
     for declared in topics().values():
         operation = sends[declared.name]
         assert operation["tags"] == [{"name": declared.owner}]
@@ -102,7 +109,9 @@ def test_each_subscription_receives_exactly_what_its_handlers_handle(document):
             for event_type in subscription.handlers:
                 channel = event_types()[event_type].topic.name
                 expected.setdefault(f"{service}.{subscription.name}.receive.{channel}", set()).add(event_type)
-    assert {op_id: {ref["$ref"].rsplit("/", 1)[1] for ref in op["messages"]} for op_id, op in receives.items()} == expected
+    assert {
+        op_id: {ref["$ref"].rsplit("/", 1)[1] for ref in op["messages"]} for op_id, op in receives.items()
+    } == expected
     for op_id, operation in receives.items():
         service, group = op_id.split(".")[:2]
         assert operation["bindings"]["kafka"]["groupId"]["const"] == f"{{prefix}}{service}.{group}"
@@ -115,7 +124,9 @@ def test_a_service_document_holds_only_what_that_service_sends(service):
     assert all(op["tags"] == [{"name": service}] for op in document["operations"].values())
     own = {name for name, declared in event_types().items() if declared.topic.owner == service}
     assert set(document["components"]["messages"]) - {"DeadLetter"} == own
-    assert {name for name in document["channels"] if not name.endswith(".dlq")} == {t.name for t in topics().values() if t.owner == service}
+    assert {name for name in document["channels"] if not name.endswith(".dlq")} == {
+        t.name for t in topics().values() if t.owner == service
+    }
 
 
 def test_an_unknown_service_is_refused():
@@ -135,7 +146,9 @@ class Sample(Schema):
     when = fields.Date(allow_none=True, load_default=None)
     kind = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(("a", "b")))
     share = fields.Float(required=True, validate=validate.Range(min=0, max=1, min_inclusive=False))
-    scores = fields.Dict(keys=fields.String(validate=validate.OneOf(("x", "y"))), values=fields.Integer(), required=True)
+    scores = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(("x", "y"))), values=fields.Integer(), required=True
+    )
     inner = fields.Nested(Schema.from_dict({"n": fields.Integer(required=True)}), allow_none=True, load_default=None)
 
 
@@ -154,7 +167,9 @@ def test_dead_letter_headers_are_the_ones_the_consumer_writes(document):
     assert written == set(DEAD_LETTER_HEADERS)
     trait = document["components"]["messageTraits"]["DeadLetter"]["headers"]
     assert set(trait["required"]) == written
-    assert set(trait["properties"]) == written | {VALUE_OMITTED_HEADER}, "the header of a letter parked without its value is documented too"
+    assert set(trait["properties"]) == written | {VALUE_OMITTED_HEADER}, (
+        "the header of a letter parked without its value is documented too"
+    )
 
 
 def test_the_subscriber_guide_names_every_topic():
@@ -164,10 +179,14 @@ def test_the_subscriber_guide_names_every_topic():
 
 
 def test_the_example_subscriber_reads_declared_topics_and_types():
-    spec = importlib.util.spec_from_file_location("region_subscriber", PUBLISHED.parent / "examples" / "region_subscriber.py")
+    spec = importlib.util.spec_from_file_location(
+        "region_subscriber", PUBLISHED.parent / "examples" / "region_subscriber.py"
+    )
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
     assert set(example.TOPICS) <= set(topics())
     for prefix in example.WANTED_TYPES:
         wanted = [declared for name, declared in event_types().items() if name.startswith(prefix)]
-        assert wanted and all(declared.topic.name in example.TOPICS and "region" in declared.schema().fields for declared in wanted)
+        assert wanted and all(
+            declared.topic.name in example.TOPICS and "region" in declared.schema().fields for declared in wanted
+        )

@@ -1,5 +1,6 @@
 """The add-only checker itself, on synthetic before/after schemas: every breaking change is
 caught, every addition passes."""
+
 import copy
 import json
 
@@ -26,7 +27,11 @@ BEFORE = {
         },
         "figures": {
             "type": "object",
-            "additionalProperties": {"type": "object", "properties": {"count": {"type": "integer"}, "mean": {"type": ["number", "null"]}}, "required": ["count"]},
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"count": {"type": "integer"}, "mean": {"type": ["number", "null"]}},
+                "required": ["count"],
+            },
         },
         "tags": {"type": "array", "items": {"type": "string", "maxLength": 20}},
     },
@@ -52,10 +57,17 @@ ADD_ONLY = {
     "a removed maximum": lambda s: props(s)["size"].pop("maximum"),
     "a loosened length": lambda s: props(s)["thing_id"].update(maxLength=128),
     "a removed pattern": lambda s: props(s)["code"].pop("pattern"),
-    "an exclusive bound made inclusive": lambda s: props(s)["score"].update(minimum=props(s)["score"].pop("exclusiveMinimum")),
+    "an exclusive bound made inclusive": lambda s: props(s)["score"].update(
+        minimum=props(s)["score"].pop("exclusiveMinimum")
+    ),
     "an added map key": lambda s: props(s)["ratings"]["propertyNames"]["enum"].append("d"),
-    "a field added inside map values": lambda s: props(s)["figures"]["additionalProperties"]["properties"].update(median={"type": "number"}),
-    "a changed description, title and default": lambda s: (s.update(description="new words", title="renamed"), props(s)["note"].update(default="n/a")),
+    "a field added inside map values": lambda s: props(s)["figures"]["additionalProperties"]["properties"].update(
+        median={"type": "number"}
+    ),
+    "a changed description, title and default": lambda s: (
+        s.update(description="new words", title="renamed"),
+        props(s)["note"].update(default="n/a"),
+    ),
 }
 
 BREAKING = {
@@ -65,26 +77,47 @@ BREAKING = {
     "a nullable field made non-null": (lambda s: props(s)["note"].update(type="string"), "note: retyped"),
     "a changed format": (lambda s: props(s)["on"].update(format="date-time"), "on: format changed"),
     "an optional field made required": (lambda s: s["required"].append("note"), "note: newly required"),
-    "a new required field": (lambda s: (props(s).update(extra={"type": "string"}), s["required"].append("extra")), "extra: newly required"),
+    "a new required field": (
+        lambda s: (props(s).update(extra={"type": "string"}), s["required"].append("extra")),
+        "extra: newly required",
+    ),
     "a required field made optional": (lambda s: s["required"].remove("size"), "size: no longer required"),
     "a narrowed enum": (lambda s: props(s)["status"]["enum"].remove("closed"), "status: enum narrowed"),
     "an enum on a free field": (lambda s: props(s)["note"].update(enum=["x", None]), "note: enum added"),
     "a raised minimum": (lambda s: props(s)["size"].update(minimum=2), "size: minimum tightened"),
     "a lowered maximum": (lambda s: props(s)["size"].update(maximum=8), "size: maximum tightened"),
     "a new maximum": (lambda s: props(s)["score"].update(maximum=5), "score: maximum tightened"),
-    "an inclusive bound made exclusive": (lambda s: props(s)["size"].update(exclusiveMinimum=props(s)["size"].pop("minimum")), "size: minimum tightened"),
+    "an inclusive bound made exclusive": (
+        lambda s: props(s)["size"].update(exclusiveMinimum=props(s)["size"].pop("minimum")),
+        "size: minimum tightened",
+    ),
     "a raised minimum length": (lambda s: props(s)["thing_id"].update(minLength=3), "thing_id: minLength tightened"),
     "a lowered maximum length": (lambda s: props(s)["thing_id"].update(maxLength=32), "thing_id: maxLength tightened"),
     "a new maximum length": (lambda s: props(s)["note"].update(maxLength=100), "note: maxLength tightened"),
     "a new pattern": (lambda s: props(s)["note"].update(pattern="^[a-z]+$"), "note: pattern added"),
     "a changed pattern": (lambda s: props(s)["code"].update(pattern="^U\\d{6}$"), "code: pattern changed"),
-    "a tightened map value": (lambda s: props(s)["ratings"]["additionalProperties"].update(maximum=4), "ratings.{value}: maximum tightened"),
-    "a narrowed map key": (lambda s: props(s)["ratings"]["propertyNames"]["enum"].remove("c"), "ratings.{key}: enum narrowed"),
-    "a field removed inside map values": (lambda s: props(s)["figures"]["additionalProperties"]["properties"].pop("mean"), "figures.{value}.mean: removed"),
-    "a tightened array item": (lambda s: props(s)["tags"]["items"].update(maxLength=10), "tags.[]: maxLength tightened"),
+    "a tightened map value": (
+        lambda s: props(s)["ratings"]["additionalProperties"].update(maximum=4),
+        "ratings.{value}: maximum tightened",
+    ),
+    "a narrowed map key": (
+        lambda s: props(s)["ratings"]["propertyNames"]["enum"].remove("c"),
+        "ratings.{key}: enum narrowed",
+    ),
+    "a field removed inside map values": (
+        lambda s: props(s)["figures"]["additionalProperties"]["properties"].pop("mean"),
+        "figures.{value}.mean: removed",
+    ),
+    "a tightened array item": (
+        lambda s: props(s)["tags"]["items"].update(maxLength=10),
+        "tags.[]: maxLength tightened",
+    ),
     "an object closed to new fields": (lambda s: s.update(additionalProperties=False), "(data): closed"),
     "a new multipleOf": (lambda s: props(s)["size"].update(multipleOf=2), "size: multipleOf added"),
-    "an unknown keyword": (lambda s: props(s)["note"].update(contentEncoding="base64"), "note: contentEncoding changed, and the checker cannot tell"),
+    "an unknown keyword": (
+        lambda s: props(s)["note"].update(contentEncoding="base64"),
+        "note: contentEncoding changed, and the checker cannot tell",
+    ),
 }
 
 

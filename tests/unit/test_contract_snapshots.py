@@ -1,5 +1,6 @@
 """Every event type's data schema against its committed snapshot (shared/contracts/snapshots):
 within a version, declarations only grow."""
+
 import json
 
 import jsonschema

@@ -4,6 +4,7 @@ Dockerfile, docker-compose.yml and deploy/k8s/ are parsed (no Docker engine, no 
 checked against what the services really read and run: their settings, their commands, their
 ports and the topics shared/contracts declares.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,16 @@ from sqlalchemy.engine import make_url
 from services.registry import SERVICES, settings_class
 from shared.config import PersonalDataSettings, Settings
 from shared.contracts.registry import topics
-from tests.unit.manifests import K8S, ROOT, load_manifests, of_kind, only_container, pod_spec, service_of_workload, workloads
+from tests.unit.manifests import (
+    K8S,
+    ROOT,
+    load_manifests,
+    of_kind,
+    only_container,
+    pod_spec,
+    service_of_workload,
+    workloads,
+)
 
 SERVICE_PORTS = {service: settings_class(service).default_port for service in SERVICES}
 
@@ -88,8 +98,14 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
 
 def test_the_dockerfile_is_multi_stage_on_a_pinned_slim_python_311():
     instructions = dockerfile_instructions()
-    build_args = dict(re.match(r"(\w+)=(\S+)", value).groups() for op, value in instructions if op == "ARG" and "=" in value)
-    bases = [re.sub(r"\$\{(\w+)\}", lambda m: build_args[m.group(1)], value.split()[0]) for op, value in instructions if op == "FROM"]
+    build_args = dict(
+        re.match(r"(\w+)=(\S+)", value).groups() for op, value in instructions if op == "ARG" and "=" in value
+    )
+    bases = [
+        re.sub(r"\$\{(\w+)\}", lambda m: build_args[m.group(1)], value.split()[0])
+        for op, value in instructions
+        if op == "FROM"
+    ]
     assert len(bases) >= 2, "a builder stage and a final stage"
     for base in bases:
         assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+", base), f"{base} is not a pinned python:3.11.x-slim image"
@@ -119,7 +135,11 @@ def test_the_dockerfile_sets_only_settings_the_code_reads():
 
 
 def test_the_build_context_is_an_allow_list_of_what_the_dockerfile_copies():
-    rules = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines() if line.strip() and not line.startswith("#")]
+    rules = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert rules[0] == "*", "everything is ignored first, so .run/ (signing keys) and .venv/ never reach the build"
     allowed = {rule[1:].rstrip("/") for rule in rules if rule.startswith("!")}
     assert not any(path.startswith((".run", ".venv", ".git", "tests")) for path in allowed)
@@ -180,7 +200,9 @@ def test_compose_has_kafka_postgres_and_the_key_and_demo_one_shots(compose):
 def test_the_demo_command_exists_in_the_cli():
     from services.cli import parser
 
-    assert parser().parse_args(["demo"]).command == "demo", "docker-compose.yml's demo container runs `services.cli demo`"
+    assert parser().parse_args(["demo"]).command == "demo", (
+        "docker-compose.yml's demo container runs `services.cli demo`"
+    )
 
 
 def test_every_compose_image_has_a_pinned_tag(compose):
@@ -193,7 +215,9 @@ def test_every_compose_image_has_a_pinned_tag(compose):
             assert re.match(r"\d+\.\d+", tag), f"{name}: {image} needs a version tag down to the minor release"
     assert compose["services"]["kafka"]["image"].startswith("apache/kafka:3.")
     assert compose["services"]["postgres"]["image"].startswith("postgres:15.")
-    assert len({spec["image"] for spec in convene_containers(compose).values()}) == 1, "one image for every Convene container"
+    assert len({spec["image"] for spec in convene_containers(compose).values()}) == 1, (
+        "one image for every Convene container"
+    )
 
 
 def test_kafka_runs_as_a_single_kraft_node_without_auto_created_topics(compose):
@@ -220,7 +244,9 @@ def test_compose_health_checks_use_each_component_s_own_tooling(compose):
         assert words[:2] == ["CMD", "python"], "the image has no curl: python checks /readyz"
         assert f"http://127.0.0.1:{SERVICE_PORTS[service]}/readyz" in " ".join(words)
         assert {"interval", "timeout", "retries"} <= set(check)
-    assert "/opt/kafka/bin/kafka-broker-api-versions.sh" in " ".join(command_words(services["kafka"]["healthcheck"]["test"]))
+    assert "/opt/kafka/bin/kafka-broker-api-versions.sh" in " ".join(
+        command_words(services["kafka"]["healthcheck"]["test"])
+    )
     assert "pg_isready" in " ".join(command_words(services["postgres"]["healthcheck"]["test"]))
 
 
@@ -244,13 +270,17 @@ def test_compose_starts_everything_in_order(compose):
             "keys": "service_completed_successfully",
             "redis": "service_healthy",  # the shared request counts
         }
-    assert conditions("demo") == {f"{s}-{role}": "service_healthy" for s in SERVICES for role in ("web", "worker")}, "the demo needs every service serving and consuming"
+    assert conditions("demo") == {f"{s}-{role}": "service_healthy" for s in SERVICES for role in ("web", "worker")}, (
+        "the demo needs every service serving and consuming"
+    )
     assert conditions("keys") == {}
     for name in services:
         for dependency, condition in conditions(name).items():
             assert dependency in services, f"{name} depends on unknown {dependency}"
             if condition == "service_healthy":
-                assert "healthcheck" in services[dependency], f"{name} waits for {dependency} to be healthy but it has no check"
+                assert "healthcheck" in services[dependency], (
+                    f"{name} waits for {dependency} to be healthy but it has no check"
+                )
             if condition == "service_completed_successfully":
                 assert services[dependency].get("restart") == "no", f"{dependency} must be a one-shot"
 
@@ -264,7 +294,9 @@ def test_compose_sets_only_variables_the_code_reads(compose):
             scoped = {v for v in variables if "__" in v}
             for variable in scoped:
                 scope, setting = variable.split("__", 1)
-                assert scope.lower() in SERVICES and setting in known_variables(scope.lower()), f"demo sets {variable}, which nothing reads"
+                assert scope.lower() in SERVICES and setting in known_variables(scope.lower()), (
+                    f"demo sets {variable}, which nothing reads"
+                )
             variables -= scoped
         unknown = variables - known_variables(service)
         assert not unknown, f"{name} sets variables its code does not read: {sorted(unknown)}"
@@ -279,7 +311,12 @@ def test_the_compose_demo_loads_every_service_into_its_own_database(compose):
     for service in SERVICES:
         settings = settings_class(service).load(service_environ(service, env))
         url = make_url(settings.database_url)
-        assert (url.drivername, url.host, url.database, url.username) == ("postgresql+psycopg", "postgres", service, service), service
+        assert (url.drivername, url.host, url.database, url.username) == (
+            "postgresql+psycopg",
+            "postgres",
+            service,
+            service,
+        ), service
         urls[service] = settings.database_url
     assert len(set(urls.values())) == len(SERVICES), "a shared database would make the demo load enrolment's data alone"
 
@@ -293,10 +330,17 @@ def test_compose_settings_load_and_point_at_the_stack(compose):
             env = environment(services[f"{service}-{role}"])
             settings = settings_class(service).load(env)
             url = make_url(settings.database_url)
-            assert (url.drivername, url.host, url.database, url.username) == ("postgresql+psycopg", "postgres", service, service)
+            assert (url.drivername, url.host, url.database, url.username) == (
+                "postgresql+psycopg",
+                "postgres",
+                service,
+                service,
+            )
             assert url.password == postgres["CONVENE_DATABASE_PASSWORD"]
             if role != "migrate":
-                assert f"//{env['KAFKA_BOOTSTRAP_SERVERS']}" in kafka_listeners, "bootstrap is Kafka's in-network listener"
+                assert f"//{env['KAFKA_BOOTSTRAP_SERVERS']}" in kafka_listeners, (
+                    "bootstrap is Kafka's in-network listener"
+                )
                 assert env["CONVENE_TOPIC_PREFIX"]
                 assert settings.topic_replication == 1, "one broker: topics cannot have more replicas"
         web = environment(services[f"{service}-web"])
@@ -378,7 +422,9 @@ def test_feedback_processes_share_their_data_folder(compose):
             continue
         data_dir = env["CONVENE_DATA_DIR"]
         folders.add((data_dir, volume_mounts(spec)[data_dir]))
-    assert len(folders) <= 1, "without a configured pepper, feedback's web, worker and demo loader must see the same development pepper"
+    assert len(folders) <= 1, (
+        "without a configured pepper, feedback's web, worker and demo loader must see the same development pepper"
+    )
 
 
 def test_compose_workers_serve_healthz_on_the_worker_metrics_port_and_are_checked_on_it(compose):
@@ -411,7 +457,10 @@ def configmap(manifests) -> dict[str, str]:
 def secrets(manifests) -> dict[str, dict[str, str]]:
     """The Secrets the manifests declare, and those Strimzi's User Operator writes for each
     KafkaUser (named after the user, the SCRAM password under `password`)."""
-    declared = {name: {k: str(v) for k, v in secret["stringData"].items()} for name, secret in of_kind(manifests, "Secret").items()}
+    declared = {
+        name: {k: str(v) for k, v in secret["stringData"].items()}
+        for name, secret in of_kind(manifests, "Secret").items()
+    }
     generated = {name: {"password": "REPLACE_ME (generated by Strimzi)"} for name in of_kind(manifests, "KafkaUser")}
     return {**declared, **generated}
 
@@ -422,7 +471,9 @@ def test_the_kustomization_lists_every_manifest():
     listed_files = [r for r in kustomization["resources"] if r.endswith(".yaml")]
     assert sorted(listed_files) == sorted(files)
     for folder in set(kustomization["resources"]) - set(listed_files):
-        assert (K8S / folder / "kustomization.yaml").exists(), f"{folder} is neither a manifest here nor a kustomization"
+        assert (K8S / folder / "kustomization.yaml").exists(), (
+            f"{folder} is neither a manifest here nor a kustomization"
+        )
     assert kustomization["namespace"]
 
 
@@ -475,7 +526,9 @@ def test_every_container_has_resource_requests_and_a_memory_limit(manifests):
         spec = pod_spec(deployment)
         for container in spec["containers"] + spec.get("initContainers", []):
             resources = container.get("resources", {})
-            assert {"cpu", "memory"} <= set(resources.get("requests", {})), f"{deployment['metadata']['name']}/{container['name']}"
+            assert {"cpu", "memory"} <= set(resources.get("requests", {})), (
+                f"{deployment['metadata']['name']}/{container['name']}"
+            )
             assert "memory" in resources.get("limits", {}), f"{deployment['metadata']['name']}/{container['name']}"
 
 
@@ -508,7 +561,9 @@ def test_each_service_migrates_in_one_job_not_in_every_pod(manifests):
 def test_each_web_deployment_has_a_service_and_an_autoscaler(manifests):
     deployments = of_kind(manifests, "Deployment")
     services = of_kind(manifests, "Service")
-    autoscalers = {hpa["spec"]["scaleTargetRef"]["name"]: hpa for hpa in of_kind(manifests, "HorizontalPodAutoscaler").values()}
+    autoscalers = {
+        hpa["spec"]["scaleTargetRef"]["name"]: hpa for hpa in of_kind(manifests, "HorizontalPodAutoscaler").values()
+    }
     assert set(autoscalers) == {f"convene-{s}-web" for s in SERVICES}
     for service in SERVICES:
         web = deployments[f"convene-{service}-web"]
@@ -556,7 +611,9 @@ def test_kubernetes_references_only_objects_it_declares(manifests, configmap, se
                 reference = variable.get("valueFrom", {})
                 if "secretKeyRef" in reference:
                     secret = reference["secretKeyRef"]
-                    assert secret["key"] in secrets.get(secret["name"], {}), f"{variable['name']}: no {secret['name']}/{secret['key']}"
+                    assert secret["key"] in secrets.get(secret["name"], {}), (
+                        f"{variable['name']}: no {secret['name']}/{secret['key']}"
+                    )
                     if secret["name"] in kafka_users:
                         assert variable["name"] == "KAFKA_SASL_PASSWORD", "a KafkaUser's Secret holds its password"
                     else:
@@ -566,7 +623,9 @@ def test_kubernetes_references_only_objects_it_declares(manifests, configmap, se
 
 
 def test_secrets_are_obvious_placeholders_and_stay_out_of_the_configmap(configmap, secrets):
-    assert {"DATABASE_URL", "KAFKA_SASL_PASSWORD", "FEEDBACK_MARKER_PEPPER", "KAFKA_SASL_USERNAME"} & set(configmap) == set()
+    assert {"DATABASE_URL", "KAFKA_SASL_PASSWORD", "FEEDBACK_MARKER_PEPPER", "KAFKA_SASL_USERNAME"} & set(
+        configmap
+    ) == set()
     assert {f"convene-{s}-database" for s in SERVICES} <= set(secrets)
     for name, values in secrets.items():
         for key, value in values.items():
@@ -598,10 +657,14 @@ def test_kubernetes_settings_load_and_the_kafka_ca_is_mounted(manifests, configm
         assert settings.topic_prefix == "prod."
         assert settings.kafka_security_protocol in {"SSL", "SASL_SSL"}, "production Kafka is encrypted"
         assert settings.kafka_sasl_mechanism and settings.kafka_sasl_username
-        assert settings.kafka_sasl_username == f"convene-{service}" and settings.kafka_sasl_username in kafka_users, "each service signs in as its own user"
+        assert settings.kafka_sasl_username == f"convene-{service}" and settings.kafka_sasl_username in kafka_users, (
+            "each service signs in as its own user"
+        )
         mounts = {m["mountPath"] for m in container["volumeMounts"]}
         assert str(Path(settings.kafka_ssl_cafile).parent) in mounts
-        assert settings.jwt_jwks_url.startswith("https://"), "production verifies tokens with the identity provider's keys"
+        assert settings.jwt_jwks_url.startswith("https://"), (
+            "production verifies tokens with the identity provider's keys"
+        )
 
 
 def test_production_feedback_processes_take_their_pepper_from_a_secret(manifests):
@@ -621,7 +684,10 @@ def test_production_processes_that_seal_personal_data_take_their_key_from_a_secr
             spec = pod_spec(deployments[f"convene-{service}-{role}"])
             for container in spec["containers"]:
                 env = {e["name"]: e for e in container["env"]}
-                assert env["PERSONAL_DATA_KEY"]["valueFrom"]["secretKeyRef"]["name"] == f"convene-{service}-personal-data-key", (service, role, container["name"])
+                assert (
+                    env["PERSONAL_DATA_KEY"]["valueFrom"]["secretKeyRef"]["name"]
+                    == f"convene-{service}-personal-data-key"
+                ), (service, role, container["name"])
 
 
 # --- Kafka topics ------------------------------------------------------------------------------
@@ -694,6 +760,12 @@ def test_topic_configs_are_declared_once_beside_the_topics(kafka_topics, configm
     for topic in topics().values():
         replicas = replica_configs(kafka_topics[topic.address(prefix)]["replicas"])
         assert replicas == {"min.insync.replicas": str(MIN_INSYNC_REPLICAS)}, topic.name
-        assert {k: str(v) for k, v in kafka_topics[topic.address(prefix)]["config"].items()} == {**topic.configs(), **replicas}, topic.name
-        assert {k: str(v) for k, v in kafka_topics[topic.dead_letter_address(prefix)]["config"].items()} == {**topic.dead_letter_configs(), **replicas}, topic.name
+        assert {k: str(v) for k, v in kafka_topics[topic.address(prefix)]["config"].items()} == {
+            **topic.configs(),
+            **replicas,
+        }, topic.name
+        assert {k: str(v) for k, v in kafka_topics[topic.dead_letter_address(prefix)]["config"].items()} == {
+            **topic.dead_letter_configs(),
+            **replicas,
+        }, topic.name
     assert replica_configs(1) == {}, "one broker: no min.insync.replicas above the replica count"

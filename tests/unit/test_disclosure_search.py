@@ -1,5 +1,6 @@
 """The differencing search used against the published figures must itself be able to fail.
 Pure Python: figures made up here, with the leaks the disclosure policy exists to stop."""
+
 from tests.disclosure_search import Disclosure, Figure, search
 
 
@@ -22,12 +23,20 @@ def test_a_region_shown_beside_a_national_total_with_one_region_withheld_is_foun
 
 
 def test_two_small_withheld_cells_under_a_shown_total_are_found_by_subtraction():
-    figures = [figure("region", "region", {"x", "y", "z"}, respondents=15), figure("x", "offer", {"x"}, respondents=13), figure("y", "offer", {"y"}), figure("z", "offer", {"z"})]
+    figures = [
+        figure("region", "region", {"x", "y", "z"}, respondents=15),
+        figure("x", "offer", {"x"}, respondents=13),
+        figure("y", "offer", {"y"}),
+        figure("z", "offer", {"z"}),
+    ]
     assert Disclosure("region - x", "respondents", 2) in search(figures)
 
 
 def test_a_distribution_bucket_recovered_by_subtraction_is_found():
-    figures = [figure("national", "national", {"a", "b"}, **{"overall=1": 7}), figure("A", "region", {"a"}, **{"overall=1": 5})]
+    figures = [
+        figure("national", "national", {"a", "b"}, **{"overall=1": 7}),
+        figure("A", "region", {"a"}, **{"overall=1": 5}),
+    ]
     assert search(figures) == [Disclosure("national - A", "overall=1", 2)]
 
 

@@ -5,6 +5,7 @@ both ways from generated objects: dicts, objects with attributes, dataclasses an
 RowMappings, with None values, missing keys, values of unexpected types, naive and aware
 datetimes, nested objects and lists. Both answers must match in keys, order, values and types.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,7 +15,7 @@ import json
 import random
 import re
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,13 +23,13 @@ import pytest
 from marshmallow import Schema, fields, post_dump, pre_dump
 from sqlalchemy.engine.result import result_tuple
 
+import shared.dumping
 from services.enrolment.api import APIS as ENROLMENT_APIS
 from services.feedback.api import APIS as FEEDBACK_APIS
 from services.scheduling.api import APIS as SCHEDULING_APIS
 from shared.api import JSON_ENCODER, Endpoint, Page, _respond
 from shared.audit_api import audit_api
 from shared.auth import Role
-import shared.dumping
 from shared.dumping import dumper, plan
 from shared.schemas import UtcDateTime, instance
 
@@ -70,24 +71,45 @@ def assert_same(fast, slow):
 
 
 def datetimes(rng: random.Random) -> datetime:
-    base = datetime(2026, rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23), rng.randint(0, 59), rng.choice((0, 30)), rng.choice((0, 0, 123456)))
-    return rng.choice((base, base.replace(tzinfo=timezone.utc), base.replace(tzinfo=timezone(timedelta(hours=5, minutes=30))), base.replace(tzinfo=timezone(timedelta(hours=-1)))))
+    base = datetime(
+        2026,
+        rng.randint(1, 12),
+        rng.randint(1, 28),
+        rng.randint(0, 23),
+        rng.randint(0, 59),
+        rng.choice((0, 30)),
+        rng.choice((0, 0, 123456)),
+    )
+    return rng.choice(
+        (
+            base,
+            base.replace(tzinfo=UTC),
+            base.replace(tzinfo=timezone(timedelta(hours=5, minutes=30))),
+            base.replace(tzinfo=timezone(timedelta(hours=-1))),
+        )
+    )
 
 
 def typical(field: fields.Field, rng: random.Random, depth: int, container: str | None = None):
     """A value of the kind the field is declared for; with a container, all the way down
     (nested objects in that container), else with odd values further down."""
-    inner = (lambda of: typical(of, rng, depth + 1, container)) if container else (lambda of: value_for(of, rng, depth + 1))
+    inner = (
+        (lambda of: typical(of, rng, depth + 1, container)) if container else (lambda of: value_for(of, rng, depth + 1))
+    )
     if isinstance(field, fields.Nested):
         many = field.schema.many or field.many
-        make = (lambda: complete(field.schema, container, rng, depth + 1)) if container else (lambda: sample(field.schema, rng, depth + 1))
+        make = (
+            (lambda: complete(field.schema, container, rng, depth + 1))
+            if container
+            else (lambda: sample(field.schema, rng, depth + 1))
+        )
         return [make() for _ in range(rng.randint(0, 3))] if many else make()
     if isinstance(field, fields.List):
         return [inner(field.inner) for _ in range(rng.randint(0, 3))]
     if isinstance(field, fields.Dict):
         return {f"key{n}": inner(field.value_field or fields.Raw()) for n in range(rng.randint(0, 3))}
     if isinstance(field, fields.AwareDateTime):
-        return datetimes(rng).replace(tzinfo=timezone.utc)
+        return datetimes(rng).replace(tzinfo=UTC)
     if isinstance(field, fields.DateTime):
         return datetimes(rng)
     if isinstance(field, fields.Date):
@@ -155,7 +177,9 @@ def contain(values: dict, container: str):
 
 def complete(schema: Schema, container: str, rng: random.Random, depth: int = 0):
     """Every field present with a value of its declared kind (the usual answer)."""
-    values = {field.attribute or name: typical(field, rng, depth, container) for name, field in schema.dump_fields.items()}
+    values = {
+        field.attribute or name: typical(field, rng, depth, container) for name, field in schema.dump_fields.items()
+    }
     return contain(values, container)
 
 
@@ -178,7 +202,15 @@ RESPONSE_SCHEMAS = response_schemas()
 
 def test_every_service_declares_its_response_schemas():
     names = {name.rsplit(".", 1)[1] for name in RESPONSE_SCHEMAS}
-    assert {"OfferSchema", "ParticipantSchema", "SessionSchema", "RosterSchema", "AggregateSchema", "NeedsRankingSchema", "AuditEntrySchema"} <= names
+    assert {
+        "OfferSchema",
+        "ParticipantSchema",
+        "SessionSchema",
+        "RosterSchema",
+        "AggregateSchema",
+        "NeedsRankingSchema",
+        "AuditEntrySchema",
+    } <= names
     assert len(RESPONSE_SCHEMAS) >= 25
 
 
@@ -224,7 +256,20 @@ def test_respond_answers_the_same_body_as_before():
     offer_schema = RESPONSE_SCHEMAS["services.enrolment.schemas.OfferSchema"]
     rng = random.Random("respond")
     rows = [complete(instance(offer_schema), "row", rng) for _ in range(5)]
-    declared = Endpoint("/v1/offers", "GET", "list_offers", "", (Role.REGIONAL_ADMIN,), None, None, offer_schema, 200, True, False, "offers")
+    declared = Endpoint(
+        "/v1/offers",
+        "GET",
+        "list_offers",
+        "",
+        (Role.REGIONAL_ADMIN,),
+        None,
+        None,
+        offer_schema,
+        200,
+        True,
+        False,
+        "offers",
+    )
     body = _respond(declared, Page(rows, 7, 5, 0)).get_data(as_text=True)
     before = {"items": instance(offer_schema, many=True).dump(rows), "total": 7, "limit": 5, "offset": 0}
     assert body == json.dumps(before, default=str)
@@ -293,20 +338,30 @@ def test_a_schema_with_a_post_dump_hook_dumps_itself():
 def test_a_schema_with_a_pre_dump_hook_on_the_collection_dumps_itself():
     assert plan(WithPreDump, many=True).fallback is not None
     items = [{"name": "a"}, {"name": "b"}]
-    assert dumper(WithPreDump, many=True)(items) == instance(WithPreDump, many=True).dump(items) == [{"name": "b"}, {"name": "a"}]
+    assert (
+        dumper(WithPreDump, many=True)(items)
+        == instance(WithPreDump, many=True).dump(items)
+        == [{"name": "b"}, {"name": "a"}]
+    )
 
 
 def test_a_schema_declaring_a_method_dumps_itself_and_answers_the_same():
     """Its method might be a hook: telling would take marshmallow's internals."""
     assert plan(WithMethod).fallback == "WithMethod declares greet"
-    assert dumper(WithMethod)({"name": "ann"}) == instance(WithMethod).dump({"name": "ann"}) == {"name": "ann", "greeting": "hello ann"}
+    assert (
+        dumper(WithMethod)({"name": "ann"})
+        == instance(WithMethod).dump({"name": "ann"})
+        == {"name": "ann", "greeting": "hello ann"}
+    )
 
 
 def test_the_planner_reads_marshmallow_through_its_public_api_only():
     """No private attribute (`schema._hooks`, `field._serialize`, ...) and nothing but what the
     `marshmallow` package exports: an upgrade may change formatting (the tests above catch that)."""
     source = (Path(shared.dumping.__file__)).read_text()
-    code = "\n".join(line.split("#")[0] for line in source.splitlines() if not line.lstrip().startswith(("#", '"', "-")))
+    code = "\n".join(
+        line.split("#")[0] for line in source.splitlines() if not line.lstrip().startswith(("#", '"', "-"))
+    )
     assert not re.search(r"\._[A-Za-z]", code)
     assert re.findall(r"^(?:from|import) marshmallow\S*", source, re.MULTILINE) == ["from marshmallow"]
 
@@ -435,13 +490,16 @@ def test_field_options_of_a_complete_dict():
     assert answer["level"] == 1 and answer["colour"] == "RED"
 
 
-@pytest.mark.parametrize("value", [
-    datetime(2026, 3, 29, 0, 30),
-    datetime(2026, 3, 29, 0, 30, 0, 5),
-    datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc),
-    datetime(2026, 3, 29, 2, 30, tzinfo=timezone(timedelta(hours=2))),
-    datetime(2026, 10, 25, 1, 30, fold=1),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 3, 29, 0, 30),
+        datetime(2026, 3, 29, 0, 30, 0, 5),
+        datetime(2026, 3, 29, 0, 30, tzinfo=UTC),
+        datetime(2026, 3, 29, 2, 30, tzinfo=timezone(timedelta(hours=2))),
+        datetime(2026, 10, 25, 1, 30, fold=1),
+    ],
+)
 def test_shared_utc_datetime_is_formatted_here_and_answers_the_same(value):
     class Stamp(Schema):
         at = UtcDateTime()

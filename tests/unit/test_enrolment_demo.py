@@ -1,5 +1,6 @@
 """Unit tests of the demo data generator (services/enrolment/demo.py): the same seed gives the
 same data, and the people are many, varied and obviously synthetic. No I/O."""
+
 from collections import Counter
 
 from services.enrolment.demo import EMAIL_DOMAIN, SURNAMES, generate

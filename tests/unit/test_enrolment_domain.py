@@ -8,7 +8,16 @@ from datetime import date
 import pytest
 
 from services.enrolment.domain.completion import MemberAttendance, select_completions
-from services.enrolment.domain.enrolments import Admission, Enrolment, EnrolmentStatus, TeamMember, admit, admit_team, plan_promotions, plan_withdrawal
+from services.enrolment.domain.enrolments import (
+    Admission,
+    Enrolment,
+    EnrolmentStatus,
+    TeamMember,
+    admit,
+    admit_team,
+    plan_promotions,
+    plan_withdrawal,
+)
 from services.enrolment.domain.offers import (
     CLOSED_GROUP_TYPES,
     LearningSetBasis,
@@ -21,7 +30,12 @@ from services.enrolment.domain.offers import (
     validate_offer_change,
 )
 from services.enrolment.domain.participants import place_participant
-from services.enrolment.domain.reference import REGION_CODES, validate_pcn_code, validate_practice_code, validate_region_code
+from services.enrolment.domain.reference import (
+    REGION_CODES,
+    validate_pcn_code,
+    validate_practice_code,
+    validate_region_code,
+)
 from shared.contracts.vocabulary import NATIONAL, LeadershipExperience, OfferType, ParticipantRole, WithdrawalReason
 from shared.errors import Conflict, NotFound, RuleViolation
 
@@ -48,8 +62,16 @@ def broken(error_class, rule, field="<any>"):
 
 def make_offer(type_=OfferType.REGIONAL_PROGRAMME, **changes):
     """A valid draft offer of the given type; `changes` override any field."""
-    fields = dict(id="offer-1", region=LONDON, type=type_, title="Leading together", capacity=20,
-                  starts_on=date(2025, 1, 6), ends_on=date(2025, 6, 30), planned_sessions=6)
+    fields = dict(
+        id="offer-1",
+        region=LONDON,
+        type=type_,
+        title="Leading together",
+        capacity=20,
+        starts_on=date(2025, 1, 6),
+        ends_on=date(2025, 6, 30),
+        planned_sessions=6,
+    )
     if type_ is OfferType.PCN_TEAM:
         fields.update(pcn_code=PCN, capacity=10)
     elif type_ is OfferType.ACTION_LEARNING_SET:
@@ -66,19 +88,29 @@ def open_offer(type_=OfferType.REGIONAL_PROGRAMME, status=OfferStatus.PUBLISHED,
 
 # --- Vocabulary ---------------------------------------------------------------------
 
+
 def test_enums_hold_exactly_the_values_of_the_brief():
     assert [t.value for t in OfferType] == ["regional_programme", "pcn_team", "action_learning_set", "coaching"]
     assert [s.value for s in OfferStatus] == ["draft", "published", "started", "completed", "cancelled"]
     assert [s.value for s in EnrolmentStatus] == ["confirmed", "waitlisted", "withdrawn", "completed"]
     assert [r.value for r in ParticipantRole] == [
-        "clinical_director", "pcn_manager", "practice_manager", "gp", "nurse", "pharmacist", "other"]
+        "clinical_director",
+        "pcn_manager",
+        "practice_manager",
+        "gp",
+        "nurse",
+        "pharmacist",
+        "other",
+    ]
     assert [e.value for e in LeadershipExperience] == ["none", "practice", "federation", "ccg_or_icb_board"]
     assert [b.value for b in LearningSetBasis] == ["project", "place", "individual"]
 
 
 def test_enum_members_serialise_as_plain_strings():
-    assert json.dumps({"type": OfferType.PCN_TEAM, "status": EnrolmentStatus.WAITLISTED}) == \
-        '{"type": "pcn_team", "status": "waitlisted"}'
+    assert (
+        json.dumps({"type": OfferType.PCN_TEAM, "status": EnrolmentStatus.WAITLISTED})
+        == '{"type": "pcn_team", "status": "waitlisted"}'
+    )
     assert OfferType.COACHING == "coaching"
 
 
@@ -87,6 +119,7 @@ def test_action_learning_sets_and_coaching_are_the_closed_groups():
 
 
 # --- Reference data ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("code", ["Y56", "Y58", "Y59", "Y60", "Y61", "Y62", "Y63"])
 def test_each_of_the_seven_nhs_england_regions_is_a_valid_region_code(code):
@@ -119,7 +152,9 @@ def test_a_pcn_code_is_u_and_five_digits(code):
     assert validate_pcn_code(code) == code
 
 
-@pytest.mark.parametrize("code", ["U1234", "U123456", "u12345", "X12345", "U1234A", "U12345\n", "U１２３４５", "", None])
+@pytest.mark.parametrize(
+    "code", ["U1234", "U123456", "u12345", "X12345", "U1234A", "U12345\n", "U１２３４５", "", None]
+)
 def test_anything_else_is_not_a_pcn_code(code):
     with broken(RuleViolation, "invalid_ods_code", field="pcn_code"):
         validate_pcn_code(code)
@@ -137,6 +172,7 @@ def test_anything_else_is_not_a_practice_code(code):
 
 
 # --- New offers ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("type_", list(OfferType))
 def test_a_well_formed_draft_offer_of_each_type_is_accepted_unchanged(type_):
@@ -301,6 +337,7 @@ def test_an_offer_plans_at_least_one_session(planned):
 
 # --- Lifecycle ----------------------------------------------------------------------
 
+
 def test_an_offer_goes_from_draft_to_published_to_started_to_completed():
     status = OfferStatus.DRAFT
     for action, expected in [("publish", "published"), ("start", "started"), ("complete", "completed")]:
@@ -313,13 +350,21 @@ def test_an_offer_can_be_cancelled_until_it_completes(status):
     assert transition(status, OfferAction.CANCEL) is OfferStatus.CANCELLED
 
 
-ALLOWED = {("draft", "publish"), ("published", "start"), ("started", "complete"),
-           ("draft", "cancel"), ("published", "cancel"), ("started", "cancel")}
+ALLOWED = {
+    ("draft", "publish"),
+    ("published", "start"),
+    ("started", "complete"),
+    ("draft", "cancel"),
+    ("published", "cancel"),
+    ("started", "cancel"),
+}
 TARGET = {"publish": "published", "start": "started", "complete": "completed", "cancel": "cancelled"}
 
 
-@pytest.mark.parametrize("status, action", [
-    (s.value, a.value) for s in OfferStatus for a in OfferAction if (s.value, a.value) not in ALLOWED])
+@pytest.mark.parametrize(
+    "status, action",
+    [(s.value, a.value) for s in OfferStatus for a in OfferAction if (s.value, a.value) not in ALLOWED],
+)
 def test_every_other_move_is_an_invalid_transition_naming_from_and_to(status, action):
     with broken(Conflict, "invalid_transition") as caught:
         transition(status, action)
@@ -334,19 +379,28 @@ def test_an_unknown_action_is_refused_naming_the_field():
 
 # --- Which offers take new members ----------------------------------------------------
 
+
 @pytest.mark.parametrize("type_", list(OfferType))
 @pytest.mark.parametrize("status", list(OfferStatus))
 def test_only_published_offers_and_started_open_groups_take_new_members(type_, status):
     expected = status is OfferStatus.PUBLISHED or (
-        status is OfferStatus.STARTED and type_ in (OfferType.REGIONAL_PROGRAMME, OfferType.PCN_TEAM))
+        status is OfferStatus.STARTED and type_ in (OfferType.REGIONAL_PROGRAMME, OfferType.PCN_TEAM)
+    )
     assert accepts_enrolment(make_offer(type_, status=status)) is expected
 
 
 # --- Admission of one participant -------------------------------------------------
 
+
 def admit_one(offer, region=LONDON, pcn=PCN, holds_place=False, confirmed=0, waiting=0):
-    return admit(offer, participant_region=region, participant_pcn=pcn, holds_place=holds_place,
-                 confirmed_count=confirmed, waitlist_length=waiting)
+    return admit(
+        offer,
+        participant_region=region,
+        participant_pcn=pcn,
+        holds_place=holds_place,
+        confirmed_count=confirmed,
+        waitlist_length=waiting,
+    )
 
 
 def test_a_participant_is_confirmed_while_places_remain():
@@ -434,6 +488,7 @@ def test_eligibility_is_reported_before_a_duplicate_place():
 
 
 # --- Team enrolment -------------------------------------------------------------------
+
 
 def team(n, **overrides_by_index):
     """n eligible members of PCN; overrides_by_index maps "m<i>" to field changes."""
@@ -535,11 +590,14 @@ def test_only_a_pcn_team_offer_takes_a_team_enrolment(type_):
 
 # --- Withdrawal -----------------------------------------------------------------------
 
+
 def roster(confirmed=("c1", "c2"), waitlist=("w1", "w2", "w3"), others=()):
     """Enrolments of one offer: confirmed ids, waitlisted ids at positions 1.., and extras."""
-    return ([Enrolment(i, EnrolmentStatus.CONFIRMED) for i in confirmed]
-            + [Enrolment(i, EnrolmentStatus.WAITLISTED, n) for n, i in enumerate(waitlist, start=1)]
-            + list(others))
+    return (
+        [Enrolment(i, EnrolmentStatus.CONFIRMED) for i in confirmed]
+        + [Enrolment(i, EnrolmentStatus.WAITLISTED, n) for n, i in enumerate(waitlist, start=1)]
+        + list(others)
+    )
 
 
 def positions(plan):
@@ -554,7 +612,10 @@ def test_withdrawal_promotes_the_first_waitlisted_person():
 
 def test_a_withdrawal_records_the_reason_it_was_asked_for():
     plan = plan_withdrawal(open_offer(), roster(), "w1", WithdrawalReason.PARTICIPANT_ERASED)
-    assert (plan.withdrawn.status, plan.withdrawn.reason) == (EnrolmentStatus.WITHDRAWN, WithdrawalReason.PARTICIPANT_ERASED)
+    assert (plan.withdrawn.status, plan.withdrawn.reason) == (
+        EnrolmentStatus.WITHDRAWN,
+        WithdrawalReason.PARTICIPANT_ERASED,
+    )
 
 
 def test_after_a_promotion_the_waitlist_closes_up_from_one():
@@ -564,8 +625,12 @@ def test_after_a_promotion_the_waitlist_closes_up_from_one():
 
 
 def test_promotion_goes_by_lowest_position_not_by_list_order():
-    enrolments = [Enrolment("w3", "waitlisted", 3), Enrolment("c1", "confirmed"),
-                  Enrolment("w1", "waitlisted", 1), Enrolment("w2", "waitlisted", 2)]
+    enrolments = [
+        Enrolment("w3", "waitlisted", 3),
+        Enrolment("c1", "confirmed"),
+        Enrolment("w1", "waitlisted", 1),
+        Enrolment("w2", "waitlisted", 2),
+    ]
     plan = plan_withdrawal(open_offer(), enrolments, "c1")
     assert plan.promoted.id == "w1"
     assert positions(plan) == [("w2", 1), ("w3", 2)]
@@ -609,8 +674,11 @@ def test_an_offer_that_is_over_promotes_no_one(status):
 
 
 def test_gaps_already_in_the_waitlist_are_repaired_by_renumbering():
-    enrolments = roster(waitlist=()) + [Enrolment("w4", "waitlisted", 4), Enrolment("w7", "waitlisted", 7),
-                                         Enrolment("w9", "waitlisted", 9)]
+    enrolments = roster(waitlist=()) + [
+        Enrolment("w4", "waitlisted", 4),
+        Enrolment("w7", "waitlisted", 7),
+        Enrolment("w9", "waitlisted", 9),
+    ]
     plan = plan_withdrawal(open_offer(), enrolments, "w7")
     assert positions(plan) == [("w4", 1), ("w9", 2)]
 
@@ -636,6 +704,7 @@ def test_withdrawing_an_enrolment_the_offer_does_not_have_is_not_found():
 
 # --- Completion -----------------------------------------------------------------------
 
+
 def attended(enrolment_id, present, status=EnrolmentStatus.CONFIRMED):
     return MemberAttendance(enrolment_id, status, present)
 
@@ -653,8 +722,12 @@ def test_nobody_completes_when_no_sessions_were_held():
 
 
 def test_only_confirmed_members_complete():
-    members = [attended("w", 4, EnrolmentStatus.WAITLISTED), attended("x", 4, EnrolmentStatus.WITHDRAWN),
-               attended("d", 4, EnrolmentStatus.COMPLETED), attended("c", 4, "confirmed")]
+    members = [
+        attended("w", 4, EnrolmentStatus.WAITLISTED),
+        attended("x", 4, EnrolmentStatus.WITHDRAWN),
+        attended("d", 4, EnrolmentStatus.COMPLETED),
+        attended("c", 4, "confirmed"),
+    ]
     assert select_completions(members, sessions_held=4) == ["c"]
 
 
@@ -686,11 +759,20 @@ def test_the_threshold_is_checked_even_when_no_sessions_were_held():
 
 # --- Changing an offer ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("status", [OfferStatus.DRAFT, OfferStatus.PUBLISHED])
 def test_a_draft_or_published_offer_takes_changes_to_its_details(status):
-    changed = validate_offer_change(make_offer(OfferType.ACTION_LEARNING_SET, status=status, capacity=6),
-                                    {"title": "Estates", "capacity": 7, "basis": "place"}, confirmed_count=6)
-    assert (changed.title, changed.capacity, changed.basis, changed.status) == ("Estates", 7, LearningSetBasis.PLACE, status)
+    changed = validate_offer_change(
+        make_offer(OfferType.ACTION_LEARNING_SET, status=status, capacity=6),
+        {"title": "Estates", "capacity": 7, "basis": "place"},
+        confirmed_count=6,
+    )
+    assert (changed.title, changed.capacity, changed.basis, changed.status) == (
+        "Estates",
+        7,
+        LearningSetBasis.PLACE,
+        status,
+    )
 
 
 @pytest.mark.parametrize("status", [OfferStatus.STARTED, OfferStatus.COMPLETED, OfferStatus.CANCELLED])
@@ -700,7 +782,10 @@ def test_an_offer_that_has_started_or_ended_takes_no_changes(status):
     assert caught.value.extra == {"offer_status": status.value}
 
 
-@pytest.mark.parametrize("field, value", [("region", SOUTH_WEST), ("type", OfferType.COACHING), ("pcn_code", PCN), ("status", "started"), ("id", "x")])
+@pytest.mark.parametrize(
+    "field, value",
+    [("region", SOUTH_WEST), ("type", OfferType.COACHING), ("pcn_code", PCN), ("status", "started"), ("id", "x")],
+)
 def test_what_decides_eligibility_cannot_be_changed(field, value):
     with broken(RuleViolation, "not_editable", field=field):
         validate_offer_change(make_offer(), {field: value}, confirmed_count=0)
@@ -728,10 +813,13 @@ def test_capacity_cannot_drop_below_the_places_already_confirmed():
 
 # --- Filling places that came free ------------------------------------------------------
 
+
 def test_free_places_go_to_the_front_of_the_waitlist_and_the_rest_close_up():
     plan = plan_promotions(open_offer(capacity=4), roster(confirmed=("c1", "c2"), waitlist=("w1", "w2", "w3")))
     assert [(e.id, e.status, e.waitlist_position) for e in plan.promoted] == [
-        ("w1", EnrolmentStatus.CONFIRMED, None), ("w2", EnrolmentStatus.CONFIRMED, None)]
+        ("w1", EnrolmentStatus.CONFIRMED, None),
+        ("w2", EnrolmentStatus.CONFIRMED, None),
+    ]
     assert positions(plan) == [("w3", 1)]
 
 
@@ -752,20 +840,36 @@ def test_a_started_closed_group_promotes_no_one_into_free_places():
 
 # --- Placing a participant ----------------------------------------------------------------
 
+
 def test_a_participants_region_is_their_pcns():
     assert place_participant(pcn_code=PCN, pcn_region=SOUTH_WEST) == SOUTH_WEST
-    assert place_participant(pcn_code=PCN, pcn_region=LONDON, practice_code="F83011", practice_pcn=PCN, scope_region=LONDON) == LONDON
+    assert (
+        place_participant(
+            pcn_code=PCN, pcn_region=LONDON, practice_code="F83011", practice_pcn=PCN, scope_region=LONDON
+        )
+        == LONDON
+    )
 
 
-@pytest.mark.parametrize("changes, error, rule, field", [
-    ({"pcn_code": "U123"}, RuleViolation, "invalid_ods_code", "pcn_code"),
-    ({"practice_code": "F8301"}, RuleViolation, "invalid_ods_code", "practice_code"),
-    ({"pcn_region": None}, NotFound, "pcn_not_found", "pcn_code"),
-    ({"scope_region": SOUTH_WEST}, RuleViolation, "wrong_region", "pcn_code"),
-    ({"practice_pcn": None}, NotFound, "practice_not_found", "practice_code"),
-    ({"practice_pcn": OTHER_PCN}, RuleViolation, "practice_not_in_pcn", "practice_code"),
-])
+@pytest.mark.parametrize(
+    "changes, error, rule, field",
+    [
+        ({"pcn_code": "U123"}, RuleViolation, "invalid_ods_code", "pcn_code"),
+        ({"practice_code": "F8301"}, RuleViolation, "invalid_ods_code", "practice_code"),
+        ({"pcn_region": None}, NotFound, "pcn_not_found", "pcn_code"),
+        ({"scope_region": SOUTH_WEST}, RuleViolation, "wrong_region", "pcn_code"),
+        ({"practice_pcn": None}, NotFound, "practice_not_found", "practice_code"),
+        ({"practice_pcn": OTHER_PCN}, RuleViolation, "practice_not_in_pcn", "practice_code"),
+    ],
+)
 def test_a_participant_is_placed_only_in_a_known_pcn_of_the_administrators_region(changes, error, rule, field):
-    arguments = {"pcn_code": PCN, "pcn_region": LONDON, "practice_code": "F83011", "practice_pcn": PCN, "scope_region": LONDON, **changes}
+    arguments = {
+        "pcn_code": PCN,
+        "pcn_region": LONDON,
+        "practice_code": "F83011",
+        "practice_pcn": PCN,
+        "scope_region": LONDON,
+        **changes,
+    }
     with broken(error, rule, field=field):
         place_participant(**arguments)

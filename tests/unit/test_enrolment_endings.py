@@ -1,12 +1,19 @@
 """Unit tests of the endings rules (services/enrolment/domain/endings.py): a started closed
 group releases its waitlist, a cancelled offer ends every enrolment and promotes nobody,
 completion needs a session held, and whoever is let go is offered the open alternatives. No I/O."""
+
 from contextlib import contextmanager
 from datetime import date
 
 import pytest
 
-from services.enrolment.domain.endings import MAX_ALTERNATIVES, alternatives, plan_cancellation, plan_release, require_a_held_session
+from services.enrolment.domain.endings import (
+    MAX_ALTERNATIVES,
+    alternatives,
+    plan_cancellation,
+    plan_release,
+    require_a_held_session,
+)
 from services.enrolment.domain.enrolments import Enrolment, EnrolmentStatus
 from services.enrolment.domain.offers import LearningSetBasis, Offer, OfferStatus
 from shared.contracts.vocabulary import NATIONAL, OfferType, WithdrawalReason
@@ -16,21 +23,44 @@ LONDON, SOUTH_WEST = "Y56", "Y58"
 PCN, OTHER_PCN = "U12345", "U54321"
 
 
-def offer(id_="set", type_=OfferType.ACTION_LEARNING_SET, status=OfferStatus.PUBLISHED, region=LONDON, starts_on=date(2027, 1, 4), **changes):
+def offer(
+    id_="set",
+    type_=OfferType.ACTION_LEARNING_SET,
+    status=OfferStatus.PUBLISHED,
+    region=LONDON,
+    starts_on=date(2027, 1, 4),
+    **changes,
+):
     details = {
         OfferType.ACTION_LEARNING_SET: {"capacity": 8, "basis": LearningSetBasis.PROJECT},
         OfferType.COACHING: {"capacity": 1, "session_allowance": 6},
         OfferType.PCN_TEAM: {"capacity": 10, "pcn_code": PCN},
         OfferType.REGIONAL_PROGRAMME: {"capacity": 20},
     }[type_]
-    return Offer(id=id_, region=region, type=type_, title="t", starts_on=starts_on, ends_on=date(2027, 12, 20), planned_sessions=6,
-                 status=status, **{**details, **changes})
+    return Offer(
+        id=id_,
+        region=region,
+        type=type_,
+        title="t",
+        starts_on=starts_on,
+        ends_on=date(2027, 12, 20),
+        planned_sessions=6,
+        status=status,
+        **{**details, **changes},
+    )
 
 
 def roster():
     """Two members, a waitlist of three (listed out of order), and two who already left."""
-    return [Enrolment("c1", "confirmed"), Enrolment("w3", "waitlisted", 3), Enrolment("c2", "confirmed"), Enrolment("w1", "waitlisted", 1),
-            Enrolment("w2", "waitlisted", 2), Enrolment("x1", "withdrawn", reason="withdrew"), Enrolment("d1", "completed")]
+    return [
+        Enrolment("c1", "confirmed"),
+        Enrolment("w3", "waitlisted", 3),
+        Enrolment("c2", "confirmed"),
+        Enrolment("w1", "waitlisted", 1),
+        Enrolment("w2", "waitlisted", 2),
+        Enrolment("x1", "withdrawn", reason="withdrew"),
+        Enrolment("d1", "completed"),
+    ]
 
 
 @contextmanager
@@ -42,11 +72,14 @@ def refused(rule, field):
 
 # --- A started set releases its waitlist --------------------------------------------------
 
+
 @pytest.mark.parametrize("type_", [OfferType.ACTION_LEARNING_SET, OfferType.COACHING])
 def test_a_started_closed_group_releases_its_whole_waitlist_in_order(type_):
     released = plan_release(offer(type_=type_, status=OfferStatus.STARTED), roster())
     assert [e.id for e in released] == ["w1", "w2", "w3"]
-    assert {(e.status, e.waitlist_position, e.reason) for e in released} == {(EnrolmentStatus.WITHDRAWN, None, WithdrawalReason.WAITLIST_RELEASED)}
+    assert {(e.status, e.waitlist_position, e.reason) for e in released} == {
+        (EnrolmentStatus.WITHDRAWN, None, WithdrawalReason.WAITLIST_RELEASED)
+    }
 
 
 def test_a_release_leaves_members_and_those_who_already_left_alone():
@@ -59,17 +92,22 @@ def test_an_open_group_keeps_its_waitlist_when_it_starts_since_it_still_promotes
     assert plan_release(offer(type_=type_, status=OfferStatus.STARTED), roster()) == ()
 
 
-@pytest.mark.parametrize("status", [OfferStatus.DRAFT, OfferStatus.PUBLISHED, OfferStatus.COMPLETED, OfferStatus.CANCELLED])
+@pytest.mark.parametrize(
+    "status", [OfferStatus.DRAFT, OfferStatus.PUBLISHED, OfferStatus.COMPLETED, OfferStatus.CANCELLED]
+)
 def test_only_the_start_releases_a_closed_groups_waitlist(status):
     assert plan_release(offer(status=status), roster()) == ()
 
 
 # --- A cancelled offer ends every enrolment ----------------------------------------------------
 
+
 def test_a_cancelled_offer_ends_every_member_and_everyone_waiting_for_offer_cancelled():
     ended = plan_cancellation(offer(status=OfferStatus.CANCELLED), roster())
     assert [e.id for e in ended] == ["c1", "c2", "w1", "w2", "w3"]
-    assert {(e.status, e.waitlist_position, e.reason) for e in ended} == {(EnrolmentStatus.WITHDRAWN, None, WithdrawalReason.OFFER_CANCELLED)}
+    assert {(e.status, e.waitlist_position, e.reason) for e in ended} == {
+        (EnrolmentStatus.WITHDRAWN, None, WithdrawalReason.OFFER_CANCELLED)
+    }
 
 
 def test_a_cancellation_promotes_nobody():
@@ -88,6 +126,7 @@ def test_an_offer_that_is_not_cancelled_ends_nobody(status):
 
 # --- Completion needs a session held --------------------------------------------------------
 
+
 def test_an_offer_that_held_no_session_cannot_complete():
     with refused("no_session_held", "status") as caught:
         require_a_held_session(0)
@@ -100,6 +139,7 @@ def test_an_offer_that_held_one_session_may_complete():
 
 
 # --- Alternatives -----------------------------------------------------------------------------------
+
 
 def test_the_alternatives_are_the_regions_and_national_open_offers_of_the_same_kind_soonest_first():
     ended = offer(status=OfferStatus.STARTED)
@@ -118,12 +158,18 @@ def test_the_alternatives_are_the_regions_and_national_open_offers_of_the_same_k
 
 
 def test_an_offer_the_person_already_holds_a_place_in_is_no_alternative():
-    assert alternatives(offer("ended"), [offer("a"), offer("b")], participant_region=LONDON, already_held={"a"}) == ("b",)
+    assert alternatives(offer("ended"), [offer("a"), offer("b")], participant_region=LONDON, already_held={"a"}) == (
+        "b",
+    )
 
 
 def test_a_started_open_group_is_an_alternative_because_it_still_takes_members():
     ended = offer("ended", type_=OfferType.REGIONAL_PROGRAMME, status=OfferStatus.CANCELLED)
-    assert alternatives(ended, [offer("running", type_=OfferType.REGIONAL_PROGRAMME, status=OfferStatus.STARTED)], participant_region=LONDON) == ("running",)
+    assert alternatives(
+        ended,
+        [offer("running", type_=OfferType.REGIONAL_PROGRAMME, status=OfferStatus.STARTED)],
+        participant_region=LONDON,
+    ) == ("running",)
 
 
 def test_a_national_offers_people_are_offered_their_own_regions_alternatives():
@@ -134,7 +180,10 @@ def test_a_national_offers_people_are_offered_their_own_regions_alternatives():
 
 def test_a_pcn_team_offers_alternatives_are_only_their_own_pcns():
     ended = offer("ended", type_=OfferType.PCN_TEAM, status=OfferStatus.CANCELLED)
-    candidates = [offer("mine", type_=OfferType.PCN_TEAM), offer("theirs", type_=OfferType.PCN_TEAM, pcn_code=OTHER_PCN)]
+    candidates = [
+        offer("mine", type_=OfferType.PCN_TEAM),
+        offer("theirs", type_=OfferType.PCN_TEAM, pcn_code=OTHER_PCN),
+    ]
     assert alternatives(ended, candidates, participant_region=LONDON, participant_pcn=PCN) == ("mine",)
 
 

@@ -1,5 +1,6 @@
 """ODS files that are not CSV at all (found by fuzzing the import endpoint): refused as an
 invalid file, never an unhandled error."""
+
 import pytest
 
 from services.enrolment.domain.ods import EPCN, PRACTICE_MAP, InvalidOdsFile, parse_epcn, plan_import

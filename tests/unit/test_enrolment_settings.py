@@ -1,5 +1,6 @@
 """Unit tests of enrolment's settings: the completion threshold is read from the environment
 and a wrong one stops the service at start. No I/O."""
+
 import pytest
 
 from services.enrolment.settings import EnrolmentSettings

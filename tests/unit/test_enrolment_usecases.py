@@ -1,25 +1,32 @@
 """Enrolment's use cases run against an in-memory unit of work: SQLite in memory, the events
 kept in a MemoryOutbox. No Kafka, no files: what is checked is what a use case writes and records."""
+
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
 from sqlalchemy import create_engine
 
-from shared import data_keys
-from shared.auth import Principal, Role
-from shared.contracts.enrolment import ENROLMENT_CONFIRMED, ENROLMENT_PROMOTED, ENROLMENT_WAITLISTED, ENROLMENT_WITHDRAWN, OFFER_PUBLISHED
-from shared.outbox import MemoryOutbox
-from shared.errors import Conflict
-from shared.problems import Problem
-from shared.sealing import new_kek_text
-from shared.unit import Unit
 from services.enrolment.domain.offers import OfferAction
 from services.enrolment.settings import EnrolmentSettings
 from services.enrolment.store import metadata
 from services.enrolment.store.regions import REGIONS_FILE
 from services.enrolment.usecases import enrolments, offers, participants
 from services.enrolment.usecases.reference import import_files
+from shared import data_keys
+from shared.auth import Principal, Role
+from shared.contracts.enrolment import (
+    ENROLMENT_CONFIRMED,
+    ENROLMENT_PROMOTED,
+    ENROLMENT_WAITLISTED,
+    ENROLMENT_WITHDRAWN,
+    OFFER_PUBLISHED,
+)
+from shared.errors import Conflict
+from shared.outbox import MemoryOutbox
+from shared.problems import Problem
+from shared.sealing import new_kek_text
+from shared.unit import Unit
 
 SAMPLE = REGIONS_FILE.parent / "sample"
 LONDON, CAMDEN, REGENTS_PARK = "Y56", "U10001", "F83011"
@@ -32,15 +39,33 @@ class World:
     unit: Unit
     outbox: MemoryOutbox
 
-    def offer(self, capacity: int, offer_type: str = "regional_programme", starts_on: date = date(2027, 1, 11), **details) -> dict:
-        body = {"offer_type": offer_type, "title": "Leading a PCN", "capacity": capacity, "planned_sessions": 4, "starts_on": starts_on,
-                "ends_on": date(2027, 6, 30), "pcn_code": None, "basis": None, "session_allowance": None, **details}
+    def offer(
+        self, capacity: int, offer_type: str = "regional_programme", starts_on: date = date(2027, 1, 11), **details
+    ) -> dict:
+        body = {
+            "offer_type": offer_type,
+            "title": "Leading a PCN",
+            "capacity": capacity,
+            "planned_sessions": 4,
+            "starts_on": starts_on,
+            "ends_on": date(2027, 6, 30),
+            "pcn_code": None,
+            "basis": None,
+            "session_allowance": None,
+            **details,
+        }
         created = offers.create(self.unit, body)
         return offers.change_status(self.unit, created["id"], OfferAction.PUBLISH)
 
     def participant(self, n: int) -> str:
-        body = {"name": f"Test Person {n}", "email": f"person{n}@example.invalid", "role": "gp", "pcn_code": CAMDEN, "practice_code": REGENTS_PARK,
-                "leadership_experience": "practice"}
+        body = {
+            "name": f"Test Person {n}",
+            "email": f"person{n}@example.invalid",
+            "role": "gp",
+            "pcn_code": CAMDEN,
+            "practice_code": REGENTS_PARK,
+            "leadership_experience": "practice",
+        }
         return participants.register(self.unit, body)["id"]
 
     def recorded(self, event_type) -> list[dict]:
@@ -71,8 +96,16 @@ def test_enrolling_into_a_full_offer_waitlists_the_participant_and_records_that_
     assert (waitlisted["status"], waitlisted["waitlist_position"]) == ("waitlisted", 1)
     assert [event["participant_id"] for event in world.recorded(ENROLMENT_CONFIRMED)] == [first]
     [event] = world.recorded(ENROLMENT_WAITLISTED)
-    assert (event["participant_id"], event["offer_id"], event["waitlist_position"], event["region"]) == (second, offer["id"], 1, LONDON)
-    assert offers.get(world.unit, offer["id"])["places_taken"] == 1 and offers.get(world.unit, offer["id"])["waitlist_length"] == 1
+    assert (event["participant_id"], event["offer_id"], event["waitlist_position"], event["region"]) == (
+        second,
+        offer["id"],
+        1,
+        LONDON,
+    )
+    assert (
+        offers.get(world.unit, offer["id"])["places_taken"] == 1
+        and offers.get(world.unit, offer["id"])["waitlist_length"] == 1
+    )
 
 
 def test_withdrawing_a_confirmed_member_promotes_the_first_waitlisted_person_and_records_the_promotion(world):
@@ -84,14 +117,21 @@ def test_withdrawing_a_confirmed_member_promotes_the_first_waitlisted_person_and
 
     withdrawn = enrolments.withdraw(world.unit, place["id"])
 
-    roster = {entry["participant_id"]: entry for entry in enrolments.roster(world.unit, offer["id"], {"limit": 50, "offset": 0}).items}
+    roster = {
+        entry["participant_id"]: entry
+        for entry in enrolments.roster(world.unit, offer["id"], {"limit": 50, "offset": 0}).items
+    }
     assert withdrawn["status"] == "withdrawn" and roster[member]["status"] == "withdrawn"
     assert (roster[first_waiting]["status"], roster[first_waiting]["waitlist_position"]) == ("confirmed", None)
     assert (roster[second_waiting]["status"], roster[second_waiting]["waitlist_position"]) == ("waitlisted", 1)
     assert [event["enrolment_id"] for event in world.recorded(ENROLMENT_WITHDRAWN)] == [place["id"]]
-    assert [(event["enrolment_id"], event["status"]) for event in world.recorded(ENROLMENT_PROMOTED)] == [(promoted["id"], "confirmed")]
+    assert [(event["enrolment_id"], event["status"]) for event in world.recorded(ENROLMENT_PROMOTED)] == [
+        (promoted["id"], "confirmed")
+    ]
     # Moving up the waitlist is no event of its own: only changes of who holds a place are.
-    assert still_waiting["id"] not in {event["enrolment_id"] for event in world.recorded(ENROLMENT_PROMOTED) + world.recorded(ENROLMENT_WITHDRAWN)}
+    assert still_waiting["id"] not in {
+        event["enrolment_id"] for event in world.recorded(ENROLMENT_PROMOTED) + world.recorded(ENROLMENT_WITHDRAWN)
+    }
 
 
 def test_a_change_to_an_offer_that_names_no_version_or_a_stale_one_is_refused_and_changes_nothing(world):
@@ -111,8 +151,10 @@ def test_a_change_to_an_offer_that_names_no_version_or_a_stale_one_is_refused_an
 
 
 def roster_of(world, offer_id: str) -> dict:
-    return {e["participant_id"]: (e["status"], e["waitlist_position"], e["withdrawal_reason"])
-            for e in enrolments.roster(world.unit, offer_id, {"limit": 50, "offset": 0}).items}
+    return {
+        e["participant_id"]: (e["status"], e["waitlist_position"], e["withdrawal_reason"])
+        for e in enrolments.roster(world.unit, offer_id, {"limit": 50, "offset": 0}).items
+    }
 
 
 def test_a_team_that_does_not_fit_is_refused_whole_and_nothing_is_written_or_recorded(world):
@@ -122,7 +164,10 @@ def test_a_team_that_does_not_fit_is_refused_whole_and_nothing_is_written_or_rec
     with pytest.raises(Conflict) as refused:
         enrolments.enrol_team(world.unit, team_offer["id"], team)
 
-    assert (refused.value.rule, refused.value.extra) == ("team_does_not_fit", {"team_size": 4, "free_places": 3, "waitlist_length": 0})
+    assert (refused.value.rule, refused.value.extra) == (
+        "team_does_not_fit",
+        {"team_size": 4, "free_places": 3, "waitlist_length": 0},
+    )
     assert roster_of(world, team_offer["id"]) == {}
     assert world.recorded(ENROLMENT_CONFIRMED) == world.recorded(ENROLMENT_WAITLISTED) == []
     placed = enrolments.enrol_team(world.unit, team_offer["id"], team[:3])["items"]
@@ -132,7 +177,10 @@ def test_a_team_that_does_not_fit_is_refused_whole_and_nothing_is_written_or_rec
 def test_starting_a_set_releases_its_waitlist_each_with_an_event_offering_the_regions_other_open_sets(world):
     basis = {"offer_type": "action_learning_set", "basis": "project"}
     started = world.offer(capacity=1, **basis)
-    sooner, later = world.offer(capacity=8, starts_on=date(2027, 2, 1), **basis), world.offer(capacity=8, starts_on=date(2027, 3, 1), **basis)
+    sooner, later = (
+        world.offer(capacity=8, starts_on=date(2027, 2, 1), **basis),
+        world.offer(capacity=8, starts_on=date(2027, 3, 1), **basis),
+    )
     world.offer(capacity=8)  # a regional programme: not the same kind of offer
     member, first, second = (world.participant(n) for n in range(3))
     for person in (member, first, second):
@@ -141,11 +189,16 @@ def test_starting_a_set_releases_its_waitlist_each_with_an_event_offering_the_re
 
     offers.change_status(world.unit, started["id"], OfferAction.START)
 
-    assert roster_of(world, started["id"]) == {member: ("confirmed", None, None), first: ("withdrawn", None, "waitlist_released"),
-                                               second: ("withdrawn", None, "waitlist_released")}
+    assert roster_of(world, started["id"]) == {
+        member: ("confirmed", None, None),
+        first: ("withdrawn", None, "waitlist_released"),
+        second: ("withdrawn", None, "waitlist_released"),
+    }
     released = {e["participant_id"]: e for e in world.recorded(ENROLMENT_WITHDRAWN)}
     assert {p: (e["reason"], e["alternative_offer_ids"]) for p, e in released.items()} == {
-        first: ("waitlist_released", [sooner["id"], later["id"]]), second: ("waitlist_released", [sooner["id"]])}
+        first: ("waitlist_released", [sooner["id"], later["id"]]),
+        second: ("waitlist_released", [sooner["id"]]),
+    }
     assert offers.get(world.unit, started["id"])["waitlist_length"] == 0
 
 
@@ -157,11 +210,15 @@ def test_cancelling_an_offer_ends_every_enrolment_for_offer_cancelled_and_promot
 
     offers.change_status(world.unit, cancelled["id"], OfferAction.CANCEL)
 
-    assert roster_of(world, cancelled["id"]) == {member: ("withdrawn", None, "offer_cancelled"), waiting: ("withdrawn", None, "offer_cancelled")}
+    assert roster_of(world, cancelled["id"]) == {
+        member: ("withdrawn", None, "offer_cancelled"),
+        waiting: ("withdrawn", None, "offer_cancelled"),
+    }
     assert world.recorded(ENROLMENT_PROMOTED) == []
     ended = world.recorded(ENROLMENT_WITHDRAWN)
     assert sorted((e["participant_id"], e["reason"], tuple(e["alternative_offer_ids"])) for e in ended) == sorted(
-        [(member, "offer_cancelled", (other["id"],)), (waiting, "offer_cancelled", (other["id"],))])
+        [(member, "offer_cancelled", (other["id"],)), (waiting, "offer_cancelled", (other["id"],))]
+    )
     shown = offers.get(world.unit, cancelled["id"])
     assert (shown["status"], shown["places_taken"], shown["waitlist_length"]) == ("cancelled", 0, 0)
 

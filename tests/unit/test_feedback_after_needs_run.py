@@ -1,24 +1,28 @@
 """Unit tests of the rule that an "after" outcome measure needs the offer to have run
 (services/feedback/domain/outcomes.py): completed, or a set share of its planned sessions held.
 No I/O."""
+
 import pytest
 
-from shared.errors import Conflict
 from services.feedback.domain.outcomes import OfferProgress, check_phase_allowed, has_run
+from shared.errors import Conflict
 
 
-@pytest.mark.parametrize("status, planned, held, share, run", [
-    ("completed", 6, 0, 0.5, True),  # completion is enough, whatever was held
-    ("completed", None, 0, 0.5, True),
-    ("started", 6, 3, 0.5, True),  # exactly the share
-    ("started", 6, 2, 0.5, False),
-    ("published", 6, 0, 0.5, False),
-    ("started", 3, 1, 0.34, False),  # 1/3 is less than 0.34, compared exactly
-    ("started", 3, 1, 0.33, True),
-    ("started", 4, 4, 1.0, True),
-    ("started", None, 5, 0.5, False),  # planned sessions not known yet: wait for completion
-    ("cancelled", 6, 3, 0.5, True),  # it ran its share before it was cancelled
-])
+@pytest.mark.parametrize(
+    "status, planned, held, share, run",
+    [
+        ("completed", 6, 0, 0.5, True),  # completion is enough, whatever was held
+        ("completed", None, 0, 0.5, True),
+        ("started", 6, 3, 0.5, True),  # exactly the share
+        ("started", 6, 2, 0.5, False),
+        ("published", 6, 0, 0.5, False),
+        ("started", 3, 1, 0.34, False),  # 1/3 is less than 0.34, compared exactly
+        ("started", 3, 1, 0.33, True),
+        ("started", 4, 4, 1.0, True),
+        ("started", None, 5, 0.5, False),  # planned sessions not known yet: wait for completion
+        ("cancelled", 6, 3, 0.5, True),  # it ran its share before it was cancelled
+    ],
+)
 def test_an_offer_has_run_when_completed_or_its_share_of_planned_sessions_is_held(status, planned, held, share, run):
     assert has_run(OfferProgress(status, planned, held), share) is run
 

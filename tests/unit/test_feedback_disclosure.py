@@ -2,10 +2,15 @@
 
 import itertools
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
+from services.feedback.domain.aggregates import ALL, published_cells
+from services.feedback.domain.disclosure import is_streamed, scope_key, table_axes
+from services.feedback.domain.figures import Figures, changes_view, feedback_view, ranking_view
+from services.feedback.domain.sessions import SessionInfo
+from services.feedback.usecases.publication import summary_data
 from shared.disclosure import (
     BELOW_THRESHOLD,
     BUILT_FROM_SUPPRESSED,
@@ -18,11 +23,6 @@ from shared.disclosure import (
     with_margins,
     withhold,
 )
-from services.feedback.domain.aggregates import ALL, published_cells
-from services.feedback.domain.disclosure import is_streamed, scope_key, table_axes
-from services.feedback.domain.figures import Figures, changes_view, feedback_view, ranking_view
-from services.feedback.domain.sessions import SessionInfo
-from services.feedback.usecases.publication import summary_data
 
 T = 5
 AXES = [(ALL, ("A", "B", "C")), (ALL, ("x", "y")), ("all", ("2025-03", "2025-04"))]
@@ -77,7 +77,9 @@ def test_all_time_minus_the_shown_months_does_not_reveal_a_small_month():
 
 
 def test_an_offer_type_of_one_region_is_protected_against_the_region_total_and_the_national_type():
-    cells, withheld = settle({("A", "x", "2025-03"): 2, ("A", "y", "2025-03"): 30, ("B", "x", "2025-03"): 30, ("B", "y", "2025-03"): 30})
+    cells, withheld = settle(
+        {("A", "x", "2025-03"): 2, ("A", "y", "2025-03"): 30, ("B", "x", "2025-03"): 30, ("B", "y", "2025-03"): 30}
+    )
     assert ("A", "x", "all") in withheld
     assert not solvable_by_one_subtraction(cells, withheld)
 
@@ -85,7 +87,10 @@ def test_an_offer_type_of_one_region_is_protected_against_the_region_total_and_t
 @pytest.mark.parametrize("seed", range(40))
 def test_no_margin_of_a_random_table_can_be_solved_for_a_withheld_cell(seed):
     rng = random.Random(seed)
-    inner = {cell: rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 15, 40]) for cell in itertools.product("ABC", "xy", ("2025-03", "2025-04"))}
+    inner = {
+        cell: rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 15, 40])
+        for cell in itertools.product("ABC", "xy", ("2025-03", "2025-04"))
+    }
     cells, withheld = settle({c: n for c, n in inner.items() if n})
     assert not solvable_by_one_subtraction(cells, withheld)
     assert all(c in withheld for c, n in cells.items() if n < T)
@@ -122,7 +127,7 @@ def test_a_parent_withheld_elsewhere_makes_its_only_shown_child_withheld_too():
 
 
 def test_an_answer_touches_the_national_region_and_offer_type_cells_of_all_time_and_its_month():
-    session = SessionInfo("s", "o", "coaching", "Y56", datetime(2025, 3, 31, 23, 30, tzinfo=timezone.utc))
+    session = SessionInfo("s", "o", "coaching", "Y56", datetime(2025, 3, 31, 23, 30, tzinfo=UTC))
     touched = published_cells(session)
     assert (ALL, ALL, "all") in touched and ("Y56", "coaching", "2025-03") in touched
     assert sum(is_streamed(c) for c in touched) == 6
@@ -149,7 +154,14 @@ def test_a_cells_respondents_are_its_answers_and_merging_adds_them():
 def test_a_withheld_cell_shows_neither_figures_nor_attendees_nor_which_cell_is_the_small_one():
     for reason in (BELOW_THRESHOLD, COMPLEMENTARY, BUILT_FROM_SUPPRESSED):
         view = feedback_view(Figures.answer("feedback", ANSWER), reason, attendees=8)
-        assert view == {"suppressed": True, "reason": SMALL_NUMBERS, "respondents": None, "attendees": None, "response_rate": None, "measures": {}}
+        assert view == {
+            "suppressed": True,
+            "reason": SMALL_NUMBERS,
+            "respondents": None,
+            "attendees": None,
+            "response_rate": None,
+            "measures": {},
+        }
 
 
 def test_counts_of_people_are_published_as_multiples_of_five():
@@ -166,7 +178,11 @@ def many(answers: list[dict]) -> Figures:
 
 
 def test_a_shown_cell_rounds_every_count_and_bucket_and_takes_shares_from_the_rounded_counts():
-    figures = many([ANSWER] * 5 + [{**ANSWER, "overall": 1, "recommend": "very_poor"}] * 2 + [{**ANSWER, "overall": 2, "recommend": "poor"}] * 3)
+    figures = many(
+        [ANSWER] * 5
+        + [{**ANSWER, "overall": 1, "recommend": "very_poor"}] * 2
+        + [{**ANSWER, "overall": 2, "recommend": "poor"}] * 3
+    )
     view = feedback_view(figures, None, attendees=13)
     assert view["respondents"] == 10 and view["attendees"] == 15 and view["response_rate"] == round(10 / 15, 2)
     overall = view["measures"]["overall"]
@@ -174,7 +190,11 @@ def test_a_shown_cell_rounds_every_count_and_bucket_and_takes_shares_from_the_ro
     assert overall["mean"] == round((4 * 5 + 1 * 2 + 2 * 3) / 10, 2)
     recommend = view["measures"]["recommend"]
     assert recommend["positive_share"] == 0.5 and recommend["negative_share"] == 0.5  # 5 of 10, 5 (2 + 3) of 10
-    every_count = [view["respondents"], view["attendees"], *(n for m in view["measures"].values() for n in (m["count"], *m["distribution"].values()))]
+    every_count = [
+        view["respondents"],
+        view["attendees"],
+        *(n for m in view["measures"].values() for n in (m["count"], *m["distribution"].values())),
+    ]
     assert all(n % 5 == 0 for n in every_count)
 
 
@@ -187,11 +207,30 @@ def test_a_streamed_summary_carries_scores_only_and_nothing_when_withheld():
 
 
 def test_needs_figures_rank_and_outcome_figures_give_within_person_change():
-    needs = Figures.answer("needs", {"leadership": 5, "collaboration": 2, "dealing_with_conflict": 3, "innovation": 1, "teamwork": 4, "strategy": 1, "engagement": 1})
+    needs = Figures.answer(
+        "needs",
+        {
+            "leadership": 5,
+            "collaboration": 2,
+            "dealing_with_conflict": 3,
+            "innovation": 1,
+            "teamwork": 4,
+            "strategy": 1,
+            "engagement": 1,
+        },
+    )
     ranked = ranking_view(needs)
     assert [r["need"] for r in ranked][:2] == ["leadership", "teamwork"] and {r["count"] for r in ranked} == {0}
-    pair = {"confidence.before": 2, "confidence.after": 5, "isolation.before": 6, "isolation.after": 3,
-            "trust_in_group.before": 4, "trust_in_group.after": 4, "sense_of_direction.before": 1, "sense_of_direction.after": 2}
+    pair = {
+        "confidence.before": 2,
+        "confidence.after": 5,
+        "isolation.before": 6,
+        "isolation.after": 3,
+        "trust_in_group.before": 4,
+        "trust_in_group.after": 4,
+        "sense_of_direction.before": 1,
+        "sense_of_direction.after": 2,
+    }
     by_measure = {c["measure"]: c for c in changes_view(Figures.answer("outcomes", pair))}
     assert by_measure["confidence"]["change"] == 3 and by_measure["isolation"]["improvement"] == 3
     assert by_measure["confidence"]["pairs"] == 0  # one pair: published as 0, a multiple of five

@@ -3,14 +3,21 @@ test_feedback_disclosure.py)."""
 
 import math
 import statistics as stdlib_statistics
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from services.feedback.domain.aggregates import AggregateKey, Counted, feedback_counted, session_keys
 from services.feedback.domain.feedback import FEEDBACK_MEASURES, accept_feedback, response_marker
 from services.feedback.domain.figures import Figures
-from services.feedback.domain.needs import NEEDS, needs_contingency, needs_differ_between_regions, needs_stats, rank_needs, validate_needs_survey
+from services.feedback.domain.needs import (
+    NEEDS,
+    needs_contingency,
+    needs_differ_between_regions,
+    needs_stats,
+    rank_needs,
+    validate_needs_survey,
+)
 from services.feedback.domain.outcomes import OutcomeResponse, accept_outcome, outcome_changes
 from services.feedback.domain.running_stats import RunningStats
 from services.feedback.domain.scales import FFT, LIKERT_5, OUTCOME_7
@@ -19,7 +26,7 @@ from services.feedback.domain.statistics import chi2_sf, chi_square_independence
 from shared.errors import Conflict, RuleViolation
 
 PEPPER = b"p" * 32
-ENDS = datetime(2025, 3, 12, 16, 0, tzinfo=timezone.utc)
+ENDS = datetime(2025, 3, 12, 16, 0, tzinfo=UTC)
 SESSION = SessionInfo("s-1", "o-1", "action_learning_set", "Y56", ENDS)
 GOOD = {"overall": 5, "usefulness": 4, "will_apply": 3, "recommend": "very_good"}
 
@@ -184,7 +191,12 @@ def test_an_answer_counts_towards_session_offer_type_and_region_rows_for_all_tim
 
 def test_counting_answers_builds_running_rows_without_rescanning():
     answers = (GOOD, {**GOOD, "overall": 3, "recommend": "dont_know"})
-    counted = Counted.total(feedback_counted(SESSION, Figures.answer("feedback", {m: getattr(give(a).record, m) for m in FEEDBACK_MEASURES})) for a in answers)
+    counted = Counted.total(
+        feedback_counted(
+            SESSION, Figures.answer("feedback", {m: getattr(give(a).record, m) for m in FEEDBACK_MEASURES})
+        )
+        for a in answers
+    )
     overall = counted.figures[("feedback", AggregateKey("region", "Y56", "Y56", "all"))].stats["overall"]
     assert overall.count == 2 and overall.mean == 4.0
     recommend = counted.figures[("feedback", AggregateKey("session", "Y56", "s-1", "all"))].stats["recommend"]
@@ -343,8 +355,10 @@ def test_isolation_falling_is_reported_as_an_improvement():
 def test_outcome_changes_are_grouped_by_offer_type_and_region():
     after = {**OUTCOME, "confidence": 4}
     responses = [
-        OutcomeResponse("p1", "o1", "before", OUTCOME), OutcomeResponse("p1", "o1", "after", after),
-        OutcomeResponse("p2", "o2", "before", OUTCOME), OutcomeResponse("p2", "o2", "after", after),
+        OutcomeResponse("p1", "o1", "before", OUTCOME),
+        OutcomeResponse("p1", "o1", "after", after),
+        OutcomeResponse("p2", "o2", "before", OUTCOME),
+        OutcomeResponse("p2", "o2", "after", after),
     ]
     changes = outcome_changes(responses, {"o1": ("coaching", "Y56"), "o2": ("coaching", "Y60")})
     assert set(changes) == {("coaching", "Y56"), ("coaching", "Y60")}

@@ -2,21 +2,24 @@
 domain/disclosure.py `goal_cells_withheld`, domain/aggregates.py): each pair counts once, in the
 cell of its combination of goal types, and the split is settled against the outcome table's
 coaching cells without changing them. No I/O."""
+
 import itertools
 
 import pytest
 
-from shared.disclosure import THRESHOLD
 from services.feedback.domain.aggregates import ALL, REGIONS, AggregateKey, outcome_counted
 from services.feedback.domain.disclosure import goal_cells_withheld
 from services.feedback.domain.goals import COMBINATIONS, GOAL_PARTS, NOT_SET, goal_combination, goal_types_of
+from shared.disclosure import THRESHOLD
 
 SCORES = {"confidence": 3, "isolation": 5, "trust_in_group": 4, "sense_of_direction": 2}
 LEAD, COACH, FACIL = "leadership_goal", "coaching_skills", "facilitation_skills"
 
 
 def test_a_coachee_with_several_goal_types_counts_in_the_one_cell_of_their_combination():
-    assert goal_combination([LEAD, COACH]) == goal_combination([COACH, LEAD, COACH]) == "coaching_skills+leadership_goal"
+    assert (
+        goal_combination([LEAD, COACH]) == goal_combination([COACH, LEAD, COACH]) == "coaching_skills+leadership_goal"
+    )
     assert goal_combination(None) == goal_combination([]) == NOT_SET
     assert goal_types_of("coaching_skills+leadership_goal") == [COACH, LEAD] and goal_types_of(NOT_SET) == []
     with pytest.raises(ValueError):
@@ -31,7 +34,10 @@ def test_the_cells_are_every_combination_of_goal_types_and_not_set_and_no_two_ov
 
 def test_a_coaching_pair_is_filed_under_its_offer_type_and_its_goals_and_another_offers_pair_only_under_its_type():
     coaching = outcome_counted("Y56", "coaching", SCORES, SCORES, "leadership_goal")
-    assert {key for _, key in coaching.figures} == {AggregateKey("offer_type", "Y56", "coaching", "all"), AggregateKey("goals", "Y56", "leadership_goal", "all")}
+    assert {key for _, key in coaching.figures} == {
+        AggregateKey("offer_type", "Y56", "coaching", "all"),
+        AggregateKey("goals", "Y56", "leadership_goal", "all"),
+    }
     unknown = outcome_counted("Y56", "coaching", SCORES, SCORES)
     assert AggregateKey("goals", "Y56", NOT_SET, "all") in {key for _, key in unknown.figures}
     learning_set = outcome_counted("Y56", "action_learning_set", SCORES, SCORES, "leadership_goal")
@@ -43,7 +49,9 @@ def settle(by_region: dict[str, dict[str, int]], coaching_withheld: dict[str, st
     counts = {(r, c): n for r, parts in by_region.items() for c, n in parts.items()}
     for c in GOAL_PARTS:
         counts[(ALL, c)] = sum(parts.get(c, 0) for parts in by_region.values())
-    coaching = {r: sum(parts.values()) for r, parts in by_region.items()} | {ALL: sum(sum(p.values()) for p in by_region.values())}
+    coaching = {r: sum(parts.values()) for r, parts in by_region.items()} | {
+        ALL: sum(sum(p.values()) for p in by_region.values())
+    }
     shown = {r: None if n >= THRESHOLD else "below_threshold" for r, n in coaching.items()}
     return goal_cells_withheld(counts, coaching, shown | (coaching_withheld or {}))
 
@@ -72,7 +80,10 @@ def test_when_only_withholding_a_shown_coaching_total_would_cover_a_goal_cell_th
 
 
 def test_no_subtraction_of_shown_cells_from_a_shown_total_gives_a_group_of_one_to_four():
-    by_region = {"Y56": {LEAD: 9, COACH: 7, "coaching_skills+leadership_goal": 3, NOT_SET: 6}, "Y58": {LEAD: 12, COACH: 1, FACIL: 5}}
+    by_region = {
+        "Y56": {LEAD: 9, COACH: 7, "coaching_skills+leadership_goal": 3, NOT_SET: 6},
+        "Y58": {LEAD: 12, COACH: 1, FACIL: 5},
+    }
     withheld = settle(by_region)
     for region, parts in by_region.items():
         total = sum(parts.values())

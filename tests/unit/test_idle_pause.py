@@ -1,5 +1,6 @@
 """An idle relay waits 10 ms between reads while events are recent, then backs off to its
 longest pause, and goes back to 10 ms as soon as it has work (shared/idle_pause.py)."""
+
 from shared.idle_pause import SHORT_FOR_SECONDS, IdlePause
 
 

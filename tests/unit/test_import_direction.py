@@ -1,6 +1,7 @@
 """Imports run one way, down, read from the source (nothing is imported): shared/ never knows the
 services, no service imports another, and inside a service api → usecases → domain, store and
 handlers → usecases, with a domain of plain Python."""
+
 from __future__ import annotations
 
 import ast
@@ -57,13 +58,22 @@ def is_stdlib(module: str) -> bool:
 
 def breaches(paths: list[Path], refused) -> list[str]:
     """`file:line imports module` for every import `refused(module)` answers True for."""
-    return [f"{path.relative_to(ROOT)}:{line} imports {module}" for path in paths for line, module in imports_of(path) if refused(module)]
+    return [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in paths
+        for line, module in imports_of(path)
+        if refused(module)
+    ]
 
 
 def layer(service: str, name: str) -> list[Path]:
     """The files of one layer of a service: a package (api/, domain/ ...) or a module (handlers.py)."""
     folder = ROOT / "services" / service
-    return files(folder / name) if (folder / name).is_dir() else [path for path in [folder / f"{name}.py"] if path.exists()]
+    return (
+        files(folder / name)
+        if (folder / name).is_dir()
+        else [path for path in [folder / f"{name}.py"] if path.exists()]
+    )
 
 
 def test_the_services_are_found():
@@ -95,13 +105,26 @@ def test_the_shared_modules_a_domain_may_use_are_plain_python():
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_use_cases_never_import_the_http_layer_or_the_handlers(service):
-    refused = (f"services.{service}.api", f"services.{service}.handlers", "flask", "werkzeug", "shared.api", "shared.web")
+    refused = (
+        f"services.{service}.api",
+        f"services.{service}.handlers",
+        "flask",
+        "werkzeug",
+        "shared.api",
+        "shared.web",
+    )
     assert breaches(layer(service, "usecases"), lambda module: within(module, *refused)) == []
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_store_never_imports_use_cases_the_http_layer_or_the_handlers(service):
-    refused = (f"services.{service}.usecases", f"services.{service}.api", f"services.{service}.handlers", "flask", "shared.api")
+    refused = (
+        f"services.{service}.usecases",
+        f"services.{service}.api",
+        f"services.{service}.handlers",
+        "flask",
+        "shared.api",
+    )
     assert breaches(layer(service, "store"), lambda module: within(module, *refused)) == []
 
 
@@ -114,7 +137,14 @@ def test_handlers_never_import_the_http_layer(service):
 def test_relative_imports_are_resolved_like_absolute_ones():
     package = ROOT / "services" / "scheduling" / "domain"
     assert module_name(package / "__init__.py") == "services.scheduling.domain"
-    relative = [path for path in files(package) if any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(ast.parse(path.read_text())))]
+    relative = [
+        path
+        for path in files(package)
+        if any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(ast.parse(path.read_text())))
+    ]
     for path in relative:
-        assert all(within(module, "services.scheduling.domain") or is_stdlib(module) or not module.startswith("services.") for _, module in imports_of(path))
+        assert all(
+            within(module, "services.scheduling.domain") or is_stdlib(module) or not module.startswith("services.")
+            for _, module in imports_of(path)
+        )
     assert not within("services.enrolment.domains", "services.enrolment.domain")

@@ -6,13 +6,23 @@ the code); pods carry no API token, talk only to what they need, spread over zon
 autoscalers, never a fixed `replicas`, set the counts; workers scale on their groups' lag and
 expose /metrics and /healthz on WORKER_METRICS_PORT.
 """
+
 from __future__ import annotations
 
 import pytest
 
 from services.registry import SERVICES, settings_class
 from shared.config import Settings
-from tests.unit.manifests import kafka_access, load_manifests, of_kind, only_container, pod_labels, pod_spec, service_of_workload, workloads
+from tests.unit.manifests import (
+    kafka_access,
+    load_manifests,
+    of_kind,
+    only_container,
+    pod_labels,
+    pod_spec,
+    service_of_workload,
+    workloads,
+)
 
 SERVICE_PORTS = {service: settings_class(service).default_port for service in SERVICES}
 
@@ -86,18 +96,26 @@ def test_each_kafka_user_may_do_exactly_what_its_service_s_code_does(manifests, 
         access = kafka_access(service, prefix)
         grants = granted(users[f"convene-{service}"])
         assert set(grants) <= {"Read", "Write", "Describe"}, f"{service}: {sorted(grants)}"
-        assert grants["Write"] == {("topic", t) for t in access.writes}, f"{service} writes its own topics and the dead letters of what it reads"
+        assert grants["Write"] == {("topic", t) for t in access.writes}, (
+            f"{service} writes its own topics and the dead letters of what it reads"
+        )
         read_topics = {name for kind, name in grants["Read"] if kind == "topic"}
         assert read_topics == access.reads, f"{service} reads only what it subscribes to, and its own dead letters"
-        assert {name for kind, name in grants["Read"] if kind == "group"} == access.groups, f"{service}'s consumer groups"
+        assert {name for kind, name in grants["Read"] if kind == "group"} == access.groups, (
+            f"{service}'s consumer groups"
+        )
         assert {kind for kind, _ in grants["Read"] | grants["Write"]} <= {"topic", "group"}
 
 
 def test_kafka_users_see_only_convene_topic_names_beyond_their_own(manifests, prefix):
     """The worker lists every declared topic to see it exists, so Describe covers the prefix."""
     for user in of_kind(manifests, "KafkaUser").values():
-        prefixed = [rule for rule in user["spec"]["authorization"]["acls"] if rule["resource"].get("patternType") == "prefix"]
-        assert [(r["resource"]["type"], r["resource"]["name"], r["operations"]) for r in prefixed] == [("topic", prefix + "convene.", ["Describe"])]
+        prefixed = [
+            rule for rule in user["spec"]["authorization"]["acls"] if rule["resource"].get("patternType") == "prefix"
+        ]
+        assert [(r["resource"]["type"], r["resource"]["name"], r["operations"]) for r in prefixed] == [
+            ("topic", prefix + "convene.", ["Describe"])
+        ]
 
 
 def test_no_service_writes_another_service_s_topic(manifests, prefix):
@@ -124,16 +142,23 @@ def test_every_pod_runs_as_its_service_s_account_without_an_api_token(manifests)
 def test_web_and_worker_pods_spread_over_zones_and_nodes(manifests):
     for name, deployment in of_kind(manifests, "Deployment").items():
         constraints = pod_spec(deployment)["topologySpreadConstraints"]
-        assert {c["topologyKey"] for c in constraints} == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}, name
+        assert {c["topologyKey"] for c in constraints} == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}, (
+            name
+        )
         for constraint in constraints:
             assert constraint["maxSkew"] == 1
-            assert constraint["labelSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"], f"{name} spreads its own pods"
+            assert constraint["labelSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"], (
+                f"{name} spreads its own pods"
+            )
 
 
 def scaled_targets(manifests) -> dict[str, dict]:
     """Deployment name -> the HPA or KEDA ScaledObject that sets its replica count."""
     targets = {}
-    for scaler in [*of_kind(manifests, "HorizontalPodAutoscaler").values(), *of_kind(manifests, "ScaledObject").values()]:
+    for scaler in [
+        *of_kind(manifests, "HorizontalPodAutoscaler").values(),
+        *of_kind(manifests, "ScaledObject").values(),
+    ]:
         name = scaler["spec"]["scaleTargetRef"]["name"]
         assert name not in targets, f"{name} has two autoscalers"
         targets[name] = scaler
@@ -161,7 +186,9 @@ def test_workers_scale_on_the_lag_of_exactly_the_groups_and_topics_they_consume(
         scaler = scaled[f"convene-{service}-worker"]
         assert scaler["apiVersion"] == "keda.sh/v1alpha1"
         assert 1 <= scaler["spec"]["minReplicaCount"] <= scaler["spec"]["maxReplicaCount"]
-        assert scaler["spec"]["maxReplicaCount"] <= int(configmap["KAFKA_TOPIC_PARTITIONS"]), "a consumer beyond the partitions sits idle"
+        assert scaler["spec"]["maxReplicaCount"] <= int(configmap["KAFKA_TOPIC_PARTITIONS"]), (
+            "a consumer beyond the partitions sits idle"
+        )
         triggers = scaler["spec"]["triggers"]
         assert {t["type"] for t in triggers} == {"kafka"}
         pairs = {(t["metadata"]["consumerGroup"], t["metadata"]["topic"]) for t in triggers}
@@ -169,7 +196,9 @@ def test_workers_scale_on_the_lag_of_exactly_the_groups_and_topics_they_consume(
         worker = only_container(deployments[f"convene-{service}-worker"])
         for trigger in triggers:
             assert trigger["metadata"]["bootstrapServers"] == configmap["KAFKA_BOOTSTRAP_SERVERS"]
-            assert trigger["metadata"]["sasl"] == configmap["KAFKA_SASL_MECHANISM"].lower().replace("-", "_").replace("sha_", "sha")
+            assert trigger["metadata"]["sasl"] == configmap["KAFKA_SASL_MECHANISM"].lower().replace("-", "_").replace(
+                "sha_", "sha"
+            )
             assert trigger["metadata"]["tls"] == "enable"
             assert int(trigger["metadata"]["lagThreshold"]) > 0
             authentication = authentications[trigger["authenticationRef"]["name"]]["spec"]
@@ -190,7 +219,9 @@ def test_workers_serve_metrics_and_healthz_on_the_worker_metrics_port(manifests)
         assert env_of(worker)["WORKER_METRICS_PORT"]["value"] == "9100"
         probe = worker["livenessProbe"]["httpGet"]
         assert probe["path"] == "/healthz" and probe["port"] in ("metrics", 9100)
-        assert worker["livenessProbe"]["failureThreshold"] * worker["livenessProbe"]["periodSeconds"] >= 30, "a slow batch is not a stall"
+        assert worker["livenessProbe"]["failureThreshold"] * worker["livenessProbe"]["periodSeconds"] >= 30, (
+            "a slow batch is not a stall"
+        )
 
 
 def test_prometheus_scrapes_web_and_worker_pods_on_their_metrics_ports(manifests):
@@ -212,11 +243,20 @@ def test_prometheus_scrapes_web_and_worker_pods_on_their_metrics_ports(manifests
 
 
 def policies_for(manifests, labels: dict, kind: str) -> list[dict]:
-    return [p["spec"] for p in of_kind(manifests, "NetworkPolicy").values() if kind in p["spec"]["policyTypes"] and selects(p["spec"]["podSelector"], labels)]
+    return [
+        p["spec"]
+        for p in of_kind(manifests, "NetworkPolicy").values()
+        if kind in p["spec"]["policyTypes"] and selects(p["spec"]["podSelector"], labels)
+    ]
 
 
 def allowed_ports(policies: list[dict], direction: str) -> set:
-    return {(port.get("protocol", "TCP"), port["port"]) for policy in policies for rule in policy.get(direction, []) for port in rule.get("ports", [])}
+    return {
+        (port.get("protocol", "TCP"), port["port"])
+        for policy in policies
+        for rule in policy.get(direction, [])
+        for port in rule.get("ports", [])
+    }
 
 
 def test_every_convene_pod_is_denied_by_default_and_reaches_dns_and_postgresql(manifests):
@@ -245,6 +285,10 @@ def test_web_pods_accept_their_http_port_and_workers_only_metrics_scrapes(manife
         expected = {"web": {"http"}, "worker": {"metrics"}, "migrate": set()}[role]
         assert ports == expected and expected <= named, f"{name}: ingress on {sorted(map(str, ports))}"
         if role == "worker":
-            sources = [source for policy in ingress for rule in policy.get("ingress", []) for source in rule.get("from", [])]
-            assert sources and all("namespaceSelector" in source for source in sources), "scrapes only, from the monitoring namespace"
+            sources = [
+                source for policy in ingress for rule in policy.get("ingress", []) for source in rule.get("from", [])
+            ]
+            assert sources and all("namespaceSelector" in source for source in sources), (
+                "scrapes only, from the monitoring namespace"
+            )
     assert all(SERVICE_PORTS[s] for s in SERVICES)

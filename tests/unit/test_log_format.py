@@ -1,4 +1,5 @@
 """One JSON log schema for every process: the application's records and gunicorn's. No I/O."""
+
 import json
 import logging
 import sys
@@ -14,9 +15,17 @@ def _record(**extra) -> logging.LogRecord:
 
 
 def test_a_record_carries_time_level_service_process_and_its_own_correlation_id():
-    entry = json.loads(JsonFormatter("enrolment").format(_record(correlation_id="abc-1", path="/v1/offers", status=200)))
+    entry = json.loads(
+        JsonFormatter("enrolment").format(_record(correlation_id="abc-1", path="/v1/offers", status=200))
+    )
     assert {"time", "level", "service", "process", "logger", "message"} <= set(entry)
-    assert (entry["service"], entry["process"], entry["correlation_id"], entry["path"], entry["status"]) == ("enrolment", record_process(), "abc-1", "/v1/offers", 200)
+    assert (entry["service"], entry["process"], entry["correlation_id"], entry["path"], entry["status"]) == (
+        "enrolment",
+        record_process(),
+        "abc-1",
+        "/v1/offers",
+        200,
+    )
 
 
 def record_process() -> int:
@@ -34,5 +43,8 @@ def test_an_exception_logs_its_stack_but_never_its_message():
 
 
 def test_gunicorn_logs_name_the_service_of_the_app_they_serve():
-    assert service_of(["gunicorn", "-c", "deploy/gunicorn.conf.py", "services.scheduling.app:create_app()"]) == "scheduling"
+    assert (
+        service_of(["gunicorn", "-c", "deploy/gunicorn.conf.py", "services.scheduling.app:create_app()"])
+        == "scheduling"
+    )
     assert service_of(["gunicorn"]) == "web"

@@ -5,6 +5,7 @@ must be a series shared/metrics.py exposes (histograms as _bucket/_count/_sum, c
 _total), with only labels that series has or that the PodMonitors add. Alerts must say what
 happened, how to act, and wait long enough not to page on a blip.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,11 @@ def catalogue() -> dict[str, set[str]]:
         if family.type == "counter":
             series[family.name + "_total"] = labels
         elif family.type == "histogram":
-            series |= {family.name + "_bucket": labels | {"le"}, family.name + "_count": labels, family.name + "_sum": labels}
+            series |= {
+                family.name + "_bucket": labels | {"le"},
+                family.name + "_count": labels,
+                family.name + "_sum": labels,
+            }
         elif family.type == "summary":
             series |= {family.name: labels | {"quantile"}, family.name + "_count": labels, family.name + "_sum": labels}
         else:
@@ -60,7 +65,9 @@ def check_expression(expr: str) -> set[str]:
         labels = SERIES[selector.metric] | TARGET_LABELS
         assert selector.labels <= labels, f"{selector.metric} has no label {sorted(selector.labels - labels)}: {expr}"
         known |= labels
-    assert reading.grouping_labels <= known, f"grouped by labels no series has: {sorted(reading.grouping_labels - known)}: {expr}"
+    assert reading.grouping_labels <= known, (
+        f"grouped by labels no series has: {sorted(reading.grouping_labels - known)}: {expr}"
+    )
     assert reading.selectors, f"selects nothing: {expr}"
     return known
 
@@ -94,19 +101,41 @@ def panels(dashboard) -> list[dict]:
 # --- the reader itself ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("broken", ["sum(rate(convene_relay_published_total[5m])", "rate(convene_relay_published_total[5])", "convene_outbox_backlog{service=enrolment}", "frobnicate(convene_outbox_backlog)", "convene_outbox_backlog >", "max by (service) (convene_outbox_backlog))"])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "sum(rate(convene_relay_published_total[5m])",
+        "rate(convene_relay_published_total[5])",
+        "convene_outbox_backlog{service=enrolment}",
+        "frobnicate(convene_outbox_backlog)",
+        "convene_outbox_backlog >",
+        "max by (service) (convene_outbox_backlog))",
+    ],
+)
 def test_the_reader_refuses_malformed_expressions(broken):
     with pytest.raises(PromQLError):
         read(broken)
 
 
 def test_the_catalogue_holds_the_series_prometheus_client_exposes():
-    assert {"convene_http_request_duration_seconds_bucket", "convene_http_request_duration_seconds_count", "convene_relay_published_total", "convene_consumer_lag"} <= set(SERIES)
+    assert {
+        "convene_http_request_duration_seconds_bucket",
+        "convene_http_request_duration_seconds_count",
+        "convene_relay_published_total",
+        "convene_consumer_lag",
+    } <= set(SERIES)
     assert "convene_http_request_duration_seconds" not in SERIES, "a histogram is only its _bucket, _count and _sum"
     assert "convene_relay_published" not in SERIES, "a counter is exposed with _total"
 
 
-@pytest.mark.parametrize("wrong", ["convene_http_request_duration_seconds", "convene_consumer_lag{route=\"x\"}", "sum by (region) (convene_outbox_backlog)"])
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        "convene_http_request_duration_seconds",
+        'convene_consumer_lag{route="x"}',
+        "sum by (region) (convene_outbox_backlog)",
+    ],
+)
 def test_unknown_series_and_labels_are_caught(wrong):
     with pytest.raises(AssertionError):
         check_expression(wrong)
@@ -192,7 +221,12 @@ def test_the_dashboard_variables_query_real_series_and_labels(dashboard):
         assert match, f"{variable['name']}: {query}"
         known = check_expression(match.group(1))
         assert match.group(2) in known, f"{variable['name']} lists a label the series lacks"
-    used = {name for panel in panels(dashboard) for target in panel["targets"] for name in re.findall(r"\$(\w+)", target["expr"])}
+    used = {
+        name
+        for panel in panels(dashboard)
+        for target in panel["targets"]
+        for name in re.findall(r"\$(\w+)", target["expr"])
+    }
     assert used - {"__rate_interval", "__range", "__interval"} <= set(variables), "every $variable is defined"
 
 

@@ -1,4 +1,5 @@
 """The README's configuration table is the one the settings objects generate."""
+
 from services.cli import README_END, README_START, settings_table
 from shared.config import REPO_ROOT
 

@@ -1,17 +1,27 @@
 """The iCalendar feed, built from plain session rows and read back with the icalendar library."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
 
 from services.scheduling.domain.calendars import feed
 from services.scheduling.domain.recurrence import Weekly, expand_series
 
-NOW = datetime(2026, 1, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 2, 9, 0, tzinfo=UTC)
 
 
 def session(n: int, starts_at: datetime, **changes) -> dict:
-    row = {"id": f"s-{n}", "starts_at": starts_at, "ends_at": starts_at + timedelta(hours=2), "sequence": 0, "status": "scheduled",
-           "title": "North cohort", "topic": None, "venue": None, "video_link": None}
+    row = {
+        "id": f"s-{n}",
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(hours=2),
+        "sequence": 0,
+        "status": "scheduled",
+        "title": "North cohort",
+        "topic": None,
+        "venue": None,
+        "video_link": None,
+    }
     return {**row, **changes}
 
 
@@ -24,12 +34,12 @@ def test_a_series_across_the_clock_change_reads_back_at_its_london_wall_clock_ti
     data = feed([session(n, slot.starts_at) for n, slot in enumerate(slots)], now=NOW)
     starts = [e.decoded("DTSTART") for e in events_of(data).values()]
     assert [(s.tzinfo.key, s.hour) for s in starts] == [("Europe/London", 10), ("Europe/London", 10)]
-    assert [s.astimezone(timezone.utc).hour for s in starts] == [10, 9]
+    assert [s.astimezone(UTC).hour for s in starts] == [10, 9]
     assert b"DTSTART;TZID=Europe/London:20260331T100000" in data
 
 
 def test_the_feed_carries_one_london_timezone_covering_its_sessions_years():
-    calendar = Calendar.from_ical(feed([session(1, datetime(2027, 5, 4, 9, tzinfo=timezone.utc))], now=NOW))
+    calendar = Calendar.from_ical(feed([session(1, datetime(2027, 5, 4, 9, tzinfo=UTC))], now=NOW))
     (london,) = calendar.walk("VTIMEZONE")
     assert london["TZID"] == "Europe/London"
     assert {str(part["TZNAME"]) for part in london.subcomponents} == {"GMT", "BST"}
@@ -37,7 +47,10 @@ def test_the_feed_carries_one_london_timezone_covering_its_sessions_years():
 
 
 def test_each_session_keeps_a_stable_uid_and_carries_its_sequence_and_status():
-    rows = [session(1, datetime(2026, 2, 3, 10, tzinfo=timezone.utc), sequence=2), session(2, datetime(2026, 2, 10, 10, tzinfo=timezone.utc), sequence=1, status="cancelled")]
+    rows = [
+        session(1, datetime(2026, 2, 3, 10, tzinfo=UTC), sequence=2),
+        session(2, datetime(2026, 2, 10, 10, tzinfo=UTC), sequence=1, status="cancelled"),
+    ]
     events = events_of(feed(rows, now=NOW))
     assert set(events) == {"s-1@convene", "s-2@convene"}
     assert (events["s-1@convene"]["SEQUENCE"], str(events["s-1@convene"]["STATUS"])) == (2, "CONFIRMED")
@@ -46,12 +59,18 @@ def test_each_session_keeps_a_stable_uid_and_carries_its_sequence_and_status():
 
 def test_the_summary_is_the_offer_title_and_topic_and_the_location_the_venue_or_link():
     rows = [
-        session(1, datetime(2026, 2, 3, 10, tzinfo=timezone.utc), topic="Dealing with conflict", venue="Leeds, Room 2"),
-        session(2, datetime(2026, 2, 10, 10, tzinfo=timezone.utc), video_link="https://meet.example.nhs.uk/x"),
+        session(1, datetime(2026, 2, 3, 10, tzinfo=UTC), topic="Dealing with conflict", venue="Leeds, Room 2"),
+        session(2, datetime(2026, 2, 10, 10, tzinfo=UTC), video_link="https://meet.example.nhs.uk/x"),
     ]
     events = events_of(feed(rows, now=NOW))
-    assert (str(events["s-1@convene"]["SUMMARY"]), str(events["s-1@convene"]["LOCATION"])) == ("North cohort — Dealing with conflict", "Leeds, Room 2")
-    assert (str(events["s-2@convene"]["SUMMARY"]), str(events["s-2@convene"]["URL"])) == ("North cohort", "https://meet.example.nhs.uk/x")
+    assert (str(events["s-1@convene"]["SUMMARY"]), str(events["s-1@convene"]["LOCATION"])) == (
+        "North cohort — Dealing with conflict",
+        "Leeds, Room 2",
+    )
+    assert (str(events["s-2@convene"]["SUMMARY"]), str(events["s-2@convene"]["URL"])) == (
+        "North cohort",
+        "https://meet.example.nhs.uk/x",
+    )
     assert all("ATTENDEE" not in event and "ORGANIZER" not in event for event in events.values())
 
 

@@ -1,18 +1,50 @@
 """Unit tests for the scheduling domain: pure functions, no I/O."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.scheduling.domain.clashes import Booking, ensure_no_clash, find_clash
-from services.scheduling.domain.coaching import CoachingBooking, count_used_allowance, ensure_coach_capacity, ensure_monthly_capacity, ensure_within_allowance
+from services.scheduling.domain.coaching import (
+    CoachingBooking,
+    count_used_allowance,
+    ensure_coach_capacity,
+    ensure_monthly_capacity,
+    ensure_within_allowance,
+)
 from services.scheduling.domain.codesign import NeedScore, assign_topics, rank_needs, topic_label
-from services.scheduling.domain.continuity import Attendance, AttendanceRecord, Membership, compute_continuity, expected_sessions, is_expected, jaccard
-from services.scheduling.domain.recurrence import MonthlyNthWeekday, Slot, Weekly, ensure_in_future, expand_series, local_to_utc, nth_weekday_of_month, parse_cadence, utc_to_local
-from services.scheduling.domain.sessions import Session, SessionStatus, cancel_following, cancel_session, ensure_attendance_open, reschedule_following, reschedule_session
+from services.scheduling.domain.continuity import (
+    Attendance,
+    AttendanceRecord,
+    Membership,
+    compute_continuity,
+    expected_sessions,
+    is_expected,
+    jaccard,
+)
+from services.scheduling.domain.recurrence import (
+    MonthlyNthWeekday,
+    Slot,
+    Weekly,
+    ensure_in_future,
+    expand_series,
+    local_to_utc,
+    nth_weekday_of_month,
+    parse_cadence,
+    utc_to_local,
+)
+from services.scheduling.domain.sessions import (
+    Session,
+    SessionStatus,
+    cancel_following,
+    cancel_session,
+    ensure_attendance_open,
+    reschedule_following,
+    reschedule_session,
+)
 from shared.errors import Conflict, NotFound, RuleViolation
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
@@ -243,10 +275,7 @@ def test_the_first_clash_is_the_one_that_begins_earliest_whatever_the_input_orde
 
 def test_clash_detection_stays_fast_on_large_lists():
     proposed = [slot(utc(2026, 1, 1) + timedelta(hours=2 * i)) for i in range(20_000)]
-    existing = [
-        booking(f"p-{i % 50}", f"s-{i}", utc(2026, 1, 1, 1) + timedelta(hours=2 * i))
-        for i in range(20_000)
-    ]
+    existing = [booking(f"p-{i % 50}", f"s-{i}", utc(2026, 1, 1, 1) + timedelta(hours=2 * i)) for i in range(20_000)]
     people = [f"p-{i}" for i in range(50)]
     assert find_clash(proposed, people, existing) is None
     existing.append(booking("p-7", "needle", proposed[-1].starts_at + timedelta(minutes=59)))
@@ -340,16 +369,12 @@ def test_coach_capacity_months_are_london_calendar_months():
 
 def test_several_new_sessions_in_one_month_count_together_against_capacity():
     with pytest.raises(Conflict):
-        ensure_coach_capacity(
-            1, [], coach_id="coach-1", starts_at=[utc(2026, 3, 2, 10), utc(2026, 3, 9, 10)]
-        )
+        ensure_coach_capacity(1, [], coach_id="coach-1", starts_at=[utc(2026, 3, 2, 10), utc(2026, 3, 9, 10)])
 
 
 def test_a_coaching_session_moved_within_its_month_does_not_count_twice():
     bookings = [coaching("a", utc(2026, 2, 2, 10))]
-    ensure_coach_capacity(
-        1, bookings, coach_id="coach-1", starts_at=[utc(2026, 2, 5, 10)], ignore_session_ids=["a"]
-    )
+    ensure_coach_capacity(1, bookings, coach_id="coach-1", starts_at=[utc(2026, 2, 5, 10)], ignore_session_ids=["a"])
 
 
 # --- rescheduling and cancellation ------------------------------------------------------------
@@ -460,9 +485,7 @@ def test_moving_the_rest_of_a_series_from_a_cancelled_session_is_a_conflict():
 
 def test_moving_the_rest_of_a_series_from_an_unknown_session_is_not_found():
     with pytest.raises(NotFound):
-        reschedule_following(
-            make_series(datetime(2026, 2, 10, 10)), "nope", datetime(2026, 3, 1), now=NOW
-        )
+        reschedule_following(make_series(datetime(2026, 2, 10, 10)), "nope", datetime(2026, 3, 1), now=NOW)
 
 
 def test_moving_the_rest_of_a_series_into_the_past_is_refused():
@@ -595,9 +618,7 @@ def test_a_member_who_rejoins_is_expected_in_both_membership_periods():
 def test_continuity_never_divides_by_zero():
     report = compute_continuity([], [], [], now=utc(2026, 4, 1))
     assert (report.attendance_rate, report.mean_stability, report.retention) == (0.0, 0.0, 0.0)
-    quiet = compute_continuity(
-        [held("s-1", STARTS["s-1"]), held("s-2", STARTS["s-2"])], [], [], now=utc(2026, 4, 1)
-    )
+    quiet = compute_continuity([held("s-1", STARTS["s-1"]), held("s-2", STARTS["s-2"])], [], [], now=utc(2026, 4, 1))
     assert [s.present_share for s in quiet.sessions] == [0.0, 0.0]
     assert quiet.stability[0].jaccard == 0.0
 
@@ -720,11 +741,19 @@ def test_attendance_is_recorded_once_a_session_has_begun_and_not_for_a_cancelled
 
 
 def test_a_facilitator_can_lead_up_to_their_monthly_capacity_across_groups():
-    led = [booking("f-1", "a", utc(2026, 2, 2, 10)), booking("f-1", "b", utc(2026, 2, 9, 10)), booking("f-2", "c", utc(2026, 2, 9, 10))]
+    led = [
+        booking("f-1", "a", utc(2026, 2, 2, 10)),
+        booking("f-1", "b", utc(2026, 2, 9, 10)),
+        booking("f-2", "c", utc(2026, 2, 9, 10)),
+    ]
     ensure_monthly_capacity(3, led, person_id="f-1", starts_at=[utc(2026, 2, 16, 10)])
     with pytest.raises(Conflict) as err:
         ensure_monthly_capacity(2, led, person_id="f-1", starts_at=[utc(2026, 2, 16, 10)])
-    assert (err.value.rule, err.value.extra["person_id"], err.value.extra["booked"]) == ("facilitator_capacity", "f-1", 2)
+    assert (err.value.rule, err.value.extra["person_id"], err.value.extra["booked"]) == (
+        "facilitator_capacity",
+        "f-1",
+        2,
+    )
 
 
 # --- co-design: ranking a cohort's needs -----------------------------------------------------------

@@ -1,12 +1,13 @@
 """An offer that ended, scheduling's part: completed or cancelled, it meets no more, so its
 sessions that have not begun are cancelled with a higher SEQUENCE, and those that began stay."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.scheduling.domain.sessions import Session, SessionStatus, cancel_upcoming, offer_has_ended
 
-NOW = datetime(2027, 3, 1, 12, tzinfo=timezone.utc)
+NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
 
 
 def session(session_id: str, hours_from_now: float, *, status=SessionStatus.SCHEDULED, sequence=0) -> Session:
@@ -14,7 +15,10 @@ def session(session_id: str, hours_from_now: float, *, status=SessionStatus.SCHE
     return Session(session_id, starts, starts + timedelta(hours=1), sequence=sequence, status=status)
 
 
-@pytest.mark.parametrize("status, ended", [("completed", True), ("cancelled", True), ("published", False), ("started", False), ("draft", False)])
+@pytest.mark.parametrize(
+    "status, ended",
+    [("completed", True), ("cancelled", True), ("published", False), ("started", False), ("draft", False)],
+)
 def test_only_a_completed_or_cancelled_offer_has_ended(status, ended):
     assert offer_has_ended(status) is ended
 

@@ -1,29 +1,36 @@
 """Scheduling's use cases and handlers run against an in-memory unit of work: SQLite in memory,
 the events kept in a MemoryOutbox. No Kafka, no files: what is checked is what a use case
 writes and records, and that a handler reacting to another service's event does the same."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from shared import data_keys
-from shared.auth import Principal, Role
-from shared.clock import utcnow
-from shared.contracts import enrolment
-from shared.contracts.scheduling import COACHING_BOOKED, COACHING_GOALS_SET, SESSION_CANCELLED, SESSION_RESCHEDULED, SESSION_SCHEDULED
-from shared.envelope import Envelope
-from shared.errors import Conflict, Forbidden, NotFound
-from shared.outbox import MemoryOutbox
-from shared.problems import Problem
-from shared.sealing import new_kek_text, open_sealed
-from shared.unit import Unit
 from services.scheduling.domain.recurrence import LONDON, Slot
 from services.scheduling.handlers import SUBSCRIPTIONS
 from services.scheduling.settings import SchedulingSettings
 from services.scheduling.store import metadata, tables
 from services.scheduling.store import sessions as session_store
 from services.scheduling.usecases import coaching, facilitators, goals, sessions
+from shared import data_keys
+from shared.auth import Principal, Role
+from shared.clock import utcnow
+from shared.contracts import enrolment
+from shared.contracts.scheduling import (
+    COACHING_BOOKED,
+    COACHING_GOALS_SET,
+    SESSION_CANCELLED,
+    SESSION_RESCHEDULED,
+    SESSION_SCHEDULED,
+)
+from shared.envelope import Envelope
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.outbox import MemoryOutbox
+from shared.problems import Problem
+from shared.sealing import new_kek_text, open_sealed
+from shared.unit import Unit
 
 REGION = "Y56"
 
@@ -42,14 +49,38 @@ class World:
         [handler] = [s.handlers[event_type.type] for s in SUBSCRIPTIONS if event_type.type in s.handlers]
         handler(envelope, Unit(self.unit.conn, self.outbox, self.unit.settings))
 
-    def offer(self, offer_id: str, *, offer_type="regional_programme", status="published", session_allowance=None, event=enrolment.OFFER_PUBLISHED) -> dict:
-        offer = {"offer_id": offer_id, "region": REGION, "offer_type": offer_type, "title": "Leading a PCN", "capacity": 20, "status": status, "session_allowance": session_allowance}
+    def offer(
+        self,
+        offer_id: str,
+        *,
+        offer_type="regional_programme",
+        status="published",
+        session_allowance=None,
+        event=enrolment.OFFER_PUBLISHED,
+    ) -> dict:
+        offer = {
+            "offer_id": offer_id,
+            "region": REGION,
+            "offer_type": offer_type,
+            "title": "Leading a PCN",
+            "capacity": 20,
+            "status": status,
+            "session_allowance": session_allowance,
+        }
         self.deliver(event, offer)
         return offer
 
     def member(self, offer_id: str, participant_id: str) -> None:
-        data = {"enrolment_id": f"e-{participant_id}", "offer_id": offer_id, "participant_id": participant_id, "region": REGION, "offer_type": "coaching",
-                "role": "gp", "status": "confirmed", "changed_at": (utcnow() - timedelta(days=7)).isoformat()}
+        data = {
+            "enrolment_id": f"e-{participant_id}",
+            "offer_id": offer_id,
+            "participant_id": participant_id,
+            "region": REGION,
+            "offer_type": "coaching",
+            "role": "gp",
+            "status": "confirmed",
+            "changed_at": (utcnow() - timedelta(days=7)).isoformat(),
+        }
         self.deliver(enrolment.ENROLMENT_CONFIRMED, data)
 
     def recorded(self, event_type) -> list[dict]:
@@ -84,19 +115,32 @@ def local(instant: datetime) -> datetime:
 def test_scheduling_a_weekly_series_writes_each_session_and_records_session_scheduled_for_each(world):
     world.offer("offer-1")
 
-    scheduled = sessions.schedule(world.unit, "offer-1", {"starts_at": in_days(7), "duration_minutes": 90, "repeat": {"count": 3, "cadence": "weekly"}})
+    scheduled = sessions.schedule(
+        world.unit,
+        "offer-1",
+        {"starts_at": in_days(7), "duration_minutes": 90, "repeat": {"count": 3, "cadence": "weekly"}},
+    )
 
     rows = scheduled["sessions"]
     assert [local(row["starts_at"]) for row in rows] == [in_days(7), in_days(14), in_days(21)]
     assert {row["series_id"] for row in rows} == {scheduled["series_id"]} and scheduled["series_id"] is not None
     events = world.recorded(SESSION_SCHEDULED)
     assert [event["session_id"] for event in events] == [row["id"] for row in rows]
-    assert all((event["offer_id"], event["region"], event["sequence"], event["status"]) == ("offer-1", REGION, 0, "scheduled") for event in events)
+    assert all(
+        (event["offer_id"], event["region"], event["sequence"], event["status"]) == ("offer-1", REGION, 0, "scheduled")
+        for event in events
+    )
 
 
-def test_an_offer_cancelled_by_enrolment_cancels_its_upcoming_sessions_and_records_session_cancelled_with_a_higher_sequence(world):
+def test_an_offer_cancelled_by_enrolment_cancels_upcoming_sessions_and_records_session_cancelled_with_a_higher_sequence(
+    world,
+):
     offer = world.offer("offer-1")
-    upcoming = sessions.schedule(world.unit, "offer-1", {"starts_at": in_days(7), "duration_minutes": 90, "repeat": {"count": 2, "cadence": "weekly"}})["sessions"]
+    upcoming = sessions.schedule(
+        world.unit,
+        "offer-1",
+        {"starts_at": in_days(7), "duration_minutes": 90, "repeat": {"count": 2, "cadence": "weekly"}},
+    )["sessions"]
     began = utcnow() - timedelta(hours=1)
     held = sessions.new_session(offer, Slot(began, began + timedelta(hours=2)), {})
     session_store.add_sessions(world.unit.conn, [held])
@@ -104,7 +148,10 @@ def test_an_offer_cancelled_by_enrolment_cancels_its_upcoming_sessions_and_recor
     world.deliver(enrolment.OFFER_CANCELLED, {**offer, "status": "cancelled"})
 
     after = {row["id"]: session_store.find_session(world.unit.conn, row["id"]) for row in [*upcoming, held]}
-    assert [(after[row["id"]]["status"], after[row["id"]]["sequence"]) for row in upcoming] == [("cancelled", 1), ("cancelled", 1)]
+    assert [(after[row["id"]]["status"], after[row["id"]]["sequence"]) for row in upcoming] == [
+        ("cancelled", 1),
+        ("cancelled", 1),
+    ]
     assert (after[held["id"]]["status"], after[held["id"]]["sequence"]) == ("scheduled", 0)  # it began: it happened
     cancelled = world.recorded(SESSION_CANCELLED)
     assert sorted(event["session_id"] for event in cancelled) == sorted(row["id"] for row in upcoming)
@@ -113,7 +160,11 @@ def test_an_offer_cancelled_by_enrolment_cancels_its_upcoming_sessions_and_recor
 
 def test_an_offer_completed_by_enrolment_cancels_its_upcoming_sessions_like_a_cancelled_one_and_keeps_those_held(world):
     offer = world.offer("offer-1")
-    upcoming = sessions.schedule(world.unit, "offer-1", {"starts_at": in_days(7), "duration_minutes": 90, "repeat": {"count": 2, "cadence": "weekly"}})["sessions"]
+    upcoming = sessions.schedule(
+        world.unit,
+        "offer-1",
+        {"starts_at": in_days(7), "duration_minutes": 90, "repeat": {"count": 2, "cadence": "weekly"}},
+    )["sessions"]
     began = utcnow() - timedelta(days=7)
     held = sessions.new_session(offer, Slot(began, began + timedelta(hours=2)), {})
     session_store.add_sessions(world.unit.conn, [held])
@@ -121,7 +172,10 @@ def test_an_offer_completed_by_enrolment_cancels_its_upcoming_sessions_like_a_ca
     world.deliver(enrolment.OFFER_COMPLETED, {**offer, "status": "completed"})
 
     after = {row["id"]: session_store.find_session(world.unit.conn, row["id"]) for row in [*upcoming, held]}
-    assert [(after[row["id"]]["status"], after[row["id"]]["sequence"]) for row in upcoming] == [("cancelled", 1), ("cancelled", 1)]
+    assert [(after[row["id"]]["status"], after[row["id"]]["sequence"]) for row in upcoming] == [
+        ("cancelled", 1),
+        ("cancelled", 1),
+    ]
     assert (after[held["id"]]["status"], after[held["id"]]["sequence"]) == ("scheduled", 0)
     assert sorted(e["session_id"] for e in world.recorded(SESSION_CANCELLED)) == sorted(row["id"] for row in upcoming)
     with pytest.raises(Conflict) as refused:
@@ -159,15 +213,23 @@ def test_erasing_a_coachee_cancels_their_future_coaching_and_frees_the_coach(wor
     world.offer("coaching-1", offer_type="coaching", session_allowance=3)
     world.member("coaching-1", "p1")
     coach = facilitators.add_facilitator(world.unit, {"kind": "coach", "monthly_capacity": 10, "skills": []})["id"]
-    booked = coaching.book_coaching(world.unit, "coaching-1", {"participant_id": "p1", "coach_id": coach, "starts_at": in_days(5), "duration_minutes": 60})
+    booked = coaching.book_coaching(
+        world.unit,
+        "coaching-1",
+        {"participant_id": "p1", "coach_id": coach, "starts_at": in_days(5), "duration_minutes": 60},
+    )
     assert [event["session_id"] for event in world.recorded(COACHING_BOOKED)] == [booked["id"]]
 
-    world.deliver(enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": REGION, "erased_at": utcnow().isoformat()})
+    world.deliver(
+        enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": REGION, "erased_at": utcnow().isoformat()}
+    )
 
     after = session_store.find_session(world.unit.conn, booked["id"])
     assert (after["status"], after["sequence"]) == ("cancelled", 1)
     assert after["coachee_id"].startswith("erased-")
-    assert [(event["session_id"], event["sequence"]) for event in world.recorded(SESSION_CANCELLED)] == [(booked["id"], 1)]
+    assert [(event["session_id"], event["sequence"]) for event in world.recorded(SESSION_CANCELLED)] == [
+        (booked["id"], 1)
+    ]
     assert session_store.led_bookings(world.unit.conn, coach, utcnow(), utcnow() + timedelta(days=30)) == []
 
 
@@ -180,9 +242,19 @@ def coached(world) -> tuple[str, dict]:
     world.offer("coaching-1", offer_type="coaching", session_allowance=4)
     world.member("coaching-1", "p1")
     coach = facilitators.add_facilitator(world.unit, {"kind": "coach", "monthly_capacity": 10, "skills": []})["id"]
-    booked = coaching.book_coaching(world.unit, "coaching-1", {"participant_id": "p1", "coach_id": coach, "starts_at": in_days(5), "duration_minutes": 60})
+    booked = coaching.book_coaching(
+        world.unit,
+        "coaching-1",
+        {"participant_id": "p1", "coach_id": coach, "starts_at": in_days(5), "duration_minutes": 60},
+    )
     began = utcnow() - timedelta(days=3)
-    held = sessions.new_session(booked | {"offer_id": "coaching-1"}, Slot(began, began + timedelta(hours=1)), {"facilitator_id": coach}, kind="coaching", coachee_id="p1")
+    held = sessions.new_session(
+        booked | {"offer_id": "coaching-1"},
+        Slot(began, began + timedelta(hours=1)),
+        {"facilitator_id": coach},
+        kind="coaching",
+        coachee_id="p1",
+    )
     session_store.add_sessions(world.unit.conn, [held])
     return coach, held
 
@@ -193,12 +265,21 @@ def test_a_coachee_sets_their_goals_and_goals_set_carries_the_types_never_the_wo
     body = {"goal_types": ["facilitation_skills", "leadership_goal"], "words": "Chair our PCN board calmly"}
 
     answered = goals.save_goals(coachee, "coaching-1", "p1", body)
-    goals.save_goals(coachee, "coaching-1", "p1", {**body, "words": "Chair our PCN board calmly and well"})  # the words only: no event
+    goals.save_goals(
+        coachee, "coaching-1", "p1", {**body, "words": "Chair our PCN board calmly and well"}
+    )  # the words only: no event
     goals.save_goals(coachee, "coaching-1", "p1", {**body, "goal_types": ["coaching_skills"]})
 
-    assert (answered["goal_types"], answered["words"], answered["progress"]) == (["leadership_goal", "facilitation_skills"], "Chair our PCN board calmly", [])
+    assert (answered["goal_types"], answered["words"], answered["progress"]) == (
+        ["leadership_goal", "facilitation_skills"],
+        "Chair our PCN board calmly",
+        [],
+    )
     recorded = world.recorded(COACHING_GOALS_SET)
-    assert [event["goal_types"] for event in recorded] == [["leadership_goal", "facilitation_skills"], ["coaching_skills"]]
+    assert [event["goal_types"] for event in recorded] == [
+        ["leadership_goal", "facilitation_skills"],
+        ["coaching_skills"],
+    ]
     assert all(set(event) == {"offer_id", "participant_id", "region", "goal_types", "set_at"} for event in recorded)
     assert "Chair" not in repr(world.outbox.recorded)
 
@@ -207,7 +288,12 @@ def test_a_coachee_sets_only_their_own_goals(world):
     coached(world)
     world.member("coaching-1", "p2")
     with pytest.raises(Forbidden) as refused:
-        goals.save_goals(as_person(world, Role.PARTICIPANT, "p2"), "coaching-1", "p1", {"goal_types": ["leadership_goal"], "words": "Theirs"})
+        goals.save_goals(
+            as_person(world, Role.PARTICIPANT, "p2"),
+            "coaching-1",
+            "p1",
+            {"goal_types": ["leadership_goal"], "words": "Theirs"},
+        )
     assert refused.value.rule == "not_yourself" and world.recorded(COACHING_GOALS_SET) == []
 
 
@@ -222,8 +308,16 @@ def test_the_coach_reads_the_words_and_both_notes_and_the_administrator_only_the
     by_admin = goals.read_goals(world.unit, "coaching-1", "p1")
 
     assert by_coach["words"] == "Coach my team"
-    assert sorted((n["noted_by"], n["note"]) for n in by_coach["progress"]) == [("coach", "Practised open questions"), ("coachee", "Felt awkward, then better")]
-    assert by_admin == {"offer_id": "coaching-1", "participant_id": "p1", "goal_types": ["coaching_skills"], "set_at": by_coach["set_at"]}
+    assert sorted((n["noted_by"], n["note"]) for n in by_coach["progress"]) == [
+        ("coach", "Practised open questions"),
+        ("coachee", "Felt awkward, then better"),
+    ]
+    assert by_admin == {
+        "offer_id": "coaching-1",
+        "participant_id": "p1",
+        "goal_types": ["coaching_skills"],
+        "set_at": by_coach["set_at"],
+    }
     with pytest.raises(NotFound):
         goals.read_goals(as_person(world, Role.COACH, "another-coach"), "coaching-1", "p1")
 
@@ -237,10 +331,17 @@ def test_the_words_and_every_progress_note_are_stored_sealed_under_the_coachees_
     coach, held = coached(world)
     world.member("coaching-1", "p2")
     coachee = as_person(world, Role.PARTICIPANT, "p1")
-    goals.save_goals(coachee, "coaching-1", "p1", {"goal_types": ["leadership_goal"], "words": "Win over Dr Okafor at Riverside"})
+    goals.save_goals(
+        coachee, "coaching-1", "p1", {"goal_types": ["leadership_goal"], "words": "Win over Dr Okafor at Riverside"}
+    )
     goals.save_progress(as_person(world, Role.COACH, coach), held["id"], {"note": "Rehearsed the Okafor conversation"})
     goals.save_progress(coachee, held["id"], {"note": "Less anxious about Riverside"})
-    goals.save_goals(as_person(world, Role.PARTICIPANT, "p2"), "coaching-1", "p2", {"goal_types": ["coaching_skills"], "words": "Coach the Riverside nurses"})
+    goals.save_goals(
+        as_person(world, Role.PARTICIPANT, "p2"),
+        "coaching-1",
+        "p2",
+        {"goal_types": ["coaching_skills"], "words": "Coach the Riverside nurses"},
+    )
 
     stored = stored_rows(world, tables.coaching_goals, tables.coaching_progress, tables.data_keys)
     for plaintext in ("Okafor", "Riverside", "Rehearsed", "anxious", "nurses", "Win over"):
@@ -248,21 +349,36 @@ def test_the_words_and_every_progress_note_are_stored_sealed_under_the_coachees_
     sealed = [row.sealed_words for row in world.unit.conn.execute(select(tables.coaching_goals))]
     sealed += [row.sealed_note for row in world.unit.conn.execute(select(tables.coaching_progress))]
     assert len(sealed) == 4 and all(value.startswith("s1.") for value in sealed)
-    assert sorted(world.unit.conn.execute(select(tables.data_keys.c.record_id)).scalars()) == ["p1", "p2"]  # one key per coachee, the coach's note under p1's
+    assert sorted(world.unit.conn.execute(select(tables.data_keys.c.record_id)).scalars()) == [
+        "p1",
+        "p2",
+    ]  # one key per coachee, the coach's note under p1's
     assert goals.read_goals(coachee, "coaching-1", "p1")["words"] == "Win over Dr Okafor at Riverside"
 
 
 def test_erasing_a_coachee_destroys_their_data_key_and_deletes_their_goals_and_every_progress_note(world):
     coach, held = coached(world)
-    goals.save_goals(as_person(world, Role.PARTICIPANT, "p1"), "coaching-1", "p1", {"goal_types": ["leadership_goal"], "words": "Lead the merger"})
+    goals.save_goals(
+        as_person(world, Role.PARTICIPANT, "p1"),
+        "coaching-1",
+        "p1",
+        {"goal_types": ["leadership_goal"], "words": "Lead the merger"},
+    )
     goals.save_progress(as_person(world, Role.COACH, coach), held["id"], {"note": "Mapped the stakeholders"})
-    copy = world.unit.conn.execute(select(tables.coaching_goals.c.sealed_words)).scalar_one()  # as a backup or the WAL keeps it
+    copy = world.unit.conn.execute(
+        select(tables.coaching_goals.c.sealed_words)
+    ).scalar_one()  # as a backup or the WAL keeps it
     key = data_keys.find(world.unit.conn, ["p1"])["p1"]
     assert open_sealed(key, copy, "coaching_goals/coaching-1/p1/words") == "Lead the merger"
 
-    world.deliver(enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": REGION, "erased_at": utcnow().isoformat()})
+    world.deliver(
+        enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": REGION, "erased_at": utcnow().isoformat()}
+    )
 
-    assert [world.unit.conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (tables.coaching_goals, tables.coaching_progress)] == [0, 0]
+    assert [
+        world.unit.conn.execute(select(func.count()).select_from(t)).scalar_one()
+        for t in (tables.coaching_goals, tables.coaching_progress)
+    ] == [0, 0]
     assert data_keys.find(world.unit.conn, ["p1"]) == {}
     assert "Lead the merger" not in stored_rows(world, *metadata.sorted_tables)
     wrapped = repr(list(world.unit.conn.execute(select(tables.data_keys))))

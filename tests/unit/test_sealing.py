@@ -1,6 +1,7 @@
 """Sealing personal data (shared.sealing): what seals opens only with its key and context, a
 wrapped key unwraps only for its record and with a KEK of the ring, rotation keeps every value
 readable, and nothing sealed shows the text in any encoding."""
+
 import base64
 from dataclasses import replace
 
@@ -32,7 +33,11 @@ def test_a_sealed_value_opens_with_its_key_and_context_only():
     key = new_data_key()
     sealed = seal(key, NAME, "participants/p1/name")
     assert open_sealed(key, sealed, "participants/p1/name") == NAME
-    for wrong_key, wrong_context in ((new_data_key(), "participants/p1/name"), (key, "participants/p2/name"), (key, "participants/p1/email")):
+    for wrong_key, wrong_context in (
+        (new_data_key(), "participants/p1/name"),
+        (key, "participants/p2/name"),
+        (key, "participants/p1/email"),
+    ):
         with pytest.raises(SealingError):
             open_sealed(wrong_key, sealed, wrong_context)
 
@@ -112,7 +117,11 @@ def test_key_rings_are_parsed_from_settings_text_and_bad_keys_are_named_not_quot
     assert ring(first, second).keks == ring(first).keks + ring(second).keks
     assert KeyRing.parse(f"{first}\n{second}\n") == ring(first, second)
     assert KeyRing.parse(first.rstrip("=")) == ring(first)  # padding is optional
-    for bad, message in (("REPLACE_ME", "key-encryption key 1 is 7 bytes"), (f"{first},not base64!", "key-encryption key 2 is not"), ("", "at least one")):
+    for bad, message in (
+        ("REPLACE_ME", "key-encryption key 1 is 7 bytes"),
+        (f"{first},not base64!", "key-encryption key 2 is not"),
+        ("", "at least one"),
+    ):
         with pytest.raises(ValueError, match=message) as refused:
             KeyRing.parse(bad)
         assert first not in str(refused.value)

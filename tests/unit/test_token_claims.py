@@ -1,4 +1,5 @@
 """The claims of a bearer token, checked by type and value without any I/O."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,16 @@ from shared.token_claims import InvalidToken, TokenRules, check_registered_claim
 
 NOW = 1_800_000_000
 RULES = TokenRules(issuer="https://convene.local/auth", audience="convene", leeway=30, max_lifetime=12 * 3600)
-GOOD = {"iss": RULES.issuer, "aud": RULES.audience, "sub": "admin-1", "iat": NOW, "nbf": NOW, "exp": NOW + 600, "role": "regional_admin", "region": "Y56"}
+GOOD = {
+    "iss": RULES.issuer,
+    "aud": RULES.audience,
+    "sub": "admin-1",
+    "iat": NOW,
+    "nbf": NOW,
+    "exp": NOW + 600,
+    "role": "regional_admin",
+    "region": "Y56",
+}
 
 
 def _checked(**changes):
@@ -52,7 +62,10 @@ def test_a_numeric_date_may_be_a_fraction(value):
         ({"role": None}, "the bearer token has no role claim"),
         ({"role": "Regional_Admin"}, "the bearer token's role claim names no Convene role"),
         ({"region": None}, "a regional_admin token needs a region claim"),
-        ({"region": "*"}, "the bearer token's region claim is not one of the seven NHS England region codes (Y56, Y58 to Y63)"),
+        (
+            {"region": "*"},
+            "the bearer token's region claim is not one of the seven NHS England region codes (Y56, Y58 to Y63)",
+        ),
         ({"role": "service", "region": "Y56"}, "a service token must not carry a region claim"),
     ],
 )
@@ -66,7 +79,16 @@ def test_exactly_twelve_hours_is_still_allowed():
     assert _checked(exp=NOW + 12 * 3600)[0].valid_until == NOW + 12 * 3600 + 30
 
 
-@pytest.mark.parametrize("role, region", [(Role.REGIONAL_ADMIN, "*"), (Role.PARTICIPANT, None), (Role.COACH, "national"), (Role.NATIONAL, "Y56"), (Role.SERVICE, "*")])
+@pytest.mark.parametrize(
+    "role, region",
+    [
+        (Role.REGIONAL_ADMIN, "*"),
+        (Role.PARTICIPANT, None),
+        (Role.COACH, "national"),
+        (Role.NATIONAL, "Y56"),
+        (Role.SERVICE, "*"),
+    ],
+)
 def test_no_principal_can_stand_for_a_region_that_does_not_exist(role, region):
     with pytest.raises(ValueError):
         Principal("someone", role, region)

@@ -1,31 +1,38 @@
 """Tracing is off unless OTEL_EXPORTER_OTLP_ENDPOINT is set: then no span is made, nothing is
 exported and no event carries ce_traceparent. With it on, the same steps carry the trace.
 No I/O: the outbox writes to a stand-in connection, spans go to an in-memory exporter."""
+
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import MetaData
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sqlalchemy import MetaData
 
 from services.enrolment.settings import EnrolmentSettings
 from shared import tracing
-from shared.tables import SharedTables
 from shared.contracts.enrolment import ENROLMENT_WAITLISTED
 from shared.envelope import Envelope
 from shared.outbox import Outbox
+from shared.tables import SharedTables
 
 
 def _waitlisted() -> dict:
     return {
-        "enrolment_id": str(uuid.uuid4()), "offer_id": str(uuid.uuid4()), "participant_id": str(uuid.uuid4()), "region": "Y61",
-        "offer_type": "regional_programme", "role": "clinical_director", "status": "waitlisted", "waitlist_position": 1,
-        "changed_at": datetime.now(timezone.utc),
+        "enrolment_id": str(uuid.uuid4()),
+        "offer_id": str(uuid.uuid4()),
+        "participant_id": str(uuid.uuid4()),
+        "region": "Y61",
+        "offer_type": "regional_programme",
+        "role": "clinical_director",
+        "status": "waitlisted",
+        "waitlist_position": 1,
+        "changed_at": datetime.now(UTC),
     }
 
 
@@ -47,7 +54,9 @@ def _a_request_writing_an_event(tracer) -> tuple[dict, list]:
     tracing.end_spans(spans)
     message = SimpleNamespace(topic=row.topic, partition=0, offset=7)
     seen = []
-    with tracing.process_span(tracer, Envelope.from_kafka(list(sent.items()), row.value.encode()), message, "t.scheduling.rosters"):
+    with tracing.process_span(
+        tracer, Envelope.from_kafka(list(sent.items()), row.value.encode()), message, "t.scheduling.rosters"
+    ):
         seen.append(tracing.current_traceparent())
     return sent, seen
 
@@ -70,11 +79,18 @@ def test_with_a_tracer_the_request_the_publish_and_the_handler_share_one_trace()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     sent, seen = _a_request_writing_an_event(provider.get_tracer("test"))
     request, publish, process = sorted(exporter.get_finished_spans(), key=lambda s: s.start_time)
-    assert request.name == "POST /v1/offers/<offer_id>/enrolments" and request.attributes["http.response.status_code"] == 201
+    assert (
+        request.name == "POST /v1/offers/<offer_id>/enrolments"
+        and request.attributes["http.response.status_code"] == 201
+    )
     topic = ENROLMENT_WAITLISTED.topic.address("t.")
     assert publish.name == f"publish {topic}" and publish.parent.span_id == request.context.span_id
     assert process.name == f"process {topic}" and process.parent.span_id == publish.context.span_id
     assert len({request.context.trace_id, publish.context.trace_id, process.context.trace_id}) == 1
-    assert sent["ce_traceparent"].decode().startswith(f"00-{publish.context.trace_id:032x}-{publish.context.span_id:016x}-")
+    assert (
+        sent["ce_traceparent"]
+        .decode()
+        .startswith(f"00-{publish.context.trace_id:032x}-{publish.context.span_id:016x}-")
+    )
     assert seen[0].startswith(f"00-{process.context.trace_id:032x}-{process.context.span_id:016x}-")
     assert json.loads(json.dumps(dict(process.attributes)))["messaging.consumer.group.name"] == "t.scheduling.rosters"

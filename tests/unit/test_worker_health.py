@@ -1,4 +1,5 @@
 """Heartbeats of worker loops, on a clock the test moves."""
+
 from shared.worker_health import Heartbeats, health
 
 
@@ -28,4 +29,7 @@ def test_a_loop_is_stalled_once_it_has_not_beaten_for_longer_than_the_window():
 
 
 def test_no_loop_yet_is_alive():
-    assert health(Heartbeats(Clock()), 120, "svc") == (200, {"status": "alive", "window_seconds": 120, "seconds_since_progress": {}})
+    assert health(Heartbeats(Clock()), 120, "svc") == (
+        200,
+        {"status": "alive", "window_seconds": 120, "seconds_since_progress": {}},
+    )

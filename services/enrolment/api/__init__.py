@@ -1,4 +1,5 @@
 """Enrolment's HTTP endpoints, one blueprint per subject; `APIS` is what the app registers."""
+
 from services.enrolment.api.enrolments import enrolments_api
 from services.enrolment.api.offers import offers_api
 from services.enrolment.api.participants import participants_api

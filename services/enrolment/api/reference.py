@@ -1,20 +1,33 @@
 """Reference data: regions, PCNs, practices, and the import of NHS ODS files."""
+
 from flask import current_app, request
 
-from shared.api import Api
 from services.enrolment.api.roles import EVERYONE, OFFER_MANAGERS
-from services.enrolment.schemas import ImportReportSchema, ImportRequestSchema, PcnQuery, PcnSchema, PracticeQuery, PracticeSchema, RegionSchema
+from services.enrolment.schemas import (
+    ImportReportSchema,
+    ImportRequestSchema,
+    PcnQuery,
+    PcnSchema,
+    PracticeQuery,
+    PracticeSchema,
+    RegionSchema,
+)
 from services.enrolment.usecases import reference
+from shared.api import Api
 
 reference_api = Api("reference", __name__, tag="reference data")
 
 
-@reference_api.get("/v1/regions", summary="The seven NHS England regions", roles=EVERYONE, response=RegionSchema, paged=True)
+@reference_api.get(
+    "/v1/regions", summary="The seven NHS England regions", roles=EVERYONE, response=RegionSchema, paged=True
+)
 def list_regions(unit):
     return reference.regions()
 
 
-@reference_api.get("/v1/pcns", summary="PCNs, by region", roles=EVERYONE, query=PcnQuery, response=PcnSchema, paged=True)
+@reference_api.get(
+    "/v1/pcns", summary="PCNs, by region", roles=EVERYONE, query=PcnQuery, response=PcnSchema, paged=True
+)
 def list_pcns(unit, query):
     return reference.pcn_page(unit, query)
 
@@ -24,7 +37,14 @@ def get_pcn(unit, code):
     return reference.get_pcn(unit, code)
 
 
-@reference_api.get("/v1/practices", summary="GP practices, by PCN", roles=EVERYONE, query=PracticeQuery, response=PracticeSchema, paged=True)
+@reference_api.get(
+    "/v1/practices",
+    summary="GP practices, by PCN",
+    roles=EVERYONE,
+    query=PracticeQuery,
+    response=PracticeSchema,
+    paged=True,
+)
 def list_practices(unit, query):
     return reference.practice_page(unit, query)
 

@@ -1,4 +1,5 @@
 """Which roles may call which kind of endpoint (each use case then scopes every object)."""
+
 from shared.auth import Role
 
 EVERYONE = tuple(Role)

@@ -1,12 +1,13 @@
 """Completion: which confirmed members attended enough of the sessions held to complete an offer."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
-from shared.errors import RuleViolation
 from services.enrolment.domain.enrolments import EnrolmentStatus
 from services.enrolment.domain.values import as_enum
+from shared.errors import RuleViolation
 
 DEFAULT_COMPLETION_THRESHOLD = 0.75
 
@@ -23,8 +24,9 @@ class MemberAttendance:
         object.__setattr__(self, "status", as_enum(EnrolmentStatus, self.status, "status"))
 
 
-def select_completions(members: Iterable[MemberAttendance], sessions_held: int, *,
-                       threshold: float = DEFAULT_COMPLETION_THRESHOLD) -> list[str]:
+def select_completions(
+    members: Iterable[MemberAttendance], sessions_held: int, *, threshold: float = DEFAULT_COMPLETION_THRESHOLD
+) -> list[str]:
     """Ids of the confirmed enrolments whose attendance share reaches `threshold`.
 
     share = sessions_present / sessions_held. With no sessions held nobody completes:
@@ -35,5 +37,8 @@ def select_completions(members: Iterable[MemberAttendance], sessions_held: int, 
     if sessions_held <= 0:
         return []
     # Compare the quotient, not present >= threshold * held: 0.56 * 25 is 14.000000000000002.
-    return [m.enrolment_id for m in members
-            if m.status is EnrolmentStatus.CONFIRMED and m.sessions_present / sessions_held >= threshold]
+    return [
+        m.enrolment_id
+        for m in members
+        if m.status is EnrolmentStatus.CONFIRMED and m.sessions_present / sessions_held >= threshold
+    ]

@@ -7,17 +7,18 @@
 * A team is never split: a PCN's team is confirmed whole when every member fits in the free
   places and nobody is waiting; otherwise it is refused (`team_does_not_fit`) and nobody is placed.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Iterable, Sequence
 
-from shared.contracts.vocabulary import NATIONAL, OfferType, WithdrawalReason
-from shared.errors import Conflict, NotFound, RuleViolation
 from services.enrolment.domain.offers import Offer, OfferStatus, accepts_enrolment
 from services.enrolment.domain.reference import validate_region_code
 from services.enrolment.domain.values import as_enum
+from shared.contracts.vocabulary import NATIONAL, OfferType, WithdrawalReason
+from shared.errors import Conflict, NotFound, RuleViolation
 
 
 class EnrolmentStatus(str, Enum):
@@ -82,8 +83,12 @@ class PromotionPlan:
 def _check_open(offer: Offer) -> None:
     if not accepts_enrolment(offer):
         closed = " (a closed group once started)" if offer.status is OfferStatus.STARTED else ""
-        raise Conflict("offer_not_open", f"A {offer.status.value} {offer.type.value} offer takes no new members{closed}.",
-                       field="offer_id", extra={"offer_status": offer.status.value})
+        raise Conflict(
+            "offer_not_open",
+            f"A {offer.status.value} {offer.type.value} offer takes no new members{closed}.",
+            field="offer_id",
+            extra={"offer_status": offer.status.value},
+        )
 
 
 def _check_member(offer: Offer, region: str, pcn_code: str | None, holds_place: bool, field: str) -> None:
@@ -104,16 +109,24 @@ def _place(capacity: int, confirmed: int, waitlist_length: int) -> Admission:
     return Admission(EnrolmentStatus.WAITLISTED, waitlist_length + 1)
 
 
-def admit(offer: Offer, *, participant_region: str, participant_pcn: str | None, holds_place: bool,
-          confirmed_count: int, waitlist_length: int) -> Admission:
+def admit(
+    offer: Offer,
+    *,
+    participant_region: str,
+    participant_pcn: str | None,
+    holds_place: bool,
+    confirmed_count: int,
+    waitlist_length: int,
+) -> Admission:
     """Decide whether one participant is confirmed or waitlisted in `offer`."""
     _check_open(offer)
     _check_member(offer, participant_region, participant_pcn, holds_place, "participant_id")
     return _place(offer.capacity, confirmed_count, waitlist_length)
 
 
-def admit_team(offer: Offer, members: Sequence[TeamMember], *, confirmed_count: int,
-               waitlist_length: int) -> list[Admission]:
+def admit_team(
+    offer: Offer, members: Sequence[TeamMember], *, confirmed_count: int, waitlist_length: int
+) -> list[Admission]:
     """Admit a PCN's team whole: every member confirmed, one Admission each, in the given order.
 
     A team works on its shared purpose together, so it is never split between places and the
@@ -125,30 +138,45 @@ def admit_team(offer: Offer, members: Sequence[TeamMember], *, confirmed_count: 
     half-done.
     """
     if offer.type is not OfferType.PCN_TEAM:
-        raise RuleViolation("not_a_team_offer", f"Only a pcn_team offer takes a team enrolment; this is a {offer.type.value} offer.",
-                            field="offer_id")
+        raise RuleViolation(
+            "not_a_team_offer",
+            f"Only a pcn_team offer takes a team enrolment; this is a {offer.type.value} offer.",
+            field="offer_id",
+        )
     if not members:
         raise RuleViolation("required", "A team enrolment needs at least one member.", field="participant_ids")
     _check_open(offer)
     first_mention: dict[str, int] = {}
     for i, member in enumerate(members):
         if member.participant_id in first_mention:
-            raise RuleViolation("duplicate_member", f"participant_ids[{i}] names the same participant as "
-                                f"participant_ids[{first_mention[member.participant_id]}].", field=f"participant_ids[{i}]")
+            raise RuleViolation(
+                "duplicate_member",
+                f"participant_ids[{i}] names the same participant as "
+                f"participant_ids[{first_mention[member.participant_id]}].",
+                field=f"participant_ids[{i}]",
+            )
         _check_member(offer, member.region, member.pcn_code, member.holds_place, f"participant_ids[{i}]")
         first_mention[member.participant_id] = i
 
     free = max(offer.capacity - confirmed_count, 0) if waitlist_length == 0 else 0
     if len(members) > free:
         waiting = f" and {waitlist_length} waiting" if waitlist_length else ""
-        raise Conflict("team_does_not_fit",
-                       f"A team of {len(members)} does not fit: {free} places are free{waiting}. A team is confirmed whole or not at all.",
-                       field="participant_ids", extra={"team_size": len(members), "free_places": free, "waitlist_length": waitlist_length})
+        raise Conflict(
+            "team_does_not_fit",
+            f"A team of {len(members)} does not fit: {free} places are free{waiting}. A team is confirmed whole "
+            "or not at all.",
+            field="participant_ids",
+            extra={"team_size": len(members), "free_places": free, "waitlist_length": waitlist_length},
+        )
     return [Admission(EnrolmentStatus.CONFIRMED) for _ in members]
 
 
-def plan_withdrawal(offer: Offer, enrolments: Iterable[Enrolment], enrolment_id: str,
-                    reason: WithdrawalReason = WithdrawalReason.WITHDREW) -> WithdrawalPlan:
+def plan_withdrawal(
+    offer: Offer,
+    enrolments: Iterable[Enrolment],
+    enrolment_id: str,
+    reason: WithdrawalReason = WithdrawalReason.WITHDREW,
+) -> WithdrawalPlan:
     """Plan withdrawing `enrolment_id` from `offer` for `reason`, given all the offer's enrolments.
 
     A confirmed withdrawal frees a place, which goes to the waitlisted enrolment with the
@@ -159,8 +187,12 @@ def plan_withdrawal(offer: Offer, enrolments: Iterable[Enrolment], enrolment_id:
     if target is None:
         raise NotFound("enrolment_not_found", "No such enrolment in this offer.", field="enrolment_id")
     if target.status not in (EnrolmentStatus.CONFIRMED, EnrolmentStatus.WAITLISTED):
-        raise Conflict("not_active", f"A {target.status.value} enrolment cannot be withdrawn.",
-                       field="enrolment_id", extra={"enrolment_status": target.status.value})
+        raise Conflict(
+            "not_active",
+            f"A {target.status.value} enrolment cannot be withdrawn.",
+            field="enrolment_id",
+            extra={"enrolment_status": target.status.value},
+        )
 
     # Existing order: by position; list order breaks ties and places missing positions last.
     queue = sorted(
@@ -185,8 +217,10 @@ def plan_promotions(offer: Offer, enrolments: Iterable[Enrolment]) -> PromotionP
     """
     enrolments = list(enrolments)
     confirmed = sum(1 for e in enrolments if e.status is EnrolmentStatus.CONFIRMED)
-    queue = sorted((e for e in enrolments if e.status is EnrolmentStatus.WAITLISTED),
-                   key=lambda e: (e.waitlist_position is None, e.waitlist_position or 0))
+    queue = sorted(
+        (e for e in enrolments if e.status is EnrolmentStatus.WAITLISTED),
+        key=lambda e: (e.waitlist_position is None, e.waitlist_position or 0),
+    )
     free = max(offer.capacity - confirmed, 0) if accepts_enrolment(offer) else 0
     promoted = tuple(replace(e, status=EnrolmentStatus.CONFIRMED, waitlist_position=None) for e in queue[:free])
     return PromotionPlan(promoted, tuple(replace(e, waitlist_position=n) for n, e in enumerate(queue[free:], start=1)))

@@ -17,6 +17,7 @@ practice between regions, except one that participants (or, for a PCN, offers) b
 moving it would hand those people's records to another region's administrator behind their
 back and leave the region other services were told stale, so that is refused too.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,14 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from services.enrolment.domain.reference import (
+    Pcn,
+    Practice,
+    validate_pcn_code,
+    validate_practice_code,
+    validate_region_code,
+)
 from shared.errors import DomainError, RuleViolation
-from services.enrolment.domain.reference import Pcn, Practice, validate_pcn_code, validate_practice_code, validate_region_code
 
 EPCN, PRACTICE_MAP = "epcn_csv", "practice_map_csv"  # the two inputs, named as the API names them
 MAP_COLUMNS = ("PRACTICE_CODE", "PCN_CODE", "COMM_REGION_CODE")
@@ -67,7 +74,9 @@ class RowsBeyondYourRegion(RefusedRows):
     status = 403
 
     def __init__(self, problems: list[RowNote]):
-        super().__init__("rows_beyond_your_region", "would move a PCN or practice between your region and another", problems)
+        super().__init__(
+            "rows_beyond_your_region", "would move a PCN or practice between your region and another", problems
+        )
 
 
 class MovesOfRowsInUse(RefusedRows):
@@ -76,7 +85,9 @@ class MovesOfRowsInUse(RefusedRows):
     status = 409
 
     def __init__(self, problems: list[RowNote]):
-        super().__init__("move_of_rows_in_use", "would move a PCN or practice that people belong to into another region", problems)
+        super().__init__(
+            "move_of_rows_in_use", "would move a PCN or practice that people belong to into another region", problems
+        )
 
 
 @dataclass(frozen=True)
@@ -104,8 +115,16 @@ class ImportPlan:
 
     def report(self) -> dict:
         return {
-            "pcns": {"created": len(self.pcns_created), "updated": len(self.pcns_updated), "unchanged": self.pcns_unchanged},
-            "practices": {"created": len(self.practices_created), "updated": len(self.practices_updated), "unchanged": self.practices_unchanged},
+            "pcns": {
+                "created": len(self.pcns_created),
+                "updated": len(self.pcns_updated),
+                "unchanged": self.pcns_unchanged,
+            },
+            "practices": {
+                "created": len(self.practices_created),
+                "updated": len(self.practices_updated),
+                "unchanged": self.practices_unchanged,
+            },
             "skipped": len(self.skipped),
             "out_of_scope": self.out_of_scope,
             "skipped_rows": [vars(note) for note in self.skipped[:MAX_REPORTED_ROWS]],
@@ -142,7 +161,15 @@ def parse_epcn(text: str) -> tuple[list[tuple[int, Pcn]], list[RowNote]]:
                 raise RuleViolation("required", "the PCN name and sub-ICB code must not be blank.")
             if code in seen:
                 raise RuleViolation("duplicate", f"the PCN code is repeated (first on line {seen[code]}).")
-            pcn = Pcn(code, name, sub_icb_code, sub_icb_name, None, _ods_date(row[4], "column 5 (open date)"), _ods_date(row[5], "column 6 (close date)"))
+            pcn = Pcn(
+                code,
+                name,
+                sub_icb_code,
+                sub_icb_name,
+                None,
+                _ods_date(row[4], "column 5 (open date)"),
+                _ods_date(row[5], "column 6 (close date)"),
+            )
         except RuleViolation as error:
             problems.append(RowNote(EPCN, line, error.detail))
             continue
@@ -169,7 +196,10 @@ def parse_practice_map(text: str) -> tuple[list[tuple[int, Practice]], dict[str,
                 validate_pcn_code(pcn_code, field="PCN_CODE")
                 validate_region_code(region, field="COMM_REGION_CODE")
                 if regions.get(pcn_code, region) != region:
-                    raise RuleViolation("pcn_region_conflict", f"COMM_REGION_CODE: the PCN has another region on line {region_line[pcn_code]}.")
+                    raise RuleViolation(
+                        "pcn_region_conflict",
+                        f"COMM_REGION_CODE: the PCN has another region on line {region_line[pcn_code]}.",
+                    )
         except RuleViolation as error:
             problems.append(RowNote(PRACTICE_MAP, line, error.detail))
             continue
@@ -181,8 +211,15 @@ def parse_practice_map(text: str) -> tuple[list[tuple[int, Practice]], dict[str,
     return practices, regions, problems
 
 
-def plan_import(epcn_text: str, map_text: str, existing_pcns: dict[str, Pcn], existing_practices: dict[str, Practice],
-                *, scope_region: str | None = None, in_use: InUse = InUse()) -> ImportPlan:
+def plan_import(
+    epcn_text: str,
+    map_text: str,
+    existing_pcns: dict[str, Pcn],
+    existing_practices: dict[str, Practice],
+    *,
+    scope_region: str | None = None,
+    in_use: InUse = InUse(),
+) -> ImportPlan:
     """What an import changes. `scope_region` limits a regional administrator to their region
     (None: the national team's import); `in_use` is what people and offers belong to.
 
@@ -201,18 +238,37 @@ def plan_import(epcn_text: str, map_text: str, existing_pcns: dict[str, Pcn], ex
             continue
         placed[pcn.code] = region
         old = existing_pcns.get(pcn.code)
-        action, reason = verdict("PCN", old and old.region, region, scope_region=scope_region, in_use=pcn.code in in_use.pcns)
+        action, reason = verdict(
+            "PCN", old and old.region, region, scope_region=scope_region, in_use=pcn.code in in_use.pcns
+        )
         if action == APPLY:
-            _sort(Pcn(**{**vars(pcn), "region": region}), old, plan.pcns_created, plan.pcns_updated, plan, "pcns_unchanged")
+            _sort(
+                Pcn(**{**vars(pcn), "region": region}),
+                old,
+                plan.pcns_created,
+                plan.pcns_updated,
+                plan,
+                "pcns_unchanged",
+            )
         _note(plan, refused, action, RowNote(EPCN, line, reason))
     for line, practice in practices:
         if practice.pcn_code not in placed:
-            reason = "unknown_pcn: the PCN is in neither epcn.csv nor Convene" if practice.pcn_code else "no_pcn: the practice is in no PCN"
+            reason = (
+                "unknown_pcn: the PCN is in neither epcn.csv nor Convene"
+                if practice.pcn_code
+                else "no_pcn: the practice is in no PCN"
+            )
             plan.skipped.append(RowNote(PRACTICE_MAP, line, reason))
             continue
         old = existing_practices.get(practice.code)
         held_in = existing_pcns[old.pcn_code].region if old else None
-        action, reason = verdict("practice", held_in, placed[practice.pcn_code], scope_region=scope_region, in_use=practice.code in in_use.practices)
+        action, reason = verdict(
+            "practice",
+            held_in,
+            placed[practice.pcn_code],
+            scope_region=scope_region,
+            in_use=practice.code in in_use.practices,
+        )
         if action == APPLY:
             _sort(practice, old, plan.practices_created, plan.practices_updated, plan, "practices_unchanged")
         _note(plan, refused, action, RowNote(PRACTICE_MAP, line, reason))
@@ -240,9 +296,17 @@ def verdict(kind: str, held_in: str | None, goes_to: str, *, scope_region: str |
             return IN_USE, f"in_use: {people} to the {kind}, so it cannot move from region {held_in} to {goes_to}"
         return APPLY, ""
     if moves and held_in == scope_region:
-        return NOT_YOURS, f"leaves_region: the {kind} would move to {region} {goes_to}; only the national team moves a {kind} between regions"
+        return (
+            NOT_YOURS,
+            f"leaves_region: the {kind} would move to {region} {goes_to}; only the national team moves a {kind} "
+            "between regions",
+        )
     if moves and goes_to == scope_region:
-        return NOT_YOURS, f"another_region: the {kind} is in {region} {held_in}; only the national team moves a {kind} between regions"
+        return (
+            NOT_YOURS,
+            f"another_region: the {kind} is in {region} {held_in}; only the national team moves a {kind} between "
+            "regions",
+        )
     return (APPLY, "") if goes_to == scope_region else (LEAVE, "")
 
 

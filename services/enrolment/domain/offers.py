@@ -6,16 +6,17 @@ admission and waitlist promotion. A started action learning set or coaching rela
 closed group, so it admits no one *and* promotes no one: promoting from the waitlist would add
 a new member just as surely as enrolling would.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 
-from shared.contracts.vocabulary import NATIONAL, OfferType
-from shared.errors import Conflict, NotFound, RuleViolation
 from services.enrolment.domain.reference import validate_pcn_code, validate_region_code
 from services.enrolment.domain.values import as_enum
+from shared.contracts.vocabulary import NATIONAL, OfferType
+from shared.errors import Conflict, NotFound, RuleViolation
 
 
 class OfferStatus(str, Enum):
@@ -100,8 +101,9 @@ def validate_new_offer(offer: Offer, *, pcn_region: str | None = None) -> Offer:
 
     _require_int(offer.capacity, "capacity", 1, None, "invalid_capacity")
     if offer.type is OfferType.ACTION_LEARNING_SET and offer.capacity > LEARNING_SET_MAX:
-        raise RuleViolation("learning_set_capacity",
-                            f"An action learning set has at most {LEARNING_SET_MAX} members.", field="capacity")
+        raise RuleViolation(
+            "learning_set_capacity", f"An action learning set has at most {LEARNING_SET_MAX} members.", field="capacity"
+        )
     if offer.type is OfferType.COACHING and offer.capacity != 1:
         raise RuleViolation("coaching_capacity", "Coaching is one-to-one: capacity must be 1.", field="capacity")
 
@@ -111,11 +113,17 @@ def validate_new_offer(offer: Offer, *, pcn_region: str | None = None) -> Offer:
             raise NotFound("pcn_not_found", "No such PCN.", field="pcn_code")
         # The offer's region is the creator's, never an input: name what was sent instead.
         if offer.region == NATIONAL:
-            raise RuleViolation("wrong_region", "A PCN team offer belongs to its PCN's region: the national team cannot create one.",
-                                field="offer_type")
+            raise RuleViolation(
+                "wrong_region",
+                "A PCN team offer belongs to its PCN's region: the national team cannot create one.",
+                field="offer_type",
+            )
         if offer.region != pcn_region:
-            raise RuleViolation("wrong_region", "The PCN is not in your region: a PCN team offer is made in its PCN's own region.",
-                                field="pcn_code")
+            raise RuleViolation(
+                "wrong_region",
+                "The PCN is not in your region: a PCN team offer is made in its PCN's own region.",
+                field="pcn_code",
+            )
     _only_for(offer, "basis", OfferType.ACTION_LEARNING_SET)
     if _only_for(offer, "session_allowance", OfferType.COACHING):
         _require_int(offer.session_allowance, "session_allowance", 1, SESSION_ALLOWANCE_MAX, "session_allowance")
@@ -128,13 +136,18 @@ def validate_new_offer(offer: Offer, *, pcn_region: str | None = None) -> Offer:
     _require_int(offer.planned_sessions, "planned_sessions", 1, None, "planned_sessions")
     # The coaching allowance is fixed: planning more sessions than it would break it.
     if offer.type is OfferType.COACHING and offer.planned_sessions > offer.session_allowance:
-        raise RuleViolation("session_allowance_exceeded",
-                            "planned_sessions must not exceed the session allowance.", field="planned_sessions")
+        raise RuleViolation(
+            "session_allowance_exceeded",
+            "planned_sessions must not exceed the session allowance.",
+            field="planned_sessions",
+        )
     return offer
 
 
 # What an update may change: the rest (region, type, PCN) decides who is eligible, so it is fixed.
-EDITABLE_FIELDS = frozenset({"title", "capacity", "starts_on", "ends_on", "planned_sessions", "basis", "session_allowance"})
+EDITABLE_FIELDS = frozenset(
+    {"title", "capacity", "starts_on", "ends_on", "planned_sessions", "basis", "session_allowance"}
+)
 EDITABLE_STATUSES = frozenset({OfferStatus.DRAFT, OfferStatus.PUBLISHED})
 
 
@@ -145,8 +158,11 @@ def validate_offer_change(current: Offer, changes: dict, *, confirmed_count: int
     loses a confirmed place because an offer was edited.
     """
     if current.status not in EDITABLE_STATUSES:
-        raise Conflict("offer_not_editable", f"A {current.status.value} offer can no longer be changed.",
-                       extra={"offer_status": current.status.value})
+        raise Conflict(
+            "offer_not_editable",
+            f"A {current.status.value} offer can no longer be changed.",
+            extra={"offer_status": current.status.value},
+        )
     for field in changes:
         if field not in EDITABLE_FIELDS:
             raise RuleViolation("not_editable", f"{field} cannot be changed.", field=field)
@@ -154,8 +170,12 @@ def validate_offer_change(current: Offer, changes: dict, *, confirmed_count: int
     # Checked as the draft it once was; its PCN is unchanged, so its region still matches.
     validate_new_offer(replace(changed, status=OfferStatus.DRAFT), pcn_region=changed.region)
     if changed.capacity < confirmed_count:
-        raise Conflict("capacity_below_confirmed", "capacity cannot drop below the places already confirmed.",
-                       field="capacity", extra={"confirmed": confirmed_count})
+        raise Conflict(
+            "capacity_below_confirmed",
+            "capacity cannot drop below the places already confirmed.",
+            field="capacity",
+            extra={"confirmed": confirmed_count},
+        )
     return changed
 
 
@@ -178,8 +198,10 @@ _TRANSITIONS: dict[OfferAction, tuple[OfferStatus, frozenset[OfferStatus]]] = {
     OfferAction.PUBLISH: (OfferStatus.PUBLISHED, frozenset({OfferStatus.DRAFT})),
     OfferAction.START: (OfferStatus.STARTED, frozenset({OfferStatus.PUBLISHED})),
     OfferAction.COMPLETE: (OfferStatus.COMPLETED, frozenset({OfferStatus.STARTED})),
-    OfferAction.CANCEL: (OfferStatus.CANCELLED,
-                         frozenset({OfferStatus.DRAFT, OfferStatus.PUBLISHED, OfferStatus.STARTED})),
+    OfferAction.CANCEL: (
+        OfferStatus.CANCELLED,
+        frozenset({OfferStatus.DRAFT, OfferStatus.PUBLISHED, OfferStatus.STARTED}),
+    ),
 }
 
 
@@ -189,6 +211,10 @@ def transition(status: OfferStatus | str, action: OfferAction | str) -> OfferSta
     action = as_enum(OfferAction, action, "action")
     target, sources = _TRANSITIONS[action]
     if status not in sources:
-        raise Conflict("invalid_transition", f"An offer cannot go from {status.value} to {target.value}.",
-                       field="status", extra={"from": status.value, "to": target.value})
+        raise Conflict(
+            "invalid_transition",
+            f"An offer cannot go from {status.value} to {target.value}.",
+            field="status",
+            extra={"from": status.value, "to": target.value},
+        )
     return target

@@ -1,13 +1,20 @@
 """Participants: where a new participant belongs (their PCN's region, within the registering
 administrator's)."""
+
 from __future__ import annotations
 
-from shared.errors import NotFound, RuleViolation
 from services.enrolment.domain.reference import validate_pcn_code, validate_practice_code
+from shared.errors import NotFound, RuleViolation
 
 
-def place_participant(*, pcn_code: str, pcn_region: str | None, practice_code: str | None = None,
-                      practice_pcn: str | None = None, scope_region: str | None = None) -> str:
+def place_participant(
+    *,
+    pcn_code: str,
+    pcn_region: str | None,
+    practice_code: str | None = None,
+    practice_pcn: str | None = None,
+    scope_region: str | None = None,
+) -> str:
     """Return a new participant's region, which is always their PCN's.
 
     `pcn_region` / `practice_pcn` are what the reference data says (None: unknown code);

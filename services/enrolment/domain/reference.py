@@ -3,13 +3,15 @@
 ODS codes are matched exactly, with no case folding or trimming: they are upper case,
 and silently repairing input would hide bad data.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date
 
-from shared.contracts.vocabulary import NATIONAL, Region as RegionCode
+from shared.contracts.vocabulary import NATIONAL
+from shared.contracts.vocabulary import Region as RegionCode
 from shared.errors import RuleViolation
 
 # The seven NHS England commissioning regions (the published vocabulary; the service's regions

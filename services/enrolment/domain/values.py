@@ -1,4 +1,5 @@
 """Reading a closed list's value as a database row or a request gives it: a member, or a refusal."""
+
 from __future__ import annotations
 
 from enum import Enum

@@ -1,15 +1,18 @@
 """The projection of scheduling's sessions and attendance, and what completion reads from it."""
+
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from shared.clock import as_utc
 from services.enrolment.domain.completion import MemberAttendance
 from services.enrolment.store.tables import attendance, sessions
+from shared.clock import as_utc
 
 
-def save_session(conn: Connection, session_id: str, offer_id: str, ends_at: datetime, status: str, sequence: int) -> None:
+def save_session(
+    conn: Connection, session_id: str, offer_id: str, ends_at: datetime, status: str, sequence: int
+) -> None:
     """Keep a session's latest state: a change with a lower `sequence` than the one held is stale."""
     known = conn.execute(select(sessions.c.sequence).where(sessions.c.session_id == session_id)).first()
     values = {"offer_id": offer_id, "ends_at": as_utc(ends_at), "status": status, "sequence": sequence}
@@ -26,9 +29,15 @@ def record_attendance(conn: Connection, data: dict) -> None:
         save_session(conn, data["session_id"], data["offer_id"], data["session_ends_at"], "scheduled", -1)
     key = (attendance.c.session_id == data["session_id"]) & (attendance.c.participant_id == data["participant_id"])
     held = conn.execute(select(attendance.c.recorded_at).where(key)).scalar()
-    values = {"offer_id": data["offer_id"], "attendance": data["attendance"], "recorded_at": as_utc(data["recorded_at"])}
+    values = {
+        "offer_id": data["offer_id"],
+        "attendance": data["attendance"],
+        "recorded_at": as_utc(data["recorded_at"]),
+    }
     if held is None:
-        conn.execute(insert(attendance).values(session_id=data["session_id"], participant_id=data["participant_id"], **values))
+        conn.execute(
+            insert(attendance).values(session_id=data["session_id"], participant_id=data["participant_id"], **values)
+        )
     elif values["recorded_at"] >= as_utc(held):
         conn.execute(update(attendance).where(key).values(**values))
 

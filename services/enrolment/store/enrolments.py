@@ -1,4 +1,5 @@
 """Queries over enrolments: places, waitlists, rosters."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, case, func, insert, select, update
@@ -34,16 +35,28 @@ class Tally:
 
 _OF_OFFER = enrolments.c.offer_id == bindparam("offer_id")
 _TALLY = (
-    select(enrolments.c.status, func.count(), func.max(case((enrolments.c.participant_id == bindparam("participant_id"), 1), else_=0)))
+    select(
+        enrolments.c.status,
+        func.count(),
+        func.max(case((enrolments.c.participant_id == bindparam("participant_id"), 1), else_=0)),
+    )
     .where(_OF_OFFER, enrolments.c.status.in_(ACTIVE))
     .group_by(enrolments.c.status)
 )
-_HOLDERS = select(enrolments.c.participant_id).where(_OF_OFFER, enrolments.c.participant_id.in_(bindparam("ids", expanding=True)), enrolments.c.status.in_(ACTIVE))
+_HOLDERS = select(enrolments.c.participant_id).where(
+    _OF_OFFER, enrolments.c.participant_id.in_(bindparam("ids", expanding=True)), enrolments.c.status.in_(ACTIVE)
+)
 _INSERT = insert(enrolments)
 _BY_ID = DETAILED.where(enrolments.c.id == bindparam("enrolment_id"))
-_SAVE = update(enrolments).where(enrolments.c.id == bindparam("_id")).values(
-    status=bindparam("status"), waitlist_position=bindparam("waitlist_position"), withdrawal_reason=bindparam("withdrawal_reason"),
-    updated_at=bindparam("updated_at"),
+_SAVE = (
+    update(enrolments)
+    .where(enrolments.c.id == bindparam("_id"))
+    .values(
+        status=bindparam("status"),
+        waitlist_position=bindparam("waitlist_position"),
+        withdrawal_reason=bindparam("withdrawal_reason"),
+        updated_at=bindparam("updated_at"),
+    )
 )
 _MEMBERS = DETAILED.where(_OF_OFFER, enrolments.c.status.in_(bindparam("statuses", expanding=True)))
 
@@ -84,19 +97,31 @@ def save_changes(conn: Connection, changes: list[dict]) -> None:
         conn.execute(_SAVE, [{**change, "_id": change["id"]} for change in changes])
 
 
-def roster_page(conn: Connection, offer_id: str, *, participant_region: str | None, status: str | None, limit: int, offset: int):
+def roster_page(
+    conn: Connection, offer_id: str, *, participant_region: str | None, status: str | None, limit: int, offset: int
+):
     query = DETAILED.where(enrolments.c.offer_id == offer_id)
     if participant_region is not None:
         query = query.where(pcns.c.region == participant_region)
     if status is not None:
         query = query.where(enrolments.c.status == status)
-    return page(conn, query, _ROSTER_ORDER, enrolments.c.waitlist_position, enrolments.c.requested_at, enrolments.c.id, limit=limit, offset=offset)
+    return page(
+        conn,
+        query,
+        _ROSTER_ORDER,
+        enrolments.c.waitlist_position,
+        enrolments.c.requested_at,
+        enrolments.c.id,
+        limit=limit,
+        offset=offset,
+    )
 
 
 def offers_held(conn: Connection, participant_ids: list[str]) -> dict[str, set[str]]:
     """For each of these participants, the offers in which they hold a place or a waitlist position."""
     query = select(enrolments.c.participant_id, enrolments.c.offer_id).where(
-        enrolments.c.participant_id.in_(participant_ids), enrolments.c.status.in_(ACTIVE))
+        enrolments.c.participant_id.in_(participant_ids), enrolments.c.status.in_(ACTIVE)
+    )
     held: dict[str, set[str]] = {participant_id: set() for participant_id in participant_ids}
     for participant_id, offer_id in conn.execute(query):
         held[participant_id].add(offer_id)
@@ -106,7 +131,9 @@ def offers_held(conn: Connection, participant_ids: list[str]) -> dict[str, set[s
 def active_of_participant(conn: Connection, participant_id: str) -> list:
     """The places and waitlist positions a participant holds, in offer order (the order in
     which an erasure locks the offers, like every other multi-offer writer)."""
-    query = DETAILED.where(enrolments.c.participant_id == participant_id, enrolments.c.status.in_(ACTIVE)).order_by(enrolments.c.offer_id)
+    query = DETAILED.where(enrolments.c.participant_id == participant_id, enrolments.c.status.in_(ACTIVE)).order_by(
+        enrolments.c.offer_id
+    )
     return conn.execute(query).mappings().all()
 
 

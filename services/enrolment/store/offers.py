@@ -1,5 +1,6 @@
 """Queries over offers. Reads give rows (the API shows them with their counts); `as_offer` and
 `columns` translate between a row and the domain's Offer, which writes take."""
+
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
@@ -35,7 +36,16 @@ def offer_with_counts(conn: Connection, offer_id: str):
     return conn.execute(_WITH_COUNTS_BY_ID, {"offer_id": offer_id}).mappings().first()
 
 
-def offer_page(conn: Connection, *, regions: tuple[str, ...] | None, offer_type: str | None, status: str | None, hide_drafts: bool, limit: int, offset: int):
+def offer_page(
+    conn: Connection,
+    *,
+    regions: tuple[str, ...] | None,
+    offer_type: str | None,
+    status: str | None,
+    hide_drafts: bool,
+    limit: int,
+    offset: int,
+):
     query = WITH_COUNTS
     if regions is not None:
         query = query.where(or_(*(offers.c.region == region for region in regions)))
@@ -48,7 +58,19 @@ def offer_page(conn: Connection, *, regions: tuple[str, ...] | None, offer_type:
     return page(conn, query, offers.c.starts_on, offers.c.id, limit=limit, offset=offset)
 
 
-_FIELDS = ("id", "region", "title", "capacity", "starts_on", "ends_on", "planned_sessions", "status", "pcn_code", "basis", "session_allowance")
+_FIELDS = (
+    "id",
+    "region",
+    "title",
+    "capacity",
+    "starts_on",
+    "ends_on",
+    "planned_sessions",
+    "status",
+    "pcn_code",
+    "basis",
+    "session_allowance",
+)
 
 
 def as_offer(row) -> Offer:
@@ -80,12 +102,17 @@ def insert_offer(conn: Connection, offer: Offer, *, now: datetime) -> None:
 
 def save_offer(conn: Connection, offer: Offer, *, version: int, now: datetime) -> None:
     """Write the offer as it now is, at its next `version`."""
-    conn.execute(update(offers).where(offers.c.id == offer.id).values(**columns(offer), version=version, updated_at=now))
+    conn.execute(
+        update(offers).where(offers.c.id == offer.id).values(**columns(offer), version=version, updated_at=now)
+    )
 
 
 def open_of_type(conn: Connection, offer_type: str, regions: set[str]) -> list[Offer]:
     """The published and started offers of `offer_type` in `regions`: those that may still take
     new members (the domain's `accepts_enrolment` has the last word)."""
-    query = select(offers).where(offers.c.offer_type == offer_type, offers.c.region.in_(sorted(regions)),
-                                 offers.c.status.in_(("published", "started")))
+    query = select(offers).where(
+        offers.c.offer_type == offer_type,
+        offers.c.region.in_(sorted(regions)),
+        offers.c.status.in_(("published", "started")),
+    )
     return [as_offer(row) for row in conn.execute(query).mappings()]

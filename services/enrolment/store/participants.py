@@ -1,11 +1,12 @@
 """Queries over participants. A participant's region is read through their PCN, never stored
 twice; their wrapped data key comes with them (`wrapped_key`, None once erased), so reading
 a participant and opening their name and e-mail (services.enrolment.personal) is one query."""
+
 from sqlalchemy import Connection, bindparam, select, update
 
-from shared.db import dialect_insert
 from services.enrolment.store import page
 from services.enrolment.store.tables import data_keys, participants, pcns
+from shared.db import dialect_insert
 
 WITH_REGION = (
     select(participants, pcns.c.region, data_keys.c.wrapped.label("wrapped_key"))
@@ -35,9 +36,23 @@ def by_ids(conn: Connection, ids: list[str], *, lock: str | None = None) -> dict
     return {row["id"]: row for row in conn.execute(query, {"ids": ids}).mappings()}
 
 
-def participant_page(conn: Connection, *, region: str | None, only_id: str | None, pcn_code: str | None, role: str | None, limit: int, offset: int):
+def participant_page(
+    conn: Connection,
+    *,
+    region: str | None,
+    only_id: str | None,
+    pcn_code: str | None,
+    role: str | None,
+    limit: int,
+    offset: int,
+):
     query = WITH_REGION
-    for column, value in ((pcns.c.region, region), (participants.c.id, only_id), (participants.c.pcn_code, pcn_code), (participants.c.role, role)):
+    for column, value in (
+        (pcns.c.region, region),
+        (participants.c.id, only_id),
+        (participants.c.pcn_code, pcn_code),
+        (participants.c.role, role),
+    ):
         if value is not None:
             query = query.where(column == value)
     return page(conn, query, participants.c.created_at, participants.c.id, limit=limit, offset=offset)
@@ -45,7 +60,9 @@ def participant_page(conn: Connection, *, region: str | None, only_id: str | Non
 
 def insert_participant(conn: Connection, values: dict) -> bool:
     """Insert a participant; False when the e-mail address is already registered (its index is taken)."""
-    statement = dialect_insert(conn, participants).values(**values).on_conflict_do_nothing().returning(participants.c.id)
+    statement = (
+        dialect_insert(conn, participants).values(**values).on_conflict_do_nothing().returning(participants.c.id)
+    )
     return conn.execute(statement).first() is not None
 
 

@@ -1,4 +1,5 @@
 """Queries over the reference data: PCNs and practices."""
+
 from sqlalchemy import Connection, bindparam, insert, select, text, union, update
 
 from services.enrolment.domain.ods import ImportPlan, InUse
@@ -72,5 +73,7 @@ def _write(conn: Connection, table, created: list[dict], updated: list[dict]) ->
         conn.execute(insert(table), created)
     if updated:
         columns = [name for name in updated[0] if name != "code"]
-        statement = update(table).where(table.c.code == bindparam("_code")).values({name: bindparam(name) for name in columns})
+        statement = (
+            update(table).where(table.c.code == bindparam("_code")).values({name: bindparam(name) for name in columns})
+        )
         conn.execute(statement, [{**row, "_code": row["code"]} for row in updated])

@@ -1,5 +1,6 @@
 """The seven NHS England regions as the service ships them (data/nhs_england_regions.csv):
 their ODS codes, names and ONS codes."""
+
 from __future__ import annotations
 
 import csv

@@ -1,6 +1,19 @@
 """Enrolment's tables: reference data, participants and their data keys, offers, enrolments,
 and the projection of scheduling's sessions and attendance."""
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from shared.data_keys import table as data_key_table
 

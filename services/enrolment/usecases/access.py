@@ -1,4 +1,5 @@
 """Who may see and change what: the region scope of every object, not only of routes."""
+
 from shared.auth import Principal, Role
 from shared.contracts.vocabulary import NATIONAL
 from shared.errors import Forbidden, NotFound
@@ -28,7 +29,10 @@ def manages(principal: Principal, offer) -> bool:
 
 def require_manager(principal: Principal, offer) -> None:
     if not manages(principal, offer):
-        raise Forbidden("offer_not_yours", "Only the offer's own region's administrator changes it (the national team: national offers only).")
+        raise Forbidden(
+            "offer_not_yours",
+            "Only the offer's own region's administrator changes it (the national team: national offers only).",
+        )
 
 
 def sees_participant(principal: Principal, participant) -> bool:

@@ -3,14 +3,9 @@
 An admission locks the offer's row, counts its places in one query and inserts: capacity is
 decided one request at a time, so it is never exceeded and waitlist positions never collide.
 """
+
 import uuid
 
-from shared.auth import Role
-from shared.clock import utcnow
-from shared.contracts.vocabulary import NATIONAL, WithdrawalReason
-from shared.errors import Conflict, Forbidden, NotFound
-from shared.paging import Page
-from shared.unit import Unit
 from services.enrolment.domain.enrolments import Admission, TeamMember, admit, admit_team
 from services.enrolment.domain.offers import Offer
 from services.enrolment.personal import is_erased
@@ -19,6 +14,12 @@ from services.enrolment.store import offers as offer_store
 from services.enrolment.store import participants as participant_store
 from services.enrolment.usecases import offers, participants, places
 from services.enrolment.usecases.access import not_found, sees_enrolment, sees_offer
+from shared.auth import Role
+from shared.clock import utcnow
+from shared.contracts.vocabulary import NATIONAL, WithdrawalReason
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.paging import Page
+from shared.unit import Unit
 
 
 def _person(unit: Unit, person, field: str):
@@ -31,11 +32,16 @@ def _person(unit: Unit, person, field: str):
     another PCN is yours to know about: the domain names that rule (`wrong_pcn`)."""
     principal = unit.principal
     if person is None or (principal.role is Role.REGIONAL_ADMIN and person["region"] != principal.region):
-        detail = "No participant of your region has this id: you enrol only your own region's people." \
-            if principal.role is Role.REGIONAL_ADMIN else "No participant has this id."
+        detail = (
+            "No participant of your region has this id: you enrol only your own region's people."
+            if principal.role is Role.REGIONAL_ADMIN
+            else "No participant has this id."
+        )
         raise NotFound("participant_not_found", detail, field=field)
     if is_erased(person):
-        raise Conflict("participant_erased", "This participant's personal data is erased: they cannot be enrolled.", field=field)
+        raise Conflict(
+            "participant_erased", "This participant's personal data is erased: they cannot be enrolled.", field=field
+        )
     return person
 
 
@@ -74,8 +80,15 @@ def enrol_team(unit: Unit, offer_id: str, participant_ids: list[str]) -> dict:
 def _add(unit: Unit, offer: Offer, people: list, admissions: list[Admission]) -> list[dict]:
     now = utcnow()
     rows = [
-        {"id": str(uuid.uuid4()), "offer_id": offer.id, "participant_id": person["id"], "status": admission.status.value,
-         "waitlist_position": admission.waitlist_position, "requested_at": now, "updated_at": now}
+        {
+            "id": str(uuid.uuid4()),
+            "offer_id": offer.id,
+            "participant_id": person["id"],
+            "status": admission.status.value,
+            "waitlist_position": admission.waitlist_position,
+            "requested_at": now,
+            "updated_at": now,
+        }
         for person, admission in zip(people, admissions)
     ]
     store.insert_enrolments(unit.conn, rows)
@@ -118,8 +131,12 @@ def roster(unit: Unit, offer_id: str, query: dict) -> Page:
         raise not_found("offer")
     national_for_region = unit.principal.role is Role.REGIONAL_ADMIN and offer["region"] == NATIONAL
     rows, total = store.roster_page(
-        unit.conn, offer_id, participant_region=unit.principal.region if national_for_region else None,
-        status=query.get("status"), limit=query["limit"], offset=query["offset"],
+        unit.conn,
+        offer_id,
+        participant_region=unit.principal.region if national_for_region else None,
+        status=query.get("status"),
+        limit=query["limit"],
+        offset=query["offset"],
     )
     return Page.of(rows, total, query)
 

@@ -12,6 +12,13 @@ scrubbed of what old row versions it still holds (shared.db.scrub), as defence i
 
 Erasing again answers 409 `participant_already_erased`.
 """
+
+from services.enrolment.personal import is_erased
+from services.enrolment.store import participants as store
+from services.enrolment.store.tables import data_keys as key_table
+from services.enrolment.store.tables import participants as participant_table
+from services.enrolment.usecases import enrolments
+from services.enrolment.usecases.access import not_found
 from shared import data_keys
 from shared.auth import Role
 from shared.clock import utcnow
@@ -19,12 +26,6 @@ from shared.contracts.enrolment import PARTICIPANT_ERASED
 from shared.db import scrub
 from shared.errors import Conflict
 from shared.unit import Unit
-from services.enrolment.personal import is_erased
-from services.enrolment.store import participants as store
-from services.enrolment.store.tables import data_keys as key_table
-from services.enrolment.store.tables import participants as participant_table
-from services.enrolment.usecases import enrolments
-from services.enrolment.usecases.access import not_found
 
 # What a PostgreSQL VACUUM after an erasure tidies: where the person's rows had versions.
 SCRUBBED_TABLES = (key_table.name, participant_table.name)
@@ -34,7 +35,11 @@ def erase(unit: Unit, participant_id: str) -> None:
     # Locked first (PostgreSQL): a concurrent erasure waits and then finds the person erased,
     # and a concurrent enrolment waits and then is refused.
     participant = store.participant(unit.conn, participant_id, lock="update")
-    if participant is None or unit.principal.role is not Role.REGIONAL_ADMIN or participant["region"] != unit.principal.region:
+    if (
+        participant is None
+        or unit.principal.role is not Role.REGIONAL_ADMIN
+        or participant["region"] != unit.principal.region
+    ):
         raise not_found("participant")
     already = Conflict("participant_already_erased", "This participant's personal data is already erased.")
     if is_erased(participant):
@@ -44,6 +49,8 @@ def erase(unit: Unit, participant_id: str) -> None:
     if not store.erase_personal_data(unit.conn, participant_id, erased_at=erased_at):
         raise already  # a concurrent erasure committed first
     data_keys.destroy(unit.conn, [participant_id])
-    unit.record(PARTICIPANT_ERASED, {"participant_id": participant_id, "region": participant["region"], "erased_at": erased_at})
+    unit.record(
+        PARTICIPANT_ERASED, {"participant_id": participant_id, "region": participant["region"], "erased_at": erased_at}
+    )
     engine = unit.conn.engine
     unit.after_commit(lambda: scrub(engine, SCRUBBED_TABLES))

@@ -3,24 +3,32 @@
 Every write locks the offer's row first, so capacity and waitlist decisions about one offer
 are taken one at a time on PostgreSQL as on SQLite.
 """
+
 import uuid
 from dataclasses import replace
 
-from shared.auth import Role
-from shared.clock import utcnow
-from shared.disclosure import shown_count
-from shared.paging import Page
-from shared.unit import Unit
-from shared.versions import require_version
-from shared.contracts import enrolment as contract
-from shared.contracts.vocabulary import NATIONAL
-from services.enrolment.domain.offers import Offer, OfferAction, OfferStatus, transition, validate_new_offer, validate_offer_change
+from services.enrolment.domain.offers import (
+    Offer,
+    OfferAction,
+    OfferStatus,
+    transition,
+    validate_new_offer,
+    validate_offer_change,
+)
 from services.enrolment.domain.reference import validate_region_code
 from services.enrolment.store import enrolments as enrolment_store
 from services.enrolment.store import offers as store
 from services.enrolment.store import reference
 from services.enrolment.usecases import places
 from services.enrolment.usecases.access import manages, not_found, require_manager, sees_offer
+from shared.auth import Role
+from shared.clock import utcnow
+from shared.contracts import enrolment as contract
+from shared.contracts.vocabulary import NATIONAL
+from shared.disclosure import shown_count
+from shared.paging import Page
+from shared.unit import Unit
+from shared.versions import require_version
 
 LIFECYCLE_EVENTS = {
     OfferAction.PUBLISH: contract.OFFER_PUBLISHED,
@@ -45,7 +53,11 @@ def as_seen_by(principal, offer) -> dict:
     roster anyway; for everyone else as the disclosure policy publishes counts (docs/disclosure.md).
     Whether a place is free now is everyone's to know: it is what enrolling depends on."""
     free = offer["places_taken"] < offer["capacity"] and offer["waitlist_length"] == 0
-    counts = {} if manages(principal, offer) else {name: shown_count(offer[name]) for name in ("places_taken", "waitlist_length")}
+    counts = (
+        {}
+        if manages(principal, offer)
+        else {name: shown_count(offer[name]) for name in ("places_taken", "waitlist_length")}
+    )
     return {**offer, **counts, "open_places": free}
 
 
@@ -88,15 +100,19 @@ def offer_page(unit: Unit, query: dict) -> Page:
     if requested is not None:
         validate_region_code(requested, allow_national=True)
         regions = (requested,) if regions is None or requested in regions else ()
-    rows, total = store.offer_page(
-        unit.conn,
-        regions=regions,
-        offer_type=query.get("type"),
-        status=query.get("status"),
-        hide_drafts=principal.role is Role.PARTICIPANT,
-        limit=query["limit"],
-        offset=query["offset"],
-    ) if regions != () else ([], 0)
+    rows, total = (
+        store.offer_page(
+            unit.conn,
+            regions=regions,
+            offer_type=query.get("type"),
+            status=query.get("status"),
+            hide_drafts=principal.role is Role.PARTICIPANT,
+            limit=query["limit"],
+            offset=query["offset"],
+        )
+        if regions != ()
+        else ([], 0)
+    )
     return Page.of([as_seen_by(principal, row) for row in rows], total, query)
 
 

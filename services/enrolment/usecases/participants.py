@@ -4,10 +4,16 @@ them, and an erased participant reads as the erasure markers (usecases.erasure).
 
 Their events carry the opaque id, role, PCN, region and leadership experience, nothing more.
 """
+
 import uuid
 
 from sqlalchemy import Connection
 
+from services.enrolment import personal
+from services.enrolment.domain.participants import place_participant
+from services.enrolment.store import participants as store
+from services.enrolment.store import reference
+from services.enrolment.usecases.access import not_found, sees_participant
 from shared import data_keys
 from shared.auth import Role
 from shared.clock import utcnow
@@ -16,11 +22,6 @@ from shared.errors import Conflict
 from shared.paging import Page
 from shared.sealing import new_data_key
 from shared.unit import Unit
-from services.enrolment import personal
-from services.enrolment.domain.participants import place_participant
-from services.enrolment.store import participants as store
-from services.enrolment.store import reference
-from services.enrolment.usecases.access import not_found, sees_participant
 
 
 def email_index(conn: Connection, email: str) -> str:
@@ -39,12 +40,26 @@ def register(unit: Unit, body: dict) -> dict:
     )
     participant_id = str(uuid.uuid4())
     facts = {name: body[name] for name in ("role", "pcn_code", "practice_code", "leadership_experience")}
-    stored = {**facts, "id": participant_id, "created_at": utcnow(), "email_index": email_index(unit.conn, body["email"])}
+    stored = {
+        **facts,
+        "id": participant_id,
+        "created_at": utcnow(),
+        "email_index": email_index(unit.conn, body["email"]),
+    }
     data_key = new_data_key()
-    if not store.insert_participant(unit.conn, stored | personal.sealed_columns(data_key, participant_id, body["name"], body["email"])):
+    if not store.insert_participant(
+        unit.conn, stored | personal.sealed_columns(data_key, participant_id, body["name"], body["email"])
+    ):
         raise Conflict("email_taken", "That e-mail address is already registered.", field="email")
     data_keys.keep(unit.conn, participant_id, data_key)
-    unit.record(PARTICIPANT_REGISTERED, {"participant_id": participant_id, "region": region, **{k: body[k] for k in ("pcn_code", "role", "leadership_experience")}})
+    unit.record(
+        PARTICIPANT_REGISTERED,
+        {
+            "participant_id": participant_id,
+            "region": region,
+            **{k: body[k] for k in ("pcn_code", "role", "leadership_experience")},
+        },
+    )
     return {**stored, "name": body["name"], "email": personal.normalised_email(body["email"]), "region": region}
 
 

@@ -6,8 +6,16 @@ Each writes the domain's plan and records one event per changed member (never fo
 renumbering of the waitlist), in the caller's transaction. Every withdrawal's event says why
 (`reason`); the people an ending lets go are offered the open alternatives with it.
 """
+
 from dataclasses import replace
 
+from services.enrolment.domain.completion import select_completions
+from services.enrolment.domain.endings import alternatives, plan_cancellation, plan_release, require_a_held_session
+from services.enrolment.domain.enrolments import Enrolment, EnrolmentStatus, plan_promotions, plan_withdrawal
+from services.enrolment.domain.offers import Offer
+from services.enrolment.store import attendance
+from services.enrolment.store import enrolments as store
+from services.enrolment.store import offers as offer_store
 from shared.clock import utcnow
 from shared.contracts.enrolment import (
     ENROLMENT_COMPLETED,
@@ -18,13 +26,6 @@ from shared.contracts.enrolment import (
 )
 from shared.contracts.vocabulary import NATIONAL, WithdrawalReason
 from shared.unit import Unit
-from services.enrolment.domain.completion import select_completions
-from services.enrolment.domain.endings import alternatives, plan_cancellation, plan_release, require_a_held_session
-from services.enrolment.domain.enrolments import Enrolment, EnrolmentStatus, plan_promotions, plan_withdrawal
-from services.enrolment.domain.offers import Offer
-from services.enrolment.store import attendance
-from services.enrolment.store import enrolments as store
-from services.enrolment.store import offers as offer_store
 
 ADMISSION_EVENTS = {"confirmed": ENROLMENT_CONFIRMED, "waitlisted": ENROLMENT_WAITLISTED}
 
@@ -45,18 +46,28 @@ def enrolment_event(offer: Offer, enrolment, person) -> dict:
     }
 
 
-def withdraw(unit: Unit, offer: Offer, members: dict, enrolment_id: str, reason: WithdrawalReason = WithdrawalReason.WITHDREW) -> dict:
+def withdraw(
+    unit: Unit, offer: Offer, members: dict, enrolment_id: str, reason: WithdrawalReason = WithdrawalReason.WITHDREW
+) -> dict:
     """Withdraw one of `members` (the offer's enrolments by id, the withdrawn one among them)."""
     plan = plan_withdrawal(offer, map(store.as_enrolment, members.values()), enrolment_id, reason)
     promoted = [plan.promoted] if plan.promoted else []
     events = {plan.withdrawn.id: ENROLMENT_WITHDRAWN, **{e.id: ENROLMENT_PROMOTED for e in promoted}}
-    return _apply(unit, offer, members, [plan.withdrawn, *promoted, *_moved(plan.waitlist, members)], events)[enrolment_id]
+    return _apply(unit, offer, members, [plan.withdrawn, *promoted, *_moved(plan.waitlist, members)], events)[
+        enrolment_id
+    ]
 
 
 def fill_free_places(unit: Unit, offer: Offer) -> None:
     members = {m["id"]: m for m in store.members(unit.conn, offer.id)}
     plan = plan_promotions(offer, map(store.as_enrolment, members.values()))
-    _apply(unit, offer, members, [*plan.promoted, *_moved(plan.waitlist, members)], {e.id: ENROLMENT_PROMOTED for e in plan.promoted})
+    _apply(
+        unit,
+        offer,
+        members,
+        [*plan.promoted, *_moved(plan.waitlist, members)],
+        {e.id: ENROLMENT_PROMOTED for e in plan.promoted},
+    )
 
 
 def check_a_session_was_held(unit: Unit, offer: Offer) -> None:
@@ -91,11 +102,20 @@ def _end(unit: Unit, offer: Offer, members: dict, ended: tuple[Enrolment, ...]) 
     if not ended:
         return
     people = [members[e.id] for e in ended]
-    candidates = offer_store.open_of_type(unit.conn, offer.type.value, {p["participant_region"] for p in people} | {NATIONAL})
+    candidates = offer_store.open_of_type(
+        unit.conn, offer.type.value, {p["participant_region"] for p in people} | {NATIONAL}
+    )
     held = store.offers_held(unit.conn, [p["participant_id"] for p in people])
     offered = {
-        p["id"]: list(alternatives(offer, candidates, participant_region=p["participant_region"], participant_pcn=p["pcn_code"],
-                                   already_held=held[p["participant_id"]]))
+        p["id"]: list(
+            alternatives(
+                offer,
+                candidates,
+                participant_region=p["participant_region"],
+                participant_pcn=p["pcn_code"],
+                already_held=held[p["participant_id"]],
+            )
+        )
         for p in people
     }
     _apply(unit, offer, members, list(ended), {e.id: ENROLMENT_WITHDRAWN for e in ended}, offered)
@@ -105,17 +125,30 @@ def _moved(waitlist, members: dict) -> list[Enrolment]:
     return [e for e in waitlist if e.waitlist_position != members[e.id]["waitlist_position"]]
 
 
-def _apply(unit: Unit, offer: Offer, members: dict, changed: list[Enrolment], events: dict, offered: dict | None = None) -> dict:
+def _apply(
+    unit: Unit, offer: Offer, members: dict, changed: list[Enrolment], events: dict, offered: dict | None = None
+) -> dict:
     """Write `changed` and record `events` (enrolment id → type); a withdrawal's event carries its
     reason and `offered` (enrolment id → alternative offer ids)."""
     now = utcnow()
-    changes = [{"id": e.id, "status": e.status.value, "waitlist_position": e.waitlist_position,
-                "withdrawal_reason": e.reason.value if e.reason else None, "updated_at": now} for e in changed]
+    changes = [
+        {
+            "id": e.id,
+            "status": e.status.value,
+            "waitlist_position": e.waitlist_position,
+            "withdrawal_reason": e.reason.value if e.reason else None,
+            "updated_at": now,
+        }
+        for e in changed
+    ]
     store.save_changes(unit.conn, changes)
     updated = {change["id"]: {**members[change["id"]], **change} for change in changes}
     for enrolment_id, event_type in events.items():
         data = enrolment_event(offer, updated[enrolment_id], updated[enrolment_id])
         if event_type is ENROLMENT_WITHDRAWN:
-            data |= {"reason": updated[enrolment_id]["withdrawal_reason"], "alternative_offer_ids": (offered or {}).get(enrolment_id, [])}
+            data |= {
+                "reason": updated[enrolment_id]["withdrawal_reason"],
+                "alternative_offer_ids": (offered or {}).get(enrolment_id, []),
+            }
         unit.record(event_type, data)
     return updated

@@ -15,16 +15,17 @@ Imports change them in three scopes (the rules are `domain.ods.verdict`'s):
   it holds the database's credentials already, so it is the national load of the ODS files,
   not a way round a region's boundary.
 """
+
 from sqlalchemy import Connection
 
-from shared.auth import Role
-from shared.paging import Page
-from shared.unit import Unit
 from services.enrolment.domain.ods import plan_import
 from services.enrolment.domain.reference import validate_pcn_code, validate_region_code
 from services.enrolment.store import reference as store
 from services.enrolment.store.regions import load_regions
 from services.enrolment.usecases.access import not_found, region_scope
+from shared.auth import Role
+from shared.paging import Page
+from shared.unit import Unit
 
 REGIONS = load_regions()
 
@@ -45,7 +46,9 @@ def _scoped_region(unit: Unit, requested: str | None) -> tuple[str | None, bool]
 
 def pcn_page(unit: Unit, query: dict) -> Page:
     region, possible = _scoped_region(unit, query.get("region"))
-    rows, total = store.pcn_page(unit.conn, region=region, limit=query["limit"], offset=query["offset"]) if possible else ([], 0)
+    rows, total = (
+        store.pcn_page(unit.conn, region=region, limit=query["limit"], offset=query["offset"]) if possible else ([], 0)
+    )
     return Page.of(rows, total, query)
 
 
@@ -60,7 +63,13 @@ def get_pcn(unit: Unit, code: str):
 def practice_page(unit: Unit, query: dict) -> Page:
     if query.get("pcn") is not None:
         validate_pcn_code(query["pcn"], field="pcn")
-    rows, total = store.practice_page(unit.conn, region=region_scope(unit.principal), pcn_code=query.get("pcn"), limit=query["limit"], offset=query["offset"])
+    rows, total = store.practice_page(
+        unit.conn,
+        region=region_scope(unit.principal),
+        pcn_code=query.get("pcn"),
+        limit=query["limit"],
+        offset=query["offset"],
+    )
     return Page.of(rows, total, query)
 
 
@@ -72,7 +81,9 @@ def import_files(conn: Connection, epcn_csv: str, practice_map_csv: str, *, scop
     is read: a concurrent import or registration cannot move a row between the two."""
     store.lock_for_import(conn)
     known_pcns, known_practices = store.everything(conn)
-    plan = plan_import(epcn_csv, practice_map_csv, known_pcns, known_practices, scope_region=scope_region, in_use=store.in_use(conn))
+    plan = plan_import(
+        epcn_csv, practice_map_csv, known_pcns, known_practices, scope_region=scope_region, in_use=store.in_use(conn)
+    )
     store.apply_import(conn, plan)
     return plan.report()
 

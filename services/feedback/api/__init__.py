@@ -1,4 +1,5 @@
 """Feedback's HTTP endpoints, one blueprint per subject; `APIS` is what the app registers."""
+
 from services.feedback.api.answers import answers_api
 from services.feedback.api.figures import figures_api
 

@@ -1,6 +1,7 @@
 """Where figures are filed: the stored aggregate rows (scope, region, key, period) and the
 published table's cells that an answer or an attendance counts in. This module is the only
 place that says so; the live answer, the event handlers and the rebuild all ask it."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,11 +9,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from shared.contracts.vocabulary import NATIONAL, OfferType, Region
 from services.feedback.domain.figures import Figures
 from services.feedback.domain.goals import NOT_SET, SPLIT_OFFER_TYPE
 from services.feedback.domain.outcomes import OUTCOME_MEASURES
 from services.feedback.domain.sessions import SessionInfo
+from shared.contracts.vocabulary import NATIONAL, OfferType, Region
 
 # Cells of the published table: (region | ALL, offer_type | ALL, month | ALL_TIME).
 ALL = "*"
@@ -48,7 +49,10 @@ def session_keys(session: SessionInfo) -> list[AggregateKey]:
     offer-type rows; `offer_type_learned` files them once it is known.
     """
     r, month = session.region, month_of(session.ends_at.date())
-    keys = [AggregateKey("session", r, session.session_id, ALL_TIME), AggregateKey("offer", r, session.offer_id, ALL_TIME)]
+    keys = [
+        AggregateKey("session", r, session.session_id, ALL_TIME),
+        AggregateKey("offer", r, session.offer_id, ALL_TIME),
+    ]
     if session.offer_type is not None:
         keys += [AggregateKey("offer_type", r, session.offer_type, period) for period in (ALL_TIME, month)]
     return keys + [AggregateKey("region", r, r, period) for period in (ALL_TIME, month)]
@@ -56,7 +60,9 @@ def session_keys(session: SessionInfo) -> list[AggregateKey]:
 
 def needs_keys(region: str, pcn_code: str | None) -> list[AggregateKey]:
     """A needs answer counts for its region, and for its PCN when it names one."""
-    return [AggregateKey("region", region, region, ALL_TIME)] + ([AggregateKey("pcn", region, pcn_code, ALL_TIME)] if pcn_code else [])
+    return [AggregateKey("region", region, region, ALL_TIME)] + (
+        [AggregateKey("pcn", region, pcn_code, ALL_TIME)] if pcn_code else []
+    )
 
 
 def outcome_keys(region: str, offer_type: str, goals: str | None = None) -> list[AggregateKey]:
@@ -125,7 +131,9 @@ def feedback_counts_counted(by_session: Iterable[tuple[SessionInfo, Mapping[str,
             for measure, by_value in by_measure.items():
                 for value, n in by_value.items():
                     totals[key][measure][value] += n
-    return Counted(figures={("feedback", key): Figures.from_counts("feedback", by_measure) for key, by_measure in totals.items()})
+    return Counted(
+        figures={("feedback", key): Figures.from_counts("feedback", by_measure) for key, by_measure in totals.items()}
+    )
 
 
 def attendance_counted(session: SessionInfo, change: int) -> Counted:
@@ -142,8 +150,14 @@ def needs_counted(region: str, pcn_code: str | None, figures: Figures) -> Counte
     return Counted(figures={("needs", key): figures for key in needs_keys(region, pcn_code)})
 
 
-def outcome_counted(region: str, offer_type: str, before: Mapping[str, int], after: Mapping[str, int], goals: str | None = None) -> Counted:
+def outcome_counted(
+    region: str, offer_type: str, before: Mapping[str, int], after: Mapping[str, int], goals: str | None = None
+) -> Counted:
     """One person's before/after pair, counted when the second of the two arrives: change is
     within-person. `goals` is a coachee's `goal_combination` (None: not set)."""
     values = {f"{m}.before": before[m] for m in OUTCOME_MEASURES} | {f"{m}.after": after[m] for m in OUTCOME_MEASURES}
-    return Counted(figures={("outcomes", key): Figures.answer("outcomes", values) for key in outcome_keys(region, offer_type, goals)})
+    return Counted(
+        figures={
+            ("outcomes", key): Figures.answer("outcomes", values) for key in outcome_keys(region, offer_type, goals)
+        }
+    )

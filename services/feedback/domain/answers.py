@@ -1,5 +1,6 @@
 """What every answer's checks share: a rating on a range, optional free text, no unknown
 fields, and one error that names every bad field at once."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

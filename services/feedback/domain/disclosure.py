@@ -2,15 +2,16 @@
 figures: the published table's cells and their names on the stream, the table's suppression
 pattern settled over every margin, and parts (offers, sessions, regions, PCNs) suppressed
 against their parent and each other."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from shared.disclosure import BELOW_THRESHOLD, COMPLEMENTARY, THRESHOLD, margin_relations, with_margins, withhold
 from services.feedback.domain.aggregates import ALL, ALL_TIME, OFFER_TYPES, REGIONS
 from services.feedback.domain.goals import GOAL_PARTS, SPLIT_OFFER_TYPE
+from shared.disclosure import BELOW_THRESHOLD, COMPLEMENTARY, THRESHOLD, margin_relations, with_margins, withhold
 
 _PARENT = ("*parent*",)  # the key of a parent total among its children's keys
 _NATIONAL = ("*national*",)  # the national total's key among the regions' keys
@@ -43,7 +44,12 @@ def scope_key(cell: tuple) -> str:
 
 def cell_naming(cell: tuple) -> dict:
     region, offer_type, period = cell
-    return {"scope": cell_scope(cell), "region": None if region == ALL else region, "offer_type": None if offer_type == ALL else offer_type, "period": period}
+    return {
+        "scope": cell_scope(cell),
+        "region": None if region == ALL else region,
+        "offer_type": None if offer_type == ALL else offer_type,
+        "period": period,
+    }
 
 
 def withheld_reason(pattern: Mapping[tuple, str | None], cell: tuple) -> str | None:
@@ -112,7 +118,9 @@ def outcome_cells_withheld(counts: dict[tuple, int]) -> dict:
     return withhold(counts, margin_relations([(ALL, REGIONS), (ALL, OFFER_TYPES)]), THRESHOLD)
 
 
-def goal_cells_withheld(goal_counts: Mapping[tuple, int], coaching: Mapping[str, int], coaching_withheld: Mapping[str, str | None]) -> dict:
+def goal_cells_withheld(
+    goal_counts: Mapping[tuple, int], coaching: Mapping[str, int], coaching_withheld: Mapping[str, str | None]
+) -> dict:
     """{(region | ALL, combination): reason} of coaching's outcomes split by goal types
     (domain/goals.py), settled against the outcome table's coaching cells, which it leaves as
     they are.

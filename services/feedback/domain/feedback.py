@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from shared.errors import Conflict, RuleViolation
 from services.feedback.domain.answers import FieldErrors, checked_rating, checked_text, unknown_fields
 from services.feedback.domain.markers import keyed_marker
 from services.feedback.domain.scales import FFT, LIKERT_5, Scale
 from services.feedback.domain.sessions import SessionInfo
+from shared.errors import Conflict, RuleViolation
 
 DEFAULT_FEEDBACK_WINDOW = timedelta(days=14)
 FEEDBACK_MEASURES: dict[str, Scale] = {

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from shared.disclosure import SMALL_NUMBERS, shown_count, shown_ratio, shown_share
 from services.feedback.domain.feedback import FEEDBACK_MEASURES
 from services.feedback.domain.needs import NEEDS, rank_needs
 from services.feedback.domain.outcomes import LOWER_IS_BETTER, OUTCOME_MEASURES, OUTCOME_PHASES, OutcomeChange
 from services.feedback.domain.running_stats import RunningStats
 from services.feedback.domain.scales import FFT_NEGATIVE, FFT_POSITIVE, LIKERT_5, OUTCOME_7
+from shared.disclosure import SMALL_NUMBERS, shown_count, shown_ratio, shown_share
 
 FAMILIES = {
     "feedback": dict(FEEDBACK_MEASURES),
@@ -48,7 +48,9 @@ class Figures:
     @classmethod
     def from_counts(cls, family: str, counts: Mapping[str, Mapping]) -> Figures:
         """Figures from how many answered each value of each measure: {measure: {value: n}}."""
-        return cls(family, {m: RunningStats.from_counts(FAMILIES[family][m], by_value) for m, by_value in counts.items()})
+        return cls(
+            family, {m: RunningStats.from_counts(FAMILIES[family][m], by_value) for m, by_value in counts.items()}
+        )
 
     @property
     def count(self) -> int:
@@ -80,7 +82,10 @@ def ranking_view(figures: Figures) -> list[dict]:
 def changes_view(figures: Figures) -> list[dict]:
     """Mean before/after change per outcome measure (pairs only), as published."""
     full = Figures.of("outcomes", figures.stats).stats
-    summaries = [OutcomeChange(m, m in LOWER_IS_BETTER, full[f"{m}.before"], full[f"{m}.after"]).summary() for m in OUTCOME_MEASURES]
+    summaries = [
+        OutcomeChange(m, m in LOWER_IS_BETTER, full[f"{m}.before"], full[f"{m}.after"]).summary()
+        for m in OUTCOME_MEASURES
+    ]
     ratios = ("mean_before", "mean_after", "change", "improvement")
     return [c | {"pairs": shown_count(c["pairs"])} | {k: shown_ratio(c[k]) for k in ratios} for c in summaries]
 
@@ -94,13 +99,27 @@ def feedback_view(figures: Figures, withheld: str | None, attendees: int | None 
     how many answered in one of them.
     """
     if withheld:
-        return {"suppressed": True, "reason": SMALL_NUMBERS, "respondents": None, "attendees": None, "response_rate": None, "measures": {}}
+        return {
+            "suppressed": True,
+            "reason": SMALL_NUMBERS,
+            "respondents": None,
+            "attendees": None,
+            "response_rate": None,
+            "measures": {},
+        }
     n = figures.count
     # An attendance corrected to absent after its feedback keeps counting: the person answered.
     shown_attendees = None if attendees is None else shown_count(max(attendees, n))
     rate = None if shown_attendees is None else shown_share(n, max(attendees, n))
     measures = {m: measure_view(s) for m, s in figures.stats.items()}
-    return {"suppressed": False, "reason": None, "respondents": shown_count(n), "attendees": shown_attendees, "response_rate": rate, "measures": measures}
+    return {
+        "suppressed": False,
+        "reason": None,
+        "respondents": shown_count(n),
+        "attendees": shown_attendees,
+        "response_rate": rate,
+        "measures": measures,
+    }
 
 
 def measure_view(stats: RunningStats) -> dict:

@@ -17,6 +17,7 @@ the coaching cell of the outcome table, and the two are settled as one table
 A pair is filed under the goal types known when its second answer arrives (an "after" waits
 until the coaching has run, by when goals are set); a later change of goals does not move it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -27,7 +28,9 @@ from shared.contracts.vocabulary import CoachingGoal, OfferType
 GOAL_TYPES = tuple(sorted(CoachingGoal.values()))
 NOT_SET = "not_set"
 SEPARATOR = "+"
-COMBINATIONS = tuple(SEPARATOR.join(c) for size in range(1, len(GOAL_TYPES) + 1) for c in combinations(GOAL_TYPES, size))
+COMBINATIONS = tuple(
+    SEPARATOR.join(c) for size in range(1, len(GOAL_TYPES) + 1) for c in combinations(GOAL_TYPES, size)
+)
 GOAL_PARTS = (*COMBINATIONS, NOT_SET)  # the disjoint parts of a region's coaching pairs
 SPLIT_OFFER_TYPE = OfferType.COACHING.value
 

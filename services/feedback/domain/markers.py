@@ -2,6 +2,7 @@
 the database (`settings.marker_pepper`). Session feedback and the needs survey each keep
 "once each" with their own marker set; each names its own context, so no marker of one set
 can ever equal a marker of the other."""
+
 from __future__ import annotations
 
 import hashlib

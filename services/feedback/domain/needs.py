@@ -49,6 +49,7 @@ person is registered with (enrolment's `participant.registered`, projected by fe
 is always a PCN of their region that exists. Anything else is 422 naming `pcn_code`; an answer
 that names no PCN counts for the region only.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -57,13 +58,13 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from shared.contracts.vocabulary import Need
-from shared.errors import Conflict, RuleViolation
 from services.feedback.domain.answers import FieldErrors, checked_rating, checked_text, unknown_fields
 from services.feedback.domain.markers import keyed_marker
 from services.feedback.domain.running_stats import RunningStats
 from services.feedback.domain.scales import LIKERT_5
 from services.feedback.domain.statistics import ChiSquareResult, chi_square_independence
+from shared.contracts.vocabulary import Need
+from shared.errors import Conflict, RuleViolation
 
 NEEDS = Need.values()
 
@@ -107,7 +108,10 @@ def repeat_replaces(offer_id: str | None) -> bool:
 
 def needs_already_answered() -> Conflict:
     """The error for a second answer in one round; also what a duplicate marker means."""
-    return Conflict("needs_already_answered", "You have already answered the needs survey for this round (this offer, or this quarter).")
+    return Conflict(
+        "needs_already_answered",
+        "You have already answered the needs survey for this round (this offer, or this quarter).",
+    )
 
 
 def needs_pcn(pcn_code: str | None, *, region: str, registered: tuple[str, str] | None) -> str | None:
@@ -118,7 +122,11 @@ def needs_pcn(pcn_code: str | None, *, region: str, registered: tuple[str, str] 
     if pcn_code is None:
         return None
     if registered is None:
-        raise RuleViolation("pcn_not_known_yet", "Your PCN is not known here yet: answer without pcn_code, or try again later.", field="pcn_code")
+        raise RuleViolation(
+            "pcn_not_known_yet",
+            "Your PCN is not known here yet: answer without pcn_code, or try again later.",
+            field="pcn_code",
+        )
     if registered != (region, pcn_code):
         raise RuleViolation("not_your_pcn", "pcn_code must be the PCN you are registered with.", field="pcn_code")
     return pcn_code
@@ -185,8 +193,7 @@ def needs_contingency(
     """Regions x needs table counting ratings of `high_from` or more."""
     high = [v for v in LIKERT_5.values if v >= high_from]
     return {
-        region: {need: s.count_of(high) for need, s in by_need.items()}
-        for region, by_need in stats_by_region.items()
+        region: {need: s.count_of(high) for need, s in by_need.items()} for region, by_need in stats_by_region.items()
     }
 
 

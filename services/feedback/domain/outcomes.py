@@ -12,6 +12,7 @@ present at (scheduling's attendance). Before that an "after" answers 409 `offer_
 naming `phase`, and nothing is stored. An offer whose planned sessions feedback does not know
 yet takes an "after" only once completed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -19,10 +20,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from shared.errors import Conflict
 from services.feedback.domain.answers import FieldErrors, checked_rating, unknown_fields
 from services.feedback.domain.running_stats import RunningStats
 from services.feedback.domain.scales import OUTCOME_7
+from shared.errors import Conflict
 
 OUTCOME_MEASURES = ("confidence", "isolation", "trust_in_group", "sense_of_direction")
 # Isolation is the one measure where a fall is the good news.
@@ -138,8 +139,17 @@ def check_phase_allowed(phase: str, progress: OfferProgress, min_share: float) -
     """A "before" is always welcome; an "after" only once the offer has run (`has_run`)."""
     if phase == "after" and not has_run(progress, min_share):
         planned = progress.planned_sessions
-        needed = "its completion" if not planned else f"its completion or {_share(min_share)} of its {planned} planned sessions held ({progress.held_sessions} so far)"
-        raise Conflict("offer_not_run_yet", f"An after questionnaire is taken once the offer has run: {needed}.", field="phase")
+        needed = (
+            "its completion"
+            if not planned
+            else (
+                f"its completion or {_share(min_share)} of its {planned} planned sessions held "
+                f"({progress.held_sessions} so far)"
+            )
+        )
+        raise Conflict(
+            "offer_not_run_yet", f"An after questionnaire is taken once the offer has run: {needed}.", field="phase"
+        )
 
 
 def _share(min_share: float) -> str:
@@ -154,8 +164,10 @@ def add_outcome_pair(
     changes: Mapping[str, OutcomeChange], before: Mapping[str, int], after: Mapping[str, int]
 ) -> dict[str, OutcomeChange]:
     """Count one participant's before/after pair. Call when the second of the two arrives."""
-    return {m: changes.get(m, OutcomeChange(m, m in LOWER_IS_BETTER)).add_pair(before[m], after[m])
-            for m in OUTCOME_MEASURES}
+    return {
+        m: changes.get(m, OutcomeChange(m, m in LOWER_IS_BETTER)).add_pair(before[m], after[m])
+        for m in OUTCOME_MEASURES
+    }
 
 
 def outcome_changes(
@@ -177,6 +189,7 @@ def outcome_changes(
     for (_, offer_id), phases in by_person.items():
         if "before" in phases and "after" in phases:
             group = offers[offer_id]
-            result[group] = add_outcome_pair(result.get(group) or empty_outcome_changes(),
-                                             phases["before"], phases["after"])
+            result[group] = add_outcome_pair(
+                result.get(group) or empty_outcome_changes(), phases["before"], phases["after"]
+            )
     return result

@@ -1,5 +1,6 @@
 """The closed answer sets of feedback's measures: 1-5, 1-7, and the Friends and Family Test
 scale (shared.contracts.vocabulary.Recommend)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """What feedback knows of a session, from scheduling's events (and its offer's type, from
 enrolment's)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """Queries on the running aggregates: add what answers and attendance counted, read cells,
 attendee counts and the published table's suppression pattern. Reads touch aggregate rows only, never answers."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -7,13 +8,13 @@ from functools import cache
 
 from sqlalchemy import Connection, bindparam, func, select, text
 
-from shared.db import dialect_insert, upsert
-from shared.disclosure import BELOW_THRESHOLD
 from services.feedback.domain.aggregates import ALL, ALL_TIME, AggregateKey, Counted, table_cells
 from services.feedback.domain.figures import Figures, merge_all
 from services.feedback.domain.running_stats import RunningStats
 from services.feedback.domain.scales import SCALES
 from services.feedback.store.tables import BUCKETS, aggregate_stats, attendee_counts, offers, published_cells, sessions
+from shared.db import dialect_insert, upsert
+from shared.disclosure import BELOW_THRESHOLD
 
 _STATS_KEY = ("family", "scope", "region", "key", "period", "measure")
 _ADDED = ("count", "total", "sum_sq", *(f"b{i}" for i in range(BUCKETS)))
@@ -31,7 +32,12 @@ def _upsert_adding(conn: Connection, table, rows: list[dict], key: tuple, added:
         return
     rows = sorted(rows, key=lambda r: tuple(r[c] for c in key))  # one lock order: no deadlocks
     statement = dialect_insert(conn, table)
-    conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_={c: table.c[c] + statement.excluded[c] for c in added}), rows)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key), set_={c: table.c[c] + statement.excluded[c] for c in added}
+        ),
+        rows,
+    )
 
 
 def clear(conn: Connection) -> None:
@@ -52,10 +58,19 @@ def add(conn: Connection, counted: Counted) -> None:
         for measure, stats in figures.stats.items():
             padded = (*stats.histogram, *(0,) * (BUCKETS - len(stats.histogram)))
             buckets = {f"b{i}": n for i, n in enumerate(padded)}
-            identity = dict(family=family, scope=key.scope, region=key.region, key=key.key, period=key.period, measure=measure)
-            rows.append(identity | buckets | dict(scale=stats.scale.name, count=stats.count, total=stats.total, sum_sq=stats.sum_sq))
+            identity = dict(
+                family=family, scope=key.scope, region=key.region, key=key.key, period=key.period, measure=measure
+            )
+            rows.append(
+                identity
+                | buckets
+                | dict(scale=stats.scale.name, count=stats.count, total=stats.total, sum_sq=stats.sum_sq)
+            )
     _upsert_adding(conn, aggregate_stats, rows, _STATS_KEY, _ADDED)
-    attendees = [dict(scope=k.scope, region=k.region, key=k.key, period=k.period, attendees=n) for k, n in counted.attendees.items()]
+    attendees = [
+        dict(scope=k.scope, region=k.region, key=k.key, period=k.period, attendees=n)
+        for k, n in counted.attendees.items()
+    ]
     _upsert_adding(conn, attendee_counts, attendees, _ATTENDEES_KEY, ("attendees",))
 
 
@@ -64,7 +79,11 @@ def _figures_query(by_region: bool, by_keys: bool):
     """Built once per shape: the figure reads answer every aggregate request, and building a
     statement costs more than running it."""
     t = aggregate_stats.c
-    query = select(aggregate_stats).where(t.family == bindparam("family"), t.scope.in_(bindparam("scopes", expanding=True)), t.period == bindparam("period"))
+    query = select(aggregate_stats).where(
+        t.family == bindparam("family"),
+        t.scope.in_(bindparam("scopes", expanding=True)),
+        t.period == bindparam("period"),
+    )
     if by_region:
         query = query.where(t.region == bindparam("region"))
     if by_keys:
@@ -72,15 +91,25 @@ def _figures_query(by_region: bool, by_keys: bool):
     return query
 
 
-def read_figures(conn: Connection, family: str, scopes: tuple, period: str = ALL_TIME, *, region: str | None = None, keys=None) -> dict[tuple, Figures]:
+def read_figures(
+    conn: Connection, family: str, scopes: tuple, period: str = ALL_TIME, *, region: str | None = None, keys=None
+) -> dict[tuple, Figures]:
     """{(scope, region, key): Figures} of the stored rows that match."""
     query = _figures_query(region is not None, keys is not None)
-    parameters = {"family": family, "scopes": list(scopes), "period": period, "region": region, "keys": None if keys is None else list(keys)}
+    parameters = {
+        "family": family,
+        "scopes": list(scopes),
+        "period": period,
+        "region": region,
+        "keys": None if keys is None else list(keys),
+    }
     stats: dict[tuple, dict] = defaultdict(dict)
     for row in conn.execute(query, {name: value for name, value in parameters.items() if value is not None}).mappings():
         scale = SCALES[row["scale"]]
         histogram = tuple(row[f"b{i}"] for i in range(len(scale.values)))
-        stats[(row["scope"], row["region"], row["key"])][row["measure"]] = RunningStats(scale, row["count"], row["total"], row["sum_sq"], histogram)
+        stats[(row["scope"], row["region"], row["key"])][row["measure"]] = RunningStats(
+            scale, row["count"], row["total"], row["sum_sq"], histogram
+        )
     return {cell: Figures.of(family, by_measure) for cell, by_measure in stats.items()}
 
 
@@ -104,13 +133,18 @@ def cell_figures(conn: Connection, cell: tuple, family: str = "feedback") -> Fig
     """One published cell, merged from its regions' rows (never from the answers)."""
     where = _cell_filter(cell)
     keys = None if where["key"] is None else [where["key"]]
-    return merge_all(family, read_figures(conn, family, (where["scope"],), where["period"], region=where["region"], keys=keys).values())
+    return merge_all(
+        family,
+        read_figures(conn, family, (where["scope"],), where["period"], region=where["region"], keys=keys).values(),
+    )
 
 
 @cache
 def _attendees_query(by_region: bool, by_key: bool):
     t = attendee_counts.c
-    query = select(func.coalesce(func.sum(t.attendees), 0)).where(t.scope == bindparam("scope"), t.period == bindparam("period"))
+    query = select(func.coalesce(func.sum(t.attendees), 0)).where(
+        t.scope == bindparam("scope"), t.period == bindparam("period")
+    )
     query = query.where(t.region == bindparam("region")) if by_region else query
     return query.where(t.key == bindparam("key")) if by_key else query
 
@@ -132,7 +166,9 @@ def table_figures(conn: Connection, period: str, family: str = "feedback") -> di
 
 def offer_respondents(conn: Connection, region: str, offer_type: str) -> dict[str, int]:
     """Respondents of every offer of one region and type (0 when none answered)."""
-    return _respondents(conn, offers, offers.c.offer_id, "offer", (offers.c.region == region) & (offers.c.offer_type == offer_type))
+    return _respondents(
+        conn, offers, offers.c.offer_id, "offer", (offers.c.region == region) & (offers.c.offer_type == offer_type)
+    )
 
 
 def session_respondents(conn: Connection, offer_id: str) -> dict[str, int]:
@@ -144,7 +180,12 @@ def _respondents(conn: Connection, parents, id_column, scope: str, where) -> dic
     t = aggregate_stats.c
     # Every primary-key column matched: one index lookup per sibling, whatever the planner knows.
     counted = select(t["count"]).where(
-        t.family == "feedback", t.scope == scope, t.region == parents.c.region, t.key == id_column, t.period == ALL_TIME, t.measure == "overall"
+        t.family == "feedback",
+        t.scope == scope,
+        t.region == parents.c.region,
+        t.key == id_column,
+        t.period == ALL_TIME,
+        t.measure == "overall",
     )
     query = select(id_column, func.coalesce(counted.scalar_subquery(), 0).label("respondents")).where(where)
     return {row[0]: row.respondents for row in conn.execute(query)}
@@ -165,7 +206,9 @@ def attendees(conn: Connection, scope: str, region: str, key: str, period: str =
     return conn.execute(query).scalar() or 0
 
 
-_TABLE_ATTENDEES = select(attendee_counts).where(attendee_counts.c.scope.in_(("region", "offer_type")), attendee_counts.c.period == bindparam("period"))
+_TABLE_ATTENDEES = select(attendee_counts).where(
+    attendee_counts.c.scope.in_(("region", "offer_type")), attendee_counts.c.period == bindparam("period")
+)
 
 
 def table_attendees(conn: Connection, period: str) -> dict[tuple, int]:
@@ -194,7 +237,9 @@ def pattern(conn: Connection, period: str | None = None) -> dict[tuple, str | No
 
 
 _WITHHELD = select(published_cells.c.withheld).where(
-    published_cells.c.region == bindparam("region"), published_cells.c.offer_type == bindparam("offer_type"), published_cells.c.period == bindparam("period")
+    published_cells.c.region == bindparam("region"),
+    published_cells.c.offer_type == bindparam("offer_type"),
+    published_cells.c.period == bindparam("period"),
 )
 
 
@@ -207,4 +252,9 @@ def withheld_of(conn: Connection, cell: tuple) -> str | None:
 
 def save_pattern(conn: Connection, changes: dict[tuple, str | None]) -> None:
     for (region, offer_type, period), withheld in sorted(changes.items()):
-        upsert(conn, published_cells, dict(region=region, offer_type=offer_type, period=period, withheld=withheld), ("region", "offer_type", "period"))
+        upsert(
+            conn,
+            published_cells,
+            dict(region=region, offer_type=offer_type, period=period, withheld=withheld),
+            ("region", "offer_type", "period"),
+        )

@@ -1,4 +1,5 @@
 """Queries on the answers: session feedback, has-responded markers, needs surveys, outcomes."""
+
 from __future__ import annotations
 
 import json
@@ -7,23 +8,36 @@ from dataclasses import asdict
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from shared.db import dialect_insert
-from shared.tables import SharedTables
 from services.feedback.domain.feedback import SessionFeedback
 from services.feedback.domain.outcomes import OUTCOME_MEASURES
 from services.feedback.store import sealed_comments
-from services.feedback.store.tables import feedback_responded, feedback_responses, metadata, needs_responses, outcome_responses
+from services.feedback.store.tables import (
+    feedback_responded,
+    feedback_responses,
+    metadata,
+    needs_responses,
+    outcome_responses,
+)
+from shared.db import dialect_insert
+from shared.tables import SharedTables
 
 _IDEMPOTENCY = SharedTables(metadata).idempotency
 
 
 def existing_markers(conn: Connection, markers: list[str]) -> set[str]:
-    return set(conn.execute(select(feedback_responded.c.marker).where(feedback_responded.c.marker.in_(markers))).scalars())
+    return set(
+        conn.execute(select(feedback_responded.c.marker).where(feedback_responded.c.marker.in_(markers))).scalars()
+    )
 
 
 def add_marker(conn: Connection, marker: str) -> bool:
     """Add to the has-responded set; False if the marker was there (a concurrent answer won)."""
-    statement = dialect_insert(conn, feedback_responded).values(marker=marker).on_conflict_do_nothing().returning(feedback_responded.c.marker)
+    statement = (
+        dialect_insert(conn, feedback_responded)
+        .values(marker=marker)
+        .on_conflict_do_nothing()
+        .returning(feedback_responded.c.marker)
+    )
     return conn.execute(statement).first() is not None
 
 
@@ -43,7 +57,9 @@ def comments(conn: Connection, session_id: str, limit: int, offset: int, *, with
         where &= feedback_responses.c.anonymous.is_(False)
     total = conn.execute(select(func.count()).select_from(feedback_responses).where(where)).scalar_one()
     # Ordered by the random id: any time order could hint at who wrote an anonymous comment.
-    query = select(feedback_responses.c.comment, feedback_responses.c.anonymous, feedback_responses.c.participant_id).where(where)
+    query = select(
+        feedback_responses.c.comment, feedback_responses.c.anonymous, feedback_responses.c.participant_id
+    ).where(where)
     rows = conn.execute(query.order_by(feedback_responses.c.id).limit(limit).offset(offset)).mappings().all()
     return sealed_comments.opened(conn, session_id, rows), total
 
@@ -54,9 +70,18 @@ def named_answers(conn: Connection, session_id: str) -> int:
     return conn.execute(select(func.count()).select_from(feedback_responses).where(where)).scalar_one()
 
 
-def add_needs(conn: Connection, region: str, pcn_code: str | None, offer_id: str | None, ratings: dict, other_needs: str | None) -> str:
+def add_needs(
+    conn: Connection, region: str, pcn_code: str | None, offer_id: str | None, ratings: dict, other_needs: str | None
+) -> str:
     response_id = str(uuid.uuid4())
-    values = dict(id=response_id, region=region, pcn_code=pcn_code, offer_id=offer_id, ratings=json.dumps(ratings, sort_keys=True), other_needs=other_needs)
+    values = dict(
+        id=response_id,
+        region=region,
+        pcn_code=pcn_code,
+        offer_id=offer_id,
+        ratings=json.dumps(ratings, sort_keys=True),
+        other_needs=other_needs,
+    )
     conn.execute(insert(needs_responses).values(**values))
     return response_id
 
@@ -64,12 +89,20 @@ def add_needs(conn: Connection, region: str, pcn_code: str | None, offer_id: str
 def other_needs(conn: Connection, region: str, limit: int, offset: int) -> tuple[list, int]:
     where = (needs_responses.c.region == region) & needs_responses.c.other_needs.is_not(None)
     total = conn.execute(select(func.count()).select_from(needs_responses).where(where)).scalar_one()
-    query = select(needs_responses.c.pcn_code, needs_responses.c.other_needs.label("text")).where(where).order_by(needs_responses.c.id)
+    query = (
+        select(needs_responses.c.pcn_code, needs_responses.c.other_needs.label("text"))
+        .where(where)
+        .order_by(needs_responses.c.id)
+    )
     return conn.execute(query.limit(limit).offset(offset)).mappings().all(), total
 
 
 def outcome_scores(conn: Connection, participant_id: str, offer_id: str, phase: str) -> dict | None:
-    where = (outcome_responses.c.participant_id == participant_id) & (outcome_responses.c.offer_id == offer_id) & (outcome_responses.c.phase == phase)
+    where = (
+        (outcome_responses.c.participant_id == participant_id)
+        & (outcome_responses.c.offer_id == offer_id)
+        & (outcome_responses.c.phase == phase)
+    )
     columns = [outcome_responses.c[m] for m in OUTCOME_MEASURES]
     row = conn.execute(select(*columns).where(where)).mappings().first()
     return None if row is None else dict(row)
@@ -77,7 +110,11 @@ def outcome_scores(conn: Connection, participant_id: str, offer_id: str, phase: 
 
 def add_outcome(conn: Connection, participant_id: str, offer_id: str, phase: str, scores: dict, given_on) -> str:
     response_id = str(uuid.uuid4())
-    conn.execute(insert(outcome_responses).values(id=response_id, participant_id=participant_id, offer_id=offer_id, phase=phase, given_on=given_on, **scores))
+    conn.execute(
+        insert(outcome_responses).values(
+            id=response_id, participant_id=participant_id, offer_id=offer_id, phase=phase, given_on=given_on, **scores
+        )
+    )
     return response_id
 
 
@@ -86,16 +123,24 @@ def forget_author(conn: Connection, participant_id: str) -> str:
     stay. Outcome answers keep a random pseudonym instead of the id, so a pair stays a pair;
     the pseudonym is returned for what must follow it (the coachee's goal types)."""
     named = feedback_responses.c.participant_id == participant_id
-    conn.execute(update(feedback_responses).where(named).values(participant_id=None, anonymous=True, given_on=None, comment=None))
+    conn.execute(
+        update(feedback_responses).where(named).values(participant_id=None, anonymous=True, given_on=None, comment=None)
+    )
     pseudonym = f"erased-{uuid.uuid4()}"
-    conn.execute(update(outcome_responses).where(outcome_responses.c.participant_id == participant_id).values(participant_id=pseudonym, given_on=None))
+    conn.execute(
+        update(outcome_responses)
+        .where(outcome_responses.c.participant_id == participant_id)
+        .values(participant_id=pseudonym, given_on=None)
+    )
     return pseudonym
 
 
 def feedback_counts(conn: Connection, measure: str) -> list:
     """(session_id, value, answers) of one feedback measure: what a rebuild adds up."""
     column = feedback_responses.c[measure]
-    query = select(feedback_responses.c.session_id, column.label("value"), func.count().label("answers")).group_by(feedback_responses.c.session_id, column)
+    query = select(feedback_responses.c.session_id, column.label("value"), func.count().label("answers")).group_by(
+        feedback_responses.c.session_id, column
+    )
     return conn.execute(query).all()
 
 
@@ -107,10 +152,21 @@ def outcome_pairs(conn: Connection) -> list:
     """(offer_id, participant_id, before scores, after scores) of everyone who answered both."""
     before, after = outcome_responses.alias("before"), outcome_responses.alias("after")
     same = (before.c.participant_id == after.c.participant_id) & (before.c.offer_id == after.c.offer_id)
-    scores = [before.c[m].label(f"before_{m}") for m in OUTCOME_MEASURES] + [after.c[m].label(f"after_{m}") for m in OUTCOME_MEASURES]
-    query = select(before.c.offer_id, before.c.participant_id, *scores).select_from(before.join(after, same)).where(before.c.phase == "before", after.c.phase == "after")
+    scores = [before.c[m].label(f"before_{m}") for m in OUTCOME_MEASURES] + [
+        after.c[m].label(f"after_{m}") for m in OUTCOME_MEASURES
+    ]
+    query = (
+        select(before.c.offer_id, before.c.participant_id, *scores)
+        .select_from(before.join(after, same))
+        .where(before.c.phase == "before", after.c.phase == "after")
+    )
     return [
-        (row.offer_id, row.participant_id, {m: row._mapping[f"before_{m}"] for m in OUTCOME_MEASURES}, {m: row._mapping[f"after_{m}"] for m in OUTCOME_MEASURES})
+        (
+            row.offer_id,
+            row.participant_id,
+            {m: row._mapping[f"before_{m}"] for m in OUTCOME_MEASURES},
+            {m: row._mapping[f"after_{m}"] for m in OUTCOME_MEASURES},
+        )
         for row in conn.execute(query)
     ]
 

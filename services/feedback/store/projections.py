@@ -1,24 +1,34 @@
 """Queries on what feedback knows from other services' events: sessions, offers, members,
 attendance."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from shared.clock import as_utc
-from shared.contracts.vocabulary import OfferType
 from services.feedback.domain.outcomes import OfferProgress
 from services.feedback.domain.sessions import SessionInfo
 from services.feedback.store.tables import attendance, members, offers, sessions
+from shared.clock import as_utc
+from shared.contracts.vocabulary import OfferType
 
 UK = ZoneInfo("Europe/London")  # months are UK calendar months
-_WITH_OFFER_TYPE = select(sessions, offers.c.offer_type).select_from(sessions.outerjoin(offers, offers.c.offer_id == sessions.c.offer_id))
+_WITH_OFFER_TYPE = select(sessions, offers.c.offer_type).select_from(
+    sessions.outerjoin(offers, offers.c.offer_id == sessions.c.offer_id)
+)
 
 
 def session_info(row) -> SessionInfo:
     """What the domain needs of a session row; `ends_at` in UK time so months are UK months."""
-    return SessionInfo(row["session_id"], row["offer_id"], row["offer_type"], row["region"], as_utc(row["ends_at"]).astimezone(UK), row["status"] == "cancelled")
+    return SessionInfo(
+        row["session_id"],
+        row["offer_id"],
+        row["offer_type"],
+        row["region"],
+        as_utc(row["ends_at"]).astimezone(UK),
+        row["status"] == "cancelled",
+    )
 
 
 def session_row(conn: Connection, session_id: str):
@@ -38,7 +48,11 @@ def all_sessions(conn: Connection) -> dict[str, SessionInfo]:
 
 def present_counts(conn: Connection) -> list:
     """(session_id, attendees present) of every session."""
-    query = select(attendance.c.session_id, func.count().label("present")).where(attendance.c.present.is_(True)).group_by(attendance.c.session_id)
+    query = (
+        select(attendance.c.session_id, func.count().label("present"))
+        .where(attendance.c.present.is_(True))
+        .group_by(attendance.c.session_id)
+    )
     return conn.execute(query).all()
 
 
@@ -89,12 +103,18 @@ def member_status(conn: Connection, offer_id: str, participant_id: str) -> str |
     return conn.execute(select(members.c.status).where(where).with_for_update()).scalar()
 
 
-def save_attendance(conn: Connection, session_id: str, participant_id: str, present: bool, recorded_at) -> tuple[bool, bool] | None:
+def save_attendance(
+    conn: Connection, session_id: str, participant_id: str, present: bool, recorded_at
+) -> tuple[bool, bool] | None:
     """Record attendance (the latest record wins); (was present, is present), or None if stale."""
     where = (attendance.c.session_id == session_id) & (attendance.c.participant_id == participant_id)
     known = conn.execute(select(attendance).where(where).with_for_update()).first()
     if known is None:
-        conn.execute(insert(attendance).values(session_id=session_id, participant_id=participant_id, present=present, recorded_at=recorded_at))
+        conn.execute(
+            insert(attendance).values(
+                session_id=session_id, participant_id=participant_id, present=present, recorded_at=recorded_at
+            )
+        )
         return False, present
     if as_utc(known.recorded_at) > recorded_at:
         return None
@@ -103,7 +123,11 @@ def save_attendance(conn: Connection, session_id: str, participant_id: str, pres
 
 
 def was_present(conn: Connection, session_id: str, participant_id: str) -> bool:
-    where = (attendance.c.session_id == session_id) & (attendance.c.participant_id == participant_id) & attendance.c.present.is_(True)
+    where = (
+        (attendance.c.session_id == session_id)
+        & (attendance.c.participant_id == participant_id)
+        & attendance.c.present.is_(True)
+    )
     return conn.execute(select(attendance.c.session_id).where(where)).first() is not None
 
 
@@ -120,7 +144,9 @@ def present_by_session(conn: Connection, offer_id: str) -> list[tuple[SessionInf
 
 
 def attended_sessions(conn: Connection, participant_id: str) -> list[str]:
-    return list(conn.execute(select(attendance.c.session_id).where(attendance.c.participant_id == participant_id)).scalars())
+    return list(
+        conn.execute(select(attendance.c.session_id).where(attendance.c.participant_id == participant_id)).scalars()
+    )
 
 
 def forget_participant(conn: Connection, participant_id: str) -> None:

@@ -7,11 +7,12 @@ opens without a key-encryption key. Comments stored before sealing began read as
 The key-encryption key is the service's PERSONAL_DATA_KEY, bound to the database's engine
 (shared.data_keys), so these helpers need only the connection.
 """
+
 from sqlalchemy import Connection, select, update
 
+from services.feedback.store.tables import feedback_responses
 from shared.data_keys import ring_of
 from shared.sealing import is_enveloped, open_enveloped, rewrap_enveloped, seal_enveloped
-from services.feedback.store.tables import feedback_responses
 
 
 def _context(session_id: str) -> str:
@@ -37,10 +38,14 @@ def _open(conn: Connection, comment: str | None, session_id: str) -> str | None:
 def rewrap(conn: Connection) -> int:
     """Rotation: every sealed comment's data key wrapped by the current key-encryption key."""
     ring, changed = ring_of(conn), 0
-    query = select(feedback_responses.c.id, feedback_responses.c.session_id, feedback_responses.c.comment).where(feedback_responses.c.comment.like("e1.%"))
+    query = select(feedback_responses.c.id, feedback_responses.c.session_id, feedback_responses.c.comment).where(
+        feedback_responses.c.comment.like("e1.%")
+    )
     for answer_id, session_id, comment in conn.execute(query).all():
         if is_enveloped(comment) and not ring.is_current(comment):
             rewrapped = rewrap_enveloped(ring, comment, _context(session_id))
-            conn.execute(update(feedback_responses).where(feedback_responses.c.id == answer_id).values(comment=rewrapped))
+            conn.execute(
+                update(feedback_responses).where(feedback_responses.c.id == answer_id).values(comment=rewrapped)
+            )
             changed += 1
     return changed

@@ -1,5 +1,6 @@
 """Feedback's tables: projections of other services' events, the answers, and running
 aggregates."""
+
 from sqlalchemy import (
     BigInteger,
     Boolean,

@@ -1,22 +1,36 @@
 """Answers: session feedback, needs surveys, outcome measures. Each adds what it counts to
 the running aggregates in the transaction that stores it."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from shared.clock import utcnow
-from shared.contracts.feedback import NEEDS_REPORTED
-from shared.errors import NotFound
-from shared.unit import Unit
 from services.feedback.domain.aggregates import feedback_counted, needs_counted, outcome_counted
-from services.feedback.domain.feedback import FEEDBACK_MEASURES, accept_feedback, feedback_already_given, response_marker
+from services.feedback.domain.feedback import (
+    FEEDBACK_MEASURES,
+    accept_feedback,
+    feedback_already_given,
+    response_marker,
+)
 from services.feedback.domain.figures import Figures
-from services.feedback.domain.needs import cohort_voice, needs_marker, needs_pcn, needs_round, repeat_replaces, validate_needs_survey, voice_holder
+from services.feedback.domain.needs import (
+    cohort_voice,
+    needs_marker,
+    needs_pcn,
+    needs_round,
+    repeat_replaces,
+    validate_needs_survey,
+    voice_holder,
+)
 from services.feedback.domain.outcomes import accept_outcome, check_phase_allowed
 from services.feedback.settings import marker_pepper
 from services.feedback.store import aggregates, answers, goals, needs_answered, needs_voices, participants, projections
 from services.feedback.usecases import publication
+from shared.clock import utcnow
+from shared.contracts.feedback import NEEDS_REPORTED
+from shared.errors import NotFound
+from shared.unit import Unit
 
 UK = ZoneInfo("Europe/London")  # a needs round's quarter is a UK quarter
 MEMBERS = ("confirmed", "completed")
@@ -81,7 +95,10 @@ def answer_needs(unit: Unit, body: dict) -> dict:
         # For the cohort's co-design in scheduling, which waits for five members' answers. No
         # PCN: a PCN's few answers must not leave one by one.
         voice = cohort_voice(pepper, needs_voices.voice_secret(conn, voice_holder(pepper, participant)), offer_id)
-        unit.record(NEEDS_REPORTED, {"response_id": voice, "region": region, "pcn_code": None, "offer_id": offer_id, "ratings": survey.ratings})
+        unit.record(
+            NEEDS_REPORTED,
+            {"response_id": voice, "region": region, "pcn_code": None, "offer_id": offer_id, "ratings": survey.ratings},
+        )
     return {"region": region, "pcn_code": pcn, "offer_id": offer_id, "replaced": replaced}
 
 
@@ -93,7 +110,9 @@ def give_outcome(unit: Unit, body: dict) -> dict:
     already = answers.outcome_scores(conn, participant, offer_id, phase) is not None
     accepted = accept_outcome(phase, body["scores"], already_given=already)
     # An "after" only once the offer has run (domain.outcomes.has_run).
-    check_phase_allowed(phase, projections.offer_progress(conn, offer, participant, utcnow()), unit.settings.outcome_after_min_share)
+    check_phase_allowed(
+        phase, projections.offer_progress(conn, offer, participant, utcnow()), unit.settings.outcome_after_min_share
+    )
     answers.add_outcome(conn, participant, offer_id, phase, accepted.scores, utcnow().date())
     other = answers.outcome_scores(conn, participant, offer_id, "after" if phase == "before" else "before")
     if other is not None:

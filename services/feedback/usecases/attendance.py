@@ -1,10 +1,11 @@
 """Attendance, as scheduling records it: who was present at a session is counted beside its
 figures (response rates), in the rows the domain files the session's answers under."""
+
 from __future__ import annotations
 
-from shared.unit import Unit
 from services.feedback.domain.aggregates import attendance_counted, offer_type_learned
 from services.feedback.store import aggregates, projections
+from shared.unit import Unit
 
 
 def record_attendance(unit: Unit, data: dict) -> None:
@@ -12,9 +13,19 @@ def record_attendance(unit: Unit, data: dict) -> None:
     between present and absent counts them in or out."""
     conn = unit.conn
     if projections.session_row(conn, data["session_id"]) is None:  # its session event went astray: learn it here
-        session = {"session_id": data["session_id"], "offer_id": data["offer_id"], "region": data["region"], "sequence": 0, "status": "scheduled"}
-        projections.save_session(conn, session | {"starts_at": data["session_starts_at"], "ends_at": data["session_ends_at"]})
-    change = projections.save_attendance(conn, data["session_id"], data["participant_id"], data["attendance"] == "present", data["recorded_at"])
+        session = {
+            "session_id": data["session_id"],
+            "offer_id": data["offer_id"],
+            "region": data["region"],
+            "sequence": 0,
+            "status": "scheduled",
+        }
+        projections.save_session(
+            conn, session | {"starts_at": data["session_starts_at"], "ends_at": data["session_ends_at"]}
+        )
+    change = projections.save_attendance(
+        conn, data["session_id"], data["participant_id"], data["attendance"] == "present", data["recorded_at"]
+    )
     if change is not None and change[0] != change[1]:
         aggregates.add(conn, attendance_counted(projections.session(conn, data["session_id"]), 1 if change[1] else -1))
 

@@ -21,12 +21,13 @@ and free text may name its author or others. On erasure, in the consumer's trans
 
 Idempotent in effect: a second erasure of the same id finds nothing left to change.
 """
-from shared.db import scrub
-from shared.unit import Unit
+
 from services.feedback.domain.feedback import response_marker
 from services.feedback.domain.needs import needs_marker, voice_holder
 from services.feedback.settings import marker_pepper
 from services.feedback.store import answers, goals, needs_answered, needs_voices, participants, projections, tables
+from shared.db import scrub
+from shared.unit import Unit
 
 # What a PostgreSQL VACUUM after an erasure tidies: where the person's free text had versions.
 SCRUBBED_TABLES = (tables.feedback_responses.name, tables.needs_responses.name)
@@ -34,7 +35,9 @@ SCRUBBED_TABLES = (tables.feedback_responses.name, tables.needs_responses.name)
 
 def participant_erased(unit: Unit, participant: str) -> None:
     conn, pepper = unit.conn, marker_pepper(unit.settings)
-    answers.forget_markers(conn, [response_marker(pepper, s, participant) for s in projections.attended_sessions(conn, participant)])
+    answers.forget_markers(
+        conn, [response_marker(pepper, s, participant) for s in projections.attended_sessions(conn, participant)]
+    )
     # Which rounds the person answered in is what nothing records: try each round anyone did.
     needs_answered.forget_markers(conn, [needs_marker(pepper, r, participant) for r in needs_answered.rounds(conn)])
     needs_voices.forget(conn, voice_holder(pepper, participant))

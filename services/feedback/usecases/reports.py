@@ -4,17 +4,18 @@ Every role reads the same published figures (docs/disclosure.md), the region's o
 included: an unsuppressed view of one's own region, set against the national one, would give
 away another region's withheld figure. Free text stays with the admin of its region, and is
 released only where it hides among at least five people."""
+
 from __future__ import annotations
 
+from services.feedback.domain.aggregates import ALL, ALL_TIME, OFFER_TYPES, REGIONS
+from services.feedback.domain.disclosure import cell_naming, children_withheld, withheld_reason
+from services.feedback.domain.figures import Figures, feedback_view
+from services.feedback.store import aggregates, answers, projections
 from shared.auth import Principal, Role
 from shared.disclosure import BELOW_THRESHOLD, THRESHOLD
 from shared.errors import NotFound, RuleViolation
 from shared.paging import Page
 from shared.unit import Unit
-from services.feedback.domain.aggregates import ALL, ALL_TIME, OFFER_TYPES, REGIONS
-from services.feedback.domain.disclosure import cell_naming, children_withheld, withheld_reason
-from services.feedback.domain.figures import Figures, feedback_view
-from services.feedback.store import aggregates, answers, projections
 
 
 def own_region(principal: Principal, asked: str | None) -> str:
@@ -32,7 +33,12 @@ def national_summary(unit: Unit, period: str) -> dict:
         return cell_view(cell, figures.get(cell), withheld_reason(pattern, cell), attendees.get(cell, 0))
 
     regions = [view((r, ALL, period)) for r in REGIONS]
-    return {"period": period, "national": view((ALL, ALL, period)), "regions": regions, "offer_types": [view((ALL, t, period)) for t in OFFER_TYPES]}
+    return {
+        "period": period,
+        "national": view((ALL, ALL, period)),
+        "regions": regions,
+        "offer_types": [view((ALL, t, period)) for t in OFFER_TYPES],
+    }
 
 
 def cell_view(cell: tuple, figures: Figures | None, withheld: str | None, attendees: int) -> dict:
@@ -43,7 +49,9 @@ def aggregate(unit: Unit, query: dict) -> dict:
     scope, period = query["scope"], query["period"]
     if scope in ("session", "offer"):
         if period != ALL_TIME:
-            raise RuleViolation("period_not_available", "session and offer figures are for all time only", field="period")
+            raise RuleViolation(
+                "period_not_available", "session and offer figures are for all time only", field="period"
+            )
         return (session_figures if scope == "session" else offer_figures)(unit, _required(query, "id"))
     if scope == "national":
         return table_cell(unit, (ALL, ALL, period))
@@ -73,7 +81,13 @@ def offer_figures(unit: Unit, offer_id: str) -> dict:
     figures = aggregates.read_cell(unit.conn, "feedback", "offer", offer["region"], offer_id)
     withheld = offers_withheld(unit, offer).get(offer_id)
     view = feedback_view(figures, withheld, aggregates.attendees(unit.conn, "offer", offer["region"], offer_id))
-    return {"scope": "offer", "region": offer["region"], "offer_type": offer["offer_type"], "id": offer_id, "period": ALL_TIME} | view
+    return {
+        "scope": "offer",
+        "region": offer["region"],
+        "offer_type": offer["offer_type"],
+        "id": offer_id,
+        "period": ALL_TIME,
+    } | view
 
 
 def offers_withheld(unit: Unit, offer) -> dict:
@@ -91,7 +105,13 @@ def session_figures(unit: Unit, session_id: str) -> dict:
     figures = aggregates.read_cell(unit.conn, "feedback", "session", region, session_id)
     withheld = sessions_withheld(unit, session).get(session_id)
     view = feedback_view(figures, withheld, aggregates.attendees(unit.conn, "session", region, session_id))
-    return {"scope": "session", "region": region, "offer_type": session["offer_type"], "id": session_id, "period": ALL_TIME} | view
+    return {
+        "scope": "session",
+        "region": region,
+        "offer_type": session["offer_type"],
+        "id": session_id,
+        "period": ALL_TIME,
+    } | view
 
 
 def sessions_withheld(unit: Unit, session) -> dict:
@@ -110,8 +130,12 @@ def session_comments(unit: Unit, session_id: str, query: dict) -> Page:
         raise NotFound("session_not_found", "no such session")
     if aggregates.read_cell(unit.conn, "feedback", "session", session["region"], session_id).count < THRESHOLD:
         return Page.of([], 0, query)
-    unnamed = aggregates.attendees(unit.conn, "session", session["region"], session_id) - answers.named_answers(unit.conn, session_id)
-    rows, total = answers.comments(unit.conn, session_id, query["limit"], query["offset"], with_anonymous=unnamed >= THRESHOLD)
+    unnamed = aggregates.attendees(unit.conn, "session", session["region"], session_id) - answers.named_answers(
+        unit.conn, session_id
+    )
+    rows, total = answers.comments(
+        unit.conn, session_id, query["limit"], query["offset"], with_anonymous=unnamed >= THRESHOLD
+    )
     return Page.of(rows, total, query)
 
 

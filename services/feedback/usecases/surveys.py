@@ -5,19 +5,25 @@ Every role reads the same published figures (docs/disclosure.md): a regional adm
 its own region is the national view cut down to that region, never a finer one, so no figure
 it reads can be set against another to recover a withheld one.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from shared.auth import Role
-from shared.disclosure import SMALL_NUMBERS, shown_count, shown_ratio
-from shared.unit import Unit
 from services.feedback.domain.aggregates import ALL, OFFER_TYPES, REGIONS
-from services.feedback.domain.disclosure import goal_cells_withheld, outcome_cells_withheld, pcns_withheld, regions_withheld
+from services.feedback.domain.disclosure import (
+    goal_cells_withheld,
+    outcome_cells_withheld,
+    pcns_withheld,
+    regions_withheld,
+)
 from services.feedback.domain.figures import Figures, changes_view, merge_all, ranking_view
 from services.feedback.domain.goals import GOAL_PARTS, NOT_SET, SPLIT_OFFER_TYPE, goal_types_of
 from services.feedback.domain.needs import needs_differ_between_regions
 from services.feedback.store import aggregates
+from shared.auth import Role
+from shared.disclosure import SMALL_NUMBERS, shown_count, shown_ratio
+from shared.unit import Unit
 
 HIGH_FROM = 4  # the chi-square table counts ratings of 4 or 5 per need
 
@@ -28,13 +34,25 @@ def needs_ranking(unit: Unit) -> dict:
     if unit.principal.role == Role.REGIONAL_ADMIN:
         region = unit.principal.region
         own = _needs_view(by_region[region], withheld.get(region), region=region)
-        return {"scope": "region", "regions": [own], "national": None, "pcns": _pcn_views(unit, region, withheld.get(region)), "chi_square": None}
+        return {
+            "scope": "region",
+            "regions": [own],
+            "national": None,
+            "pcns": _pcn_views(unit, region, withheld.get(region)),
+            "chi_square": None,
+        }
     regions = [_needs_view(by_region[r], withheld.get(r), region=r) for r in REGIONS]
     national = _needs_view(merge_all("needs", by_region.values()), national_withheld)
     # Only shown regions are tested: a statistic over a withheld region would rest on it.
     shown = {r: by_region[r].stats for r in REGIONS if r not in withheld}
     test = needs_differ_between_regions(shown, HIGH_FROM)
-    return {"scope": "national", "regions": regions, "national": national, "pcns": [], "chi_square": _chi_square_view(test)}
+    return {
+        "scope": "national",
+        "regions": regions,
+        "national": national,
+        "pcns": [],
+        "chi_square": _chi_square_view(test),
+    }
 
 
 def _needs_by_region(unit: Unit) -> dict[str, Figures]:
@@ -54,11 +72,18 @@ def _pcn_views(unit: Unit, region: str, region_withheld: str | None) -> list[dic
     return [_needs_view(f, withheld[code], region=region, pcn_code=code) for code, f in pcns.items()]
 
 
-def _needs_view(figures: Figures, withheld: str | None, *, region: str | None = None, pcn_code: str | None = None) -> dict:
+def _needs_view(
+    figures: Figures, withheld: str | None, *, region: str | None = None, pcn_code: str | None = None
+) -> dict:
     place = {"region": region, "pcn_code": pcn_code}
     if withheld:
         return place | {"suppressed": True, "reason": SMALL_NUMBERS, "respondents": None, "ranking": []}
-    return place | {"suppressed": False, "reason": None, "respondents": shown_count(figures.count), "ranking": ranking_view(figures)}
+    return place | {
+        "suppressed": False,
+        "reason": None,
+        "respondents": shown_count(figures.count),
+        "ranking": ranking_view(figures),
+    }
 
 
 def _chi_square_view(test) -> dict | None:
@@ -89,7 +114,9 @@ def outcome_changes_by_goal_type(unit: Unit) -> dict:
     split = {(r, c): _merged(inner, (r, c)) for r in rows for c in GOAL_PARTS}
     coaching = {r: cells[(r, SPLIT_OFFER_TYPE)] for r in rows}
     split_withheld = goal_cells_withheld(
-        {place: f.count for place, f in split.items()}, {r: f.count for r, f in coaching.items()}, {r: withheld.get((r, SPLIT_OFFER_TYPE)) for r in rows}
+        {place: f.count for place, f in split.items()},
+        {r: f.count for r, f in coaching.items()},
+        {r: withheld.get((r, SPLIT_OFFER_TYPE)) for r in rows},
     )
     if unit.principal.role == Role.REGIONAL_ADMIN:
         rows = (unit.principal.region,)
@@ -122,4 +149,9 @@ def _outcome_view(cell: tuple, figures: Figures, withheld: str | None) -> dict:
     place = {"region": None if region == ALL else region, "offer_type": None if offer_type == ALL else offer_type}
     if withheld:
         return place | {"suppressed": True, "reason": SMALL_NUMBERS, "pairs": None, "measures": []}
-    return place | {"suppressed": False, "reason": None, "pairs": shown_count(figures.count), "measures": changes_view(figures)}
+    return place | {
+        "suppressed": False,
+        "reason": None,
+        "pairs": shown_count(figures.count),
+        "measures": changes_view(figures),
+    }

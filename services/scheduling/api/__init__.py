@@ -1,4 +1,5 @@
 """Scheduling's HTTP endpoints, one blueprint per subject; `APIS` is what the app registers."""
+
 from services.scheduling.api.attendance import attendance_api
 from services.scheduling.api.calendars import calendars_api
 from services.scheduling.api.coaching import coaching_api

@@ -5,6 +5,7 @@ roster its members; an attendance sheet who came — so none is open to the nati
 to services: the national team's figures are feedback's summaries and enrolment's offer
 counts, and other NHS systems take sessions, bookings and attendance from the events.
 """
+
 from shared.auth import Role
 
 ADMIN = (Role.REGIONAL_ADMIN,)

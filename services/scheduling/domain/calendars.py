@@ -7,6 +7,7 @@ VTIMEZONE, so a series shows at the same wall-clock time either side of a clock 
 Nothing about people: SUMMARY is the offer's title and the session's topic, LOCATION the
 venue or video link.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -20,7 +21,13 @@ PRODUCT = "-//Convene//Scheduling//EN"
 
 def feed(sessions: list[dict], *, now: datetime, name: str = "Convene sessions") -> bytes:
     calendar = Calendar()
-    for key, value in (("prodid", PRODUCT), ("version", "2.0"), ("calscale", "GREGORIAN"), ("method", "PUBLISH"), ("x-wr-calname", name)):
+    for key, value in (
+        ("prodid", PRODUCT),
+        ("version", "2.0"),
+        ("calscale", "GREGORIAN"),
+        ("method", "PUBLISH"),
+        ("x-wr-calname", name),
+    ):
         calendar.add(key, value)
     calendar.add_component(_london(sessions, now))
     for session in sessions:

@@ -36,14 +36,10 @@ class CoachingBooking:
         )
 
 
-def count_used_allowance(
-    bookings: Iterable[CoachingBooking], *, offer_id: str, coachee_id: str
-) -> int:
+def count_used_allowance(bookings: Iterable[CoachingBooking], *, offer_id: str, coachee_id: str) -> int:
     """Non-cancelled sessions this coachee has in this offer, past and future."""
     return sum(
-        1
-        for b in bookings
-        if b.offer_id == offer_id and b.coachee_id == coachee_id and not is_cancelled(b.status)
+        1 for b in bookings if b.offer_id == offer_id and b.coachee_id == coachee_id and not is_cancelled(b.status)
     )
 
 
@@ -101,8 +97,7 @@ def ensure_monthly_capacity(
         if used[month] + wanted[month] > monthly_capacity:
             raise Conflict(
                 rule,
-                f"{person_id} already leads {used[month]} of {monthly_capacity} sessions "
-                f"in {month}.",
+                f"{person_id} already leads {used[month]} of {monthly_capacity} sessions in {month}.",
                 field="starts_at",
                 extra={
                     "person_id": person_id,

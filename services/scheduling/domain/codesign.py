@@ -46,9 +46,7 @@ def assign_topics(needs: Iterable[tuple[str, float]], session_count: int) -> lis
     than sessions the ranking is cycled, so the top need comes round again first.
     """
     if isinstance(session_count, bool) or not isinstance(session_count, int) or session_count < 0:
-        raise RuleViolation(
-            "invalid_count", "The number of sessions cannot be negative.", field="count"
-        )
+        raise RuleViolation("invalid_count", "The number of sessions cannot be negative.", field="count")
     best: dict[str, list] = {}  # casefolded need -> [best score, first position, first spelling]
     for position, (need, score) in enumerate(needs):
         label = need.strip()

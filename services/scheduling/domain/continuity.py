@@ -190,9 +190,7 @@ def compute_continuity(
     periods: dict[str, list[Membership]] = {}
     for m in memberships:
         periods.setdefault(m.member_id, []).append(m)
-    marks: dict[tuple[str, str], Attendance] = {
-        (r.session_id, r.member_id): Attendance(r.value) for r in attendance
-    }
+    marks: dict[tuple[str, str], Attendance] = {(r.session_id, r.member_id): Attendance(r.value) for r in attendance}
 
     tallies = {mid: _Tally() for mid in periods}
     session_rows: list[SessionContinuity] = []
@@ -237,10 +235,7 @@ def compute_continuity(
     ]
 
     similarities = [_jaccard_raw(a, b) for a, b in zip(present_sets, present_sets[1:])]
-    steps = [
-        StabilityStep(a.id, b.id, round(sim, 3))
-        for a, b, sim in zip(held, held[1:], similarities)
-    ]
+    steps = [StabilityStep(a.id, b.id, round(sim, 3)) for a, b, sim in zip(held, held[1:], similarities)]
     # Mean of the unrounded similarities, so per-step rounding does not accumulate.
     mean_stability = round(sum(similarities) / len(similarities), 3) if similarities else 0.0
 
@@ -252,9 +247,7 @@ def compute_continuity(
         members=member_rows,
         stability=steps,
         mean_stability=mean_stability,
-        attendance_rate=ratio(
-            sum(r.present for r in session_rows), sum(r.expected for r in session_rows)
-        ),
+        attendance_rate=ratio(sum(r.present for r in session_rows), sum(r.expected for r in session_rows)),
         members_ever=len(ever),
         members_current=len(current),
         retention=ratio(len(current), len(ever)),

@@ -80,7 +80,9 @@ def set_goals(
     if offer_has_ended(offer_status):
         raise Conflict("offer_closed", f"The offer is {offer_status}: its goals can no longer change.")
     if not is_member:
-        raise RuleViolation("not_a_member", "The participant is not a member of this coaching offer.", field="participant_id")
+        raise RuleViolation(
+            "not_a_member", "The participant is not a member of this coaching offer.", field="participant_id"
+        )
     types = _goal_types(goal_types)
     text = _bounded_text(words, MAX_WORDS, "words", "goal_words")
     goals = CoachingGoals(offer_id, participant_id, types, text, now)
@@ -110,11 +112,15 @@ def _bounded_text(text: str, limit: int, field: str, rule: str) -> str:
     if not text:
         raise RuleViolation(f"{rule}_required", f"Say something in {field}.", field=field)
     if len(text) > limit:
-        raise RuleViolation(f"{rule}_too_long", f"{field} is at most {limit} characters.", field=field, extra={"limit": limit})
+        raise RuleViolation(
+            f"{rule}_too_long", f"{field} is at most {limit} characters.", field=field, extra={"limit": limit}
+        )
     return text
 
 
-def goals_seen_by(goals: CoachingGoals | None, reader: Reader, notes: Iterable[ProgressNote], *, offer_id: str, participant_id: str) -> dict:
+def goals_seen_by(
+    goals: CoachingGoals | None, reader: Reader, notes: Iterable[ProgressNote], *, offer_id: str, participant_id: str
+) -> dict:
     """The goals as `reader` may see them: the coachee and their coach the types, the words and
     every progress note; the region's administrator the types only. No goals set yet: no types."""
     seen = {
@@ -130,10 +136,19 @@ def goals_seen_by(goals: CoachingGoals | None, reader: Reader, notes: Iterable[P
 
 
 def note_seen(note: ProgressNote) -> dict:
-    return {"session_id": note.session_id, "offer_id": note.offer_id, "coachee_id": note.coachee_id, "noted_by": note.author.value, "note": note.note, "noted_at": note.noted_at}
+    return {
+        "session_id": note.session_id,
+        "offer_id": note.offer_id,
+        "coachee_id": note.coachee_id,
+        "noted_by": note.author.value,
+        "note": note.note,
+        "noted_at": note.noted_at,
+    }
 
 
-def note_progress(session: Session, *, kind: str, offer_id: str, coachee_id: str | None, author: Reader, note: str, now: datetime) -> ProgressNote:
+def note_progress(
+    session: Session, *, kind: str, offer_id: str, coachee_id: str | None, author: Reader, note: str, now: datetime
+) -> ProgressNote:
     """A progress note of the coach or the coachee at a coaching session: one that has begun
     (it happened) and was not cancelled. A second note of the same author replaces the first."""
     require_aware(now, "now")
@@ -142,7 +157,15 @@ def note_progress(session: Session, *, kind: str, offer_id: str, coachee_id: str
     if author not in PRIVATE_READERS:
         raise RuleViolation("not_in_the_coaching", "Only the coach and the coachee note progress.")
     if is_cancelled(session.status):
-        raise Conflict("session_cancelled", f"Session {session.id} was cancelled: there is no progress to note.", extra={"session_id": session.id})
+        raise Conflict(
+            "session_cancelled",
+            f"Session {session.id} was cancelled: there is no progress to note.",
+            extra={"session_id": session.id},
+        )
     if session.starts_at > now:
-        raise Conflict("session_not_started", f"Session {session.id} has not started yet: progress is noted once it has.", extra={"session_id": session.id})
+        raise Conflict(
+            "session_not_started",
+            f"Session {session.id} has not started yet: progress is noted once it has.",
+            extra={"session_id": session.id},
+        )
     return ProgressNote(session.id, offer_id, coachee_id, author, _bounded_text(note, MAX_NOTE, "note", "note"), now)

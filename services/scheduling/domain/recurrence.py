@@ -23,14 +23,14 @@ Pure: stdlib and ``shared.errors`` only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from shared.errors import RuleViolation
 
 LONDON = ZoneInfo("Europe/London")
-UTC = timezone.utc
+UTC = UTC
 
 MIN_DURATION_MINUTES = 15
 MAX_DURATION_MINUTES = 480
@@ -113,9 +113,7 @@ def ensure_in_future(starts_at: datetime, now: datetime, *, field: str = "starts
     require_aware(starts_at, "starts_at")
     require_aware(now, "now")
     if starts_at <= now:
-        raise RuleViolation(
-            "session_in_past", "A session must start in the future.", field=field
-        )
+        raise RuleViolation("session_in_past", "A session must start in the future.", field=field)
 
 
 # --- cadences --------------------------------------------------------------------------
@@ -151,14 +149,8 @@ class MonthlyNthWeekday:
     ordinal: int
 
     def __post_init__(self) -> None:
-        if (
-            isinstance(self.weekday, bool)
-            or not isinstance(self.weekday, int)
-            or not 0 <= self.weekday <= 6
-        ):
-            raise RuleViolation(
-                "invalid_cadence", "The weekday is 0 (Monday) to 6 (Sunday).", field="cadence"
-            )
+        if isinstance(self.weekday, bool) or not isinstance(self.weekday, int) or not 0 <= self.weekday <= 6:
+            raise RuleViolation("invalid_cadence", "The weekday is 0 (Monday) to 6 (Sunday).", field="cadence")
         if isinstance(self.ordinal, bool) or self.ordinal not in (1, 2, 3, 4, -1):
             raise RuleViolation(
                 "invalid_cadence",

@@ -44,7 +44,11 @@ def cancel_upcoming(sessions: Iterable[Session], *, now: datetime) -> list[Sessi
     cancelled with its sequence + 1 (calendars replace the invitation), in start order.
     Sessions that began happened, and stay as they were."""
     require_aware(now, "now")
-    return [cancel_session(s) for s in sorted(sessions, key=lambda s: (s.starts_at, s.id)) if not is_cancelled(s.status) and s.starts_at > now]
+    return [
+        cancel_session(s)
+        for s in sorted(sessions, key=lambda s: (s.starts_at, s.id))
+        if not is_cancelled(s.status) and s.starts_at > now
+    ]
 
 
 # --- sessions, rescheduling and cancellation -------------------------------------------
@@ -120,9 +124,7 @@ def ensure_attendance_open(session: Session, now: datetime) -> None:
 def _find(sessions: list[Session], session_id: str) -> Session:
     chosen = next((s for s in sessions if s.id == session_id), None)
     if chosen is None:
-        raise NotFound(
-            "session_not_found", f"No session {session_id} in this series.", field="session_id"
-        )
+        raise NotFound("session_not_found", f"No session {session_id} in this series.", field="session_id")
     return chosen
 
 
@@ -158,9 +160,7 @@ def reschedule_session(
     length = _new_length(session, duration_minutes)
     starts_at = local_to_utc(new_start_local)
     ensure_in_future(starts_at, now)
-    return replace(
-        session, starts_at=starts_at, ends_at=starts_at + length, sequence=session.sequence + 1
-    )
+    return replace(session, starts_at=starts_at, ends_at=starts_at + length, sequence=session.sequence + 1)
 
 
 def reschedule_following(
@@ -194,9 +194,7 @@ def reschedule_following(
         length = _new_length(s, duration_minutes)
         starts_at = local_to_utc(utc_to_local(s.starts_at) + delta)
         ensure_in_future(starts_at, now)
-        moved.append(
-            replace(s, starts_at=starts_at, ends_at=starts_at + length, sequence=s.sequence + 1)
-        )
+        moved.append(replace(s, starts_at=starts_at, ends_at=starts_at + length, sequence=s.sequence + 1))
     return moved
 
 

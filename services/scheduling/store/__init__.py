@@ -1,11 +1,12 @@
 """Scheduling's store: the tables (tables.py) and the queries the service layer uses, one module
 per subject (rosters, needs, facilitators, sessions, attendance, calendars)."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from shared.clock import as_utc
 from services.scheduling.store.tables import metadata
+from shared.clock import as_utc
 
 __all__ = ["metadata", "utc_row"]
 

@@ -1,4 +1,5 @@
 """What calendar feeds list: an offer's sessions, or a participant's, with the offer's title."""
+
 from __future__ import annotations
 
 from sqlalchemy import Connection, select

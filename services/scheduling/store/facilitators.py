@@ -1,4 +1,5 @@
 """Facilitators and coaches: region, kind, monthly capacity and skills, never a name."""
+
 from __future__ import annotations
 
 from sqlalchemy import Connection, func, insert, select
@@ -18,7 +19,9 @@ def find_facilitator(conn: Connection, facilitator_id: str) -> dict | None:
     return None if row is None else _with_skills(conn, [row])[0]
 
 
-def list_facilitators(conn: Connection, region: str | None, kind: str | None, skill: str | None, limit: int, offset: int):
+def list_facilitators(
+    conn: Connection, region: str | None, kind: str | None, skill: str | None, limit: int, offset: int
+):
     conditions = [facilitators.c.region == region] if region else []
     if kind:
         conditions.append(facilitators.c.kind == kind)
@@ -26,14 +29,22 @@ def list_facilitators(conn: Connection, region: str | None, kind: str | None, sk
         skilled = select(facilitator_skills.c.facilitator_id).where(facilitator_skills.c.skill == skill)
         conditions.append(facilitators.c.id.in_(skilled))
     total = conn.execute(select(func.count()).select_from(facilitators).where(*conditions)).scalar_one()
-    rows = conn.execute(select(facilitators).where(*conditions).order_by(facilitators.c.id).limit(limit).offset(offset)).mappings().all()
+    rows = (
+        conn.execute(select(facilitators).where(*conditions).order_by(facilitators.c.id).limit(limit).offset(offset))
+        .mappings()
+        .all()
+    )
     return _with_skills(conn, rows), total
 
 
 def _with_skills(conn: Connection, rows) -> list[dict]:
     ids = [row["id"] for row in rows]
     skills: dict[str, list[str]] = {}
-    query = select(facilitator_skills).where(facilitator_skills.c.facilitator_id.in_(ids)).order_by(facilitator_skills.c.skill)
+    query = (
+        select(facilitator_skills)
+        .where(facilitator_skills.c.facilitator_id.in_(ids))
+        .order_by(facilitator_skills.c.skill)
+    )
     for facilitator_id, skill in conn.execute(query):
         skills.setdefault(facilitator_id, []).append(skill)
     return [{**utc_row(row), "skills": skills.get(row["id"], [])} for row in rows]

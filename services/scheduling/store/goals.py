@@ -8,17 +8,18 @@ row versions, replicas, backups) is ciphertext nobody can open.
 
 The key-encryption key is the service's PERSONAL_DATA_KEY, bound to the database's engine
 (shared.data_keys), so these helpers need only the connection."""
+
 from __future__ import annotations
 
 from sqlalchemy import Connection, delete, select
 
+from services.scheduling.domain.goals import CoachingGoals, ProgressNote, Reader
+from services.scheduling.store.tables import coaching_goals, coaching_progress
+from services.scheduling.store.tables import data_keys as key_table
 from shared import data_keys
 from shared.clock import as_utc
 from shared.db import upsert
 from shared.sealing import SealingError, open_sealed, seal
-from services.scheduling.domain.goals import CoachingGoals, ProgressNote, Reader
-from services.scheduling.store.tables import coaching_goals, coaching_progress
-from services.scheduling.store.tables import data_keys as key_table
 
 # What a PostgreSQL VACUUM after an erasure tidies: where the coachee's sealed text and key had versions.
 FREE_TEXT_TABLES = (coaching_goals.name, coaching_progress.name, key_table.name)
@@ -40,7 +41,9 @@ def _key_of(conn: Connection, coachee_id: str) -> bytes:
 
 
 def find_goals(conn: Connection, offer_id: str, participant_id: str) -> CoachingGoals | None:
-    query = select(coaching_goals).where(coaching_goals.c.offer_id == offer_id, coaching_goals.c.participant_id == participant_id)
+    query = select(coaching_goals).where(
+        coaching_goals.c.offer_id == offer_id, coaching_goals.c.participant_id == participant_id
+    )
     row = conn.execute(query).mappings().first()
     if row is None:
         return None
@@ -49,13 +52,24 @@ def find_goals(conn: Connection, offer_id: str, participant_id: str) -> Coaching
 
 
 def save_goals(conn: Connection, goals: CoachingGoals, region: str) -> None:
-    sealed = seal(data_keys.obtain(conn, goals.participant_id), goals.words, words_context(goals.offer_id, goals.participant_id))
-    values = {"offer_id": goals.offer_id, "participant_id": goals.participant_id, "region": region, "goal_types": list(goals.goal_types), "sealed_words": sealed, "set_at": goals.set_at}
+    sealed = seal(
+        data_keys.obtain(conn, goals.participant_id), goals.words, words_context(goals.offer_id, goals.participant_id)
+    )
+    values = {
+        "offer_id": goals.offer_id,
+        "participant_id": goals.participant_id,
+        "region": region,
+        "goal_types": list(goals.goal_types),
+        "sealed_words": sealed,
+        "set_at": goals.set_at,
+    }
     upsert(conn, coaching_goals, values, ("offer_id", "participant_id"))
 
 
 def notes_of(conn: Connection, offer_id: str, coachee_id: str) -> list[ProgressNote]:
-    query = select(coaching_progress).where(coaching_progress.c.offer_id == offer_id, coaching_progress.c.coachee_id == coachee_id)
+    query = select(coaching_progress).where(
+        coaching_progress.c.offer_id == offer_id, coaching_progress.c.coachee_id == coachee_id
+    )
     rows = conn.execute(query).mappings().all()
     if not rows:
         return []
@@ -65,7 +79,14 @@ def notes_of(conn: Connection, offer_id: str, coachee_id: str) -> list[ProgressN
 
 def save_note(conn: Connection, note: ProgressNote) -> None:
     sealed = seal(data_keys.obtain(conn, note.coachee_id), note.note, note_context(note.session_id, note.author.value))
-    values = {"session_id": note.session_id, "author": note.author.value, "offer_id": note.offer_id, "coachee_id": note.coachee_id, "sealed_note": sealed, "noted_at": note.noted_at}
+    values = {
+        "session_id": note.session_id,
+        "author": note.author.value,
+        "offer_id": note.offer_id,
+        "coachee_id": note.coachee_id,
+        "sealed_note": sealed,
+        "noted_at": note.noted_at,
+    }
     upsert(conn, coaching_progress, values, ("session_id", "author"))
 
 
@@ -79,4 +100,6 @@ def forget_coachee(conn: Connection, participant_id: str) -> None:
 
 def _note(row, key: bytes) -> ProgressNote:
     text = open_sealed(key, row["sealed_note"], note_context(row["session_id"], row["author"]))
-    return ProgressNote(row["session_id"], row["offer_id"], row["coachee_id"], Reader(row["author"]), text, as_utc(row["noted_at"]))
+    return ProgressNote(
+        row["session_id"], row["offer_id"], row["coachee_id"], Reader(row["author"]), text, as_utc(row["noted_at"])
+    )

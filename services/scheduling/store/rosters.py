@@ -1,16 +1,17 @@
 """The roster projection: offers and their members' periods of membership, kept only from
 enrolment's events. A member is expected at a session when joined_at <= starts_at < left_at."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from shared.clock import as_utc
-from shared.db import upsert
 from services.scheduling.domain.continuity import Membership
 from services.scheduling.store import utc_row
 from services.scheduling.store.tables import PROJECTION_TABLES, memberships, offers
+from shared.clock import as_utc
+from shared.db import upsert
 
 # --- offers ------------------------------------------------------------------------------
 
@@ -31,7 +32,9 @@ def save_offer(conn: Connection, offer: dict) -> None:
 
 # The roster consumer's statements are built once: for it, building one costs more than running it.
 _OPEN_MEMBERSHIP = select(memberships).where(
-    memberships.c.offer_id == bindparam("offer_id"), memberships.c.participant_id == bindparam("participant_id"), memberships.c.left_at.is_(None)
+    memberships.c.offer_id == bindparam("offer_id"),
+    memberships.c.participant_id == bindparam("participant_id"),
+    memberships.c.left_at.is_(None),
 )
 _ADD_MEMBERSHIP = insert(memberships)
 
@@ -62,7 +65,9 @@ def roster(conn: Connection, offer_id: str) -> list[dict]:
 
 
 def current_member_ids(conn: Connection, offer_id: str) -> list[str]:
-    query = select(memberships.c.participant_id).where(memberships.c.offer_id == offer_id, memberships.c.left_at.is_(None))
+    query = select(memberships.c.participant_id).where(
+        memberships.c.offer_id == offer_id, memberships.c.left_at.is_(None)
+    )
     return list(conn.execute(query).scalars())
 
 
@@ -72,13 +77,19 @@ def is_member(conn: Connection, offer_id: str, participant_id: str) -> bool:
 
 def was_member(conn: Connection, offer_id: str, participant_id: str) -> bool:
     """Is, or was at any time, a member of the offer."""
-    query = select(memberships.c.id).where(memberships.c.offer_id == offer_id, memberships.c.participant_id == participant_id).limit(1)
+    query = (
+        select(memberships.c.id)
+        .where(memberships.c.offer_id == offer_id, memberships.c.participant_id == participant_id)
+        .limit(1)
+    )
     return conn.execute(query).first() is not None
 
 
 def expected_at(starts_at_column):
     """SQL condition: the membership period covers a session starting at `starts_at_column`."""
-    return (memberships.c.joined_at <= starts_at_column) & (memberships.c.left_at.is_(None) | (starts_at_column < memberships.c.left_at))
+    return (memberships.c.joined_at <= starts_at_column) & (
+        memberships.c.left_at.is_(None) | (starts_at_column < memberships.c.left_at)
+    )
 
 
 def expected_member_ids(conn: Connection, offer_id: str, starts_at: datetime) -> set[str]:
@@ -88,17 +99,28 @@ def expected_member_ids(conn: Connection, offer_id: str, starts_at: datetime) ->
 
 def membership_periods(conn: Connection, offer_id: str) -> list[Membership]:
     """Every period of membership of an offer, past and current (left_at None)."""
-    query = select(memberships.c.participant_id, memberships.c.joined_at, memberships.c.left_at).where(memberships.c.offer_id == offer_id)
-    return [Membership(member, as_utc(joined), as_utc(left) if left else None) for member, joined, left in conn.execute(query)]
+    query = select(memberships.c.participant_id, memberships.c.joined_at, memberships.c.left_at).where(
+        memberships.c.offer_id == offer_id
+    )
+    return [
+        Membership(member, as_utc(joined), as_utc(left) if left else None)
+        for member, joined, left in conn.execute(query)
+    ]
 
 
 def end_memberships(conn: Connection, participant_id: str, left_at: datetime) -> None:
     """End every open period of membership of a person (erasure: they hold no place any more)."""
-    conn.execute(update(memberships).where(memberships.c.participant_id == participant_id, memberships.c.left_at.is_(None)).values(left_at=left_at))
+    conn.execute(
+        update(memberships)
+        .where(memberships.c.participant_id == participant_id, memberships.c.left_at.is_(None))
+        .values(left_at=left_at)
+    )
 
 
 def rename_member(conn: Connection, participant_id: str, pseudonym: str) -> None:
-    conn.execute(update(memberships).where(memberships.c.participant_id == participant_id).values(participant_id=pseudonym))
+    conn.execute(
+        update(memberships).where(memberships.c.participant_id == participant_id).values(participant_id=pseudonym)
+    )
 
 
 # --- rebuilding the projection -------------------------------------------------------------

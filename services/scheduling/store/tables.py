@@ -10,6 +10,7 @@ No names or e-mails anywhere: people are opaque ids (facilitators too — see `f
 The only free text about a person, a coachee's goals and progress notes, is stored sealed
 under that coachee's data key (`data_keys`).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text, text
@@ -45,8 +46,12 @@ memberships = Table(
     # Covers the roster read (current members of an offer) without touching the table.
     Index("ix_memberships_roster", "offer_id", "left_at", "joined_at", "participant_id", "status"),
     Index(
-        "ux_memberships_open", "offer_id", "participant_id", unique=True,
-        sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL"),
+        "ux_memberships_open",
+        "offer_id",
+        "participant_id",
+        unique=True,
+        sqlite_where=text("left_at IS NULL"),
+        postgresql_where=text("left_at IS NULL"),
     ),
 )
 

@@ -8,14 +8,15 @@ another coachee's, not even once they hold the place that coachee left. The nati
 sees the national offers it runs (no route shows it people); services see nothing here.
 Everything else answers 404, so an object the caller may not see does not even seem to exist.
 """
+
 from __future__ import annotations
 
+from services.scheduling.domain.goals import Reader
+from services.scheduling.store import rosters, sessions
 from shared.auth import Role
 from shared.contracts.vocabulary import NATIONAL
 from shared.errors import Forbidden, NotFound
 from shared.unit import Unit
-from services.scheduling.domain.goals import Reader
-from services.scheduling.store import rosters, sessions
 
 LEADERS = (Role.FACILITATOR, Role.COACH)
 
@@ -38,7 +39,10 @@ def led_session(unit: Unit, session_id: str) -> dict:
     """A session the caller may record attendance of: its own facilitator or coach, or the region's admin."""
     row = session(unit, session_id)
     if unit.principal.role in LEADERS and row["facilitator_id"] != unit.principal.subject:
-        raise Forbidden("not_your_session", "Only the session's own facilitator or the region's administrator records its attendance.")
+        raise Forbidden(
+            "not_your_session",
+            "Only the session's own facilitator or the region's administrator records its attendance.",
+        )
     return row
 
 
@@ -103,7 +107,9 @@ def _sees_session(unit: Unit, row: dict) -> bool:
         mine = {Role.COACH: row["facilitator_id"], Role.PARTICIPANT: row["coachee_id"]}.get(principal.role)
         return mine is not None and mine == principal.subject
     if principal.role in LEADERS:
-        return row["facilitator_id"] == principal.subject or sessions.leads_offer(unit.conn, principal.subject, row["offer_id"])
+        return row["facilitator_id"] == principal.subject or sessions.leads_offer(
+            unit.conn, principal.subject, row["offer_id"]
+        )
     if principal.role is Role.PARTICIPANT:
         return principal.subject in rosters.expected_member_ids(unit.conn, row["offer_id"], row["starts_at"])
     return principal.role is Role.NATIONAL and row["region"] == NATIONAL

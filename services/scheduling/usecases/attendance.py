@@ -1,24 +1,28 @@
 """Attendance: members' marks at each session (the latest mark wins), and the continuity of
 each learning community drawn from them."""
+
 from __future__ import annotations
 
-from shared.clock import utcnow
-from shared.contracts.scheduling import ATTENDANCE_RECORDED
-from shared.errors import RuleViolation
-from shared.unit import Unit
 from services.scheduling.domain.continuity import ContinuityReport, compute_continuity
 from services.scheduling.domain.sessions import ensure_attendance_open
 from services.scheduling.store import attendance as store
 from services.scheduling.store import rosters
 from services.scheduling.store import sessions as session_store
 from services.scheduling.usecases import access, events
+from shared.clock import utcnow
+from shared.contracts.scheduling import ATTENDANCE_RECORDED
+from shared.errors import RuleViolation
+from shared.unit import Unit
 
 
 def record_attendance(unit: Unit, session_id: str, body: dict) -> dict:
     session = access.led_session(unit, session_id)
     now = utcnow()
     ensure_attendance_open(session_store.as_session(session), now)
-    marks = [{**mark, "session_id": session_id, "offer_id": session["offer_id"], "recorded_at": now} for mark in body["records"]]
+    marks = [
+        {**mark, "session_id": session_id, "offer_id": session["offer_id"], "recorded_at": now}
+        for mark in body["records"]
+    ]
     _ensure_expected(unit, session, marks)
     for mark in marks:
         store.save_attendance(unit.conn, mark)
@@ -45,7 +49,11 @@ def _ensure_expected(unit: Unit, session: dict, marks: list[dict]) -> None:
     for index, mark in enumerate(marks):
         field = f"records.{index}.participant_id"
         if mark["participant_id"] not in expected:
-            raise RuleViolation("not_expected", "This participant was not a member of the group when the session took place.", field=field)
+            raise RuleViolation(
+                "not_expected",
+                "This participant was not a member of the group when the session took place.",
+                field=field,
+            )
         if mark["participant_id"] in seen:
             raise RuleViolation("duplicate_participant", "Each participant is marked once per request.", field=field)
         seen.add(mark["participant_id"])

@@ -1,7 +1,19 @@
 """What scheduling publishes: event payloads built from its rows."""
+
 from __future__ import annotations
 
-_SESSION_FIELDS = ("offer_id", "region", "kind", "series_id", "starts_at", "ends_at", "sequence", "status", "facilitator_id", "topic")
+_SESSION_FIELDS = (
+    "offer_id",
+    "region",
+    "kind",
+    "series_id",
+    "starts_at",
+    "ends_at",
+    "sequence",
+    "status",
+    "facilitator_id",
+    "topic",
+)
 
 
 def session_data(session: dict) -> dict:
@@ -23,9 +35,20 @@ def attendance_data(session: dict, mark: dict) -> dict:
 
 def coaching_data(session: dict) -> dict:
     fields = ("offer_id", "region", "starts_at", "ends_at")
-    return {"session_id": session["id"], "coach_id": session["facilitator_id"], "participant_id": session["coachee_id"], **{f: session[f] for f in fields}}
+    return {
+        "session_id": session["id"],
+        "coach_id": session["facilitator_id"],
+        "participant_id": session["coachee_id"],
+        **{f: session[f] for f in fields},
+    }
 
 
 def goals_data(goals, region: str) -> dict:
     """The goal TYPES of a coachee, never their words."""
-    return {"offer_id": goals.offer_id, "participant_id": goals.participant_id, "region": region, "goal_types": list(goals.goal_types), "set_at": goals.set_at}
+    return {
+        "offer_id": goals.offer_id,
+        "participant_id": goals.participant_id,
+        "region": region,
+        "goal_types": list(goals.goal_types),
+        "set_at": goals.set_at,
+    }

@@ -1,20 +1,27 @@
 """Facilitators and coaches: registered by their region's administrator, with kind, monthly
 capacity and skills; their id is the `sub` of their token, and they carry no name."""
+
 from __future__ import annotations
 
 import uuid
 
+from services.scheduling.store import facilitators as store
+from services.scheduling.usecases import access
 from shared.auth import Role
 from shared.clock import utcnow
 from shared.errors import NotFound
 from shared.paging import Page
 from shared.unit import Unit
-from services.scheduling.store import facilitators as store
-from services.scheduling.usecases import access
 
 
 def add_facilitator(unit: Unit, body: dict) -> dict:
-    row = {"id": str(uuid.uuid4()), "region": unit.principal.region, "kind": body["kind"], "monthly_capacity": body["monthly_capacity"], "created_at": utcnow()}
+    row = {
+        "id": str(uuid.uuid4()),
+        "region": unit.principal.region,
+        "kind": body["kind"],
+        "monthly_capacity": body["monthly_capacity"],
+        "created_at": utcnow(),
+    }
     skills = sorted(set(body["skills"]))
     store.add_facilitator(unit.conn, row, skills)
     return {**row, "skills": skills}
@@ -22,7 +29,9 @@ def add_facilitator(unit: Unit, body: dict) -> dict:
 
 def list_facilitators(unit: Unit, query: dict) -> Page:
     region = unit.principal.region if unit.principal.role is Role.REGIONAL_ADMIN else None
-    items, total = store.list_facilitators(unit.conn, region, query.get("kind"), query.get("skill"), query["limit"], query["offset"])
+    items, total = store.list_facilitators(
+        unit.conn, region, query.get("kind"), query.get("skill"), query["limit"], query["offset"]
+    )
     return Page.of(items, total, query)
 
 

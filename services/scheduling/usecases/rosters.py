@@ -1,9 +1,10 @@
 """Rosters: an offer and its current members, as scheduling's projection of enrolment's events holds them."""
+
 from __future__ import annotations
 
-from shared.unit import Unit
 from services.scheduling.store import rosters as store
 from services.scheduling.usecases import access
+from shared.unit import Unit
 
 
 def roster(unit: Unit, offer_id: str) -> dict:

@@ -1,11 +1,27 @@
 """Sessions: schedule one or a series, read them, reschedule or cancel one or the rest of its
 series, or (an offer cancelled, a coachee erased) every one still to come. The helpers at the
 end (open offer, leader, free time, a new session's row) are shared with coaching bookings."""
+
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
 
+from services.scheduling.domain.clashes import ensure_no_clash
+from services.scheduling.domain.coaching import ensure_monthly_capacity
+from services.scheduling.domain.recurrence import Cadence, Slot, Weekly, expand_series, parse_cadence
+from services.scheduling.domain.sessions import (
+    Session,
+    cancel_following,
+    cancel_session,
+    offer_has_ended,
+    reschedule_following,
+    reschedule_session,
+)
+from services.scheduling.domain.sessions import cancel_upcoming as cancel_not_begun
+from services.scheduling.store import facilitators, rosters
+from services.scheduling.store import sessions as store
+from services.scheduling.usecases import access, events
 from shared.clock import utcnow
 from shared.contracts.scheduling import SESSION_CANCELLED, SESSION_RESCHEDULED, SESSION_SCHEDULED
 from shared.contracts.vocabulary import OfferType
@@ -13,14 +29,6 @@ from shared.errors import Conflict, RuleViolation
 from shared.paging import Page
 from shared.unit import Unit
 from shared.versions import require_version
-from services.scheduling.domain.clashes import ensure_no_clash
-from services.scheduling.domain.coaching import ensure_monthly_capacity
-from services.scheduling.domain.recurrence import Cadence, Slot, Weekly, expand_series, parse_cadence
-from services.scheduling.domain.sessions import Session, cancel_following, cancel_session, offer_has_ended, reschedule_following, reschedule_session
-from services.scheduling.domain.sessions import cancel_upcoming as cancel_not_begun
-from services.scheduling.store import facilitators, rosters
-from services.scheduling.store import sessions as store
-from services.scheduling.usecases import access, events
 
 # Capacity is counted per London month; a window a month wide either side covers every month touched.
 MONTH = timedelta(days=31)
@@ -45,7 +53,14 @@ def schedule(unit: Unit, offer_id: str, body: dict) -> dict:
 def list_sessions(unit: Unit, offer_id: str, query: dict) -> Page:
     """The offer's sessions the caller takes part in (an administrator: all of them)."""
     access.offer(unit, offer_id)
-    rows, total = store.offer_sessions(unit.conn, offer_id, kind=query.get("kind"), seen=access.sessions_seen(unit), limit=query["limit"], offset=query["offset"])
+    rows, total = store.offer_sessions(
+        unit.conn,
+        offer_id,
+        kind=query.get("kind"),
+        seen=access.sessions_seen(unit),
+        limit=query["limit"],
+        offset=query["offset"],
+    )
     return Page.of(rows, total, query)
 
 
@@ -62,7 +77,9 @@ def reschedule(unit: Unit, session_id: str, body: dict, version: str | None) -> 
     series = _scope(unit, row, body["scope"])
     moved = _move(row, series, body)
     leader = facilitators.find_facilitator(unit.conn, row["facilitator_id"]) if row["facilitator_id"] else None
-    ensure_free(unit, [Slot(m.starts_at, m.ends_at) for m in moved], _attendees(unit, row), leader, ignore=[m.id for m in moved])
+    ensure_free(
+        unit, [Slot(m.starts_at, m.ends_at) for m in moved], _attendees(unit, row), leader, ignore=[m.id for m in moved]
+    )
     return _save(unit, series, moved, SESSION_RESCHEDULED)[0]
 
 
@@ -141,10 +158,15 @@ def ensure_open(offer: dict, kind: str) -> None:
     if offer_has_ended(offer["status"]):
         raise Conflict("offer_closed", f"The offer is {offer['status']}: it takes no more sessions.")
     if (offer["offer_type"] == OfferType.COACHING) != (kind == "coaching"):
-        raise RuleViolation("wrong_session_kind", "A coaching offer is booked 1:1 through its coaching bookings; other offers schedule group sessions.")
+        raise RuleViolation(
+            "wrong_session_kind",
+            "A coaching offer is booked 1:1 through its coaching bookings; other offers schedule group sessions.",
+        )
 
 
-def find_leader(unit: Unit, person_id: str | None, offer: dict, kind: str, field: str = "facilitator_id") -> dict | None:
+def find_leader(
+    unit: Unit, person_id: str | None, offer: dict, kind: str, field: str = "facilitator_id"
+) -> dict | None:
     """The facilitator (or coach) of the offer's region with this id; None when none is named."""
     if person_id is None:
         return None
@@ -162,13 +184,29 @@ def ensure_free(unit: Unit, slots: list[Slot], attendees: list[str], leader: dic
     if leader:
         led = store.led_bookings(unit.conn, leader["id"], first - MONTH, last + MONTH)
         starts = [s.starts_at for s in slots]
-        ensure_monthly_capacity(leader["monthly_capacity"], led, person_id=leader["id"], starts_at=starts, ignore_session_ids=ignore, rule=f"{leader['kind']}_capacity")
+        ensure_monthly_capacity(
+            leader["monthly_capacity"],
+            led,
+            person_id=leader["id"],
+            starts_at=starts,
+            ignore_session_ids=ignore,
+            rule=f"{leader['kind']}_capacity",
+        )
 
 
 def new_session(offer: dict, slot: Slot, body: dict, *, series_id=None, kind="group", coachee_id=None) -> dict:
     details = {name: body.get(name) for name in ("facilitator_id", "venue", "video_link", "topic")}
     return {
-        "id": str(uuid.uuid4()), "offer_id": offer["offer_id"], "region": offer["region"], "kind": kind, "series_id": series_id,
-        "starts_at": slot.starts_at, "ends_at": slot.ends_at, "sequence": 0, "status": "scheduled", "coachee_id": coachee_id,
-        "created_at": utcnow(), **details,
+        "id": str(uuid.uuid4()),
+        "offer_id": offer["offer_id"],
+        "region": offer["region"],
+        "kind": kind,
+        "series_id": series_id,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        "sequence": 0,
+        "status": "scheduled",
+        "coachee_id": coachee_id,
+        "created_at": utcnow(),
+        **details,
     }
