@@ -62,10 +62,10 @@ def consuming(databases, kafka_bootstrap, topic_prefix):
     kafka.ensure_topics(settings)
     failing_positions = {99}
 
-    def apply(event, conn):
+    def apply(event, unit):
         if event.data["waitlist_position"] in failing_positions:
             raise RuntimeError("this handler cannot take position 99")
-        conn.execute(
+        unit.conn.execute(
             applied.insert().values(
                 event_id=event.id, offer_id=event.data["offer_id"], position=event.data["waitlist_position"]
             )

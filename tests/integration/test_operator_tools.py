@@ -150,7 +150,7 @@ def test_replay_prints_events_done_rate_and_time_left(pipeline):
     _stop_worker(pipeline)
     slow = Subscription(
         pipeline.subscription.name,
-        {ENROLMENT_WAITLISTED.type: lambda event, conn: (time.sleep(0.02), pipeline.apply(event, conn))},
+        {ENROLMENT_WAITLISTED.type: lambda event, unit: (time.sleep(0.02), pipeline.apply(event, unit))},
     )
     stream = io.StringIO()
 
