@@ -10,7 +10,7 @@ from apispec.ext.marshmallow.common import resolve_schema_cls
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from shared.api import Endpoint, page_schema
-from shared.schemas import PartialUpdate
+from shared.schemas import PartialUpdate, instance
 
 _PATH_ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 _ERROR_STATUSES = {
@@ -155,7 +155,7 @@ def _operation(endpoint: Endpoint) -> dict:
 
 def _body_required(schema: type[Schema]) -> bool:
     """A missing body is read as {} (shared.api): it is required only when {} would be refused."""
-    return issubclass(schema, PartialUpdate) or any(field.required for field in schema._declared_fields.values())
+    return issubclass(schema, PartialUpdate) or any(field.required for field in instance(schema).fields.values())
 
 
 def _problem(text: str) -> dict:
