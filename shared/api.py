@@ -5,12 +5,17 @@ an allow-list schema. The same declaration feeds the OpenAPI document (shared.op
 A view is called as `view(unit, **path_arguments, body=..., query=...)`: `unit` is the
 request's unit of work (shared.unit), `body` and `query` are passed when the endpoint
 declares them.
+
+Reading your own writes across services (docs/consistency.md): a write that records events
+answers with a Convene-Consistency token naming them, and a request that sends tokens back waits,
+before its transaction, until this service's consumers have applied those events.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, wraps
@@ -21,7 +26,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from shared import audit
+from shared import audit, consistency
 from shared.auth import Principal, Role
 from shared.clock import utcnow
 from shared.dumping import dumper
@@ -186,6 +191,7 @@ def _handle(declared: Endpoint, view: Callable, path_args: dict):
             "Idempotency-Key must be 1 to 200 characters",
             errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters"}],
         )
+    _await_own_writes(runtime)  # once the request is known to be well formed, before its transaction
     try:
         with runtime.db.transaction() if write else runtime.db.read() as conn:
             unit = runtime.unit(conn, principal)
@@ -200,6 +206,9 @@ def _handle(declared: Endpoint, view: Callable, path_args: dict):
                 arguments["query"] = query
             reply = view(unit, **arguments)
             response = _respond(declared, reply)
+            token = consistency.token_for(unit.recorded)
+            if token is not None:
+                response.headers[consistency.HEADER] = token
             if key is not None:
                 _remember(conn, runtime, principal, key, response, declared)
             if declared.audited and write:
@@ -221,6 +230,44 @@ def _handle(declared: Endpoint, view: Callable, path_args: dict):
         if replay is None:
             raise
         return replay
+
+
+def _await_own_writes(runtime) -> None:
+    """Wait, up to CONSISTENCY_WAIT_SECONDS, until this service has applied the events the request's
+    Convene-Consistency tokens name; then answer 503 not_yet_consistent, never a false 404. Polled
+    outside any transaction, by primary key, with pauses doubling from 10 ms to 200 ms."""
+    values = request.headers.getlist(consistency.HEADER)
+    if not values:
+        return
+    try:
+        awaited = consistency.parse(values)
+    except consistency.MalformedToken as error:
+        raise Problem(
+            400,
+            "invalid_consistency_token",
+            f"{consistency.HEADER} must be tokens this API answered with: {error}",
+            errors=[{"field": consistency.HEADER, "message": str(error)}],
+        ) from None
+    watch = current_app.extensions["convene.inbox_watch"]
+    expected = watch.expected(awaited)
+    deadline = time.monotonic() + runtime.settings.consistency_wait_seconds
+    pause = 0.01
+    while expected:
+        with runtime.db.read() as conn:
+            expected = watch.missing(conn, expected)
+        left = deadline - time.monotonic()
+        if expected and left <= 0:
+            raise Problem(
+                503,
+                "not_yet_consistent",
+                f"this service has not yet applied the changes {consistency.HEADER} names; retry after "
+                "Retry-After seconds",
+                errors=[{"field": consistency.HEADER, "message": "not yet applied here"}],
+                headers={"Retry-After": "1"},
+            )
+        if expected:
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.2)
 
 
 def _record_id(path_args: dict, response: Response) -> str | None:

@@ -120,6 +120,12 @@ class Settings:
         "OpenTelemetry collector (OTLP/HTTP, e.g. http://collector:4318) that traces are exported to, from each "
         "request through the outbox and Kafka (`ce_traceparent`) into every consumer (empty: no tracing).",
     )
+    consistency_wait_seconds: float = setting(
+        "CONSISTENCY_WAIT_SECONDS",
+        5.0,
+        "Longest a request that sends a Convene-Consistency token waits for this service to apply the events it "
+        "names before answering 503 not_yet_consistent with Retry-After (docs/consistency.md).",
+    )
     max_body_bytes: int = setting("MAX_BODY_BYTES", 1_000_000, "Largest request body accepted.")
     hsts_max_age_seconds: int = setting(
         "HSTS_MAX_AGE_SECONDS",

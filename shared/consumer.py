@@ -16,18 +16,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from kafka import ConsumerRebalanceListener
 from kafka.errors import KafkaError, MessageSizeTooLargeError
 from marshmallow import ValidationError
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table, and_, or_, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shared import kafka, metrics, tracing
 from shared.clock import utcnow
 from shared.config import Settings
+from shared.consistency import Awaited
 from shared.contracts.registry import lookup
 from shared.db import Database, dialect_insert
 from shared.envelope import Envelope, MalformedEvent
@@ -71,12 +72,53 @@ class Subscription:
         return sorted({lookup(event_type).topic.address(prefix) for event_type in self.handlers})
 
 
+def group_id(settings: Settings, subscription: Subscription) -> str:
+    """The consumer group a service's subscription reads in, and the inbox rows it writes are under."""
+    return f"{settings.topic_prefix}{settings.service}.{subscription.name}"
+
+
+class InboxWatch:
+    """Which events a service's consumers have applied, as their inbox says: what a request that
+    names its own earlier writes (shared.consistency) waits for. An event no subscription of the
+    service handles is never awaited: the service has nothing to apply."""
+
+    def __init__(self, settings: Settings, inbox: Table, subscriptions: Sequence[Subscription]):
+        self.inbox = inbox
+        self.groups: dict[str, list[str]] = {}
+        for subscription in subscriptions:
+            for event_type in subscription.handlers:
+                self.groups.setdefault(event_type, []).append(group_id(settings, subscription))
+
+    def expected(self, awaited: Iterable[Awaited]) -> list[tuple[str, str, str]]:
+        """The inbox rows (consumer group, source, event id) that applying `awaited` leaves here."""
+        return [
+            (group, lookup(event.type).source, event.id)
+            for event in awaited
+            for group in self.groups.get(event.type, ())
+        ]
+
+    def missing(self, conn: Connection, expected: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        """Of the `expected` inbox rows, those not there yet: one look-up by primary key each."""
+        if not expected:
+            return []
+        c = self.inbox.c
+        held = {
+            tuple(found)
+            for found in conn.execute(
+                select(c.consumer, c.event_source, c.event_id).where(
+                    or_(*(and_(c.consumer == g, c.event_source == s, c.event_id == i) for g, s, i in expected))
+                )
+            )
+        }
+        return [row for row in expected if row not in held]
+
+
 class Consumer:
     def __init__(self, settings: Settings, db: Database, subscription: Subscription):
         self.settings = settings
         self.db = db
         self.subscription = subscription
-        self.group_id = f"{settings.topic_prefix}{settings.service}.{subscription.name}"
+        self.group_id = group_id(settings, subscription)
         self.inbox = db.tables.inbox
         self.outbox = Outbox(
             db.tables.outbox, settings.topic_prefix

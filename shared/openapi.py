@@ -9,7 +9,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from shared.api import Endpoint, page_schema
+from shared.api import WRITE_METHODS, Endpoint, page_schema
+from shared.consistency import HEADER as CONSISTENCY_HEADER
 from shared.schemas import PartialUpdate, instance
 
 _PATH_ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -21,6 +22,10 @@ _ERROR_STATUSES = {
     "409": "Conflicts with the current state",
     "422": "A field or rule is broken",
     "429": "Too many requests",
+    "503": (
+        f"Not yet consistent (not_yet_consistent): this service has not applied, within CONSISTENCY_WAIT_SECONDS, "
+        f"the changes {CONSISTENCY_HEADER} names; retry after Retry-After seconds"
+    ),
 }
 _IF_MATCH_STATUSES = {"412": "If-Match names a version that is no longer current", "428": "If-Match is missing"}
 
@@ -122,6 +127,20 @@ def _operation(endpoint: Endpoint) -> dict:
             ),
         }
     )
+    parameters.append(
+        {
+            "in": "header",
+            "name": CONSISTENCY_HEADER,
+            "required": False,
+            "schema": {"type": "string", "pattern": r"^1\.[A-Za-z0-9_-]+( *, *1\.[A-Za-z0-9_-]+)*$"},
+            "description": (
+                f"Read your own writes: the {CONSISTENCY_HEADER} tokens of earlier writes to any Convene service, "
+                "comma-separated. The request waits until this service has applied them (503 not_yet_consistent "
+                "with Retry-After if it has not within CONSISTENCY_WAIT_SECONDS); 400 if one is not a token. "
+                "See docs/consistency.md."
+            ),
+        }
+    )
     operation = {
         "operationId": endpoint.view_name,
         "summary": endpoint.summary,
@@ -149,6 +168,16 @@ def _operation(endpoint: Endpoint) -> dict:
         success["content"] = {endpoint.media_type: {"schema": schema}}
     elif endpoint.media_type != "application/json":
         success["content"] = {endpoint.media_type: {"schema": {"type": "string"}}}
+    if endpoint.method in WRITE_METHODS:
+        success["headers"] = {
+            CONSISTENCY_HEADER: {
+                "description": (
+                    "Present when the write recorded events: send it back to another service to read this write "
+                    "there (docs/consistency.md)."
+                ),
+                "schema": {"type": "string"},
+            }
+        }
     operation["responses"][str(endpoint.status)] = success
     return operation
 

@@ -18,7 +18,7 @@ from shared.api import Api
 from shared.asyncapi import build_asyncapi
 from shared.audit_api import audit_api
 from shared.auth import InvalidToken, TokenVerifier
-from shared.consumer import Subscription
+from shared.consumer import InboxWatch, Subscription
 from shared.docs_page import register_docs
 from shared.errors import DomainError
 from shared.logs import reset_correlation_id, set_correlation_id
@@ -43,6 +43,7 @@ def create_service_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
     app.extensions["convene.runtime"] = runtime
+    app.extensions["convene.inbox_watch"] = InboxWatch(settings, runtime.db.tables.inbox, subscriptions)
     verifier = TokenVerifier(settings)
     endpoints = [endpoint for api in [*apis, audit_api] for endpoint in api.endpoints]
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage_uri)
