@@ -183,16 +183,19 @@ def reschedule_following(
     chosen = _find(sessions, session_id)
     _ensure_not_cancelled(chosen)
     _ensure_not_started(chosen, now)
-    local_to_utc(new_start_local)  # refuse an aware datetime with the uniform error
-    delta = new_start_local - utc_to_local(chosen.starts_at)
+    local_to_utc(new_start_local)  # the chosen session's new time exists, and says which of a repeated hour
+    delta = new_start_local.replace(tzinfo=None) - utc_to_local(chosen.starts_at)
     if duration_minutes is not None:
         validate_duration(duration_minutes)
 
     following = [chosen] + _later_in_series(sessions, chosen)
     moved = []
-    for s in following:
+    for number, s in enumerate(following, start=1):
         length = _new_length(s, duration_minutes)
-        starts_at = local_to_utc(utc_to_local(s.starts_at) + delta)
+        if number == 1:
+            starts_at = local_to_utc(new_start_local)
+        else:  # a later session's new time must exist too: it is refused, naming it, not moved
+            starts_at = local_to_utc(utc_to_local(s.starts_at) + delta, occurrence=number)
         ensure_in_future(starts_at, now)
         moved.append(replace(s, starts_at=starts_at, ends_at=starts_at + length, sequence=s.sequence + 1))
     return moved
