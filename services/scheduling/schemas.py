@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.scheduling.domain.goals import MAX_NOTE, MAX_WORDS
 from services.scheduling.domain.recurrence import MAX_COUNT, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, utc_to_local
+from services.scheduling.domain.sessions import HELD_WITHIN
 from shared.api import PageQuery
 from shared.contracts.vocabulary import CoachingGoal
 from shared.schemas import StrictBoolean
@@ -102,6 +103,16 @@ class SessionCreateSchema(Schema):
     venue = fields.String(validate=validate.Length(min=1, max=300))
     video_link = fields.Url(schemes={"https"}, validate=validate.Length(max=500))
     topic = fields.String(validate=validate.Length(min=1, max=200))
+    already_held = StrictBoolean(
+        load_default=False,
+        metadata={
+            "description": (
+                "true: record a session (or series) that already happened, so its attendance can be recorded; every "
+                f"session of it must have ended, the first within {HELD_WITHIN.days} days "
+                "(default false: sessions still to come)"
+            )
+        },
+    )
 
 
 class RescheduleSchema(Schema):

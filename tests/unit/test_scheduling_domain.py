@@ -34,11 +34,13 @@ from services.scheduling.domain.recurrence import (
     utc_to_local,
 )
 from services.scheduling.domain.sessions import (
+    HELD_WITHIN,
     Session,
     SessionStatus,
     cancel_following,
     cancel_session,
     ensure_attendance_open,
+    ensure_schedulable,
     reschedule_following,
     reschedule_session,
 )
@@ -575,6 +577,44 @@ def test_moving_the_rest_of_a_series_so_a_later_session_falls_in_the_gap_is_refu
     err = refusal(reschedule_following, series, "s-0", datetime(2027, 3, 14, 1, 30), now=NOW)
     assert err.rule == "nonexistent_local_time"
     assert (err.extra["occurrence"], err.extra["local_time"]) == (3, "2027-03-28T01:30")
+
+
+def one_slot(start: datetime, minutes: int = 90) -> list[Slot]:
+    return [slot(start, minutes)]
+
+
+def test_a_session_to_come_must_start_in_the_future_unless_recorded_as_already_one_slot():
+    assert refusal(ensure_schedulable, one_slot(NOW - timedelta(days=3)), NOW).rule == "session_in_past"
+    ensure_schedulable(one_slot(NOW - timedelta(days=3)), NOW, already_held=True)
+    ensure_schedulable(one_slot(NOW + timedelta(days=3)), NOW)
+
+
+def test_a_session_recorded_as_already_held_must_have_ended():
+    err = refusal(ensure_schedulable, one_slot(NOW - timedelta(minutes=30)), NOW, already_held=True)
+    assert (err.rule, err.field) == ("session_not_over", "starts_at")
+    assert refusal(ensure_schedulable, one_slot(NOW + timedelta(days=1)), NOW, already_held=True).rule == (
+        "session_not_over"
+    )
+    ensure_schedulable(one_slot(NOW - timedelta(minutes=90)), NOW, already_held=True)  # ended exactly now
+
+
+def test_a_series_recorded_as_already_held_names_its_first_session_not_over():
+    series = [slot(NOW - timedelta(days=14)), slot(NOW - timedelta(days=7)), slot(NOW - timedelta(minutes=10))]
+    err = refusal(ensure_schedulable, series, NOW, already_held=True)
+    assert (err.rule, err.extra) == ("session_not_over", {"occurrence": 3})
+    ensure_schedulable(series[:2], NOW, already_held=True)
+
+
+def test_a_session_is_recorded_as_already_held_only_within_ninety_days_of_its_start():
+    ensure_schedulable(one_slot(NOW - HELD_WITHIN), NOW, already_held=True)
+    err = refusal(ensure_schedulable, one_slot(NOW - HELD_WITHIN - timedelta(minutes=1)), NOW, already_held=True)
+    assert (err.rule, err.field) == ("held_too_long_ago", "starts_at")
+    assert HELD_WITHIN == timedelta(days=90)
+
+
+def test_attendance_opens_for_a_session_recorded_as_already_one_slot():
+    ensure_schedulable(one_slot(NOW - timedelta(days=2)), NOW, already_held=True)
+    ensure_attendance_open(Session("s-1", NOW - timedelta(days=2), NOW - timedelta(days=2, minutes=-90)), NOW)
 
 
 # --- roster membership over time -----------------------------------------------------------------

@@ -14,9 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, RuleViolation
 
-from .recurrence import ensure_in_future, local_to_utc, require_aware, utc_to_local, validate_duration
+from .recurrence import Slot, ensure_in_future, local_to_utc, require_aware, utc_to_local, validate_duration
+
+# How far back a session may be recorded as already held: a quarter's catching up, so that a
+# mistyped year is refused rather than recorded (and opening feedback on a long-past session).
+HELD_WITHIN = timedelta(days=90)
 
 
 class SessionStatus(StrEnum):
@@ -49,6 +53,33 @@ def cancel_upcoming(sessions: Iterable[Session], *, now: datetime) -> list[Sessi
         for s in sorted(sessions, key=lambda s: (s.starts_at, s.id))
         if not is_cancelled(s.status) and s.starts_at > now
     ]
+
+
+# --- when a new session may be --------------------------------------------------------------
+
+
+def ensure_schedulable(slots: list[Slot], now: datetime, *, already_held: bool = False) -> None:
+    """A session is planned for the future; or, said to be `already_held`, it is recorded after
+    the fact: then every session of it has ended (it happened) and none began more than
+    `HELD_WITHIN` ago. Nothing in between: a session under way is neither."""
+    require_aware(now, "now")
+    if not already_held:
+        ensure_in_future(slots[0].starts_at, now)
+        return
+    unfinished = next((number for number, s in enumerate(slots, start=1) if s.ends_at > now), None)
+    if unfinished is not None:
+        raise RuleViolation(
+            "session_not_over",
+            "A session recorded as already held must have ended; schedule one still to come without already_held.",
+            field="starts_at",
+            extra={"occurrence": unfinished} if len(slots) > 1 else None,
+        )
+    if slots[0].starts_at < now - HELD_WITHIN:
+        raise RuleViolation(
+            "held_too_long_ago",
+            f"A session is recorded as already held within {HELD_WITHIN.days} days of its start.",
+            field="starts_at",
+        )
 
 
 # --- sessions, rescheduling and cancellation -------------------------------------------
