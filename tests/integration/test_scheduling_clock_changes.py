@@ -84,3 +84,25 @@ def test_rescheduling_into_the_gap_is_refused_and_the_session_stays(scheduling: 
         scheduling.client.get(session, headers=scheduling.headers()).json["local_start"]
         == f"{SPRING - timedelta(days=8)}T10:00"
     )
+
+
+def test_a_coaching_booking_in_the_gap_is_refused_and_one_in_the_repeated_hour_takes_its_offset(
+    scheduling: Scheduling,
+):
+    coach = scheduling.add_facilitator(kind="coach")
+    offer_id = scheduling.publish_offer(offer_type="coaching", capacity=1, session_allowance=6)
+    scheduling.confirm(offer_id, "p-1")
+    path = f"/v1/offers/{offer_id}/coaching-bookings"
+
+    def book(start: str):
+        body = {"participant_id": "p-1", "coach_id": coach, "starts_at": start, "duration_minutes": 60}
+        return scheduling.client.post(path, json=body, headers=scheduling.headers())
+
+    before = scheduling.counts()
+    assert problem(book(GAP))["rule"] == "nonexistent_local_time"
+    assert problem(book(REPEATED))["offsets"] == ["+01:00", "+00:00"]
+    assert scheduling.counts() == before
+    booked = book(REPEATED + "+00:00")
+    assert booked.status_code == 201, booked.json
+    at = datetime(AUTUMN.year, AUTUMN.month, AUTUMN.day, 1, 30, tzinfo=UTC)
+    assert datetime.fromisoformat(booked.json["starts_at"]) == at
