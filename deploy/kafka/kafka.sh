@@ -33,8 +33,9 @@ start() {
   local controller=$((port + 1))
   sed -e "s#@PORT@#$port#g" -e "s#@CONTROLLER@#$controller#g" -e "s#@DATA@#$dir/data#g" "$here/server.properties" >"$dir/server.properties"
   if [ ! -f "$dir/data/meta.properties" ]; then
+    # --cluster-id=: a random id may begin with "-", which "-t ID" would read as another option.
     java -cp "$cache/libs/*" -Dlog4j.configuration="file:$here/log4j.properties" kafka.tools.StorageTool format \
-      -t "$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \
+      --cluster-id="$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \
       -c "$dir/server.properties" >/dev/null
   fi
   nohup java -Xms128m -Xmx"$heap" -XX:+UseG1GC -cp "$cache/libs/*" -Dlog4j.configuration="file:$here/log4j.properties" \

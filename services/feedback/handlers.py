@@ -9,7 +9,7 @@ from shared.contracts import enrolment, scheduling
 from shared.envelope import Envelope
 from shared.unit import Unit
 
-_SESSION_FIELDS = ("session_id", "offer_id", "region", "starts_at", "ends_at", "sequence", "status")
+_SESSION_FIELDS = ("session_id", "offer_id", "region", "starts_at", "ends_at", "sequence", "status", "recorded_at")
 
 
 def session_changed(event: Envelope, unit: Unit) -> None:

@@ -21,7 +21,10 @@ class FeedbackSettings(PersonalDataSettings):  # comments are sealed (store.seal
     default_port: ClassVar[int] = 8003
 
     feedback_window_days: int = setting(
-        "FEEDBACK_WINDOW_DAYS", 14, "Days after a session ends during which its attendees may give feedback."
+        "FEEDBACK_WINDOW_DAYS",
+        14,
+        "Days after a session ends (or is recorded, if it was recorded after it happened) during which its attendees "
+        "may give feedback.",
     )
     outcome_after_min_share: float = setting(
         "OUTCOME_AFTER_MIN_SHARE",

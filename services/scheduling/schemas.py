@@ -1,25 +1,34 @@
 """Request and response schemas of the scheduling API (allow-lists: unknown fields are refused).
 
-Times people type are Europe/London wall-clock times without an offset ("2026-03-03T10:00");
+Times people type are Europe/London wall-clock times ("2026-03-03T10:00"), with London's UTC
+offset only to say which of the hour repeated in October is meant ("2026-10-25T01:30+00:00");
 times answered are UTC instants, with the local start beside them for reading.
 """
 
 from datetime import datetime
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from services.scheduling.domain.goals import MAX_NOTE, MAX_WORDS
 from services.scheduling.domain.recurrence import MAX_COUNT, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, utc_to_local
+from services.scheduling.domain.sessions import HELD_WITHIN
 from shared.api import PageQuery
 from shared.contracts.vocabulary import CoachingGoal
 from shared.schemas import StrictBoolean
 
 LOCAL_TIME = {"description": "Europe/London wall-clock time without a UTC offset, e.g. 2026-03-03T10:00; before 2100"}
+LOCAL_INPUT = {
+    "description": (
+        "Europe/London wall-clock time, e.g. 2026-03-03T10:00; before 2100. A time in the hour the clocks skip in "
+        "March is refused (nonexistent_local_time); one in the hour they repeat in October is refused "
+        "(ambiguous_local_time) unless it carries London's UTC offset saying which: +01:00 the first, +00:00 the second"
+    )
+}
 # A bound on starts, so that a series (at most 52 sessions, 52 weeks apart) stays within the calendar.
-LATEST_START = validate.Range(max=datetime(2100, 1, 1), max_inclusive=False, error="must be before 2100")
+LATEST_START = datetime(2100, 1, 1)
 LOCAL_TIME_PATTERN = (
     r"^(1\d{3}|20\d{2})-((0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
-    r"T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+    r"T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?(Z|\+0[01]:00)?$"
 )
 WEEKDAYS = (
     "MO",
@@ -45,12 +54,23 @@ def _id(**kwargs):
     return fields.String(validate=validate.Length(min=1, max=64), **kwargs)
 
 
+class LocalDateTime(fields.DateTime):
+    """A wall-clock time, naive, or aware when it carries a UTC offset; the domain reads it in
+    Europe/London and refuses an offset London does not have then (`recurrence.local_to_utc`)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        wall_clock = super()._deserialize(value, attr, data, **kwargs)
+        if wall_clock.replace(tzinfo=None) >= LATEST_START:
+            raise ValidationError("must be before 2100")
+        return wall_clock
+
+
 def _local_start(**kwargs):
     # Documented by its shape: OpenAPI's `date-time` would promise RFC 3339, which has an offset.
     # The pattern names only real dates before 2100 (it cannot count leap years, so it leaves out
     # 29 February, which is still accepted), so a client can tell a well-formed time from the document.
     shape = {"format": "local-date-time", "pattern": LOCAL_TIME_PATTERN}
-    return fields.NaiveDateTime(required=True, validate=LATEST_START, metadata=LOCAL_TIME | shape, **kwargs)
+    return LocalDateTime(required=True, metadata=LOCAL_INPUT | shape, **kwargs)
 
 
 def _duration(**kwargs):
@@ -83,6 +103,16 @@ class SessionCreateSchema(Schema):
     venue = fields.String(validate=validate.Length(min=1, max=300))
     video_link = fields.Url(schemes={"https"}, validate=validate.Length(max=500))
     topic = fields.String(validate=validate.Length(min=1, max=200))
+    already_held = StrictBoolean(
+        load_default=False,
+        metadata={
+            "description": (
+                "true: record a session (or series) that already happened, so its attendance can be recorded; every "
+                f"session of it must have ended, the first within {HELD_WITHIN.days} days "
+                "(default false: sessions still to come)"
+            )
+        },
+    )
 
 
 class RescheduleSchema(Schema):

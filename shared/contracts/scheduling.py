@@ -26,6 +26,16 @@ class SessionData(EventData):
     status = fields.String(required=True, validate=validate.OneOf(("scheduled", "cancelled")))
     facilitator_id = fields.String(allow_none=True, load_default=None)
     topic = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    recorded_at = instant_field(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": (
+                "when the session was put in the calendar: after its end for a session recorded as already held, "
+                "whose feedback opens then (absent from events published before it was added)"
+            )
+        },
+    )
 
 
 class AttendanceData(EventData):

@@ -76,6 +76,20 @@ def test_an_attendee_gives_named_feedback_which_counts_in_every_scope_of_its_reg
     assert "p1" not in events and "Very useful" not in events
 
 
+def test_feedback_on_a_session_recorded_after_it_happened_counts_its_window_from_the_recording(world, as_):
+    ended = NOW - timedelta(days=20)  # longer ago than the 14-day window
+    world.offer("o1")
+    world.session("late", "o1", ends_at=ended, recorded_at=NOW - timedelta(hours=1))
+    world.session("on-time", "o1", ends_at=ended, recorded_at=ended - timedelta(days=7))
+    for session_id in ("late", "on-time"):
+        world.attend(session_id, "o1", "p1", ends_at=ended)
+    before = world.counts()
+    closed = answer(world, as_, "on-time", "p1")
+    assert (closed.status_code, closed.json["rule"]) == (422, "feedback_window_closed")
+    assert world.counts() == before
+    assert answer(world, as_, "late", "p1").status_code == 201
+
+
 def test_anonymous_feedback_leaves_nothing_that_links_it_to_the_person(world, as_):
     held(world, "s1", "o1", ["p1"])
     response = answer(world, as_, "s1", "p1", anonymous=True, comment="Candid remark")

@@ -70,8 +70,11 @@ class FeedbackWorld:
         ends_at=NOW - timedelta(days=1),
         sequence=0,
         event=scheduling.SESSION_SCHEDULED,
+        recorded_at=None,
     ):
         times = {"starts_at": (ends_at - timedelta(hours=2)).isoformat(), "ends_at": ends_at.isoformat()}
+        if recorded_at is not None:
+            times["recorded_at"] = recorded_at.isoformat()
         self.deliver(
             event,
             {

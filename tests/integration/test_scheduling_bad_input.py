@@ -22,7 +22,7 @@ def refused(scheduling: Scheduling, send) -> dict:
     [
         ({"starts_at": local(-1), "duration_minutes": 60}, 422, "session_in_past", "starts_at"),
         ({"starts_at": local(3), "duration_minutes": -30}, 422, "invalid_request", "duration_minutes"),
-        ({"starts_at": local(3) + "+00:00", "duration_minutes": 60}, 422, "invalid_request", "starts_at"),
+        ({"starts_at": local(3) + "+05:30", "duration_minutes": 60}, 422, "offset_not_london", "starts_at"),
         (
             {"starts_at": local(3), "duration_minutes": 60, "facilitator_id": "nobody"},
             422,

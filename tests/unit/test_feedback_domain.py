@@ -115,6 +115,29 @@ def test_the_window_is_configurable():
     assert give(now=ENDS + timedelta(days=20), window=timedelta(days=21))
 
 
+def test_a_session_recorded_after_it_happened_opens_its_feedback_window_when_recorded():
+    recorded = ENDS + timedelta(days=20)
+    late = SessionInfo("s-1", "o-1", "action_learning_set", "Y56", ENDS, recorded_at=recorded)
+    assert late.feedback_opens_at == recorded
+    assert give(session=late, now=recorded + timedelta(days=14)).record.overall == 5
+    with pytest.raises(RuleViolation) as e:
+        give(session=late, now=recorded + timedelta(days=14, seconds=1))
+    assert (e.value.rule, e.value.extra["closed_at"]) == (
+        "feedback_window_closed",
+        (recorded + timedelta(days=14)).isoformat(),
+    )
+
+
+def test_a_session_recorded_before_it_ends_still_opens_its_feedback_at_its_end():
+    planned = SessionInfo("s-1", "o-1", "action_learning_set", "Y56", ENDS, recorded_at=ENDS - timedelta(days=30))
+    assert planned.feedback_opens_at == ENDS
+    with pytest.raises(RuleViolation) as e:
+        give(session=planned, now=ENDS - timedelta(minutes=1))
+    assert e.value.rule == "session_not_held"
+    with pytest.raises(RuleViolation):
+        give(session=planned, now=ENDS + timedelta(days=14, seconds=1))
+
+
 @pytest.mark.parametrize("field,value", [("overall", 0), ("usefulness", 6), ("will_apply", 2.5), ("overall", True)])
 def test_a_rating_out_of_range_is_refused_naming_the_field(field, value):
     with pytest.raises(RuleViolation) as e:

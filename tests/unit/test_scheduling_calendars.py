@@ -77,3 +77,19 @@ def test_the_summary_is_the_offer_title_and_topic_and_the_location_the_venue_or_
 def test_an_empty_feed_is_still_a_valid_calendar():
     calendar = Calendar.from_ical(feed([], now=NOW, name="Nothing yet"))
     assert calendar.walk("VEVENT") == [] and str(calendar["X-WR-CALNAME"]) == "Nothing yet"
+
+
+def test_a_session_in_the_second_of_octobers_repeated_hours_is_written_in_utc_so_calendars_do_not_move_it():
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 01:30 BST
+    second = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 01:30 GMT, an hour later
+    data = feed([session(1, first), session(2, second, ends_at=second + timedelta(hours=1))], now=NOW)
+    events = events_of(data)
+    assert b"DTSTART;TZID=Europe/London:20261025T013000" in data
+    assert b"DTSTART:20261025T013000Z" in data
+    assert [events[f"s-{n}@convene"].decoded("DTSTART").astimezone(UTC) for n in (1, 2)] == [first, second]
+
+
+def test_a_session_ending_in_the_repeated_hour_keeps_its_length_in_the_feed():
+    starts = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)  # 00:30 BST; two hours later is 01:30 GMT
+    event = events_of(feed([session(1, starts)], now=NOW))["s-1@convene"]
+    assert event.decoded("DTEND").astimezone(UTC) - event.decoded("DTSTART").astimezone(UTC) == timedelta(hours=2)

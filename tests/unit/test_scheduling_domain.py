@@ -1,6 +1,6 @@
 """Unit tests for the scheduling domain: pure functions, no I/O."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -34,11 +34,13 @@ from services.scheduling.domain.recurrence import (
     utc_to_local,
 )
 from services.scheduling.domain.sessions import (
+    HELD_WITHIN,
     Session,
     SessionStatus,
     cancel_following,
     cancel_session,
     ensure_attendance_open,
+    ensure_schedulable,
     reschedule_following,
     reschedule_session,
 )
@@ -67,21 +69,58 @@ def test_a_summer_wall_clock_time_is_an_hour_behind_in_utc():
     assert local_to_utc(datetime(2026, 6, 2, 10, 0)) == utc(2026, 6, 2, 9, 0)
 
 
-def test_a_time_skipped_by_the_spring_clock_change_shifts_forward_by_the_gap():
-    starts_at = local_to_utc(datetime(2026, 3, 29, 1, 30))
-    assert starts_at == utc(2026, 3, 29, 1, 30)
-    assert utc_to_local(starts_at) == datetime(2026, 3, 29, 2, 30)
-
-
-def test_a_time_repeated_by_the_autumn_clock_change_takes_its_first_occurrence():
-    assert local_to_utc(datetime(2026, 10, 25, 1, 30)) == utc(2026, 10, 25, 0, 30)
-
-
-def test_a_start_with_a_utc_offset_is_refused_because_local_wall_clock_time_is_expected():
+def refusal(call, *args, **kwargs) -> RuleViolation:
     with pytest.raises(RuleViolation) as err:
-        local_to_utc(datetime(2026, 1, 6, 10, 0, tzinfo=UTC))
-    assert err.value.rule == "local_time_required"
-    assert err.value.field == "starts_at"
+        call(*args, **kwargs)
+    return err.value
+
+
+def test_a_time_skipped_by_the_spring_clock_change_is_refused_naming_the_gap_not_moved():
+    err = refusal(local_to_utc, datetime(2027, 3, 28, 1, 30))
+    assert (err.rule, err.field) == ("nonexistent_local_time", "starts_at")
+    assert err.extra == {
+        "local_time": "2027-03-28T01:30",
+        "gap": {"from": "2027-03-28T01:00", "to": "2027-03-28T02:00"},
+    }
+    assert "01:00 to 02:00 on 28 March 2027" in err.detail
+
+
+def test_the_minutes_either_side_of_the_spring_gap_exist():
+    assert local_to_utc(datetime(2027, 3, 28, 0, 59)) == utc(2027, 3, 28, 0, 59)
+    assert local_to_utc(datetime(2027, 3, 28, 2, 0)) == utc(2027, 3, 28, 1, 0)
+    assert refusal(local_to_utc, datetime(2027, 3, 28, 1, 0)).rule == "nonexistent_local_time"
+
+
+def test_a_time_in_the_spring_gap_is_refused_even_with_an_offset():
+    for offset in (timedelta(0), timedelta(hours=1)):
+        wall_clock = datetime(2027, 3, 28, 1, 30, tzinfo=timezone(offset))
+        assert refusal(local_to_utc, wall_clock).rule == "nonexistent_local_time"
+
+
+def test_a_time_repeated_by_the_autumn_clock_change_asks_which_naming_both_offsets():
+    err = refusal(local_to_utc, datetime(2026, 10, 25, 1, 30), field="new_start")
+    assert (err.rule, err.field) == ("ambiguous_local_time", "new_start")
+    assert err.extra == {"local_time": "2026-10-25T01:30", "offsets": ["+01:00", "+00:00"]}
+    assert "2026-10-25T01:30+01:00" in err.detail and "2026-10-25T01:30+00:00" in err.detail
+
+
+def test_an_offset_says_which_of_the_repeated_autumn_hour_is_meant():
+    assert local_to_utc(datetime(2026, 10, 25, 1, 30, tzinfo=timezone(timedelta(hours=1)))) == utc(2026, 10, 25, 0, 30)
+    assert local_to_utc(datetime(2026, 10, 25, 1, 30, tzinfo=UTC)) == utc(2026, 10, 25, 1, 30)
+
+
+def test_an_offset_london_does_not_have_at_that_time_is_refused():
+    err = refusal(local_to_utc, datetime(2026, 6, 2, 10, 0, tzinfo=UTC))
+    assert (err.rule, err.field) == ("offset_not_london", "starts_at")
+    assert err.extra["offsets"] == ["+01:00"]
+    assert refusal(local_to_utc, datetime(2026, 1, 6, 10, 0, tzinfo=timezone(timedelta(hours=2)))).rule == (
+        "offset_not_london"
+    )
+
+
+def test_a_time_with_london_s_own_offset_is_that_time():
+    assert local_to_utc(datetime(2026, 6, 2, 10, 0, tzinfo=timezone(timedelta(hours=1)))) == utc(2026, 6, 2, 9, 0)
+    assert local_to_utc(datetime(2026, 1, 6, 10, 0, tzinfo=UTC)) == utc(2026, 1, 6, 10, 0)
 
 
 # --- series expansion -------------------------------------------------------------------------
@@ -122,6 +161,31 @@ def test_the_first_tuesday_series_starts_next_month_when_this_months_has_passed(
         datetime(2026, 6, 2, 10, 0),
     ]
     assert slots[0].starts_at == utc(2026, 4, 7, 9, 0)
+
+
+def test_a_series_with_a_session_in_the_spring_gap_is_refused_naming_that_session():
+    err = refusal(expand_series, datetime(2027, 3, 14, 1, 30), 4, Weekly(), 60)
+    assert (err.rule, err.field) == ("nonexistent_local_time", "starts_at")
+    assert err.extra["occurrence"] == 3
+    assert err.extra["local_time"] == "2027-03-28T01:30"
+    assert err.detail.startswith("Session 3 of the series, 2027-03-28 01:30,")
+
+
+def test_a_series_with_a_session_in_the_repeated_autumn_hour_is_refused_naming_that_session():
+    err = refusal(expand_series, datetime(2026, 10, 18, 1, 30), 2, Weekly(), 60)
+    assert err.rule == "ambiguous_local_time"
+    assert (err.extra["occurrence"], err.extra["offsets"]) == (2, ["+01:00", "+00:00"])
+
+
+def test_a_series_offset_says_which_hour_its_first_session_is_and_the_rest_keep_local_time():
+    start = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    slots = expand_series(start, 2, Weekly(), 60)
+    assert [s.starts_at for s in slots] == [utc(2026, 10, 25, 1, 30), utc(2026, 11, 1, 1, 30)]
+
+
+def test_one_session_in_the_gap_is_refused_without_naming_a_series_session():
+    err = refusal(expand_series, datetime(2027, 3, 28, 1, 15), 1, Weekly(), 60)
+    assert "occurrence" not in err.extra and err.rule == "nonexistent_local_time"
 
 
 def test_a_monthly_series_starts_on_the_start_date_when_it_matches():
@@ -493,6 +557,64 @@ def test_moving_the_rest_of_a_series_into_the_past_is_refused():
     with pytest.raises(RuleViolation) as err:
         reschedule_following(series, "s-0", datetime(2025, 12, 1, 10, 0), now=NOW)
     assert err.value.rule == "session_in_past"
+
+
+def test_moving_a_session_into_the_spring_gap_is_refused_not_moved():
+    session = Session("s-1", utc(2027, 3, 20, 10), utc(2027, 3, 20, 12))
+    err = refusal(reschedule_session, session, datetime(2027, 3, 28, 1, 30), now=NOW)
+    assert (err.rule, err.field) == ("nonexistent_local_time", "starts_at")
+
+
+def test_moving_a_session_into_the_repeated_hour_takes_the_offset_given():
+    session = Session("s-1", utc(2026, 10, 20, 10), utc(2026, 10, 20, 12))
+    assert refusal(reschedule_session, session, datetime(2026, 10, 25, 1, 30), now=NOW).rule == "ambiguous_local_time"
+    moved = reschedule_session(session, datetime(2026, 10, 25, 1, 30, tzinfo=UTC), now=NOW)
+    assert moved.starts_at == utc(2026, 10, 25, 1, 30)
+
+
+def test_moving_the_rest_of_a_series_so_a_later_session_falls_in_the_gap_is_refused_naming_it():
+    series = make_series(datetime(2027, 3, 13, 10, 0), count=3, cadence=Weekly(1))  # 13, 20, 27 March
+    err = refusal(reschedule_following, series, "s-0", datetime(2027, 3, 14, 1, 30), now=NOW)
+    assert err.rule == "nonexistent_local_time"
+    assert (err.extra["occurrence"], err.extra["local_time"]) == (3, "2027-03-28T01:30")
+
+
+def one_slot(start: datetime, minutes: int = 90) -> list[Slot]:
+    return [slot(start, minutes)]
+
+
+def test_a_session_to_come_must_start_in_the_future_unless_recorded_as_already_one_slot():
+    assert refusal(ensure_schedulable, one_slot(NOW - timedelta(days=3)), NOW).rule == "session_in_past"
+    ensure_schedulable(one_slot(NOW - timedelta(days=3)), NOW, already_held=True)
+    ensure_schedulable(one_slot(NOW + timedelta(days=3)), NOW)
+
+
+def test_a_session_recorded_as_already_held_must_have_ended():
+    err = refusal(ensure_schedulable, one_slot(NOW - timedelta(minutes=30)), NOW, already_held=True)
+    assert (err.rule, err.field) == ("session_not_over", "starts_at")
+    assert refusal(ensure_schedulable, one_slot(NOW + timedelta(days=1)), NOW, already_held=True).rule == (
+        "session_not_over"
+    )
+    ensure_schedulable(one_slot(NOW - timedelta(minutes=90)), NOW, already_held=True)  # ended exactly now
+
+
+def test_a_series_recorded_as_already_held_names_its_first_session_not_over():
+    series = [slot(NOW - timedelta(days=14)), slot(NOW - timedelta(days=7)), slot(NOW - timedelta(minutes=10))]
+    err = refusal(ensure_schedulable, series, NOW, already_held=True)
+    assert (err.rule, err.extra) == ("session_not_over", {"occurrence": 3})
+    ensure_schedulable(series[:2], NOW, already_held=True)
+
+
+def test_a_session_is_recorded_as_already_held_only_within_ninety_days_of_its_start():
+    ensure_schedulable(one_slot(NOW - HELD_WITHIN), NOW, already_held=True)
+    err = refusal(ensure_schedulable, one_slot(NOW - HELD_WITHIN - timedelta(minutes=1)), NOW, already_held=True)
+    assert (err.rule, err.field) == ("held_too_long_ago", "starts_at")
+    assert HELD_WITHIN == timedelta(days=90)
+
+
+def test_attendance_opens_for_a_session_recorded_as_already_one_slot():
+    ensure_schedulable(one_slot(NOW - timedelta(days=2)), NOW, already_held=True)
+    ensure_attendance_open(Session("s-1", NOW - timedelta(days=2), NOW - timedelta(days=2, minutes=-90)), NOW)
 
 
 # --- roster membership over time -----------------------------------------------------------------

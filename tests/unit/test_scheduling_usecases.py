@@ -13,12 +13,13 @@ from services.scheduling.handlers import SUBSCRIPTIONS
 from services.scheduling.settings import SchedulingSettings
 from services.scheduling.store import metadata, tables
 from services.scheduling.store import sessions as session_store
-from services.scheduling.usecases import coaching, facilitators, goals, sessions
+from services.scheduling.usecases import attendance, coaching, facilitators, goals, sessions
 from shared import data_keys
 from shared.auth import Principal, Role
 from shared.clock import utcnow
 from shared.contracts import enrolment
 from shared.contracts.scheduling import (
+    ATTENDANCE_RECORDED,
     COACHING_BOOKED,
     COACHING_GOALS_SET,
     SESSION_CANCELLED,
@@ -26,7 +27,7 @@ from shared.contracts.scheduling import (
     SESSION_SCHEDULED,
 )
 from shared.envelope import Envelope
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, Forbidden, NotFound, RuleViolation
 from shared.outbox import MemoryOutbox
 from shared.problems import Problem
 from shared.sealing import new_kek_text, open_sealed
@@ -383,3 +384,33 @@ def test_erasing_a_coachee_destroys_their_data_key_and_deletes_their_goals_and_e
     assert "Lead the merger" not in stored_rows(world, *metadata.sorted_tables)
     wrapped = repr(list(world.unit.conn.execute(select(tables.data_keys))))
     assert "p1" not in wrapped  # the copy taken before is ciphertext under a key that no longer exists
+
+
+def test_a_session_recorded_as_already_held_is_written_with_its_event_and_takes_its_attendance_at_once(world):
+    world.offer("offer-1")
+    world.member("offer-1", "p-1")  # joined a week ago
+    last_tuesday = in_days(-3)
+
+    recorded = sessions.schedule(
+        world.unit, "offer-1", {"starts_at": last_tuesday, "duration_minutes": 90, "already_held": True}
+    )
+
+    assert local(recorded["starts_at"]) == last_tuesday
+    [event] = world.recorded(SESSION_SCHEDULED)
+    assert event["session_id"] == recorded["id"]
+    assert datetime.fromisoformat(event["recorded_at"]) > datetime.fromisoformat(event["ends_at"])
+    sheet = attendance.record_attendance(
+        world.unit, recorded["id"], {"records": [{"participant_id": "p-1", "value": "present"}]}
+    )
+    assert [(r["participant_id"], r["value"]) for r in sheet["records"]] == [("p-1", "present")]
+    [mark] = world.recorded(ATTENDANCE_RECORDED)
+    assert (mark["session_id"], mark["attendance"]) == (recorded["id"], "present")
+
+
+def test_a_past_session_without_already_held_is_refused_and_writes_nothing(world):
+    world.offer("offer-1")
+    with pytest.raises(RuleViolation) as refused:
+        sessions.schedule(world.unit, "offer-1", {"starts_at": in_days(-3), "duration_minutes": 90})
+    assert refused.value.rule == "session_in_past"
+    assert world.recorded(SESSION_SCHEDULED) == []
+    assert world.unit.conn.execute(select(func.count()).select_from(tables.sessions)).scalar_one() == 0

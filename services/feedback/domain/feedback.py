@@ -120,7 +120,8 @@ def accept_feedback(
     `answers`: overall, usefulness, will_apply (1-5), recommend (FFT), optional comment
     (<= 2000 characters) and anonymous (default false). `present`: participant ids recorded
     present at the session. `responded`: markers already in the has-responded set.
-    `now` and `session.ends_at` must both be naive or both aware.
+    `now` and `session.ends_at` must both be naive or both aware. Feedback opens when the
+    session has been held (`SessionInfo.feedback_opens_at`) and closes `window` later.
 
     Raises RuleViolation (bad field, `session_not_held`, `feedback_window_closed`,
     `not_an_attendee`) or Conflict (`feedback_already_given`).
@@ -129,13 +130,14 @@ def accept_feedback(
         raise ValueError("feedback window must be positive")
     clean = _validate_feedback_answers(answers)
 
-    if session.cancelled or now < session.ends_at:
+    opens = session.feedback_opens_at  # its end, or its recording if it was recorded after it happened
+    if session.cancelled or now < opens:
         raise RuleViolation("session_not_held", "Feedback opens when the session has been held.")
-    if now > session.ends_at + window:
+    if now > opens + window:
         raise RuleViolation(
             "feedback_window_closed",
-            f"Feedback closes {window.days} days after the session ends.",
-            extra={"closed_at": (session.ends_at + window).isoformat()},
+            f"Feedback closes {window.days} days after the session ends (or is recorded, if that is later).",
+            extra={"closed_at": (opens + window).isoformat()},
         )
     if participant_id not in present:
         raise RuleViolation("not_an_attendee", "Only people recorded as present at the session may give feedback.")

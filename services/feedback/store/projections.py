@@ -28,6 +28,7 @@ def session_info(row) -> SessionInfo:
         row["region"],
         as_utc(row["ends_at"]).astimezone(UK),
         row["status"] == "cancelled",
+        as_utc(row["recorded_at"]),
     )
 
 

@@ -33,6 +33,7 @@ sessions = Table(
     Column("ends_at", DateTime(timezone=True), nullable=False),
     Column("sequence", Integer, nullable=False),
     Column("status", String(20), nullable=False),
+    Column("recorded_at", DateTime(timezone=True)),  # scheduling's; a session recorded after it happened opens then
 )
 
 offers = Table(

@@ -10,6 +10,6 @@
 * `calendars` — sessions as an iCalendar feed.
 
 Everything is pure: plain values in, plain values (or a `shared.errors` exception) out.
-Instants are aware UTC datetimes; times typed by people are naive Europe/London
-wall-clock times (see `recurrence` for the DST rules).
+Instants are aware UTC datetimes; times typed by people are Europe/London
+wall-clock times, refused when they do not name one instant (`recurrence`: the DST rules).
 """

@@ -10,7 +10,7 @@ venue or video link.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from icalendar import Calendar, Event, Timezone
 
@@ -45,8 +45,8 @@ def _event(session: dict, now: datetime) -> Event:
     event = Event()
     event.add("uid", f"{session['id']}@convene")
     event.add("dtstamp", now)
-    event.add("dtstart", session["starts_at"].astimezone(LONDON))
-    event.add("dtend", session["ends_at"].astimezone(LONDON))
+    event.add("dtstart", _calendar_time(session["starts_at"]))
+    event.add("dtend", _calendar_time(session["ends_at"]))
     event.add("sequence", session["sequence"])
     event.add("status", "CANCELLED" if session["status"] == "cancelled" else "CONFIRMED")
     event.add("summary", " — ".join(part for part in (session["title"], session["topic"]) if part))
@@ -55,3 +55,10 @@ def _event(session: dict, now: datetime) -> Event:
     if session["video_link"]:
         event.add("url", session["video_link"])
     return event
+
+
+def _calendar_time(instant: datetime) -> datetime:
+    """London wall-clock time, except the second of October's repeated hour: iCalendar reads a
+    repeated local time as its first occurrence (RFC 5545, 3.3.5), so that one is given in UTC."""
+    local = instant.astimezone(LONDON)
+    return instant.astimezone(UTC) if local.fold else local

@@ -7,15 +7,19 @@ winter (GMT) and 09:00 UTC in summer (BST).
 
 Conventions used throughout the scheduling domain:
 
-* Times people type (a series start, a new time for a session) are *naive* datetimes
-  read as Europe/London wall-clock time. Stored and compared times are timezone-aware
-  UTC datetimes. Mixing the two is refused rather than guessed at.
-* A wall-clock time that does not exist (the hour skipped on the last Sunday of March)
-  is shifted forward by the length of the gap: 01:30 becomes 02:30 BST.
-* A wall-clock time that happens twice (the hour repeated on the last Sunday of
-  October) takes its first occurrence, i.e. BST (``fold=0``).
+* Times people type (a series start, a new time for a session) are Europe/London
+  wall-clock times. Stored and compared times are timezone-aware UTC datetimes.
+* A time is never moved or guessed at: a wall-clock time that does not exist (the hour
+  skipped on the last Sunday of March, 01:00-02:00) is refused naming the gap; one that
+  happens twice (the hour repeated on the last Sunday of October, 01:00-02:00) is refused
+  naming its two UTC offsets, and is accepted with one of them (``2026-10-25T01:30+00:00``,
+  the second, GMT). Any time may carry its offset, which must be London's at that time.
+* A series keeps its local time, and so is refused, naming the session, when one of its
+  sessions would fall in either hour (there is no offset to give for a later session:
+  schedule that one on its own). Moving "this and the following" sessions likewise.
 * A session lasts its duration in elapsed minutes, so its end is start + duration in
-  UTC, even if the clocks change during it.
+  UTC, even if the clocks change during it: an end is computed, never typed, so it always
+  exists.
 
 Pure: stdlib and ``shared.errors`` only.
 """
@@ -53,20 +57,82 @@ class Slot(NamedTuple):
 # --- local time <-> UTC -------------------------------------------------------------
 
 
-def local_to_utc(wall_clock: datetime, *, field: str = "starts_at") -> datetime:
-    """Read a naive datetime as Europe/London wall-clock time and return aware UTC.
+def local_to_utc(wall_clock: datetime, *, field: str = "starts_at", occurrence: int | None = None) -> datetime:
+    """Read a Europe/London wall-clock time and return the aware UTC instant it names.
 
-    fold=0 gives exactly the documented rules: in the spring gap zoneinfo applies the
-    offset from before the change (so 01:30 → 01:30 UTC = 02:30 BST, shifted forward);
-    in the autumn overlap it picks the first occurrence (BST).
+    A naive time must name exactly one instant: one in the hour the clocks skip in spring is
+    refused (`nonexistent_local_time`), one in the hour they repeat in autumn asks which is
+    meant (`ambiguous_local_time`, naming both UTC offsets). A time that carries a UTC offset
+    says which: the offset must be one London has at that wall-clock time (`offset_not_london`).
+    `occurrence` (1-based) names a session of a series in the error.
     """
-    if wall_clock.tzinfo is not None:
+    naive = wall_clock.replace(tzinfo=None)
+    first, second = naive.replace(tzinfo=LONDON, fold=0), naive.replace(tzinfo=LONDON, fold=1)
+    where = _which(naive, occurrence)
+    if utc_to_local(first.astimezone(UTC)) != naive:
+        start, end = _gap_around(first, second)
         raise RuleViolation(
-            "local_time_required",
-            "Give the time as local Europe/London wall-clock time without a UTC offset.",
+            "nonexistent_local_time",
+            f"{where} does not exist in Europe/London: the clocks go forward from {start:%H:%M} to "
+            f"{end:%H:%M} on {start:%d %B %Y}. Choose a time outside that hour.",
             field=field,
+            extra=_named(
+                naive,
+                occurrence,
+                gap={"from": start.isoformat(timespec="minutes"), "to": end.isoformat(timespec="minutes")},
+            ),
         )
-    return wall_clock.replace(tzinfo=LONDON, fold=0).astimezone(UTC)
+    offsets = [first.utcoffset(), second.utcoffset()]
+    if wall_clock.tzinfo is not None:
+        given = wall_clock.utcoffset()
+        if given not in offsets:
+            raise RuleViolation(
+                "offset_not_london",
+                f"{where} is at UTC {_offset(offsets[0])} in Europe/London, not {_offset(given)}.",
+                field=field,
+                extra=_named(naive, occurrence, offsets=sorted({_offset(o) for o in offsets})),
+            )
+        return (first if given == offsets[0] else second).astimezone(UTC)
+    if offsets[0] != offsets[1]:
+        named = [_offset(o) for o in offsets]
+        raise RuleViolation(
+            "ambiguous_local_time",
+            f"{where} happens twice in Europe/London as the clocks go back: say which by giving its "
+            f"UTC offset, {naive:%Y-%m-%dT%H:%M}{named[0]} (BST, the first) or {naive:%Y-%m-%dT%H:%M}{named[1]} "
+            "(GMT, the second).",
+            field=field,
+            extra=_named(naive, occurrence, offsets=named),
+        )
+    return first.astimezone(UTC)
+
+
+def _which(naive: datetime, occurrence: int | None) -> str:
+    shown = f"{naive:%Y-%m-%d %H:%M}"
+    return shown if occurrence is None else f"Session {occurrence} of the series, {shown},"
+
+
+def _named(naive: datetime, occurrence: int | None, **more) -> dict:
+    named = {"local_time": naive.isoformat(timespec="minutes"), **more}
+    return named if occurrence is None else {"occurrence": occurrence, **named}
+
+
+def _offset(offset: timedelta) -> str:
+    sign, minutes = ("-" if offset < timedelta(0) else "+"), abs(int(offset.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _gap_around(before: datetime, after: datetime) -> tuple[datetime, datetime]:
+    """The skipped wall-clock hour around a time in it: from the change in the old offset to
+    the change in the new one. `before`/`after` read the time with the offsets either side."""
+    low, high = after.astimezone(UTC), before.astimezone(UTC)  # the change lies between them
+    while high - low > timedelta(minutes=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(LONDON).utcoffset() == before.utcoffset():
+            low = middle
+        else:
+            high = middle
+    change = high.replace(second=0, microsecond=0)
+    return (change + before.utcoffset()).replace(tzinfo=None), (change + after.utcoffset()).replace(tzinfo=None)
 
 
 def utc_to_local(instant: datetime) -> datetime:
@@ -243,17 +309,20 @@ def expand_series(
 ) -> list[Slot]:
     """Expand a series into UTC slots that keep the start's local wall-clock time.
 
-    `start_local` is naive Europe/London time. With `now`, the first session (and so
-    every session) must start after it.
+    `start_local` is Europe/London wall-clock time; an offset on it says which of a repeated
+    hour the session on its date is. A series none of whose sessions may be moved is refused,
+    naming the session, when one falls in a clock change's gap or repeated hour. With `now`,
+    the first session (and so every session) must start after it.
     """
     validate_count(count)
     validate_duration(duration_minutes)
-    if start_local.tzinfo is not None:
-        local_to_utc(start_local)  # raises the uniform "local_time_required" error
     length = timedelta(minutes=duration_minutes)
     slots = []
-    for day in local_dates(start_local.date(), count, cadence):
-        starts_at = local_to_utc(datetime.combine(day, start_local.time()))
+    for index, day in enumerate(local_dates(start_local.date(), count, cadence)):
+        wall_clock = datetime.combine(day, start_local.time())
+        if day == start_local.date():
+            wall_clock = wall_clock.replace(tzinfo=start_local.tzinfo)
+        starts_at = local_to_utc(wall_clock, occurrence=index + 1 if count > 1 else None)
         slots.append(Slot(starts_at, starts_at + length))
     if now is not None:
         ensure_in_future(slots[0].starts_at, now)

@@ -14,9 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, RuleViolation
 
-from .recurrence import ensure_in_future, local_to_utc, require_aware, utc_to_local, validate_duration
+from .recurrence import Slot, ensure_in_future, local_to_utc, require_aware, utc_to_local, validate_duration
+
+# How far back a session may be recorded as already held: a quarter's catching up, so that a
+# mistyped year is refused rather than recorded (and opening feedback on a long-past session).
+HELD_WITHIN = timedelta(days=90)
 
 
 class SessionStatus(StrEnum):
@@ -49,6 +53,33 @@ def cancel_upcoming(sessions: Iterable[Session], *, now: datetime) -> list[Sessi
         for s in sorted(sessions, key=lambda s: (s.starts_at, s.id))
         if not is_cancelled(s.status) and s.starts_at > now
     ]
+
+
+# --- when a new session may be --------------------------------------------------------------
+
+
+def ensure_schedulable(slots: list[Slot], now: datetime, *, already_held: bool = False) -> None:
+    """A session is planned for the future; or, said to be `already_held`, it is recorded after
+    the fact: then every session of it has ended (it happened) and none began more than
+    `HELD_WITHIN` ago. Nothing in between: a session under way is neither."""
+    require_aware(now, "now")
+    if not already_held:
+        ensure_in_future(slots[0].starts_at, now)
+        return
+    unfinished = next((number for number, s in enumerate(slots, start=1) if s.ends_at > now), None)
+    if unfinished is not None:
+        raise RuleViolation(
+            "session_not_over",
+            "A session recorded as already held must have ended; schedule one still to come without already_held.",
+            field="starts_at",
+            extra={"occurrence": unfinished} if len(slots) > 1 else None,
+        )
+    if slots[0].starts_at < now - HELD_WITHIN:
+        raise RuleViolation(
+            "held_too_long_ago",
+            f"A session is recorded as already held within {HELD_WITHIN.days} days of its start.",
+            field="starts_at",
+        )
 
 
 # --- sessions, rescheduling and cancellation -------------------------------------------
@@ -183,16 +214,19 @@ def reschedule_following(
     chosen = _find(sessions, session_id)
     _ensure_not_cancelled(chosen)
     _ensure_not_started(chosen, now)
-    local_to_utc(new_start_local)  # refuse an aware datetime with the uniform error
-    delta = new_start_local - utc_to_local(chosen.starts_at)
+    local_to_utc(new_start_local)  # the chosen session's new time exists, and says which of a repeated hour
+    delta = new_start_local.replace(tzinfo=None) - utc_to_local(chosen.starts_at)
     if duration_minutes is not None:
         validate_duration(duration_minutes)
 
     following = [chosen] + _later_in_series(sessions, chosen)
     moved = []
-    for s in following:
+    for number, s in enumerate(following, start=1):
         length = _new_length(s, duration_minutes)
-        starts_at = local_to_utc(utc_to_local(s.starts_at) + delta)
+        if number == 1:
+            starts_at = local_to_utc(new_start_local)
+        else:  # a later session's new time must exist too: it is refused, naming it, not moved
+            starts_at = local_to_utc(utc_to_local(s.starts_at) + delta, occurrence=number)
         ensure_in_future(starts_at, now)
         moved.append(replace(s, starts_at=starts_at, ends_at=starts_at + length, sequence=s.sequence + 1))
     return moved

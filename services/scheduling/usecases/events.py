@@ -17,7 +17,13 @@ _SESSION_FIELDS = (
 
 
 def session_data(session: dict) -> dict:
-    return {"session_id": session["id"], **{name: session[name] for name in _SESSION_FIELDS}}
+    """`recorded_at`: when the session was put in the calendar; after its end for a session
+    recorded as already held, from which feedback opens."""
+    return {
+        "session_id": session["id"],
+        **{name: session[name] for name in _SESSION_FIELDS},
+        "recorded_at": session["created_at"],
+    }
 
 
 def attendance_data(session: dict, mark: dict) -> dict:

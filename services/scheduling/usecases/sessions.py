@@ -14,6 +14,7 @@ from services.scheduling.domain.sessions import (
     Session,
     cancel_following,
     cancel_session,
+    ensure_schedulable,
     offer_has_ended,
     reschedule_following,
     reschedule_session,
@@ -35,13 +36,17 @@ MONTH = timedelta(days=31)
 
 
 def schedule(unit: Unit, offer_id: str, body: dict) -> dict:
+    """A session or a series still to come; or, `already_held`, one that happened, recorded after
+    the fact (domain.sessions.ensure_schedulable), whose attendance may be recorded at once."""
     offer = access.offer(unit, offer_id)
     ensure_open(offer, "group")
     store.lock_calendar(unit.conn)
     count, cadence = _repeat(body.get("repeat"))
-    slots = expand_series(body["starts_at"], count, cadence, body["duration_minutes"], now=utcnow())
+    already_held = body.get("already_held", False)
+    slots = expand_series(body["starts_at"], count, cadence, body["duration_minutes"])
+    ensure_schedulable(slots, utcnow(), already_held=already_held)
     leader = find_leader(unit, body.get("facilitator_id"), offer, "facilitator")
-    ensure_free(unit, slots, rosters.current_member_ids(unit.conn, offer_id), leader)
+    ensure_free(unit, slots, _members(unit, offer_id, slots, already_held), leader)
     series_id = str(uuid.uuid4()) if body.get("repeat") else None
     rows = [new_session(offer, slot, body, series_id=series_id) for slot in slots]
     store.add_sessions(unit.conn, rows)
@@ -123,6 +128,14 @@ def _repeat(repeat: dict | None) -> tuple[int, Cadence]:
         return 1, Weekly()
     options = {name: repeat.get(name) for name in ("interval", "weekday", "ordinal")}
     return repeat["count"], parse_cadence(repeat["cadence"], **options)
+
+
+def _members(unit: Unit, offer_id: str, slots: list[Slot], already_held: bool) -> list[str]:
+    """Who is expected at the new sessions: today's members for sessions to come; for sessions
+    that happened, those who were members when each began (as attendance counts them)."""
+    if not already_held:
+        return rosters.current_member_ids(unit.conn, offer_id)
+    return sorted(set().union(*(rosters.expected_member_ids(unit.conn, offer_id, s.starts_at) for s in slots)))
 
 
 def _move(row: dict, series: list[dict], body: dict) -> list[Session]:
