@@ -8,9 +8,9 @@ ROLE ?= regional_admin
 REGION ?= $(if $(filter national service,$(ROLE)),,Y56)
 SUB ?=
 
-.PHONY: up down test token logs status bench drills lint format venv kafka settings clean
+.PHONY: up down test token logs status bench drills lint format venv kafka settings clean assets
 
-up: venv kafka  ## install, start Kafka and the three services (web + worker), wait until ready
+up: venv kafka assets  ## install, start Kafka and the three services (web + worker), wait until ready
 	@deploy/local/stack.sh up
 
 down:  ## stop everything `make up` started
@@ -22,7 +22,7 @@ status:  ## what is running
 logs:  ## follow every process's log
 	@deploy/local/stack.sh logs
 
-test: venv kafka lint  ## install, check the code's form, start a test broker and PostgreSQL, run the whole suite, stop them
+test: venv kafka assets lint  ## install, check the code's form, start a test broker and PostgreSQL, run the whole suite, stop them
 	@deploy/local/isolated.sh test $(PYTEST_ARGS)
 
 lint: venv  ## the formatter's and linter's checks (ruff, configured in pyproject.toml); `make format` applies them
@@ -47,6 +47,12 @@ settings: venv  ## rewrite the README's configuration table from the settings ob
 
 venv: $(VENV)/.installed
 
+assets: venv node_modules/.package-lock.json  ## the console's NHS.UK frontend (package.json, npm) built into services/console/static
+	@$(BIN)/python -m services.console.build_assets
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
@@ -56,4 +62,4 @@ kafka:
 	@deploy/kafka/kafka.sh fetch
 
 clean: down
-	rm -rf .run $(VENV)
+	rm -rf .run $(VENV) node_modules services/console/static
