@@ -1,7 +1,8 @@
 """The console in a real browser (Debian's chromium driven by Playwright) against the real stack:
 sign-in through the development OpenID Connect provider, then the regional administrator's offers
 page and the create form, served by enrolment's gunicorn processes, which accept the provider's
-access tokens by its JWKS."""
+access tokens by its JWKS. Each console page it sees is saved as a screenshot and must pass
+axe-core's WCAG 2.2 AA checks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
 from tests.harness import RunningService, service_environment
@@ -16,6 +18,7 @@ from tests.processes import REPO, WebProcess
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = REPO / ".run" / "screenshots"  # git-ignored
+WCAG_22_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
 
 
 def identity_provider(signing_keys, log_dir: Path) -> WebProcess:
@@ -61,8 +64,11 @@ def page():
 
 
 def _snap(page, name: str) -> None:
+    """A screenshot of the page, and axe-core's WCAG 2.2 AA checks on it, which must find nothing."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    results = Axe().run(page, options=WCAG_22_AA)
+    assert results.violations_count == 0, f"{name}: {results.generate_report()}"
 
 
 def _fill_offer(page, *, capacity: str) -> None:
