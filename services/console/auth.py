@@ -61,8 +61,13 @@ def sign_in_required(view):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: a sign-in link must not send anyone elsewhere."""
-    return target if target and target.startswith("/") and not target.startswith("//") else url_for("pages.home")
+    return target if is_local_path(target) else url_for("pages.home")
+
+
+def is_local_path(target: str | None) -> bool:
+    """Only a path on this site: a sign-in link must not send anyone elsewhere. Browsers read a backslash
+    as a slash and drop tabs and line breaks, so a path holding any of them could name another host."""
+    return bool(target) and target.startswith("/") and not target.startswith("//") and not set(target) & set("\\\t\r\n")
 
 
 @auth.get("/sign-in")

@@ -128,3 +128,21 @@ def test_a_regional_administrator_signs_in_sees_the_offers_and_creates_one_after
     row.get_by_role("link", name="Action learning set for new clinical directors").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Action learning set for new clinical directors")
     expect(page.locator(".nhsuk-panel")).to_have_count(0)  # the confirmation was shown once
+
+
+def test_signing_out_ends_the_console_session_and_the_providers_and_a_page_then_asks_to_sign_in_again(
+    console_stack, page
+):
+    page.goto(console_stack.base_url + "/offers")
+    page.get_by_role("button", name="demo-admin-y56").click()  # the provider's one-click demo person
+    expect(page.get_by_role("heading", level=1)).to_have_text("Offers in your region")
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="End session").click()  # the provider's end-session confirmation
+    expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    _snap(page, "signed-out")
+
+    page.goto(console_stack.base_url + "/offers")
+    expect(page.get_by_role("button", name="Authorize")).to_be_visible()  # back at the provider's sign-in
+    assert "/oauth2/authorize?" in page.url and "code_challenge_method=S256" in page.url
