@@ -8,9 +8,9 @@ ROLE ?= regional_admin
 REGION ?= $(if $(filter national service,$(ROLE)),,Y56)
 SUB ?=
 
-.PHONY: up down test token logs status bench drills lint format venv kafka settings clean
+.PHONY: up down test token logs status bench drills lint format venv kafka settings clean assets chromium
 
-up: venv kafka  ## install, start Kafka and the three services (web + worker), wait until ready
+up: venv kafka assets  ## install, start Kafka, the three services (web + worker), the console and its identity provider
 	@deploy/local/stack.sh up
 
 down:  ## stop everything `make up` started
@@ -22,7 +22,7 @@ status:  ## what is running
 logs:  ## follow every process's log
 	@deploy/local/stack.sh logs
 
-test: venv kafka lint  ## install, check the code's form, start a test broker and PostgreSQL, run the whole suite, stop them
+test: venv kafka assets chromium lint  ## install, check the code's form, start a test broker and PostgreSQL, run the whole suite, stop them
 	@deploy/local/isolated.sh test $(PYTEST_ARGS)
 
 lint: venv  ## the formatter's and linter's checks (ruff, configured in pyproject.toml); `make format` applies them
@@ -39,13 +39,22 @@ bench: venv kafka  ## benchmarks against the framework's and Kafka client's floo
 drills: venv kafka  ## fault drills (broker, worker, web and PostgreSQL crashes; rebalance; poison): make drills [DRILLS_ARGS=--short]
 	@deploy/local/isolated.sh drills $(DRILLS_ARGS)
 
-token: venv  ## a development bearer token: make token ROLE=regional_admin REGION=Y56 [SUB=id]
-	@$(BIN)/python -m services.cli token --role $(ROLE) $(if $(REGION),--region $(REGION)) $(if $(SUB),--subject $(SUB))
+token: venv  ## a development bearer token, as the development identity provider of make up issues: make token ROLE=regional_admin REGION=Y56 [SUB=id]
+	@JWT_ISSUER=$${JWT_ISSUER:-http://127.0.0.1:9400} $(BIN)/python -m services.cli token --role $(ROLE) $(if $(REGION),--region $(REGION)) $(if $(SUB),--subject $(SUB))
 
 settings: venv  ## rewrite the README's configuration table from the settings objects
 	@$(BIN)/python -m services.cli settings --readme
 
 venv: $(VENV)/.installed
+
+assets: venv node_modules/.package-lock.json  ## the console's NHS.UK frontend (package.json, npm) built into services/console/static
+	@$(BIN)/python -m services.console.build_assets
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+chromium:  ## Debian's chromium for the console's browser tests (apt-get, when missing)
+	@deploy/local/chromium.sh
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,4 +65,4 @@ kafka:
 	@deploy/kafka/kafka.sh fetch
 
 clean: down
-	rm -rf .run $(VENV)
+	rm -rf .run $(VENV) node_modules services/console/static

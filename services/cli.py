@@ -56,6 +56,10 @@ def settings_table() -> str:
                 seen.add((scope, variable))
                 shown = default.replace(str(REPO_ROOT), ".") if default else "(empty)"
                 rows.append(f"| {scope} | `{variable}` | `{shown}` | {meaning} |")
+    from services.console.settings import ConsoleSettings  # the console is no Service: it keeps no data
+
+    for variable, default, meaning in ConsoleSettings.documented():
+        rows.append(f"| console | `{variable}` | `{default or '(empty)'}` | {meaning} |")
     return "\n".join(rows) + "\n"
 
 

@@ -27,7 +27,28 @@ def _cast(raw: str, kind):
 
 
 @dataclass(frozen=True)
-class Settings:
+class EnvironmentSettings:
+    """A frozen settings object read from the environment, each field documented by `setting`.
+    Settings (the services') and the console's settings are both such objects."""
+
+    @classmethod
+    def from_environment(cls, environ: dict | None = None):
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f.metadata["env"])
+            if raw not in (None, ""):
+                values[f.name] = _cast(raw, type(f.default))
+        return cls(**values)
+
+    @classmethod
+    def documented(cls) -> list[tuple[str, str, str]]:
+        """(variable, default, meaning) for every setting: the README's table."""
+        return [(f.metadata["env"], str(f.default), f.metadata["help"]) for f in dataclasses.fields(cls)]
+
+
+@dataclass(frozen=True)
+class Settings(EnvironmentSettings):
     """What every Convene process reads. A service subclasses it to add its own settings."""
 
     service: ClassVar[str] = ""
@@ -136,24 +157,13 @@ class Settings:
 
     @classmethod
     def load(cls, environ: dict | None = None):
-        environ = os.environ if environ is None else environ
-        values = {}
-        for f in dataclasses.fields(cls):
-            raw = environ.get(f.metadata["env"])
-            if raw not in (None, ""):
-                values[f.name] = _cast(raw, type(f.default))
-        settings = cls(**values)
+        settings = cls.from_environment(environ)
         if not settings.port:
             settings = dataclasses.replace(settings, port=cls.default_port)
         if not settings.database_url:
             url = f"sqlite:///{Path(settings.data_dir) / (cls.service + '.db')}"
             settings = dataclasses.replace(settings, database_url=url)
         return settings
-
-    @classmethod
-    def documented(cls) -> list[tuple[str, str, str]]:
-        """(variable, default, meaning) for every setting: the README's table."""
-        return [(f.metadata["env"], str(f.default), f.metadata["help"]) for f in dataclasses.fields(cls)]
 
     def kafka_client_options(self) -> dict:
         """Connection options shared by every kafka-python client Convene makes."""

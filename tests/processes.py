@@ -64,7 +64,8 @@ class Process:
 class WebProcess(Process):
     """`gunicorn 'services.<service>.app:create_app()'` on a free port."""
 
-    def __init__(self, service: str, environ: dict, log_dir: Path, *, workers: int = 3):
+    def __init__(self, service: str, environ: dict, log_dir: Path, *, workers: int = 3, app: str | None = None):
+        """`app`: another application than the service's (`module:factory()`), e.g. the identity provider."""
         self.port = free_port()
         command = [
             str(VENV_BIN / "gunicorn"),
@@ -72,7 +73,7 @@ class WebProcess(Process):
             str(REPO / "deploy" / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{self.port}",
-            f"services.{service}.app:create_app()",
+            app or f"services.{service}.app:create_app()",
         ]
         super().__init__(
             command, {**environ, "WEB_CONCURRENCY": str(workers)}, log_dir / f"{service}-web-{self.port}.log"

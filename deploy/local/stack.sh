@@ -9,6 +9,11 @@ services=()
 declare -A ports=() worker_ports=()
 export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}
 kafka_port=${KAFKA_BOOTSTRAP_SERVERS##*:}
+# The console (port 8000) signs people in at the development OpenID Connect provider (port 9400), whose
+# access tokens the services accept: it signs them with .run/keys (as `make token` does) as this issuer.
+console_port=${CONSOLE_PORT:-8000}
+identity_port=${IDENTITY_PROVIDER_PORT:-9400}
+export JWT_ISSUER=${JWT_ISSUER:-http://127.0.0.1:$identity_port}
 
 declared() {  # the services their declarations name (services/registry.py), with their web ports
   [ ${#services[@]} -gt 0 ] && return 0
@@ -28,12 +33,16 @@ start_process() {  # name, command...
 }
 
 wait_ready() {  # service; /readyz is the database only (kafka.sh start has waited for the broker)
-  local url="http://127.0.0.1:${ports[$1]}/readyz"
+  wait_for "$1" "http://127.0.0.1:${ports[$1]}/readyz"
+}
+
+wait_for() {  # name, url
+  local url=$2
   for _ in $(seq 1 120); do
     if "$bin/python" -c "import sys,urllib.request; sys.exit(urllib.request.urlopen('$url', timeout=2).status != 200)" 2>/dev/null; then return 0; fi
     sleep 0.5
   done
-  echo "$1 did not become ready; see $run/logs/$1-web.log and $run/logs/$1-worker.log" >&2
+  echo "$1 did not become ready; see its log in $run/logs/" >&2
   return 1
 }
 
@@ -49,12 +58,23 @@ up() {
     PROMETHEUS_MULTIPROC_DIR="$run/prometheus/$service" PORT=${ports[$service]} WEB_CONCURRENCY=${WEB_CONCURRENCY:-3} \
       start_process "$service-web" "$bin/gunicorn" -c deploy/gunicorn.conf.py --bind "127.0.0.1:${ports[$service]}" "services.$service.app:create_app()"
   done
+  # One worker: the development provider keeps its users, codes and tokens in its memory.
+  WEB_CONCURRENCY=1 start_process identity-provider "$bin/gunicorn" -c deploy/gunicorn.conf.py --bind "127.0.0.1:$identity_port" \
+    "services.console.identity_provider:app_from_environment()"
+  [ -f "$run/keys/console-session.key" ] || head -c 32 /dev/urandom | base64 >"$run/keys/console-session.key"
+  WEB_CONCURRENCY=2 CONSOLE_ENVIRONMENT=development OIDC_ISSUER="http://127.0.0.1:$identity_port" \
+    CONSOLE_SESSION_SECRET="$(cat "$run/keys/console-session.key")" \
+    start_process console-web "$bin/gunicorn" -c deploy/gunicorn.conf.py --bind "127.0.0.1:$console_port" "services.console.app:create_app()"
   for service in "${services[@]}"; do wait_ready "$service"; done
+  wait_for identity-provider "http://127.0.0.1:$identity_port/.well-known/openid-configuration"
+  wait_for console "http://127.0.0.1:$console_port/healthz"
   if [ -f services/enrolment/demo.py ] && [ ! -f "$run/data/.demo-loaded" ]; then
     "$bin/python" -m services.cli demo && touch "$run/data/.demo-loaded"
   fi
   printf '\nConvene is up.\n'
+  printf '  %-11s http://127.0.0.1:%s  (sign in as demo-admin-y56, the demo regional administrator of London)\n' console "$console_port"
   for service in "${services[@]}"; do printf '  %-11s http://127.0.0.1:%s/docs\n' "$service" "${ports[$service]}"; done
+  printf '  %-11s http://127.0.0.1:%s  (development OpenID Connect provider)\n' sign-in "$identity_port"
   printf '  %-11s 127.0.0.1:%s\n' Kafka "$kafka_port"
   printf 'Worker metrics and liveness (/metrics, /healthz):\n'
   for service in "${services[@]}"; do printf '  %-11s http://127.0.0.1:%s/metrics\n' "$service" "${worker_ports[$service]}"; done
@@ -82,6 +102,11 @@ down() {
 
 status() {
   declared
+  for name in console-web identity-provider; do
+    local pidfile="$run/pids/$name.pid" state=stopped
+    [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && state="running (pid $(cat "$pidfile"))"
+    printf '%-22s %s\n' "$name" "$state"
+  done
   for service in "${services[@]}"; do
     for role in web worker; do
       local pidfile="$run/pids/$service-$role.pid" state=stopped
