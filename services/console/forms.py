@@ -1,10 +1,12 @@
 """A service's problem+json answer turned into what the NHS.UK error pattern shows: an error
-summary whose links go to the fields, and each message next to its field. Pure, no I/O."""
+summary whose links go to the fields, and each message next to its field; and what a form's fields
+say, as the API takes it. Pure, no I/O."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 GENERAL = "_form"  # a problem that names no field of the form: shown in the summary only
 
@@ -60,3 +62,22 @@ def _sentence(message: str, name: str, fields: Mapping[str, str]) -> str:
         message = f"{label}: {message[0].lower() + message[1:] if message[:1].isupper() else message}"
     message = message.strip()
     return message if message.endswith((".", "?", "!")) else message + "."
+
+
+def number(text: str):
+    """A whole number typed into a form, or what was typed when it is not one (so the API's own rule
+    names what is wrong with it); None when left empty."""
+    text = text.strip()
+    return int(text) if text.lstrip("-").isdigit() else (text or None)
+
+
+def date_from(form: Mapping, name: str):
+    """The ISO date of an NHS.UK date input (`name[day]`, `name[month]`, `name[year]`); what was typed
+    when it is no date, for the API to refuse next to the field; None when all three are empty."""
+    parts = [form.get(f"{name}[{part}]", "").strip() for part in ("year", "month", "day")]
+    if not any(parts):
+        return None
+    try:
+        return date(*(int(part) for part in parts)).isoformat()
+    except ValueError:
+        return "-".join(parts)

@@ -1,74 +1,14 @@
 """The console in a real browser (Debian's chromium driven by Playwright) against the real stack:
 sign-in through the development OpenID Connect provider, then the regional administrator's offers
-page and the create form, served by enrolment's gunicorn processes, which accept the provider's
-access tokens by its JWKS. Each console page it sees is saved as a screenshot and must pass
-axe-core's WCAG 2.2 AA checks."""
+page and the create form, served by the services' gunicorn processes, which accept the provider's
+access tokens by its JWKS (the stack: tests/e2e/conftest.py). Each console page it sees is saved
+as a screenshot and must pass axe-core's WCAG 2.2 AA checks."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
+from playwright.sync_api import expect
 
-import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import expect, sync_playwright
-
-from tests.harness import RunningService, service_environment
-from tests.processes import REPO, WebProcess
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = REPO / ".run" / "screenshots"  # git-ignored
-WCAG_22_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
-
-
-def identity_provider(signing_keys, log_dir: Path) -> WebProcess:
-    """The development OpenID Connect provider, as `make up` runs it: one gunicorn worker."""
-    environ = {"JWT_PRIVATE_KEY_FILE": str(signing_keys[0]), "JWT_PUBLIC_KEY_FILE": str(signing_keys[1])}
-    app = "services.console.identity_provider:app_from_environment()"
-    return WebProcess("identity-provider", environ, log_dir, workers=1, app=app)
-
-
-@pytest.fixture
-def console_stack(databases, kafka_bootstrap, topic_prefix, signing_keys, tmp_path):
-    provider = identity_provider(signing_keys, tmp_path).start()
-    environ = service_environment(databases.new("enrolment"), kafka_bootstrap, topic_prefix, signing_keys[1]) | {
-        "JWT_JWKS_URL": provider.base_url + "/jwks",  # the services verify the provider's tokens by its keys
-        "JWT_ISSUER": provider.base_url,
-    }
-    enrolment = RunningService("enrolment", environ).start_worker()  # its schema, and its relay to Kafka
-    enrolment_web = WebProcess("enrolment", environ, tmp_path, workers=2).start()
-    console = WebProcess(
-        "console",
-        {
-            "CONSOLE_ENVIRONMENT": "development",
-            "OIDC_ISSUER": provider.base_url,
-            "ENROLMENT_URL": enrolment_web.base_url,
-            "CONSOLE_SESSION_SECRET": "a test's own session secret",
-        },
-        tmp_path,
-        workers=2,
-    ).start()
-    yield console
-    for process in (console, enrolment_web, provider):
-        process.stop()
-    enrolment.stop()
-
-
-@pytest.fixture
-def page():
-    assert Path(CHROMIUM).exists(), "make test installs Debian's chromium (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser.new_page()
-        browser.close()
-
-
-def _snap(page, name: str) -> None:
-    """A screenshot of the page, and axe-core's WCAG 2.2 AA checks on it, which must find nothing."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    results = Axe().run(page, options=WCAG_22_AA)
-    assert results.violations_count == 0, f"{name}: {results.generate_report()}"
+from tests.e2e.console import snap as _snap
 
 
 def _fill_offer(page, *, capacity: str) -> None:
@@ -87,10 +27,8 @@ def _fill_offer(page, *, capacity: str) -> None:
 def test_a_regional_administrator_signs_in_sees_the_offers_and_creates_one_after_correcting_a_field(
     console_stack, page
 ):
-    page.goto(console_stack.base_url + "/")
     # The provider's own sign-in form: the demo regional administrator of London (Y56).
-    page.get_by_placeholder("sub").fill("demo-admin-y56")
-    page.get_by_role("button", name="Authorize").click()
+    console_stack.sign_in(page, "demo-admin-y56")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Offers in your region")
     expect(page.get_by_text("There are no offers yet.")).to_be_visible()
@@ -133,7 +71,7 @@ def test_a_regional_administrator_signs_in_sees_the_offers_and_creates_one_after
 def test_signing_out_ends_the_console_session_and_the_providers_and_a_page_then_asks_to_sign_in_again(
     console_stack, page
 ):
-    page.goto(console_stack.base_url + "/offers")
+    page.goto(console_stack.url + "/offers")
     page.get_by_role("button", name="demo-admin-y56").click()  # the provider's one-click demo person
     expect(page.get_by_role("heading", level=1)).to_have_text("Offers in your region")
 
@@ -143,6 +81,6 @@ def test_signing_out_ends_the_console_session_and_the_providers_and_a_page_then_
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
     _snap(page, "signed-out")
 
-    page.goto(console_stack.base_url + "/offers")
+    page.goto(console_stack.url + "/offers")
     expect(page.get_by_role("button", name="Authorize")).to_be_visible()  # back at the provider's sign-in
     assert "/oauth2/authorize?" in page.url and "code_challenge_method=S256" in page.url

@@ -1,5 +1,7 @@
-"""The console's pages, one blueprint per subject, all under the endpoint prefix `pages.`."""
+"""The console's pages: one module per subject, all adding their views to the `pages` blueprint.
+Importing a module registers its views."""
 
-from services.console.pages.offers import pages
+from services.console.pages import home, offers  # noqa: F401  (registers their views)
+from services.console.pages.blueprint import pages
 
 PAGES = (pages,)

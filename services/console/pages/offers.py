@@ -4,14 +4,12 @@ offer, and the form that creates one. Views are short: read the form, call the A
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from services.console import auth, forms
+from services.console.pages.blueprint import for_roles, pages
 from services.console.upstream import call
-
-pages = Blueprint("pages", __name__)
 
 OFFER_MANAGERS = ("regional_admin", "national")
 OFFER_TYPES = {
@@ -36,32 +34,17 @@ OFFER_FIELDS = {
 ANCHORS = {"starts_on": "starts_on-day", "ends_on": "ends_on-day"}  # a date's summary link goes to its day
 
 
-def _manager_only():
-    if g.person.role not in OFFER_MANAGERS:
-        abort(404)
-
-
-@pages.get("/")
-@auth.sign_in_required
-def home():
-    if g.person.role in OFFER_MANAGERS:
-        return redirect(url_for("pages.offers"))
-    return render_template("home.html")
-
-
 @pages.get("/offers")
-@auth.sign_in_required
+@for_roles(*OFFER_MANAGERS)
 def offers():
-    _manager_only()
     query = {"limit": 100} | ({"region": g.person.region} if g.person.region else {})
     answer = call("enrolment", "GET", "/v1/offers", auth.token(), params=query)
     return render_template("offers/list.html", offers=answer.body.get("items", []), types=OFFER_TYPES, tags=STATUSES)
 
 
 @pages.get("/offers/<offer_id>")
-@auth.sign_in_required
+@for_roles(*OFFER_MANAGERS)
 def offer(offer_id):
-    _manager_only()
     answer = call("enrolment", "GET", f"/v1/offers/{offer_id}", auth.token())
     if answer.status >= 400:
         abort(404)
@@ -69,16 +52,14 @@ def offer(offer_id):
 
 
 @pages.get("/offers/new")
-@auth.sign_in_required
+@for_roles(*OFFER_MANAGERS)
 def new_offer():
-    _manager_only()
     return render_template("offers/new.html", form={}, errors=forms.FormErrors(), **_form_context())
 
 
 @pages.post("/offers/new")
-@auth.sign_in_required
+@for_roles(*OFFER_MANAGERS)
 def create_offer():
-    _manager_only()
     form = request.form
     answer = call(
         "enrolment",
@@ -106,30 +87,15 @@ def offer_request(form) -> dict:
     body = {
         "offer_type": form.get("offer_type"),
         "title": form.get("title", "").strip(),
-        "capacity": _number(form.get("capacity", "")),
-        "starts_on": _date(form, "starts_on"),
-        "ends_on": _date(form, "ends_on"),
-        "planned_sessions": _number(form.get("planned_sessions", "")),
+        "capacity": forms.number(form.get("capacity", "")),
+        "starts_on": forms.date_from(form, "starts_on"),
+        "ends_on": forms.date_from(form, "ends_on"),
+        "planned_sessions": forms.number(form.get("planned_sessions", "")),
     }
     body = {name: value for name, value in body.items() if value not in (None, "")}  # left empty: missing
     for optional in ("basis", "pcn_code"):
         if form.get(optional, "").strip():
             body[optional] = form[optional].strip()
     if form.get("session_allowance", "").strip():
-        body["session_allowance"] = _number(form["session_allowance"])
+        body["session_allowance"] = forms.number(form["session_allowance"])
     return body
-
-
-def _number(text: str):
-    text = text.strip()
-    return int(text) if text.lstrip("-").isdigit() else (text or None)
-
-
-def _date(form, name: str):
-    parts = [form.get(f"{name}[{part}]", "").strip() for part in ("year", "month", "day")]  # the NHS.UK names
-    if not any(parts):
-        return None
-    try:
-        return date(*(int(part) for part in parts)).isoformat()
-    except ValueError:
-        return "-".join(parts)  # not a date: the API says so, next to the field
