@@ -16,6 +16,7 @@ from services.console import csrf
 from services.console.auth import auth, register_issuer
 from services.console.claims import parse_mapping
 from services.console.pages import PAGES
+from services.console.pages.home import navigation
 from services.console.settings import ConsoleSettings
 from services.console.upstream import NotSignedIn, UpstreamFailure, correlation_id
 
@@ -63,7 +64,13 @@ def create_app(settings: ConsoleSettings | None = None) -> Flask:
 
     @app.context_processor
     def page_context():
-        return {"csrf_token": csrf.token, "cspNonce": g.get("csp_nonce"), "person": g.get("person")}
+        person = g.get("person")
+        return {
+            "csrf_token": csrf.token,
+            "cspNonce": g.get("csp_nonce"),
+            "person": person,
+            "navigation": navigation(person.role if person else None),
+        }
 
     @app.after_request
     def headers(response):

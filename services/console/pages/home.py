@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, redirect, render_template, url_for
+from flask import g, redirect, render_template, request, url_for
 
 from services.console import auth
 from services.console.pages.blueprint import pages
@@ -12,6 +12,21 @@ ROLE_HOMES = {
     "regional_admin": "pages.offers",
     "national": "pages.offers",
 }
+
+# Each role's links in the header's navigation: (endpoint, text). A module adds its pages' links here.
+ROLE_NAVIGATION: dict[str, list[tuple[str, str]]] = {
+    "regional_admin": [("pages.offers", "Offers")],
+    "national": [("pages.offers", "Offers")],
+}
+
+
+def navigation(role: str | None) -> list[dict]:
+    """The header navigation's items of a role, the current page's marked."""
+    here = request.endpoint
+    return [
+        {"href": url_for(endpoint), "text": text, "current": endpoint == here}
+        for endpoint, text in ROLE_NAVIGATION.get(role or "", [])
+    ]
 
 
 @pages.get("/")
