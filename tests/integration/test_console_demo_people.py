@@ -6,6 +6,7 @@ facilitator and coach are known to the services by the fixed Convene ids the dem
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -130,3 +131,30 @@ def test_make_token_s_tokens_are_accepted_alike(stack, signing_keys):
     )
     answer = enrolment.client.get(f"/v1/participants/{DEMO_PARTICIPANT}", headers=bearer(token))
     assert answer.status_code == 200 and answer.json["name"] == "Jo Example"
+
+
+@pytest.fixture
+def provider(signing_keys, tmp_path):
+    running = identity_provider(signing_keys, tmp_path).start()
+    yield running
+    running.stop()
+
+
+def test_the_sign_in_page_lists_each_demo_person_with_their_role_and_loads_nothing_from_another_site(provider):
+    query = {"client_id": "convene-console", "redirect_uri": CALLBACK, "response_type": "code", "scope": "openid"}
+    page = requests.get(f"{provider.base_url}/oauth2/authorize", params=query, timeout=5).text
+    for sub, role in (
+        ("demo-admin-y56", "regional administrator"),
+        ("demo-national", "national team"),
+        ("demo-participant-y56", "participant"),
+        ("demo-facilitator-y56", "facilitator"),
+        ("demo-coach-y56", "coach"),
+    ):
+        row = page[page.index(f'value="{sub}"') - 400 : page.index(f'value="{sub}"')]
+        assert f"<td>{role}</td>" in row, sub
+    assert 'placeholder="sub"' in page and ">Authorize</button>" in page and 'value="deny"' in page
+    linked = [*re.findall(r'(?:href|src)="([^"]+)"', page)]
+    assert linked == ["/provider.css"], "its own stylesheet only: no CDN"
+    sheet = requests.get(f"{provider.base_url}/provider.css", timeout=5)
+    assert sheet.status_code == 200 and sheet.headers["Content-Type"].startswith("text/css")
+    assert "http" not in sheet.text and "@import" not in sheet.text
