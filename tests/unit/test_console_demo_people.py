@@ -65,3 +65,24 @@ def test_the_token_command_takes_a_demo_person_instead_of_a_role():
     args = parser().parse_args(["token", "--person", "demo-coach-y56"])
     assert (args.person, args.role) == ("demo-coach-y56", None)
     assert parser().parse_args(["token", "--role", "national"]).role == "national"
+
+
+def test_make_token_for_a_demo_person_carries_what_the_provider_s_token_would(
+    private_pem, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("JWT_PRIVATE_KEY_FILE", str(tmp_path / "private.pem"))
+    monkeypatch.setenv("JWT_ISSUER", "http://127.0.0.1:9400")
+    args = parser().parse_args(["token", "--person", "demo-participant-y56"])
+    args.run(args)
+    token = capsys.readouterr().out.strip()
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert {k: claims.get(k) for k in ("sub", "role", "region", "iss")} == {
+        "sub": DEMO_PARTICIPANT,
+        "role": "participant",
+        "region": "Y56",
+        "iss": "http://127.0.0.1:9400",
+    }
+    assert jwt.get_unverified_header(token)["kid"] == key_id(private_pem)
+    with pytest.raises(SystemExit, match="no demo person"):
+        args = parser().parse_args(["token", "--person", "nobody"])
+        args.run(args)
