@@ -1,11 +1,19 @@
 # Convene: one image for every service and every role; the command picks what runs.
 #   web      gunicorn -c deploy/gunicorn.conf.py 'services.<service>.app:create_app()'
+#   console  gunicorn -c deploy/gunicorn.conf.py 'services.console.app:create_app()'
 #   worker   python -m services.<service>.worker
 #   migrate  python -m services.cli migrate <service>
 #   tools    python -m services.cli keys | token | demo | settings
 # No HEALTHCHECK: only web processes serve /readyz, so docker-compose.yml and the Kubernetes
 # manifests probe each role themselves.
 ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
+ARG NODE_IMAGE=node:22.12.0-bookworm-slim
+
+# The console's NHS.UK frontend, exactly as package-lock.json pins it (as `make up` installs it).
+FROM ${NODE_IMAGE} AS node-modules
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
 
 FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -14,6 +22,13 @@ COPY requirements.txt /tmp/requirements.txt
 RUN sed '/^# Tests and tools/,$d' /tmp/requirements.txt > /tmp/runtime.txt \
  && python -m venv /opt/venv \
  && /opt/venv/bin/pip install -r /tmp/runtime.txt
+# The console's static folder, built as `make up` builds it (services/console/build_assets.py):
+# served by the console itself, never from a CDN. node_modules stays in this stage.
+WORKDIR /build
+COPY --from=node-modules /src/node_modules ./node_modules
+COPY shared ./shared
+COPY services ./services
+RUN /opt/venv/bin/python -m services.console.build_assets
 
 FROM ${PYTHON_IMAGE}
 # The JWT_*_FILE values are paths, not secrets: where `services.cli keys` writes the development
@@ -35,11 +50,12 @@ COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
 COPY shared ./shared
 COPY services ./services
+COPY --from=builder /build/services/console/static ./services/console/static
 COPY deploy/gunicorn.conf.py ./deploy/gunicorn.conf.py
 COPY --chmod=0755 deploy/docker/entrypoint.sh ./deploy/docker/entrypoint.sh
 # Bytecode is compiled now because the root filesystem is read-only at run time.
 RUN python -m compileall -q shared services deploy
 USER 10001:10001
-EXPOSE 8001 8002 8003
+EXPOSE 8000 8001 8002 8003
 ENTRYPOINT ["/app/deploy/docker/entrypoint.sh"]
 CMD ["python", "-m", "services.cli", "--help"]

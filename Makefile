@@ -7,6 +7,8 @@ ROLE ?= regional_admin
 # A regional role's default region; national and service tokens carry none (shared/auth.py refuses one that does).
 REGION ?= $(if $(filter national service,$(ROLE)),,Y56)
 SUB ?=
+# A demo person of the development identity provider (e.g. demo-participant-y56): their role, region and Convene id.
+PERSON ?=
 
 .PHONY: up down test token logs status bench drills lint format venv kafka settings clean assets chromium
 
@@ -39,8 +41,8 @@ bench: venv kafka  ## benchmarks against the framework's and Kafka client's floo
 drills: venv kafka  ## fault drills (broker, worker, web and PostgreSQL crashes; rebalance; poison): make drills [DRILLS_ARGS=--short]
 	@deploy/local/isolated.sh drills $(DRILLS_ARGS)
 
-token: venv  ## a development bearer token, as the development identity provider of make up issues: make token ROLE=regional_admin REGION=Y56 [SUB=id]
-	@JWT_ISSUER=$${JWT_ISSUER:-http://127.0.0.1:9400} $(BIN)/python -m services.cli token --role $(ROLE) $(if $(REGION),--region $(REGION)) $(if $(SUB),--subject $(SUB))
+token: venv  ## a development bearer token, as the development identity provider of make up issues: make token ROLE=regional_admin REGION=Y56 [SUB=id], or make token PERSON=demo-participant-y56
+	@JWT_ISSUER=$${JWT_ISSUER:-http://127.0.0.1:9400} $(BIN)/python -m services.cli token $(if $(PERSON),--person $(PERSON),--role $(ROLE) $(if $(REGION),--region $(REGION)) $(if $(SUB),--subject $(SUB)))
 
 settings: venv  ## rewrite the README's configuration table from the settings objects
 	@$(BIN)/python -m services.cli settings --readme

@@ -31,6 +31,16 @@ def cmd_token(args) -> None:
     key_file = Path(settings.jwt_private_key_file)
     if not key_file.exists():
         raise SystemExit("no development key yet: run `make up` (or `python -m services.cli keys`) first")
+    if args.person:  # the claims the development identity provider's access token gives this demo person
+        from services.console.identity_provider import demo_person
+
+        try:
+            person = demo_person(args.person)
+        except KeyError as unknown:
+            raise SystemExit(unknown.args[0]) from None
+        args.role, args.region, args.subject = person["role"], person.get("region"), person["sub"]
+    elif not args.role:
+        raise SystemExit("name a --role (or a demo --person)")
     print(
         mint_token(
             key_file.read_bytes(),
@@ -185,8 +195,10 @@ def parser() -> argparse.ArgumentParser:
         "keys",
         help="create the local development signing key and key-encryption key of personal data (git ignores them)",
     ).set_defaults(run=cmd_keys)
-    token = commands.add_parser("token", help="print a development bearer token")
-    token.add_argument("--role", required=True, choices=[r.value for r in Role])
+    token = commands.add_parser(
+        "token", help="print a development bearer token (its kid names the key, for services that verify by JWKS)"
+    )
+    token.add_argument("--role", default=None, choices=[r.value for r in Role])
     token.add_argument(
         "--region",
         default=None,
@@ -194,6 +206,12 @@ def parser() -> argparse.ArgumentParser:
         help="NHS England region ODS code, e.g. Y56 (the services refuse any other)",
     )
     token.add_argument("--subject", default=None, help="the caller's Convene id (participant or facilitator id)")
+    token.add_argument(
+        "--person",
+        default=None,
+        help="a demo person of the development identity provider (e.g. demo-participant-y56): their role, region "
+        "and Convene id, instead of --role, --region and --subject",
+    )
     token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
     token.set_defaults(run=cmd_token)
     ops.register(commands)

@@ -7,6 +7,11 @@ workers are up. Every loader is idempotent, so running it again changes nothing.
 Services never read each other's databases; this operator tool does, only to tell each
 loader what to wait for (how many members each offer has, which sessions were held).
 
+A newcomer signs in as one of the demo people (services/console/identity_provider.py
+DEMO_PEOPLE). A participant, facilitator or coach is known to the services by their Convene id,
+which is random for everyone else; so the loaders give London's demo participant, facilitator and
+coach the fixed ids below, which the development identity provider also names.
+
 One process reaches all three databases. Each service's settings are read from the
 environment with `<SERVICE>__NAME` variables taking the place of NAME (for example
 SCHEDULING__DATABASE_URL, FEEDBACK__CONVENE_DATA_DIR, which holds feedback's development
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable, Mapping
 
 from sqlalchemy import func, select
@@ -26,6 +32,20 @@ WAIT_SECONDS = 180.0
 POLL_SECONDS = 0.5
 ROSTER_STATUSES = ("published", "started", "completed")  # offers whose rosters travel as events
 MEMBER_STATUSES = ("confirmed", "completed")
+
+
+def demo_id(who: str) -> str:
+    """The fixed Convene id of a demo person: the same on every machine and every load."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://demo.convene.invalid/people/{who}"))
+
+
+# London's demo people, as enrolment and scheduling know them. The participant is in London's
+# started action learning set and present at every session it has held, and has answered nothing
+# in feedback yet; the facilitator leads that set; the coach holds London's coaching bookings.
+DEMO_REGION = "Y56"
+DEMO_PARTICIPANT = demo_id("participant-y56")
+DEMO_FACILITATOR = demo_id("facilitator-y56")
+DEMO_COACH = demo_id("coach-y56")
 
 
 class DemoTimeout(RuntimeError):

@@ -4,7 +4,9 @@ RS256 only (the algorithm is pinned, so `alg: none` and HS256-with-the-public-ke
 refused); `exp`, `nbf`, `iss`, `aud` and `sub` are required, of their RFC 7519 types, and
 checked with a small leeway, and no token may live longer than JWT_MAX_LIFETIME_SECONDS
 (shared.token_claims). Production verifies against the identity provider's JWKS or a
-configured public key; development uses a local key pair that `make up` creates and git ignores.
+configured public key; development uses a local key pair that `make up` creates and git ignores,
+whose tokens (`mint_token`, and the development identity provider's) name it by its `kid`, so
+they pass by the key file and by the provider's JWKS alike.
 
 Roles and regions: a regional role (administrator, facilitator, coach, participant) needs a
 `region` claim naming one of the seven NHS England regions (shared.regions); anything else
@@ -16,6 +18,9 @@ which half was meant could widen a regional person's reach to the whole country.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import time
 import uuid
 from collections import OrderedDict
@@ -153,6 +158,19 @@ def create_dev_keys(private_path: Path, public_path: Path) -> bool:
     return True
 
 
+def key_id(private_key_pem: bytes) -> str:
+    """The key's JWK thumbprint (RFC 7638, SHA-256): the `kid` under which the development identity
+    provider publishes the development key at its /jwks, and which the tokens signed with it name."""
+    numbers = serialization.load_pem_private_key(private_key_pem, password=None).public_key().public_numbers()
+
+    def b64(number: int) -> str:
+        raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    members = json.dumps({"e": b64(numbers.e), "kty": "RSA", "n": b64(numbers.n)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(hashlib.sha256(members.encode()).digest()).rstrip(b"=").decode()
+
+
 def mint_token(
     private_key_pem: bytes,
     *,
@@ -176,4 +194,6 @@ def mint_token(
     }
     if region:
         claims["region"] = region
-    return jwt.encode(claims, private_key_pem, algorithm=ALGORITHM)
+    # The kid lets a service that verifies by the provider's JWKS (JWT_JWKS_URL) find the key, as
+    # one that reads the public key file needs none.
+    return jwt.encode(claims, private_key_pem, algorithm=ALGORITHM, headers={"kid": key_id(private_key_pem)})

@@ -30,8 +30,10 @@ class ConsoleSettings(EnvironmentSettings):
     oidc_issuer: str = setting(
         "OIDC_ISSUER",
         "http://127.0.0.1:9400",
-        "OpenID Connect issuer people sign in with (its /.well-known/openid-configuration is read); production: "
-        "NHS CIS2. `make up` runs a development provider here.",
+        "OpenID Connect issuer people sign in with (its /.well-known/openid-configuration is read), the same issuer "
+        "as the services' JWT_ISSUER: its access token is what the console sends them. Production: an authorization "
+        "server in front of NHS CIS2 that adds the Convene claims, since CIS2's own tokens carry no Convene role, "
+        "region or id (services/console/README.md). `make up` runs a development provider here.",
     )
     oidc_client_id: str = setting("OIDC_CLIENT_ID", "convene-console", "The console's client id at the issuer.")
     oidc_client_secret: str = setting(
@@ -41,9 +43,10 @@ class ConsoleSettings(EnvironmentSettings):
     claim_mapping: str = setting(
         "CLAIM_MAPPING",
         "",
-        "JSON list of rules turning the issuer's claims into a Convene role and region, first match wins: "
-        '`{"claim": "groups", "value": "convene-regional-admins", "role": "regional_admin", "region_claim": '
-        '"region"}` (empty: services/console/claims.py DEFAULT_MAPPING).',
+        "JSON list of rules turning the ID token's claims into a Convene role, region and subject, first match wins: "
+        '`{"claim": "groups", "value": "convene-coaches", "role": "coach", "region_claim": "region", '
+        '"subject_claim": "convene_id"}` (subject_claim: the claim holding the Convene id, default sub; empty '
+        "setting: services/console/claims.py DEFAULT_MAPPING). The services read the access token, not this table.",
     )
     session_secret: str = setting(
         "CONSOLE_SESSION_SECRET",

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Connection
 
+from services.demo import DEMO_PARTICIPANT, DEMO_REGION
 from services.enrolment.domain.offers import OfferAction
 from services.enrolment.store import attendance
 from services.enrolment.usecases import enrolments, offers, reference
@@ -188,6 +189,20 @@ def acting(runtime):
         yield Actor(runtime, conn)
 
 
+def demo_participant(data: DemoData) -> Person:
+    """London's demo participant (services.demo DEMO_PARTICIPANT), whom a newcomer signs in as: a
+    practice manager in the region's second PCN (the first is the team's)."""
+    pcn = data.pcns[DEMO_REGION][1]
+    return Person(
+        name="Jo Example",
+        email=f"demo-participant-y56@{EMAIL_DOMAIN}",
+        role="practice_manager",
+        pcn_code=pcn,
+        practice_code=next(p.practice_code for p in data.people if p.pcn_code == pcn),
+        leadership_experience="practice",
+    )
+
+
 def load(runtime, seed: int = SEED) -> dict:
     """Load the demo once; a second run finds it and changes nothing."""
     data = generate(seed)
@@ -196,8 +211,11 @@ def load(runtime, seed: int = SEED) -> dict:
         if participant_cases.registered(actor.conn, data.people[0].email):
             return {"reference": report, "loaded": False}
         people = [participant_cases.register(actor.admin(_region(data, p.pcn_code)), vars(p)) for p in data.people]
-        _offers(actor, data, people, random.Random(seed))
-    return {"reference": report, "loaded": True, "participants": len(people)}
+        demo = participant_cases.register(
+            actor.admin(DEMO_REGION), vars(demo_participant(data)), participant_id=DEMO_PARTICIPANT
+        )
+        _offers(actor, data, people, random.Random(seed), demo)
+    return {"reference": report, "loaded": True, "participants": len(people) + 1}
 
 
 def _region(data: DemoData, pcn_code: str) -> str:
@@ -207,7 +225,7 @@ def _region(data: DemoData, pcn_code: str) -> str:
 PUBLISH, START, COMPLETE, CANCEL = OfferAction.PUBLISH, OfferAction.START, OfferAction.COMPLETE, OfferAction.CANCEL
 
 
-def _offers(actor: Actor, data: DemoData, people: list[dict], rng: random.Random) -> None:
+def _offers(actor: Actor, data: DemoData, people: list[dict], rng: random.Random, demo: dict) -> None:
     today = date.today()
     soon = {"starts_on": today + timedelta(days=21), "ends_on": today + timedelta(days=180)}
     running = {"starts_on": today - timedelta(days=30), "ends_on": today + timedelta(days=150)}
@@ -216,6 +234,8 @@ def _offers(actor: Actor, data: DemoData, people: list[dict], rng: random.Random
         name, team_pcn = REGIONS[region], data.pcns[region][0]
         mine = [p for p in people if p["region"] == region]
         rng.shuffle(mine)
+        if region == DEMO_REGION:
+            mine.insert(0, demo)  # first into the started set, so surely confirmed in it
 
         def offer(title: str, offer_type: str, capacity: int, dates: dict, **details) -> dict:
             return actor.offer(

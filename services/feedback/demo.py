@@ -9,6 +9,9 @@ running aggregates, the suppression pattern and the national-summary stream upda
 would for a real answer. One region (the last with held sessions) hears from only three
 people, so its figures are withheld outside the region: suppression is there to see.
 
+London's demo participant (services.demo DEMO_PARTICIPANT) answers nothing here, so a newcomer
+signed in as them finds session feedback, the needs survey and outcome measures still to give.
+
 Loading twice changes nothing: a session that has feedback, a region that has needs surveys
 and an offer that has outcome measures are left alone. Seeded per session, region and offer,
 so the same shape on every machine. Comments are synthetic and say nothing about anyone.
@@ -21,7 +24,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from services.demo import WAIT_SECONDS, until_settled, wait_for
+from services.demo import DEMO_PARTICIPANT, WAIT_SECONDS, until_settled, wait_for
 from services.feedback.domain.needs import NEEDS
 from services.feedback.domain.outcomes import OUTCOME_MEASURES
 from services.feedback.store.tables import (
@@ -145,7 +148,7 @@ def _open_sessions(runtime, held: dict | None) -> list[dict]:
             present = select(attendance.c.participant_id).where(
                 attendance.c.session_id == row["session_id"], attendance.c.present.is_(True)
             )
-            row["present"] = sorted(conn.execute(present).scalars())
+            row["present"] = sorted(p for p in conn.execute(present).scalars() if p != DEMO_PARTICIPANT)
             row["answered"] = (
                 conn.execute(
                     select(func.count()).where(feedback_responses.c.session_id == row["session_id"])
@@ -210,7 +213,9 @@ def _members_by_offer(runtime, rosters: dict | None, statuses: tuple) -> list[tu
     )
     with runtime.db.read() as conn:
         chosen = [dict(r) for r in conn.execute(query).mappings() if rosters is None or r["offer_id"] in rosters]
-        people = select(members.c.participant_id).where(members.c.status.in_(MEMBERS))
+        people = select(members.c.participant_id).where(
+            members.c.status.in_(MEMBERS), members.c.participant_id != DEMO_PARTICIPANT
+        )
         return [
             (offer, sorted(conn.execute(people.where(members.c.offer_id == offer["offer_id"])).scalars()))
             for offer in chosen

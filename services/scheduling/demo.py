@@ -17,7 +17,8 @@ formed, or continuity would not count them as expected. A replay of the projecti
 Every meeting slot is on its own weekday or time of day, so the demo never double-books
 anyone. One transaction per region; a region that already has facilitators, or offers with
 sessions, is left as it is, so loading twice changes nothing. Seeded: the same shape on
-every machine (ids are random, as everywhere).
+every machine (ids are random, as everywhere, but for London's demo facilitator, who leads its
+started group, and demo coach, who holds its coaching bookings: services.demo names their ids).
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
 
-from services.demo import WAIT_SECONDS, until_settled, wait_for
+from services.demo import (
+    DEMO_COACH,
+    DEMO_FACILITATOR,
+    DEMO_PARTICIPANT,
+    DEMO_REGION,
+    WAIT_SECONDS,
+    until_settled,
+    wait_for,
+)
 from services.scheduling.domain.recurrence import Slot, local_to_utc
 from services.scheduling.store import attendance as attendance_store
 from services.scheduling.store import facilitators as facilitator_store
@@ -149,10 +158,10 @@ def _load_region(unit: Unit, region_offers: list[dict], rng: random.Random, repo
     if staffed or any(session_store.offer_sessions(unit.conn, o["offer_id"], limit=1)[1] for o in region_offers):
         return  # scheduling already holds this region's people or sessions: leave them be
     report["regions"] += 1
-    team = _team(unit, report) if region in Region.values() else []
+    groups = [o for o in region_offers if o["offer_type"] in GROUP_TYPES]
+    team = _team(unit, report, _demo_ids(region, groups)) if region in Region.values() else []
     leaders = [p for p in team if p["kind"] == "facilitator"]
     coaches = [p for p in team if p["kind"] == "coach"]
-    groups = [o for o in region_offers if o["offer_type"] in GROUP_TYPES]
     waiting = iter(SLOTS)
     for index, offer in enumerate(groups):
         leader = leaders[index % len(leaders)]["id"] if leaders else None
@@ -166,12 +175,30 @@ def _load_region(unit: Unit, region_offers: list[dict], rng: random.Random, repo
         _coaching(unit, offer, coaches[0]["id"], report)
 
 
-def _team(unit: Unit, report: dict) -> list[dict]:
+def _demo_ids(region: str, groups: list[dict]) -> dict[int, str]:
+    """Place in TEAM → fixed id: in the demo region, the facilitator who will lead its first started
+    group (group n is led by the region's facilitator n modulo their number) and the coach who
+    takes its coaching bookings (the first)."""
+    if region != DEMO_REGION:
+        return {}
+    leading = [n for n, (kind, _, _) in enumerate(TEAM) if kind == "facilitator"]
+    coaching = [n for n, (kind, _, _) in enumerate(TEAM) if kind == "coach"]
+    started = next((n for n, offer in enumerate(groups) if offer["status"] == "started"), None)
+    return {coaching[0]: DEMO_COACH} | (
+        {leading[started % len(leading)]: DEMO_FACILITATOR} if started is not None else {}
+    )
+
+
+def _team(unit: Unit, report: dict, fixed_ids: dict[int, str]) -> list[dict]:
     """The region's three facilitators and two coaches."""
     report["facilitators"] += len(TEAM)
     return [
-        facilitators.add_facilitator(unit, {"kind": kind, "monthly_capacity": capacity, "skills": list(skills)})
-        for kind, capacity, skills in TEAM
+        facilitators.add_facilitator(
+            unit,
+            {"kind": kind, "monthly_capacity": capacity, "skills": list(skills)},
+            facilitator_id=fixed_ids.get(n),
+        )
+        for n, (kind, capacity, skills) in enumerate(TEAM)
     ]
 
 
@@ -250,6 +277,8 @@ def _started_group(unit: Unit, offer: dict, leader: str | None, rng: random.Rand
     _formed(unit, offer["offer_id"], rows[0]["starts_at"] - timedelta(days=7))
     members = [m["participant_id"] for m in roster_store.roster(unit.conn, offer["offer_id"])]
     reliability = {member: rng.choice(RELIABILITY) for member in members}
+    if DEMO_PARTICIPANT in reliability:
+        reliability[DEMO_PARTICIPANT] = 1.0  # present at every session, so they may give feedback on each
     for row in rows:
         for member in members:
             mark = {

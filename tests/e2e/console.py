@@ -53,8 +53,9 @@ class ConsoleStack:
 
     def person(self, subject: str, role: str, name: str, region: str | None = REGION) -> str:
         """Someone the identity provider signs in: `subject` is their Convene id for a participant,
-        facilitator or coach. Returns the subject, which `sign_in` takes."""
-        claims = {"name": name, "email": f"{subject}@example.nhs.uk", "groups": [GROUPS[role]]}
+        facilitator or coach (also in the `convene_id` claim, where the claim mapping reads it).
+        Returns the subject, which `sign_in` takes."""
+        claims = {"name": name, "email": f"{subject}@example.nhs.uk", "groups": [GROUPS[role]], "convene_id": subject}
         answer = requests.put(
             f"{self.provider.base_url}/users/{subject}", json=claims | ({"region": region} if region else {}), timeout=5
         )

@@ -52,3 +52,43 @@ def test_a_table_naming_an_unknown_role_or_a_regional_role_without_its_region_cl
         parse_mapping('[{"claim": "groups", "value": "x", "role": "coach"}]')
     with pytest.raises(ValueError, match="takes no region_claim"):
         parse_mapping('[{"claim": "groups", "value": "x", "role": "national", "region_claim": "region"}]')
+
+
+def test_a_participant_facilitator_or_coach_is_known_by_the_convene_id_claim_not_the_issuer_s_sub():
+    for group, role in (
+        ("convene-participants", "participant"),
+        ("convene-facilitators", "facilitator"),
+        ("convene-coaches", "coach"),
+    ):
+        claims = {"sub": "cis2-5551234", "name": "Jo", "groups": [group], "region": "Y56", "convene_id": "p-42"}
+        person = identity_of(claims, DEFAULT_MAPPING)
+        assert (person.subject, person.role, person.name) == ("p-42", role, "Jo")
+        assert person.claims() == {"sub": "p-42", "role": role, "region": "Y56"}
+
+
+def test_a_participant_without_a_convene_id_is_refused_rather_than_known_by_the_issuer_s_sub():
+    with pytest.raises(NotMapped, match="Convene id in the convene_id claim"):
+        identity_of({"sub": "cis2-5551234", "groups": ["convene-participants"], "region": "Y56"}, DEFAULT_MAPPING)
+    with pytest.raises(NotMapped, match="convene_id"):
+        identity_of({"sub": "x", "groups": ["convene-coaches"], "region": "Y56", "convene_id": ""}, DEFAULT_MAPPING)
+
+
+def test_an_administrator_s_or_the_national_team_s_subject_is_the_issuer_s_sub():
+    admin = identity_of(
+        {"sub": "cis2-1", "groups": ["convene-regional-admins"], "region": "Y56", "convene_id": "ignored"},
+        DEFAULT_MAPPING,
+    )
+    assert admin.subject == "cis2-1"
+    assert identity_of({"sub": "cis2-2", "groups": ["convene-national-team"]}, DEFAULT_MAPPING).subject == "cis2-2"
+
+
+def test_the_subject_claim_is_configured_per_rule_and_defaults_to_sub():
+    mapping = parse_mapping(
+        '[{"claim": "roles", "value": "coach", "role": "coach", "region_claim": "nhs_region", "subject_claim": "cid"},'
+        ' {"claim": "roles", "value": "admin", "role": "regional_admin", "region_claim": "nhs_region"}]'
+    )
+    assert mapping[0].subject_claim == "cid" and mapping[1].subject_claim == "sub"
+    coach = identity_of({"sub": "s", "roles": ["coach"], "nhs_region": "Y60", "cid": "c-1"}, mapping)
+    assert (coach.subject, coach.region) == ("c-1", "Y60")
+    with pytest.raises(ValueError, match="subject_claim"):
+        parse_mapping('[{"claim": "g", "value": "x", "role": "national", "subject_claim": ""}]')

@@ -2,7 +2,8 @@
 
 Dockerfile, docker-compose.yml and deploy/k8s/ are parsed (no Docker engine, no cluster) and
 checked against what the services really read and run: their settings, their commands, their
-ports and the topics shared/contracts declares.
+ports and the topics shared/contracts declares. The console (services/console) runs beside the
+services everywhere; the development identity provider only in docker-compose.yml's dev profile.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
+from services.console.settings import ConsoleSettings
 from services.registry import SERVICES, settings_class
 from shared.config import PersonalDataSettings, Settings
 from shared.contracts.registry import topics
@@ -50,14 +52,23 @@ def process_variables() -> set[str]:
     return names
 
 
+CONSOLE_WEB_COMMAND = "gunicorn -c deploy/gunicorn.conf.py services.console.app:create_app()"
+PROVIDER_COMMAND = "gunicorn -c deploy/gunicorn.conf.py services.console.identity_provider:app_from_environment()"
+
+
 def known_variables(service: str | None) -> set[str]:
-    # The operator tool (keys, demo) reads the settings of processes that hold personal data.
-    settings = settings_class(service) if service else PersonalDataSettings
+    if service == "console":
+        settings = ConsoleSettings
+    elif service == "identity-provider":  # the services' common settings (its key, audience), and the claim mapping
+        return {variable for variable, _, _ in Settings.documented()} | process_variables() | {"CLAIM_MAPPING"}
+    else:
+        # The operator tool (keys, demo) reads the settings of processes that hold personal data.
+        settings = settings_class(service) if service else PersonalDataSettings
     return {variable for variable, _, _ in settings.documented()} | process_variables()
 
 
 def every_known_variable() -> set[str]:
-    return set().union(*(known_variables(s) for s in SERVICES))
+    return set().union(*(known_variables(s) for s in (*SERVICES, "console")))
 
 
 def test_the_process_variables_are_found_in_the_code():
@@ -107,10 +118,44 @@ def test_the_dockerfile_is_multi_stage_on_a_pinned_slim_python_311():
         if op == "FROM"
     ]
     assert len(bases) >= 2, "a builder stage and a final stage"
-    for base in bases:
+    python = [base for base in bases if not base.startswith("node:")]
+    assert len(python) >= 2 and bases[-1] == python[-1], "the final stage is Python"
+    for base in python:
         assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+", base), f"{base} is not a pinned python:3.11.x-slim image"
+    for base in set(bases) - set(python):
+        assert re.fullmatch(r"node:\d+\.\d+\.\d+-\w+-slim", base), f"{base} is not a pinned node:x.y.z slim image"
     assert any("venv" in value and "requirements.txt" in value for op, value in instructions if op == "RUN")
     assert any(op == "COPY" and "--from=" in value and "/opt/venv" in value for op, value in instructions)
+
+
+def test_the_image_builds_the_console_s_assets_from_the_lock_file_and_carries_them():
+    """As `make up` does: `npm ci` (package-lock.json), then services/console/build_assets.py; the
+    final image holds the built static folder and no node_modules (nothing comes from a CDN)."""
+    instructions = dockerfile_instructions()
+    stages, current = {}, None
+    for op, value in instructions:
+        if op == "FROM":
+            current = value.split()[-1] if " AS " in value.upper() else "final"
+            stages[current] = []
+        elif current:
+            stages[current].append((op, value))
+    node = next(name for name, steps in stages.items() if any("npm ci" in v for op, v in steps if op == "RUN"))
+    assert ("COPY", "package.json package-lock.json ./") in stages[node]
+    builds = [
+        name
+        for name, steps in stages.items()
+        for op, v in steps
+        if op == "RUN" and "services.console.build_assets" in v
+    ]
+    assert builds and any(f"--from={node}" in v and "node_modules" in v for op, v in stages[builds[0]] if op == "COPY")
+    final = stages["final"]
+    assert any(
+        f"--from={builds[0]}" in v and v.split()[-1] == "./services/console/static" for op, v in final if op == "COPY"
+    )
+    assert not any("node_modules" in v for op, v in final), "node_modules stays in the build stages"
+    assert "8000" in next(v for op, v in final if op == "EXPOSE").split()
+    ignored = (ROOT / ".dockerignore").read_text().splitlines()
+    assert "services/console/static" in ignored, "a checkout's own static folder never reaches the image"
 
 
 def test_the_image_runs_as_a_non_root_user_through_the_entrypoint():
@@ -165,7 +210,9 @@ def convene_containers(compose) -> dict[str, dict]:
 
 def service_of(container: str) -> str | None:
     """The Convene service a compose container belongs to (None: keys, and the demo, which
-    loads every service's data)."""
+    loads every service's data; the console and the identity provider by their own names)."""
+    if container in ("console", "identity-provider"):
+        return container
     prefix = container.split("-", 1)[0]
     return prefix if prefix in SERVICES else None
 
@@ -233,7 +280,11 @@ def test_only_the_web_containers_publish_their_service_port(compose):
     for name, spec in convene_containers(compose).items():
         for mapping in spec.get("ports", []):
             published.setdefault(name, []).append(str(mapping))
-    assert published == {f"{s}-web": [f"{SERVICE_PORTS[s]}:{SERVICE_PORTS[s]}"] for s in SERVICES}
+    assert published == {
+        **{f"{s}-web": [f"{SERVICE_PORTS[s]}:{SERVICE_PORTS[s]}"] for s in SERVICES},
+        # The console's port, and the development identity provider's in the console's namespace.
+        "console": ["8000:8000", "127.0.0.1:9400:9400"],
+    }
 
 
 def test_compose_health_checks_use_each_component_s_own_tooling(compose):
@@ -355,7 +406,7 @@ def test_every_process_that_writes_events_uses_one_topic_prefix(compose):
     prefixes = {
         name: environment(spec).get("CONVENE_TOPIC_PREFIX")
         for name, spec in convene_containers(compose).items()
-        if not name.endswith("-migrate") and name != "keys"
+        if not name.endswith("-migrate") and name not in ("keys", "console", "identity-provider")  # no events
     }
     assert None not in prefixes.values(), prefixes
     assert len(set(prefixes.values())) == 1, prefixes
@@ -479,7 +530,9 @@ def test_the_kustomization_lists_every_manifest():
 
 def test_each_service_has_a_web_and_a_worker_deployment_running_its_processes(manifests):
     deployments = of_kind(manifests, "Deployment")
-    assert set(deployments) == {f"convene-{s}-{role}" for s in SERVICES for role in ("web", "worker")}
+    assert set(deployments) == {f"convene-{s}-{role}" for s in SERVICES for role in ("web", "worker")} | {
+        "convene-console"
+    }
     for service in SERVICES:
         web, worker = deployments[f"convene-{service}-web"], deployments[f"convene-{service}-worker"]
         for deployment, command in ((web, WEB_COMMAND), (worker, WORKER_COMMAND)):
@@ -564,7 +617,7 @@ def test_each_web_deployment_has_a_service_and_an_autoscaler(manifests):
     autoscalers = {
         hpa["spec"]["scaleTargetRef"]["name"]: hpa for hpa in of_kind(manifests, "HorizontalPodAutoscaler").values()
     }
-    assert set(autoscalers) == {f"convene-{s}-web" for s in SERVICES}
+    assert set(autoscalers) == {f"convene-{s}-web" for s in SERVICES} | {"convene-console"}
     for service in SERVICES:
         web = deployments[f"convene-{service}-web"]
         front = services[f"convene-{service}"]
@@ -652,6 +705,8 @@ def test_kubernetes_settings_load_and_the_kafka_ca_is_mounted(manifests, configm
     kafka_users = of_kind(manifests, "KafkaUser")
     for deployment in of_kind(manifests, "Deployment").values():
         service = service_of_workload(deployment)
+        if service == "console":  # no Kafka: test_kubernetes_runs_the_console_against_the_services
+            continue
         container = only_container(deployment)
         settings = settings_class(service).load(kubernetes_environment(container, configmap, secrets))
         assert settings.topic_prefix == "prod."
@@ -769,3 +824,91 @@ def test_topic_configs_are_declared_once_beside_the_topics(kafka_topics, configm
             **replicas,
         }, topic.name
     assert replica_configs(1) == {}, "one broker: no min.insync.replicas above the replica count"
+
+
+# --- the console and the development identity provider ------------------------------------------
+
+
+def test_compose_and_kubernetes_run_every_service_of_the_registry_and_the_console(compose, manifests):
+    """Both files list their processes by hand: each must name every service services/registry.py
+    declares, and the console."""
+    running = {service_of(name) for name in convene_containers(compose)} - {None, "identity-provider"}
+    assert running == {*SERVICES, "console"}
+    assert {service_of_workload(d) for d in of_kind(manifests, "Deployment").values()} == {*SERVICES, "console"}
+
+
+def test_compose_runs_the_console_against_the_web_containers_and_the_development_provider(compose):
+    services = compose["services"]
+    console = services["console"]
+    assert command_words(console["command"]) == CONSOLE_WEB_COMMAND.split()
+    env = environment(console)
+    settings = ConsoleSettings.load(env)
+    assert env["PORT"] == str(ConsoleSettings.default_port) == "8000"
+    for service in SERVICES:
+        assert getattr(settings, f"{service}_url") == f"http://{service}-web:{SERVICE_PORTS[service]}"
+        assert services[f"{service}-web"]["healthcheck"], "the console waits for a healthy service"
+    assert settings.development, "plain HTTP on localhost needs the development cookie"
+    assert settings.session_secret, "one session key for all its workers"
+    assert {"console"} == {
+        name
+        for name, spec in services.items()
+        for word in command_words(spec.get("command", []))
+        if "console.app" in word
+    }
+    words = " ".join(command_words(console["healthcheck"]["test"]))
+    assert "http://127.0.0.1:8000/healthz" in words
+
+
+def test_compose_runs_the_development_identity_provider_only_in_the_dev_profile_and_as_one_issuer(compose):
+    services = compose["services"]
+    provider, console = services["identity-provider"], services["console"]
+    assert provider["profiles"] == ["dev"]
+    assert [name for name, spec in services.items() if spec.get("profiles")] == ["identity-provider"]
+    assert command_words(provider["command"]) == PROVIDER_COMMAND.split()
+    env = environment(provider)
+    assert env["WEB_CONCURRENCY"] == "1", "it keeps users, codes and tokens in one process's memory"
+    # The console's network namespace: 127.0.0.1:9400 is the provider for the console and, through
+    # the console's published port, for the browser.
+    assert provider["network_mode"] == "service:console" and "ports" not in provider
+    assert f"127.0.0.1:{env['PORT']}:{env['PORT']}" in console["ports"]
+    issuer = f"http://127.0.0.1:{env['PORT']}"
+    assert environment(console)["OIDC_ISSUER"] == issuer
+    # Its tokens are signed with the key the web containers verify, for the issuer they expect;
+    # `services.cli token` in the keys container mints for the same issuer.
+    keys = environment(services["keys"])
+    assert env["JWT_PRIVATE_KEY_FILE"] == keys["JWT_PRIVATE_KEY_FILE"]
+    assert volume_mounts(provider)[str(Path(keys["JWT_PRIVATE_KEY_FILE"]).parent)] == "jwt-keys"
+    assert keys["JWT_ISSUER"] == issuer
+    for service in SERVICES:
+        assert environment(services[f"{service}-web"])["JWT_ISSUER"] == issuer
+    assert "JWT_PRIVATE_KEY_FILE" not in environment(console), "the console never mints a token"
+
+
+def test_kubernetes_runs_the_console_against_the_services_and_the_production_issuer(manifests, configmap, secrets):
+    deployment = of_kind(manifests, "Deployment")["convene-console"]
+    container = only_container(deployment)
+    assert container["args"] == CONSOLE_WEB_COMMAND.split()
+    assert "envFrom" not in container, "the console reads none of the services' settings"
+    env = kubernetes_environment(container, configmap, secrets)
+    settings = ConsoleSettings.load(env)
+    assert not settings.development, "the session cookie is Secure"
+    services = of_kind(manifests, "Service")
+    for service in SERVICES:
+        port = services[f"convene-{service}"]["spec"]["ports"][0]["port"]
+        assert getattr(settings, f"{service}_url") == f"http://convene-{service}:{port}"
+    assert settings.oidc_issuer == configmap["JWT_ISSUER"], "the issuer whose access tokens the services verify"
+    assert env["PORT"] == "8000" and [p["containerPort"] for p in container["ports"]] == [8000]
+    front = services["convene-console"]
+    assert front["spec"]["selector"].items() <= pod_labels_of(deployment).items()
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["path"] == "/healthz"
+
+
+def pod_labels_of(workload: dict) -> dict:
+    return workload["spec"]["template"]["metadata"]["labels"]
+
+
+def test_the_development_identity_provider_is_never_deployed_to_kubernetes():
+    for path in K8S.glob("*.yaml"):
+        text = path.read_text()
+        assert "identity_provider" not in text and "9400" not in text, path.name

@@ -131,7 +131,7 @@ def test_no_service_writes_another_service_s_topic(manifests, prefix):
 
 def test_every_pod_runs_as_its_service_s_account_without_an_api_token(manifests):
     accounts = of_kind(manifests, "ServiceAccount")
-    assert set(accounts) == {f"convene-{s}" for s in SERVICES}
+    assert set(accounts) == {f"convene-{s}" for s in (*SERVICES, "console")}
     assert all(account["automountServiceAccountToken"] is False for account in accounts.values())
     for name, workload in workloads(manifests).items():
         spec = pod_spec(workload)
@@ -171,7 +171,7 @@ def test_every_deployment_is_scaled_by_one_autoscaler_and_sets_no_replicas(manif
     assert set(targets) == set(deployments)
     for name, deployment in deployments.items():
         assert "replicas" not in deployment["spec"], f"{name}: a fixed count would undo the autoscaler on every apply"
-        expected = "HorizontalPodAutoscaler" if name.endswith("-web") else "ScaledObject"
+        expected = "HorizontalPodAutoscaler" if name.endswith("-web") or name == "convene-console" else "ScaledObject"
         assert targets[name]["kind"] == expected, name
 
 
@@ -282,7 +282,7 @@ def test_web_pods_accept_their_http_port_and_workers_only_metrics_scrapes(manife
         ingress = policies_for(manifests, pod_labels(workload), "Ingress")
         ports = {port for _, port in allowed_ports(ingress, "ingress")}
         named = {p["name"] for p in only_container(workload).get("ports", [])}
-        expected = {"web": {"http"}, "worker": {"metrics"}, "migrate": set()}[role]
+        expected = {"web": {"http"}, "frontend": {"http"}, "worker": {"metrics"}, "migrate": set()}[role]
         assert ports == expected and expected <= named, f"{name}: ingress on {sorted(map(str, ports))}"
         if role == "worker":
             sources = [
@@ -292,3 +292,20 @@ def test_web_pods_accept_their_http_port_and_workers_only_metrics_scrapes(manife
                 "scrapes only, from the monitoring namespace"
             )
     assert all(SERVICE_PORTS[s] for s in SERVICES)
+
+
+def test_the_console_reaches_the_issuer_and_the_services_web_pods_alone(manifests):
+    """No Kafka, no Redis: HTTPS out (the issuer), and the services' web pods on their ports."""
+    deployments = of_kind(manifests, "Deployment")
+    console = pod_labels(deployments["convene-console"])
+    egress = policies_for(manifests, console, "Egress")
+    ports = {port for _, port in allowed_ports(egress, "egress")}
+    assert ports == {53, 5432, 443} | set(SERVICE_PORTS.values()), sorted(map(str, ports))
+    to_services = [
+        rule for policy in egress for rule in policy.get("egress", []) if {p["port"] for p in rule["ports"]} & {8001}
+    ]
+    for rule in to_services:
+        for source in rule["to"]:
+            for service in SERVICES:
+                assert selects(source["podSelector"], pod_labels(deployments[f"convene-{service}-web"]))
+            assert not selects(source["podSelector"], pod_labels(deployments["convene-enrolment-worker"]))

@@ -28,7 +28,8 @@ def email_index(conn: Connection, email: str) -> str:
     return personal.email_index(data_keys.service_key(conn, personal.EMAIL_INDEX_KEY), email)
 
 
-def register(unit: Unit, body: dict) -> dict:
+def register(unit: Unit, body: dict, *, participant_id: str | None = None) -> dict:
+    """A new participant, with a new random id (the demo alone names the id of its demo people)."""
     pcn = reference.pcn(unit.conn, body["pcn_code"])
     practice = reference.practice(unit.conn, body["practice_code"]) if body["practice_code"] else None
     region = place_participant(
@@ -38,7 +39,7 @@ def register(unit: Unit, body: dict) -> dict:
         practice_pcn=practice and practice["pcn_code"],
         scope_region=unit.principal.region,
     )
-    participant_id = str(uuid.uuid4())
+    participant_id = participant_id or str(uuid.uuid4())
     facts = {name: body[name] for name in ("role", "pcn_code", "practice_code", "leadership_experience")}
     stored = {
         **facts,

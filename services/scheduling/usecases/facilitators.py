@@ -14,9 +14,10 @@ from shared.paging import Page
 from shared.unit import Unit
 
 
-def add_facilitator(unit: Unit, body: dict) -> dict:
+def add_facilitator(unit: Unit, body: dict, *, facilitator_id: str | None = None) -> dict:
+    """A new facilitator or coach, with a new random id (the demo alone names the id of its demo people)."""
     row = {
-        "id": str(uuid.uuid4()),
+        "id": facilitator_id or str(uuid.uuid4()),
         "region": unit.principal.region,
         "kind": body["kind"],
         "monthly_capacity": body["monthly_capacity"],
