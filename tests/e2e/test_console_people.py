@@ -171,5 +171,6 @@ def test_the_national_team_previews_an_ods_import_then_applies_it(console_stack,
     assert console_stack.enrolment.client.get("/v1/pcns/U10004", headers=national).json["name"] == "HACKNEY PCN"
     assert console_stack.enrolment.client.get("/v1/pcns/U10001", headers=national).json["name"] == "CAMDEN PCN"
 
-    page.reload()  # the confirmation is shown once
+    page.reload()  # the confirmation is shown once; then the upload form again
+    heading(page).to_have_text("Import reference data")
     expect(page.locator(".nhsuk-panel")).to_have_count(0)

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, get_flashed_messages, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from services.console import auth, forms
@@ -232,8 +232,7 @@ def audit():
 @pages.get("/reference-data/import")
 @for_roles("regional_admin", "national")
 def reference_data_import():
-    done = session.pop("reference_import_done", None) if "imported" in get_flashed_messages() else None
-    return render_template("records/import.html", errors=forms.FormErrors(), rows=[], done=done)
+    return render_template("records/import.html", errors=forms.FormErrors(), rows=[])
 
 
 @pages.post("/reference-data/import")
@@ -250,11 +249,11 @@ def preview_reference_data_import():
         else:
             texts[name] = decoded(content)
     if errors:
-        return render_template("records/import.html", errors=errors, rows=[], done=None), 422
+        return render_template("records/import.html", errors=errors, rows=[]), 422
     answer = call("enrolment", "POST", "/v1/reference-data/imports", auth.token(), json=texts | {"dry_run": True})
     if answer.status != 200:
         rows = problem_rows(answer.body)
-        return render_template("records/import.html", errors=import_errors(answer.body), rows=rows, done=None), 422
+        return render_template("records/import.html", errors=import_errors(answer.body), rows=rows), 422
     return render_template(
         "records/preview.html",
         report=answer.body,
@@ -274,7 +273,7 @@ def apply_reference_data_import():
     answer = call("enrolment", "POST", "/v1/reference-data/imports", auth.token(), json=texts | {"dry_run": False})
     if answer.status != 200:
         rows = problem_rows(answer.body)
-        return render_template("records/import.html", errors=import_errors(answer.body), rows=rows, done=None), 422
+        return render_template("records/import.html", errors=import_errors(answer.body), rows=rows), 422
     # The session is a cookie: it keeps the counts and the first changes' words, never the files.
     session["reference_import_done"] = {
         "summary": import_summary(answer.body),
@@ -283,8 +282,16 @@ def apply_reference_data_import():
         ],
         "more": max(0, len(answer.body["changes"]) - 10),
     }
-    flash("imported")
-    return redirect(url_for("pages.reference_data_import"))
+    return redirect(url_for("pages.reference_data_imported"))
+
+
+@pages.get("/reference-data/import/done")
+@for_roles("regional_admin", "national")
+def reference_data_imported():
+    done = session.pop("reference_import_done", None)  # shown once
+    if done is None:
+        return redirect(url_for("pages.reference_data_import"))
+    return render_template("records/done.html", done=done)
 
 
 def _described(changes: list[dict]) -> list[dict]:
