@@ -134,6 +134,14 @@ def _changed_sample(tmp_path):
     return tmp_path / "epcn.csv", tmp_path / "gp-reg-pat-prac-map.csv"
 
 
+def _upload(page, epcn, practice_map) -> None:
+    for label, path in (("ePCN file", epcn), ("Practice mapping file", practice_map)):
+        with page.expect_file_chooser() as chooser:  # the design system's upload button opens the browser's
+            page.get_by_label(label).click()
+        chooser.value.set_files(path)
+    page.get_by_role("button", name="Preview the changes").click()
+
+
 def test_the_national_team_previews_an_ods_import_then_applies_it(console_stack, page, tmp_path):
     epcn, practice_map = _changed_sample(tmp_path)
     console_stack.sign_in(page, "demo-national", "/reference-data/import")
@@ -145,11 +153,18 @@ def test_the_national_team_previews_an_ods_import_then_applies_it(console_stack,
     expect(summary.get_by_role("link", name="Select the practice mapping file.")).to_be_visible()
     snap(page, "records-import-error")
 
-    for label, path in (("ePCN file", epcn), ("Practice mapping file", practice_map)):
-        with page.expect_file_chooser() as chooser:  # the design system's upload button opens the browser's
-            page.get_by_label(label).click()
-        chooser.value.set_files(path)
-    page.get_by_role("button", name="Preview the changes").click()
+    broken = tmp_path / "broken-epcn.csv"
+    broken.write_text(epcn.read_text().replace('"U10004","HACKNEY PCN"', '"X10004","HACKNEY PCN"'))
+    _upload(page, broken, practice_map)
+    expect(page.locator("#epcn_csv-error")).to_contain_text("ePCN file, line 16:")
+    expect(page.get_by_role("row", name=re.compile("^ePCN file 16 "))).to_contain_text("not a valid")
+    snap(page, "records-import-refused")
+    assert (
+        console_stack.enrolment.client.get("/v1/pcns/U10001", headers=console_stack.token("national")).json["name"]
+        == "CAMDEN CENTRAL PCN"
+    )  # nothing was imported
+
+    _upload(page, epcn, practice_map)
     heading(page).to_have_text("Check the changes before importing")
     expect(page.locator(".nhsuk-summary-list")).to_contain_text("1 added, 1 changed, 13 unchanged")
     expect(page.get_by_role("row", name=re.compile("^U10004 "))).to_contain_text("New PCN in London (Y56)")
