@@ -58,4 +58,5 @@ def call(service: str, method: str, path: str, token: str, *, json=None, params=
         raise NotSignedIn()
     if response.status_code >= 500 or not response.headers.get("Content-Type", "").startswith("application/"):
         raise UpstreamFailure(service, sent["X-Correlation-ID"], response.status_code)
-    return Answer(response.status_code, response.json(), dict(response.headers))
+    body = response.json() if response.content else {}  # 204 No Content (an erasure) has no body
+    return Answer(response.status_code, body, dict(response.headers))

@@ -78,6 +78,15 @@ class ImportRequestSchema(Schema):
             )
         },
     )
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": (
+                "true: a preview. The import is planned and checked as it would be (refusals included) and its "
+                "changes reported, but nothing is written"
+            )
+        },
+    )
 
 
 class ImportCountsSchema(Schema):
@@ -92,6 +101,22 @@ class SkippedRowSchema(Schema):
     reason = fields.String()
 
 
+class FieldChangeSchema(Schema):
+    field = fields.String(metadata={"description": "e.g. name, region, closed_on (a PCN); name, pcn_code (a practice)"})
+    before = fields.String(allow_none=True, metadata={"description": "null: a PCN or practice new to Convene"})
+    after = fields.String(allow_none=True)
+
+
+class ReferenceChangeSchema(Schema):
+    kind = fields.String(metadata={"description": "pcn or practice"})
+    code = fields.String()
+    name = fields.String(allow_none=True, metadata={"description": "Its name after the import"})
+    change = fields.String(metadata={"description": "added (new to Convene) or changed"})
+    differences = fields.List(
+        fields.Nested(FieldChangeSchema), metadata={"description": "What changes, before and after"}
+    )
+
+
 class ImportReportSchema(Schema):
     pcns = fields.Nested(ImportCountsSchema)
     practices = fields.Nested(ImportCountsSchema)
@@ -100,6 +125,11 @@ class ImportReportSchema(Schema):
         metadata={"description": "Rows of other regions, left alone by a regional administrator's import"}
     )
     skipped_rows = fields.List(fields.Nested(SkippedRowSchema), metadata={"description": "The first 100 skipped rows"})
+    dry_run = fields.Boolean(metadata={"description": "true: a preview; nothing was written"})
+    changes = fields.List(
+        fields.Nested(ReferenceChangeSchema),
+        metadata={"description": "The first 500 PCNs and practices added or changed, PCNs first"},
+    )
 
 
 # --- Participants ---------------------------------------------------------------------
@@ -131,6 +161,18 @@ class ParticipantSchema(Schema):
 class ParticipantQuery(PageQuery):
     pcn = fields.String(validate=CODE)
     role = fields.String(validate=validate.OneOf(PARTICIPANT_ROLES))
+    email = fields.String(
+        validate=validate.Length(min=1, max=254),
+        metadata={
+            "description": (
+                "Only the participant with this e-mail address, whatever its case (an exact match: names and "
+                "addresses are stored sealed, so there is no partial search)"
+            )
+        },
+    )
+    erased = fields.Boolean(
+        metadata={"description": "true: only erased participants; false: only those not erased; absent: both"}
+    )
 
 
 # --- Offers -----------------------------------------------------------------------------

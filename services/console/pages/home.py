@@ -15,8 +15,13 @@ ROLE_HOMES = {
 
 # Each role's links in the header's navigation: (endpoint, text). A module adds its pages' links here.
 ROLE_NAVIGATION: dict[str, list[tuple[str, str]]] = {
-    "regional_admin": [("pages.offers", "Offers")],
-    "national": [("pages.offers", "Offers")],
+    "regional_admin": [
+        ("pages.offers", "Offers"),
+        ("pages.participants", "Participants"),
+        ("pages.audit", "Audit trail"),
+        ("pages.reference_data_import", "Reference data"),
+    ],
+    "national": [("pages.offers", "Offers"), ("pages.reference_data_import", "Reference data")],
 }
 
 

@@ -38,6 +38,10 @@ EPCN, PRACTICE_MAP = "epcn_csv", "practice_map_csv"  # the two inputs, named as 
 MAP_COLUMNS = ("PRACTICE_CODE", "PCN_CODE", "COMM_REGION_CODE")
 EPCN_COLUMNS = 6  # code, name, sub-ICB code, sub-ICB name, open date, close date (then address)
 MAX_REPORTED_ROWS = 100
+MAX_REPORTED_CHANGES = 500
+# What a change report compares, and names, of a PCN and of a practice.
+PCN_FIELDS = ("name", "sub_icb_code", "sub_icb_name", "region", "opened_on", "closed_on")
+PRACTICE_FIELDS = ("name", "pcn_code")
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,19 @@ class ImportPlan:
     practices_unchanged: int = 0
     skipped: list[RowNote] = field(default_factory=list)
     out_of_scope: int = 0
+
+    def changes(self, existing_pcns: dict[str, Pcn], existing_practices: dict[str, Practice]) -> list[dict]:
+        """Each PCN and practice the plan adds or changes, with the fields that change (before and
+        after; dates as ISO text), PCNs first: what a preview shows, and what an import did."""
+        found = [
+            _change("pcn", new, existing_pcns.get(new.code), PCN_FIELDS)
+            for new in self.pcns_created + self.pcns_updated
+        ]
+        found += [
+            _change("practice", new, existing_practices.get(new.code), PRACTICE_FIELDS)
+            for new in self.practices_created + self.practices_updated
+        ]
+        return found[:MAX_REPORTED_CHANGES]
 
     def report(self) -> dict:
         return {
@@ -322,6 +339,26 @@ def _readable(parse, text: str, file: str):
         return parse(text)
     except csv.Error as error:  # e.g. a field beyond the csv module's size limit; the message holds no data
         raise InvalidOdsFile([RowNote(file, 0, f"the file is not readable as CSV: {error}")]) from None
+
+
+def _change(kind: str, new, old, compared: tuple[str, ...]) -> dict:
+    def shown(value):
+        return value.isoformat() if isinstance(value, date) else value
+
+    changed = [
+        {"field": name, "before": shown(getattr(old, name)) if old else None, "after": shown(getattr(new, name))}
+        for name in compared
+        if old is None or getattr(old, name) != getattr(new, name)
+    ]
+    if old is None:
+        changed = [item for item in changed if item["after"] is not None]
+    return {
+        "kind": kind,
+        "code": new.code,
+        "name": new.name,
+        "change": "changed" if old else "added",
+        "differences": changed,
+    }
 
 
 def _sort(new, old, created: list, updated: list, plan: ImportPlan, unchanged: str) -> None:

@@ -45,6 +45,8 @@ def participant_page(
     role: str | None,
     limit: int,
     offset: int,
+    email_index: str | None = None,
+    erased: bool | None = None,
 ):
     query = WITH_REGION
     for column, value in (
@@ -52,9 +54,12 @@ def participant_page(
         (participants.c.id, only_id),
         (participants.c.pcn_code, pcn_code),
         (participants.c.role, role),
+        (participants.c.email_index, email_index),
     ):
         if value is not None:
             query = query.where(column == value)
+    if erased is not None:
+        query = query.where(participants.c.erased_at.is_not(None) if erased else participants.c.erased_at.is_(None))
     return page(conn, query, participants.c.created_at, participants.c.id, limit=limit, offset=offset)
 
 

@@ -98,5 +98,7 @@ def participant_page(unit: Unit, query: dict) -> Page:
         role=query.get("role"),
         limit=query["limit"],
         offset=query["offset"],
+        email_index=email_index(unit.conn, query["email"]) if query.get("email") else None,
+        erased=query.get("erased"),
     )
     return Page.of([readable(unit.conn, row) for row in rows], total, query)

@@ -73,21 +73,33 @@ def practice_page(unit: Unit, query: dict) -> Page:
     return Page.of(rows, total, query)
 
 
-def import_files(conn: Connection, epcn_csv: str, practice_map_csv: str, *, scope_region: str | None = None) -> dict:
+def import_files(
+    conn: Connection,
+    epcn_csv: str,
+    practice_map_csv: str,
+    *,
+    scope_region: str | None = None,
+    dry_run: bool = False,
+) -> dict:
     """Import both ODS files in the caller's transaction: all of it, or (on a bad or refused
     row) none. `scope_region`: a regional administrator's region; None: the national scope.
+    `dry_run`: plan and report the same, refusals included, but write nothing (a preview).
 
     The check and the write share one transaction, and the reference data is locked before it
     is read: a concurrent import or registration cannot move a row between the two."""
-    store.lock_for_import(conn)
+    if not dry_run:
+        store.lock_for_import(conn)
     known_pcns, known_practices = store.everything(conn)
     plan = plan_import(
         epcn_csv, practice_map_csv, known_pcns, known_practices, scope_region=scope_region, in_use=store.in_use(conn)
     )
-    store.apply_import(conn, plan)
-    return plan.report()
+    if not dry_run:
+        store.apply_import(conn, plan)
+    return plan.report() | {"dry_run": dry_run, "changes": plan.changes(known_pcns, known_practices)}
 
 
 def import_reference_data(unit: Unit, body: dict) -> dict:
     scope = unit.principal.region if unit.principal.role is Role.REGIONAL_ADMIN else None
-    return import_files(unit.conn, body["epcn_csv"], body["practice_map_csv"], scope_region=scope)
+    return import_files(
+        unit.conn, body["epcn_csv"], body["practice_map_csv"], scope_region=scope, dry_run=body["dry_run"]
+    )
