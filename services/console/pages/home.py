@@ -11,12 +11,19 @@ from services.console.pages.blueprint import pages
 ROLE_HOMES = {
     "regional_admin": "pages.offers",
     "national": "pages.offers",
+    "participant": "pages.participant_programmes",
 }
 
 # Each role's links in the header's navigation: (endpoint, text). A module adds its pages' links here.
 ROLE_NAVIGATION: dict[str, list[tuple[str, str]]] = {
     "regional_admin": [("pages.offers", "Offers")],
     "national": [("pages.offers", "Offers")],
+    "participant": [
+        ("pages.participant_programmes", "Programmes"),
+        ("pages.participant_sessions", "Your sessions"),
+        ("pages.participant_needs_survey", "Development needs"),
+        ("pages.participant_outcomes", "Outcome measures"),
+    ],
 }
 
 
