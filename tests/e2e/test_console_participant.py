@@ -164,6 +164,7 @@ def test_a_participant_enrols_waits_gives_feedback_answers_the_surveys_and_withd
     past.get_by_role("link", name="Give feedback").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Give feedback on a session")
     expect(page.get_by_text("Nobody can link them to you")).to_be_visible()
+    expect(page.get_by_label("Comments (optional)")).to_have_value("")
     snap(page, "participant-feedback")
     page.get_by_role("button", name="Send feedback").click()  # nothing chosen: the console asks, not assumes
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("Choose whether to give your feedback anonymously")
@@ -188,6 +189,7 @@ def test_a_participant_enrols_waits_gives_feedback_answers_the_surveys_and_withd
     # The development-needs survey for the set.
     page.get_by_role("link", name="Development needs").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Development needs survey")
+    expect(page.get_by_label("Other needs (optional)")).to_have_value("")
     snap(page, "participant-needs")
     page.get_by_label("Which programme is this for?").select_option(label=SET)
     for need in ("Leadership", "Collaboration", "Dealing with conflict", "Innovation", "Teamwork", "Strategy"):
@@ -226,7 +228,7 @@ def test_a_participant_enrols_waits_gives_feedback_answers_the_surveys_and_withd
     ).click()
     page.get_by_role("link", name="Withdraw from this programme").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Are you sure you want to withdraw from {PROGRAMME}?")
-    expect(page.locator(".nhsuk-summary-list")).to_contain_text("You left, or your administrator took you out")
+    expect(page.locator(".nhsuk-summary-list")).to_contain_text("You chose to leave")
     snap(page, "participant-withdraw")
     page.get_by_role("button", name="Yes, withdraw").click()
     expect(page.locator(".nhsuk-panel")).to_contain_text(f"You have left {PROGRAMME}")
@@ -327,6 +329,7 @@ def test_a_participant_enrols_and_gives_feedback_by_keyboard_alone(console_stack
     assert page.evaluate("() => document.activeElement.id") == "comment"
     assert page.evaluate(FOCUS_SHOWN)
     page.keyboard.type("Useful to hear from other clinical directors.")
+    expect(page.locator("#comment")).to_have_value("Useful to hear from other clinical directors.")
     _tab_to_radio(page, "anonymous", "yes")
     _tab_to(page, "Send feedback")
     snap(page, "participant-keyboard-feedback")

@@ -53,6 +53,9 @@ WITHDRAWAL_REASONS = {
     WithdrawalReason.WAITLIST_RELEASED.value: "The group started before a place came free",
     WithdrawalReason.OFFER_CANCELLED.value: "The programme was cancelled",
 }
+# The reason the API records when a person withdraws themselves (WithdrawalReason.WITHDREW): the
+# withdraw endpoint takes no reason of its own, so the confirmation says what will be recorded.
+OWN_WITHDRAWAL = "You chose to leave"
 ACTIVE = ("confirmed", "waitlisted")
 MEMBER = ("confirmed", "completed")
 CONSISTENCY = "participant_consistency"  # the session's key: tokens of this person's recent writes
@@ -298,7 +301,7 @@ def participant_withdrawal(offer_id):
         offer=offer,
         enrolment=enrolment,
         place_text=place_text,
-        reason=WITHDRAWAL_REASONS[WithdrawalReason.WITHDREW.value],
+        reason=OWN_WITHDRAWAL,
         errors=forms.FormErrors(),
     )
 
@@ -318,7 +321,7 @@ def participant_withdraw(offer_id):
         offer=offer,
         enrolment=enrolment,
         place_text=place_text,
-        reason=WITHDRAWAL_REASONS[WithdrawalReason.WITHDREW.value],
+        reason=OWN_WITHDRAWAL,
         errors=errors,
     ), 422
 
