@@ -57,9 +57,9 @@ def _participant(stack, name: str) -> str:
     return stack.person(participant_id, "participant", name)
 
 
-def _held_session_attended(stack, offer_id: str, participant_id: str) -> str:
-    """A session held two days ago, recorded by the administrator with the participant present, and
-    known to feedback; its id."""
+def _held_session_attended(stack, offer_id: str, participant_id: str, *, days_ago: int = 2, mark="present") -> str:
+    """A session held `days_ago`, recorded by the administrator with the participant's attendance
+    (present unless `mark` says otherwise), and known to feedback; its id."""
     admin = stack.token("regional_admin")
     eventually(
         lambda: (
@@ -79,10 +79,15 @@ def _held_session_attended(stack, offer_id: str, participant_id: str) -> str:
             .where((memberships.c.offer_id == offer_id) & (memberships.c.participant_id == participant_id))
             .values(joined_at=utcnow() - timedelta(days=5))
         )
-    body = {"starts_at": local(-2, 10), "duration_minutes": 120, "already_held": True, "venue": "Kings Cross Surgery"}
+    body = {
+        "starts_at": local(-days_ago, 10),
+        "duration_minutes": 120,
+        "already_held": True,
+        "venue": "Kings Cross Surgery",
+    }
     held = stack.scheduling.client.post(f"/v1/offers/{offer_id}/sessions", json=body, headers=admin)
     assert held.status_code == 201, held.json
-    marks = {"records": [{"participant_id": participant_id, "attendance": "present"}]}
+    marks = {"records": [{"participant_id": participant_id, "attendance": mark}]}
     sheet = stack.scheduling.client.put(f"/v1/sessions/{held.json['id']}/attendance", json=marks, headers=admin)
     assert sheet.status_code == 200, sheet.json
     # Feedback has applied the attendance once it answers with the sheet's consistency token.
@@ -185,6 +190,16 @@ def test_a_participant_enrols_waits_gives_feedback_answers_the_surveys_and_withd
     expect(page.get_by_role("heading", level=1)).to_have_text("You cannot give feedback on this session")
     expect(page.get_by_text("You have already given feedback on this session.")).to_be_visible()
     snap(page, "participant-feedback-refused")
+
+    # A session they missed: no feedback, said why.
+    missed = _held_session_attended(stack, set_id, me, days_ago=3, mark="apologies")
+    page.goto(stack.url + f"/my-programme/sessions/{missed}/feedback")
+    _answer_feedback(page)
+    page.get_by_role("radio", name="Anonymously").check()
+    page.get_by_role("button", name="Send feedback").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You cannot give feedback on this session")
+    expect(page.get_by_text("only give feedback on a session you were recorded as attending")).to_be_visible()
+    snap(page, "participant-feedback-not-attended")
 
     # The development-needs survey for the set.
     page.get_by_role("link", name="Development needs").first.click()
