@@ -125,6 +125,8 @@ def test_a_participant_enrols_waits_gives_feedback_answers_the_surveys_and_withd
     catalogue = page.get_by_role("table", name="Programmes you can join")
     expect(catalogue.get_by_role("row", name=SET)).to_contain_text("Yes")
     expect(catalogue.get_by_role("row", name=PROGRAMME)).to_contain_text("No, you would join the waiting list")
+    # One place taken of one: the figure is rounded to the nearest 5, as the API gives it to a participant.
+    expect(catalogue.get_by_role("row", name=PROGRAMME).get_by_role("cell").nth(4)).to_have_accessible_name("0")
     snap(page, "participant-programmes")
 
     # A place: enrol in the action learning set.

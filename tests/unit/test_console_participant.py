@@ -9,6 +9,7 @@ from services.console import forms
 from services.console.pages.participant import (
     answer_title,
     current_enrolment,
+    figure,
     kept_tokens,
     latest_per_offer,
     open_to,
@@ -170,3 +171,9 @@ def test_a_refusal_about_the_persons_situation_is_a_sentence_and_a_fields_proble
     assert "recorded as attending" in refusal({"rule": "not_an_attendee"}, FEEDBACK_REFUSALS)
     assert "closed" in refusal({"rule": "feedback_window_closed"}, FEEDBACK_REFUSALS)
     assert refusal({"rule": "validation_error"}, FEEDBACK_REFUSALS) is None
+
+
+def test_a_count_is_shown_as_the_api_gives_it_rounded_and_said_so():
+    assert figure(0) == "0 (rounded to the nearest 5)"
+    assert figure(5) == "5 (rounded to the nearest 5)"
+    assert figure(None) == "Not shown"

@@ -121,8 +121,8 @@ def latest_per_offer(enrolments: Iterable[Mapping]) -> list[dict]:
 
 
 def figure(count) -> str:
-    """A count as the API gives a participant (to the nearest five), said so."""
-    return "none" if count in (None, 0) else f"about {count}"
+    """A count exactly as the API gives a participant: rounded to the nearest five (so 0 may be a few)."""
+    return "Not shown" if count is None else f"{count} (rounded to the nearest 5)"
 
 
 def local(instant: str) -> datetime:
