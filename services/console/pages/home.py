@@ -11,6 +11,7 @@ from services.console.pages.blueprint import pages
 ROLE_HOMES = {
     "regional_admin": "pages.offers",
     "national": "pages.offers",
+    "participant": "pages.participant_programmes",
 }
 
 # Each role's links in the header's navigation: (endpoint, text). A module adds its pages' links here.
@@ -22,6 +23,12 @@ ROLE_NAVIGATION: dict[str, list[tuple[str, str]]] = {
         ("pages.reference_data_import", "Reference data"),
     ],
     "national": [("pages.offers", "Offers"), ("pages.reference_data_import", "Reference data")],
+    "participant": [
+        ("pages.participant_programmes", "Programmes"),
+        ("pages.participant_sessions", "Your sessions"),
+        ("pages.participant_needs_survey", "Development needs"),
+        ("pages.participant_outcomes", "Outcome measures"),
+    ],
 }
 
 
