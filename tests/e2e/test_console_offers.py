@@ -124,6 +124,7 @@ def test_an_administrator_publishes_a_set_enrols_ten_withdraws_one_sees_the_prom
     # Chloe Evans withdraws: the first on the waiting list takes her place.
     members.get_by_role("row", name=re.compile("Chloe Evans")).get_by_role("link", name="Withdraw Chloe Evans").click()
     heading(page).to_have_text(f"Are you sure you want to withdraw Chloe Evans from {TITLE}?")
+    expect(page.get_by_role("banner")).to_contain_text("Alex Morgan")  # still the administrator signed in
     expect(page.get_by_text("Their place goes to the first person on the waiting list, Isaac Reid")).to_be_visible()
     snap(page, "withdraw-confirm")
     page.get_by_role("button", name="Yes, withdraw Chloe Evans").click()
@@ -194,3 +195,43 @@ def test_an_administrator_publishes_a_set_enrols_ten_withdraws_one_sees_the_prom
     expect(page.get_by_role("row", name=re.compile("Leading change across a PCN"))).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("spring 2027"))).to_have_count(0)
     snap(page, "offers-cancelled")
+
+
+def test_an_administrator_enrols_a_pcns_team_whole_after_a_team_too_big_for_the_free_places_is_refused(
+    console_stack, page
+):
+    stack = console_stack
+    team = _offer(
+        stack, offer_type="pcn_team", title="Team development for U10001", capacity=2, basis=None, pcn_code="U10001"
+    )
+    _api(stack, "post", f"/v1/offers/{team['id']}/publish")
+    for number, name in enumerate(("Kamal Singh", "Laura Price", "Maya Osei")):
+        stack.registered(name, f"team{number}@example.nhs.uk")
+    stack.registered("Noah Green", "other@example.nhs.uk", pcn="U10002")  # another PCN of London: not listed
+
+    stack.sign_in(page, "demo-admin-y56", f"/offers/{team['id']}")
+    heading(page).to_have_text("Team development for U10001")
+    page.get_by_role("link", name="Enrol the PCN's team").click()
+    heading(page).to_contain_text("Enrol the PCN's team")
+    expect(page.get_by_role("checkbox")).to_have_count(3)
+    expect(page.get_by_role("checkbox", name="Noah Green")).to_have_count(0)
+    snap(page, "enrol-team")
+
+    page.get_by_role("button", name="Enrol the team").click()  # nobody ticked
+    expect(page.locator("#participant_ids-error")).to_contain_text("Select the members of the team.")
+    for name in ("Kamal Singh", "Laura Price", "Maya Osei"):
+        page.get_by_role("checkbox", name=name).check()
+    page.get_by_role("button", name="Enrol the team").click()  # three people, two places
+    expect(page.locator("#participant_ids-error")).to_contain_text("A team of 3 does not fit: 2 places are free.")
+    expect(page.get_by_role("checkbox", name="Maya Osei")).to_be_checked()  # the choice is kept
+    snap(page, "enrol-team-too-big")
+
+    page.get_by_role("checkbox", name="Maya Osei").uncheck()
+    page.get_by_role("button", name="Enrol the team").click()
+    expect(_panel(page)).to_contain_text("Team enrolled")
+    expect(_panel(page)).to_contain_text("2 people have a place.")
+    expect(page.get_by_text("2 of 2 places taken, 0 waiting.")).to_be_visible()
+    members = page.get_by_role("table", name="People with a place")
+    expect(members.get_by_role("row", name=re.compile("Kamal Singh"))).to_be_visible()
+    expect(members.get_by_role("row", name=re.compile("Laura Price"))).to_be_visible()
+    snap(page, "offer-team-enrolled")

@@ -377,12 +377,12 @@ def confirm_withdrawal(offer_id, enrolment_id):
     if entry is None:
         abort(404)
     groups = roster_groups(entries, people_by_id(entries))
-    person = next(e for e in groups["members"] + groups["waitlist"] if e["id"] == enrolment_id)
+    leaving = next(e for e in groups["members"] + groups["waitlist"] if e["id"] == enrolment_id)
     next_in_line = groups["waitlist"][0] if groups["waitlist"] and accepts_enrolment(offer) else None
     return render_template(
         "enrolments/withdraw.html",
         offer=offer,
-        person=person,
+        leaving=leaving,
         next_in_line=next_in_line if entry["status"] == "confirmed" else None,
         reason=REASONS[WithdrawalReason.WITHDREW.value],
     )
