@@ -21,6 +21,7 @@ from services.console.pages.offers import actions_for, news_panel, offer_changes
 
 OFFER = {
     "id": "o1",
+    "region": "Y56",
     "offer_type": "action_learning_set",
     "title": "Set",
     "capacity": 8,
@@ -112,6 +113,20 @@ def test_each_status_offers_only_the_changes_enrolment_allows_from_it():
     assert can("published", "pcn_team")["team"] is True
     assert can("completed") == can("cancelled") == {"edit": False, "actions": [], "enrol": False, "team": False}
     assert can("published", role="national")["enrol"] is False  # the national team enrols nobody
+
+
+def test_only_the_offers_manager_changes_it_and_a_region_enrols_its_people_in_a_national_offer():
+    national = OFFER | {"region": "national", "offer_type": "regional_programme"}
+    regional = OFFER | {"region": "Y56", "offer_type": "regional_programme"}
+    assert actions_for(national, "national") == {
+        "edit": True,
+        "actions": ["start", "cancel"],
+        "enrol": False,
+        "team": False,
+    }
+    assert actions_for(national, "regional_admin") == {"edit": False, "actions": [], "enrol": True, "team": False}
+    assert actions_for(regional, "national") == {"edit": False, "actions": [], "enrol": False, "team": False}
+    assert actions_for(regional, "regional_admin")["actions"] == ["start", "cancel"]
 
 
 def test_a_refused_transition_says_what_the_offer_is_now():

@@ -15,6 +15,7 @@ from services.console.pages.blueprint import for_roles, pages
 from services.console.upstream import call
 
 OFFER_MANAGERS = ("regional_admin", "national")
+NATIONAL = "national"  # the region of a national offer
 OFFER_TYPES = {
     "regional_programme": "Regional programme",
     "pcn_team": "PCN team development",
@@ -50,13 +51,15 @@ STALE = (
 
 
 def actions_for(offer: dict, role: str) -> dict:
-    """What the offer page offers to do now: `edit`, the lifecycle `actions` in order, `enrol` and
-    `team` (the regional administrator, while the offer takes members)."""
+    """What the offer page offers to do now: `edit` and the lifecycle `actions` in order (to the offer's
+    manager: its region's administrator, or the national team for a national offer), `enrol` and `team`
+    (a regional administrator, their region's people, while the offer takes members)."""
     status = offer["status"]
+    manages = (role == "national") == (offer.get("region") == NATIONAL)  # a region's offers, or national ones
     enrols = role in enrolments.ENROLLERS and enrolments.accepts_enrolment(offer)
     return {
-        "edit": status in EDITABLE,
-        "actions": [action for action, (_, sources) in ACTIONS.items() if status in sources],
+        "edit": manages and status in EDITABLE,
+        "actions": [action for action, (_, sources) in ACTIONS.items() if manages and status in sources],
         "enrol": enrols,
         "team": enrols and offer["offer_type"] == "pcn_team",
     }
