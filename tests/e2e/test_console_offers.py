@@ -68,8 +68,7 @@ def test_an_administrator_publishes_a_set_enrols_ten_withdraws_one_sees_the_prom
     stack = console_stack
     offer = _offer(stack)
     other = _offer(stack, offer_type="regional_programme", title="Leading change across a PCN", capacity=20, basis=None)
-    for number, name in enumerate(PEOPLE):
-        stack.registered(name, f"person{number}@example.nhs.uk")
+    people = [stack.registered(name, f"person{number}@example.nhs.uk") for number, name in enumerate(PEOPLE)]
 
     stack.sign_in(page, "demo-admin-y56", "/offers")
     heading(page).to_have_text("Offers in your region")
@@ -172,7 +171,14 @@ def test_an_administrator_publishes_a_set_enrols_ten_withdraws_one_sees_the_prom
     # The other offer: a refused transition shows on its page, then it is cancelled after the confirmation step.
     page.goto(f"{stack.url}/offers/{other['id']}")
     heading(page).to_have_text("Leading change across a PCN")
-    _api(stack, "post", f"/v1/offers/{other['id']}/publish")  # published meanwhile, elsewhere
+    _api(stack, "post", f"/v1/offers/{other['id']}/publish")  # published meanwhile, elsewhere, and two enrolled
+    for participant_id in people[:2]:
+        enrolled = stack.enrolment.client.post(
+            f"/v1/offers/{other['id']}/enrolments",
+            json={"participant_id": participant_id},
+            headers=stack.token("regional_admin"),
+        )
+        assert enrolled.status_code == 201, enrolled.json
     page.get_by_role("button", name="Publish offer").click()
     summary = page.locator(".nhsuk-error-summary")
     expect(summary).to_contain_text("There is a problem")
@@ -181,12 +187,17 @@ def test_an_administrator_publishes_a_set_enrols_ten_withdraws_one_sees_the_prom
     snap(page, "offer-refused-transition")
     page.get_by_role("button", name="Cancel offer").click()
     heading(page).to_have_text("Are you sure you want to cancel Leading change across a PCN?")
+    expect(page.get_by_text("withdraws everyone enrolled (2 with a place, 0 on the waiting list)")).to_be_visible()
     expect(page.get_by_text("cancels its sessions still to come")).to_be_visible()
     snap(page, "cancel-confirm")
     page.get_by_role("button", name="Yes, cancel this offer").click()
     expect(_panel(page)).to_contain_text("Offer cancelled")
     expect(page.locator(".nhsuk-summary-list")).to_contain_text("Cancelled")
     expect(page.get_by_role("button", name="Cancel offer")).to_have_count(0)
+    expect(page.get_by_text("Nobody has a place.", exact=True)).to_be_visible()
+    ended = page.get_by_role("table", name="No longer enrolled")
+    for name in PEOPLE[:2]:
+        expect(ended.get_by_role("row", name=re.compile(name))).to_contain_text("Offer cancelled")
     snap(page, "offer-cancelled")
 
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Offers").click()
