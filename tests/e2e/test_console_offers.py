@@ -168,6 +168,27 @@ def test_an_administrator_publishes_a_set_enrols_ten_withdraws_one_sees_the_prom
     expect(page.locator(".nhsuk-summary-list")).to_contain_text("7")
     snap(page, "offer-edited")
 
+    # Starting closes the set: the one still waiting is let go. Completing needs a session held first.
+    page.get_by_role("button", name="Start offer").click()
+    expect(_panel(page)).to_contain_text("Offer started")
+    expect(_panel(page)).to_contain_text("It is a closed group now")
+    expect(page.get_by_text("Nobody is waiting.")).to_be_visible()
+    expect(ended.get_by_role("row", name=re.compile("Jade Thompson"))).to_contain_text(
+        "Let go from the waiting list when the group started"
+    )
+    expect(page.get_by_role("link", name="Enrol someone")).to_have_count(0)
+    snap(page, "offer-started")
+    page.get_by_role("button", name="Complete offer").click()
+    heading(page).to_have_text(
+        "Are you sure you want to complete Action learning set for clinical directors, spring 2027?"
+    )
+    snap(page, "complete-confirm")
+    page.get_by_role("button", name="Yes, complete this offer").click()
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("An offer that has held no session cannot complete")
+    heading(page).to_have_text("Action learning set for clinical directors, spring 2027")
+    expect(page.locator(".nhsuk-summary-list")).to_contain_text("Started")
+    snap(page, "offer-complete-refused")
+
     # The other offer: a refused transition shows on its page, then it is cancelled after the confirmation step.
     page.goto(f"{stack.url}/offers/{other['id']}")
     heading(page).to_have_text("Leading change across a PCN")
@@ -246,3 +267,41 @@ def test_an_administrator_enrols_a_pcns_team_whole_after_a_team_too_big_for_the_
     expect(members.get_by_role("row", name=re.compile("Kamal Singh"))).to_be_visible()
     expect(members.get_by_role("row", name=re.compile("Laura Price"))).to_be_visible()
     snap(page, "offer-team-enrolled")
+
+
+def test_the_national_team_publishes_its_national_offer_and_a_region_enrols_its_people_in_it_without_changing_it(
+    console_stack, page
+):
+    stack = console_stack
+    body = {
+        "offer_type": "regional_programme",
+        "title": "National leadership programme",
+        "capacity": 30,
+        "starts_on": "2027-02-01",
+        "ends_on": "2027-07-30",
+        "planned_sessions": 5,
+    }
+    created = stack.enrolment.client.post("/v1/offers", json=body, headers=stack.token("national"))
+    assert created.status_code == 201, created.json
+    offer_id = created.json["id"]
+    stack.registered("Olivia Hart", "olivia@example.nhs.uk")
+
+    stack.sign_in(page, "demo-national", f"/offers/{offer_id}")
+    heading(page).to_have_text("National leadership programme")
+    expect(page.get_by_role("heading", name="Enrolments")).to_have_count(0)  # the national team reads no roster
+    page.get_by_role("button", name="Publish offer").click()
+    expect(_panel(page)).to_contain_text("Offer published")
+    snap(page, "national-offer-published")
+
+    page.context.clear_cookies()
+    stack.sign_in(page, "demo-admin-y56", f"/offers/{offer_id}")
+    heading(page).to_have_text("National leadership programme")
+    expect(page.get_by_role("button", name="Edit offer")).to_have_count(0)  # the national team's to change
+    expect(page.get_by_role("button", name="Start offer")).to_have_count(0)
+    page.get_by_role("link", name="Enrol someone").click()
+    page.get_by_role("radio", name="Olivia Hart", exact=True).check()
+    page.get_by_role("button", name="Enrol", exact=True).click()
+    expect(_panel(page)).to_contain_text("Olivia Hart has a place")
+    page.get_by_role("link", name="Back to the offer and its enrolments").click()
+    expect(page.get_by_role("table", name="People with a place")).to_contain_text("Olivia Hart")
+    snap(page, "national-offer-seen-by-region")
