@@ -2,6 +2,7 @@
 Importing a module registers its views."""
 
 from services.console.pages import (  # noqa: F401  (registers their views)
+    enrolments,
     home,
     offers,
     participant,
