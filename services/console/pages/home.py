@@ -9,14 +9,22 @@ from services.console.pages.blueprint import pages
 
 # Each role's first page (an endpoint of `pages`); a role without one sees home.html.
 ROLE_HOMES = {
-    "regional_admin": "pages.offers",
+    "regional_admin": "pages.region_home",
     "national": "pages.offers",
+    "facilitator": "pages.my_sessions",
+    "coach": "pages.my_sessions",
 }
 
 # Each role's links in the header's navigation: (endpoint, text). A module adds its pages' links here.
 ROLE_NAVIGATION: dict[str, list[tuple[str, str]]] = {
-    "regional_admin": [("pages.offers", "Offers")],
+    "regional_admin": [
+        ("pages.region_home", "Your region"),
+        ("pages.offers", "Offers"),
+        ("pages.facilitators", "Facilitators and coaches"),
+    ],
     "national": [("pages.offers", "Offers")],
+    "facilitator": [("pages.my_sessions", "My sessions")],
+    "coach": [("pages.my_sessions", "My sessions")],
 }
 
 
