@@ -174,6 +174,10 @@ class ScheduledSchema(SessionSchema):
     )
 
 
+class LedSessionSchema(SessionSchema):
+    """A session of any offer, in the list of those the caller leads (or, an administrator, their region's)."""
+
+
 class CoachingBookingSchema(SessionSchema):
     """A 1:1 coaching session: `facilitator_id` is the coach, `coachee_id` the participant."""
 

@@ -163,6 +163,22 @@ def test_an_administrator_schedules_and_records_sessions_and_the_facilitator_mar
     expect(feedback.get_by_role("row", name=f"{held:%A} {held.day} {held:%B %Y}")).to_be_visible()
     snap(page, "region-home")
 
+    # The region's facilitators and coaches, by reference; a coach added after correcting a field.
+    page.get_by_role("link", name="Facilitators and coaches").click()
+    heading(page).to_have_text("Facilitators and coaches")
+    expect(page.get_by_role("row", name=world["facilitator"])).to_contain_text("action learning")
+    page.get_by_label("Coach (1 to 1 coaching)").check()
+    page.get_by_label("Sessions a month", exact=True).fill("0")
+    page.get_by_role("button", name="Add").click()
+    expect(page.locator("#monthly_capacity-error")).to_contain_text("Sessions a month")
+    snap(page, "facilitators-error")
+    page.get_by_label("Sessions a month", exact=True).fill("6")
+    page.get_by_label("Skills", exact=True).fill("coaching")
+    page.get_by_role("button", name="Add").click()
+    expect(page.locator(".nhsuk-panel")).to_contain_text("Added")
+    expect(page.get_by_role("row", name="Coach")).to_contain_text("coaching")
+    snap(page, "facilitators")
+
     # The facilitator: their sessions, and the attendance of last week's in one form.
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="End session").click()

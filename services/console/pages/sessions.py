@@ -20,6 +20,7 @@ LONDON = ZoneInfo("Europe/London")
 ADMINS = ("regional_admin",)
 LEADERS = ("regional_admin", "facilitator", "coach")
 CONSISTENCY = "convene_consistency"  # the session key of the last write's Convene-Consistency token
+TOKEN_SECONDS = 120  # how long a write's token is sent on
 SESSION_FIELDS = {
     "starts_at": "Date",
     "start_time": "Start time",
@@ -41,16 +42,26 @@ FEEDBACK_DAYS = 14  # feedback's window after a session ends
 
 
 def remember(answer) -> None:
-    """Keep a write's Convene-Consistency token, which the next call to another service sends."""
+    """Keep a write's Convene-Consistency token, which the next calls to another service send."""
     token = answer.headers.get("Convene-Consistency")
     if token:
-        session[CONSISTENCY] = token
+        session[CONSISTENCY] = {"token": token, "at": time.time()}
+
+
+def consistency_token() -> str | None:
+    """The last write's token while it may still matter (another service applies an event within a
+    second or so): an old one would only make every page wait on an event that is long applied, or
+    on one dead-lettered, for ever."""
+    kept = session.get(CONSISTENCY)
+    if isinstance(kept, dict) and time.time() - kept.get("at", 0) < TOKEN_SECONDS:
+        return kept.get("token")
+    return None
 
 
 def consistent_call(service: str, method: str, path: str, **options):
     """A call that reads the person's own latest write: it sends the token kept by `remember`, and a
     503 not_yet_consistent (the other service still applying it) is retried once."""
-    token = session.get(CONSISTENCY)
+    token = consistency_token()
     headers = {**options.pop("headers", {}), **({"Convene-Consistency": token} if token else {})}
     try:
         return call(service, method, path, auth.token(), headers=headers, **options)
@@ -74,10 +85,11 @@ def scheduling_sessions(offer: dict) -> list[dict] | None:
     if offer["status"] == "draft":
         return None
     for attempt in range(5):
+        if attempt:
+            time.sleep(0.5)
         answer = consistent_call("scheduling", "GET", f"/v1/offers/{offer['id']}/sessions", params={"limit": 200})
         if answer.status == 200:
             return [describe(item) for item in answer.body["items"]]
-        time.sleep(0.5)
     return None
 
 
@@ -239,7 +251,7 @@ def describe(item: Mapping, now: datetime | None = None) -> dict:
         "times": f"{starts:%H:%M} to {ends:%H:%M}",
         "started": starts <= now,
         "ended": ends <= now,
-        "place": item.get("venue") or ("Online" if item.get("video_link") else "Not set"),
+        "place": item.get("venue") or ("Online" if item.get("video_link") else "Place not set"),
     }
 
 

@@ -5,6 +5,7 @@ from services.scheduling.schemas import (
     CancelSchema,
     CoDesignResultSchema,
     CoDesignSchema,
+    LedSessionSchema,
     LedSessionsQuery,
     RescheduleSchema,
     ScheduledSchema,
@@ -48,7 +49,7 @@ def list_sessions(unit, offer_id, query):
     summary="Sessions the caller leads (an administrator: their region's), of every offer, in start order",
     roles=LEADERS,
     query=LedSessionsQuery,
-    response=SessionSchema,
+    response=LedSessionSchema,
     paged=True,
 )
 def list_led_sessions(unit, query):
