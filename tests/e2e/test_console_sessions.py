@@ -22,7 +22,7 @@ LONDON = ZoneInfo("Europe/London")
 NAMES = ("Alice Okafor", "Ben Hughes", "Cara Singh")
 
 
-def _offer(stack, title: str) -> str:
+def _offer(stack, title: str, **kind) -> str:
     admin = stack.token("regional_admin")
     today = datetime.now(LONDON).date()
     body = {
@@ -33,7 +33,8 @@ def _offer(stack, title: str) -> str:
         "ends_on": (today + timedelta(days=180)).isoformat(),
         "planned_sessions": 6,
         "basis": "project",
-    }
+    } | kind
+    body = {name: value for name, value in body.items() if value is not None}
     created = stack.enrolment.client.post("/v1/offers", json=body, headers=admin)
     assert created.status_code == 201, created.json
     offer_id = created.json["id"]
@@ -199,3 +200,54 @@ def test_an_administrator_schedules_and_records_sessions_and_the_facilitator_mar
     heading(page).to_have_text(f"Session on {day}")
     expect(page.get_by_text("Attendance can be recorded once the session has begun.")).to_be_visible()
     snap(page, "facilitator-session")
+
+
+def test_a_coach_sees_their_coaching_bookings_and_a_coachee_by_reference(console_stack, page):
+    admin = console_stack.token("regional_admin")
+    title = "Coaching for new clinical directors"
+    offer_id = _offer(console_stack, title, offer_type="coaching", capacity=1, basis=None, session_allowance=6)
+    coachee = console_stack.registered("Dana Reid", "dana@example.nhs.uk")
+    enrolled = console_stack.enrolment.client.post(
+        f"/v1/offers/{offer_id}/enrolments", json={"participant_id": coachee}, headers=admin
+    )
+    assert enrolled.status_code == 201, enrolled.json
+    added = console_stack.scheduling.client.post(
+        "/v1/facilitators", json={"kind": "coach", "monthly_capacity": 10, "skills": ["coaching"]}, headers=admin
+    )
+    assert added.status_code == 201, added.json
+    coach = console_stack.person(added.json["id"], "coach", "Jo Evans")
+    eventually(
+        lambda: (
+            (answer := console_stack.scheduling.client.get(f"/v1/offers/{offer_id}/roster", headers=admin)).status_code
+            == 200
+            and len(answer.json["members"]) == 1
+        ),
+        message="the coachee to reach scheduling's roster",
+    )
+    tomorrow = datetime.now(LONDON).date() + timedelta(days=1)
+    booking = {
+        "participant_id": coachee,
+        "coach_id": coach,
+        "starts_at": f"{tomorrow.isoformat()}T14:00",
+        "duration_minutes": 60,
+        "video_link": "https://meet.example.nhs.uk/coaching",
+    }
+    booked = console_stack.scheduling.client.post(
+        f"/v1/offers/{offer_id}/coaching-bookings", json=booking, headers=admin
+    )
+    assert booked.status_code == 201, booked.json
+
+    console_stack.sign_in(page, coach)
+    heading(page).to_have_text("My sessions")
+    day = f"{tomorrow:%A} {tomorrow.day} {tomorrow:%B %Y}"
+    expect(page.get_by_role("heading", name=day)).to_be_visible()
+    bookings = page.get_by_role("table", name=title)
+    expect(bookings.get_by_role("row", name=day)).to_contain_text(f"Coachee {coachee[:8]}")
+    expect(page.get_by_text("Dana Reid")).to_have_count(0)  # a coach sees no names
+    snap(page, "coach-my-sessions")
+
+    bookings.get_by_role("link", name=day).click()
+    heading(page).to_have_text(f"Session on {day}")
+    expect(page.get_by_text(f"Participant {coachee[:8]}")).to_be_visible()
+    expect(page.get_by_text("Attendance can be recorded once the session has begun.")).to_be_visible()
+    snap(page, "coach-booking")
