@@ -132,6 +132,9 @@ def test_an_administrator_schedules_and_records_sessions_and_the_facilitator_mar
     _fill_session(page, held, "09:30", "90", world["facilitator"], held=True)
     expect(page.locator(".nhsuk-panel")).to_contain_text("Session recorded")
     heading(page).to_have_text(f"Session on {held:%A} {held.day} {held:%B %Y}")
+    page.get_by_role("button", name="Save attendance").click()  # nobody marked yet
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("Choose attended, sent apologies or did not attend")
+    snap(page, "session-attendance-error")
     for name, mark in zip(NAMES, ("Attended", "Sent apologies", "Did not attend"), strict=True):
         page.get_by_role("group", name=name).get_by_label(mark).check()
     snap(page, "session-held-attendance")

@@ -168,7 +168,7 @@ def record_session_attendance(session_id):
     if not body["records"]:
         errors = forms.FormErrors()
         errors.add(forms.GENERAL, "Choose attended, sent apologies or did not attend for at least one person.")
-        return _session_page(describe(found.body), request.form, errors), 422
+        return _session_page(describe(found.body), request.form, errors)
     answer = call("scheduling", "PUT", f"/v1/sessions/{session_id}/attendance", auth.token(), json=body)
     if answer.status == 200:
         remember(answer)
@@ -178,10 +178,11 @@ def record_session_attendance(session_id):
             return redirect(url_for("pages.my_sessions"))
         return redirect(url_for("pages.session_page", session_id=session_id))
     errors = forms.from_problem(answer.body, {}, {})
-    return _session_page(describe(found.body), request.form, errors), 422
+    return _session_page(describe(found.body), request.form, errors)
 
 
 def _session_page(item: dict, form, errors):
+    """The session's page (status 422 when it shows a refused form's errors)."""
     offer = call("enrolment", "GET", f"/v1/offers/{item['offer_id']}", auth.token())
     people = expected_people(item)
     figures = session_figures(item) if g.person.role == "regional_admin" else None
@@ -211,7 +212,8 @@ def expected_people(item: dict) -> list[dict]:
     else:
         roster = call("scheduling", "GET", f"/v1/offers/{item['offer_id']}/roster", auth.token())
         members = roster.body.get("members", []) if roster.status == 200 else []
-        ids = [m["participant_id"] for m in members if m["joined_at"] <= item["starts_at_utc"]]
+        began = datetime.fromisoformat(item["starts_at_utc"])
+        ids = [m["participant_id"] for m in members if datetime.fromisoformat(m["joined_at"]) <= began]
     ids += [pid for pid in marks if pid not in ids]
     return [{"id": pid, "name": person_name(pid), "mark": marks.get(pid), "field": f"attendance-{pid}"} for pid in ids]
 
