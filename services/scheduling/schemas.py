@@ -133,6 +133,21 @@ class SessionListQuery(PageQuery):
     kind = fields.String(validate=validate.OneOf(("group", "coaching")))
 
 
+class LedSessionsQuery(PageQuery):
+    starts_from = fields.AwareDateTime(
+        data_key="from", metadata={"description": "sessions starting at or after this instant (with its UTC offset)"}
+    )
+    starts_before = fields.AwareDateTime(
+        data_key="to", metadata={"description": "sessions starting before this instant (with its UTC offset)"}
+    )
+    attendance = fields.String(
+        validate=validate.OneOf(("unrecorded",)),
+        metadata={
+            "description": "unrecorded: only sessions that have begun, not cancelled, with no attendance recorded"
+        },
+    )
+
+
 class SessionSchema(Schema):
     id = fields.String()
     offer_id = fields.String()
@@ -157,6 +172,10 @@ class ScheduledSchema(SessionSchema):
     sessions = fields.List(
         fields.Nested(SessionSchema), metadata={"description": "every session scheduled: one, or the whole series"}
     )
+
+
+class LedSessionSchema(SessionSchema):
+    """A session of any offer, in the list of those the caller leads (or, an administrator, their region's)."""
 
 
 class CoachingBookingSchema(SessionSchema):

@@ -28,7 +28,7 @@ def test_a_regional_administrator_signs_in_sees_the_offers_and_creates_one_after
     console_stack, page
 ):
     # The provider's own sign-in form: the demo regional administrator of London (Y56).
-    console_stack.sign_in(page, "demo-admin-y56")
+    console_stack.sign_in(page, "demo-admin-y56", "/offers")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Offers in your region")
     expect(page.get_by_text("There are no offers yet.")).to_be_visible()

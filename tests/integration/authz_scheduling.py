@@ -154,6 +154,11 @@ TABLE = {
         lambda w, c: Request({"offer_id": w.offer_for(c)}, query=PAGE),
         shows=lambda w, c, r: w.session_for(c) in _ids(r),
     ),
+    # Sessions of every offer: the leader's own (the past one included, its attendance recorded), or the region's.
+    "list_led_sessions": Operation(
+        lambda w, c: Request(query=PAGE),
+        shows=lambda w, c, r: w.session_for(c) in _ids(r),
+    ),
     "co_design_topics": Operation(lambda w, c: Request({"offer_id": w.offer}, body={})),
     "get_session": Operation(lambda w, c: Request({"session_id": w.session_for(c)})),
     "reschedule_session": Operation(

@@ -199,3 +199,46 @@ def _outbox_types(scheduling: Scheduling) -> list[str]:
     outbox = scheduling.db.tables.outbox
     with scheduling.db.read() as conn:
         return list(conn.execute(select(outbox.c.event_type).order_by(outbox.c.id)).scalars())
+
+
+def test_a_leader_lists_the_sessions_they_lead_across_offers_and_the_admin_those_of_their_region(
+    scheduling: Scheduling,
+):
+    ours, theirs = scheduling.add_facilitator(), scheduling.add_facilitator()
+    first, second = scheduling.publish_offer(title="Set A"), scheduling.publish_offer(title="Set B")
+    scheduling.confirm(first, "p-1", at=utcnow() - timedelta(days=10))
+    led = [
+        scheduling.schedule(offer, {"starts_at": local(days), "duration_minutes": 60, "facilitator_id": ours}).json[
+            "id"
+        ]
+        for offer, days in ((first, 2), (second, 9))
+    ]
+    other = scheduling.schedule(first, {"starts_at": local(3), "duration_minutes": 60, "facilitator_id": theirs})
+    past = scheduling.past_session(first, utcnow() - timedelta(hours=3), facilitator_id=ours)
+    recorded = scheduling.past_session(first, utcnow() - timedelta(days=2), facilitator_id=ours)
+    marks = {"records": [{"participant_id": "p-1", "attendance": "present"}]}
+    assert (
+        scheduling.client.put(
+            f"/v1/sessions/{recorded}/attendance", json=marks, headers=scheduling.headers()
+        ).status_code
+        == 200
+    )
+    as_leader = scheduling.headers("facilitator", subject=ours)
+
+    def listed(headers, **query) -> list[str]:
+        response = scheduling.client.get("/v1/sessions", query_string=query, headers=headers)
+        assert response.status_code == 200, response.json
+        return [s["id"] for s in response.json["items"]]
+
+    assert listed(as_leader) == [recorded, past, *led]
+    week = {"from": utcnow().isoformat(), "to": (utcnow() + timedelta(days=7)).isoformat()}
+    assert listed(as_leader, **week) == [led[0]]
+    assert listed(as_leader, attendance="unrecorded") == [past]
+    assert listed(scheduling.headers(), **week) == [led[0], other.json["id"]]
+    assert listed(scheduling.headers(), attendance="unrecorded") == [past]
+    assert listed(scheduling.headers(region="Y58")) == []
+    assert listed(scheduling.headers("facilitator", subject=theirs), **week) == [other.json["id"]]
+    refused = scheduling.client.get("/v1/sessions?from=tomorrow", headers=as_leader)
+    assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "from"
+    national = scheduling.client.get("/v1/sessions", headers=scheduling.headers("national", region=None))
+    assert national.status_code == 403

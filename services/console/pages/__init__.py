@@ -3,12 +3,15 @@ Importing a module registers its views."""
 
 from services.console.pages import (  # noqa: F401  (registers their views)
     enrolments,
+    facilitation,
     home,
     offers,
     participant,
     participant_answers,
     participants,
     records,
+    region,
+    sessions,
 )
 from services.console.pages.blueprint import pages
 

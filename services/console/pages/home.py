@@ -9,16 +9,20 @@ from services.console.pages.blueprint import pages
 
 # Each role's first page (an endpoint of `pages`); a role without one sees home.html.
 ROLE_HOMES = {
-    "regional_admin": "pages.offers",
+    "regional_admin": "pages.region_home",
     "national": "pages.offers",
     "participant": "pages.participant_programmes",
+    "facilitator": "pages.my_sessions",
+    "coach": "pages.my_sessions",
 }
 
 # Each role's links in the header's navigation: (endpoint, text). A module adds its pages' links here.
 ROLE_NAVIGATION: dict[str, list[tuple[str, str]]] = {
     "regional_admin": [
+        ("pages.region_home", "Your region"),
         ("pages.offers", "Offers"),
         ("pages.participants", "Participants"),
+        ("pages.facilitators", "Facilitators and coaches"),
         ("pages.audit", "Audit trail"),
         ("pages.reference_data_import", "Reference data"),
     ],
@@ -29,6 +33,8 @@ ROLE_NAVIGATION: dict[str, list[tuple[str, str]]] = {
         ("pages.participant_needs_survey", "Development needs"),
         ("pages.participant_outcomes", "Outcome measures"),
     ],
+    "facilitator": [("pages.my_sessions", "My sessions")],
+    "coach": [("pages.my_sessions", "My sessions")],
 }
 
 

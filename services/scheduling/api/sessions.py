@@ -1,10 +1,12 @@
 """Sessions: schedule one or a series, read, reschedule or cancel them (If-Match), and co-design their topics."""
 
-from services.scheduling.api.roles import ADMIN, READERS
+from services.scheduling.api.roles import ADMIN, LEADERS, READERS
 from services.scheduling.schemas import (
     CancelSchema,
     CoDesignResultSchema,
     CoDesignSchema,
+    LedSessionSchema,
+    LedSessionsQuery,
     RescheduleSchema,
     ScheduledSchema,
     SessionCreateSchema,
@@ -40,6 +42,18 @@ def schedule_sessions(unit, offer_id, body):
 )
 def list_sessions(unit, offer_id, query):
     return sessions.list_sessions(unit, offer_id, query)
+
+
+@sessions_api.get(
+    "/v1/sessions",
+    summary="Sessions the caller leads (an administrator: their region's), of every offer, in start order",
+    roles=LEADERS,
+    query=LedSessionsQuery,
+    response=LedSessionSchema,
+    paged=True,
+)
+def list_led_sessions(unit, query):
+    return sessions.led_sessions(unit, query)
 
 
 @sessions_api.post(

@@ -13,7 +13,7 @@ from services.scheduling.domain.coaching import CoachingBooking
 from services.scheduling.domain.sessions import Session, SessionStatus
 from services.scheduling.store import utc_row
 from services.scheduling.store.rosters import expected_at
-from services.scheduling.store.tables import memberships, sessions
+from services.scheduling.store.tables import attendance, memberships, sessions
 from shared.clock import as_utc
 
 _CALENDAR_LOCK = 4_208_002  # any constant: the id of scheduling's PostgreSQL advisory lock
@@ -81,6 +81,35 @@ def offer_sessions(
         conditions.append(sessions.c.kind == kind)
     if seen is not None:
         conditions.append(seen)
+    total = conn.execute(select(func.count()).select_from(sessions).where(*conditions)).scalar_one()
+    query = (
+        select(sessions).where(*conditions).order_by(sessions.c.starts_at, sessions.c.id).limit(limit).offset(offset)
+    )
+    return [utc_row(row) for row in conn.execute(query).mappings()], total
+
+
+def led_sessions(
+    conn: Connection,
+    *,
+    leader_id: str | None,
+    region: str | None,
+    starts_from: datetime | None = None,
+    starts_before: datetime | None = None,
+    unrecorded_at: datetime | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+):
+    """Sessions of every offer in start order, and how many: those one person leads (`leader_id`)
+    or, without one, every one of a region; starting in [starts_from, starts_before); with
+    `unrecorded_at`, only those begun by then, not cancelled, with no attendance mark."""
+    conditions = [sessions.c.facilitator_id == leader_id] if leader_id is not None else [sessions.c.region == region]
+    if starts_from is not None:
+        conditions.append(sessions.c.starts_at >= starts_from)
+    if starts_before is not None:
+        conditions.append(sessions.c.starts_at < starts_before)
+    if unrecorded_at is not None:
+        marked = select(literal(1)).where(attendance.c.session_id == sessions.c.id).exists()
+        conditions += [sessions.c.starts_at <= unrecorded_at, sessions.c.status == "scheduled", ~marked]
     total = conn.execute(select(func.count()).select_from(sessions).where(*conditions)).scalar_one()
     query = (
         select(sessions).where(*conditions).order_by(sessions.c.starts_at, sessions.c.id).limit(limit).offset(offset)

@@ -69,6 +69,25 @@ def list_sessions(unit: Unit, offer_id: str, query: dict) -> Page:
     return Page.of(rows, total, query)
 
 
+def led_sessions(unit: Unit, query: dict) -> Page:
+    """Sessions of every offer that the caller leads (an administrator: every one of their region),
+    starting within the query's window; `attendance: unrecorded` keeps those begun, not cancelled,
+    with no mark recorded yet."""
+    principal = unit.principal
+    leader, region = (principal.subject, None) if principal.role in access.LEADERS else (None, principal.region)
+    rows, total = store.led_sessions(
+        unit.conn,
+        leader_id=leader,
+        region=region,
+        starts_from=query.get("starts_from"),
+        starts_before=query.get("starts_before"),
+        unrecorded_at=utcnow() if query.get("attendance") == "unrecorded" else None,
+        limit=query["limit"],
+        offset=query["offset"],
+    )
+    return Page.of(rows, total, query)
+
+
 def get_session(unit: Unit, session_id: str) -> dict:
     return access.session(unit, session_id)
 
