@@ -10,7 +10,6 @@ from services.console.pages.participant import (
     answer_title,
     current_enrolment,
     figure,
-    kept_tokens,
     latest_per_offer,
     open_to,
     place_text,
@@ -30,6 +29,7 @@ from services.console.pages.participant_answers import (
     refusal,
     unchosen_anonymity,
 )
+from services.console.upstream import TOKEN_SECONDS, kept_tokens
 from shared.contracts.vocabulary import Need, WithdrawalReason
 
 
@@ -97,10 +97,13 @@ def test_sessions_split_into_upcoming_soonest_first_and_past_latest_first_one_un
     assert [s["id"] for s in past] == ["recent", "old"]
 
 
-def test_the_latest_few_consistency_tokens_are_kept_without_repeats():
-    assert kept_tokens(["a"], None) == ["a"]
-    assert kept_tokens(["a", "b"], "a") == ["b", "a"]
-    assert kept_tokens(list("abcde"), "f") == list("bcdef")
+def test_the_latest_few_consistency_tokens_are_kept_without_repeats_and_old_ones_dropped():
+    now = 1_000.0
+    assert kept_tokens([["a", now]], None, now) == [["a", now]]
+    assert kept_tokens([["a", now], ["b", now]], "a", now + 1) == [["b", now], ["a", now + 1]]
+    five = [[token, now] for token in "abcde"]
+    assert [token for token, _ in kept_tokens(five, "f", now)] == list("bcdef")
+    assert kept_tokens([["old", now - TOKEN_SECONDS], ["new", now - 1]], None, now) == [["new", now - 1]]
 
 
 def test_the_feedback_form_becomes_the_apis_request_with_the_anonymous_choice_as_true_or_false():

@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, g, get_flashed_messages, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, get_flashed_messages, redirect, render_template, request, url_for
 
 from services.console import auth, forms
 from services.console.pages.blueprint import for_roles, pages
@@ -21,7 +21,6 @@ from services.console.upstream import call
 from shared.contracts.vocabulary import WithdrawalReason
 
 ENROLLERS = ("regional_admin",)  # the national team reads no roster (docs/authorization.md)
-CONSISTENCY = "convene_consistency"  # the session key of the last write's Convene-Consistency token
 LONDON = ZoneInfo("Europe/London")
 PAGE = 200  # the largest page the services answer
 MAX_PAGES = 50  # 10,000 rows: more than any region's participants or any offer's roster
@@ -231,12 +230,6 @@ def accepts_enrolment(offer: dict) -> bool:
     )
 
 
-def remember(answer) -> None:
-    """Keep a write's Convene-Consistency token, which the next call to another service sends."""
-    if answer.headers.get("Convene-Consistency"):
-        session[CONSISTENCY] = answer.headers["Convene-Consistency"]
-
-
 # --- Views --------------------------------------------------------------------------------------
 
 
@@ -264,7 +257,6 @@ def enrol_participant(offer_id):
         headers={"Idempotency-Key": form.get("idempotency_key") or str(uuid.uuid4())},
     )
     if answer.status == 201:
-        remember(answer)
         body = answer.body
         flash(
             {
@@ -334,7 +326,6 @@ def enrol_team(offer_id):
         headers={"Idempotency-Key": form.get("idempotency_key") or str(uuid.uuid4())},
     )
     if answer.status == 201:
-        remember(answer)
         flash({"done": "team", "count": len(answer.body.get("items", []))})
         return redirect(url_for("pages.offer", offer_id=offer_id))
     if answer.status == 404 and answer.body.get("rule") == "offer_not_found":
@@ -393,7 +384,6 @@ def confirm_withdrawal(offer_id, enrolment_id):
 def withdraw_enrolment(offer_id, enrolment_id):
     answer = call("enrolment", "POST", f"/v1/enrolments/{enrolment_id}/withdraw", auth.token())
     if answer.status == 200:
-        remember(answer)
         body = answer.body
         flash(
             {

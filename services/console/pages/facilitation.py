@@ -15,10 +15,8 @@ from services.console.pages.region import led_sessions
 from services.console.pages.sessions import (
     ATTENDANCE,
     by_day,
-    consistent_call,
     describe,
     expected_people,
-    remember,
     window,
 )
 from services.console.upstream import call
@@ -46,7 +44,6 @@ def add_facilitator():
         headers={"Idempotency-Key": form.get("idempotency_key") or str(uuid.uuid4())},
     )
     if answer.status == 201:
-        remember(answer)
         flash("added:" + answer.body["id"])
         return redirect(url_for("pages.facilitators"))
     return _facilitators_page(form, forms.from_problem(answer.body, FACILITATOR_FIELDS)), 422
@@ -100,7 +97,9 @@ def coaching_bookings() -> list[tuple[str, list[dict]]]:
     titles = offer_titles([{"offer_id": offer_id} for offer_id in offer_ids])
     grouped = []
     for offer_id in offer_ids:
-        answer = consistent_call("scheduling", "GET", f"/v1/offers/{offer_id}/coaching-bookings", params={"limit": 200})
+        answer = call(
+            "scheduling", "GET", f"/v1/offers/{offer_id}/coaching-bookings", auth.token(), params={"limit": 200}
+        )
         items = [describe(item) for item in answer.body.get("items", [])] if answer.status == 200 else []
         grouped.append((titles.get(offer_id, "Coaching"), items))
     return grouped

@@ -202,7 +202,6 @@ def offer_page(offer_id: str, *, errors: forms.FormErrors | None = None, status:
 def change_offer_status(offer_id, action):
     answer = call("enrolment", "POST", f"/v1/offers/{offer_id}/{action}", auth.token())
     if answer.status == 200:
-        enrolments.remember(answer)
         flash({"done": ACTIONS[action][0]})
         return redirect(url_for("pages.offer", offer_id=offer_id))
     if answer.status == 404:
@@ -241,7 +240,6 @@ def update_offer(offer_id):
         headers={"If-Match": form.get("etag", "")},
     )
     if answer.status == 200:
-        enrolments.remember(answer)
         flash({"done": "updated"})
         return redirect(url_for("pages.offer", offer_id=offer_id))
     if answer.status == 404:

@@ -22,13 +22,12 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 
 from services.console import auth, forms
 from services.console.pages.blueprint import for_roles, pages
-from services.console.upstream import Answer, NotSignedIn, UpstreamFailure, call, correlation_id
+from services.console.upstream import Answer, NotSignedIn, UpstreamFailure, call, correlation_id, own_writes
 from shared.contracts.vocabulary import WithdrawalReason
 
 PARTICIPANT = "participant"
@@ -58,8 +57,6 @@ WITHDRAWAL_REASONS = {
 OWN_WITHDRAWAL = "You chose to leave"
 ACTIVE = ("confirmed", "waitlisted")
 MEMBER = ("confirmed", "completed")
-CONSISTENCY = "participant_consistency"  # the session's key: tokens of this person's recent writes
-KEPT_TOKENS = 5
 ANSWER = "participant_answer"  # the flash category of what a write answered
 
 
@@ -156,37 +153,9 @@ def split_sessions(sessions: Iterable[Mapping], now: datetime) -> tuple[list[dic
     return upcoming, past
 
 
-def kept_tokens(tokens: list[str], new: str | None) -> list[str]:
-    """The consistency tokens to send on the next calls: the latest few writes' (docs/consistency.md)."""
-    if not new:
-        return list(tokens)
-    return [*[t for t in tokens if t != new], new][-KEPT_TOKENS:]
-
-
-# --- calls ----------------------------------------------------------------------------------------
-
-
-def remember_write(answer: Answer) -> None:
-    """Keep a write's Convene-Consistency token, so the next page, whichever service it reads,
-    sees what the person has just done."""
-    session[CONSISTENCY] = kept_tokens(session.get(CONSISTENCY, []), answer.headers.get("Convene-Consistency"))
-
-
-def read_own_writes() -> dict:
-    tokens = session.get(CONSISTENCY) or []
-    return {"Convene-Consistency": ", ".join(tokens)} if tokens else {}
-
-
 def ask(service: str, method: str, path: str, **kwargs) -> Answer:
-    """A call with the person's token and their recent writes' tokens; a service still catching up
-    (503 not_yet_consistent) is asked once more."""
-    headers = read_own_writes() | kwargs.pop("headers", {})
-    try:
-        return call(service, method, path, auth.token(), headers=headers, **kwargs)
-    except UpstreamFailure as failure:
-        if failure.status != 503:
-            raise
-        return call(service, method, path, auth.token(), headers=headers, **kwargs)
+    """A call with the person's own token."""
+    return call(service, method, path, auth.token(), **kwargs)
 
 
 def my_enrolments() -> list[dict]:
@@ -286,7 +255,6 @@ def participant_enrol(offer_id):
         headers={"Idempotency-Key": _form_key()},
     )
     if answer.status == 201:
-        remember_write(answer)
         flash({"title": answer_title(answer.body), "offer": offer["title"]}, ANSWER)
         return redirect(url_for("pages.participant_offer", offer_id=offer_id))
     return _offer_page(offer, forms.from_problem(answer.body, {}), 422 if answer.status != 404 else 404)
@@ -312,7 +280,6 @@ def participant_withdraw(offer_id):
     offer, enrolment = _withdrawable(offer_id)
     answer = ask("enrolment", "POST", f"/v1/enrolments/{enrolment['id']}/withdraw")
     if answer.status == 200:
-        remember_write(answer)
         flash({"title": "You have left " + offer["title"], "offer": offer["title"], "withdrawn": True}, ANSWER)
         return redirect(url_for("pages.participant_programmes"))
     errors = forms.from_problem(answer.body, {})
@@ -361,7 +328,7 @@ def participant_calendar():
     """The person's calendar feed, fetched with their token: scheduling serves it only to a signed-in
     caller (a bearer token), so the console hands it over as a file to import."""
     settings = current_app.config["CONSOLE"]
-    sent = {"Authorization": f"Bearer {auth.token()}", "X-Correlation-ID": correlation_id()} | read_own_writes()
+    sent = {"Authorization": f"Bearer {auth.token()}", "X-Correlation-ID": correlation_id()} | own_writes()
     try:
         feed = requests.get(
             f"{settings.scheduling_url}/v1/participants/{g.person.subject}/calendar.ics",

@@ -22,7 +22,6 @@ from services.console.pages.participant import (
     my_offers,
     my_record,
     offer_of,
-    remember_write,
     when,
 )
 from shared.contracts.vocabulary import Need, Recommend
@@ -351,7 +350,6 @@ def participant_give_outcomes():
         headers={"Idempotency-Key": form.get("idempotency_key") or str(uuid.uuid4())},
     )
     if answer.status == 201:
-        remember_write(answer)
         phase = PHASES.get(answer.body.get("phase"), "").lower()
         flash(
             {

@@ -14,7 +14,6 @@ from services.console.pages.offers import OFFER_TYPES, STATUSES
 from services.console.pages.sessions import (
     FEEDBACK_DAYS,
     LONDON,
-    consistent_call,
     describe,
     figures_view,
     window,
@@ -46,7 +45,7 @@ def region_home():
 
 def led_sessions(query: dict) -> list[dict]:
     """The region's sessions (scheduling's GET /v1/sessions), as the pages show them."""
-    answer = consistent_call("scheduling", "GET", "/v1/sessions", params={"limit": 200, **query})
+    answer = call("scheduling", "GET", "/v1/sessions", auth.token(), params={"limit": 200, **query})
     return [describe(item) for item in answer.body.get("items", [])] if answer.status == 200 else []
 
 
@@ -60,6 +59,6 @@ def feedback_awaiting() -> list[dict]:
     ]
     shown = []
     for item in sorted(ended, key=lambda s: s["starts_at_utc"], reverse=True)[:FEEDBACK_SHOWN]:
-        answer = consistent_call("feedback", "GET", "/v1/aggregates", params={"scope": "session", "id": item["id"]})
+        answer = call("feedback", "GET", "/v1/aggregates", auth.token(), params={"scope": "session", "id": item["id"]})
         shown.append({**item, "figures": figures_view(answer.body) if answer.status == 200 else None})
     return shown

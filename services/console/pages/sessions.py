@@ -10,17 +10,15 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from services.console import auth, forms
 from services.console.pages.blueprint import for_roles, pages
-from services.console.upstream import UpstreamFailure, call
+from services.console.upstream import call
 
 LONDON = ZoneInfo("Europe/London")
 ADMINS = ("regional_admin",)
 LEADERS = ("regional_admin", "facilitator", "coach")
-CONSISTENCY = "convene_consistency"  # the session key of the last write's Convene-Consistency token
-TOKEN_SECONDS = 120  # how long a write's token is sent on
 SESSION_FIELDS = {
     "starts_at": "Date",
     "start_time": "Start time",
@@ -38,40 +36,6 @@ ATTENDANCE = {"present": "Attended", "apologies": "Sent apologies", "absent": "D
 FEEDBACK_DAYS = 14  # feedback's window after a session ends
 
 
-# --- calls ----------------------------------------------------------------------------------
-
-
-def remember(answer) -> None:
-    """Keep a write's Convene-Consistency token, which the next calls to another service send."""
-    token = answer.headers.get("Convene-Consistency")
-    if token:
-        session[CONSISTENCY] = {"token": token, "at": time.time()}
-
-
-def consistency_token() -> str | None:
-    """The last write's token while it may still matter (another service applies an event within a
-    second or so): an old one would only make every page wait on an event that is long applied, or
-    on one dead-lettered, for ever."""
-    kept = session.get(CONSISTENCY)
-    if isinstance(kept, dict) and time.time() - kept.get("at", 0) < TOKEN_SECONDS:
-        return kept.get("token")
-    return None
-
-
-def consistent_call(service: str, method: str, path: str, **options):
-    """A call that reads the person's own latest write: it sends the token kept by `remember`, and a
-    503 not_yet_consistent (the other service still applying it) is retried once."""
-    token = consistency_token()
-    headers = {**options.pop("headers", {}), **({"Convene-Consistency": token} if token else {})}
-    try:
-        return call(service, method, path, auth.token(), headers=headers, **options)
-    except UpstreamFailure as failure:
-        if failure.status != 503:
-            raise
-        time.sleep(1)
-        return call(service, method, path, auth.token(), headers=headers, **options)
-
-
 def offer_of(offer_id: str) -> dict:
     answer = call("enrolment", "GET", f"/v1/offers/{offer_id}", auth.token())
     if answer.status >= 400:
@@ -87,7 +51,7 @@ def scheduling_sessions(offer: dict) -> list[dict] | None:
     for attempt in range(5):
         if attempt:
             time.sleep(0.5)
-        answer = consistent_call("scheduling", "GET", f"/v1/offers/{offer['id']}/sessions", params={"limit": 200})
+        answer = call("scheduling", "GET", f"/v1/offers/{offer['id']}/sessions", auth.token(), params={"limit": 200})
         if answer.status == 200:
             return [describe(item) for item in answer.body["items"]]
     return None
@@ -113,15 +77,15 @@ def schedule_offer_sessions(offer_id):
     form = request.form
     offer = offer_of(offer_id)
     body = session_request(form)
-    answer = consistent_call(
+    answer = call(
         "scheduling",
         "POST",
         f"/v1/offers/{offer_id}/sessions",
+        auth.token(),
         json=body,
         headers={"Idempotency-Key": form.get("idempotency_key") or str(uuid.uuid4())},
     )
     if answer.status == 201:
-        remember(answer)
         count = len(answer.body.get("sessions") or [answer.body])
         held = body.get("already_held")
         flash(f"{'recorded' if held else 'scheduled'}:{count}")
@@ -151,7 +115,7 @@ def _sessions_page(offer: dict, form, errors):
 @pages.get("/sessions/<session_id>")
 @for_roles(*LEADERS)
 def session_page(session_id):
-    found = consistent_call("scheduling", "GET", f"/v1/sessions/{session_id}")
+    found = call("scheduling", "GET", f"/v1/sessions/{session_id}", auth.token())
     if found.status >= 400:
         abort(404)
     return _session_page(describe(found.body), {}, forms.FormErrors())
@@ -160,7 +124,7 @@ def session_page(session_id):
 @pages.post("/sessions/<session_id>/attendance")
 @for_roles(*LEADERS)
 def record_session_attendance(session_id):
-    found = consistent_call("scheduling", "GET", f"/v1/sessions/{session_id}")
+    found = call("scheduling", "GET", f"/v1/sessions/{session_id}", auth.token())
     if found.status >= 400:
         abort(404)
     expected = request.form.getlist("expected")
@@ -171,7 +135,6 @@ def record_session_attendance(session_id):
         return _session_page(describe(found.body), request.form, errors)
     answer = call("scheduling", "PUT", f"/v1/sessions/{session_id}/attendance", auth.token(), json=body)
     if answer.status == 200:
-        remember(answer)
         flash("attendance")
         back = request.form.get("back")
         if back == "my-sessions":
@@ -230,7 +193,7 @@ def person_name(participant_id: str) -> str:
 
 def session_figures(item: dict) -> dict | None:
     """Feedback's figures for the session as feedback publishes them; None before it has any."""
-    answer = consistent_call("feedback", "GET", "/v1/aggregates", params={"scope": "session", "id": item["id"]})
+    answer = call("feedback", "GET", "/v1/aggregates", auth.token(), params={"scope": "session", "id": item["id"]})
     return figures_view(answer.body) if answer.status == 200 else None
 
 
