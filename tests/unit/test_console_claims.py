@@ -2,7 +2,8 @@
 
 import pytest
 
-from services.console.claims import DEFAULT_MAPPING, NotMapped, Rule, identity_of, parse_mapping
+from services.console.claims import DEFAULT_MAPPING, ROLES, NotMapped, Rule, identity_of, parse_mapping
+from services.console.pages.home import ROLE_HOMES, ROLE_NAVIGATION
 
 
 def test_a_regional_administrator_group_gives_the_role_and_the_region_of_the_named_claim():
@@ -92,3 +93,9 @@ def test_the_subject_claim_is_configured_per_rule_and_defaults_to_sub():
     assert (coach.subject, coach.region) == ("c-1", "Y60")
     with pytest.raises(ValueError, match="subject_claim"):
         parse_mapping('[{"claim": "g", "value": "x", "role": "national", "subject_claim": ""}]')
+
+
+def test_every_role_that_may_sign_in_has_a_first_page_and_header_links():
+    assert set(ROLE_HOMES) == set(ROLES) == set(ROLE_NAVIGATION)
+    for role in ROLES:  # the first page is also in the header, so a person can always get back to it
+        assert ROLE_HOMES[role] in [endpoint for endpoint, _ in ROLE_NAVIGATION[role]]

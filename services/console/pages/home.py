@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import g, redirect, render_template, request, url_for
+from flask import g, redirect, request, url_for
 
 from services.console import auth
 from services.console.pages.blueprint import pages
 
-# Each role's first page (an endpoint of `pages`); a role without one sees home.html.
+# Each role's first page (an endpoint of `pages`): every role that may sign in (claims.ROLES) has one.
 ROLE_HOMES = {
     "regional_admin": "pages.region_home",
     "national": "pages.offers",
@@ -50,6 +50,4 @@ def navigation(role: str | None) -> list[dict]:
 @pages.get("/")
 @auth.sign_in_required
 def home():
-    if g.person.role in ROLE_HOMES:
-        return redirect(url_for(ROLE_HOMES[g.person.role]))
-    return render_template("home.html")
+    return redirect(url_for(ROLE_HOMES[g.person.role]))
