@@ -392,8 +392,8 @@ def test_outcome_changes_are_grouped_by_offer_type_and_region():
 
 
 def test_a_textbook_two_by_three_table_gives_its_published_chi_square():
-    # Agresti, An Introduction to Categorical Data Analysis (2nd ed., 2007), Table 2.5: party
-    # identification by gender (General Social Survey): X2 = 30.1, df = 2, P < 0.001.
+    # Agresti, An Introduction to Categorical Data Analysis (2nd ed., 2007): party identification
+    # by gender (General Social Survey), X2 = 30.1, df = 2, P < 0.001.
     result = chi_square_independence(
         {
             "females": {"democrat": 762, "independent": 327, "republican": 468},
