@@ -8,11 +8,12 @@ What each question of the insight takes from here
 -------------------------------------------------
 *What have we learned so far?*
     `mean_interval` (a measure's mean with its 95 % interval, t distribution) and
-    `wilson_interval` (a share, such as the Friends and Family Test's positive share, with its
-    95 % Wilson interval), per quarter. `compare_with_national` tests one cell (a region, an
-    offer type, an offer) against the rest of the nation by Welch's t-test from summary
-    statistics, and `went_well_and_remains` keeps only the differences that stay clear after
-    Holm's correction across every comparison made for one view (below, why Holm).
+    `wilson_interval` (a share, such as the Friends and Family Test's positive share,
+    `count_of(FFT_POSITIVE)` of `count`, with its 95 % Wilson interval), per quarter.
+    `compare_with_national` tests one cell (a region, an offer type, an offer) against the rest
+    of the nation by Welch's t-test from summary statistics, and `went_well_and_remains` keeps
+    only the differences that stay clear after Holm's correction across every comparison made
+    for one view (below, why Holm).
 *Which needs are emerging?*
     `trend_in_proportions` (the Cochran-Armitage test for trend) on the share of respondents
     rating a need high (4 or 5, as `needs.needs_contingency` counts) in each quarter;
@@ -25,24 +26,42 @@ What each question of the insight takes from here
 
 What the store must give the insight API
 ----------------------------------------
-* Per quarter: the `aggregate_stats` rows by (scope, region, key, measure) with a quarter
-  period (today's periods are `all` and UK months; a quarter is the merge of its three
-  months, so the months suffice, merged on read).
-* Needs per quarter: the `needs` family's `RunningStats` per need and region (and PCN) and
-  quarter; the high count is `count_of((4, 5))`, the respondents `count`.
-* Outcome changes: `OutcomeChange` keeps the before and after answers as two `RunningStats`,
-  which give the mean change but not its variance (that needs each person's pair). An interval
-  or a test of the change needs one more running figure per cell: the sum of squared
-  within-person changes (or a `RunningStats` of the change, -6..6). Until then, only the
-  before and after means can have intervals.
+Inputs are `RunningStats` (or counts read from them), as `aggregate_stats` keeps them; the
+national figure is the merge of the regions' rows, as everywhere in feedback.
 
-Disclosure (docs/disclosure.md): what these functions return is computed from exact counts.
-Before anything is published it must pass the same policy as every other figure: test only
-cells that are shown, compute a share's interval from the published (rounded) counts, so the
-interval tells nothing the shown counts do not, and give numbers to two places
-(`shown_ratio`). A mean's interval from the exact variance would be the first figure to carry
-that variance, which the policy withholds (with the mean it pins down the count): the API must
-either compute it with the shown count or run the differencing search over it first.
+* Session feedback by quarter: there already. Region and offer-type rows exist per UK month
+  (`YYYY-MM`, the month the session was held) and all time; a quarter is the merge of its
+  three months, on read. Offers and sessions are all-time rows only, so "offers furthest from
+  the nation" can be all time, not per quarter, without a new period.
+* Needs by quarter: not there yet. Needs rows (region, PCN) are all-time only, and a needs
+  answer row has no date (it is anonymous), so the rebuild could not recover a quarter either.
+  The API needs needs rows filed per quarter when the answer arrives (a region round already
+  is a quarter, `needs.needs_round`; an offer round would take the UK quarter of arrival), and,
+  for the rebuild, the quarter kept on the answer row: a coarse period beside an anonymous
+  answer, for the disclosure review to accept. From each (need, quarter) row the trend takes
+  `count_of((4, 5))` (rated high) and `count` (respondents).
+* Outcome changes: rows are all-time (region, offer type) only, and `OutcomeChange` keeps the
+  before and after answers as two `RunningStats`, which give the mean change but not its
+  variance (that needs each person's pair). An interval or a test of the change needs one more
+  measure per outcome in the `outcomes` family, the within-person change (after - before, on a
+  -6..6 scale), added with the pair; per quarter, a period as for needs. Until then only the
+  before and after means can have intervals.
+* PCN grouping: each shown PCN's needs row; its profile is `count_of((4, 5)) / count` per need.
+* Conditions (continuity, membership changes, group size) are not computed here: they come
+  from scheduling's events and have no module yet; their association with trust and direction
+  across groups would be a rank correlation (`scipy.stats.spearmanr`) on per-group figures.
+
+Disclosure (docs/disclosure.md): these functions compute with whatever counts they are given,
+and the figures they return (an interval's ends, a p-value, even a "clearly above" flag) carry
+information about those counts. Before anything is published it must pass the same policy as
+every other figure: test and show only cells that are shown, and give numbers to two places
+(`shown_ratio`). The simplest way to keep that promise is to feed these functions only what is
+already published: a share's counts as shown (`shown_count`), and a measure's figure rebuilt
+from its shown, rounded distribution (`RunningStats.from_counts` of the shown buckets). Then
+nothing returned says more than the published cells, at the price of some precision in cells
+of a few dozen answers. Fed with the exact counts instead, a mean's interval would be the
+first published figure to carry the exact variance, which the policy withholds because with
+the mean it pins down the count: that would need the differencing search extended to it first.
 
 Why Holm, not Benjamini-Hochberg
 --------------------------------
@@ -60,8 +79,8 @@ A need's quarterly figure is a share of a known number of respondents, a binomia
 quarter. The Cochran-Armitage test uses those counts, so a quarter of 400 respondents weighs
 more than one of 20, and it is the score test of the slope of a logistic regression on the
 quarter, so it is what a logistic-regression trend would test, without fitting. Mann-Kendall on
-the shares alone would ignore the sample sizes and, with four to eight quarters, could hardly
-ever reach p < 0.05. Its two-sided p-value comes from scipy's normal distribution. Caveat: one
+the shares alone would ignore the sample sizes, and with four quarters it cannot reach p < 0.05
+at all (its smallest two-sided p is 2/24). Its two-sided p-value comes from scipy's normal distribution. Caveat: one
 person may answer in several quarters, so quarters are not fully independent samples; as with
 the chi-square on needs, read the p-value as a guide.
 
@@ -69,10 +88,10 @@ Why Ward's clustering of needs profiles
 ---------------------------------------
 A PCN's profile is the share of its respondents rating each need high: a point in [0, 1]^needs.
 Ward's linkage on Euclidean distance merges, at each step, the two groups whose union adds
-least to the within-group sum of squares, so it makes compact groups of similar size that read
-as "PCNs whose needs look like this", and its merge heights are distances in share units, so a
-cut can be said in words (`distance`). Groups come out in a fixed order (by their first PCN
-code), so the same data always gives the same groups under the same names.
+least to the within-group sum of squares, so it tends to make compact groups that read as "PCNs
+whose needs look like this", and its merge heights are in share units (for two single PCNs, the
+distance between their profiles), so a cut can be said in words (`distance`). Groups come out
+in a fixed order (by their first PCN code), so the same data always gives the same groups under the same names.
 """
 
 from __future__ import annotations
