@@ -161,24 +161,35 @@ def test_falling_attendance_needs_earlier_sessions_to_compare_with():
     assert conditions.risks == ()
 
 
-def test_more_than_one_member_leaving_after_the_group_formed_is_flagged():
-    eight = members(8)
-    register = [set(eight)] * 2
+def test_more_than_two_members_leaving_after_the_group_formed_is_flagged():
+    ten = members(10)
+    register = [set(ten)] * 2  # ten members, so seven left is still a workable size
 
     def leaving(ids):
-        return founding(eight) + [MembershipEvent(m, LEFT, at(1) + timedelta(days=1)) for m in ids]
+        return founding(ten) + [MembershipEvent(m, LEFT, at(1) + timedelta(days=1)) for m in ids]
 
-    one = group_conditions(group(register, leaving(["m1"])))
     two = group_conditions(group(register, leaving(["m1", "m2"])))
+    three = group_conditions(group(register, leaving(["m1", "m2", "m3"])))
     # Leaving before the group formed (from the waitlist, or before it started) does not count.
     before = group_conditions(
-        group(register, founding(eight) + [MembershipEvent(m, LEFT, FORMED - timedelta(days=1)) for m in eight[:2]])
+        group(register, founding(ten) + [MembershipEvent(m, LEFT, FORMED - timedelta(days=1)) for m in ten[:3]])
     )
-    assert one.left_after_forming == 1 and one.risks == ()
-    assert two.left_after_forming == 2
-    assert [r.code for r in two.risks] == [MEMBERS_LEAVING]
-    assert two.risks[0].reason == "More than one member has left since the group formed."
+    assert two.left_after_forming == 2 and two.risks == ()
+    assert three.left_after_forming == 3
+    assert [r.code for r in three.risks] == [MEMBERS_LEAVING]
+    assert three.risks[0].reason == "More than two members have left since the group formed."
     assert before.left_after_forming == 0 and before.risks == ()
+
+
+def test_the_leavers_flag_says_nothing_the_rounded_count_of_leavers_does_not():
+    # Were the flag and the published (rounded) count of leavers to disagree, together they
+    # would pin down how many left: flagged exactly when the published count is 5 or more.
+    for left in range(0, 9):
+        ids = members(14)
+        events = founding(ids) + [MembershipEvent(m, LEFT, at(1) + timedelta(days=1)) for m in ids[:left]]
+        view = group_view(group_conditions(group([set(ids)] * 2, events)))
+        flagged = any(r["code"] == MEMBERS_LEAVING for r in view["risks"])
+        assert flagged == (view["left"] >= 5), left
 
 
 def test_a_group_below_a_workable_size_is_flagged_without_saying_how_many():

@@ -20,7 +20,8 @@ Per group (`group_conditions`)
   a typical member attends, not moved by one member who never comes (which the pooled share,
   all present / all expected, also given, would be).
 * Membership changes: members who joined and who left after the group formed (a member who
-  joined late and left counts in both); size: the members now.
+  joined late and left counts in both; leaving before the group formed, from the waitlist or
+  before the first meeting, is no change to the group); size: the members now.
 
 At-risk flags, with plain-English reasons, on thresholds named below with why they are what
 they are: attendance falling over the last sessions, members leaving, too few members left.
@@ -41,7 +42,9 @@ Disclosure (docs/disclosure.md)
 * A shown group's counts of people (size, joined, left) are published rounded to a multiple of
   5 (`shown_count`) and its shares to two places (`shown_ratio`). The shares are of sessions
   attended, never of people, and the person-session counts behind them are not published. A
-  flag's reason names the threshold crossed, never a count.
+  flag's reason names the threshold crossed, never a count, and no flag, beside the rounded
+  counts, pins down a count of 1 to 4 (`MAX_LEAVERS`; below a workable size, a shown group
+  has 5 members, which the policy allows).
 * Nothing here is published across groups but the association, computed over the shown groups
   only and over groups whose outcome scores rest on at least `THRESHOLD` respondents: there is
   no total over all groups beside the shown ones, so no withheld group comes out of a
@@ -82,10 +85,13 @@ MIN_EARLIER_SESSIONS = 2
 # regular member who stops coming lowers the share by 1/6 = 0.17: the smallest fall that is a
 # person rather than noise, and in a cohort of twelve, two people.
 FALL_MARGIN = 0.15
-# Members leaving: more than this many leaving after the group formed flags it. One leaver is
-# ordinary life (a new job, a practice merger); two from a set of six to eight is a quarter of
-# the group, which the others notice and which changes whom they are talking to.
-MAX_LEAVERS = 1
+# Members leaving: more than this many leaving after the group formed flags it. One or two
+# leavers are ordinary life (a new job, a practice merger); three from a set of six to eight is
+# well over a third of it, and changes whom the rest are talking to. Two, not one, also for
+# disclosure: the published count of leavers is rounded to 5 (0-2 -> 0, 3-7 -> 5), so the flag
+# is raised exactly when the published count is 5 or more and says nothing it does not. A flag
+# at "more than one" beside a published 0 would say that exactly 2 people left.
+MAX_LEAVERS = 2
 # A group with fewer members than this is too small to work: action learning sets are formed
 # with six to eight, so that one absence still leaves enough people to question a presenter's
 # problem from several sides. (A group under 5 is withheld altogether, see above.)
