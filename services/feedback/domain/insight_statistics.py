@@ -47,9 +47,10 @@ national figure is the merge of the regions' rows, as everywhere in feedback.
   -6..6 scale), added with the pair; per quarter, a period as for needs. Until then only the
   before and after means can have intervals.
 * PCN grouping: each shown PCN's needs row; its profile is `count_of((4, 5)) / count` per need.
-* Conditions (continuity, membership changes, group size) are not computed here: they come
-  from scheduling's events and have no module yet; their association with trust and direction
-  across groups would be a rank correlation (`scipy.stats.spearmanr`) on per-group figures.
+* Conditions (continuity, membership changes, group size, groups at risk) are not computed
+  here but in `conditions`, from plain inputs the store will fill from scheduling's attendance
+  and enrolment's membership events; their association with trust and direction across groups
+  is a rank correlation (`scipy.stats.spearmanr`) on per-group figures, there too.
 
 Disclosure (docs/disclosure.md): these functions compute with whatever counts they are given,
 and the figures they return (an interval's ends, a p-value, even a "clearly above" flag) carry
