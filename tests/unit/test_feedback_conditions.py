@@ -29,6 +29,7 @@ from services.feedback.domain.conditions import (
     SessionMarks,
     association,
     association_view,
+    at_risk_in_region,
     group_conditions,
     group_view,
     membership_periods,
@@ -197,6 +198,24 @@ def test_a_group_below_a_workable_size_is_flagged_without_saying_how_many():
     assert [r.code for r in five.risks] == [BELOW_WORKABLE_SIZE]
     assert five.risks[0].reason == "The group has fewer than 6 members, too few for its meetings to work well."
     assert five.withheld is None
+
+
+def test_a_region_s_administrator_is_given_its_shown_groups_at_risk_most_reasons_first():
+    six, ten = members(6), members(10)
+    leaving = [MembershipEvent(m, LEFT, at(2) + timedelta(days=1)) for m in ten[:5]]
+    # Five of ten leave after session 2, and of the five left only three come since: leavers are
+    # no longer expected, so the fall in attendance is the stayers' own.
+    shrinking = group([set(ten)] * 3 + [set(ten[5:8])] * 3, founding(ten) + leaving, "shrinking")
+    falling = group([set(six)] * 3 + [set(six[:4])] * 3, founding(six), "falling")
+    steady = group([set(six)] * 6, founding(six), "steady")
+    tiny = group([set(six[:3])] * 6, founding(six[:3]), "tiny")  # withheld: no flag shown
+    elsewhere = replace(falling, group_id="elsewhere", region="Y58")
+    conditions = [group_conditions(g) for g in (steady, falling, tiny, shrinking, elsewhere)]
+
+    flagged = at_risk_in_region(conditions, "Y56")
+    assert [v["group_id"] for v in flagged] == ["shrinking", "falling"]
+    assert [r["code"] for r in flagged[0]["risks"]] == [FALLING_ATTENDANCE, MEMBERS_LEAVING, BELOW_WORKABLE_SIZE]
+    assert [v["group_id"] for v in at_risk_in_region(conditions, "Y58")] == ["elsewhere"]
 
 
 # --- disclosure ---------------------------------------------------------------------------------

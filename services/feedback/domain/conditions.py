@@ -356,6 +356,14 @@ def group_view(conditions: GroupConditions) -> dict:
     }
 
 
+def at_risk_in_region(groups: Iterable[GroupConditions], region: str) -> list[dict]:
+    """The shown groups of a region that are at risk, as published, for its administrator: most
+    reasons first, then by group id. Withheld groups are not among them (no flag beside a
+    withheld group)."""
+    flagged = [g for g in groups if g.region == region and not g.withheld and g.at_risk]
+    return [group_view(g) for g in sorted(flagged, key=lambda g: (-len(g.risks), g.group_id))]
+
+
 # --- across groups -----------------------------------------------------------------------------
 
 
