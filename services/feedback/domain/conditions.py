@@ -33,6 +33,8 @@ answer, but a group's marks are the same few people session after session: one m
 stops coming is one decision, not six independent absences, so the test's p-value would be far
 too small and flag groups on one person's change of job. The flag is a stated margin instead,
 last sessions against the earlier ones, which an administrator can check by eye on the register.
+Members who have left are no longer expected, so a group losing members shows as members
+leaving, and its attendance as the stayers' own.
 
 Disclosure (docs/disclosure.md)
 -------------------------------
