@@ -11,7 +11,15 @@ from functools import lru_cache
 
 from services.feedback.domain.aggregates import ALL, ALL_TIME, OFFER_TYPES, REGIONS
 from services.feedback.domain.goals import GOAL_PARTS, SPLIT_OFFER_TYPE
-from shared.disclosure import BELOW_THRESHOLD, COMPLEMENTARY, THRESHOLD, margin_relations, with_margins, withhold
+from shared.disclosure import (
+    BELOW_THRESHOLD,
+    BUILT_FROM_SUPPRESSED,
+    COMPLEMENTARY,
+    THRESHOLD,
+    margin_relations,
+    with_margins,
+    withhold,
+)
 
 _PARENT = ("*parent*",)  # the key of a parent total among its children's keys
 _NATIONAL = ("*national*",)  # the national total's key among the regions' keys
@@ -82,6 +90,54 @@ def settle(counts: Mapping[tuple, int], before: Mapping[tuple, str | None]) -> S
     settled = {cell: withheld.get(cell) for cell, n in cells.items() if n > 0}
     changed = {cell: reason for cell, reason in settled.items() if cell not in before or before[cell] != reason}
     return Settlement(settled, changed)
+
+
+def quarter_cells_withheld(
+    counts: Mapping[tuple, int], pattern: Mapping[tuple, str | None], quarter_of
+) -> dict[tuple, str | None]:
+    """{(region | ALL, offer type | ALL, quarter): reason or None} for every quarter cell with
+    respondents: the published table read by quarter (three months merged), settled so that
+    neither it nor the published table gives the other away.
+
+    `counts` are the respondents of the table's innermost cells, (region, offer type, month), as
+    `settle` takes them; `pattern` the published table's settled pattern (month and all-time
+    cells). The quarter table is settled over its margins (regions, offer types, and all time
+    as the sum of quarters), with the cells the published table withholds forced withheld:
+
+    * an all-time cell withheld there is an unknown here too;
+    * a quarter cell is withheld when every non-empty month of it is below 5 (built only from
+      figures too small to show), and when its shown total, less the months of it shown in
+      the published table, would leave one withheld month or fewer than 5 people.
+
+    Withholding a quarter cell only adds unknowns to the relation quarter = its months, so no
+    cover this settlement adds can make a month solvable. Rounding to 5 covers the rest, as
+    it covers a session against its month."""
+    months = tuple(sorted({month for _, _, month in counts}))
+    month_cells = with_margins(counts, table_axes(months))
+    quarters = tuple(sorted({quarter_of(month) for month in months}))
+    by_quarter: dict[tuple, int] = {}
+    for (region, offer_type, month), n in counts.items():
+        cell = (region, offer_type, quarter_of(month))
+        by_quarter[cell] = by_quarter.get(cell, 0) + n
+    cells = with_margins(by_quarter, table_axes(quarters))
+    forced = {cell: reason for cell, reason in pattern.items() if cell[2] == ALL_TIME and reason}
+    for cell, n in cells.items():
+        region, offer_type, quarter = cell
+        if quarter == ALL_TIME or n < THRESHOLD:
+            continue
+        parts = [
+            (region, offer_type, m)
+            for m in months
+            if quarter_of(m) == quarter and month_cells.get((region, offer_type, m), 0) > 0
+        ]
+        sizes = [month_cells[p] for p in parts]
+        hidden = [month_cells[p] for p in parts if withheld_reason(pattern, p)]
+        if all(size < THRESHOLD for size in sizes):
+            forced[cell] = BUILT_FROM_SUPPRESSED
+        elif len(hidden) == 1 or 0 < sum(hidden) < THRESHOLD:
+            forced[cell] = COMPLEMENTARY
+    withheld = withhold(cells, _relations(quarters), THRESHOLD, forced)
+    return {cell: withheld.get(cell) for cell, n in cells.items() if n > 0 and cell[2] != ALL_TIME}
 
 
 @lru_cache(maxsize=4)
