@@ -23,7 +23,7 @@ from services.feedback.domain.insight import (
 from services.feedback.domain.insight_statistics import mean_interval_of
 from services.feedback.domain.running_stats import RunningStats
 from services.feedback.domain.scales import LIKERT_5
-from shared.disclosure import THRESHOLD, shown_ratio
+from shared.disclosure import THRESHOLD, margin_relations, shown_ratio
 
 
 def test_a_month_falls_in_its_calendar_quarter_and_a_range_keeps_the_quarters_inside_it():
@@ -76,7 +76,7 @@ def test_a_quarter_is_withheld_when_its_shown_months_would_leave_one_withheld_mo
     assert withheld[("Y56", "coaching", "2026-Q3")] is not None  # 22 - 20 would give the 2
 
 
-def test_no_relation_of_the_quarter_table_is_solvable_for_a_withheld_cell_on_random_tables():
+def test_no_quarter_is_shown_over_a_withheld_month_nor_withheld_as_a_cover_its_months_give_away():
     rng = random.Random(7)
     regions, types, months = (
         ("Y56", "Y58", "Y60"),
@@ -106,7 +106,15 @@ def test_no_relation_of_the_quarter_table_is_solvable_for_a_withheld_cell_on_ran
             hidden = [month_n[p] for p in parts if month_n[p] and pattern.get(p, "x") is not None]
             if reason is None:
                 assert len(hidden) != 1 and not 0 < sum(hidden) < THRESHOLD
+            else:  # a quarter whose months are all shown is known: withholding it would cover nothing
+                assert hidden
         assert all(cell[2] != ALL_TIME for cell in withheld)
+        quarters = sorted({q for _, _, q in withheld})
+        for total, parts in margin_relations([(ALL, regions), (ALL, types), (ALL_TIME, quarters)]):
+            if ALL_TIME in (total[2], parts[0][2]):
+                continue  # all time is the published table's: fixed, not settled here
+            unknown = [c for c in (total, *parts) if c in withheld and withheld[c] is not None]
+            assert len(unknown) != 1, (total, unknown)
 
 
 def test_an_interval_is_centred_on_the_published_mean_with_the_width_of_the_published_buckets():

@@ -109,9 +109,13 @@ def quarter_cells_withheld(
       figures too small to show), and when its shown total, less the months of it shown in
       the published table, would leave one withheld month or fewer than 5 people.
 
-    Withholding a quarter cell only adds unknowns to the relation quarter = its months, so no
-    cover this settlement adds can make a month solvable. Rounding to 5 covers the rest, as
-    it covers a session against its month."""
+    The relations "quarter = its months" are settled too, the months fixed as published. A
+    quarter whose months are all shown is known whatever this page says, so it can be no cover:
+    were any relation to need a cell the published table shows withheld (a known quarter
+    chosen as a cover, which its months then give away), the settlement falls back to showing
+    only the quarters that are sums of shown months and withholding every other, which
+    publishes nothing the monthly table does not. Rounding to 5 covers the rest, as it covers a
+    session against its month."""
     months = tuple(sorted({month for _, _, month in counts}))
     month_cells = with_margins(counts, table_axes(months))
     quarters = tuple(sorted({quarter_of(month) for month in months}))
@@ -136,7 +140,22 @@ def quarter_cells_withheld(
             forced[cell] = BUILT_FROM_SUPPRESSED
         elif len(hidden) == 1 or 0 < sum(hidden) < THRESHOLD:
             forced[cell] = COMPLEMENTARY
-    withheld = withhold(cells, _relations(quarters), THRESHOLD, forced)
+    in_months = {
+        cell: [(cell[0], cell[1], m) for m in months if quarter_of(m) == cell[2]]
+        for cell in cells
+        if cell[2] != ALL_TIME
+    }
+    forced |= {cell: reason for cell, reason in pattern.items() if cell[2] != ALL_TIME and reason}
+    relations = [*_relations(quarters), *in_months.items()]
+    withheld = withhold(cells | month_cells, relations, THRESHOLD, forced)
+    if any(reason is None and cell in withheld for cell, reason in pattern.items()):
+        return {
+            cell: None
+            if all(pattern.get(m, BELOW_THRESHOLD) is None for m in in_months[cell] if month_cells.get(m, 0) > 0)
+            else COMPLEMENTARY
+            for cell, n in cells.items()
+            if n > 0 and cell[2] != ALL_TIME
+        }
     return {cell: withheld.get(cell) for cell, n in cells.items() if n > 0 and cell[2] != ALL_TIME}
 
 
