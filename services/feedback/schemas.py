@@ -1,6 +1,6 @@
 """Request and response schemas of the feedback API (allow-lists: unknown fields are refused)."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from services.feedback.domain.answers import MAX_TEXT_LENGTH
 from services.feedback.domain.outcomes import OUTCOME_MEASURES, OUTCOME_PHASES
@@ -103,11 +103,6 @@ class InsightQuerySchema(Schema):
         data_key="from", validate=QUARTER, metadata={"description": "First quarter shown (YYYY-Qn, calendar quarters)"}
     )
     end = fields.String(data_key="to", validate=QUARTER, metadata={"description": "Last quarter shown (YYYY-Qn)"})
-
-    @validates_schema
-    def _in_order(self, data, **kwargs):
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise ValidationError("must not be before from", field_name="to")
 
 
 # --- responses --------------------------------------------------------------------------

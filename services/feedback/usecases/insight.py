@@ -20,10 +20,13 @@ from services.feedback.domain.insight import (
 from services.feedback.store import aggregates
 from services.feedback.usecases.reports import own_region
 from shared.auth import Role
+from shared.errors import RuleViolation
 from shared.unit import Unit
 
 
 def learned(unit: Unit, query: dict) -> dict:
+    if query.get("start") and query.get("end") and query["start"] > query["end"]:
+        raise RuleViolation("period_out_of_order", "the last quarter is before the first", field="to")
     conn = unit.conn
     withheld = quarter_cells_withheld(aggregates.table_counts(conn), aggregates.pattern(conn), quarter_of)
     figures = by_quarter(aggregates.monthly_table_figures(conn))
