@@ -24,6 +24,8 @@ from shared.disclosure import (
 _PARENT = ("*parent*",)  # the key of a parent total among its children's keys
 _NATIONAL = ("*national*",)  # the national total's key among the regions' keys
 _NO_PCN = ("*no pcn*",)  # answers that named no PCN: a part of their region like any PCN
+# Added to a known cell's count while settling quarters, so it is chosen as a cover last.
+_KNOWN = 10**12
 
 
 def table_axes(months) -> list[tuple]:
@@ -111,7 +113,8 @@ def quarter_cells_withheld(
 
     The relations "quarter = its months" are settled too, the months fixed as published. A
     quarter whose months are all shown is known whatever this page says, so it can be no cover:
-    were any relation to need a cell the published table shows withheld (a known quarter
+    such cells, and every cell the published table shows, are chosen as a cover last, and were
+    any relation to need a cell the published table shows withheld (a known quarter
     chosen as a cover, which its months then give away), the settlement falls back to showing
     only the quarters that are sums of shown months and withholding every other, which
     publishes nothing the monthly table does not. Rounding to 5 covers the rest, as it covers a
@@ -147,14 +150,19 @@ def quarter_cells_withheld(
     }
     forced |= {cell: reason for cell, reason in pattern.items() if cell[2] != ALL_TIME and reason}
     relations = [*_relations(quarters), *in_months.items()]
-    withheld = withhold(cells | month_cells, relations, THRESHOLD, forced)
-    if any(reason is None and cell in withheld for cell, reason in pattern.items()):
+    # Cells anyone can read or add up from what the published table shows are known: weighed
+    # as very large, they are chosen as a cover only when nothing else can be (and then the
+    # settlement falls back, below), never before a cell that is really unknown.
+    known = {cell for cell, reason in pattern.items() if reason is None} | {
+        cell
+        for cell, parts in in_months.items()
+        if all(pattern.get(m, BELOW_THRESHOLD) is None for m in parts if month_cells.get(m, 0) > 0)
+    }
+    counts = {cell: n + _KNOWN * (cell in known) for cell, n in (cells | month_cells).items()}
+    withheld = withhold(counts, relations, THRESHOLD, forced)
+    if any(cell in withheld for cell in known):
         return {
-            cell: None
-            if all(pattern.get(m, BELOW_THRESHOLD) is None for m in in_months[cell] if month_cells.get(m, 0) > 0)
-            else COMPLEMENTARY
-            for cell, n in cells.items()
-            if n > 0 and cell[2] != ALL_TIME
+            cell: None if cell in known else COMPLEMENTARY for cell, n in cells.items() if n > 0 and cell[2] != ALL_TIME
         }
     return {cell: withheld.get(cell) for cell, n in cells.items() if n > 0 and cell[2] != ALL_TIME}
 
