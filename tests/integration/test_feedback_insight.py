@@ -199,3 +199,10 @@ def test_a_bad_filter_is_a_problem_naming_its_field(world, as_, query, field):
     response = world.client.get(f"/v1/insight/learned?{query}", headers=as_("national"))
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     assert field in [e["field"] for e in response.json["errors"]]
+
+
+def test_with_no_answers_yet_there_is_nothing_to_show_and_nothing_to_say(world, as_):
+    body = learned(world, as_("regional_admin", "Y56"))
+    assert body["quarters"] == [] and body["went_well"] == [] and body["remains"] == [] and body["compared"] == 0
+    assert body["national"] == {"region": None, "offer_type": None, "quarters": []}
+    assert body["regions"] == [{"region": "Y56", "offer_type": None, "quarters": []}]
