@@ -31,7 +31,8 @@ national figure is the merge of the regions' rows, as everywhere in feedback.
 
 * Session feedback by quarter: there already. Region and offer-type rows exist per UK month
   (`YYYY-MM`, the month the session was held) and all time; a quarter is the merge of its
-  three months, on read. Offers and sessions are all-time rows only, so "offers furthest from
+  three months, on read (`insight`, served as `GET /v1/insight/learned`, its quarter cells
+  settled by `disclosure.quarter_cells_withheld`). Offers and sessions are all-time rows only, so "offers furthest from
   the nation" can be all time, not per quarter, without a new period.
 * Needs by quarter: not there yet. Needs rows (region, PCN) are all-time only, and a needs
   answer row has no date (it is anonymous), so the rebuild could not recover a quarter either.
