@@ -9,6 +9,7 @@ from shared.contracts.vocabulary import Need, Recommend
 from shared.schemas import StrictBoolean
 
 PERIOD = validate.Regexp(r"^(all|\d{4}-(0[1-9]|1[0-2]))$", error="all, or a month as YYYY-MM")
+QUARTER = validate.Regexp(r"^\d{4}-Q[1-4]$", error="a quarter as YYYY-Qn, e.g. 2026-Q3")
 
 
 def _score(maximum: int, **kwargs):
@@ -93,6 +94,15 @@ class AggregateQuerySchema(Schema):
 
 class PeriodQuerySchema(Schema):
     period = fields.String(load_default="all", validate=PERIOD)
+
+
+class InsightQuerySchema(Schema):
+    region = fields.String(validate=validate.OneOf(REGION_OR_NATIONAL))
+    offer_type = fields.String(validate=validate.OneOf(OFFER_TYPES))
+    start = fields.String(
+        data_key="from", validate=QUARTER, metadata={"description": "First quarter shown (YYYY-Qn, calendar quarters)"}
+    )
+    end = fields.String(data_key="to", validate=QUARTER, metadata={"description": "Last quarter shown (YYYY-Qn)"})
 
 
 # --- responses --------------------------------------------------------------------------
@@ -263,3 +273,69 @@ class CommentSchema(Schema):
 class OtherNeedSchema(Schema):
     pcn_code = fields.String(allow_none=True)
     text = fields.String()
+
+
+class InsightMeasureSchema(Schema):
+    count = fields.Integer(metadata={"description": "Answers, to the nearest five"})
+    mean = fields.Float(allow_none=True, metadata={"description": "Mean rating (1-5), as /v1/aggregates gives it"})
+    positive_share = fields.Float(
+        allow_none=True, metadata={"description": "Friends and Family Test: very good or good, from rounded counts"}
+    )
+    low = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": (
+                "Lower end of the 95 % interval of the mean (t distribution) or of the positive share (Wilson), "
+                "computed from the published, rounded distribution only; null when too few answers"
+            )
+        },
+    )
+    high = fields.Float(allow_none=True, metadata={"description": "Upper end of the 95 % interval"})
+
+
+class InsightQuarterSchema(Schema):
+    quarter = fields.String()
+    suppressed = fields.Boolean(
+        metadata={"description": "Withheld: fewer than 5 respondents, or it would reveal a withheld figure"}
+    )
+    reason = fields.String(allow_none=True)
+    respondents = fields.Integer(allow_none=True)
+    measures = fields.Dict(keys=fields.String(), values=fields.Nested(InsightMeasureSchema))
+
+
+class InsightRowSchema(Schema):
+    region = fields.String(allow_none=True)
+    offer_type = fields.String(allow_none=True)
+    quarters = fields.List(fields.Nested(InsightQuarterSchema))
+
+
+class InsightFindingSchema(Schema):
+    region = fields.String(allow_none=True)
+    offer_type = fields.String(allow_none=True)
+    measure = fields.String()
+    value = fields.Float(metadata={"description": "The cell's mean (or share) over the period"})
+    rest_of_nation = fields.Float(metadata={"description": "The rest of the nation's, over the same quarters"})
+    difference = fields.Float()
+    standardised = fields.Float(metadata={"description": "Difference over the two groups' average standard deviation"})
+    adjusted_p = fields.Float(
+        metadata={"description": "Welch's t-test, Holm-adjusted over every comparison of the view"}
+    )
+    sentence = fields.String()
+
+
+class LearnedSchema(Schema):
+    region = fields.String(allow_none=True)
+    offer_type = fields.String(allow_none=True)
+    start = fields.String(data_key="from", allow_none=True)
+    end = fields.String(data_key="to", allow_none=True)
+    quarters = fields.List(fields.String())
+    national = fields.Nested(InsightRowSchema)
+    regions = fields.List(fields.Nested(InsightRowSchema))
+    went_well = fields.List(
+        fields.Nested(InsightFindingSchema),
+        metadata={"description": "Clearly better than the rest of the nation after Holm's correction, furthest first"},
+    )
+    remains = fields.List(
+        fields.Nested(InsightFindingSchema), metadata={"description": "Clearly worse, furthest first"}
+    )
+    compared = fields.Integer(metadata={"description": "How many comparisons the correction accounted for"})

@@ -5,6 +5,8 @@ beside larger ones) is answered through the real API. Then each role fetches eve
 may fetch — every scope, filter and period of the figures, the national summary, needs and
 outcomes — and the search tries every count alone, every single subtraction, every margin
 and every two-filter overlap (tests/disclosure_search.py). Nothing may give 1 to 4 people.
+The insight's quarters (three months merged on read) are fetched too, every filter of them, so
+the search sets quarters against months, all time and each other.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.feedback.domain.insight import quarter_of
 from shared.contracts.common import OFFER_TYPES
 from tests.conftest import DatabaseFactory
 from tests.disclosure_search import Figure, search
@@ -22,7 +25,7 @@ from tests.integration.test_feedback_handlers import NOW, FeedbackWorld
 
 REGIONS = ("Y56", "Y58", "Y60")
 TYPES = ("action_learning_set", "coaching", "regional_programme")
-DAYS_AGO = (2, 40)  # two different months, both inside the feedback window set below
+DAYS_AGO = (2, 40, 130)  # three different months in at least two quarters, inside the feedback window set below
 SIZES = (1, 1, 2, 3, 4, 5, 6, 7, 9, 12)
 ANSWER = {"overall": 4, "usefulness": 5, "will_apply": 3, "recommend": "good"}
 RATINGS = {
@@ -47,7 +50,7 @@ def published(request, tmp_path_factory, kafka_bootstrap, signing_keys, make_tok
         return {"Authorization": "Bearer " + make_token(role, region, subject)}
 
     world = FeedbackWorld(
-        factory.new("feedback"), kafka_bootstrap, signing_keys[1], FEEDBACK_WINDOW_DAYS="60", RATE_LIMIT_PER_MINUTE="0"
+        factory.new("feedback"), kafka_bootstrap, signing_keys[1], FEEDBACK_WINDOW_DAYS="150", RATE_LIMIT_PER_MINUTE="0"
     )
     try:
         seed = _seed(world, headers)
@@ -177,7 +180,30 @@ def _fetch(world, headers, seed: Seed, role: str, region: str | None) -> list[Fi
             figures.append(_needs_figure(seed, place))
     for cell in get("/v1/outcomes/changes")["cells"]:
         figures.append(_outcome_figure(seed, cell))
+    insight = [""] + [f"offer_type={t}" for t in OFFER_TYPES]
+    insight += [f"region={r}" + (f"&offer_type={t}" if t else "") for r in regions for t in (None, *OFFER_TYPES)]
+    for query in insight:
+        body = get(f"/v1/insight/learned?{query}")
+        if body is not None:
+            for row in [body["national"], *body["regions"]]:
+                figures += [_quarter_figure(seed, row, cell) for cell in row["quarters"]]
     return figures
+
+
+def _quarter_figure(seed: Seed, row: dict, cell: dict) -> Figure:
+    population = frozenset(
+        session_id
+        for session_id, session in seed.sessions.items()
+        if row["region"] in (None, session["region"])
+        and row["offer_type"] in (None, session["offer_type"])
+        and quarter_of(session["month"]) == cell["quarter"]
+    )
+    kind = "insight " + ("+".join(k for k in ("region", "offer_type") if row[k]) or "national") + "+quarter"
+    name = f"insight {row['region']} {row['offer_type']} {cell['quarter']}"
+    if cell["suppressed"]:
+        return Figure(name, kind, population)
+    counts = {"respondents": cell["respondents"]} | {f"{m}.count": f["count"] for m, f in cell["measures"].items()}
+    return Figure(name, kind, population, counts)
 
 
 def _feedback_figure(seed: Seed, name: str, cell: dict, period: str) -> Figure:
@@ -254,6 +280,9 @@ def test_the_seeded_world_is_full_of_small_groups_for_the_search_to_find(publish
     per_session = list(seed.respondents.values())
     assert sum(1 for n in per_session if 0 < n < 5) >= 10 and sum(1 for n in per_session if n >= 5) >= 10
     assert any(0 < n < 5 for n in seed.needs.values()) and any(0 < n < 5 for n in seed.pairs.values())
+    quarters = [f for f in by_role[("national", None)] if f.kind.startswith("insight ")]
+    assert len({quarter_of(m) for m in seed.months}) >= 2
+    assert any(f.counts is None for f in quarters) and any(f.counts is not None for f in quarters)
 
 
 def test_a_regional_admin_reads_the_same_figures_of_its_region_as_the_national_team(published):

@@ -6,6 +6,7 @@ import statistics as stdlib_statistics
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import scipy.stats
 
 from services.feedback.domain.aggregates import AggregateKey, Counted, feedback_counted, session_keys
 from services.feedback.domain.feedback import FEEDBACK_MEASURES, accept_feedback, response_marker
@@ -22,7 +23,7 @@ from services.feedback.domain.outcomes import OutcomeResponse, accept_outcome, o
 from services.feedback.domain.running_stats import RunningStats
 from services.feedback.domain.scales import FFT, LIKERT_5, OUTCOME_7
 from services.feedback.domain.sessions import SessionInfo
-from services.feedback.domain.statistics import chi2_sf, chi_square_independence, regularized_gamma_q
+from services.feedback.domain.statistics import chi_square_independence
 from shared.errors import Conflict, RuleViolation
 
 PEPPER = b"p" * 32
@@ -390,28 +391,67 @@ def test_outcome_changes_are_grouped_by_offer_type_and_region():
 # --- chi-square --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("x,df", [(3.841, 1), (5.991, 2), (7.815, 3), (11.07, 5), (18.307, 10)])
-def test_chi_square_critical_values_at_five_percent_give_a_p_value_of_005(x, df):
-    assert round(chi2_sf(x, df), 3) == 0.050
+def test_a_textbook_two_by_three_table_gives_its_published_chi_square():
+    # Agresti, An Introduction to Categorical Data Analysis (2nd ed., 2007): party identification
+    # by gender (General Social Survey), X2 = 30.1, df = 2, P < 0.001.
+    result = chi_square_independence(
+        {
+            "females": {"democrat": 762, "independent": 327, "republican": 468},
+            "males": {"democrat": 484, "independent": 239, "republican": 477},
+        }
+    )
+    assert round(result.statistic, 2) == 30.07
+    assert result.dof == 2 and result.n == 2757
+    assert result.p_value < 0.001
+    assert result.p_value == pytest.approx(scipy.stats.chi2.sf(result.statistic, 2), rel=1e-12)
+    assert result.cramers_v == pytest.approx(math.sqrt(result.statistic / 2757))
+    assert result.cells_expected_below_5 == 0
 
 
-@pytest.mark.parametrize("x,df,p", [(6.635, 1, 0.010), (9.210, 2, 0.010), (2.706, 1, 0.100), (23.209, 10, 0.010)])
-def test_chi_square_critical_values_at_other_levels_are_right(x, df, p):
-    assert round(chi2_sf(x, df), 3) == p
+def test_a_three_by_four_table_matches_its_worked_example_and_scipy_on_the_same_data():
+    # The worked example of Wikipedia's "Chi-squared test": occupation by neighbourhood of 650
+    # residents, X2 = 24.6 on 6 degrees of freedom, p of about 0.0004.
+    table = {
+        "white_collar": {"A": 90, "B": 60, "C": 104, "D": 95},
+        "blue_collar": {"A": 30, "B": 50, "C": 51, "D": 20},
+        "no_collar": {"A": 30, "B": 40, "C": 45, "D": 35},
+    }
+    result = chi_square_independence(table)
+    assert round(result.statistic, 1) == 24.6 and result.dof == 6 and round(result.p_value, 4) == 0.0004
+    observed = [list(row.values()) for row in table.values()]
+    # Independently: expected counts from the margins by hand, the tail from scipy's chi2.
+    n = sum(map(sum, observed))
+    row_totals = [sum(row) for row in observed]
+    column_totals = [sum(column) for column in zip(*observed)]
+    statistic = sum(
+        (observed[i][j] - row_totals[i] * column_totals[j] / n) ** 2 / (row_totals[i] * column_totals[j] / n)
+        for i in range(3)
+        for j in range(4)
+    )
+    assert result.statistic == pytest.approx(statistic, rel=1e-12)
+    assert result.p_value == pytest.approx(scipy.stats.chi2.sf(statistic, 6), rel=1e-12)
+    assert result.cramers_v == pytest.approx(math.sqrt(statistic / (n * 2)), rel=1e-12)
 
 
-@pytest.mark.parametrize("x", [0.01, 0.5, 1.0, 2.9, 3.0, 7.5, 20.0, 60.0])
-def test_chi_square_survival_matches_closed_forms_for_one_and_two_degrees_of_freedom(x):
-    assert chi2_sf(x, 2) == pytest.approx(math.exp(-x / 2), rel=1e-10, abs=1e-300)
-    assert chi2_sf(x, 1) == pytest.approx(math.erfc(math.sqrt(x / 2)), rel=1e-9, abs=1e-300)
+def test_regions_with_the_same_profile_show_no_difference_and_no_effect():
+    result = chi_square_independence({"Y56": {"a": 20, "b": 40, "c": 60}, "Y60": {"a": 10, "b": 20, "c": 30}})
+    assert result.statistic == pytest.approx(0, abs=1e-12)
+    assert result.p_value == pytest.approx(1.0)
+    assert result.cramers_v == pytest.approx(0, abs=1e-9)
 
 
-def test_chi_square_survival_at_zero_is_one_and_invalid_arguments_are_refused():
-    assert chi2_sf(0, 3) == 1.0
-    with pytest.raises(ValueError):
-        chi2_sf(1.0, 0)
-    with pytest.raises(ValueError):
-        regularized_gamma_q(1.0, -1.0)
+def test_regions_with_opposite_needs_show_a_clear_difference_and_a_large_effect():
+    result = chi_square_independence({"Y56": {"a": 45, "b": 5}, "Y60": {"a": 5, "b": 45}})
+    assert result.p_value < 1e-10
+    assert result.cramers_v == pytest.approx(0.8)  # a 2 x 2 table's V is |phi| = (45*45 - 5*5) / (50*50)
+
+
+def test_the_result_holds_plain_python_numbers_ready_for_json():
+    result = chi_square_independence({"r1": {"a": 10, "b": 10, "c": 20}, "r2": {"a": 20, "b": 20, "c": 20}})
+    for name in ("statistic", "p_value", "cramers_v"):
+        assert type(getattr(result, name)) is float
+    for name in ("dof", "n", "cells_expected_below_5"):
+        assert type(getattr(result, name)) is int
 
 
 def test_the_test_of_independence_matches_a_published_example():

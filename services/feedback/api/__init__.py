@@ -2,5 +2,6 @@
 
 from services.feedback.api.answers import answers_api
 from services.feedback.api.figures import figures_api
+from services.feedback.api.insight import insight_api
 
-APIS = [answers_api, figures_api]
+APIS = [answers_api, figures_api, insight_api]

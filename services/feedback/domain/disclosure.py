@@ -11,11 +11,21 @@ from functools import lru_cache
 
 from services.feedback.domain.aggregates import ALL, ALL_TIME, OFFER_TYPES, REGIONS
 from services.feedback.domain.goals import GOAL_PARTS, SPLIT_OFFER_TYPE
-from shared.disclosure import BELOW_THRESHOLD, COMPLEMENTARY, THRESHOLD, margin_relations, with_margins, withhold
+from shared.disclosure import (
+    BELOW_THRESHOLD,
+    BUILT_FROM_SUPPRESSED,
+    COMPLEMENTARY,
+    THRESHOLD,
+    margin_relations,
+    with_margins,
+    withhold,
+)
 
 _PARENT = ("*parent*",)  # the key of a parent total among its children's keys
 _NATIONAL = ("*national*",)  # the national total's key among the regions' keys
 _NO_PCN = ("*no pcn*",)  # answers that named no PCN: a part of their region like any PCN
+# Added to a known cell's count while settling quarters, so it is chosen as a cover last.
+_KNOWN = 10**12
 
 
 def table_axes(months) -> list[tuple]:
@@ -82,6 +92,79 @@ def settle(counts: Mapping[tuple, int], before: Mapping[tuple, str | None]) -> S
     settled = {cell: withheld.get(cell) for cell, n in cells.items() if n > 0}
     changed = {cell: reason for cell, reason in settled.items() if cell not in before or before[cell] != reason}
     return Settlement(settled, changed)
+
+
+def quarter_cells_withheld(
+    counts: Mapping[tuple, int], pattern: Mapping[tuple, str | None], quarter_of
+) -> dict[tuple, str | None]:
+    """{(region | ALL, offer type | ALL, quarter): reason or None} for every quarter cell with
+    respondents: the published table read by quarter (three months merged), settled so that
+    neither it nor the published table gives the other away.
+
+    `counts` are the respondents of the table's innermost cells, (region, offer type, month), as
+    `settle` takes them; `pattern` the published table's settled pattern (month and all-time
+    cells). The quarter table is settled over its margins (regions, offer types, and all time
+    as the sum of quarters), with the cells the published table withholds forced withheld:
+
+    * an all-time cell withheld there is an unknown here too;
+    * a quarter cell is withheld when every non-empty month of it is below 5 (built only from
+      figures too small to show), and when its shown total, less the months of it shown in
+      the published table, would leave one withheld month or fewer than 5 people.
+
+    The relations "quarter = its months" are settled too, the months fixed as published. A
+    quarter whose months are all shown is known whatever this page says, so it can be no cover:
+    such cells, and every cell the published table shows, are chosen as a cover last, and were
+    any relation to need a cell the published table shows withheld (a known quarter
+    chosen as a cover, which its months then give away), the settlement falls back to showing
+    only the quarters that are sums of shown months and withholding every other, which
+    publishes nothing the monthly table does not. Rounding to 5 covers the rest, as it covers a
+    session against its month."""
+    months = tuple(sorted({month for _, _, month in counts}))
+    month_cells = with_margins(counts, table_axes(months))
+    quarters = tuple(sorted({quarter_of(month) for month in months}))
+    by_quarter: dict[tuple, int] = {}
+    for (region, offer_type, month), n in counts.items():
+        cell = (region, offer_type, quarter_of(month))
+        by_quarter[cell] = by_quarter.get(cell, 0) + n
+    cells = with_margins(by_quarter, table_axes(quarters))
+    forced = {cell: reason for cell, reason in pattern.items() if cell[2] == ALL_TIME and reason}
+    for cell, n in cells.items():
+        region, offer_type, quarter = cell
+        if quarter == ALL_TIME or n < THRESHOLD:
+            continue
+        parts = [
+            (region, offer_type, m)
+            for m in months
+            if quarter_of(m) == quarter and month_cells.get((region, offer_type, m), 0) > 0
+        ]
+        sizes = [month_cells[p] for p in parts]
+        hidden = [month_cells[p] for p in parts if withheld_reason(pattern, p)]
+        if all(size < THRESHOLD for size in sizes):
+            forced[cell] = BUILT_FROM_SUPPRESSED
+        elif len(hidden) == 1 or 0 < sum(hidden) < THRESHOLD:
+            forced[cell] = COMPLEMENTARY
+    in_months = {
+        cell: [(cell[0], cell[1], m) for m in months if quarter_of(m) == cell[2]]
+        for cell in cells
+        if cell[2] != ALL_TIME
+    }
+    forced |= {cell: reason for cell, reason in pattern.items() if cell[2] != ALL_TIME and reason}
+    relations = [*_relations(quarters), *in_months.items()]
+    # Cells anyone can read or add up from what the published table shows are known: weighed
+    # as very large, they are chosen as a cover only when nothing else can be (and then the
+    # settlement falls back, below), never before a cell that is really unknown.
+    known = {cell for cell, reason in pattern.items() if reason is None} | {
+        cell
+        for cell, parts in in_months.items()
+        if all(pattern.get(m, BELOW_THRESHOLD) is None for m in parts if month_cells.get(m, 0) > 0)
+    }
+    counts = {cell: n + _KNOWN * (cell in known) for cell, n in (cells | month_cells).items()}
+    withheld = withhold(counts, relations, THRESHOLD, forced)
+    if any(cell in withheld for cell in known):
+        return {
+            cell: None if cell in known else COMPLEMENTARY for cell, n in cells.items() if n > 0 and cell[2] != ALL_TIME
+        }
+    return {cell: withheld.get(cell) for cell, n in cells.items() if n > 0 and cell[2] != ALL_TIME}
 
 
 @lru_cache(maxsize=4)

@@ -164,6 +164,30 @@ def table_figures(conn: Connection, period: str, family: str = "feedback") -> di
     return cells
 
 
+_MONTHLY = select(aggregate_stats).where(
+    aggregate_stats.c.family == "feedback",
+    aggregate_stats.c.scope.in_(("region", "offer_type")),
+    aggregate_stats.c.period != ALL_TIME,
+)
+
+
+def monthly_table_figures(conn: Connection) -> dict[tuple, Figures]:
+    """Every month's cells of the published feedback table, (region|ALL, offer_type|ALL, month),
+    merged from the stored region and offer-type rows: what a quarter is read from."""
+    stats: dict[tuple, dict] = defaultdict(dict)
+    for row in conn.execute(_MONTHLY).mappings():
+        scale = SCALES[row["scale"]]
+        histogram = tuple(row[f"b{i}"] for i in range(len(scale.values)))
+        key = AggregateKey(row["scope"], row["region"], row["key"], row["period"])
+        stats[key][row["measure"]] = RunningStats(scale, row["count"], row["total"], row["sum_sq"], histogram)
+    cells: dict[tuple, Figures] = {}
+    for key, by_measure in stats.items():
+        figures = Figures.of("feedback", by_measure)
+        for cell in table_cells(key):
+            cells[cell] = cells[cell].merge(figures) if cell in cells else figures
+    return cells
+
+
 def offer_respondents(conn: Connection, region: str, offer_type: str) -> dict[str, int]:
     """Respondents of every offer of one region and type (0 when none answered)."""
     return _respondents(

@@ -1,0 +1,19 @@
+"""The commissioners' insight: the programme's questions answered from the published figures."""
+
+from services.feedback import schemas as s
+from services.feedback.api.roles import READERS
+from services.feedback.usecases import insight
+from shared.api import Api
+
+insight_api = Api("insight", __name__, tag="insight")
+
+
+@insight_api.get(
+    "/v1/insight/learned",
+    summary="What have we learned so far: feedback by quarter with 95 % intervals, what went well and what remains",
+    roles=READERS,
+    query=s.InsightQuerySchema,
+    response=s.LearnedSchema,
+)
+def learned(unit, query):
+    return insight.learned(unit, query)

@@ -1,0 +1,68 @@
+"""The commissioners' insight, feedback's read side: what have we learned so far.
+
+Every role reads the same published figures (docs/disclosure.md): the quarter table is settled
+once for everyone, and the filters only choose which of its cells to show, so no filter can
+be set against another to uncover a cell. A regional administrator sees their own region beside
+the national figure; the national team and services every region."""
+
+from __future__ import annotations
+
+from services.feedback.domain.aggregates import ALL, OFFER_TYPES, REGIONS
+from services.feedback.domain.disclosure import quarter_cells_withheld, withheld_reason
+from services.feedback.domain.insight import (
+    by_quarter,
+    compared_over,
+    findings,
+    quarter_of,
+    quarter_view,
+    quarters_between,
+)
+from services.feedback.store import aggregates
+from services.feedback.usecases.reports import own_region
+from shared.auth import Role
+from shared.errors import RuleViolation
+from shared.unit import Unit
+
+
+def learned(unit: Unit, query: dict) -> dict:
+    if query.get("start") and query.get("end") and query["start"] > query["end"]:
+        raise RuleViolation("period_out_of_order", "the last quarter is before the first", field="to")
+    conn = unit.conn
+    withheld = quarter_cells_withheld(aggregates.table_counts(conn), aggregates.pattern(conn), quarter_of)
+    figures = by_quarter(aggregates.monthly_table_figures(conn))
+    quarters = quarters_between((q for _, _, q in withheld), query.get("start"), query.get("end"))
+    offer_type = query.get("offer_type") or ALL
+    if unit.principal.role == Role.REGIONAL_ADMIN:
+        regions = [own_region(unit.principal, query.get("region"))]
+    else:
+        regions = [query["region"]] if query.get("region") else list(REGIONS)
+
+    def row(region: str) -> dict:
+        return {
+            "region": None if region == ALL else region,
+            "offer_type": None if offer_type == ALL else offer_type,
+            "quarters": [
+                quarter_view(
+                    q, figures.get((region, offer_type, q)), withheld_reason(withheld, (region, offer_type, q))
+                )
+                for q in quarters
+            ],
+        }
+
+    national = (ALL, offer_type)
+    parts = [(r, offer_type) for r in regions]
+    if offer_type == ALL:
+        focus = regions[0] if len(regions) == 1 else ALL
+        parts += [(focus, t) for t in OFFER_TYPES]
+    shown = {cell for cell, reason in withheld.items() if reason is None}
+    period = f"{quarters[0]} to {quarters[-1]}" if len(quarters) > 1 else (quarters[0] if quarters else "")
+    compared = compared_over([p for p in parts if p != national], national, quarters, figures, shown)
+    return {
+        "region": query.get("region"),
+        "offer_type": query.get("offer_type"),
+        "start": query.get("start"),
+        "end": query.get("end"),
+        "quarters": quarters,
+        "national": row(ALL),
+        "regions": [row(r) for r in regions],
+    } | findings(compared, period)
