@@ -150,6 +150,8 @@ def test_a_participant_enrols_waits_gives_feedback_answers_the_surveys_and_withd
     places = page.get_by_role("table", name="Programmes you have joined or asked to join")
     expect(places.get_by_role("row", name=SET)).to_contain_text("You have a place")
     expect(places.get_by_role("row", name=PROGRAMME)).to_contain_text("Number 1 on the waiting list")
+    open_ones = page.get_by_role("table", name="Programmes you can join")
+    expect(open_ones.get_by_role("row", name=SET)).to_have_count(0)  # not offered again to someone in it
     snap(page, "participant-places")
 
     # Sessions: one held two days ago (attended), one next week; and the calendar file.

@@ -43,6 +43,7 @@ def test_the_catalogue_shows_published_offers_in_start_order_and_a_pcn_teams_off
     ]
     assert [o["id"] for o in open_to(offers, "U10001")] == ["t", "a", "b"]
     assert [o["id"] for o in open_to(offers, None)] == ["a", "b"]
+    assert [o["id"] for o in open_to(offers, "U10001", holding=["a"])] == ["t", "b"]  # already in it
 
 
 def test_a_place_is_said_in_words_with_the_waiting_list_position_and_why_it_ended():

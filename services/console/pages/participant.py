@@ -63,13 +63,19 @@ ANSWER = "participant_answer"  # the flash category of what a write answered
 # --- pure: what the pages show ------------------------------------------------------------------
 
 
-def open_to(offers: Iterable[Mapping], pcn_code: str | None) -> list[dict]:
-    """The published offers a participant may join: a PCN team's offer only for that PCN's people;
-    in start order, then by title."""
+CURRENT_PLACES = ("confirmed", "waitlisted")  # an enrolment that holds, or waits for, a place
+
+
+def open_to(offers: Iterable[Mapping], pcn_code: str | None, holding: Iterable[str] = ()) -> list[dict]:
+    """The published offers a participant may join: a PCN team's offer only for that PCN's people,
+    none they already have a place in or wait for (`holding`: those offers' ids); in start order,
+    then by title."""
+    held = set(holding)
     shown = [
         dict(offer)
         for offer in offers
         if offer.get("status") == "published"
+        and offer.get("id") not in held
         and (offer.get("offer_type") != "pcn_team" or offer.get("pcn_code") == pcn_code)
     ]
     return sorted(shown, key=lambda offer: (offer.get("starts_on") or "", offer.get("title") or ""))
@@ -203,7 +209,9 @@ def participant_programmes():
         titles[enrolment["offer_id"]] = offer["title"] if offer else "A programme no longer shown"
     return render_template(
         "participant/programmes.html",
-        catalogue=open_to(catalogue, me.get("pcn_code")),
+        catalogue=open_to(
+            catalogue, me.get("pcn_code"), [e["offer_id"] for e in enrolments if e["status"] in CURRENT_PLACES]
+        ),
         enrolments=enrolments,
         places={e["offer_id"]: e for e in enrolments},
         titles=titles,
