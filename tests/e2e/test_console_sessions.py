@@ -112,7 +112,7 @@ def test_an_administrator_schedules_and_records_sessions_and_the_facilitator_mar
     _fill_session(page, tomorrow, "10:00", "120", world["facilitator"])
     expect(page.locator(".nhsuk-panel")).to_contain_text("Session scheduled")
     day = f"{tomorrow:%A} {tomorrow.day} {tomorrow:%B %Y}"
-    expect(page.get_by_role("row", name=day)).to_contain_text("10:00 to 12:00")
+    expect(page.get_by_role("row", name=day)).to_contain_text("10am to 12pm")
     snap(page, "offer-sessions-scheduled")
 
     # The same facilitator at the same time in the second set: an error next to the facilitator.
@@ -199,7 +199,7 @@ def test_an_administrator_schedules_and_records_sessions_and_the_facilitator_mar
     expect(page.get_by_role("heading", name="Attendance to record")).to_have_count(0)
     snap(page, "my-sessions-recorded")
 
-    page.get_by_role("link", name=f"10:00 to 12:00 on {day}").click()
+    page.get_by_role("link", name=f"10am to 12pm on {day}").click()
     heading(page).to_have_text(f"Session on {day}")
     expect(page.get_by_text("Attendance can be recorded once the session has begun.")).to_be_visible()
     snap(page, "facilitator-session")

@@ -119,7 +119,7 @@ def test_sessions_are_grouped_by_their_london_day_in_start_order():
         ("Thursday 1 July 2027", ["a"]),
         ("Friday 2 July 2027", ["b", "c"]),
     ]
-    assert late["times"] == "00:30 to 01:30" and early["place"] == "Place not set"
+    assert late["times"] == "12:30am to 1:30am" and early["place"] == "Place not set"
 
 
 def test_a_window_of_days_runs_from_london_midnight_to_london_midnight_across_a_clock_change():

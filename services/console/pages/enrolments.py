@@ -11,30 +11,20 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, g, get_flashed_messages, redirect, render_template, request, url_for
 
 from services.console import auth, forms
 from services.console.pages.blueprint import for_roles, pages
 from services.console.upstream import call
+from services.console.wording import JOB_ROLES, LONDON
 from shared.contracts.vocabulary import WithdrawalReason
 
 ENROLLERS = ("regional_admin",)  # the national team reads no roster (docs/authorization.md)
-LONDON = ZoneInfo("Europe/London")
 PAGE = 200  # the largest page the services answer
 MAX_PAGES = 50  # 10,000 rows: more than any region's participants or any offer's roster
 SHOWN_MATCHES = 25  # people offered on the enrol form at once; a name narrows them
 
-JOB_ROLES = {
-    "clinical_director": "Clinical director",
-    "pcn_manager": "PCN manager",
-    "practice_manager": "Practice manager",
-    "gp": "GP",
-    "nurse": "Nurse",
-    "pharmacist": "Pharmacist",
-    "other": "Other role",
-}
 REASONS = {  # WithdrawalReason in the person's words
     WithdrawalReason.WITHDREW.value: "Withdrew",
     WithdrawalReason.PARTICIPANT_ERASED.value: "Personal data erased",

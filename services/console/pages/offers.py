@@ -13,15 +13,10 @@ from services.console import auth, forms
 from services.console.pages import enrolments
 from services.console.pages.blueprint import for_roles, pages
 from services.console.upstream import call
+from services.console.wording import OFFER_TYPES
 
 OFFER_MANAGERS = ("regional_admin", "national")
 NATIONAL = "national"  # the region of a national offer
-OFFER_TYPES = {
-    "regional_programme": "Regional programme",
-    "pcn_team": "PCN team development",
-    "action_learning_set": "Action learning set",
-    "coaching": "Coaching",
-}
 STATUSES = {"draft": "grey", "published": "blue", "started": "green", "completed": "white", "cancelled": "red"}
 # The create form's fields as the API names them → their labels (the error summary's words).
 OFFER_FIELDS = {

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import requests
 from flask import (
@@ -28,17 +27,11 @@ from flask import (
 from services.console import auth, forms
 from services.console.pages.blueprint import for_roles, pages
 from services.console.upstream import Answer, NotSignedIn, UpstreamFailure, call, correlation_id, own_writes
+from services.console.wording import LONDON, OFFER_TYPES, clock, local
 from shared.contracts.vocabulary import WithdrawalReason
 
 PARTICIPANT = "participant"
-LONDON = ZoneInfo("Europe/London")
 NATIONAL = "national"
-OFFER_TYPES = {
-    "regional_programme": "Regional programme",
-    "pcn_team": "PCN team development",
-    "action_learning_set": "Action learning set",
-    "coaching": "Coaching",
-}
 OFFER_STATUSES = {
     "published": "Open for enrolment",
     "started": "Under way",
@@ -128,23 +121,13 @@ def figure(count) -> str:
     return "Not shown" if count is None else f"{count} (rounded to the nearest 5)"
 
 
-def local(instant: str) -> datetime:
-    return datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(LONDON)
-
-
-def _clock(moment: datetime) -> str:
-    hour = moment.hour % 12 or 12
-    suffix = "am" if moment.hour < 12 else "pm"
-    return f"{hour}{suffix}" if moment.minute == 0 else f"{hour}:{moment.minute:02d}{suffix}"
-
-
 def when(session: Mapping) -> str:
     """A session's time in UK time, NHS.UK style: Tuesday 5 January 2027, 10am to 12:30pm."""
     start, end = local(session["starts_at"]), local(session["ends_at"])
     day = f"{start:%A} {start.day} {start:%B %Y}"
     if end.date() != start.date():
-        return f"{day}, {_clock(start)} to {end:%A} {end.day} {end:%B %Y}, {_clock(end)}"
-    return f"{day}, {_clock(start)} to {_clock(end)}"
+        return f"{day}, {clock(start)} to {end:%A} {end.day} {end:%B %Y}, {clock(end)}"
+    return f"{day}, {clock(start)} to {clock(end)}"
 
 
 def split_sessions(sessions: Iterable[Mapping], now: datetime) -> tuple[list[dict], list[dict]]:

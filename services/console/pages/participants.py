@@ -12,17 +12,9 @@ from flask import abort, flash, g, get_flashed_messages, redirect, render_templa
 from services.console import auth, forms
 from services.console.pages.blueprint import for_roles, pages
 from services.console.upstream import call
+from services.console.wording import JOB_ROLES
 
 PAGE_SIZE = 20
-JOB_ROLES = {
-    "clinical_director": "Clinical director",
-    "pcn_manager": "PCN manager",
-    "practice_manager": "Practice manager",
-    "gp": "GP",
-    "nurse": "Nurse",
-    "pharmacist": "Pharmacist",
-    "other": "Other",
-}
 LEADERSHIP_EXPERIENCE = {
     "none": "None",
     "practice": "Leading in a practice",

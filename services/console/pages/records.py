@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -15,8 +14,8 @@ from services.console import auth, forms
 from services.console.pages.blueprint import for_roles, pages
 from services.console.pages.participants import page_offset, pagination
 from services.console.upstream import call
+from services.console.wording import LONDON
 
-LONDON_TIME = ZoneInfo("Europe/London")
 AUDIT_PAGE_SIZE = 25
 SERVICES = {"enrolment": "Enrolment", "scheduling": "Scheduling", "feedback": "Feedback"}
 ROLES = {
@@ -79,7 +78,7 @@ def audit_query(args, *, page_size: int = AUDIT_PAGE_SIZE) -> dict:
     since = forms.date_from(args, "since")
     if since:
         try:  # from midnight in England
-            query["since"] = datetime.combine(date.fromisoformat(since), time(), LONDON_TIME).isoformat()
+            query["since"] = datetime.combine(date.fromisoformat(since), time(), LONDON).isoformat()
         except ValueError:
             query["since"] = since  # as typed: the API names what is wrong with it
     return query
@@ -91,7 +90,7 @@ def audit_service(args) -> str:
 
 def when(iso: str) -> str:
     """An audit time in England's local time: 29 November 2026 at 8:45pm."""
-    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(LONDON_TIME)
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(LONDON)
     return f"{moment:%-d %B %Y} at {moment:%-I:%M}{moment:%p}".replace("AM", "am").replace("PM", "pm")
 
 

@@ -10,15 +10,15 @@ from flask import g, render_template
 
 from services.console import auth
 from services.console.pages.blueprint import for_roles, pages
-from services.console.pages.offers import OFFER_TYPES, STATUSES
+from services.console.pages.offers import STATUSES
 from services.console.pages.sessions import (
     FEEDBACK_DAYS,
-    LONDON,
     describe,
     figures_view,
     window,
 )
 from services.console.upstream import call
+from services.console.wording import LONDON, OFFER_TYPES
 
 FEEDBACK_SHOWN = 10  # the most recent sessions whose feedback is awaited, each one a call to feedback
 

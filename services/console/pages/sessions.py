@@ -8,15 +8,14 @@ import time
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from services.console import auth, forms
 from services.console.pages.blueprint import for_roles, pages
 from services.console.upstream import call
+from services.console.wording import LONDON, clock, local, long_day
 
-LONDON = ZoneInfo("Europe/London")
 ADMINS = ("regional_admin",)
 LEADERS = ("regional_admin", "facilitator", "coach")
 SESSION_FIELDS = {
@@ -200,20 +199,16 @@ def session_figures(item: dict) -> dict | None:
 # --- pure parts -------------------------------------------------------------------------------
 
 
-def london(iso: str) -> datetime:
-    return datetime.fromisoformat(iso).astimezone(LONDON)
-
-
 def describe(item: Mapping, now: datetime | None = None) -> dict:
     """A session as the pages show it: its day and times in London, whether it has begun or ended."""
-    starts, ends = london(item["starts_at"]), london(item["ends_at"])
+    starts, ends = local(item["starts_at"]), local(item["ends_at"])
     now = now or datetime.now(LONDON)
     return {
         **item,
         "starts_at_utc": item["starts_at"],
-        "day": f"{starts:%A} {starts.day} {starts:%B %Y}",
+        "day": long_day(starts),
         "date": starts.date(),
-        "times": f"{starts:%H:%M} to {ends:%H:%M}",
+        "times": f"{clock(starts)} to {clock(ends)}",
         "started": starts <= now,
         "ended": ends <= now,
         "place": item.get("venue") or ("Online" if item.get("video_link") else "Place not set"),
