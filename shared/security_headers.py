@@ -35,8 +35,12 @@ def security_headers(path: str, hsts_max_age: int) -> dict[str, str]:
 
 
 def apply_security_headers(headers, path: str, hsts_max_age: int) -> None:
-    """Set them on a response's headers; a page's own Content-Security-Policy stays."""
+    """Set them on a response's headers; a page's own Content-Security-Policy stays, and so does an
+    answer's own `Cache-Control: private` (a calendar subscription: the subscriber's app may keep
+    its copy between polls, no shared cache may)."""
     for name, value in security_headers(path, hsts_max_age).items():
         if name == "Content-Security-Policy" and name in headers:
+            continue
+        if name == "Cache-Control" and headers.get(name, "").startswith("private"):
             continue
         headers[name] = value
