@@ -14,7 +14,8 @@ from __future__ import annotations
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # Answers under /v1 are per caller (their token decides what they hold, often personal data):
-# no browser, proxy or CDN may keep a copy.
+# no browser, proxy or CDN may keep a copy. One answer may say `private` itself: a calendar
+# subscription, which only the subscriber's own calendar app keeps (never a shared cache).
 PER_CALLER_PREFIX = "/v1/"
 
 

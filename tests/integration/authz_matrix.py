@@ -17,9 +17,11 @@ objects`: own only; ...). Granted, a cell expects the operation's success status
 OpenAPI document, or SEES for a list (200, the seeded object in the answer); not granted, it
 expects 404 (BLIND for a list without path parameters: 200 without the object) unless the
 service's table says how that request is refused instead. A role missing from `x-roles` must
-get 403 role_not_allowed. Each service's table (authz_<service>.py) says, per operationId,
-only how to call it with real objects and what getting the object or not looks like; who
-gets what is the doc's alone. A missing row, a role the doc and the code disagree on, or an
+get 403 role_not_allowed. A route without a bearer token (`x-public`: a secret address is its
+credential) has no `x-roles`: its row says `anyone with the address` in every column, and every
+caller, whatever their token, gets the object by the address. Each service's table
+(authz_<service>.py) says, per operationId, only how to call it with real objects and what
+getting the object or not looks like; who gets what is the doc's alone. A missing row, a role the doc and the code disagree on, or an
 operation without a table entry fails, so a new endpoint cannot ship without saying who may
 call it.
 """

@@ -16,7 +16,7 @@ from services.scheduling.store.tables import calendar_feeds
 from shared.clock import utcnow
 from shared.contracts import enrolment
 from shared.logs import redacted_path
-from tests.harness import eventually, service_environment
+from tests.harness import RunningService, eventually, service_environment
 from tests.integration.test_scheduling_support import Scheduling, local, scheduling  # noqa: F401
 from tests.processes import WebProcess
 
@@ -158,6 +158,7 @@ def test_a_web_process_logs_a_subscription_address_without_its_secret(
     settings = service_environment(
         f"sqlite:///{tmp_path / 'scheduling.db'}", kafka_bootstrap, topic_prefix, signing_keys[1]
     )
+    RunningService("scheduling", settings).stop()  # its tables, made once
     web = WebProcess("scheduling", {**settings, "CONVENE_DATA_DIR": str(tmp_path)}, tmp_path, workers=1).start()
     secret = "Zq" * 21 + "x"
     try:

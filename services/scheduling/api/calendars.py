@@ -65,4 +65,4 @@ def revoke_calendar_feed(unit: Unit, participant_id):
     public=True,
 )
 def subscribed_calendar(unit: Unit, secret):
-    return Reply(calendars.subscribed_calendar(unit, secret), headers={"Cache-Control": "private, max-age=300"})
+    return Reply(calendars.subscribed_calendar(unit, secret), headers={"Cache-Control": "private"})
