@@ -21,9 +21,9 @@ get 403 role_not_allowed. A route without a bearer token (`x-public`: a secret a
 credential) has no `x-roles`: its row says `anyone with the address` in every column, and every
 caller, whatever their token, gets the object by the address. Each service's table
 (authz_<service>.py) says, per operationId, only how to call it with real objects and what
-getting the object or not looks like; who gets what is the doc's alone. A missing row, a role the doc and the code disagree on, or an
-operation without a table entry fails, so a new endpoint cannot ship without saying who may
-call it.
+getting the object or not looks like; who gets what is the doc's alone. A missing row, a role
+the doc and the code disagree on, or an operation without a table entry fails, so a new
+endpoint cannot ship without saying who may call it.
 """
 
 from __future__ import annotations
