@@ -70,9 +70,10 @@ def test_a_participant_subscribes_their_calendar_app_reads_it_and_they_stop_shar
 
     address = _subscribe(page)
     assert "/v1/calendar-feeds/" in address and address.endswith(".ics")
-    expect(page.locator(".nhsuk-warning-callout")).to_contain_text("Anyone with this address can see your sessions")
+    expect(page.get_by_role("heading", name="Anyone with this address can see your sessions")).to_be_visible()
+    expect(page.get_by_text("Anyone who has it can see when and where your sessions are")).to_be_visible()
     for app in ("Outlook", "Google Calendar", "Apple Calendar (iPhone, iPad or Mac)"):
-        expect(page.get_by_text(app, exact=True)).to_be_visible()
+        expect(page.locator("summary", has_text=app)).to_be_visible()
     expect(page.get_by_text("This is the only time Convene shows it.")).to_be_visible()
     snap(page, "calendar-address")
 
