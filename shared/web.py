@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from shared import metrics, tracing
 from shared.api import Api
@@ -65,8 +65,7 @@ def create_service_app(
         g.correlation_id = supplied if _CORRELATION_ID.match(supplied) else str(uuid.uuid4())
         g.correlation_token = set_correlation_id(g.correlation_id)
         if request.path.startswith("/v1/"):
-            rule = request.url_rule.rule if request.url_rule else None
-            if (rule, request.method) in public_routes:
+            if _public_route(app, public_routes):
                 # No token: the secret in the path is the credential, and its own count is limited
                 # (by its hash, so a shared limit store never holds the secret).
                 g.principal = None
@@ -156,6 +155,20 @@ def create_service_app(
     for api in [*apis, audit_api]:
         app.register_blueprint(api)
     return app
+
+
+def _public_route(app: Flask, public_routes: set) -> bool:
+    """Whether the request is to a route without a bearer token (shared.api `public`); another
+    method on its address is too, so it is answered 405 with Allow, not "a token is required"."""
+    if request.url_rule is not None:
+        return (request.url_rule.rule, request.method) in public_routes
+    if not public_routes or not isinstance(request.routing_exception, MethodNotAllowed):
+        return False
+    try:
+        rule, _ = app.url_map.bind_to_environ(request.environ).match(method="GET", return_rule=True)
+    except HTTPException:
+        return False
+    return (rule.rule, "GET") in public_routes
 
 
 def _dependency_report(runtime: Runtime) -> dict:

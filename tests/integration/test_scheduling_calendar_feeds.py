@@ -95,6 +95,9 @@ def test_a_new_address_revokes_the_old_and_delete_revokes_it_with_the_same_404_a
         revoked.json["detail"],
     )
     assert scheduling.client.get(second).status_code == 200
+    # Another method on the address is answered as on any route: 405 with Allow, no token asked for.
+    wrong = scheduling.client.post(second)
+    assert wrong.status_code == 405 and "GET" in wrong.headers["Allow"]
 
     as_member = scheduling.headers("participant", subject=MEMBER)
     assert scheduling.client.delete(f"/v1/participants/{MEMBER}/calendar-feed", headers=as_member).status_code == 204
