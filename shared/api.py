@@ -26,7 +26,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from shared import audit, consistency
+from shared import audit, consistency, logs
 from shared.auth import Principal, Role
 from shared.clock import utcnow
 from shared.dumping import dumper
@@ -68,6 +68,9 @@ class Endpoint:
     # and a replay answers what `replay(unit, id)` reads then. Response bodies are kept verbatim
     # otherwise, and what a table keeps outlives its deletion in logs and backups.
     replay: Callable[[Unit, str], Any] | None = None
+    # Called without a bearer token: a secret in the path is the credential (a calendar
+    # subscription address). No role applies; the path is redacted wherever it is logged.
+    public: bool = False
 
 
 class Api(Blueprint):
@@ -94,10 +97,18 @@ class Api(Blueprint):
         media_type: str = "application/json",
         audited: bool | None = None,
         replay: Callable | None = None,
+        public: bool = False,
     ):
         """Declare an endpoint. Writes are audited and reads are not, unless `audited` says
         otherwise: True on every read that returns personal data; False only on a write whose
-        audit row would itself undo a promise (anonymous feedback: who answered when)."""
+        audit row would itself undo a promise (anonymous feedback: who answered when).
+
+        `public`: a read called without a bearer token, whose path holds the secret that is its
+        credential (no roles; never audited, idempotent or logged with its path)."""
+        if public:
+            if method != "GET" or tuple(roles) or audited or idempotent or "<" not in rule:
+                raise ValueError("a public endpoint is a GET with a secret in its path, no roles, audit or key")
+            logs.redact_paths_under(rule.split("<", 1)[0])
 
         def decorator(view: Callable):
             declared = Endpoint(
@@ -116,6 +127,7 @@ class Api(Blueprint):
                 media_type,
                 method in WRITE_METHODS if audited is None else audited,
                 replay,
+                public,
             )
             self.endpoints.append(declared)
 
@@ -175,8 +187,8 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
 
 
 def _handle(declared: Endpoint, view: Callable, path_args: dict):
-    principal: Principal = g.principal
-    if principal.role not in declared.roles:
+    principal: Principal | None = g.get("principal")
+    if not declared.public and principal.role not in declared.roles:
         raise Problem(403, "role_not_allowed", f"the {principal.role.value} role may not use this endpoint")
     key = request.headers.get("Idempotency-Key") if declared.idempotent else None
     _refuse_unstorable({**path_args, **request.args.to_dict(), **({"Idempotency-Key": key} if key else {})})

@@ -2,8 +2,8 @@
 operator reads one format from every process: time, level, service, process, correlation id.
 
 Set by `logger_class` in deploy/gunicorn.conf.py. The access line carries route-level facts
-only: the path, never the query string (it may hold personal data), and no headers (they carry
-bearer tokens).
+only: the path (of a secret address, its prefix only: shared.logs.redacted_path), never the
+query string (it may hold personal data), and no headers (they carry bearer tokens).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 
 from gunicorn import glogging
 
-from shared.logs import JsonFormatter
+from shared.logs import JsonFormatter, redacted_path
 
 
 def service_of(arguments: list[str]) -> str:
@@ -39,7 +39,7 @@ class JsonLogger(glogging.Logger):
         headers = {name.lower(): value for name, value in resp.headers}
         facts = {
             "method": environ.get("REQUEST_METHOD"),
-            "path": environ.get("PATH_INFO"),
+            "path": redacted_path(environ.get("PATH_INFO")),  # a secret address: its prefix only
             "status": resp.status_code,
             "duration_ms": round(request_time.total_seconds() * 1000, 2),
             "correlation_id": headers.get("x-correlation-id"),

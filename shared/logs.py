@@ -30,6 +30,24 @@ _EXTRA_FIELDS = (
 )
 
 
+# Paths under these prefixes hold a secret (shared.api's public endpoints register theirs).
+_SECRET_PATH_PREFIXES: set[str] = set()
+REDACTED = "[redacted]"
+
+
+def redact_paths_under(prefix: str) -> None:
+    """Paths starting with `prefix` carry a secret after it: logs and traces show the prefix only."""
+    _SECRET_PATH_PREFIXES.add(prefix)
+
+
+def redacted_path(path: str | None) -> str | None:
+    """The path as logs may hold it: a secret-bearing path becomes its prefix and `[redacted]`."""
+    for prefix in _SECRET_PATH_PREFIXES:
+        if path and path.startswith(prefix) and len(path) > len(prefix):
+            return prefix + REDACTED
+    return path
+
+
 def current_correlation_id() -> str | None:
     return _correlation_id.get()
 

@@ -151,6 +151,15 @@ def _operation(endpoint: Endpoint) -> dict:
         "parameters": parameters,
         "responses": {status: _problem(text) for status, text in _ERROR_STATUSES.items()},
     }
+    if endpoint.public:
+        # No bearer token: the secret in the path is the credential, so no 401 and no role's 403.
+        operation |= {
+            "description": "No bearer token: the secret in the address is the credential (any token is ignored).",
+            "x-public": True,
+            "security": [],
+        }
+        for status in ("401", "403"):
+            operation["responses"].pop(status)
     if endpoint.method == "PATCH":
         operation["responses"] |= {status: _problem(text) for status, text in _IF_MATCH_STATUSES.items()}
     if endpoint.body:

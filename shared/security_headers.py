@@ -14,7 +14,8 @@ from __future__ import annotations
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # Answers under /v1 are per caller (their token decides what they hold, often personal data):
-# no browser, proxy or CDN may keep a copy.
+# no browser, proxy or CDN may keep a copy. One answer may say `private` itself: a calendar
+# subscription, which only the subscriber's own calendar app keeps (never a shared cache).
 PER_CALLER_PREFIX = "/v1/"
 
 
@@ -35,8 +36,12 @@ def security_headers(path: str, hsts_max_age: int) -> dict[str, str]:
 
 
 def apply_security_headers(headers, path: str, hsts_max_age: int) -> None:
-    """Set them on a response's headers; a page's own Content-Security-Policy stays."""
+    """Set them on a response's headers; a page's own Content-Security-Policy stays, and so does an
+    answer's own `Cache-Control: private` (a calendar subscription: the subscriber's app may keep
+    its copy between polls, no shared cache may)."""
     for name, value in security_headers(path, hsts_max_age).items():
         if name == "Content-Security-Policy" and name in headers:
+            continue
+        if name == "Cache-Control" and headers.get(name, "").startswith("private"):
             continue
         headers[name] = value

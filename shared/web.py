@@ -3,6 +3,7 @@ security headers, correlation ids, health, readiness, metrics, OpenAPI and the d
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import time
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 
 from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from shared import metrics, tracing
 from shared.api import Api
@@ -21,7 +22,7 @@ from shared.auth import InvalidToken, TokenVerifier
 from shared.consumer import InboxWatch, Subscription
 from shared.docs_page import register_docs
 from shared.errors import DomainError
-from shared.logs import reset_correlation_id, set_correlation_id
+from shared.logs import redacted_path, reset_correlation_id, set_correlation_id
 from shared.openapi import build_spec
 from shared.problems import Problem, field_errors, problem_response, status_title
 from shared.ratelimit import RateLimiter
@@ -46,6 +47,8 @@ def create_service_app(
     app.extensions["convene.inbox_watch"] = InboxWatch(settings, runtime.db.tables.inbox, subscriptions)
     verifier = TokenVerifier(settings)
     endpoints = [endpoint for api in [*apis, audit_api] for endpoint in api.endpoints]
+    # Routes whose secret path is their credential (shared.api `public`): no bearer token is read.
+    public_routes = {(endpoint.rule, endpoint.method) for endpoint in endpoints if endpoint.public}
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_storage_uri)
     spec_cache: dict = {}
     tracer = tracing.tracer(settings)  # None unless OTEL_EXPORTER_OTLP_ENDPOINT is set
@@ -56,19 +59,26 @@ def create_service_app(
         if tracer is not None and request.path.startswith("/v1/"):
             # A server span per API request (not probes or scrapes); events it writes carry its traceparent.
             g.trace_span, g.trace_token = tracing.start_server_span(
-                tracer, request.method, request.path, request.scheme, request.headers.get("traceparent")
+                tracer, request.method, redacted_path(request.path), request.scheme, request.headers.get("traceparent")
             )
         supplied = request.headers.get("X-Correlation-ID", "")
         g.correlation_id = supplied if _CORRELATION_ID.match(supplied) else str(uuid.uuid4())
         g.correlation_token = set_correlation_id(g.correlation_id)
         if request.path.startswith("/v1/"):
-            g.principal = verifier.verify(request.headers.get("Authorization"))
-            retry_after = limiter.refuse(g.principal.subject)
+            if _public_route(app, public_routes):
+                # No token: the secret in the path is the credential, and its own count is limited
+                # (by its hash, so a shared limit store never holds the secret).
+                g.principal = None
+                caller, whom = "path:" + hashlib.sha256(request.path.encode()).hexdigest(), "address"
+            else:
+                g.principal = verifier.verify(request.headers.get("Authorization"))
+                caller, whom = g.principal.subject, "token"
+            retry_after = limiter.refuse(caller)
             if retry_after:
                 raise Problem(
                     429,
                     "too_many_requests",
-                    "too many requests for this token; slow down",
+                    f"too many requests for this {whom}; slow down",
                     headers={"Retry-After": str(retry_after)},
                 )
 
@@ -145,6 +155,20 @@ def create_service_app(
     for api in [*apis, audit_api]:
         app.register_blueprint(api)
     return app
+
+
+def _public_route(app: Flask, public_routes: set) -> bool:
+    """Whether the request is to a route without a bearer token (shared.api `public`); another
+    method on its address is too, so it is answered 405 with Allow, not "a token is required"."""
+    if request.url_rule is not None:
+        return (request.url_rule.rule, request.method) in public_routes
+    if not public_routes or not isinstance(request.routing_exception, MethodNotAllowed):
+        return False
+    try:
+        rule, _ = app.url_map.bind_to_environ(request.environ).match(method="GET", return_rule=True)
+    except HTTPException:
+        return False
+    return (rule.rule, "GET") in public_routes
 
 
 def _dependency_report(runtime: Runtime) -> dict:

@@ -11,7 +11,7 @@ has not heard of simply starts that offer's projection.
 
 import hashlib
 
-from services.scheduling.store import attendance, needs, rosters, tables
+from services.scheduling.store import attendance, calendar_feeds, needs, rosters, tables
 from services.scheduling.usecases import goals, sessions
 from shared.consumer import Subscription
 from shared.contracts import enrolment
@@ -58,10 +58,11 @@ def member_erased(event: Envelope, unit: Unit) -> None:
 def participant_erased(event: Envelope, unit: Unit) -> None:
     """Erasure ends the person's places (member_erased) and their future 1:1 coaching,
     cancelled as a coach would cancel it, so the coach's time is free and calendars show it;
-    their data key is destroyed and their coaching goals and progress notes deleted; then they
-    become a pseudonym."""
+    their data key is destroyed and their coaching goals and progress notes deleted, and so is
+    their calendar subscription address; then they become a pseudonym."""
     sessions.cancel_upcoming_coaching(unit, event.data["participant_id"])
     goals.forget_coachee(unit, event.data["participant_id"])
+    calendar_feeds.revoke_feed(unit.conn, event.data["participant_id"])
     member_erased(event, unit)
     attendance.rename_attendee(unit.conn, event.data["participant_id"], _pseudonym(event))
 

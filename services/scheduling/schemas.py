@@ -360,3 +360,13 @@ class CoachingGoalsSchema(Schema):
         fields.Nested(ProgressNoteSchema),
         metadata={"description": "to the coachee and their coach only: each session's notes"},
     )
+
+
+class CalendarFeedSchema(Schema):
+    url = fields.String(
+        required=True,
+        metadata={
+            "description": "the secret subscription address (shown this once; anyone with it reads the calendar)"
+        },
+    )
+    created_at = fields.DateTime(required=True)

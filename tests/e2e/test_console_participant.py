@@ -163,7 +163,7 @@ def test_a_participant_enrols_waits_gives_feedback_answers_the_surveys_and_withd
     expect(page.get_by_role("table", name="Sessions coming up").get_by_role("link", name="Join online")).to_be_visible()
     past = page.get_by_role("table", name="Sessions that have happened")
     expect(past).to_contain_text("10am to 12pm")
-    expect(page.get_by_text("Why can I not subscribe to my calendar?")).to_be_visible()
+    expect(page.get_by_role("button", name="Subscribe to your calendar")).to_be_visible()
     snap(page, "participant-sessions")
     calendar = page.request.get(stack.url + "/my-programme/calendar.ics")
     assert calendar.status == 200 and calendar.headers["content-type"].startswith("text/calendar")

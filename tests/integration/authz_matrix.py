@@ -17,11 +17,13 @@ objects`: own only; ...). Granted, a cell expects the operation's success status
 OpenAPI document, or SEES for a list (200, the seeded object in the answer); not granted, it
 expects 404 (BLIND for a list without path parameters: 200 without the object) unless the
 service's table says how that request is refused instead. A role missing from `x-roles` must
-get 403 role_not_allowed. Each service's table (authz_<service>.py) says, per operationId,
-only how to call it with real objects and what getting the object or not looks like; who
-gets what is the doc's alone. A missing row, a role the doc and the code disagree on, or an
-operation without a table entry fails, so a new endpoint cannot ship without saying who may
-call it.
+get 403 role_not_allowed. A route without a bearer token (`x-public`: a secret address is its
+credential) has no `x-roles`: its row says `anyone with the address` in every column, and every
+caller, whatever their token, gets the object by the address. Each service's table
+(authz_<service>.py) says, per operationId, only how to call it with real objects and what
+getting the object or not looks like; who gets what is the doc's alone. A missing row, a role
+the doc and the code disagree on, or an operation without a table entry fails, so a new
+endpoint cannot ship without saying who may call it.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ SEES, BLIND, DENIED = "sees", "blind", "denied"
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 
 REFUSED = "—"
+ANYONE = "anyone with the address"
 # Each term of the doc: in which scopes the caller gets the seeded Y56 object.
 TERMS = {
     "every region": lambda scope: True,
@@ -59,6 +62,9 @@ TERMS = {
     "creates in own region": lambda scope: True,
     "creates national offers": lambda scope: True,
     "national offers only": lambda scope: False,
+    # A route without a bearer token (OpenAPI `x-public`): the secret in its address is the
+    # credential, so every caller holding it gets the object, whatever their role or token.
+    ANYONE: lambda scope: True,
 }
 CREATES = {
     "creates in own region": None,
@@ -102,6 +108,11 @@ class Policy:
     def personal(self) -> bool:
         return self.holds.startswith("personal:")
 
+    @property
+    def public(self) -> bool:
+        """Every role's cell says `anyone with the address`: a route without a bearer token."""
+        return all(self.term(role) == ANYONE for role in SCOPES)
+
 
 def read_policy(service: str, text: str | None = None) -> tuple[dict[tuple[str, str], Policy], list[str]]:
     """The rows of the service's table in docs/authorization.md, by (METHOD, path), and what is wrong with them."""
@@ -142,6 +153,9 @@ def read_policy(service: str, text: str | None = None) -> tuple[dict[tuple[str, 
             for role in SCOPES
             if policy.grants[role] != REFUSED and policy.term(role) not in TERMS
         ]
+        problems += [f"{heading}: {row['operation']}: `{ANYONE}` is for every role or none"] * (
+            not policy.public and any(policy.grants[role] != REFUSED and policy.term(role) == ANYONE for role in SCOPES)
+        )
         if (policy.method, policy.path) in rows:
             problems.append(f"{heading}: {row['operation']} has two rows")
         rows[(policy.method, policy.path)] = policy
@@ -153,6 +167,8 @@ def least_privilege(policy: Policy) -> list[str]:
     must be refused or audited, and never called `figures only`."""
     where = f"{policy.method} {policy.path}"
     problems = []
+    if policy.public:
+        return []  # no role grants it: whoever holds the secret address does (see `plan`)
     for role in NON_REGIONAL:
         if policy.grants[role] != REFUSED and policy.personal and not policy.audited:
             problems.append(
@@ -274,7 +290,9 @@ def plan(
         for method, declared in methods.items():
             operation_id, where = declared["operationId"], f"{method.upper()} {path}"
             seen.add((method.upper(), path))
-            allowed = set(declared.get("x-roles") or [])
+            public = bool(declared.get("x-public"))
+            # A public operation takes no token, so no role is refused: every caller is tried.
+            allowed = set(SCOPES) if public else set(declared.get("x-roles") or [])
             if not allowed:
                 problems.append(f"{where}: the OpenAPI operation has no x-roles")
             entry = table.get(operation_id)
@@ -283,6 +301,11 @@ def plan(
             row = policy.get((method.upper(), path))
             if row is None:
                 problems.append(f"{where} ({operation_id}): no row in docs/authorization.md (say who gets what)")
+            elif row.public != public:
+                problems.append(
+                    f"{where}: docs/authorization.md says `{ANYONE}` in every column exactly when the operation "
+                    f"takes no bearer token (x-public), but x-public is {public}"
+                )
             else:
                 granted = {role for role in SCOPES if row.grants[role] != REFUSED}
                 if granted != allowed:

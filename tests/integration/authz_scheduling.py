@@ -114,6 +114,13 @@ class SchedulingWorld(World):
     def goals_body() -> dict:
         return {"goal_types": ["leadership_goal"], "words": "Lead our PCN's merger well"}
 
+    def feed_secret(self) -> str:
+        """A fresh subscription address of the member's calendar (each replaces the one before)."""
+        as_member = self.helper.headers("participant", subject=self.member)
+        response = self.client.post(f"/v1/participants/{self.member}/calendar-feed", headers=as_member)
+        assert response.status_code == 201, response.json
+        return response.json["url"].rsplit("/", 1)[1].removesuffix(".ics")
+
     def _book(self) -> str:
         response = self.client.post(
             f"/v1/offers/{self.coaching}/coaching-bookings", json=self.booking_body(), headers=self.admin
@@ -196,6 +203,13 @@ TABLE = {
         lambda w, c: Request({"participant_id": w.member}),
         shows=_in_feed(lambda w, c: w.session),
         outside={"regional_admin": BLIND},
+    ),
+    # A participant's subscription address: made and revoked by the participant alone.
+    "create_calendar_feed": Operation(lambda w, c: Request({"participant_id": w.member})),
+    "revoke_calendar_feed": Operation(lambda w, c: Request({"participant_id": w.member})),
+    # No bearer token is read: the member's secret address answers whoever calls with it.
+    "subscribed_calendar": Operation(
+        lambda w, c: Request({"secret": w.feed_secret()}), unknown={"secret": "no-such-address"}
     ),
     "offer_calendar": Operation(
         lambda w, c: Request({"offer_id": w.offer_for(c)}), shows=_in_feed(lambda w, c: w.session_for(c))

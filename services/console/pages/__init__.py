@@ -8,6 +8,7 @@ from services.console.pages import (  # noqa: F401  (registers their views)
     offers,
     participant,
     participant_answers,
+    participant_calendar,
     participants,
     records,
     region,

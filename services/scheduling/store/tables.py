@@ -151,5 +151,16 @@ coaching_progress = Table(
 # coachee's participant id): what their goals' words and progress notes are sealed under.
 data_keys = data_key_table(metadata)
 
+# A participant's calendar subscription address (store/calendar_feeds.py): only the SHA-256 of
+# its secret is kept, so reading the table gives no one the address. One per participant: a new
+# one replaces the old; erasure deletes it.
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("secret_hash", String(64), primary_key=True),
+    Column("participant_id", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 # The roster projection: what a rebuild (and `services.cli replay scheduling`) empties first.
 PROJECTION_TABLES = (memberships, offers)
