@@ -215,7 +215,7 @@ def test_an_action_learning_set_from_its_creation_to_its_first_sessions_feedback
     heading(facilitator).to_have_text("My sessions")
     expect(facilitator.get_by_role("heading", name="Attendance to record")).to_be_visible()
     snap(facilitator, "journey-facilitator-my-sessions")
-    facilitator.get_by_role("link", name=f"{_long(held)}, 09:30 to 11:00").click()
+    facilitator.get_by_role("link", name=f"{_long(held)}, 9:30am to 11am").click()
     heading(facilitator).to_have_text(f"Session on {_long(held)}")
     attended = ids[:2] + ids[3:7]  # Amira, Ben, Dev, Ellen, Farah, George
     absent = [ids[7], ids[8]]  # Hana, and Isaac who took Chloe's place
