@@ -17,10 +17,11 @@ What is published, and what each figure is computed from
 Why Cohen's thresholds, scaled by the table's degrees of freedom
 ----------------------------------------------------------------
 Cohen (1988, *Statistical Power Analysis for the Behavioral Sciences*, 2nd ed., ch. 7) calls
-an effect w of 0.1 small, 0.3 medium and 0.5 large. Cramér's V is w / sqrt(df*), where df* =
-min(rows, columns) - 1, so the same thresholds for V are 0.1, 0.3 and 0.5 divided by
-sqrt(df*) (Cohen's table 7.2.1 gives them so; e.g. df* = 2: 0.07, 0.21, 0.35). Below small the
-effect is read as negligible. A p-value says how sure; this says how different.
+an effect w of 0.1 small, 0.3 medium and 0.5 large, and relates w to Cramér's V there as
+w = V * sqrt(df*), where df* = min(rows, columns) - 1. So the same thresholds for V are 0.1,
+0.3 and 0.5 divided by sqrt(df*) (e.g. df* = 2: 0.07, 0.21, 0.35; df* = 1, a 2 x k table:
+0.1, 0.3, 0.5). Below small the effect is read as negligible. A p-value says how sure; this
+says how different.
 """
 
 from __future__ import annotations
