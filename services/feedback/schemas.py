@@ -339,3 +339,48 @@ class LearnedSchema(Schema):
         fields.Nested(InsightFindingSchema), metadata={"description": "Clearly worse, furthest first"}
     )
     compared = fields.Integer(metadata={"description": "How many comparisons the correction accounted for"})
+
+
+class DifferenceTestSchema(ChiSquareSchema):
+    rows = fields.List(fields.String(), metadata={"description": "Regions or PCNs tested (shown ones with answers)"})
+    significant = fields.Boolean(metadata={"description": "p below 0.05"})
+    effect_size = fields.String(
+        metadata={"description": "Cramér's V read by Cohen's thresholds for the table's degrees of freedom"},
+        validate=validate.OneOf(("negligible", "small", "medium", "large")),
+    )
+    sentence = fields.String()
+
+
+class NeedsGroupPcnSchema(Schema):
+    pcn_code = fields.String()
+    region = fields.String()
+
+
+class NeedsGroupSchema(Schema):
+    group = fields.Integer()
+    pcns = fields.List(fields.Nested(NeedsGroupPcnSchema), metadata={"description": "Shown PCNs only"})
+    profile = fields.Dict(
+        keys=fields.String(), values=fields.Float(), metadata={"description": "Mean share rating each need 4 or 5"}
+    )
+    distinctive_needs = fields.List(fields.String(), metadata={"description": "Rated high more than across all PCNs"})
+    offer_types = fields.List(fields.String(), metadata={"description": "Offer types that meet the distinctive needs"})
+
+
+class DifferencesQuerySchema(Schema):
+    region = fields.String(
+        validate=validate.OneOf(REGION_OR_NATIONAL), metadata={"description": "Only this region's PCNs"}
+    )
+
+
+class DifferencesSchema(Schema):
+    scope = fields.String()
+    region = fields.String(allow_none=True, metadata={"description": "The region whose PCNs are read, if one"})
+    regions = fields.Nested(
+        DifferenceTestSchema, allow_none=True, metadata={"description": "Do needs differ between regions?"}
+    )
+    pcns = fields.Nested(DifferenceTestSchema, allow_none=True, metadata={"description": "Between PCNs?"})
+    groups = fields.List(fields.Nested(NeedsGroupSchema))
+    joint_needs = fields.List(
+        fields.String(), metadata={"description": "Rated 4 or 5 by at least half of every shown PCN"}
+    )
+    joint_offer_types = fields.List(fields.String())

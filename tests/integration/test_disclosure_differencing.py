@@ -6,7 +6,9 @@ may fetch — every scope, filter and period of the figures, the national summar
 outcomes — and the search tries every count alone, every single subtraction, every margin
 and every two-filter overlap (tests/disclosure_search.py). Nothing may give 1 to 4 people.
 The insight's quarters (three months merged on read) are fetched too, every filter of them, so
-the search sets quarters against months, all time and each other.
+the search sets quarters against months, all time and each other; and the needs differences
+(tests across regions and PCNs, PCNs grouped by needs), whose groups may name only PCNs the
+needs ranking shows.
 """
 
 from __future__ import annotations
@@ -187,6 +189,35 @@ def _fetch(world, headers, seed: Seed, role: str, region: str | None) -> list[Fi
         if body is not None:
             for row in [body["national"], *body["regions"]]:
                 figures += [_quarter_figure(seed, row, cell) for cell in row["quarters"]]
+    for query in [""] + [f"?region={r}" for r in regions]:
+        body = get(f"/v1/insight/differences{query}")
+        if body is not None:
+            figures += _differences_figures(seed, body)
+    return figures
+
+
+def _differences_figures(seed: Seed, body: dict) -> list[Figure]:
+    """The tests' counts of high ratings over the regions or PCNs tested, and each PCN a group
+    names (a figure with no count: that it is shown)."""
+    figures = []
+    for between in ("regions", "pcns"):
+        test = body[between]
+        if test is not None:
+            population = frozenset(
+                key for key in seed.needs if (key[0] if between == "regions" else key[1]) in test["rows"]
+            )
+            figures.append(
+                Figure(
+                    f"differences {between} {test['rows']}",
+                    f"differences {between}",
+                    population,
+                    {"high ratings": test["n"]},
+                )
+            )
+    for group in body["groups"]:
+        for pcn in group["pcns"]:
+            key = (pcn["region"], pcn["pcn_code"])
+            figures.append(Figure(f"differences group pcn {key}", "differences group pcn", frozenset({key}), {}))
     return figures
 
 
@@ -283,6 +314,23 @@ def test_the_seeded_world_is_full_of_small_groups_for_the_search_to_find(publish
     quarters = [f for f in by_role[("national", None)] if f.kind.startswith("insight ")]
     assert len({quarter_of(m) for m in seed.months}) >= 2
     assert any(f.counts is None for f in quarters) and any(f.counts is not None for f in quarters)
+
+
+def test_the_needs_differences_name_only_pcns_the_needs_ranking_shows(published):
+    seed, by_role = published
+    grouped = {
+        p for figures in by_role.values() for f in figures if f.kind == "differences group pcn" for p in f.population
+    }
+    shown = {
+        p
+        for figures in by_role.values()
+        for f in figures
+        if f.kind == "needs pcn" and f.counts is not None
+        for p in f.population
+    }
+    assert grouped and grouped == shown and all(seed.needs[key] >= 5 for key in grouped)
+    tested = [f for figures in by_role.values() for f in figures if f.kind.startswith("differences ") and f.counts]
+    assert tested and all(f.counts["high ratings"] % 5 == 0 for f in tested)
 
 
 def test_a_regional_admin_reads_the_same_figures_of_its_region_as_the_national_team(published):

@@ -17,3 +17,14 @@ insight_api = Api("insight", __name__, tag="insight")
 )
 def learned(unit, query):
     return insight.learned(unit, query)
+
+
+@insight_api.get(
+    "/v1/insight/differences",
+    summary="Do needs differ between regions and PCNs (Cramér's V), PCNs grouped by needs, offers that meet them",
+    roles=READERS,
+    query=s.DifferencesQuerySchema,
+    response=s.DifferencesSchema,
+)
+def differences(unit, query):
+    return insight.differences(unit, query)

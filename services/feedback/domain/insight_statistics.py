@@ -22,7 +22,8 @@ What each question of the insight takes from here
 *Do needs differ between PCNs and regions?*
     The test of independence with Cramér's V is `statistics.chi_square_independence`
     (`needs.needs_differ_between_regions`); `group_by_needs` groups PCNs whose needs look alike
-    (Ward's hierarchical clustering) and says which needs set each group apart.
+    (Ward's hierarchical clustering) and says which needs set each group apart; served as
+    `GET /v1/insight/differences` (`differences`, with the offer types that meet each group).
 
 What the store must give the insight API
 ----------------------------------------

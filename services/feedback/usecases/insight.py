@@ -8,7 +8,9 @@ the national figure; the national team and services every region."""
 from __future__ import annotations
 
 from services.feedback.domain.aggregates import ALL, OFFER_TYPES, REGIONS
-from services.feedback.domain.disclosure import quarter_cells_withheld, withheld_reason
+from services.feedback.domain.differences import chi_square_view, joint_needs, needs_groups, needs_profile, offers_for
+from services.feedback.domain.disclosure import quarter_cells_withheld, regions_withheld, withheld_reason
+from services.feedback.domain.figures import Figures
 from services.feedback.domain.insight import (
     by_quarter,
     compared_over,
@@ -17,7 +19,9 @@ from services.feedback.domain.insight import (
     quarter_view,
     quarters_between,
 )
+from services.feedback.domain.needs import needs_differ_between_regions
 from services.feedback.store import aggregates
+from services.feedback.usecases import surveys
 from services.feedback.usecases.reports import own_region
 from shared.auth import Role
 from shared.errors import RuleViolation
@@ -66,3 +70,36 @@ def learned(unit: Unit, query: dict) -> dict:
         "national": row(ALL),
         "regions": [row(r) for r in regions],
     } | findings(compared, period)
+
+
+def differences(unit: Unit, query: dict) -> dict:
+    """Do needs differ between regions and PCNs, and which offers meet them: from the needs the
+    ranking publishes, settled as it settles them (`surveys.needs_ranking`). The national team
+    and services read every region's PCNs (or one region's, `region`); a regional administrator
+    their own region's PCNs and, as in the ranking, no test across regions."""
+    by_region = surveys.needs_by_region(unit)
+    withheld, _ = regions_withheld({r: f.count for r, f in by_region.items()})
+    if unit.principal.role == Role.REGIONAL_ADMIN:
+        regions, between_regions = [own_region(unit.principal, query.get("region"))], None
+    else:
+        regions = [query["region"]] if query.get("region") else list(REGIONS)
+        shown = {r: by_region[r].stats for r in REGIONS if r not in withheld}
+        between_regions = needs_differ_between_regions(shown, surveys.HIGH_FROM)
+    pcns: dict[str, dict] = {}
+    region_of: dict[str, str] = {}
+    for region in regions:
+        for code, (figures, reason) in surveys.pcn_figures_withheld(unit, region, withheld.get(region)).items():
+            if reason is None:
+                pcns[code], region_of[code] = Figures.of("needs", figures.stats).stats, region
+    between_pcns = needs_differ_between_regions(pcns, surveys.HIGH_FROM)
+    profiles = {code: needs_profile(stats) for code, stats in pcns.items()}
+    joint = joint_needs(profiles)
+    return {
+        "scope": "region" if unit.principal.role == Role.REGIONAL_ADMIN else "national",
+        "region": regions[0] if len(regions) == 1 else None,
+        "regions": chi_square_view(between_regions, "regions"),
+        "pcns": chi_square_view(between_pcns, "PCNs"),
+        "groups": needs_groups(profiles, region_of),
+        "joint_needs": joint,
+        "joint_offer_types": offers_for(joint),
+    }

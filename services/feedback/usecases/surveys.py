@@ -29,7 +29,7 @@ HIGH_FROM = 4  # the chi-square table counts ratings of 4 or 5 per need
 
 
 def needs_ranking(unit: Unit) -> dict:
-    by_region = _needs_by_region(unit)
+    by_region = needs_by_region(unit)
     withheld, national_withheld = regions_withheld({r: f.count for r, f in by_region.items()})
     if unit.principal.role == Role.REGIONAL_ADMIN:
         region = unit.principal.region
@@ -55,7 +55,7 @@ def needs_ranking(unit: Unit) -> dict:
     }
 
 
-def _needs_by_region(unit: Unit) -> dict[str, Figures]:
+def needs_by_region(unit: Unit) -> dict[str, Figures]:
     found = aggregates.read_figures(unit.conn, "needs", ("region",))
     return {r: found.get(("region", r, r)) or Figures.empty("needs") for r in REGIONS}
 
@@ -65,11 +65,17 @@ def _pcn_figures(unit: Unit, region: str) -> dict[str, Figures]:
     return {key: figures for (_, _, key), figures in sorted(found.items())}
 
 
-def _pcn_views(unit: Unit, region: str, region_withheld: str | None) -> list[dict]:
+def pcn_figures_withheld(unit: Unit, region: str, region_withheld: str | None) -> dict[str, tuple[Figures, str | None]]:
+    """{pcn code: (its needs figures, why withheld or None)}: a region's PCNs, settled against it."""
     pcns = _pcn_figures(unit, region)
     region_count = aggregates.read_cell(unit.conn, "needs", "region", region, region).count
     withheld = pcns_withheld(region, region_count, {code: f.count for code, f in pcns.items()}, region_withheld)
-    return [_needs_view(f, withheld[code], region=region, pcn_code=code) for code, f in pcns.items()]
+    return {code: (f, withheld[code]) for code, f in pcns.items()}
+
+
+def _pcn_views(unit: Unit, region: str, region_withheld: str | None) -> list[dict]:
+    pcns = pcn_figures_withheld(unit, region, region_withheld)
+    return [_needs_view(f, reason, region=region, pcn_code=code) for code, (f, reason) in pcns.items()]
 
 
 def _needs_view(
