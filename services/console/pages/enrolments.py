@@ -15,7 +15,7 @@ from datetime import datetime
 from flask import abort, flash, g, get_flashed_messages, redirect, render_template, request, url_for
 
 from services.console import auth, forms
-from services.console.pages.blueprint import for_roles, pages
+from services.console.pages.blueprint import for_roles, offer_or_404, pages
 from services.console.upstream import call
 from services.console.wording import JOB_ROLES, LONDON
 from shared.contracts.vocabulary import WithdrawalReason
@@ -204,13 +204,6 @@ def people_by_id(entries: list[dict]) -> dict[str, dict]:
 
 def roster(offer_id: str) -> list[dict] | None:
     return every(f"/v1/offers/{offer_id}/enrolments")
-
-
-def offer_or_404(offer_id: str) -> dict:
-    answer = call("enrolment", "GET", f"/v1/offers/{offer_id}", auth.token())
-    if answer.status >= 400:
-        abort(404)
-    return answer.body
 
 
 def accepts_enrolment(offer: dict) -> bool:

@@ -11,7 +11,7 @@ from flask import abort, flash, g, get_flashed_messages, redirect, render_templa
 
 from services.console import auth, forms
 from services.console.pages import enrolments
-from services.console.pages.blueprint import for_roles, pages
+from services.console.pages.blueprint import for_roles, offer_or_404, pages
 from services.console.upstream import call
 from services.console.wording import OFFER_TYPES
 
@@ -171,10 +171,7 @@ def offer(offer_id):
 
 def offer_page(offer_id: str, *, errors: forms.FormErrors | None = None, status: int = 200):
     """The offer page; after a refused change, with the refusal in its error summary."""
-    answer = call("enrolment", "GET", f"/v1/offers/{offer_id}", auth.token())
-    if answer.status >= 400:
-        abort(404)
-    found = answer.body
+    found = offer_or_404(offer_id)
     roster = enrolments.enrolments_context(found)
     panel = news_panel(
         get_flashed_messages(), found, roster["people"] if roster else {}, roster["entries"] if roster else []
@@ -207,7 +204,7 @@ def change_offer_status(offer_id, action):
 @pages.get("/offers/<offer_id>/<any(complete,cancel):action>")
 @for_roles(*OFFER_MANAGERS)
 def confirm_offer_status(offer_id, action):
-    found = enrolments.offer_or_404(offer_id)
+    found = offer_or_404(offer_id)
     if found["status"] not in ACTIONS[action][1]:
         return redirect(url_for("pages.offer", offer_id=offer_id))
     return render_template(f"offers/confirm_{action}.html", offer=found, types=OFFER_TYPES)

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from services.console import auth, forms
-from services.console.pages.blueprint import for_roles, pages
+from services.console.pages.blueprint import for_roles, offer_or_404, pages
 from services.console.upstream import call
 from services.console.wording import LONDON, clock, local, long_day
 
@@ -33,13 +33,6 @@ SESSION_FIELDS = {
 ANCHORS = {"starts_at": "starts_at-day"}
 ATTENDANCE = {"present": "Attended", "apologies": "Sent apologies", "absent": "Did not attend"}
 FEEDBACK_DAYS = 14  # feedback's window after a session ends
-
-
-def offer_of(offer_id: str) -> dict:
-    answer = call("enrolment", "GET", f"/v1/offers/{offer_id}", auth.token())
-    if answer.status >= 400:
-        abort(404)
-    return answer.body
 
 
 def scheduling_sessions(offer: dict) -> list[dict] | None:
@@ -67,14 +60,14 @@ def facilitator_choices() -> list[dict]:
 @pages.get("/offers/<offer_id>/sessions")
 @for_roles(*ADMINS)
 def offer_sessions(offer_id):
-    return _sessions_page(offer_of(offer_id), {}, forms.FormErrors())
+    return _sessions_page(offer_or_404(offer_id), {}, forms.FormErrors())
 
 
 @pages.post("/offers/<offer_id>/sessions")
 @for_roles(*ADMINS)
 def schedule_offer_sessions(offer_id):
     form = request.form
-    offer = offer_of(offer_id)
+    offer = offer_or_404(offer_id)
     body = session_request(form)
     answer = call(
         "scheduling",
