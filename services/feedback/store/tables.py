@@ -44,6 +44,7 @@ offers = Table(
     Column("offer_type", String(40), nullable=False),
     Column("status", String(20), nullable=False),
     Column("planned_sessions", Integer),  # enrolment's; None while not announced (an "after" then waits for completion)
+    Column("started_at", DateTime(timezone=True)),  # enrolment's `offer.started`: when a group formed
     Index("ix_offers_region_type", "region", "offer_type"),
 )
 
@@ -53,6 +54,18 @@ members = Table(
     Column("offer_id", String(ID), primary_key=True),
     Column("participant_id", String(ID), primary_key=True, index=True),
     Column("status", String(20), nullable=False),
+)
+
+# Each member's joining and leaving of a group offer (enrolment's confirmed / promoted and
+# withdrawn events, at the event's time), for the conditions of a learning community
+# (domain/conditions.py): when a member was expected at a session. Erasure deletes a person's rows.
+membership_changes = Table(
+    "membership_changes",
+    metadata,
+    Column("offer_id", String(ID), primary_key=True),
+    Column("participant_id", String(ID), primary_key=True, index=True),
+    Column("at", DateTime(timezone=True), primary_key=True),
+    Column("change", String(10), primary_key=True),
 )
 
 attendance = Table(
@@ -136,6 +149,7 @@ needs_responses = Table(
     Column("offer_id", String(ID)),
     Column("ratings", Text, nullable=False),
     Column("other_needs", Text),
+    Column("quarter", String(7)),  # the UK calendar quarter answered in ("2026-Q3"); None before it was kept
 )
 
 outcome_responses = Table(
