@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+
+from shared.clock import utcnow
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -26,7 +28,7 @@ class Envelope:
     source: str
     data: dict
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    time: datetime = field(default_factory=utcnow)  # shared.clock, so a demo's history carries its own times
     subject: str | None = None
     partitionkey: str | None = None
     region: str | None = None

@@ -27,16 +27,23 @@ from services.enrolment.store import attendance
 from services.enrolment.usecases import enrolments, offers, reference
 from services.enrolment.usecases import participants as participant_cases
 from shared.auth import Principal, Role
+from shared.clock import as_of
 from shared.contracts.common import LEADERSHIP_EXPERIENCE, PARTICIPANT_ROLES
 from shared.contracts.vocabulary import NATIONAL
 from shared.regions import REGIONS
 from shared.unit import Unit
 
 SEED = 20260401
+# The groups that have met since early in the year (`_since_the_spring`): formed this many days
+# ago (three quarters and more), three of the set leaving this many days in, and the people of
+# each region they take (after the 23 the other offers take).
+HISTORY_DAYS = 280
+LEFT_AFTER_DAYS = 150
+LONG_RUNNING_PEOPLE = 43
 EMAIL_DOMAIN = "demo.convene.invalid"
 PCNS_PER_REGION = 5
 PRACTICES_PER_PCN = 3
-PEOPLE = 320
+PEOPLE = 400
 FIRST_NAMES = (
     "Alex",
     "Sam",
@@ -288,6 +295,7 @@ def _offers(actor: Actor, data: DemoData, people: list[dict], rng: random.Random
         if COMPLETE in lifecycle:  # an offer completes only once it has held a session
             _held_before_convene(actor, masterclass, mine[17:23], sessions=4)
             actor.advance(masterclass, (COMPLETE,))
+        _since_the_spring(actor, offer, name, mine[23:LONG_RUNNING_PEOPLE], leavers=r % 2 == 1)
     managers = [
         next(p for p in people if p["role"] == "pcn_manager" and p["region"] == region) for region in sorted(data.pcns)
     ]
@@ -301,6 +309,44 @@ def _offers(actor: Actor, data: DemoData, people: list[dict], rng: random.Random
         **soon,
     )
     _enrol(actor, national, managers, then=(PUBLISH,))
+
+
+def _since_the_spring(actor: Actor, offer, name: str, people: list[dict], *, leavers: bool) -> None:
+    """Two groups that have met since early in the year, an action learning set and a programme
+    cohort, so the insight has several quarters and groups of every kind of continuity to show.
+    Their history is played out at its own time (`shared.clock.as_of`): enrolled a fortnight
+    before they formed, started when they formed and, in every other region, three of the set
+    leaving five months in; so every service learns each step with the time it happened."""
+    if len(people) < LONG_RUNNING_PEOPLE - 23:
+        raise ValueError(f"the demo needs {LONG_RUNNING_PEOPLE} people in every region")
+    formed = date.today() - timedelta(days=HISTORY_DAYS)
+    dates = {"starts_on": formed, "ends_on": date.today() + timedelta(days=75)}
+    with as_of(_at(formed - timedelta(days=14))):
+        group = offer(
+            f"{name} action learning set: workforce and wellbeing",
+            "action_learning_set",
+            8,
+            dates,
+            sessions=10,
+            basis="project",
+        )
+        cohort = offer(f"{name} leadership programme, spring cohort", "regional_programme", 14, dates, sessions=10)
+        actor.advance(group, (PUBLISH,))
+        actor.advance(cohort, (PUBLISH,))
+        places = [enrolments.enrol(actor.admin(p["region"]), group["id"], p["id"]) for p in people[:8]]
+        for person in people[8:]:
+            enrolments.enrol(actor.admin(person["region"]), cohort["id"], person["id"])
+    with as_of(_at(formed)):
+        actor.advance(group, (START,))
+        actor.advance(cohort, (START,))
+    if leavers:
+        with as_of(_at(formed + timedelta(days=LEFT_AFTER_DAYS))):
+            for place in places[-3:]:
+                enrolments.withdraw(actor.admin(group["region"]), place["id"])
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time(9, 0), tzinfo=UTC)
 
 
 def _held_before_convene(actor: Actor, offer: dict, people: list[dict], *, sessions: int) -> None:

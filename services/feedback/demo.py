@@ -1,6 +1,7 @@
 """Feedback's demo data: session feedback from most people present at the demo's held
-sessions, development-needs surveys that differ by region, and outcome measures before and
-after. `python -m services.cli demo` runs it after scheduling's demo (see `services.demo`).
+sessions, development-needs surveys that differ by region and shift over the last quarters, and
+outcome measures before and after. Answers of the past are given at their own time
+(`shared.clock.as_of`), so the commissioners' insight has several quarters to show. `python -m services.cli demo` runs it after scheduling's demo (see `services.demo`).
 
 Feedback learns sessions, attendance, offers and members only from events, so the loader
 first waits until its projections hold the demo's held sessions, their attendance and the
@@ -20,7 +21,7 @@ so the same shape on every machine. Comments are synthetic and say nothing about
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -38,11 +39,16 @@ from services.feedback.store.tables import (
 )
 from services.feedback.usecases import answers as answer_usecases
 from shared.auth import Principal, Role
-from shared.clock import as_utc, utcnow
+from shared.clock import as_of, as_utc, utcnow
 from shared.contracts.vocabulary import Recommend
 from shared.unit import Unit
 
 SEED = 20260403
+ANSWERED_AFTER = timedelta(days=1)  # session feedback comes the day after a session
+NEEDS_QUARTERS = 3  # quarters before this one in which each region's members answered the needs survey
+RISING, FALLING = "innovation", "dealing_with_conflict"  # needs that move across those quarters
+HISTORY_AFTER_DAYS = 60  # a group whose first session is older has met for months (scheduling's demo)
+GROWS_WITH_THE_GROUP = ("trust_in_group", "sense_of_direction")
 MEMBERS = answer_usecases.MEMBERS
 QUIET_RESPONDENTS = 3  # below the threshold of 5
 ANSWER_RATE, NEEDS_RATE, BEFORE_RATE = 0.85, 0.8, 0.9
@@ -133,9 +139,8 @@ def _score(rng: random.Random, mean: float, high: int = 5) -> int:
 
 
 def _open_sessions(runtime, held: dict | None) -> list[dict]:
-    """Held sessions whose feedback window is open, each with who was present, oldest first per region."""
+    """Held sessions, each with who was present, oldest first per region."""
     now = utcnow()
-    window = timedelta(days=runtime.settings.feedback_window_days) - timedelta(hours=1)
     query = (
         select(sessions)
         .where(sessions.c.status == "scheduled")
@@ -143,7 +148,7 @@ def _open_sessions(runtime, held: dict | None) -> list[dict]:
     )
     with runtime.db.read() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings() if held is None or r["session_id"] in held]
-        rows = [r for r in rows if now - window < as_utc(r["ends_at"]) <= now]
+        rows = [r for r in rows if as_utc(r["ends_at"]) <= now]
         for row in rows:
             present = select(attendance.c.participant_id).where(
                 attendance.c.session_id == row["session_id"], attendance.c.present.is_(True)
@@ -159,6 +164,9 @@ def _open_sessions(runtime, held: dict | None) -> list[dict]:
 
 
 def _session_feedback(runtime, held: dict | None, seed: int, report: dict) -> None:
+    """Most people present answer, the day after the session (`as_of`: a session of the spring
+    is answered in the spring). The quiet region hears from three people at its latest session
+    and from nobody at the others."""
     rows = _open_sessions(runtime, held)
     quiet_region = max((r["region"] for r in rows), default=None)
     quiet_session = [r["session_id"] for r in rows if r["region"] == quiet_region][-1:]  # its latest
@@ -173,12 +181,19 @@ def _session_feedback(runtime, held: dict | None, seed: int, report: dict) -> No
             people = [p for p in row["present"] if rng.random() < ANSWER_RATE]
         if not people:
             continue
-        with runtime.db.transaction() as conn:
+        with runtime.db.transaction() as conn, as_of(_answered_at(row)):
             for person in people:
                 answer_usecases.give_feedback(
                     _participant(person, row["region"], conn, runtime), row["session_id"], _answer(rng, mood, report)
                 )
                 report["feedback"] += 1
+
+
+def _answered_at(session: dict) -> datetime:
+    """The day after the session, or when it was put in the calendar if that was later (feedback
+    opens then), and never later than now."""
+    opens = max(as_utc(session["ends_at"]), as_utc(session["recorded_at"]) or as_utc(session["ends_at"]))
+    return min(utcnow(), max(as_utc(session["ends_at"]) + ANSWERED_AFTER, opens))
 
 
 def _answer(rng: random.Random, mood: float, report: dict) -> dict:
@@ -223,7 +238,10 @@ def _members_by_offer(runtime, rosters: dict | None, statuses: tuple) -> list[tu
 
 
 def _needs_surveys(runtime, rosters: dict | None, seed: int, report: dict) -> None:
-    """Each member answers once (for their first offer); each region has needs of its own."""
+    """Each member answers once (for their first offer) now, and in each of the last
+    `NEEDS_QUARTERS` quarters before it for their region (`as_of` the middle of that quarter).
+    Each region has needs of its own; across the quarters one need rises everywhere
+    (`RISING`) and one falls (`FALLING`), so there is a trend to find."""
     by_region: dict[str, dict[str, str]] = {}
     for offer, people in _members_by_offer(runtime, rosters, ("published", "started", "completed")):
         if offer["region"] != "national":
@@ -236,45 +254,88 @@ def _needs_surveys(runtime, rosters: dict | None, seed: int, report: dict) -> No
             rng = random.Random(f"{seed}/needs/{region}")
             high, low = rng.sample(NEEDS, 2), rng.choice(NEEDS)
             profile = {need: 2.8 + 1.5 * (need in high) - 1.2 * (need == low and need not in high) for need in NEEDS}
-            for person, offer_id in sorted(people.items()):
-                if rng.random() < NEEDS_RATE:
-                    other = rng.choice(OTHER_NEEDS) if rng.random() < 0.05 else None
-                    body = {
-                        "ratings": {need: _score(rng, mean) for need, mean in profile.items()},
-                        "other_needs": other,
-                        "offer_id": offer_id,
-                    }
-                    answer_usecases.answer_needs(_participant(person, region, conn, runtime), body)
-                    report["needs"] += 1
+            for back in range(NEEDS_QUARTERS, -1, -1):  # the oldest quarter first; 0 is now
+                shift = {RISING: -0.5 * back, FALLING: 0.4 * back}
+                moment = utcnow() if back == 0 else _middle_of_quarter_before(back)
+                with as_of(moment):
+                    for person, offer_id in sorted(people.items()):
+                        if rng.random() < NEEDS_RATE:
+                            other = rng.choice(OTHER_NEEDS) if rng.random() < 0.05 else None
+                            ratings = {need: _score(rng, mean + shift.get(need, 0)) for need, mean in profile.items()}
+                            body = {
+                                "ratings": ratings,
+                                "other_needs": other,
+                                "offer_id": offer_id if back == 0 else None,
+                            }
+                            answer_usecases.answer_needs(_participant(person, region, conn, runtime), body)
+                            report["needs"] += 1
+
+
+def _middle_of_quarter_before(back: int) -> datetime:
+    """The middle of the calendar quarter `back` quarters before this one."""
+    today = utcnow().date()
+    index = today.year * 4 + (today.month - 1) // 3 - back
+    return datetime(index // 4, 3 * (index % 4) + 2, 15, 12, 0, tzinfo=UTC)
 
 
 def _outcome_measures(runtime, rosters: dict | None, seed: int, report: dict) -> None:
-    """Started groups answer before; completed ones before and after (the pairs that count)."""
+    """Started groups answer before; completed ones, and groups that have met for months, before
+    and after (the pairs that count). In a group that has met for months, trust and sense of
+    direction grow with how much of it a person attended, as the programme expects; each of
+    their "before" answers is given when the group formed (`as_of`)."""
     for offer, people in _members_by_offer(runtime, rosters, ("started", "completed")):
+        history = _attendance_shares(runtime, offer["offer_id"])
         with runtime.db.transaction() as conn:
             if conn.execute(
                 select(outcome_responses.c.id).where(outcome_responses.c.offer_id == offer["offer_id"]).limit(1)
             ).first():
                 continue
             rng = random.Random(f"{seed}/outcomes/{offer['region']}/{offer['offer_type']}")
-            completed = offer["status"] == "completed"
+            completed, long_running = offer["status"] == "completed", history is not None
             for person in people:
                 if not completed and rng.random() >= BEFORE_RATE:
                     continue
                 before = {m: _score(rng, BEFORE[m], 7) for m in OUTCOME_MEASURES}
-                answers = [("before", before)] + (
-                    [
-                        (
-                            "after",
-                            {m: max(1, min(7, before[m] + round(rng.gauss(CHANGE[m], 0.8)))) for m in OUTCOME_MEASURES},
-                        )
-                    ]
-                    if completed
-                    else []
-                )
+                grown = _grown_by_attendance(history.get(person, 0.0)) if long_running else 1.0
+                change = {m: CHANGE[m] * (grown if m in GROWS_WITH_THE_GROUP else 1.0) for m in OUTCOME_MEASURES}
+                after = {m: max(1, min(7, before[m] + round(rng.gauss(change[m], 0.8)))) for m in OUTCOME_MEASURES}
+                answers = [("before", before)] + ([("after", after)] if completed or long_running else [])
                 for phase, scores in answers:
                     unit = _participant(person, offer["region"], conn, runtime)
-                    report["pairs"] += answer_usecases.give_outcome(
-                        unit, {"offer_id": offer["offer_id"], "phase": phase, "scores": scores}
-                    )["paired"]
+                    given_at = history.formed + timedelta(days=1) if long_running and phase == "before" else utcnow()
+                    with as_of(given_at):
+                        report["pairs"] += answer_usecases.give_outcome(
+                            unit, {"offer_id": offer["offer_id"], "phase": phase, "scores": scores}
+                        )["paired"]
                     report["outcomes"] += 1
+
+
+def _grown_by_attendance(share: float) -> float:
+    """How much of the usual change in trust and direction a member of a long-running group
+    shows: a little for one who rarely came, more than usual for one who always did."""
+    return 0.2 + 1.2 * share
+
+
+class _History(dict):
+    """person -> share of the group's sessions they attended while a member; and when it formed."""
+
+    formed: datetime
+
+
+def _attendance_shares(runtime, offer_id: str) -> _History | None:
+    """For a group that has met since early in the year (its first session is more than
+    `HISTORY_AFTER_DAYS` old), each member's attendance share; None for any other offer."""
+    with runtime.db.read() as conn:
+        first = conn.execute(select(func.min(sessions.c.starts_at)).where(sessions.c.offer_id == offer_id)).scalar()
+        if first is None or as_utc(first) > utcnow() - timedelta(days=HISTORY_AFTER_DAYS):
+            return None
+        held = select(sessions.c.session_id).where(sessions.c.offer_id == offer_id)
+        marks = conn.execute(
+            select(attendance.c.participant_id, attendance.c.present).where(attendance.c.session_id.in_(held))
+        ).all()
+    history = _History()
+    history.formed = as_utc(first) - timedelta(weeks=1)
+    for person in {p for p, _ in marks}:
+        mine = [present for p, present in marks if p == person]
+        history[person] = sum(mine) / len(mine)
+    return history

@@ -1,6 +1,7 @@
 """Scheduling's demo data: facilitators and coaches in every region, session series for the
-groups enrolment's demo opened, a few weeks of held sessions with attendance for the groups
-that have started, and coaching bookings. `python -m services.cli demo` runs it after
+groups enrolment's demo opened, held sessions with attendance for the groups that have started
+(a few weeks' worth, or every four weeks since the spring for the groups that have met since
+then), and coaching bookings. `python -m services.cli demo` runs it after
 enrolment's demo (see `services.demo`).
 
 Scheduling learns offers and members only from enrolment's events, so the loader first waits
@@ -48,7 +49,7 @@ from services.scheduling.store.tables import attendance, memberships, offers, se
 from services.scheduling.usecases import coaching, events, facilitators
 from services.scheduling.usecases import sessions as session_usecases
 from shared.auth import Principal, Role
-from shared.clock import utcnow
+from shared.clock import as_of, as_utc, utcnow
 from shared.contracts.scheduling import ATTENDANCE_RECORDED, SESSION_SCHEDULED
 from shared.contracts.vocabulary import NATIONAL, OfferType, Region
 from shared.unit import Unit
@@ -89,6 +90,13 @@ HELD = 4  # sessions a started group has already held, a week apart
 STILL_TO_COME = 2
 NATIONAL_MEETING = (time(17, 0), 90)  # third Thursday evening, online
 COACHING_AT, COACHING_BOOKED = time(16, 45), 3  # fortnightly Wednesdays, after every group slot
+# Groups that have met since early in the year (`_history_group`): a group is one of them when its
+# first member joined this long ago; enrolment enrols them a fortnight before the group forms;
+# they meet at this time, away from every other slot; a member who leaves stops coming first.
+HISTORY_AFTER_DAYS = 60
+ENROLLED_BEFORE = timedelta(days=14)
+HISTORY_AT = time(13, 0)
+STOPPED_COMING_BEFORE_LEAVING = timedelta(weeks=8)
 RELIABILITY = (0.95, 0.95, 0.95, 0.9, 0.9, 0.8, 0.6)  # chance a member is present: mostly present
 
 
@@ -165,7 +173,9 @@ def _load_region(unit: Unit, region_offers: list[dict], rng: random.Random, repo
     waiting = iter(SLOTS)
     for index, offer in enumerate(groups):
         leader = leaders[index % len(leaders)]["id"] if leaders else None
-        if offer["status"] == "started":
+        if offer["status"] == "started" and (formed := _formed_long_ago(unit, offer)) is not None:
+            _history_group(unit, offer, leader, formed, rng, report)
+        elif offer["status"] == "started":
             _started_group(unit, offer, leader, rng, report)
         elif offer["region"] == NATIONAL:
             _national_group(unit, offer, report)
@@ -303,6 +313,68 @@ def _started_group(unit: Unit, offer: dict, leader: str | None, rng: random.Rand
         },
         report,
     )
+
+
+def _formed_long_ago(unit: Unit, offer: dict) -> datetime | None:
+    """When a group that has met since early in the year formed (enrolment's `_since_the_spring`
+    enrols its members `ENROLLED_BEFORE` it starts), or None for a group that started lately."""
+    first = unit.conn.execute(
+        select(func.min(memberships.c.joined_at)).where(memberships.c.offer_id == offer["offer_id"])
+    ).scalar()
+    if first is None or as_utc(first) > utcnow() - timedelta(days=HISTORY_AFTER_DAYS):
+        return None
+    return as_utc(first) + ENROLLED_BEFORE
+
+
+def _history_group(
+    unit: Unit, offer: dict, leader: str | None, formed: datetime, rng: random.Random, report: dict
+) -> None:
+    """Sessions every four weeks since the group formed, all held, each put in the calendar a
+    week before it and marked as it ended (`as_of`, so feedback opens each in its own time).
+    Only members of the group at a session are marked. The groups differ, so the conditions of
+    a learning community have something to tell: a set whose members stopped coming before three
+    of them left, a set whose attendance falls over its last sessions, and steady groups."""
+    weekday = 1 if offer["offer_type"] == OfferType.ACTION_LEARNING_SET else 3
+    days, day = [], _first(weekday, formed.date() + timedelta(days=7))
+    while day <= date.today() - timedelta(days=4):
+        days.append(day)
+        day += timedelta(weeks=4)
+    body = {"facilitator_id": leader, "venue": f"Demo learning centre {offer['region']}, history room"}
+    periods = unit.conn.execute(
+        select(memberships.c.participant_id, memberships.c.joined_at, memberships.c.left_at).where(
+            memberships.c.offer_id == offer["offer_id"]
+        )
+    ).all()
+    someone_left = any(left is not None for _, _, left in periods)
+    drifting = offer["offer_type"] == OfferType.ACTION_LEARNING_SET and not someone_left and rng.random() < 0.6
+    usual = rng.choice(RELIABILITY[:-1])
+    for n, day in enumerate(days):
+        slot = _slot(day, HISTORY_AT, 120)
+        with as_of(slot.starts_at - timedelta(weeks=1)):
+            row = session_usecases.new_session(offer, slot, body, series_id=None)
+            session_store.add_sessions(unit.conn, [row])
+            unit.record(SESSION_SCHEDULED, events.session_data(row))
+        report["sessions"] += 1
+        for member, joined, left in periods:
+            joined, left = as_utc(joined), as_utc(left)
+            if joined > row["starts_at"] or (left is not None and left <= row["starts_at"]):
+                continue  # not a member at this session
+            reliability = usual
+            if left is not None and left - row["starts_at"] < STOPPED_COMING_BEFORE_LEAVING:
+                reliability = 0.3
+            if drifting and n >= len(days) - 3:
+                reliability = 0.45
+            mark = {
+                "session_id": row["id"],
+                "participant_id": member,
+                "offer_id": offer["offer_id"],
+                "value": _mark(rng, reliability),
+                "recorded_at": row["ends_at"] + timedelta(minutes=20),
+            }
+            with as_of(mark["recorded_at"]):
+                attendance_store.save_attendance(unit.conn, mark)
+                unit.record(ATTENDANCE_RECORDED, events.attendance_data(row, mark))
+            report["attendance"] += 1
 
 
 def _slot(day: date, at: time, minutes: int) -> Slot:
