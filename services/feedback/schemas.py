@@ -390,12 +390,13 @@ class DifferencesSchema(Schema):
 
 
 class ReportQuerySchema(Schema):
-    # Checked by the endpoint, not here, so a missing or malformed quarter is a 400 naming it.
+    # Its form is checked by the endpoint, not here, so a malformed quarter is a 400 naming it; the
+    # pattern is for the OpenAPI document.
     quarter = fields.String(
-        load_default=None, metadata={"description": "The report's calendar quarter, YYYY-Qn (required), e.g. 2026-Q3"}
+        required=True,
+        metadata={"description": "The report's calendar quarter, YYYY-Qn, e.g. 2026-Q3", "pattern": r"^\d{4}-Q[1-4]$"},
     )
     region = fields.String(
         validate=validate.OneOf(Region.values()),
-        load_default=None,
         metadata={"description": "One region's report (a regional administrator: their own only); else England"},
     )

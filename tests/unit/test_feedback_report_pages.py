@@ -364,7 +364,7 @@ def test_the_conditions_page_tables_each_group_and_withholds_the_small_one():
 
 def test_the_conditions_page_flags_groups_at_risk_and_reads_the_associations():
     text = joined(pages.conditions_page(CONDITIONS, Q))
-    assert f"Of 3 groups, 2 are shown and 1 withheld because they have {WITHHELD} members; 1 are at risk." in text
+    assert f"Of 3 groups, 2 are shown and 1 withheld because they have {WITHHELD} members; groups at risk: 1." in text
     assert "At risk: action learning set e5f6a7b8, London (Y56), attendance fell from 80 % to 50 %." in text
     assert (
         "Continuity and trust across 12 groups: Spearman's rho 0.62, 95 % interval 0.08 to 0.88, p 0.031; groups "

@@ -29,5 +29,5 @@ def report(unit, query):
             "name the report's quarter as YYYY-Qn, e.g. 2026-Q3",
             errors=[{"field": "quarter", "message": "a quarter as YYYY-Qn, e.g. 2026-Q3"}],
         )
-    body, name = gather.report(unit, quarter, query["region"])
+    body, name = gather.report(unit, quarter, query.get("region"))
     return Reply(body, headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private"})

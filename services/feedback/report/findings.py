@@ -123,7 +123,7 @@ def conditions_findings(conditions: dict) -> list[str]:
         return [NO_GROUPS]
     found = [
         f"Of {summary.get('groups', 0)} groups, {summary.get('shown', 0)} are shown and {summary.get('withheld', 0)} "
-        f"withheld because they have {WITHHELD} members; {summary.get('at_risk', 0)} are at risk."
+        f"withheld because they have {WITHHELD} members; groups at risk: {summary.get('at_risk', 0)}."
     ]
     for group in conditions.get("groups", []):
         if group.get("at_risk") and not group.get("suppressed"):

@@ -94,6 +94,7 @@ def learned_page(learned: dict | None, quarter: str) -> list:
                 *_interval(cell, "overall"),
             )
             for row, cell in cells
+            if cell is not None  # a place without answers this quarter is no bar at all, not a withheld one
         ]
         page += chart(
             bar_chart(
