@@ -187,7 +187,20 @@ def differences_page(differences: dict | None) -> list:
     )
     tests = [(name, differences.get(key)) for name, key in (("Between regions", "regions"), ("Between PCNs", "pcns"))]
     tests = [(name, test) for name, test in tests if test]
-    if tests:
+    groups = differences.get("groups", [])
+    if groups:
+        needs = list(groups[0]["profile"])
+        page += chart(
+            line_chart(
+                # every other name a line lower, so seven names fit side by side
+                [("\n" if i % 2 else "") + need_name(n) for i, n in enumerate(needs)],
+                {f"Group {g['group']}": [g["profile"].get(n) for n in needs] for g in groups[:MOST_ROWS]},
+                axis_label="Share rating it 4 or 5",
+                limits=(0, 1),
+            ),
+            "each group's needs profile: the mean share of its PCNs rating each need 4 or 5.",
+        )
+    elif tests:
         page += chart(
             bar_chart(
                 [Bar(name, test["cramers_v"]) for name, test in tests],
@@ -196,7 +209,6 @@ def differences_page(differences: dict | None) -> list:
             ),
             "the size of the difference in needs between regions and between PCNs (Cramér's V).",
         )
-    groups = differences.get("groups", [])
     if groups:
         page.append(
             table(
