@@ -281,13 +281,11 @@ def parser() -> argparse.ArgumentParser:
     import_ods.add_argument("epcn", type=Path, help="epcn.csv (no header row)")
     import_ods.add_argument("practice_map", type=Path, help="gp-reg-pat-prac-map.csv (gives each PCN its region)")
     import_ods.set_defaults(run=cmd_import_ods)
-    insight_report = commands.add_parser(
-        "insight-report",
-        help=(
-            "write the quarterly commissioners' report (PDF) from feedback's live data, read as the national team "
-            "reads it (a service principal: every region, small numbers withheld as on the insight endpoints)"
-        ),
+    report_help = (
+        "write the quarterly commissioners' report (PDF) from feedback's live data, read as the national team "
+        "reads it (a service principal: every region, small numbers withheld as on the insight endpoints)"
     )
+    insight_report = commands.add_parser("insight-report", help=report_help, description=report_help)
     insight_report.add_argument("--quarter", required=True, type=quarter_argument, help="e.g. 2026-Q3")
     insight_report.add_argument(
         "--region", default=None, choices=REGION_CODES, help="one region's report (default: England, every region)"
