@@ -188,6 +188,29 @@ def cmd_import_ods(args) -> None:
     print(json.dumps(report, indent=2))
 
 
+def cmd_insight_report(args) -> None:
+    """The quarterly commissioners' report, built as GET /v1/insight/report builds it, read as the
+    national team reads it: a service principal of feedback, which sees every region."""
+    from services.feedback.report import gather
+    from shared.auth import Principal
+
+    feedback = runtime("feedback")
+    with feedback.db.read() as conn:
+        unit = feedback.unit(conn, Principal("convene-cli", Role.SERVICE, None))
+        body, name = gather.report(unit, args.quarter, args.region)
+    out = args.out or Path(name)
+    out.write_bytes(body)
+    print(f"wrote {out} ({len(body)} bytes)")
+
+
+def quarter_argument(text: str) -> str:
+    from services.feedback.report.period import is_quarter
+
+    if not is_quarter(text):
+        raise argparse.ArgumentTypeError("a quarter as YYYY-Qn, e.g. 2026-Q3")
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="convene", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -258,6 +281,19 @@ def parser() -> argparse.ArgumentParser:
     import_ods.add_argument("epcn", type=Path, help="epcn.csv (no header row)")
     import_ods.add_argument("practice_map", type=Path, help="gp-reg-pat-prac-map.csv (gives each PCN its region)")
     import_ods.set_defaults(run=cmd_import_ods)
+    report_help = (
+        "write the quarterly commissioners' report (PDF) from feedback's live data, read as the national team "
+        "reads it (a service principal: every region, small numbers withheld as on the insight endpoints)"
+    )
+    insight_report = commands.add_parser("insight-report", help=report_help, description=report_help)
+    insight_report.add_argument("--quarter", required=True, type=quarter_argument, help="e.g. 2026-Q3")
+    insight_report.add_argument(
+        "--region", default=None, choices=REGION_CODES, help="one region's report (default: England, every region)"
+    )
+    insight_report.add_argument(
+        "--out", type=Path, default=None, help="where to write it (default: convene-insight-<scope>-<quarter>.pdf)"
+    )
+    insight_report.set_defaults(run=cmd_insight_report)
     return root
 
 

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from services.feedback.domain.answers import MAX_TEXT_LENGTH
 from services.feedback.domain.outcomes import OUTCOME_MEASURES, OUTCOME_PHASES
 from shared.contracts.common import OFFER_TYPES, REGION_OR_NATIONAL, pcn_field
-from shared.contracts.vocabulary import Need, Recommend
+from shared.contracts.vocabulary import Need, Recommend, Region
 from shared.schemas import StrictBoolean
 
 PERIOD = validate.Regexp(r"^(all|\d{4}-(0[1-9]|1[0-2]))$", error="all, or a month as YYYY-MM")
@@ -384,3 +384,19 @@ class DifferencesSchema(Schema):
         fields.String(), metadata={"description": "Rated 4 or 5 by at least half of every shown PCN"}
     )
     joint_offer_types = fields.List(fields.String())
+
+
+# --- insight: report --------------------------------------------------------------------
+
+
+class ReportQuerySchema(Schema):
+    # Its form is checked by the endpoint, not here, so a malformed quarter is a 400 naming it; the
+    # pattern is for the OpenAPI document.
+    quarter = fields.String(
+        required=True,
+        metadata={"description": "The report's calendar quarter, YYYY-Qn, e.g. 2026-Q3", "pattern": r"^\d{4}-Q[1-4]$"},
+    )
+    region = fields.String(
+        validate=validate.OneOf(Region.values()),
+        metadata={"description": "One region's report (a regional administrator: their own only); else England"},
+    )
