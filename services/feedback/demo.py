@@ -1,7 +1,8 @@
 """Feedback's demo data: session feedback from most people present at the demo's held
 sessions, development-needs surveys that differ by region and shift over the last quarters, and
 outcome measures before and after. Answers of the past are given at their own time
-(`shared.clock.as_of`), so the commissioners' insight has several quarters to show. `python -m services.cli demo` runs it after scheduling's demo (see `services.demo`).
+(`shared.clock.as_of`), so the commissioners' insight has several quarters to show.
+`python -m services.cli demo` runs it after scheduling's demo (see `services.demo`).
 
 Feedback learns sessions, attendance, offers and members only from events, so the loader
 first waits until its projections hold the demo's held sessions, their attendance and the
