@@ -10,11 +10,13 @@ import statistics
 from datetime import timedelta
 
 import pytest
+from kafka import KafkaProducer
 from scipy.stats import norm, spearmanr
 
 from services.feedback.store import tables as store
-from shared.contracts import enrolment
+from shared.contracts import enrolment, scheduling
 from shared.envelope import Envelope
+from tests.harness import eventually
 from tests.integration.test_feedback_handlers import HANDLERS, NOW, FeedbackWorld
 
 FORMED = NOW - timedelta(days=60)  # every group here first met then
@@ -148,6 +150,83 @@ def test_an_erased_member_s_joining_and_leaving_go_and_the_others_stay(world):
     world.left("o1", ["p1"], FORMED + WEEK)
     world.deliver(enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": "Y58", "erased_at": NOW.isoformat()})
     assert changes(world) == [("p2", "joined")]
+
+
+def test_a_group_s_events_reach_its_conditions_through_the_broker(
+    databases, kafka_bootstrap, signing_keys, topic_prefix, as_
+):
+    """The same inputs as enrolment and scheduling publish them: CloudEvents on their topics,
+    consumed by feedback's worker, each event's time the time of the change."""
+    world = Groups(databases.new("feedback"), kafka_bootstrap, signing_keys[1], CONVENE_TOPIC_PREFIX=topic_prefix)
+    world.service.start_worker()
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+
+    def publish(event_type, data, time):
+        envelope = Envelope(type=event_type.type, source=event_type.source, data=data, time=time)
+        topic = event_type.topic.address(topic_prefix)
+        producer.send(topic, key=event_type.key_of(data).encode(), value=envelope.value(), headers=envelope.headers())
+
+    try:
+        offer = world._offer("o1", "Y58", "action_learning_set", "published")
+        publish(enrolment.OFFER_PUBLISHED, offer, FORMED - 2 * WEEK)
+        people = [f"p{i}" for i in range(7)]
+        for person in people:
+            data = {
+                "enrolment_id": f"e-{person}",
+                "offer_id": "o1",
+                "participant_id": person,
+                "region": "Y58",
+                "offer_type": "action_learning_set",
+                "role": "gp",
+                "status": "confirmed",
+                "changed_at": (FORMED - WEEK).isoformat(),
+            }
+            publish(enrolment.ENROLMENT_CONFIRMED, data, FORMED - WEEK)
+        publish(enrolment.OFFER_STARTED, offer | {"status": "started"}, FORMED)
+        left = FORMED + timedelta(minutes=30)  # before its first session
+        publish(
+            enrolment.ENROLMENT_WITHDRAWN,
+            data | {"status": "withdrawn", "reason": "withdrew", "changed_at": left.isoformat()},
+            left,
+        )
+        starts_at = FORMED + timedelta(hours=1)
+        session = {
+            "session_id": "s1",
+            "offer_id": "o1",
+            "region": "Y58",
+            "kind": "group",
+            "sequence": 0,
+            "status": "scheduled",
+            "starts_at": starts_at.isoformat(),
+            "ends_at": (starts_at + timedelta(hours=2)).isoformat(),
+        }
+        publish(scheduling.SESSION_SCHEDULED, session, FORMED - WEEK)
+        for person in people[:3]:
+            mark = {
+                "session_id": "s1",
+                "offer_id": "o1",
+                "region": "Y58",
+                "participant_id": person,
+                "attendance": "present",
+                "session_starts_at": session["starts_at"],
+                "session_ends_at": session["ends_at"],
+                "recorded_at": (starts_at + WEEK).isoformat(),
+            }
+            publish(scheduling.ATTENDANCE_RECORDED, mark, starts_at + WEEK)
+        producer.flush()
+
+        def the_group():
+            body = conditions(world, as_("regional_admin", "Y58"))
+            return body["groups"][0] if body["groups"] and body["groups"][0]["attendance_share"] == 0.5 else None
+
+        # Seven joined before it formed, one left before its session: six expected, three came.
+        group = eventually(the_group, timeout=60, message="the group's events to be consumed")
+        assert (group["size"], group["joined"], group["left"], group["continuity"]) == (5, 0, 0, 0.5)
+        assert changes(world) == sorted([(p, "joined") for p in people] + [("p6", "left")])
+        assert world.rows(store.offers)[0]["started_at"].replace(tzinfo=None) == FORMED.replace(tzinfo=None)
+    finally:
+        producer.close()
+        world.service.stop()
 
 
 # --- the endpoint ---------------------------------------------------------------------------------
