@@ -2,8 +2,9 @@
 enrolment's offers, memberships, participants' registrations (their PCN) and erasures. Each handler runs in the
 consumer's unit of work, with its inbox row."""
 
+from services.feedback.domain.conditions import JOINED, LEFT
 from services.feedback.store import participants, projections
-from services.feedback.usecases import attendance, erasure, goals
+from services.feedback.usecases import attendance, conditions, erasure, goals
 from shared.consumer import Subscription
 from shared.contracts import enrolment, scheduling
 from shared.envelope import Envelope
@@ -25,14 +26,29 @@ def coaching_goals_set(event: Envelope, unit: Unit) -> None:
 
 
 def offer_changed(event: Envelope, unit: Unit) -> None:
-    attendance.learn_offer(
-        unit, {name: event.data[name] for name in ("offer_id", "region", "offer_type", "status", "planned_sessions")}
-    )
+    offer = {name: event.data[name] for name in ("offer_id", "region", "offer_type", "status", "planned_sessions")}
+    if event.type == enrolment.OFFER_STARTED.type:  # when the group formed; later offer events leave it be
+        offer["started_at"] = event.time
+    attendance.learn_offer(unit, offer)
+
+
+# Joining and leaving a group, for its continuity (domain/conditions.py). Completing is not
+# leaving: enrolment completes a member once they have attended enough sessions, while the group
+# still meets and they are still expected at it; counted as leaving, every group would lose its
+# most faithful members near its end and be flagged for it. Waitlisting is not joining.
+_MEMBERSHIP_CHANGES = {
+    enrolment.ENROLMENT_CONFIRMED.type: JOINED,
+    enrolment.ENROLMENT_PROMOTED.type: JOINED,
+    enrolment.ENROLMENT_WITHDRAWN.type: LEFT,
+}
 
 
 def membership_changed(event: Envelope, unit: Unit) -> None:
     data = event.data
     projections.save_member(unit.conn, data["offer_id"], data["participant_id"], data["status"])
+    change = _MEMBERSHIP_CHANGES.get(event.type)
+    if change is not None:
+        conditions.membership_changed(unit, data, change, event.time)
 
 
 def participant_registered(event: Envelope, unit: Unit) -> None:

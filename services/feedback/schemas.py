@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from services.feedback.domain.answers import MAX_TEXT_LENGTH
+from services.feedback.domain.conditions import GROUP_OFFER_TYPES
 from services.feedback.domain.outcomes import OUTCOME_MEASURES, OUTCOME_PHASES
 from shared.contracts.common import OFFER_TYPES, REGION_OR_NATIONAL, pcn_field
 from shared.contracts.vocabulary import Need, Recommend, Region
@@ -400,3 +401,66 @@ class ReportQuerySchema(Schema):
         validate=validate.OneOf(Region.values()),
         metadata={"description": "One region's report (a regional administrator: their own only); else England"},
     )
+
+
+# --- insight: conditions ------------------------------------------------------------------
+
+
+class ConditionsQuerySchema(Schema):
+    region = fields.String(validate=validate.OneOf(REGION_OR_NATIONAL), metadata={"description": "Only this region"})
+    offer_type = fields.String(
+        validate=validate.OneOf(GROUP_OFFER_TYPES), metadata={"description": "Only groups of this type"}
+    )
+
+
+class GroupRiskSchema(Schema):
+    code = fields.String(validate=validate.OneOf(("falling_attendance", "members_leaving", "below_workable_size")))
+    reason = fields.String(metadata={"description": "For the region's administrator, in plain English"})
+
+
+class GroupConditionsSchema(Schema):
+    group_id = fields.String(metadata={"description": "The group's offer"})
+    region = fields.String()
+    offer_type = fields.String()
+    suppressed = fields.Boolean(metadata={"description": "Fewer than 5 members now: no figure, no flag"})
+    reason = fields.String(allow_none=True)
+    size = fields.Integer(allow_none=True, metadata={"description": "Members now, rounded to a multiple of 5"})
+    joined = fields.Integer(allow_none=True, metadata={"description": "Joined after it formed, rounded to 5"})
+    left = fields.Integer(allow_none=True, metadata={"description": "Left after it formed, rounded to 5"})
+    continuity = fields.Float(
+        allow_none=True, metadata={"description": "Median of members' shares of the sessions they were expected at"}
+    )
+    attendance_share = fields.Float(allow_none=True, metadata={"description": "All present / all expected"})
+    recent_share = fields.Float(allow_none=True, metadata={"description": "Attendance at the last 3 sessions"})
+    earlier_share = fields.Float(allow_none=True, metadata={"description": "Attendance at the sessions before"})
+    at_risk = fields.Boolean(allow_none=True)
+    risks = fields.List(fields.Nested(GroupRiskSchema))
+
+
+class AssociationSchema(Schema):
+    measure = fields.String(validate=validate.OneOf(("trust_in_group", "sense_of_direction")))
+    groups = fields.Integer(metadata={"description": "Shown groups with 5 or more 'after' answers that took part"})
+    rho = fields.Float(allow_none=True, metadata={"description": "Spearman's rank correlation with continuity"})
+    p_value = fields.Float(allow_none=True, metadata={"description": "Two-sided; 0.0 reads 'below 0.01'"})
+    low = fields.Float(allow_none=True)
+    high = fields.Float(allow_none=True)
+    confidence = fields.Float()
+    reason = fields.String(
+        allow_none=True, validate=validate.OneOf(("too_few_groups", "no_spread")), metadata={"description": "No rho"}
+    )
+
+
+class ConditionsSummarySchema(Schema):
+    groups = fields.Integer(metadata={"description": "Groups listed (a count of groups, not people)"})
+    shown = fields.Integer()
+    withheld = fields.Integer()
+    at_risk = fields.Integer()
+
+
+class ConditionsSchema(Schema):
+    scope = fields.String(validate=validate.OneOf(("national", "region")))
+    region = fields.String(allow_none=True)
+    groups = fields.List(fields.Nested(GroupConditionsSchema))
+    at_risk = fields.List(fields.Nested(GroupConditionsSchema), metadata={"description": "Most reasons first"})
+    associations = fields.List(fields.Nested(AssociationSchema))
+    summary = fields.Nested(ConditionsSummarySchema)

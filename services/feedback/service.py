@@ -5,6 +5,7 @@ from pathlib import Path
 
 from services.feedback import handlers
 from services.feedback.api import APIS
+from services.feedback.api.conditions import conditions_api
 from services.feedback.api.report import report_api
 from services.feedback.settings import FeedbackSettings
 from services.feedback.store import metadata, sealed_comments
@@ -22,7 +23,7 @@ SERVICE = Service(
     name="feedback",
     settings=FeedbackSettings,
     metadata=metadata,
-    apis=[*APIS, report_api],
+    apis=[*APIS, conditions_api, report_api],
     subscriptions=handlers.SUBSCRIPTIONS,
     migrations=Path(__file__).resolve().parent / "migrations",
     demo=load_demo,

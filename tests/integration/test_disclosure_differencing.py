@@ -8,7 +8,8 @@ and every two-filter overlap (tests/disclosure_search.py). Nothing may give 1 to
 The insight's quarters (three months merged on read) are fetched too, every filter of them, so
 the search sets quarters against months, all time and each other; and the needs differences
 (tests across regions and PCNs, PCNs grouped by needs), whose groups may name only PCNs the
-needs ranking shows.
+needs ranking shows; and the conditions of each learning community (its members now, joined
+and left), under every filter and in the at-risk lists.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import timedelta
 import pytest
 
 from services.feedback.domain.insight import quarter_of
+from shared.contracts import enrolment
 from shared.contracts.common import OFFER_TYPES
 from tests.conftest import DatabaseFactory
 from tests.disclosure_search import Figure, search
@@ -27,6 +29,7 @@ from tests.integration.test_feedback_handlers import NOW, FeedbackWorld
 
 REGIONS = ("Y56", "Y58", "Y60")
 TYPES = ("action_learning_set", "coaching", "regional_programme")
+GROUP_TYPES = ("action_learning_set", "pcn_team", "regional_programme")  # /v1/insight/conditions' filter
 DAYS_AGO = (2, 40, 130)  # three different months in at least two quarters, inside the feedback window set below
 SIZES = (1, 1, 2, 3, 4, 5, 6, 7, 9, 12)
 ANSWER = {"overall": 4, "usefulness": 5, "will_apply": 3, "recommend": "good"}
@@ -76,16 +79,21 @@ class Seed:
         self.pairs: dict[str, int] = defaultdict(int)  # offer -> before/after pairs
         self.respondents: dict[str, int] = {}  # session -> answers
         self.months: set[str] = set()
+        self.members: dict[str, int] = defaultdict(int)  # group offer -> members now
 
 
 def _seed(world, headers) -> Seed:
     rng, seed, person = random.Random(13), Seed(), 0
+    rng_leaving = random.Random(17)  # its own, so the rest of the world is seeded as before
     for region in REGIONS:
         for offer_type in TYPES:
             for o in range(2):
                 offer_id = f"{region}-{offer_type}-{o}"
                 world.offer(offer_id, region, offer_type, status="completed")  # their "after" measures need them run
                 seed.offers[offer_id] = (region, offer_type)
+                if offer_type != "coaching":  # a group: it formed, then ran its course
+                    world.offer(offer_id, region, offer_type, event=enrolment.OFFER_STARTED, status="started")
+                    world.offer(offer_id, region, offer_type, event=enrolment.OFFER_COMPLETED, status="completed")
                 for days in DAYS_AGO:
                     session_id, ends_at = f"{offer_id}-{days}", NOW - timedelta(days=days)
                     world.session(session_id, offer_id, region, ends_at)
@@ -127,6 +135,9 @@ def _seed(world, headers) -> Seed:
                         == 201
                     )
             seed.pairs[offer_id] += pairs
+            seed.members[offer_id] = pairs - _some_leave(
+                world, rng_leaving, offer_id, region, offer_type, person, pairs
+            )
         for p, pcn in enumerate(f"U{REGIONS.index(region)}000{p}" for p in range(3)):
             for i in range(rng.choice(SIZES)):
                 person += 1
@@ -138,6 +149,25 @@ def _seed(world, headers) -> Seed:
                 assert response.status_code == 201, response.json
                 seed.needs[(region, pcn)] += 1
     return seed
+
+
+def _some_leave(world, rng, offer_id, region, offer_type, last_person, members) -> int:
+    """Some of a group's members (the last `members` people made) withdraw; how many. A group
+    large enough to stay shown loses three (published as 5), a smaller one any number of its own."""
+    leaving = 3 if members >= 8 else rng.randint(0, members)
+    for person in range(last_person - leaving + 1, last_person + 1):
+        data = {
+            "enrolment_id": f"e-p{person}",
+            "offer_id": offer_id,
+            "participant_id": f"p{person}",
+            "region": region,
+            "offer_type": offer_type,
+            "role": "gp",
+            "status": "withdrawn",
+            "changed_at": NOW.isoformat(),
+        }
+        world.deliver(enrolment.ENROLMENT_WITHDRAWN, data)
+    return leaving
 
 
 # --- fetching everything a role may fetch --------------------------------------------------
@@ -193,7 +223,21 @@ def _fetch(world, headers, seed: Seed, role: str, region: str | None) -> list[Fi
         body = get(f"/v1/insight/differences{query}")
         if body is not None:
             figures += _differences_figures(seed, body)
+    conditions = [""] + [f"offer_type={t}" for t in GROUP_TYPES]
+    conditions += [f"region={r}" + (f"&offer_type={t}" if t else "") for r in regions for t in (None, *GROUP_TYPES)]
+    for query in conditions:
+        body = get(f"/v1/insight/conditions?{query}")
+        if body is not None:
+            figures += [_group_figure(group) for group in body["groups"] + body["at_risk"]]
     return figures
+
+
+def _group_figure(group: dict) -> Figure:
+    """A group's counts of people: its members now, those who joined and who left after it formed."""
+    name, population = f"conditions group {group['group_id']}", frozenset({("group", group["group_id"])})
+    if group["suppressed"]:
+        return Figure(name, "conditions group", population)
+    return Figure(name, "conditions group", population, {k: group[k] for k in ("size", "joined", "left")})
 
 
 def _differences_figures(seed: Seed, body: dict) -> list[Figure]:
@@ -314,6 +358,12 @@ def test_the_seeded_world_is_full_of_small_groups_for_the_search_to_find(publish
     quarters = [f for f in by_role[("national", None)] if f.kind.startswith("insight ")]
     assert len({quarter_of(m) for m in seed.months}) >= 2
     assert any(f.counts is None for f in quarters) and any(f.counts is not None for f in quarters)
+    groups = {f.name: f for f in by_role[("national", None)] if f.kind == "conditions group"}
+    assert any(0 < n < 5 for n in seed.members.values()) and any(n >= 5 for n in seed.members.values())
+    assert len(groups) == 12  # every set and cohort: formed, and met or had members
+    assert any(f.counts is None for f in groups.values()) and any(f.counts for f in groups.values())
+    assert all(f.counts is None for f in groups.values() if seed.members.get(f.name.split()[-1], 0) < 5)
+    assert any(f.counts["left"] for f in groups.values() if f.counts)
 
 
 def test_the_needs_differences_name_only_pcns_the_needs_ranking_shows(published):

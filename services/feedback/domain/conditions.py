@@ -65,6 +65,7 @@ from datetime import datetime
 
 from scipy.stats import norm, spearmanr
 
+from shared.contracts.vocabulary import OfferType
 from shared.disclosure import SMALL_NUMBERS, THRESHOLD, shown_count, shown_ratio
 
 PRESENT = "present"
@@ -72,6 +73,16 @@ JOINED = "joined"
 LEFT = "left"
 
 CONFIDENCE = 0.95
+
+# The offers whose members meet as one group over time: an action learning set, a regional
+# programme's cohort, and a PCN's leadership team, which meets together on its shared purpose
+# and direction and so depends on the same continuity and trust. Coaching is one person with a
+# coach: no group to keep together.
+GROUP_OFFER_TYPES = (
+    OfferType.ACTION_LEARNING_SET.value,
+    OfferType.REGIONAL_PROGRAMME.value,
+    OfferType.PCN_TEAM.value,
+)
 
 # --- thresholds, and why ---------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ and free text may name its author or others. On erasure, in the consumer's trans
   comments are stored sealed with their own data key (store.sealed_comments), so deleting
   the field shreds every older copy of it too;
 - the person's has-responded markers (of session feedback and of the needs survey), attendance,
-  memberships and registered PCN go (they are counted already);
+  memberships, joinings and leavings of groups, and registered PCN go (they are counted already);
 - outcome answers keep a random pseudonym instead of the id, so a before/after pair stays one,
   and the coachee's goal types (no words) follow them to it, so a rebuild files the pair alike;
 - the person's needs voice secret is deleted: their cohort answers stay in co-design under a
@@ -25,7 +25,16 @@ Idempotent in effect: a second erasure of the same id finds nothing left to chan
 from services.feedback.domain.feedback import response_marker
 from services.feedback.domain.needs import needs_marker, voice_holder
 from services.feedback.settings import marker_pepper
-from services.feedback.store import answers, goals, needs_answered, needs_voices, participants, projections, tables
+from services.feedback.store import (
+    answers,
+    conditions,
+    goals,
+    needs_answered,
+    needs_voices,
+    participants,
+    projections,
+    tables,
+)
 from shared.db import scrub
 from shared.unit import Unit
 
@@ -45,5 +54,6 @@ def participant_erased(unit: Unit, participant: str) -> None:
     goals.rename_participant(conn, participant, answers.forget_author(conn, participant))
     answers.forget_requests(conn, participant)
     projections.forget_participant(conn, participant)
+    conditions.forget_participant(conn, participant)
     engine = conn.engine
     unit.after_commit(lambda: scrub(engine, SCRUBBED_TABLES))
