@@ -188,7 +188,7 @@ def insight():
         form=filters,
         national=g.person.role == "national",
         region_name=REGION_NAMES.get(g.person.region or "", g.person.region),
-        regions=REGION_NAMES,
+        regions={region.value: name for region, name in REGION_NAMES.items()},
         types=OFFER_TYPES,
         quarters=quarters,
         report_quarter=report_quarter,
