@@ -106,9 +106,11 @@ def learned_section(filters: dict, errors: forms.FormErrors) -> Section:
     published = [q for q in body["national"]["quarters"] if not q["suppressed"]]
     latest = (published[-1]["measures"].get("overall") or {}).get("mean") if published else None
     section.chart = learned_chart(section.tables[0], focus, latest if focus != NATIONAL_AREA else None)
-    section.sentences = (
-        [f"Compared with the rest of England in {body['compared']} comparisons."] if body.get("compared") else []
-    )
+    if body.get("compared"):
+        section.sentences = [
+            f"Each region and offer type is compared with the rest of England ({body['compared']} comparisons, "
+            "allowing for making so many)."
+        ]
     return section
 
 
