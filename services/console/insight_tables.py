@@ -81,7 +81,10 @@ def percent(share: float | None) -> float | None:
 
 
 def p_words(p: float) -> str:
-    """A p-value as people read it: p < 0.001, p < 0.01, or p = 0.03."""
+    """A p-value as people read it: p < 0.001, p < 0.01, or p = 0.03 (a p of 0 is one feedback gave
+    only as below 0.01)."""
+    if p == 0:
+        return "p < 0.01"
     if p < 0.001:
         return "p < 0.001"
     if p < 0.01:
@@ -100,6 +103,24 @@ def difference_in_words(test: Mapping, between: str) -> str:
     if test.get("cells_expected_below_5"):
         words += "; some expected counts are below 5, so read the p-value with care"
     return words + "."
+
+
+NO_ASSOCIATION = {
+    "too_few_groups": "Too few groups with answers to tell.",
+    "no_spread": "Continuity or the answers hardly vary between groups, so there is nothing to compare.",
+}
+
+
+def association_in_words(association: Mapping) -> str:
+    """Spearman's correlation of continuity with an outcome, read out: its direction, strength and p."""
+    rho, p = association.get("rho"), association.get("p_value")
+    if rho is None or p is None:
+        return NO_ASSOCIATION.get(association.get("reason") or "", "Not enough to tell.")
+    measure = OUTCOME_MEASURES.get(association["measure"], association["measure"]).lower()
+    if p >= 0.05:
+        return f"No clear link between continuity and {measure} (rho {rho:.2f}, {p_words(p)})."
+    more = "more" if rho > 0 else "less"
+    return f"Groups that hold together better report {more} {measure} (rho {rho:.2f}, {p_words(p)})."
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -377,7 +398,7 @@ def conditions_tables(body: Mapping, titles: Mapping[str, str]) -> list[Table]:
             a.get("low"),
             a.get("high"),
             None if a.get("p_value") is None else p_words(a["p_value"]),
-            a.get("reason") or "",
+            association_in_words(a),
         )
         for a in body.get("associations") or []
     )

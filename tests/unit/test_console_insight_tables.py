@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from services.console.insight_tables import (
     WITHHELD,
     Table,
+    association_in_words,
     conditions_tables,
     csv_text,
     difference_in_words,
@@ -116,7 +117,8 @@ def test_a_formula_never_reaches_a_sheet():
 
 
 @pytest.mark.parametrize(
-    ("p", "words"), [(0.0004, "p < 0.001"), (0.004, "p < 0.01"), (0.031, "p = 0.03"), (0.5, "p = 0.50")]
+    ("p", "words"),
+    [(0.0, "p < 0.01"), (0.0004, "p < 0.001"), (0.004, "p < 0.01"), (0.031, "p = 0.03"), (0.5, "p = 0.50")],
 )
 def test_p_values_in_words(p, words):
     assert p_words(p) == words
@@ -196,7 +198,20 @@ def test_a_withheld_group_shows_none_of_its_figures_and_groups_are_named_by_thei
         ("o-2", "London", "Coaching", *[WITHHELD] * 6),
     )
     assert at_risk.rows == (("Set for new directors", "London", "One in eight left"),)
-    assert associations.rows == (("Trust in the group", 6, 0.6, -0.3, 0.9, "p = 0.20", ""),)
+    assert associations.rows == (
+        ("Trust in the group", 6, 0.6, -0.3, 0.9, "p = 0.20", "No clear link between continuity and trust in the group "
+         "(rho 0.60, p = 0.20)."),
+    )  # fmt: skip
+
+
+def test_an_association_is_said_in_words_or_why_there_is_none():
+    clear = {"measure": "sense_of_direction", "groups": 12, "rho": 0.71, "p_value": 0.0}
+    assert association_in_words(clear) == (
+        "Groups that hold together better report more sense of direction (rho 0.71, p < 0.01)."
+    )
+    assert association_in_words(clear | {"rho": -0.7}).startswith("Groups that hold together better report less")
+    none = {"measure": "trust_in_group", "groups": 2, "rho": None, "p_value": None, "reason": "too_few_groups"}
+    assert association_in_words(none) == "Too few groups with answers to tell."
 
 
 def test_numbers_are_shown_without_trailing_zeros_and_nothing_known_is_said():

@@ -145,6 +145,9 @@ def differences_section(filters: dict, errors: forms.FormErrors) -> Section:
 
 def conditions_section(filters: dict, errors: forms.FormErrors) -> Section:
     section = Section("conditions", "Are the conditions right for a learning community?")
+    if filters.get("offer_type") == "coaching":  # one-to-one: no group, so feedback has no conditions to give
+        section.sentences = ["Coaching is one to one: it forms no group whose conditions could be read."]
+        return section
     body = _read("/v1/insight/conditions", _only(filters, "region", "offer_type"), section, errors)
     if body is None:
         return section
