@@ -291,20 +291,20 @@ def needs_tables(body: Mapping) -> list[Table]:
         (area(r["region"]), WITHHELD if r["suppressed"] else ", ".join(need(n) for n in r["emerging"]) or "None")
         for r in body.get("regions") or []
     )
-    tables = [
-        Table(
-            "needs-ranking",
-            "Development needs ranked by quarter",
-            ("Quarter", "Respondents", "Need", "Rank", "Mean rating (1 to 5)", "Rating it 4 or 5 (%)"),
-            tuple(ranking),
-            frozenset({1, 3, 4, 5}),
-        ),
+    tables = [  # the trends first: the question's chart is drawn from them and stands above them
         Table(
             "needs-trends",
             "Share rating each need 4 or 5, by quarter, and its trend",
             ("Need", "Trend", *(f"{q} (%)" for q in quarters), "Adjusted p-value"),
             trends,
             frozenset(range(2, len(quarters) + 3)),
+        ),
+        Table(
+            "needs-ranking",
+            "Development needs ranked by quarter",
+            ("Quarter", "Respondents", "Need", "Rank", "Mean rating (1 to 5)", "Rating it 4 or 5 (%)"),
+            tuple(ranking),
+            frozenset({1, 3, 4, 5}),
         ),
     ]
     if regions:

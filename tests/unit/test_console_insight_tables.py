@@ -173,7 +173,7 @@ def test_a_withheld_quarter_of_needs_shows_no_ranking_and_trends_keep_withheld_q
         "emerging": [],
         "regions": [{"region": "Y56", "emerging": [], "suppressed": True, "reason": "fewer_than_5"}],
     }  # fmt: skip
-    ranking, trends, regions = needs_tables(body)
+    trends, ranking, regions = needs_tables(body)
     assert ranking.rows == (
         ("2026-Q2", WITHHELD, "All needs", WITHHELD, WITHHELD, WITHHELD),
         ("2026-Q3", 20, "Teamwork", 1, 4.1, 75.0),

@@ -120,7 +120,7 @@ def needs_section(filters: dict, errors: forms.FormErrors) -> Section:
     if body is None:
         return section
     section.tables = needs_tables(body)
-    section.chart = needs_chart(section.tables[1], body.get("quarters") or [])
+    section.chart = needs_chart(section.tables[0], body.get("quarters") or [])
     emerging = [need(n) for n in body.get("emerging") or []]
     section.sentences = [
         "Emerging needs: " + ", ".join(emerging) + "." if emerging else "No need is clearly rising in this period."
