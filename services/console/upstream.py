@@ -9,6 +9,7 @@ sees a false "not found" after what they have just done."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -107,3 +108,48 @@ def call(service: str, method: str, path: str, token: str, *, json=None, params=
     _keep_write(response)
     body = response.json() if response.content else {}  # 204 No Content (an erasure) has no body
     return Answer(response.status_code, body, dict(response.headers))
+
+
+@dataclass(frozen=True)
+class File:
+    """A service's answer that is a file (a PDF report), not JSON; `problem` when it refused."""
+
+    status: int
+    content_type: str
+    disposition: str | None
+    content: bytes
+
+    @property
+    def problem(self) -> dict | None:
+        if self.status < 400:
+            return None
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            return {"title": "The service refused the request."}
+
+
+def fetch_file(service: str, path: str, token: str, *, params=None) -> File:
+    """A file from a service with the person's token, failing as `call` does (401, 5xx, no answer)."""
+    settings = current_app.config["CONSOLE"]
+    base = {"enrolment": settings.enrolment_url, "scheduling": settings.scheduling_url}.get(service)
+    sent = {"Authorization": f"Bearer {token}", "X-Correlation-ID": correlation_id(), **own_writes()}
+    try:
+        response = requests.get(
+            (base or settings.feedback_url) + path,
+            params=params,
+            headers=sent,
+            timeout=settings.upstream_timeout_seconds,
+        )
+    except requests.RequestException:
+        raise UpstreamFailure(service, sent["X-Correlation-ID"], None) from None
+    if response.status_code == 401:
+        raise NotSignedIn()
+    if response.status_code >= 500:
+        raise UpstreamFailure(service, sent["X-Correlation-ID"], response.status_code)
+    return File(
+        response.status_code,
+        response.headers.get("Content-Type", ""),
+        response.headers.get("Content-Disposition"),
+        response.content,
+    )

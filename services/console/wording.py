@@ -15,6 +15,15 @@ OFFER_TYPES = {
     "action_learning_set": "Action learning set",
     "coaching": "Coaching",
 }
+NEEDS = {  # the development needs the needs survey rates (shared.contracts.vocabulary.Need)
+    "leadership": "Leadership",
+    "collaboration": "Collaboration",
+    "dealing_with_conflict": "Dealing with conflict",
+    "innovation": "Innovation",
+    "teamwork": "Teamwork",
+    "strategy": "Strategy",
+    "engagement": "Engagement",
+}
 JOB_ROLES = {
     "clinical_director": "Clinical director",
     "pcn_manager": "PCN manager",

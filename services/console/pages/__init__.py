@@ -5,6 +5,7 @@ from services.console.pages import (  # noqa: F401  (registers their views)
     enrolments,
     facilitation,
     home,
+    insight,
     offers,
     participant,
     participant_answers,

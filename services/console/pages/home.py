@@ -10,7 +10,7 @@ from services.console.pages.blueprint import pages
 # Each role's first page (an endpoint of `pages`): every role that may sign in (claims.ROLES) has one.
 ROLE_HOMES = {
     "regional_admin": "pages.region_home",
-    "national": "pages.offers",
+    "national": "pages.insight",  # commissioners start on what the programme has learned
     "participant": "pages.participant_programmes",
     "facilitator": "pages.my_sessions",
     "coach": "pages.my_sessions",
@@ -25,8 +25,13 @@ ROLE_NAVIGATION: dict[str, list[tuple[str, str]]] = {
         ("pages.facilitators", "Facilitators and coaches"),
         ("pages.audit", "Audit trail"),
         ("pages.reference_data_import", "Reference data"),
+        ("pages.insight", "Insight"),
     ],
-    "national": [("pages.offers", "Offers"), ("pages.reference_data_import", "Reference data")],
+    "national": [
+        ("pages.insight", "Insight"),
+        ("pages.offers", "Offers"),
+        ("pages.reference_data_import", "Reference data"),
+    ],
     "participant": [
         ("pages.participant_programmes", "Programmes"),
         ("pages.participant_sessions", "Your sessions"),

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from flask import abort, flash, get_flashed_messages, redirect, render_template, request, url_for
 
-from services.console import forms
+from services.console import forms, wording
 from services.console.pages.blueprint import for_roles, pages
 from services.console.pages.participant import (
     ANSWER,
@@ -24,7 +24,7 @@ from services.console.pages.participant import (
     offer_of,
     when,
 )
-from shared.contracts.vocabulary import Need, Recommend
+from shared.contracts.vocabulary import Recommend
 
 RATINGS = {
     "overall": "Overall, how would you rate the session?",
@@ -64,15 +64,7 @@ FEEDBACK_REFUSALS = {
     "session_not_held": "Feedback opens once the session has been held.",
     "session_not_found": "You cannot give feedback on this session.",
 }
-NEEDS = {
-    Need.LEADERSHIP.value: "Leadership",
-    Need.COLLABORATION.value: "Collaboration",
-    Need.DEALING_WITH_CONFLICT.value: "Dealing with conflict",
-    Need.INNOVATION.value: "Innovation",
-    Need.TEAMWORK.value: "Teamwork",
-    Need.STRATEGY.value: "Strategy",
-    Need.ENGAGEMENT.value: "Engagement",
-}
+NEEDS = wording.NEEDS
 NEEDS_FIELDS = NEEDS | {"other_needs": "Other needs", "offer_id": "Programme", "pcn_code": "Your PCN"}
 NEEDS_ANCHORS = {need: need + "-1" for need in NEEDS} | {"pcn_code": "pcn_code-1"}
 NEEDS_REFUSALS = {
