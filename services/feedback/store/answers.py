@@ -71,7 +71,13 @@ def named_answers(conn: Connection, session_id: str) -> int:
 
 
 def add_needs(
-    conn: Connection, region: str, pcn_code: str | None, offer_id: str | None, ratings: dict, other_needs: str | None
+    conn: Connection,
+    region: str,
+    pcn_code: str | None,
+    offer_id: str | None,
+    ratings: dict,
+    other_needs: str | None,
+    quarter: str | None = None,
 ) -> str:
     response_id = str(uuid.uuid4())
     values = dict(
@@ -81,6 +87,7 @@ def add_needs(
         offer_id=offer_id,
         ratings=json.dumps(ratings, sort_keys=True),
         other_needs=other_needs,
+        quarter=quarter,
     )
     conn.execute(insert(needs_responses).values(**values))
     return response_id
