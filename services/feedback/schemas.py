@@ -384,3 +384,65 @@ class DifferencesSchema(Schema):
         fields.String(), metadata={"description": "Rated 4 or 5 by at least half of every shown PCN"}
     )
     joint_offer_types = fields.List(fields.String())
+
+
+# --- insight: emerging needs
+
+
+class EmergingNeedsQuerySchema(Schema):
+    region = fields.String(validate=validate.OneOf(REGION_OR_NATIONAL))
+    start = fields.String(
+        data_key="from", validate=QUARTER, metadata={"description": "First quarter shown (YYYY-Qn, calendar quarters)"}
+    )
+    end = fields.String(data_key="to", validate=QUARTER, metadata={"description": "Last quarter shown (YYYY-Qn)"})
+
+
+class QuarterNeedSchema(Schema):
+    need = fields.String()
+    rank = fields.Integer()
+    mean = fields.Float(allow_none=True, metadata={"description": "Mean rating (1-5), to two places"})
+    high_share = fields.Float(
+        allow_none=True, metadata={"description": "Share rating the need 4 or 5, from the rounded counts"}
+    )
+
+
+class QuarterRankingSchema(Schema):
+    quarter = fields.String()
+    suppressed = fields.Boolean(
+        metadata={"description": "Withheld: fewer than 5 respondents, or it would reveal a withheld figure"}
+    )
+    reason = fields.String(allow_none=True)
+    respondents = fields.Integer(allow_none=True, metadata={"description": "To the nearest five"})
+    needs = fields.List(fields.Nested(QuarterNeedSchema))
+
+
+class NeedTrendSchema(Schema):
+    need = fields.String()
+    direction = fields.String(validate=validate.OneOf(("rising", "falling", "steady")))
+    high_shares = fields.List(
+        fields.Float(allow_none=True), metadata={"description": "Per quarter of `quarters`; null where withheld"}
+    )
+    z = fields.Float(allow_none=True, metadata={"description": "Cochran-Armitage statistic, positive when rising"})
+    p_value = fields.Float(allow_none=True)
+    adjusted_p = fields.Float(allow_none=True, metadata={"description": "Holm-adjusted over the needs of the scope"})
+
+
+class RegionEmergingSchema(Schema):
+    region = fields.String()
+    emerging = fields.List(fields.String())
+    suppressed = fields.Boolean()
+    reason = fields.String(allow_none=True)
+
+
+class EmergingNeedsSchema(Schema):
+    scope = fields.String(validate=validate.OneOf(("national", "region")))
+    region = fields.String(allow_none=True)
+    quarters = fields.List(fields.String(), metadata={"description": "Quarters with answers, within from/to"})
+    ranking = fields.List(fields.Nested(QuarterRankingSchema))
+    trends = fields.List(fields.Nested(NeedTrendSchema), metadata={"description": "Fastest rising first"})
+    emerging = fields.List(
+        fields.String(), metadata={"description": "Needs clearly rising (adjusted p below 0.05), fastest first"}
+    )
+    regions = fields.List(
+        fields.Nested(RegionEmergingSchema), metadata={"description": "National scope: each region's emerging needs"}
+    )
