@@ -323,6 +323,40 @@ class InsightFindingSchema(Schema):
     sentence = fields.String()
 
 
+class OutcomeChangeIntervalSchema(Schema):
+    change = fields.Float(allow_none=True, metadata={"description": "Mean within-person change (after - before)"})
+    low = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": (
+                "Lower end of the 95 % interval (t distribution) computed from the published, rounded distribution "
+                "of changes only; null when too few"
+            )
+        },
+    )
+    high = fields.Float(allow_none=True, metadata={"description": "Upper end of the 95 % interval"})
+
+
+class OutcomeQuarterSchema(Schema):
+    quarter = fields.String(metadata={"description": "The calendar quarter of the after answer"})
+    suppressed = fields.Boolean(
+        metadata={"description": "Withheld: fewer than 5 pairs, or it would reveal a withheld figure"}
+    )
+    reason = fields.String(allow_none=True)
+    respondents = fields.Integer(allow_none=True, metadata={"description": "Pairs, to the nearest five"})
+    measures = fields.Dict(keys=fields.String(), values=fields.Nested(OutcomeChangeIntervalSchema))
+
+
+class OutcomeRegionQuartersSchema(Schema):
+    region = fields.String()
+    quarters = fields.List(fields.Nested(OutcomeQuarterSchema))
+
+
+class LearnedOutcomesSchema(Schema):
+    national = fields.List(fields.Nested(OutcomeQuarterSchema))
+    regions = fields.List(fields.Nested(OutcomeRegionQuartersSchema))
+
+
 class LearnedSchema(Schema):
     region = fields.String(allow_none=True)
     offer_type = fields.String(allow_none=True)
@@ -339,6 +373,10 @@ class LearnedSchema(Schema):
         fields.Nested(InsightFindingSchema), metadata={"description": "Clearly worse, furthest first"}
     )
     compared = fields.Integer(metadata={"description": "How many comparisons the correction accounted for"})
+    outcomes = fields.Nested(
+        LearnedOutcomesSchema,
+        metadata={"description": "Each outcome measure's change by quarter of the after answer, with 95 % intervals"},
+    )
 
 
 class DifferenceTestSchema(ChiSquareSchema):
