@@ -1,5 +1,7 @@
 """What have we learned so far: session feedback by quarter with 95 % intervals, and what went
 well and what remains against the national figure. Pure Python over the stored monthly rows.
+Also how any quarter table beside an all-time one already published (needs, outcome changes)
+is settled against it (`dated_cells_withheld`).
 
 A quarter is three UK months merged on read: the stored rows are (region, offer type, month),
 so no new row is kept. Quarter cells are new cells beside the published table, so they are

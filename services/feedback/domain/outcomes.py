@@ -1,5 +1,5 @@
 """Outcome measures: one questionnaire before an offer and one after, each measure 1-7, and
-the within-person change of the people who gave both.
+the within-person change of the people who gave both (also by quarter, with its interval).
 
 "After" needs the offer to have run
 -----------------------------------
