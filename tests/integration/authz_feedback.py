@@ -104,6 +104,7 @@ TABLE = {
     "national_summary": Operation(lambda w, c: Request()),
     "learned": Operation(lambda w, c: Request(query={"region": "Y56"})),
     "differences": Operation(lambda w, c: Request(query={"region": "Y56"})),
+    "emerging_needs": Operation(lambda w, c: Request(query={"region": "Y56"})),
     "needs_ranking": Operation(
         lambda w, c: Request(), shows=lambda w, c, r: "Y56" in _regions(r.json["regions"] + r.json["pcns"])
     ),

@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from services.feedback.domain.needs import NEEDS
+from services.feedback.rebuild import rebuild
 from services.feedback.store import tables as store
 from services.feedback.usecases import answers as answering
+from shared.contracts import enrolment
+from tests.integration.test_feedback_handlers import NOW
 from tests.integration.test_feedback_insight import as_, world  # noqa: F401 (the shared fixtures)
 
 DAYS = {"2026-Q1": datetime(2026, 2, 16, 12, tzinfo=UTC), "2026-Q2": datetime(2026, 5, 18, 12, tzinfo=UTC)}
@@ -152,3 +155,12 @@ def test_a_bad_filter_is_a_problem_naming_its_field(world, as_, query, field):
     response = world.client.get(f"/v1/insight/needs?{query}", headers=as_("national"))
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     assert [e["field"] for e in response.json["errors"]] == [field]
+
+
+def test_a_rebuild_and_an_erasure_leave_the_emerging_needs_as_they_were(world, as_, monkeypatch):
+    seed_two_rising_regions(Answering(world, as_, monkeypatch))
+    before = emerging(world, as_("national"))
+    world.deliver(enrolment.PARTICIPANT_ERASED, {"participant_id": "p1", "region": "Y56", "erased_at": NOW.isoformat()})
+    rebuild(world.runtime)
+    assert emerging(world, as_("national")) == before
+    assert sorted({row["quarter"] for row in world.rows(store.needs_responses)}) == QUARTERS
