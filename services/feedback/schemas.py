@@ -324,6 +324,40 @@ class InsightFindingSchema(Schema):
     sentence = fields.String()
 
 
+class OutcomeChangeIntervalSchema(Schema):
+    change = fields.Float(allow_none=True, metadata={"description": "Mean within-person change (after - before)"})
+    low = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": (
+                "Lower end of the 95 % interval (t distribution) computed from the published, rounded distribution "
+                "of changes only; null when too few"
+            )
+        },
+    )
+    high = fields.Float(allow_none=True, metadata={"description": "Upper end of the 95 % interval"})
+
+
+class OutcomeQuarterSchema(Schema):
+    quarter = fields.String(metadata={"description": "The calendar quarter of the after answer"})
+    suppressed = fields.Boolean(
+        metadata={"description": "Withheld: fewer than 5 pairs, or it would reveal a withheld figure"}
+    )
+    reason = fields.String(allow_none=True)
+    respondents = fields.Integer(allow_none=True, metadata={"description": "Pairs, to the nearest five"})
+    measures = fields.Dict(keys=fields.String(), values=fields.Nested(OutcomeChangeIntervalSchema))
+
+
+class OutcomeRegionQuartersSchema(Schema):
+    region = fields.String()
+    quarters = fields.List(fields.Nested(OutcomeQuarterSchema))
+
+
+class LearnedOutcomesSchema(Schema):
+    national = fields.List(fields.Nested(OutcomeQuarterSchema))
+    regions = fields.List(fields.Nested(OutcomeRegionQuartersSchema))
+
+
 class LearnedSchema(Schema):
     region = fields.String(allow_none=True)
     offer_type = fields.String(allow_none=True)
@@ -340,6 +374,10 @@ class LearnedSchema(Schema):
         fields.Nested(InsightFindingSchema), metadata={"description": "Clearly worse, furthest first"}
     )
     compared = fields.Integer(metadata={"description": "How many comparisons the correction accounted for"})
+    outcomes = fields.Nested(
+        LearnedOutcomesSchema,
+        metadata={"description": "Each outcome measure's change by quarter of the after answer, with 95 % intervals"},
+    )
 
 
 class DifferenceTestSchema(ChiSquareSchema):
@@ -464,3 +502,65 @@ class ConditionsSchema(Schema):
     at_risk = fields.List(fields.Nested(GroupConditionsSchema), metadata={"description": "Most reasons first"})
     associations = fields.List(fields.Nested(AssociationSchema))
     summary = fields.Nested(ConditionsSummarySchema)
+
+
+# --- insight: emerging needs
+
+
+class EmergingNeedsQuerySchema(Schema):
+    region = fields.String(validate=validate.OneOf(REGION_OR_NATIONAL))
+    start = fields.String(
+        data_key="from", validate=QUARTER, metadata={"description": "First quarter shown (YYYY-Qn, calendar quarters)"}
+    )
+    end = fields.String(data_key="to", validate=QUARTER, metadata={"description": "Last quarter shown (YYYY-Qn)"})
+
+
+class QuarterNeedSchema(Schema):
+    need = fields.String()
+    rank = fields.Integer()
+    mean = fields.Float(allow_none=True, metadata={"description": "Mean rating (1-5), to two places"})
+    high_share = fields.Float(
+        allow_none=True, metadata={"description": "Share rating the need 4 or 5, from the rounded counts"}
+    )
+
+
+class QuarterRankingSchema(Schema):
+    quarter = fields.String()
+    suppressed = fields.Boolean(
+        metadata={"description": "Withheld: fewer than 5 respondents, or it would reveal a withheld figure"}
+    )
+    reason = fields.String(allow_none=True)
+    respondents = fields.Integer(allow_none=True, metadata={"description": "To the nearest five"})
+    needs = fields.List(fields.Nested(QuarterNeedSchema))
+
+
+class NeedTrendSchema(Schema):
+    need = fields.String()
+    direction = fields.String(validate=validate.OneOf(("rising", "falling", "steady")))
+    high_shares = fields.List(
+        fields.Float(allow_none=True), metadata={"description": "Per quarter of `quarters`; null where withheld"}
+    )
+    z = fields.Float(allow_none=True, metadata={"description": "Cochran-Armitage statistic, positive when rising"})
+    p_value = fields.Float(allow_none=True)
+    adjusted_p = fields.Float(allow_none=True, metadata={"description": "Holm-adjusted over the needs of the scope"})
+
+
+class RegionEmergingSchema(Schema):
+    region = fields.String()
+    emerging = fields.List(fields.String())
+    suppressed = fields.Boolean()
+    reason = fields.String(allow_none=True)
+
+
+class EmergingNeedsSchema(Schema):
+    scope = fields.String(validate=validate.OneOf(("national", "region")))
+    region = fields.String(allow_none=True)
+    quarters = fields.List(fields.String(), metadata={"description": "Quarters with answers, within from/to"})
+    ranking = fields.List(fields.Nested(QuarterRankingSchema))
+    trends = fields.List(fields.Nested(NeedTrendSchema), metadata={"description": "Fastest rising first"})
+    emerging = fields.List(
+        fields.String(), metadata={"description": "Needs clearly rising (adjusted p below 0.05), fastest first"}
+    )
+    regions = fields.List(
+        fields.Nested(RegionEmergingSchema), metadata={"description": "National scope: each region's emerging needs"}
+    )

@@ -106,6 +106,7 @@ TABLE = {
     "differences": Operation(lambda w, c: Request(query={"region": "Y56"})),
     "report": Operation(lambda w, c: Request(query={"region": "Y56", "quarter": "2026-Q3"})),
     "conditions": Operation(lambda w, c: Request(query={"region": "Y56"})),
+    "emerging_needs": Operation(lambda w, c: Request(query={"region": "Y56"})),
     "needs_ranking": Operation(
         lambda w, c: Request(), shows=lambda w, c, r: "Y56" in _regions(r.json["regions"] + r.json["pcns"])
     ),

@@ -6,10 +6,13 @@ may fetch — every scope, filter and period of the figures, the national summar
 outcomes — and the search tries every count alone, every single subtraction, every margin
 and every two-filter overlap (tests/disclosure_search.py). Nothing may give 1 to 4 people.
 The insight's quarters (three months merged on read) are fetched too, every filter of them, so
-the search sets quarters against months, all time and each other; and the needs differences
+the search sets quarters against months, all time and each other; the needs differences
 (tests across regions and PCNs, PCNs grouped by needs), whose groups may name only PCNs the
-needs ranking shows; and the conditions of each learning community (its members now, joined
-and left), under every filter and in the at-risk lists.
+needs ranking shows; the emerging needs' quarters and the outcome changes by quarter, with
+needs and outcome pairs given in two quarters (the service's clock set to a day in each), so the
+search sets those quarters against the all-time ranking and outcome table; and the conditions of
+each learning community (its members now, joined and left), under every filter and in the
+at-risk lists.
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.feedback.domain.insight import quarter_of
+from services.feedback.domain.aggregates import month_of
+from services.feedback.domain.insight import quarter_of, quarter_of_day
+from services.feedback.usecases import answers as answer_use_case
 from shared.contracts import enrolment
 from shared.contracts.common import OFFER_TYPES
 from tests.conftest import DatabaseFactory
@@ -43,6 +49,8 @@ RATINGS = {
     "engagement": 2,
 }
 SCORES = {"confidence": 3, "isolation": 6, "trust_in_group": 4, "sense_of_direction": 2}
+ANSWERED = (NOW - timedelta(days=2), NOW - timedelta(days=130))  # needs and outcome pairs: two quarters
+UK = ZoneInfo("Europe/London")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -75,14 +83,19 @@ class Seed:
     def __init__(self):
         self.sessions: dict[str, dict] = {}  # id -> region, offer_type, offer, month
         self.offers: dict[str, tuple] = {}  # id -> (region, offer_type)
-        self.needs: dict[tuple, int] = defaultdict(int)  # (region, pcn) -> answers
-        self.pairs: dict[str, int] = defaultdict(int)  # offer -> before/after pairs
+        self.needs: dict[tuple, int] = defaultdict(int)  # (region, pcn, quarter) -> answers
+        self.pairs: dict[tuple, int] = defaultdict(int)  # (offer, quarter of the after) -> before/after pairs
         self.respondents: dict[str, int] = {}  # session -> answers
         self.months: set[str] = set()
         self.members: dict[str, int] = defaultdict(int)  # group offer -> members now
 
 
 def _seed(world, headers) -> Seed:
+    with pytest.MonkeyPatch.context() as clock:
+        return _seed_answers(world, headers, clock)
+
+
+def _seed_answers(world, headers, clock) -> Seed:
     rng, seed, person = random.Random(13), Seed(), 0
     rng_leaving = random.Random(17)  # its own, so the rest of the world is seeded as before
     for region in REGIONS:
@@ -126,6 +139,8 @@ def _seed(world, headers) -> Seed:
             for i in range(pairs):
                 person += 1
                 world.member(offer_id, f"p{person}", region, offer_type)
+                moment = rng.choice(ANSWERED)
+                clock.setattr(answer_use_case, "utcnow", lambda moment=moment: moment)
                 for phase in ("before", "after"):
                     body = {"offer_id": offer_id, "phase": phase, "scores": SCORES | {"confidence": rng.randint(1, 7)}}
                     assert (
@@ -134,7 +149,8 @@ def _seed(world, headers) -> Seed:
                         ).status_code
                         == 201
                     )
-            seed.pairs[offer_id] += pairs
+                clock.undo()  # session feedback is given now
+                seed.pairs[(offer_id, quarter_of_day(moment.date()))] += 1
             seed.members[offer_id] = pairs - _some_leave(
                 world, rng_leaving, offer_id, region, offer_type, person, pairs
             )
@@ -142,12 +158,16 @@ def _seed(world, headers) -> Seed:
             for i in range(rng.choice(SIZES)):
                 person += 1
                 world.registered(f"p{person}", region, pcn)
+                # Each of Y56's PCNs has its first answer in an older quarter: a small quarter there.
+                moment = ANSWERED[1] if (region, i) == (REGIONS[0], 0) else ANSWERED[0]
+                clock.setattr(answer_use_case, "utcnow", lambda moment=moment: moment)
                 body = {"ratings": {need: rng.randint(1, 5) for need in RATINGS}, "pcn_code": pcn}
                 response = world.client.post(
                     "/v1/needs-surveys/responses", json=body, headers=headers("participant", region, f"p{person}")
                 )
                 assert response.status_code == 201, response.json
-                seed.needs[(region, pcn)] += 1
+                clock.undo()
+                seed.needs[(region, pcn, quarter_of(month_of(moment.astimezone(UK).date())))] += 1
     return seed
 
 
@@ -219,6 +239,15 @@ def _fetch(world, headers, seed: Seed, role: str, region: str | None) -> list[Fi
         if body is not None:
             for row in [body["national"], *body["regions"]]:
                 figures += [_quarter_figure(seed, row, cell) for cell in row["quarters"]]
+            offer_type = next((q.split("=")[1] for q in query.split("&") if q.startswith("offer_type=")), None)
+            outcomes = [(None, body["outcomes"]["national"])]
+            outcomes += [(row["region"], row["quarters"]) for row in body["outcomes"]["regions"]]
+            for place, cells in outcomes:
+                figures += [_outcome_quarter_figure(seed, place, offer_type, cell) for cell in cells]
+    for query in [""] + [f"?region={r}" for r in regions]:
+        body = get(f"/v1/insight/needs{query}")
+        if body is not None:
+            figures += [_needs_quarter_figure(seed, body["region"], cell) for cell in body["ranking"]]
     for query in [""] + [f"?region={r}" for r in regions]:
         body = get(f"/v1/insight/differences{query}")
         if body is not None:
@@ -261,8 +290,29 @@ def _differences_figures(seed: Seed, body: dict) -> list[Figure]:
     for group in body["groups"]:
         for pcn in group["pcns"]:
             key = (pcn["region"], pcn["pcn_code"])
-            figures.append(Figure(f"differences group pcn {key}", "differences group pcn", frozenset({key}), {}))
+            answered = frozenset(k for k in seed.needs if k[:2] == key)
+            figures.append(Figure(f"differences group pcn {key}", "differences group pcn", answered, {}))
     return figures
+
+
+def _needs_quarter_figure(seed: Seed, region: str | None, cell: dict) -> Figure:
+    population = frozenset(key for key in seed.needs if region in (None, key[0]) and key[2] == cell["quarter"])
+    kind = "needs quarter " + ("region" if region else "national")
+    name = f"emerging needs {region} {cell['quarter']}"
+    return Figure(name, kind, population, None if cell["suppressed"] else {"respondents": cell["respondents"]})
+
+
+def _outcome_quarter_figure(seed: Seed, region: str | None, offer_type: str | None, cell: dict) -> Figure:
+    population = frozenset(
+        (o, q)
+        for (o, q) in seed.pairs
+        if q == cell["quarter"] and region in (None, seed.offers[o][0]) and offer_type in (None, seed.offers[o][1])
+    )
+    kind = "outcomes quarter " + (
+        "+".join(k for k, v in (("region", region), ("offer_type", offer_type)) if v) or "all"
+    )
+    name = f"outcomes {region} {offer_type} {cell['quarter']}"
+    return Figure(name, kind, population, None if cell["suppressed"] else {"pairs": cell["respondents"]})
 
 
 def _quarter_figure(seed: Seed, row: dict, cell: dict) -> Figure:
@@ -322,9 +372,9 @@ def _needs_figure(seed: Seed, place: dict) -> Figure:
 
 def _outcome_figure(seed: Seed, cell: dict) -> Figure:
     population = frozenset(
-        o
-        for o, (region, offer_type) in seed.offers.items()
-        if seed.pairs.get(o) and cell["region"] in (None, region) and cell["offer_type"] in (None, offer_type)
+        (o, q)
+        for (o, q), n in seed.pairs.items()
+        if n and cell["region"] in (None, seed.offers[o][0]) and cell["offer_type"] in (None, seed.offers[o][1])
     )
     kind = "outcomes " + "+".join(k for k in ("region", "offer_type") if cell[k]) or "outcomes all"
     name = f"outcomes {cell['region']} {cell['offer_type']}"
@@ -365,6 +415,11 @@ def test_the_seeded_world_is_full_of_small_groups_for_the_search_to_find(publish
     assert all(f.counts is None for f in groups.values() if seed.members.get(f.name.split()[-1], 0) < 5)
     assert any(f.counts["left"] for f in groups.values() if f.counts)
 
+    for kind in ("needs quarter", "outcomes quarter"):
+        dated = [f for f in by_role[("national", None)] if f.kind.startswith(kind)]
+        assert len({f.name.split()[-1] for f in dated}) >= 2, kind  # two quarters
+        assert any(f.counts is None for f in dated) and any(f.counts is not None for f in dated), kind
+
 
 def test_the_needs_differences_name_only_pcns_the_needs_ranking_shows(published):
     seed, by_role = published
@@ -378,7 +433,10 @@ def test_the_needs_differences_name_only_pcns_the_needs_ranking_shows(published)
         if f.kind == "needs pcn" and f.counts is not None
         for p in f.population
     }
-    assert grouped and grouped == shown and all(seed.needs[key] >= 5 for key in grouped)
+    per_pcn = defaultdict(int)
+    for (region, pcn, _), n in seed.needs.items():
+        per_pcn[(region, pcn)] += n
+    assert grouped and grouped == shown and all(per_pcn[key[:2]] >= 5 for key in grouped)
     tested = [f for figures in by_role.values() for f in figures if f.kind.startswith("differences ") and f.counts]
     assert tested and all(f.counts["high ratings"] % 5 == 0 for f in tested)
 

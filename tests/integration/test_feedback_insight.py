@@ -206,3 +206,54 @@ def test_with_no_answers_yet_there_is_nothing_to_show_and_nothing_to_say(world, 
     assert body["quarters"] == [] and body["went_well"] == [] and body["remains"] == [] and body["compared"] == 0
     assert body["national"] == {"region": None, "offer_type": None, "quarters": []}
     assert body["regions"] == [{"region": "Y56", "offer_type": None, "quarters": []}]
+
+
+def test_outcome_changes_come_by_quarter_of_the_after_answer_with_intervals_and_small_cells_withheld(
+    world, as_, monkeypatch
+):
+    from services.feedback.usecases import answers as answer_use_case
+
+    def pairs(offer_id, region, changes, before_on, after_on):
+        world.offer(offer_id, region, "coaching", status="completed")
+        for i, change in enumerate(changes):
+            person = f"{offer_id}-p{i}"
+            world.member(offer_id, person, region, "coaching")
+            for phase, moment, confidence in (("before", before_on, 3), ("after", after_on, 3 + change)):
+                monkeypatch.setattr(answer_use_case, "utcnow", lambda moment=moment: moment)
+                scores = {"confidence": confidence, "isolation": 4, "trust_in_group": 4, "sense_of_direction": 4}
+                body = {"offer_id": offer_id, "phase": phase, "scores": scores}
+                response = world.client.post(
+                    "/v1/outcome-measures", json=body, headers=as_("participant", region, person)
+                )
+                assert response.status_code == 201, response.json
+
+    pairs("o56", "Y56", [2, 2, 1, 3, 2, 2, 1, 3, 2, 2, 2, 2], OLD, NEW)  # 12 pairs, after in the newer quarter
+    pairs("o58", "Y58", [1, 1, 2, 1, 2, 1, 1, 2, 1, 2] * 2, OLD, OLD)  # 20 pairs, both in the older quarter
+    # 3 pairs: withheld, and so is Y56 (the smallest other coaching cell) in the outcome table, and
+    # so in every quarter: Y56's only quarter would give its all-time figure away.
+    pairs("o60", "Y60", [3, 3, 3], OLD, NEW)
+    body = learned(world, as_("national"))
+    national = {q["quarter"]: q for q in body["outcomes"]["national"]}
+    assert set(national) == {quarter(OLD), quarter(NEW)}
+    regions = {r["region"]: {q["quarter"]: q for q in r["quarters"]} for r in body["outcomes"]["regions"]}
+    y56, y58 = regions["Y56"][quarter(NEW)], regions["Y58"][quarter(OLD)]
+    assert y58["suppressed"] is False and y58["respondents"] == 20 and y56["suppressed"]
+    assert national[quarter(OLD)]["respondents"] == 20
+    confidence = y58["measures"]["confidence"]
+    assert confidence["change"] == 1.4 and confidence["low"] < 1.4 < confidence["high"]
+    assert y58["measures"]["isolation"] == {"change": 0.0, "low": 0.0, "high": 0.0}
+    assert regions["Y60"][quarter(NEW)] == {
+        "quarter": quarter(NEW),
+        "suppressed": True,
+        "reason": "small_numbers",
+        "respondents": None,
+        "measures": {},
+    }
+    changes = world.client.get("/v1/outcomes/changes", headers=as_("national")).json["cells"]
+    assert next(c for c in changes if (c["region"], c["offer_type"]) == ("Y56", "coaching"))["suppressed"]
+    admin = learned(world, as_("regional_admin", "Y58"))
+    assert [r["region"] for r in admin["outcomes"]["regions"]] == ["Y58"]
+    assert admin["outcomes"]["national"] == body["outcomes"]["national"]
+    assert admin["outcomes"]["regions"][0]["quarters"] == [regions["Y58"][q] for q in sorted(regions["Y58"])]
+    other_type = learned(world, as_("national"), offer_type="action_learning_set")["outcomes"]
+    assert all(q["suppressed"] for q in other_type["national"])

@@ -72,8 +72,3 @@ def test_a_part_without_its_use_case_keeps_its_page_and_says_so():
     assert len(pages) == 5
     assert NOT_AVAILABLE in pages[2] and NOT_AVAILABLE in pages[4]
     assert "dealing with conflict" not in pages[2]
-
-
-def test_an_optional_use_case_is_found_by_name_or_is_none():
-    assert gather._optional("services.feedback.report.period", "is_quarter")("2026-Q3")
-    assert gather._optional("services.feedback.usecases.no_such_insight", "needs") is None

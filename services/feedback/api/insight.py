@@ -2,7 +2,7 @@
 
 from services.feedback import schemas as s
 from services.feedback.api.roles import READERS
-from services.feedback.usecases import insight
+from services.feedback.usecases import insight, insight_needs
 from shared.api import Api
 
 insight_api = Api("insight", __name__, tag="insight")
@@ -28,3 +28,14 @@ def learned(unit, query):
 )
 def differences(unit, query):
     return insight.differences(unit, query)
+
+
+@insight_api.get(
+    "/v1/insight/needs",
+    summary="Which needs are emerging: the ranking per quarter and each need's trend (Cochran-Armitage, Holm)",
+    roles=READERS,
+    query=s.EmergingNeedsQuerySchema,
+    response=s.EmergingNeedsSchema,
+)
+def emerging_needs(unit, query):
+    return insight_needs.emerging_needs(unit, query)

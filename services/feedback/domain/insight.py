@@ -1,5 +1,7 @@
 """What have we learned so far: session feedback by quarter with 95 % intervals, and what went
 well and what remains against the national figure. Pure Python over the stored monthly rows.
+Also how any quarter table beside an all-time one already published (needs, outcome changes)
+is settled against it (`dated_cells_withheld`).
 
 A quarter is three UK months merged on read: the stored rows are (region, offer type, month),
 so no new row is kept. Quarter cells are new cells beside the published table, so they are
@@ -32,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from services.feedback.domain.aggregates import ALL
+from services.feedback.domain.aggregates import ALL, ALL_TIME, month_of
 from services.feedback.domain.feedback import FEEDBACK_MEASURES
 from services.feedback.domain.figures import Figures, feedback_view, merge_all
 from services.feedback.domain.insight_statistics import (
@@ -45,7 +47,20 @@ from services.feedback.domain.insight_statistics import (
 )
 from services.feedback.domain.running_stats import RunningStats
 from services.feedback.domain.scales import FFT_POSITIVE
-from shared.disclosure import shown_count, shown_ratio
+from shared.disclosure import (
+    COMPLEMENTARY,
+    THRESHOLD,
+    margin_relations,
+    shown_count,
+    shown_ratio,
+    with_margins,
+    withhold,
+)
+
+# Answers kept before their quarter was (or whose date erasure took): part of all time, in no quarter.
+UNDATED = "undated"
+# Added to a published cell's count while settling quarters, so it is chosen as a cover last.
+_KNOWN = 10**12
 
 MEASURE_NAMES = {
     "overall": "overall rating",
@@ -60,6 +75,66 @@ def quarter_of(month: str) -> str:
     """The calendar quarter of a UK month: "2026-07" -> "2026-Q3"."""
     year, number = month.split("-")
     return f"{year}-Q{(int(number) - 1) // 3 + 1}"
+
+
+def quarter_of_day(day) -> str | None:
+    """The calendar quarter of a date, or None when there is no date."""
+    return None if day is None else quarter_of(month_of(day))
+
+
+def quarter_ordinal(quarter: str) -> int:
+    """Quarters as equally spaced scores for a trend: "2026-Q1" -> 8104, "2026-Q2" -> 8105."""
+    year, number = quarter.split("-Q")
+    return 4 * int(year) + int(number) - 1
+
+
+def dated_cells_withheld(
+    counts: Mapping[tuple, int], axes: list[tuple], published: Mapping[tuple, str | None]
+) -> dict[tuple, str | None]:
+    """{(*row, quarter): reason or None} of every quarter cell with respondents, for a table whose
+    all-time cells are already published and settled (the needs ranking, the outcome table).
+
+    `counts` are the innermost cells' respondents, (*row, quarter | UNDATED); `axes` the table's
+    other axes as `margin_relations` takes them; `published` the all-time table's pattern,
+    {row cell, margins included: reason or None}. The quarters are settled over every margin,
+    all time being the sum of the quarters and the undated answers, which are never shown: an
+    unknown part like a withheld quarter. An all-time cell the published table withholds stays
+    withheld. One it shows is known, and so is every cell that follows from known ones alone
+    (a region's only quarter is its all-time figure): known cells are chosen as a cover only
+    when nothing else can be. Should any relation still need a known cell as a cover (which
+    would cover nothing), only the known quarters of 5 or more are shown and every other
+    quarter is withheld: that publishes nothing the published table does not."""
+    quarters = tuple(sorted({cell[-1] for cell in counts} - {UNDATED}))
+    all_axes = [*axes, (ALL_TIME, (*quarters, UNDATED))]
+    relations = margin_relations(all_axes)
+    cells = with_margins(counts, all_axes)
+    known = _known_from({(*row, ALL_TIME) for row, reason in published.items() if reason is None}, cells, relations)
+    forced = {(*row, ALL_TIME): reason for row, reason in published.items() if reason}
+    forced |= {cell: COMPLEMENTARY for cell, n in cells.items() if cell[-1] == UNDATED and n and cell not in known}
+    weighted = {cell: n + _KNOWN * (cell in known and n >= THRESHOLD) for cell, n in cells.items()}
+    withheld = withhold(weighted, relations, THRESHOLD, forced)
+    dated = {cell: n for cell, n in cells.items() if n > 0 and cell[-1] not in (ALL_TIME, UNDATED)}
+    # A known cell withheld only because its parts are all small (built from suppressed) needs
+    # no cover: its parts are all withheld and add up to 5 or more.
+    if any(withheld.get(cell) == COMPLEMENTARY for cell in known):
+        return {cell: None if cell in known and n >= THRESHOLD else COMPLEMENTARY for cell, n in dated.items()}
+    return {cell: withheld.get(cell) for cell in dated}
+
+
+def _known_from(known: set, cells: Mapping[tuple, int], relations: list) -> set:
+    """The cells that follow from the `known` ones by the table's relations alone (a relation
+    with one other member of respondents gives it by subtraction), assuming, as the policy
+    does, that anyone may know which cells are empty."""
+    known = {cell for cell in known if cells.get(cell, 0) > 0}
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in relations:
+            unknown = [c for c in (total, *parts) if cells.get(c, 0) > 0 and c not in known]
+            if len(unknown) == 1:
+                known.add(unknown[0])
+                changed = True
+    return known
 
 
 def quarters_between(quarters: Iterable[str], start: str | None, end: str | None) -> list[str]:

@@ -1,5 +1,5 @@
 """Outcome measures: one questionnaire before an offer and one after, each measure 1-7, and
-the within-person change of the people who gave both.
+the within-person change of the people who gave both (also by quarter, with its interval).
 
 "After" needs the offer to have run
 -----------------------------------
@@ -21,8 +21,10 @@ from fractions import Fraction
 from typing import Any
 
 from services.feedback.domain.answers import FieldErrors, checked_rating, unknown_fields
+from services.feedback.domain.insight_statistics import mean_interval_of
 from services.feedback.domain.running_stats import RunningStats
-from services.feedback.domain.scales import OUTCOME_7
+from services.feedback.domain.scales import OUTCOME_7, Scale
+from shared.disclosure import SMALL_NUMBERS, shown_count, shown_ratio
 from shared.errors import Conflict
 
 OUTCOME_MEASURES = ("confidence", "isolation", "trust_in_group", "sense_of_direction")
@@ -193,3 +195,53 @@ def outcome_changes(
                 result.get(group) or empty_outcome_changes(), phases["before"], phases["after"]
             )
     return result
+
+
+# --- changes by quarter, with their intervals -----------------------------------------------
+
+# A within-person change on a 1-7 measure: after - before.
+CHANGE = Scale("outcome_change", tuple(range(-6, 7)))
+
+
+def changes_of(pairs: Iterable[tuple[Mapping[str, int], Mapping[str, int]]]) -> dict[str, RunningStats]:
+    """Each measure's within-person changes (after - before) over the (before, after) pairs given."""
+    counts: dict[str, dict[int, int]] = {m: {} for m in OUTCOME_MEASURES}
+    for before, after in pairs:
+        for m in OUTCOME_MEASURES:
+            change = after[m] - before[m]
+            counts[m][change] = counts[m].get(change, 0) + 1
+    return {m: RunningStats.from_counts(CHANGE, by_change) for m, by_change in counts.items()}
+
+
+def quarter_changes_view(quarter: str, changes: Mapping[str, RunningStats] | None, withheld: str | None) -> dict:
+    """One quarter of a cell's outcome changes as published, or only the fact that it is withheld.
+
+    A change is the mean within-person change, to two places, as the outcome table writes it;
+    its 95 % interval is centred on it with the half-width the t distribution gives over the
+    *published* distribution of changes (each bucket rounded to 5), as `insight` does for a
+    feedback mean: never over the exact variance, which with the mean would pin down the count.
+    Null below 2 rounded answers."""
+    count = 0 if not changes else max(s.count for s in changes.values())
+    if withheld or not count:
+        return {"quarter": quarter, "suppressed": True, "reason": SMALL_NUMBERS, "respondents": None, "measures": {}}
+    return {
+        "quarter": quarter,
+        "suppressed": False,
+        "reason": None,
+        "respondents": shown_count(count),
+        "measures": {m: change_view(changes[m]) for m in OUTCOME_MEASURES},
+    }
+
+
+def change_view(stats: RunningStats) -> dict:
+    published = RunningStats.from_counts(CHANGE, {v: shown_count(n) for v, n in zip(CHANGE.values, stats.histogram)})
+    interval, mean = mean_interval_of(published), stats.mean
+    if interval is None or mean is None:
+        return {"change": shown_ratio(mean), "low": None, "high": None}
+    half = interval.high - interval.estimate
+    bottom, top = CHANGE.values[0], CHANGE.values[-1]
+    return {
+        "change": shown_ratio(mean),
+        "low": shown_ratio(max(bottom, mean - half)),
+        "high": shown_ratio(min(top, mean + half)),
+    }

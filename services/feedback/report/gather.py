@@ -1,13 +1,9 @@
 """The report from live data: each question's use case called directly (no HTTP) as its endpoint
-calls it, its answer passed through that endpoint's response schema where this version has one,
-so the report shows exactly the figures the endpoint publishes, and then laid out as pages.
-
-The emerging-needs and conditions use cases are found by name (`OPTIONAL`): a version of Convene
-without one says on its page that the part is not available, and the report keeps its five pages."""
+calls it, its answer passed through that endpoint's response schema, so the report shows exactly
+the figures the endpoint publishes, and then laid out as pages."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -15,7 +11,8 @@ from services.feedback import schemas as s
 from services.feedback.report import document, pages
 from services.feedback.report.period import quarters_back
 from services.feedback.report.words import region_name
-from services.feedback.usecases import insight
+from services.feedback.usecases import conditions as group_conditions
+from services.feedback.usecases import insight, insight_needs
 from services.feedback.usecases.reports import own_region
 from shared.auth import Role
 from shared.clock import utcnow
@@ -33,25 +30,14 @@ def differences(unit: Unit, quarter: str, region: str | None) -> dict:
     return s.DifferencesSchema().dump(insight.differences(unit, {"region": region}))
 
 
-def _optional(module: str, name: str) -> Callable | None:
-    """A use case of another part of the insight, if this version of Convene has it."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except ModuleNotFoundError as missing:
-        if missing.name != module:
-            raise  # the module is there but broken: say so, never hide it as "not available"
-        return None
-
-
-def needs(unit: Unit, quarter: str, region: str | None) -> dict | None:
-    use_case = _optional("services.feedback.usecases.insight_needs", "needs")
+def needs(unit: Unit, quarter: str, region: str | None) -> dict:
     start = quarters_back(quarter, TREND_QUARTERS - 1)
-    return None if use_case is None else use_case(unit, {"region": region, "start": start, "end": quarter})
+    answer = insight_needs.emerging_needs(unit, {"region": region, "start": start, "end": quarter})
+    return s.EmergingNeedsSchema().dump(answer)
 
 
-def conditions(unit: Unit, quarter: str, region: str | None) -> dict | None:
-    use_case = _optional("services.feedback.usecases.conditions", "conditions")
-    return None if use_case is None else use_case(unit, {"region": region, "start": quarter, "end": quarter})
+def conditions(unit: Unit, quarter: str, region: str | None) -> dict:
+    return s.ConditionsSchema().dump(group_conditions.conditions(unit, {"region": region}))
 
 
 SOURCES: Mapping[str, Callable[[Unit, str, str | None], dict | None]] = {

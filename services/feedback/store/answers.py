@@ -16,6 +16,7 @@ from services.feedback.store.tables import (
     feedback_responses,
     metadata,
     needs_responses,
+    offers,
     outcome_responses,
 )
 from shared.db import dialect_insert
@@ -71,7 +72,13 @@ def named_answers(conn: Connection, session_id: str) -> int:
 
 
 def add_needs(
-    conn: Connection, region: str, pcn_code: str | None, offer_id: str | None, ratings: dict, other_needs: str | None
+    conn: Connection,
+    region: str,
+    pcn_code: str | None,
+    offer_id: str | None,
+    ratings: dict,
+    other_needs: str | None,
+    quarter: str | None = None,
 ) -> str:
     response_id = str(uuid.uuid4())
     values = dict(
@@ -81,6 +88,7 @@ def add_needs(
         offer_id=offer_id,
         ratings=json.dumps(ratings, sort_keys=True),
         other_needs=other_needs,
+        quarter=quarter,
     )
     conn.execute(insert(needs_responses).values(**values))
     return response_id
@@ -146,6 +154,43 @@ def feedback_counts(conn: Connection, measure: str) -> list:
 
 def all_needs(conn: Connection):
     return conn.execute(select(needs_responses.c.region, needs_responses.c.pcn_code, needs_responses.c.ratings))
+
+
+def needs_by_quarter(conn: Connection) -> list:
+    """(region, quarter or None, ratings, answers) of every needs answer, alike answers of a region
+    and quarter counted together: what the emerging-needs trend reads. Needs aggregate rows are
+    all time only, so the quarter is read from the answers (one per person per round: few)."""
+    t = needs_responses.c
+    query = select(t.region, t.quarter, t.ratings, func.count().label("answers")).group_by(
+        t.region, t.quarter, t.ratings
+    )
+    return conn.execute(query).all()
+
+
+def dated_outcome_pairs(conn: Connection) -> list:
+    """(region, offer type, the "after" answer's date or None, before scores, after scores) of
+    every pair: outcome changes by quarter, read from the answers (a person's pair is the only
+    place its change's spread is kept; pairs are few)."""
+    before, after = outcome_responses.alias("before"), outcome_responses.alias("after")
+    same = (before.c.participant_id == after.c.participant_id) & (before.c.offer_id == after.c.offer_id)
+    scores = [before.c[m].label(f"before_{m}") for m in OUTCOME_MEASURES] + [
+        after.c[m].label(f"after_{m}") for m in OUTCOME_MEASURES
+    ]
+    query = (
+        select(offers.c.region, offers.c.offer_type, after.c.given_on, *scores)
+        .select_from(before.join(after, same).join(offers, offers.c.offer_id == before.c.offer_id))
+        .where(before.c.phase == "before", after.c.phase == "after")
+    )
+    return [
+        (
+            row.region,
+            row.offer_type,
+            row.given_on,
+            {m: row._mapping[f"before_{m}"] for m in OUTCOME_MEASURES},
+            {m: row._mapping[f"after_{m}"] for m in OUTCOME_MEASURES},
+        )
+        for row in conn.execute(query)
+    ]
 
 
 def outcome_pairs(conn: Connection) -> list:

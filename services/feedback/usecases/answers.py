@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from services.feedback.domain.aggregates import feedback_counted, needs_counted, outcome_counted
+from services.feedback.domain.aggregates import feedback_counted, month_of, needs_counted, outcome_counted
 from services.feedback.domain.feedback import (
     FEEDBACK_MEASURES,
     accept_feedback,
@@ -14,6 +14,7 @@ from services.feedback.domain.feedback import (
     response_marker,
 )
 from services.feedback.domain.figures import Figures
+from services.feedback.domain.insight import quarter_of
 from services.feedback.domain.needs import (
     cohort_voice,
     needs_marker,
@@ -84,12 +85,16 @@ def answer_needs(unit: Unit, body: dict) -> dict:
     if offer_id is not None and projections.member_status(conn, offer_id, participant) not in MEMBERS:
         raise NotFound("offer_not_found", "no such offer among yours", field="offer_id")
     pcn = needs_pcn(body.get("pcn_code"), region=region, registered=participants.registered(conn, participant))
-    round_ = needs_round(region, offer_id, utcnow().astimezone(UK).date())
+    today = utcnow().astimezone(UK).date()
+    round_ = needs_round(region, offer_id, today)
     pepper = marker_pepper(unit.settings)
     first = needs_answered.add_marker(conn, round_, needs_marker(pepper, round_, participant))
     replaced = not first and repeat_replaces(offer_id)
     if first:
-        answers.add_needs(conn, region, pcn, offer_id, survey.ratings, survey.other_needs)
+        # The quarter (a coarse period, as a region's round already is) files the answer in the
+        # emerging-needs trend; a later cohort answer replaces it in co-design only (above).
+        quarter = quarter_of(month_of(today))
+        answers.add_needs(conn, region, pcn, offer_id, survey.ratings, survey.other_needs, quarter)
         aggregates.add(conn, needs_counted(region, pcn, Figures.answer("needs", survey.ratings)))
     if offer_id is not None:
         # For the cohort's co-design in scheduling, which waits for five members' answers. No

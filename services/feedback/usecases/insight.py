@@ -12,15 +12,19 @@ from services.feedback.domain.differences import chi_square_view, joint_needs, n
 from services.feedback.domain.disclosure import quarter_cells_withheld, regions_withheld, withheld_reason
 from services.feedback.domain.figures import Figures
 from services.feedback.domain.insight import (
+    UNDATED,
     by_quarter,
     compared_over,
+    dated_cells_withheld,
     findings,
     quarter_of,
+    quarter_of_day,
     quarter_view,
     quarters_between,
 )
 from services.feedback.domain.needs import needs_differ_between_regions
-from services.feedback.store import aggregates
+from services.feedback.domain.outcomes import changes_of, quarter_changes_view
+from services.feedback.store import aggregates, answers
 from services.feedback.usecases import surveys
 from services.feedback.usecases.reports import own_region
 from shared.auth import Role
@@ -69,7 +73,39 @@ def learned(unit: Unit, query: dict) -> dict:
         "quarters": quarters,
         "national": row(ALL),
         "regions": [row(r) for r in regions],
+        "outcomes": outcomes_by_quarter(unit, regions, offer_type, query.get("start"), query.get("end")),
     } | findings(compared, period)
+
+
+def outcomes_by_quarter(unit: Unit, regions: list[str], offer_type: str, start: str | None, end: str | None) -> dict:
+    """Each outcome measure's mean change by quarter of the "after" answer, nationally and for the
+    regions shown, with 95 % intervals. The quarter cells are settled once, for every role,
+    against the outcome table as published (`surveys.outcome_table`); the filters only choose
+    cells. The pairs are read from the answers: the stored outcome rows are all time and keep
+    before and after apart, so neither a quarter nor a change's spread is there (pairs are few)."""
+    pairs: dict[tuple, list] = {}
+    for region, kind, given_on, before, after in answers.dated_outcome_pairs(unit.conn):
+        pairs.setdefault((region, kind, quarter_of_day(given_on) or UNDATED), []).append((before, after))
+    table, table_withheld = surveys.outcome_table(unit)
+    published = {cell: table_withheld.get(cell) for cell in table}
+    counts = {cell: len(found) for cell, found in pairs.items()}
+    withheld = dated_cells_withheld(counts, [(ALL, REGIONS), (ALL, OFFER_TYPES)], published)
+    quarters = quarters_between((q for *_, q in withheld), start, end)
+
+    def row(region: str) -> list[dict]:
+        views = []
+        for q in quarters:
+            cell = (region, offer_type, q)
+            found = [
+                p
+                for (r, t, pq), ps in pairs.items()
+                if region in (ALL, r) and offer_type in (ALL, t) and pq == q
+                for p in ps
+            ]
+            views.append(quarter_changes_view(q, changes_of(found), withheld_reason(withheld, cell)))
+        return views
+
+    return {"national": row(ALL), "regions": [{"region": r, "quarters": row(r)} for r in regions]}
 
 
 def differences(unit: Unit, query: dict) -> dict:

@@ -102,7 +102,7 @@ def _chi_square_view(test) -> dict | None:
 def outcome_changes(unit: Unit) -> dict:
     """Change per (region, offer type) cell and its margins, suppressed alike for every role; a
     regional admin reads the rows of its own region."""
-    cells, withheld = _outcome_table(unit)
+    cells, withheld = outcome_table(unit)
     places = list(cells)
     if unit.principal.role == Role.REGIONAL_ADMIN:
         places = [(r, t) for r, t in places if r == unit.principal.region]
@@ -113,7 +113,7 @@ def outcome_changes_by_goal_type(unit: Unit) -> dict:
     """Coaching's change split by the coachees' combinations of goal types (domain/goals.py),
     per region and nationally, settled against the outcome table's coaching cells
     (`goal_cells_withheld`), alike for every role; a regional admin reads its own region's."""
-    cells, withheld = _outcome_table(unit)
+    cells, withheld = outcome_table(unit)
     found = aggregates.read_figures(unit.conn, "outcomes", ("goals",))
     inner = {(region, combination): figures for (_, region, combination), figures in found.items()}
     rows = (ALL, *REGIONS)
@@ -135,7 +135,7 @@ def _goal_view(region: str, combination: str, figures: Figures, withheld: str | 
     return view | {"goal_types": goal_types_of(combination), "goals_set": combination != NOT_SET}
 
 
-def _outcome_table(unit: Unit) -> tuple[dict, dict]:
+def outcome_table(unit: Unit) -> tuple[dict, dict]:
     """The outcome table's cells, (region | all, offer type | all), and its settled pattern."""
     found = aggregates.read_figures(unit.conn, "outcomes", ("offer_type",))
     inner = {(region, offer_type): figures for (_, region, offer_type), figures in found.items()}
