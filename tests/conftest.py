@@ -106,3 +106,13 @@ def make_token(signing_keys):
         )
 
     return make
+
+
+@pytest.fixture
+def as_(make_token):
+    """Bearer headers for a role, in a region, as a person: `as_("regional_admin", "Y56")`."""
+
+    def headers(role: str, region: str | None = None, subject: str | None = None) -> dict:
+        return {"Authorization": "Bearer " + make_token(role, region, subject)}
+
+    return headers

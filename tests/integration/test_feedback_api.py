@@ -22,14 +22,6 @@ RATINGS = {
 SCORES = {"confidence": 3, "isolation": 6, "trust_in_group": 4, "sense_of_direction": 2}
 
 
-@pytest.fixture
-def as_(make_token):
-    def headers(role, region=None, subject=None):
-        return {"Authorization": "Bearer " + make_token(role, region, subject)}
-
-    return headers
-
-
 def held(world, session_id, offer_id, attendees, region="Y56", offer_type="action_learning_set", ends_at=None):
     ends_at = ends_at or NOW - timedelta(days=1)
     world.offer(offer_id, region, offer_type)

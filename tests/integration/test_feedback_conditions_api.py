@@ -31,14 +31,6 @@ def world(databases, kafka_bootstrap, signing_keys):
     running.service.stop()
 
 
-@pytest.fixture
-def as_(make_token):
-    def headers(role, region=None, subject=None):
-        return {"Authorization": "Bearer " + make_token(role, region, subject)}
-
-    return headers
-
-
 class Groups(FeedbackWorld):
     """Feedback told of groups forming, members joining and leaving, at the times the events say."""
 

@@ -27,14 +27,6 @@ def world(databases, kafka_bootstrap, signing_keys):
 
 
 @pytest.fixture
-def as_(make_token):
-    def headers(role, region=None, subject=None):
-        return {"Authorization": "Bearer " + make_token(role, region, subject)}
-
-    return headers
-
-
-@pytest.fixture
 def answer(world, as_):
     people = iter(range(10_000))
 

@@ -5,22 +5,12 @@ the outcome table's coaching cells, alike for every role."""
 
 from datetime import timedelta
 
-import pytest
-
 from services.feedback.store import tables as store
 from shared.contracts import scheduling
 from tests.integration.test_feedback_handlers import NOW, world  # noqa: F401 (world: the shared fixture)
 
 SCORES = {"confidence": 3, "isolation": 5, "trust_in_group": 4, "sense_of_direction": 2}
 BY_GOALS = "/v1/outcomes/changes/by-goal-type"
-
-
-@pytest.fixture
-def as_(make_token):
-    def headers(role, region=None, subject=None):
-        return {"Authorization": "Bearer " + make_token(role, region, subject)}
-
-    return headers
 
 
 def goals_set(world, person, goal_types, set_at=NOW):

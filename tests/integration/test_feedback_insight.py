@@ -32,14 +32,6 @@ def world(databases, kafka_bootstrap, signing_keys):
     running.service.stop()
 
 
-@pytest.fixture
-def as_(make_token):
-    def headers(role, region=None, subject=None):
-        return {"Authorization": "Bearer " + make_token(role, region, subject)}
-
-    return headers
-
-
 class Seeder:
     def __init__(self, world, as_):
         self.world, self.as_, self.person = world, as_, 0

@@ -16,32 +16,10 @@ from services.feedback.report.pages import QUESTIONS
 from shared.charts import WITHHELD
 from tests.harness import PERSONAL_DATA_KEY
 from tests.integration.test_feedback_differences import LEADERS, TEAMS
-from tests.integration.test_feedback_handlers import FeedbackWorld
-from tests.integration.test_feedback_insight import HIGH, LOW, NEW, Seeder, quarter
+from tests.integration.test_feedback_insight import HIGH, LOW, NEW, Seeder, quarter, world  # noqa: F401 (world: its fixture)
 
 REPO = Path(__file__).resolve().parents[2]
 Q = quarter(NEW)
-
-
-@pytest.fixture
-def world(databases, kafka_bootstrap, signing_keys):
-    running = FeedbackWorld(
-        databases.new("feedback"),
-        kafka_bootstrap,
-        signing_keys[1],
-        FEEDBACK_WINDOW_DAYS="200",
-        RATE_LIMIT_PER_MINUTE="0",
-    )
-    yield running
-    running.service.stop()
-
-
-@pytest.fixture
-def as_(make_token):
-    def headers(role, region=None, subject=None):
-        return {"Authorization": "Bearer " + make_token(role, region, subject)}
-
-    return headers
 
 
 @pytest.fixture
