@@ -197,3 +197,28 @@ def test_a_rotation_signs_with_both_secrets_until_the_overlap_ends():
     assert signing_secrets(changed["secret"], "whsec_old", changed["previous_secret_until"], later) == [
         changed["secret"]
     ]
+
+
+# --- the CloudEvent sent ---------------------------------------------------------------------
+
+
+def test_the_body_is_a_structured_cloudevent_with_dates_as_the_contract_writes_them():
+    import json
+    from datetime import date
+
+    from services.subscriptions.domain.cloudevent import structured
+
+    body = structured(
+        event_id="e1",
+        source="/convene/enrolment",
+        event_type="org.convene.enrolment.offer.published.v1",
+        time=NOW,
+        data={"offer_id": "o1", "starts_on": date(2026, 6, 1), "at": NOW},
+        subject="o1",
+        partitionkey="o1",
+        region=None,
+    )
+    document = json.loads(body)
+    assert document["specversion"] == "1.0" and document["datacontenttype"] == "application/json"
+    assert document["time"] == "2026-11-30T12:00:00Z" and "region" not in document
+    assert document["data"] == {"offer_id": "o1", "starts_on": "2026-06-01", "at": "2026-11-30T12:00:00Z"}

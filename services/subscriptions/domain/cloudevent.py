@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 MEDIA_TYPE = "application/cloudevents+json"
 
@@ -31,7 +31,16 @@ def structured(
     }
     optional = {"subject": subject, "partitionkey": partitionkey, "region": region}
     document.update({name: value for name, value in optional.items() if value is not None})
-    return json.dumps(document, separators=(",", ":"), sort_keys=True)
+    return json.dumps(document, separators=(",", ":"), sort_keys=True, default=_iso)
+
+
+def _iso(value):
+    """Dates and times of the data as the contract publishes them (consumers hand them over parsed)."""
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def ordering_key(topic: str, partitionkey: str) -> str:
