@@ -18,7 +18,7 @@ PAUSE_REASONS = ("deliveries_failing", "sink_refused")
 
 class SubscriptionPausedData(EventData):
     subscription_id = id_field()
-    owner = id_field(metadata={"description": "the token subject of the system that owns the subscription"})
+    owner_id = id_field(metadata={"description": "the token subject of the system that owns the subscription"})
     reason = fields.String(
         required=True,
         validate=validate.OneOf(PAUSE_REASONS),

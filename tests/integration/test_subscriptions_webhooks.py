@@ -189,7 +189,7 @@ def test_a_delivery_failing_the_whole_retry_window_pauses_the_subscription_and_s
         assert told == [
             {
                 "subscription_id": created["id"],
-                "owner": "icb-reporting",
+                "owner_id": "icb-reporting",
                 "reason": "deliveries_failing",
                 "paused_at": told[0]["paused_at"],
             }

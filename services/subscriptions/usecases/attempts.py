@@ -65,7 +65,7 @@ def pause(unit: Unit, subscription: dict, reason: str) -> None:
             SUBSCRIPTION_PAUSED,
             {
                 "subscription_id": subscription["id"],
-                "owner": subscription["owner"],
+                "owner_id": subscription["owner"],
                 "reason": reason,
                 "paused_at": now.isoformat(),
             },
