@@ -254,3 +254,39 @@ def test_a_redelivery_sends_the_same_webhook_id_again_which_the_receiver_drops(w
         assert len(receiver.receiver.events) == 2
     finally:
         receiver.down()
+
+
+def test_an_erased_participant_is_forgotten_and_never_sent_but_the_erasure_is(world, make_token):
+    receiver = LoopbackReceiver([]).up()
+    try:
+        created = subscribe(world, make_token, receiver.url)
+        receiver.receiver.webhooks = receiver.module.Receiver([created["secret"]]).webhooks
+        person = "7d0f9a55-3c7e-4d5e-9a63-2b1c4e8f0a11"
+        confirmed = world.publish(enrolment.ENROLMENT_CONFIRMED, participant_id=person, region="Y56")
+        eventually(lambda: len(receiver.receiver.events) == 1, timeout=60, message="the enrolment")
+        receiver.down()  # what follows waits, undelivered
+        world.publish(enrolment.PARTICIPANT_REGISTERED, participant_id=person, region="Y56")
+        erased = world.publish(enrolment.PARTICIPANT_ERASED, participant_id=person, region="Y56")
+        eventually(
+            lambda: _statuses(world) == {"delivered", "erased", "pending"}, timeout=60, message="the erasure applied"
+        )
+        receiver.up()
+        eventually(lambda: len(receiver.receiver.events) == 2, timeout=60, message="the erasure event")
+        time.sleep(1)
+        assert [e.get_id() for e in receiver.receiver.events] == [confirmed.id, erased.id]
+        with world.runtime.db.read() as conn:
+            kept = conn.execute(select(deliveries.c.event_id, deliveries.c.payload)).all()
+        assert [row.event_id for row in kept if person in row.payload] == [erased.id]
+        again = world.client.post(
+            f"/v1/subscriptions/{created['id']}/redeliveries",
+            json={"event_id": confirmed.id},
+            headers=as_owner(make_token),
+        )
+        assert again.status_code == 422, "an erased person's events are gone for good"
+    finally:
+        receiver.down()
+
+
+def _statuses(world) -> set:
+    with world.runtime.db.read() as conn:
+        return set(conn.execute(select(deliveries.c.status)).scalars())

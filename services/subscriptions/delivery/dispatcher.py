@@ -84,6 +84,8 @@ class Dispatcher:
             subscription = subscriptions.find(conn, delivery["subscription_id"]) if delivery else None
         if subscription is None:
             return  # deleted meanwhile, its deliveries with it
+        if delivery["status"] != deliveries.PENDING:
+            return  # its person was erased meanwhile (usecases.erasure): never sent
         if subscription["status"] != "active":
             with self.runtime.db.transaction() as conn:
                 attempts.release(self.runtime.unit(conn), delivery_id)

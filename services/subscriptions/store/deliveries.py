@@ -12,6 +12,7 @@ from shared.db import dialect_insert
 
 PENDING = "pending"
 DELIVERED = "delivered"
+ERASED = "erased"  # never sent: its event was about a person erased before it went out
 
 
 def add(conn: Connection, values: dict) -> None:
@@ -68,7 +69,7 @@ def send_again(
 ) -> int:
     """Make deliveries of a subscription pending again (one event, or those of a time range): the count."""
     c = deliveries.c
-    where = [c.subscription_id == subscription_id]
+    where = [c.subscription_id == subscription_id, c.payload != ""]  # an erased person's are gone for good
     if event_id is not None:
         where.append(c.event_id == event_id)
     else:
@@ -79,6 +80,15 @@ def send_again(
         .values(status=PENDING, attempts=0, next_attempt_at=now, first_attempt_at=None, delivered_at=None)
     )
     return result.rowcount
+
+
+def forget_mentions(conn: Connection, opaque_id: str, keep_event: str) -> int:
+    """Empty the body of every delivery whose event names `opaque_id` (as any JSON string of it),
+    but `keep_event`'s; undelivered ones are never sent. The log rows stay: ids, types, outcomes."""
+    c = deliveries.c
+    mentions = [c.payload.contains(f'"{opaque_id}"', autoescape=True), c.event_id != keep_event]
+    conn.execute(update(deliveries).where(*mentions, c.status == PENDING).values(status=ERASED, lease_until=None))
+    return conn.execute(update(deliveries).where(*mentions).values(payload="")).rowcount
 
 
 def retry_now(conn: Connection, subscription_id: str, now: datetime) -> None:
