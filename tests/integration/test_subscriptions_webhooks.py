@@ -5,7 +5,9 @@ the CloudEvents SDK, filtered by type and region, in order per key, through outa
 from __future__ import annotations
 
 import json
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
@@ -290,3 +292,45 @@ def test_an_erased_participant_is_forgotten_and_never_sent_but_the_erasure_is(wo
 def _statuses(world) -> set:
     with world.runtime.db.read() as conn:
         return set(conn.execute(select(deliveries.c.status)).scalars())
+
+
+class _SlowSink(BaseHTTPRequestHandler):
+    """A receiver that passes the handshake and then never answers a delivery in time."""
+
+    def do_OPTIONS(self):
+        self.send_response(200)
+        self.send_header("WebHook-Allowed-Origin", self.headers.get("WebHook-Request-Origin", ""))
+        self.end_headers()
+
+    def do_POST(self):
+        time.sleep(8)  # beyond WEBHOOK_TIMEOUT_SECONDS (2 s in these tests)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *_):
+        pass
+
+
+def test_a_slow_receiver_holds_only_its_own_slots_while_another_gets_its_events_at_once(world, make_token):
+    slow = ThreadingHTTPServer(("127.0.0.1", 0), _SlowSink)
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    fast = LoopbackReceiver([]).up()
+    try:
+        subscribe(world, make_token, f"http://127.0.0.1:{slow.server_address[1]}/hooks", owner="slow-system")
+        created = subscribe(world, make_token, fast.url)
+        fast.receiver.webhooks = fast.module.Receiver([created["secret"]]).webhooks
+        sent = [world.publish(enrolment.OFFER_PUBLISHED, offer_id=f"offer-{n}", region="Y56") for n in range(12)]
+        started = time.monotonic()
+        eventually(lambda: len(fast.receiver.events) == len(sent), timeout=60, message="the fast receiver's events")
+        with world.runtime.db.read() as conn:
+            slow_delivered = conn.execute(
+                select(deliveries.c.id)
+                .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
+                .where(subscriptions.c.owner == "slow-system", deliveries.c.status == "delivered")
+            ).all()
+        assert slow_delivered == []
+        assert time.monotonic() - started < 15, "the fast receiver did not wait for the slow one's timeouts"
+    finally:
+        fast.down()
+        slow.shutdown()
+        slow.server_close()
