@@ -27,7 +27,9 @@ class SubscriptionsSettings(Settings):
         "machine in development and tests only). Checked at creation and before every delivery.",
     )
     webhook_timeout_seconds: float = setting(
-        "WEBHOOK_TIMEOUT_SECONDS", 10.0, "Longest a receiver may take to connect and answer one delivery."
+        "WEBHOOK_TIMEOUT_SECONDS",
+        10.0,
+        "Longest each step of a delivery may take: connecting, sending, and waiting for the answer's status line.",
     )
     webhook_concurrency: int = setting(
         "WEBHOOK_CONCURRENCY", 16, "Deliveries a worker process sends at once, across all subscriptions."
