@@ -7,7 +7,7 @@ from importlib import import_module
 
 from shared.service import Service
 
-SERVICES = ("enrolment", "scheduling", "feedback")
+SERVICES = ("enrolment", "scheduling", "feedback", "subscriptions")
 
 
 def declaration(service: str) -> Service:

@@ -14,6 +14,10 @@ kafka_port=${KAFKA_BOOTSTRAP_SERVERS##*:}
 console_port=${CONSOLE_PORT:-8000}
 identity_port=${IDENTITY_PROVIDER_PORT:-9400}
 export JWT_ISSUER=${JWT_ISSUER:-http://127.0.0.1:$identity_port}
+# Webhook receivers a developer runs on this machine (docs/examples/webhook_receiver.py) listen on
+# plain HTTP on loopback: allowed here only, never in a deployment (services/subscriptions).
+export WEBHOOK_ALLOW_HTTP=${WEBHOOK_ALLOW_HTTP:-true}
+export WEBHOOK_ALLOW_PRIVATE_ADDRESSES=${WEBHOOK_ALLOW_PRIVATE_ADDRESSES:-true}
 
 declared() {  # the services their declarations name (services/registry.py), with their web ports
   [ ${#services[@]} -gt 0 ] && return 0

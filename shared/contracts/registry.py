@@ -120,7 +120,7 @@ def lookup(type: str) -> EventType | None:
 
 def _load_all() -> None:
     # Importing the domain modules registers their declarations.
-    from shared.contracts import enrolment, feedback, scheduling  # noqa: F401
+    from shared.contracts import enrolment, feedback, scheduling, subscriptions  # noqa: F401
 
 
 __all__ = ["EventType", "Topic", "ValidationError", "declare", "event_types", "lookup", "topic", "topics"]

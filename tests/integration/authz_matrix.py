@@ -62,6 +62,8 @@ TERMS = {
     "creates in own region": lambda scope: True,
     "creates national offers": lambda scope: True,
     "national offers only": lambda scope: False,
+    # A system's own webhook subscriptions (the matrix's service caller owns the seeded one).
+    "own subscriptions": lambda scope: True,
     # A route without a bearer token (OpenAPI `x-public`): the secret in its address is the
     # credential, so every caller holding it gets the object, whatever their role or token.
     ANYONE: lambda scope: True,

@@ -194,6 +194,7 @@ REGIONAL_READS = {
     "enrolment": "/v1/offers",
     "scheduling": "/v1/facilitators",
     "feedback": "/v1/aggregates?scope=national",
+    "subscriptions": "/v1/audit",  # its one read of a regional administrator (their region's audit trail)
 }
 
 

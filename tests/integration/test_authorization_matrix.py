@@ -21,11 +21,14 @@ from tests.integration.authz_feedback import FeedbackWorld
 from tests.integration.authz_matrix import DOC, plan, read_policy, run_cell, started_worlds
 from tests.integration.authz_scheduling import TABLE as SCHEDULING
 from tests.integration.authz_scheduling import SchedulingWorld
+from tests.integration.authz_subscriptions import TABLE as SUBSCRIPTIONS
+from tests.integration.authz_subscriptions import SubscriptionsWorld
 
 WORLDS = {
     "enrolment": (EnrolmentWorld, ENROLMENT),
     "scheduling": (SchedulingWorld, SCHEDULING),
     "feedback": (FeedbackWorld, FEEDBACK),
+    "subscriptions": (SubscriptionsWorld, SUBSCRIPTIONS),
 }
 
 

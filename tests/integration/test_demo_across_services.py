@@ -100,17 +100,19 @@ def test_the_demo_fills_every_service_and_loading_it_again_adds_nothing(stack, m
 def test_the_demo_loads_only_enrolment_where_one_database_url_would_serve_all_three(tmp_path):
     one = f"sqlite:///{tmp_path / 'one.db'}"
     runtimes, left_out = demo_runtimes({"DATABASE_URL": one})
-    assert list(runtimes) == ["enrolment"] and left_out == ["scheduling", "feedback"]
+    assert list(runtimes) == ["enrolment"] and left_out == ["scheduling", "feedback", "subscriptions"]
     apart = {
         "DATABASE_URL": one,
         "SCHEDULING__DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}",
         "FEEDBACK__DATABASE_URL": f"sqlite:///{tmp_path / 'f.db'}",
+        "SUBSCRIPTIONS__DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
     }
     runtimes, left_out = demo_runtimes(apart)
     assert {name: r.settings.database_url for name, r in runtimes.items()} == {
         "enrolment": one,
         "scheduling": apart["SCHEDULING__DATABASE_URL"],
         "feedback": apart["FEEDBACK__DATABASE_URL"],
+        "subscriptions": apart["SUBSCRIPTIONS__DATABASE_URL"],
     }
     assert left_out == []
     for runtime in runtimes.values():

@@ -33,6 +33,8 @@ from tests.unit.manifests import (
 )
 
 SERVICE_PORTS = {service: settings_class(service).default_port for service in SERVICES}
+# The services whose APIs the console's pages read (subscriptions serves outside systems only).
+CONSOLE_UPSTREAMS = ("enrolment", "scheduling", "feedback")
 
 WEB_COMMAND = "gunicorn -c deploy/gunicorn.conf.py services.{}.app:create_app()"
 WORKER_COMMAND = "python -m services.{}.worker"
@@ -844,7 +846,7 @@ def test_compose_runs_the_console_against_the_web_containers_and_the_development
     env = environment(console)
     settings = ConsoleSettings.load(env)
     assert env["PORT"] == str(ConsoleSettings.default_port) == "8000"
-    for service in SERVICES:
+    for service in CONSOLE_UPSTREAMS:
         assert getattr(settings, f"{service}_url") == f"http://{service}-web:{SERVICE_PORTS[service]}"
         assert services[f"{service}-web"]["healthcheck"], "the console waits for a healthy service"
     assert settings.development, "plain HTTP on localhost needs the development cookie"
@@ -893,7 +895,7 @@ def test_kubernetes_runs_the_console_against_the_services_and_the_production_iss
     settings = ConsoleSettings.load(env)
     assert not settings.development, "the session cookie is Secure"
     services = of_kind(manifests, "Service")
-    for service in SERVICES:
+    for service in CONSOLE_UPSTREAMS:
         port = services[f"convene-{service}"]["spec"]["ports"][0]["port"]
         assert getattr(settings, f"{service}_url") == f"http://convene-{service}:{port}"
     assert settings.oidc_issuer == configmap["JWT_ISSUER"], "the issuer whose access tokens the services verify"

@@ -95,7 +95,7 @@ def layer(service: str, name: str) -> list[Path]:
 
 
 def test_the_services_are_found():
-    assert SERVICES == ["enrolment", "feedback", "scheduling"]
+    assert SERVICES == ["enrolment", "feedback", "scheduling", "subscriptions"]
 
 
 def test_nothing_in_shared_imports_the_services():
