@@ -47,6 +47,9 @@ class EnrolmentSettings(PersonalDataSettings):
         30.0,
         "The first retry's longest wait; each further one doubles it (with jitter, at most an hour).",
     )
+    notification_backoff_max_seconds: float = setting(
+        "NOTIFICATION_BACKOFF_MAX_SECONDS", 3600.0, "The longest wait between two tries of an e-mail."
+    )
     notifier_idle_seconds: float = setting(
         "NOTIFIER_IDLE_SECONDS", 1.0, "How often the worker's notifier looks for e-mails due when it has none."
     )

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-MAX_DELAY = timedelta(hours=1)
 
-
-def next_attempt(attempts: int, now: datetime, *, base_seconds: float, draw: float) -> datetime:
+def next_attempt(attempts: int, now: datetime, *, base_seconds: float, max_seconds: float, draw: float) -> datetime:
     """After `attempts` failures (1 or more), the time of the next try. `draw` is a random number
-    in [0, 1): the delay is a share of base * 2^(attempts-1), at most an hour, at least a tenth of it."""
-    ceiling = min(base_seconds * 2 ** (attempts - 1), MAX_DELAY.total_seconds())
+    in [0, 1): the delay is a share of base * 2^(attempts-1) (at most `max_seconds`), at least a
+    tenth of it, so retries spread out but never hammer."""
+    ceiling = min(base_seconds * 2 ** min(attempts - 1, 60), max_seconds)
     return now + timedelta(seconds=ceiling * (0.1 + 0.9 * draw))
 
 

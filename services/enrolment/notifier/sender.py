@@ -99,7 +99,13 @@ class Notifier:
         retry_at = (
             None
             if parks(attempts, self.settings.notification_max_attempts)
-            else next_attempt(attempts, now, base_seconds=self.settings.notification_backoff_seconds, draw=self.draw())
+            else next_attempt(
+                attempts,
+                now,
+                base_seconds=self.settings.notification_backoff_seconds,
+                max_seconds=self.settings.notification_backoff_max_seconds,
+                draw=self.draw(),
+            )
         )
         with self.db.transaction() as conn:
             store.mark_failed(conn, row["id"], attempts, retry_at=retry_at, reason=reason)
