@@ -15,7 +15,7 @@ notifications_api = Api("notifications", __name__)
     roles=PEOPLE,
     response=NotificationPreferencesSchema,
 )
-def get_preferences(unit, participant_id):
+def get_notification_preferences(unit, participant_id):
     return notifications.preferences(unit, participant_id)
 
 
@@ -26,5 +26,5 @@ def get_preferences(unit, participant_id):
     body=NotificationPreferencesInSchema,
     response=NotificationPreferencesSchema,
 )
-def set_preferences(unit, participant_id, body):
+def set_notification_preferences(unit, participant_id, body):
     return notifications.set_preferences(unit, participant_id, body)
