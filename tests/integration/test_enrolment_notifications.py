@@ -19,6 +19,7 @@ from services.enrolment.notifier import operations
 from services.enrolment.notifier.sender import Notifier
 from services.enrolment.store.tables import notification_log, notifications
 from shared.contracts.scheduling import SESSION_CANCELLED, SESSION_RESCHEDULED, SESSION_SCHEDULED
+from shared.operations import replay
 from tests.harness import RunningService, eventually
 from tests.integration.test_enrolment_completion import Scheduling
 from tests.integration.test_enrolment_support import (  # noqa: F401  (as_role: a fixture)
@@ -286,3 +287,34 @@ def test_an_e_mail_that_keeps_failing_is_parked_and_an_operator_sends_it_again(s
     assert operations.retry(db) == 1
     (mail,) = enrolment.wait_for_mails(1)
     assert mail["to"] == email(1) and operations.parked(db) == []
+
+
+def test_a_replay_of_scheduling_s_events_rebuilds_the_projection_and_sends_nothing(start, as_role):
+    enrolment = start()
+    client, admin = enrolment.service.client, as_role()
+    offer_id = create_offer(client, admin, capacity=1)
+    person = register(client, admin, n=1)
+    enrol(client, admin, offer_id, person)
+    preferences = f"/v1/participants/{person}/notification-preferences"
+    client.put(preferences, json={"reminders": True, "feedback_requests": False}, headers=admin)
+    scheduling = Scheduling(enrolment.service, offer_id)
+    starts = datetime.now(UTC) + timedelta(days=4)
+    scheduling.publish(
+        SESSION_SCHEDULED,
+        {"session_id": "s", "kind": "group", "status": "scheduled", "sequence": 0}
+        | {"starts_at": starts, "ends_at": starts + timedelta(hours=2)},
+    )
+    scheduling.attendance("s", person, "present")  # no feedback request: turned off
+    scheduling.wait_until_applied(enrolment.service)
+    enrolment.wait_for_mails(2)  # confirmed, session scheduled
+    recorded = enrolment.count(notifications)
+    # Turned on again afterwards: a replay that recorded e-mails anew would now ask for feedback.
+    client.put(preferences, json={"reminders": True, "feedback_requests": True}, headers=admin)
+
+    service = enrolment.service
+    (subscription,) = service.service.subscriptions
+    replayed = replay(service.settings, service.runtime.db, subscription, [], check_groups=False, progress=False)
+    assert replayed == 2
+    time.sleep(QUIET_SECONDS)
+    assert enrolment.count(notifications) == recorded
+    assert [m["subject"].split(" ")[0] for m in enrolment.mailbox.inbox.mails()] == ["Your", "New"]
