@@ -1,7 +1,7 @@
 """A pending notification made into a letter at the moment it is sent, from enrolment's own
 data: the person's name and address (opened with their data key), the offer's title, and for
 a reminder the session as it stands. Nothing to send is a reason: the person opted out, the
-session moved or was cancelled since, the person or offer is gone."""
+session moved, was cancelled or has begun since, the person or offer is gone."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def compose(conn: Connection, row: dict, now: datetime) -> tuple[str, Letter] | 
         return "participant_erased"
     if kind in OPTIONAL and (row["participant_id"], kind.value) in store.opted_out(conn, [row["participant_id"]]):
         return "opted_out"
+    if kind in SESSION_KINDS and datetime.fromisoformat(facts["starts_at"]) <= now:
+        return "session_begun"  # a notifier long away does not send yesterday's invitation or reminder
     if kind is Kind.REMINDER:
         state = attendance.session_state(conn, facts["session_id"])
         if state is None or state.status != "scheduled" or state.sequence != facts["sequence"]:

@@ -111,7 +111,13 @@ class Notifier:
             store.mark_failed(conn, row["id"], attempts, retry_at=retry_at, reason=reason)
         log.warning(
             "notification parked" if retry_at is None else "notification not sent; will retry",
-            extra={"notification_id": row["id"], "kind": row["kind"], "attempts": attempts, "error": reason},
+            # The log's allow-listed fields (shared.logs): the notification's id and kind, never its person.
+            extra={
+                "event_id": row["id"],
+                "event_type": f"notification.{row['kind']}",
+                "count": attempts,
+                "error": reason,
+            },
         )
 
 
