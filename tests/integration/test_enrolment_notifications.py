@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.request
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -119,6 +120,12 @@ def test_each_change_to_a_place_is_told_once_to_its_person(start, as_role):
     assert "position 1" in enrolment.mails_to(email(3))[0]["text"]
     assert len(mails) == len({m["message_id"] for m in mails}) == 7
     assert enrolment.count(notification_log, channel="smtp") == 7
+    # What a newcomer sees at the mailbox's inbox page.
+    page = f"http://127.0.0.1:{enrolment.mailbox.http_port}"
+    listing = urllib.request.urlopen(page + "/", timeout=5).read().decode()
+    assert "A place on London set is now yours" in listing and email(2) in listing
+    one = urllib.request.urlopen(page + "/messages/1", timeout=5).read().decode()
+    assert "Your place on London set is confirmed." in one
 
 
 def test_session_changes_carry_invitations_and_a_redelivered_event_sends_nothing_twice(start, as_role):
