@@ -16,12 +16,13 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select, update
 
+from services import cli
 from services.enrolment.notifier import operations
 from services.enrolment.notifier.sender import Notifier
 from services.enrolment.store.tables import notification_log, notifications
 from shared.contracts.scheduling import SESSION_CANCELLED, SESSION_RESCHEDULED, SESSION_SCHEDULED
 from shared.operations import replay
-from tests.harness import RunningService, eventually
+from tests.harness import PERSONAL_DATA_KEY, RunningService, eventually
 from tests.integration.test_enrolment_completion import Scheduling
 from tests.integration.test_enrolment_support import (  # noqa: F401  (as_role: a fixture)
     LONDON,
@@ -279,7 +280,7 @@ def test_drill_the_mail_server_down_for_half_a_minute_every_e_mail_arrives_once(
     assert enrolment.count(notifications, status="sent") == 5
 
 
-def test_an_e_mail_that_keeps_failing_is_parked_and_an_operator_sends_it_again(start, as_role):
+def test_an_e_mail_that_keeps_failing_is_parked_and_an_operator_sends_it_again(start, as_role, monkeypatch, capsys):
     enrolment = start(NOTIFICATION_MAX_ATTEMPTS="2")
     client, admin = enrolment.service.client, as_role()
     offer_id = create_offer(client, admin, capacity=1)
@@ -290,8 +291,16 @@ def test_an_e_mail_that_keeps_failing_is_parked_and_an_operator_sends_it_again(s
     assert parked["kind"] == "confirmed" and parked["attempts"] == 2
     assert parked["parked_reason"] in ("ConnectionRefusedError", "SMTPServerDisconnected")
 
+    # The operator's commands, on the same database.
+    monkeypatch.setenv("DATABASE_URL", enrolment.service.settings.database_url)
+    monkeypatch.setenv("PERSONAL_DATA_KEY", PERSONAL_DATA_KEY)
+    cli.main(["notifications", "parked"])
+    listed = capsys.readouterr().out
+    assert parked["id"] in listed and "confirmed" in listed and "1 parked notification(s)" in listed
+    assert "@" not in listed  # never an address
     enrolment.mailbox.start()
-    assert operations.retry(db) == 1
+    cli.main(["notifications", "retry", parked["id"]])
+    assert "1 notification(s) put back to be sent" in capsys.readouterr().out
     (mail,) = enrolment.wait_for_mails(1)
     assert mail["to"] == email(1) and operations.parked(db) == []
 
