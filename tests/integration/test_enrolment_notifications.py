@@ -22,7 +22,7 @@ from services.enrolment.notifier.sender import Notifier
 from services.enrolment.store.tables import notification_log, notifications
 from shared.contracts.scheduling import SESSION_CANCELLED, SESSION_RESCHEDULED, SESSION_SCHEDULED
 from shared.operations import replay
-from tests.harness import PERSONAL_DATA_KEY, RunningService, eventually
+from tests.harness import PERSONAL_DATA_KEY, RunningService, eventually, service_environment
 from tests.integration.test_enrolment_completion import Scheduling
 from tests.integration.test_enrolment_support import (  # noqa: F401  (as_role: a fixture)
     LONDON,
@@ -32,6 +32,7 @@ from tests.integration.test_enrolment_support import (  # noqa: F401  (as_role: 
     register,
     start_enrolment,
 )
+from tests.processes import WorkerProcess
 
 QUIET_SECONDS = 3  # how long the mailbox is watched for a repeat once everything has arrived
 
@@ -334,3 +335,23 @@ def test_a_replay_of_scheduling_s_events_rebuilds_the_projection_and_sends_nothi
     time.sleep(QUIET_SECONDS)
     assert enrolment.count(notifications) == recorded
     assert [m["subject"].split(" ")[0] for m in enrolment.mailbox.inbox.mails()] == ["Your", "New"]
+
+
+def test_enrolment_s_worker_process_sends_what_its_web_recorded(
+    databases, kafka_bootstrap, topic_prefix, signing_keys, mailbox, as_role, tmp_path
+):
+    environment = {"SMTP_PORT": str(mailbox.smtp_port), "NOTIFIER_IDLE_SECONDS": "0.1", "RATE_LIMIT_PER_MINUTE": "0"}
+    web = start_enrolment(databases.new("enrolment"), kafka_bootstrap, topic_prefix, signing_keys[1], **environment)
+    admin = as_role()
+    enrol(web.client, admin, create_offer(web.client, admin, capacity=1), register(web.client, admin, n=1))
+    environ = {
+        **service_environment(web.settings.database_url, kafka_bootstrap, topic_prefix, signing_keys[1]),
+        **environment,
+    }
+    worker = WorkerProcess("services.enrolment.worker", environ, tmp_path).start()
+    try:
+        eventually(lambda: mailbox.inbox.mails(), timeout=60, message=f"the worker's e-mail\n{worker.log()[-2000:]}")
+        assert [m["to"] for m in mailbox.inbox.mails()] == [email(1)]
+    finally:
+        worker.stop()
+        web.stop()
