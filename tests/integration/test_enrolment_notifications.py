@@ -355,3 +355,21 @@ def test_enrolment_s_worker_process_sends_what_its_web_recorded(
     finally:
         worker.stop()
         web.stop()
+
+
+def test_two_workers_notifiers_send_each_e_mail_once(start, as_role):
+    enrolment = start()
+    second = threading.Event()
+    other = Notifier(enrolment.service.settings, enrolment.service.runtime.db)  # another worker's, same database
+    thread = threading.Thread(target=other.run, args=(second,))
+    thread.start()
+    try:
+        client, admin = enrolment.service.client, as_role()
+        offer_id = create_offer(client, admin, capacity=8)
+        for n in range(1, 9):
+            enrol(client, admin, offer_id, register(client, admin, n=n))
+        mails = enrolment.wait_for_mails(8)
+        assert Counter(m["to"] for m in mails) == {email(n): 1 for n in range(1, 9)}
+    finally:
+        second.set()
+        thread.join(timeout=20)
