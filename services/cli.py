@@ -211,6 +211,25 @@ def quarter_argument(text: str) -> str:
     return text
 
 
+def cmd_notifications(args) -> None:
+    from services.enrolment.notifier import operations as notifications  # enrolment's alone: it holds the e-mails
+
+    db = runtime("enrolment").db
+    try:
+        if args.action == "parked":
+            rows = notifications.parked(db)
+            for row in rows:
+                print(
+                    f"{row['id']}  {row['kind']:<20} {row['attempts']} tries  {row['parked_reason'] or ''}  "
+                    f"participant {row['participant_id']}  recorded {row['created_at']:%Y-%m-%d %H:%M}"
+                )
+            print(f"{len(rows)} parked notification(s)")
+        else:
+            print(f"{notifications.retry(db, args.ids or None)} notification(s) put back to be sent")
+    finally:
+        db.dispose()
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="convene", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -294,6 +313,15 @@ def parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=None, help="where to write it (default: convene-insight-<scope>-<quarter>.pdf)"
     )
     insight_report.set_defaults(run=cmd_insight_report)
+
+    notifications = commands.add_parser(
+        "notifications", help="e-mails to participants that keep failing: list the parked ones, send them again"
+    )
+    actions = notifications.add_subparsers(dest="action", required=True)
+    actions.add_parser("parked", help="list parked e-mails (ids, kind, tries, error class; never an address)")
+    retry = actions.add_parser("retry", help="send parked e-mails again (all, or those named)")
+    retry.add_argument("ids", nargs="*", help="notification ids (none: every parked one)")
+    notifications.set_defaults(run=cmd_notifications)
     return root
 
 

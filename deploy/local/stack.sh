@@ -13,6 +13,10 @@ kafka_port=${KAFKA_BOOTSTRAP_SERVERS##*:}
 # access tokens the services accept: it signs them with .run/keys (as `make token` does) as this issuer.
 console_port=${CONSOLE_PORT:-8000}
 identity_port=${IDENTITY_PROVIDER_PORT:-9400}
+# The development mailbox (deploy/local/mailbox.py): enrolment's worker sends participants' e-mails to
+# its SMTP server; read them at its inbox page.
+export SMTP_PORT=${SMTP_PORT:-1025}
+mailbox_port=${MAILBOX_PORT:-8025}
 export JWT_ISSUER=${JWT_ISSUER:-http://127.0.0.1:$identity_port}
 # Webhook receivers a developer runs on this machine (docs/examples/webhook_receiver.py) listen on
 # plain HTTP on loopback: allowed here only, never in a deployment (services/subscriptions).
@@ -55,6 +59,7 @@ up() {
   declared
   "$bin/python" -m services.cli keys
   deploy/kafka/kafka.sh start "$kafka_port" "$run/kafka"
+  start_process mailbox "$bin/python" deploy/local/mailbox.py --smtp-port "$SMTP_PORT" --http-port "$mailbox_port"
   for service in "${services[@]}"; do
     "$bin/python" -m services.cli migrate "$service" >/dev/null
     rm -rf "$run/prometheus/$service" && mkdir -p "$run/prometheus/$service"
@@ -72,6 +77,7 @@ up() {
   for service in "${services[@]}"; do wait_ready "$service"; done
   wait_for identity-provider "http://127.0.0.1:$identity_port/.well-known/openid-configuration"
   wait_for console "http://127.0.0.1:$console_port/healthz"
+  wait_for mailbox "http://127.0.0.1:$mailbox_port/messages.json"
   if [ -f services/enrolment/demo.py ] && [ ! -f "$run/data/.demo-loaded" ]; then
     "$bin/python" -m services.cli demo && touch "$run/data/.demo-loaded"
   fi
@@ -82,6 +88,7 @@ for user in DEMO_PEOPLE: print(" " * 15 + user.sub.ljust(22) + user.claims["name
   for service in "${services[@]}"; do printf '  %-11s http://127.0.0.1:%s/docs\n' "$service" "${ports[$service]}"; done
   printf '  %-11s http://127.0.0.1:%s  (development OpenID Connect provider)\n' sign-in "$identity_port"
   printf '  %-11s 127.0.0.1:%s\n' Kafka "$kafka_port"
+  printf '  %-11s http://127.0.0.1:%s  (the e-mails participants are sent; SMTP on 127.0.0.1:%s)\n' mailbox "$mailbox_port" "$SMTP_PORT"
   printf 'Worker metrics and liveness (/metrics, /healthz):\n'
   for service in "${services[@]}"; do printf '  %-11s http://127.0.0.1:%s/metrics\n' "$service" "${worker_ports[$service]}"; done
   cat <<MSG
@@ -108,7 +115,7 @@ down() {
 
 status() {
   declared
-  for name in console-web identity-provider; do
+  for name in console-web identity-provider mailbox; do
     local pidfile="$run/pids/$name.pid" state=stopped
     [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && state="running (pid $(cat "$pidfile"))"
     printf '%-22s %s\n' "$name" "$state"

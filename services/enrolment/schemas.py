@@ -289,3 +289,19 @@ class TeamEnrolmentSchema(Schema):
 
 class RosterQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(ENROLMENT_STATUSES))
+
+
+# --- E-mail preferences -----------------------------------------------------------------
+
+
+class NotificationPreferencesInSchema(Schema):
+    """The e-mails a participant may turn off; what happens to their place they are always told."""
+
+    reminders = fields.Boolean(required=True, metadata={"description": "a reminder the day before each session"})
+    feedback_requests = fields.Boolean(
+        required=True, metadata={"description": "a request for feedback after each session attended"}
+    )
+
+
+class NotificationPreferencesSchema(NotificationPreferencesInSchema):
+    participant_id = fields.String()

@@ -1,4 +1,5 @@
-"""Settings of the enrolment service (with the key-encryption key of names and e-mails)."""
+"""Settings of the enrolment service (with the key-encryption key of names and e-mails, and how
+e-mails to participants are sent)."""
 
 from dataclasses import dataclass
 from typing import ClassVar
@@ -19,8 +20,50 @@ class EnrolmentSettings(PersonalDataSettings):
         20_000_000,
         "Largest body of POST /v1/reference-data/imports (the national ODS files are a few MB).",
     )
+    notification_channel: str = setting(
+        "NOTIFICATION_CHANNEL",
+        "smtp",
+        "How e-mails to participants go: `smtp` (development and tests: SMTP_HOST) or `notify` (production: GOV.UK "
+        "Notify, with NOTIFY_API_KEY and NOTIFY_TEMPLATE_IDS).",
+    )
+    smtp_host: str = setting("SMTP_HOST", "127.0.0.1", "SMTP server of the `smtp` channel (`make up`: its mailbox).")
+    smtp_port: int = setting("SMTP_PORT", 1025, "Its port.")
+    smtp_timeout_seconds: float = setting("SMTP_TIMEOUT_SECONDS", 10.0, "How long one SMTP conversation may take.")
+    mail_from: str = setting("MAIL_FROM", "Convene <no-reply@convene.invalid>", "The From of the `smtp` channel.")
+    notify_api_key: str = setting(
+        "NOTIFY_API_KEY", "", "GOV.UK Notify API key of the `notify` channel (a secret: from the secret store)."
+    )
+    notify_template_ids: str = setting(
+        "NOTIFY_TEMPLATE_IDS",
+        "",
+        "GOV.UK Notify template id of each kind of e-mail, `kind=id` separated by commas (every kind of "
+        "services/enrolment/domain/notifications.py `Kind`); each template uses ((name)), ((subject)) and ((body)).",
+    )
+    notification_max_attempts: int = setting(
+        "NOTIFICATION_MAX_ATTEMPTS", 8, "Failed tries after which an e-mail is parked for an operator."
+    )
+    notification_backoff_seconds: float = setting(
+        "NOTIFICATION_BACKOFF_SECONDS",
+        30.0,
+        "The first retry's longest wait; each further one doubles it (with jitter, at most an hour).",
+    )
+    notification_backoff_max_seconds: float = setting(
+        "NOTIFICATION_BACKOFF_MAX_SECONDS", 3600.0, "The longest wait between two tries of an e-mail."
+    )
+    notifier_idle_seconds: float = setting(
+        "NOTIFIER_IDLE_SECONDS", 1.0, "How often the worker's notifier looks for e-mails due when it has none."
+    )
 
     def __post_init__(self):
         # A wrong threshold must stop the service at start, not surface later as a refused request.
         if not 0 < self.completion_threshold <= 1:
             raise ValueError("COMPLETION_THRESHOLD must be above 0 and at most 1")
+        if self.notification_channel not in ("smtp", "notify"):
+            raise ValueError("NOTIFICATION_CHANNEL must be smtp or notify")
+        if self.notification_max_attempts < 1:
+            raise ValueError("NOTIFICATION_MAX_ATTEMPTS must be at least 1")
+
+    def template_ids(self) -> dict[str, str]:
+        """NOTIFY_TEMPLATE_IDS as kind → template id."""
+        pairs = (item.split("=", 1) for item in self.notify_template_ids.split(",") if item.strip())
+        return {kind.strip(): template.strip() for kind, template in pairs}

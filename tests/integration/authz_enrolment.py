@@ -124,6 +124,10 @@ TABLE = {
     "list_participant_enrolments": Operation(
         lambda w, c: Request({"participant_id": w.person}), shows=lambda w, c, r: w.enrolment in _ids(r)
     ),
+    "get_notification_preferences": Operation(lambda w, c: Request({"participant_id": w.person})),
+    "set_notification_preferences": Operation(
+        lambda w, c: Request({"participant_id": w.person}, body={"reminders": False, "feedback_requests": True})
+    ),
     "create_offer": Operation(
         lambda w, c: Request(
             body={

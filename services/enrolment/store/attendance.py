@@ -66,3 +66,10 @@ def presence(conn: Connection, offer_id: str, now: datetime) -> dict[str, int]:
         .group_by(attendance.c.participant_id)
     )
     return dict(conn.execute(query).all())
+
+
+def session_state(conn: Connection, session_id: str):
+    """A session's latest status and sequence as scheduling's events told enrolment, or None."""
+    return conn.execute(
+        select(sessions.c.status, sessions.c.sequence).where(sessions.c.session_id == session_id)
+    ).first()

@@ -116,3 +116,10 @@ def open_of_type(conn: Connection, offer_type: str, regions: set[str]) -> list[O
         offers.c.status.in_(("published", "started")),
     )
     return [as_offer(row) for row in conn.execute(query).mappings()]
+
+
+def titles(conn: Connection, offer_ids: list[str]) -> dict[str, str]:
+    """Offer id → title, of those that exist."""
+    if not offer_ids:
+        return {}
+    return dict(conn.execute(select(offers.c.id, offers.c.title).where(offers.c.id.in_(offer_ids))).all())

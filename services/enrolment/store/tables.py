@@ -1,7 +1,8 @@
 """Enrolment's tables: reference data, participants and their data keys, offers, enrolments,
-and the projection of scheduling's sessions and attendance."""
+the projection of scheduling's sessions and attendance, and the e-mails to participants."""
 
 from sqlalchemy import (
+    JSON,
     Column,
     Date,
     DateTime,
@@ -129,4 +130,54 @@ attendance = Table(
     Column("offer_id", String(64), nullable=False, index=True),
     Column("attendance", String(20), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# E-mails to participants (services.enrolment.notifier). A notification is recorded in the
+# transaction of the change or consumed event that calls for it, unique per cause, person and
+# kind, with the facts it needs and no words: it is rendered when sent. Erasure deletes a
+# person's notifications, their log and their opt-outs.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", String(36), primary_key=True),  # also the e-mail's Message-ID
+    Column("participant_id", String(36), ForeignKey("participants.id"), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("cause_id", String(100), nullable=False),  # the event id (or session id) that called for it
+    Column("facts", JSON, nullable=False),
+    Column("status", String(10), nullable=False),  # pending | sent | parked | dropped
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("parked_reason", String(100)),  # an error class or SMTP code, never a server's words
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("cause_id", "participant_id", "kind", name="uq_notifications_cause"),
+    Index("ix_notifications_due", "status", "next_attempt_at"),
+    Index("ix_notifications_participant", "participant_id"),
+)
+
+# What was sent, when and by which channel: never the body, never the address.
+notification_log = Table(
+    "notification_log",
+    metadata,
+    Column("notification_id", String(36), primary_key=True),
+    Column("participant_id", String(36), nullable=False, index=True),
+    Column("kind", String(30), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+)
+
+# The consumed events that have had their notifications recorded. Unlike the inbox, a replay
+# does not empty it, so replaying scheduling's events records (and sends) nothing again.
+notified_events = Table(
+    "notified_events",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# Kinds a participant has turned off (reminders, feedback requests: domain.notifications.OPTIONAL).
+notification_opt_outs = Table(
+    "notification_opt_outs",
+    metadata,
+    Column("participant_id", String(36), ForeignKey("participants.id"), primary_key=True),
+    Column("kind", String(30), primary_key=True),
 )

@@ -12,7 +12,7 @@ from services.enrolment.personal import is_erased
 from services.enrolment.store import enrolments as store
 from services.enrolment.store import offers as offer_store
 from services.enrolment.store import participants as participant_store
-from services.enrolment.usecases import offers, participants, places
+from services.enrolment.usecases import notifications, offers, participants, places
 from services.enrolment.usecases.access import not_found, sees_enrolment, sees_offer
 from shared.auth import Role
 from shared.clock import utcnow
@@ -93,7 +93,8 @@ def _add(unit: Unit, offer: Offer, people: list, admissions: list[Admission]) ->
     ]
     store.insert_enrolments(unit.conn, rows)
     for row, person in zip(rows, people):
-        unit.record(places.ADMISSION_EVENTS[row["status"]], places.enrolment_event(offer, row, person))
+        event_type, data = places.ADMISSION_EVENTS[row["status"]], places.enrolment_event(offer, row, person)
+        notifications.enrolment_changed(unit, event_type, unit.record(event_type, data), data)
     return rows
 
 

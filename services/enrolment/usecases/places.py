@@ -3,8 +3,8 @@ waitlist, filling places a larger capacity frees, completion from attendance, an
 (a started closed group releases its waitlist; a cancelled offer ends every enrolment).
 
 Each writes the domain's plan and records one event per changed member (never for a mere
-renumbering of the waitlist), in the caller's transaction. Every withdrawal's event says why
-(`reason`); the people an ending lets go are offered the open alternatives with it.
+renumbering of the waitlist), with the e-mail it owes the member, in the caller's transaction.
+Every withdrawal's event says why (`reason`); the people an ending lets go are offered the open alternatives with it.
 """
 
 from dataclasses import replace
@@ -16,6 +16,7 @@ from services.enrolment.domain.offers import Offer
 from services.enrolment.store import attendance
 from services.enrolment.store import enrolments as store
 from services.enrolment.store import offers as offer_store
+from services.enrolment.usecases import notifications
 from shared.clock import utcnow
 from shared.contracts.enrolment import (
     ENROLMENT_COMPLETED,
@@ -150,5 +151,5 @@ def _apply(
                 "reason": updated[enrolment_id]["withdrawal_reason"],
                 "alternative_offer_ids": (offered or {}).get(enrolment_id, []),
             }
-        unit.record(event_type, data)
+        notifications.enrolment_changed(unit, event_type, unit.record(event_type, data), data)
     return updated
