@@ -25,6 +25,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -46,6 +47,10 @@ DEMO_REGION = "Y56"
 DEMO_PARTICIPANT = demo_id("participant-y56")
 DEMO_FACILITATOR = demo_id("facilitator-y56")
 DEMO_COACH = demo_id("coach-y56")
+
+# Enrolment's demo enrols a started group's members this long before the group starts, in its
+# own time (shared.clock.as_of); scheduling's demo reads when a group formed from that.
+ENROLLED_BEFORE = timedelta(days=14)
 
 
 class DemoTimeout(RuntimeError):

@@ -49,12 +49,15 @@ WIDTH_INCHES = 7.0
 
 @dataclass(frozen=True)
 class Bar:
-    """One bar: its label, its value (None when withheld) and, if known, its 95 % interval."""
+    """One bar: its label, its value (None when withheld) and, if known, its 95 % interval;
+    `missing` is what stands where a bar without a value would be, when it is not withheld but
+    not known (say, a group that has not met yet)."""
 
     label: str
     value: float | None
     low: float | None = None
     high: float | None = None
+    missing: str | None = None
 
 
 def bar_chart(
@@ -75,7 +78,8 @@ def bar_chart(
     left = limits[0] if limits else 0.0
     for row, bar in zip(rows, bars, strict=True):
         if bar.value is None:
-            axes.text(left, row, f"  {withheld}", va="center", ha="left", color=NHS_DARK_GREY, style="italic")
+            words = bar.missing or withheld
+            axes.text(left, row, f"  {words}", va="center", ha="left", color=NHS_DARK_GREY, style="italic")
             continue
         axes.barh(row, bar.value - left, left=left, height=0.6, color=NHS_BLUE)
         if bar.low is not None and bar.high is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from services.console.insight_tables import WITHHELD, Table, shown
+from services.console.insight_tables import NOT_KNOWN, WITHHELD, Table, shown
 from shared import charts
 
 # matplotlib's one stylesheet rule, kept as attributes of the <svg> (they are inherited)
@@ -99,6 +99,8 @@ def conditions_chart(table: Table) -> str | None:
     """Continuity of each group, withheld groups in words."""
     if not table.rows:
         return None
-    bars = [charts.Bar(row[0], _number(row[6])) for row in table.rows]
+    bars = [
+        charts.Bar(row[0], _number(row[6]), missing=None if row[6] == WITHHELD else NOT_KNOWN) for row in table.rows
+    ]
     said = [_said(row[0], row[6]) for row in table.rows]
     return _bars(bars, said, "Continuity of each group", "conditions", axis_label="Continuity (%)", limits=(0, 100))

@@ -18,7 +18,7 @@ from openpyxl.styles import Font
 
 from services.console.wording import NEEDS, OFFER_TYPES
 from shared.charts import WITHHELD as WITHHELD_WORDS
-from shared.contracts.vocabulary import REGION_NAMES
+from shared.contracts.vocabulary import NATIONAL, REGION_NAMES
 
 
 class Withheld:
@@ -31,6 +31,7 @@ class Withheld:
 WITHHELD = Withheld()
 NOT_KNOWN = "not known"  # None: a figure the service could not give (too few answers for an interval)
 NATIONAL_AREA = "England"
+NATIONAL_OFFERS = "National offers"  # the offers the national team runs for every region
 MEASURES = {
     "overall": "Overall rating",
     "usefulness": "Usefulness",
@@ -64,6 +65,8 @@ class Table:
 
 
 def area(region: str | None) -> str:
+    if region == NATIONAL:
+        return NATIONAL_OFFERS
     return NATIONAL_AREA if region is None else REGION_NAMES.get(region, region)
 
 
@@ -283,7 +286,7 @@ def needs_tables(body: Mapping) -> list[Table]:
             need(t["need"]),
             t["direction"].capitalize(),
             *(WITHHELD if s is None else percent(s) for s in t["high_shares"]),
-            t["adjusted_p"],
+            None if t["adjusted_p"] is None else p_words(t["adjusted_p"]),
         )
         for t in body.get("trends") or []
     )
@@ -387,7 +390,7 @@ def conditions_tables(body: Mapping, titles: Mapping[str, str]) -> list[Table]:
         at_risk = WITHHELD if g["suppressed"] else ("Yes" if g.get("at_risk") else "No")
         rows.append((name(g), area(g.get("region")), offer_type(g.get("offer_type")), *shown_figures, at_risk))
     at_risk = tuple(
-        (name(g), area(g.get("region")), "; ".join(r["reason"] for r in g.get("risks") or []))
+        (name(g), area(g.get("region")), " ".join(r["reason"] for r in g.get("risks") or []))
         for g in body.get("at_risk") or []
     )
     associations = tuple(

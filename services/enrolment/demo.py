@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Connection
 
-from services.demo import DEMO_PARTICIPANT, DEMO_REGION
+from services.demo import DEMO_PARTICIPANT, DEMO_REGION, ENROLLED_BEFORE
 from services.enrolment.domain.offers import OfferAction
 from services.enrolment.store import attendance
 from services.enrolment.usecases import enrolments, offers, reference
@@ -265,14 +265,16 @@ def _offers(actor: Actor, data: DemoData, people: list[dict], rng: random.Random
         team = offer(f"Leadership team development: {team_pcn}", "pcn_team", 12, soon, sessions=5, pcn_code=team_pcn)
         actor.advance(team, (PUBLISH,))
         enrolments.enrol_team(actor.admin(region), team["id"], [p["id"] for p in mine if p["pcn_code"] == team_pcn][:6])
-        # A full set that has started (closed: the two who were waiting are released, offered the
-        # region's set still open), one filling up, one not yet open.
-        _enrol(
-            actor,
-            offer(f"{name} action learning set: population health", "action_learning_set", 8, running, basis="project"),
-            mine[:10],
-            then=(PUBLISH, START),
-        )
+        # A full set that started a month ago (closed: the two who were waiting are released,
+        # offered the region's set still open), enrolled and started in its own time (`as_of`);
+        # one filling up, one not yet open.
+        with as_of(_at(running["starts_on"] - ENROLLED_BEFORE)):
+            population = offer(
+                f"{name} action learning set: population health", "action_learning_set", 8, running, basis="project"
+            )
+            _enrol(actor, population, mine[:10], then=(PUBLISH,))
+        with as_of(_at(running["starts_on"])):
+            actor.advance(population, (START,))
         _enrol(
             actor,
             offer(f"{name} action learning set: place-based working", "action_learning_set", 8, soon, basis="place"),
@@ -321,7 +323,7 @@ def _since_the_spring(actor: Actor, offer, name: str, people: list[dict], *, lea
         raise ValueError(f"the demo needs {LONG_RUNNING_PEOPLE} people in every region")
     formed = date.today() - timedelta(days=HISTORY_DAYS)
     dates = {"starts_on": formed, "ends_on": date.today() + timedelta(days=75)}
-    with as_of(_at(formed - timedelta(days=14))):
+    with as_of(_at(formed - ENROLLED_BEFORE)):
         group = offer(
             f"{name} action learning set: workforce and wellbeing",
             "action_learning_set",

@@ -36,6 +36,7 @@ from services.feedback.store.tables import (
     needs_responses,
     offers,
     outcome_responses,
+    participants,
     sessions,
 )
 from services.feedback.usecases import answers as answer_usecases
@@ -49,6 +50,8 @@ ANSWERED_AFTER = timedelta(days=1)  # session feedback comes the day after a ses
 NEEDS_QUARTERS = 3  # quarters before this one in which each region's members answered the needs survey
 RISING, FALLING = "innovation", "dealing_with_conflict"  # needs that move across those quarters
 HISTORY_AFTER_DAYS = 60  # a group whose first session is older has met for months (scheduling's demo)
+# What each PCN of a region needs more than its region does, in turn, so PCNs differ and group.
+PCN_NEEDS = ({"teamwork": 1.2}, {"strategy": 1.0, "leadership": 0.6}, {"engagement": 1.1})
 GROWS_WITH_THE_GROUP = ("trust_in_group", "sense_of_direction")
 MEMBERS = answer_usecases.MEMBERS
 QUIET_RESPONDENTS = 3  # below the threshold of 5
@@ -241,14 +244,18 @@ def _members_by_offer(runtime, rosters: dict | None, statuses: tuple) -> list[tu
 def _needs_surveys(runtime, rosters: dict | None, seed: int, report: dict) -> None:
     """Each member answers once (for their first offer) now, and in each of the last
     `NEEDS_QUARTERS` quarters before it for their region (`as_of` the middle of that quarter).
-    Each region has needs of its own; across the quarters one need rises everywhere
-    (`RISING`) and one falls (`FALLING`), so there is a trend to find."""
+    Each region has needs of its own, and each PCN some of its own (`PCN_NEEDS`), the answer
+    naming the person's PCN where feedback knows it; across the quarters one need rises
+    everywhere (`RISING`) and one falls (`FALLING`), so there is a trend to find."""
     by_region: dict[str, dict[str, str]] = {}
     for offer, people in _members_by_offer(runtime, rosters, ("published", "started", "completed")):
         if offer["region"] != "national":
             for person in people:
                 by_region.setdefault(offer["region"], {}).setdefault(person, offer["offer_id"])
+    with runtime.db.read() as conn:
+        pcn_of = dict(conn.execute(select(participants.c.participant_id, participants.c.pcn_code)).all())
     for region, people in sorted(by_region.items()):
+        pcns = sorted({pcn_of[p] for p in people if p in pcn_of})
         with runtime.db.transaction() as conn:
             if conn.execute(select(needs_responses.c.id).where(needs_responses.c.region == region).limit(1)).first():
                 continue
@@ -262,11 +269,17 @@ def _needs_surveys(runtime, rosters: dict | None, seed: int, report: dict) -> No
                     for person, offer_id in sorted(people.items()):
                         if rng.random() < NEEDS_RATE:
                             other = rng.choice(OTHER_NEEDS) if rng.random() < 0.05 else None
-                            ratings = {need: _score(rng, mean + shift.get(need, 0)) for need, mean in profile.items()}
+                            pcn = pcn_of.get(person)
+                            own = PCN_NEEDS[pcns.index(pcn) % len(PCN_NEEDS)] if pcn else {}
+                            ratings = {
+                                need: _score(rng, mean + shift.get(need, 0) + own.get(need, 0))
+                                for need, mean in profile.items()
+                            }
                             body = {
                                 "ratings": ratings,
                                 "other_needs": other,
                                 "offer_id": offer_id if back == 0 else None,
+                                "pcn_code": pcn,
                             }
                             answer_usecases.answer_needs(_participant(person, region, conn, runtime), body)
                             report["needs"] += 1

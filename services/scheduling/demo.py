@@ -36,6 +36,7 @@ from services.demo import (
     DEMO_FACILITATOR,
     DEMO_PARTICIPANT,
     DEMO_REGION,
+    ENROLLED_BEFORE,
     WAIT_SECONDS,
     until_settled,
     wait_for,
@@ -94,7 +95,6 @@ COACHING_AT, COACHING_BOOKED = time(16, 45), 3  # fortnightly Wednesdays, after 
 # first member joined this long ago; enrolment enrols them a fortnight before the group forms;
 # they meet at this time, away from every other slot; a member who leaves stops coming first.
 HISTORY_AFTER_DAYS = 60
-ENROLLED_BEFORE = timedelta(days=14)
 HISTORY_AT = time(13, 0)
 STOPPED_COMING_BEFORE_LEAVING = timedelta(weeks=8)
 RELIABILITY = (0.95, 0.95, 0.95, 0.9, 0.9, 0.8, 0.6)  # chance a member is present: mostly present

@@ -179,7 +179,7 @@ def test_a_withheld_quarter_of_needs_shows_no_ranking_and_trends_keep_withheld_q
         ("2026-Q3", 20, "Teamwork", 1, 4.1, 75.0),
     )
     assert trends.headers == ("Need", "Trend", "2026-Q2 (%)", "2026-Q3 (%)", "Adjusted p-value")
-    assert trends.rows == (("Teamwork", "Rising", WITHHELD, 75.0, 0.2),)
+    assert trends.rows == (("Teamwork", "Rising", WITHHELD, 75.0, "p = 0.20"),)
     assert regions.rows == (("London", WITHHELD),)
 
 

@@ -188,7 +188,7 @@ def test_a_finding_needs_a_clear_difference_after_holm(difference):
     if difference:
         [finding] = [f for f in found["went_well"] if f["region"] == "Y56"]
         assert finding["measure"] == "overall" and finding["adjusted_p"] < 0.05
-        assert finding["sentence"].startswith("Region Y56: the overall rating was 4.60 against")
+        assert finding["sentence"].startswith("London (Y56): the overall rating was 4.60 against")
     else:
         assert found["went_well"] == [] and found["remains"] == []
     assert found["compared"] == 3  # overall in each cell; the other measures had no answers

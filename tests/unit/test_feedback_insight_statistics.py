@@ -314,3 +314,8 @@ def test_grouping_asks_for_one_cut_and_the_same_needs_everywhere():
         group_by_needs({"U1": {"a": 0.5}, "U2": {"a": 0.4}}, groups=2, distance=0.1)
     with pytest.raises(ValueError):
         group_by_needs({"U1": {"a": 0.5}, "U2": {"b": 0.4}}, groups=2)
+
+
+def test_answers_all_of_one_value_give_no_interval_of_no_width():
+    assert mean_interval_of(RunningStats.of(LIKERT_5, [4] * 10)) is None
+    assert mean_interval(10, 4.0, 0.0).low == 4.0  # the t interval itself, given no spread, has none

@@ -13,6 +13,9 @@ from shared.charts import WITHHELD
 Q = "2026-Q3"
 
 
+FALLING_REASON = "Attendance at the last 3 sessions (50%) is 15% or more below the earlier sessions (80%)."
+
+
 def text_of(flowables) -> list[str]:
     """The words of the flowables, cell by cell and bullet by bullet, in reading order."""
     found = []
@@ -321,7 +324,7 @@ CONDITIONS = {
             continuity=0.5,
             left=5,
             at_risk=True,
-            risks=[{"code": "falling_attendance", "reason": "attendance fell from 80 % to 50 %"}],
+            risks=[{"code": "falling_attendance", "reason": FALLING_REASON}],
         ),
         group("0badcafe-small", suppressed=True),
     ],
@@ -365,7 +368,10 @@ def test_the_conditions_page_tables_each_group_and_withholds_the_small_one():
 def test_the_conditions_page_flags_groups_at_risk_and_reads_the_associations():
     text = joined(pages.conditions_page(CONDITIONS, Q))
     assert f"Of 3 groups, 2 are shown and 1 withheld because they have {WITHHELD} members; groups at risk: 1." in text
-    assert "At risk: action learning set e5f6a7b8, London (Y56), attendance fell from 80 % to 50 %." in text
+    assert (
+        "At risk: action learning set e5f6a7b8, London (Y56). Attendance at the last 3 sessions (50%) is 15% or more "
+        "below the earlier sessions (80%)." in text
+    )
     assert (
         "Continuity and trust across 12 groups: Spearman's rho 0.62, 95 % interval 0.08 to 0.88, p 0.031; groups "
         "that attend more consistently report more trust." in text

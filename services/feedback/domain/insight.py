@@ -18,7 +18,8 @@ What is published, and what each figure is computed from
   variance is never used, so the interval says nothing the published buckets do not: with
   the mean the exact variance would pin down the exact count, which the policy withholds. The
   price is some precision in cells of a few dozen answers; when the rounded buckets hold
-  fewer than 2 answers there is no interval (null).
+  fewer than 2 answers, or all of them in one bucket (the rounding hides any spread), there is
+  no interval (null).
 * The Friends and Family Test's positive share, as published (rounded counts), with its
   Wilson interval over the same rounded counts.
 * What went well and what remains: Welch's tests of each shown cell against the rest of the
@@ -47,6 +48,7 @@ from services.feedback.domain.insight_statistics import (
 )
 from services.feedback.domain.running_stats import RunningStats
 from services.feedback.domain.scales import FFT_POSITIVE
+from shared.contracts.vocabulary import NATIONAL, REGION_NAMES
 from shared.disclosure import (
     COMPLEMENTARY,
     THRESHOLD,
@@ -283,11 +285,13 @@ def subject(region: str, offer_type: str) -> str:
     kind = None if offer_type == ALL else offer_type.replace("_", " ").capitalize()
     if region == ALL:
         return f"{kind} nationally" if kind else "The nation"
-    return f"{kind} in region {region}" if kind else f"Region {region}"
+    names = {code.value: name for code, name in REGION_NAMES.items()}
+    place = "national offers" if region == NATIONAL else f"{names.get(region, 'region')} ({region})"
+    return f"{kind} in {place}" if kind else place[0].upper() + place[1:]
 
 
 def sentence(region: str, offer_type: str, measure: str, own: float, rest: float, better: bool, period: str) -> str:
-    """E.g. "Coaching in region Y56: the overall rating was 4.52 against 3.10 in the rest of the
+    """E.g. "Coaching in London (Y56): the overall rating was 4.52 against 3.10 in the rest of the
     country (2026-Q1 to 2026-Q3), higher beyond what chance would explain; this went well."."""
     fmt = (lambda x: f"{round(100 * x)} %") if measure == "recommend" else (lambda x: f"{x:.2f}")
     higher = "higher" if own > rest else "lower"

@@ -190,9 +190,16 @@ def mean_interval(count: int, mean: float, variance: float, confidence: float = 
 
 
 def mean_interval_of(stats: RunningStats, confidence: float = CONFIDENCE) -> Interval | None:
-    """`mean_interval` of a `RunningStats` (None on a categorical scale or below 2 answers)."""
+    """`mean_interval` of a `RunningStats` (None on a categorical scale or below 2 answers).
+
+    None too when every answer lies in one value: the insight computes intervals over published
+    distributions, whose buckets are rounded to 5, and one bucket there says the spread is hidden
+    by the rounding, not that there is none; an interval of no width would claim a precision the
+    figures do not have."""
     summary = Summary.of(stats)
-    return None if summary is None else mean_interval(summary.count, summary.mean, summary.variance, confidence)
+    if summary is None or summary.variance == 0:
+        return None
+    return mean_interval(summary.count, summary.mean, summary.variance, confidence)
 
 
 def wilson_interval(successes: int, n: int, confidence: float = CONFIDENCE) -> Interval | None:

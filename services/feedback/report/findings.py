@@ -128,7 +128,7 @@ def conditions_findings(conditions: dict) -> list[str]:
     for group in conditions.get("groups", []):
         if group.get("at_risk") and not group.get("suppressed"):
             reasons = [r["reason"] for r in group.get("risks", [])]
-            found.append(f"At risk: {group_label(group)}" + (f", {listed(reasons)}." if reasons else "."))
+            found.append(f"At risk: {group_label(group)}." + "".join(f" {reason}" for reason in reasons))
     for association in conditions.get("associations", []):
         found.append(association_sentence(association))
     return found

@@ -33,6 +33,8 @@ from services.feedback.report.words import (
 )
 from shared.charts import Bar, bar_chart, line_chart
 
+NO_SESSIONS_YET = "no sessions yet"  # a shown group without a continuity has held no session it could count
+
 QUESTIONS = (
     "1. What have we learned so far?",
     "2. Which development needs are emerging as the most important?",
@@ -251,7 +253,12 @@ def conditions_page(conditions: dict | None, quarter: str) -> list:
     if groups:
         page += chart(
             bar_chart(
-                [Bar(group_label(g), None if g["suppressed"] else g.get("continuity")) for g in groups],
+                [
+                    Bar(group_label(g), None, missing=None)
+                    if g["suppressed"]
+                    else Bar(group_label(g), g.get("continuity"), missing=NO_SESSIONS_YET)
+                    for g in groups
+                ],
                 axis_label="Continuity: share of sessions members attended",
                 limits=(0, 1),
             ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.feedback.domain.insight import MEASURE_NAMES
 from shared.charts import WITHHELD
+from shared.contracts.vocabulary import NATIONAL
 from shared.regions import REGIONS
 
 __all__ = ["WITHHELD", "MEASURE_NAMES", "region_name", "offer_type_name", "need_name", "listed", "share", "rating"]
@@ -17,6 +18,8 @@ OFFER_TYPE_NAMES = {
 
 
 def region_name(code: str | None) -> str:
+    if code == NATIONAL:
+        return "national offers"
     return "England" if code is None else f"{REGIONS.get(code, code)} ({code})"
 
 
