@@ -12,7 +12,7 @@ PERSON ?=
 
 .PHONY: up down test token logs status bench drills lint format venv kafka settings clean assets chromium
 
-up: venv kafka assets  ## install, start Kafka, the three services (web + worker), the console and its identity provider
+up: venv kafka assets  ## install, start Kafka, the services (web + worker), the console, its identity provider and the mailbox, and load the demo
 	@deploy/local/stack.sh up
 
 down:  ## stop everything `make up` started
