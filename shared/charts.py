@@ -60,6 +60,12 @@ class Bar:
     missing: str | None = None
 
 
+def _literal(text: str) -> str:
+    """Text as written: matplotlib reads $...$ as mathematics, and a label (an offer's title)
+    is never mathematics."""
+    return text.replace("$", r"\$")
+
+
 def bar_chart(
     bars: Sequence[Bar],
     *,
@@ -95,7 +101,7 @@ def bar_chart(
     if reference is not None:
         axes.axvline(reference, color=NHS_WARM_YELLOW, linestyle="--", linewidth=2, label=reference_label)
         axes.legend(loc="lower right", frameon=False)
-    axes.set_yticks(rows, [bar.label for bar in bars])
+    axes.set_yticks(rows, [_literal(bar.label) for bar in bars])
     axes.set_xlabel(axis_label)
     if limits:
         axes.set_xlim(*limits)
@@ -120,12 +126,12 @@ def line_chart(
         axes.plot(
             x,
             y,
-            label=name,
+            label=_literal(name),
             color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
             marker=SERIES_MARKERS[i % len(SERIES_MARKERS)],
             linewidth=2,
         )
-    axes.set_xticks(x, list(periods))
+    axes.set_xticks(x, [_literal(p) for p in periods])
     axes.set_ylabel(axis_label)
     if limits:
         axes.set_ylim(*limits)

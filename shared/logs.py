@@ -98,3 +98,7 @@ def configure(service: str, level: str = "INFO") -> None:
     # kafka-python logs every failed reconnect as an error and may log message contents at
     # DEBUG; Convene reports broker trouble itself (readiness, relay and consumer warnings).
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    # httpx logs every request's full URL at INFO: a webhook sink's query string may carry the
+    # receiver's token, and a URL is no business of the logs. Failures are logged by Convene.
+    for client in ("httpx", "httpcore"):
+        logging.getLogger(client).setLevel(logging.WARNING)

@@ -13,7 +13,7 @@ from services.feedback.store import tables as store
 from services.feedback.usecases import answers as answering
 from shared.contracts import enrolment
 from tests.integration.test_feedback_handlers import NOW
-from tests.integration.test_feedback_insight import as_, world  # noqa: F401 (the shared fixtures)
+from tests.integration.test_feedback_insight import world  # noqa: F401 (the shared fixture)
 
 DAYS = {"2026-Q1": datetime(2026, 2, 16, 12, tzinfo=UTC), "2026-Q2": datetime(2026, 5, 18, 12, tzinfo=UTC)}
 DAYS["2026-Q3"] = datetime(2026, 8, 17, 12, tzinfo=UTC)

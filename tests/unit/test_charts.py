@@ -48,3 +48,9 @@ def test_png_has_something_drawn_on_it():
     image = Image.open(io.BytesIO(png(line_chart(["2026-Q1", "2026-Q2"], {"a": [0.4, 0.6]}, axis_label="share"))))
     low, high = image.convert("L").getextrema()
     assert image.size[0] > 1000 and low < 100 and high == 255
+
+
+def test_a_label_with_dollar_signs_is_drawn_as_written():
+    text = svg(bar_chart([Bar("Budget $\\frac{ 2026 $ set", 3.0)], axis_label="x", limits=(1, 5)), "t", "d", "k")
+    assert "Budget $\\frac{ 2026 $ set" in text
+    png(line_chart(["Q$1"], {"cost $x$": [0.5]}, axis_label="share"))

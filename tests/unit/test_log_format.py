@@ -5,7 +5,7 @@ import logging
 import sys
 
 from shared.gunicorn_logs import service_of
-from shared.logs import JsonFormatter
+from shared.logs import JsonFormatter, configure
 
 
 def _record(**extra) -> logging.LogRecord:
@@ -48,3 +48,8 @@ def test_gunicorn_logs_name_the_service_of_the_app_they_serve():
         == "scheduling"
     )
     assert service_of(["gunicorn"]) == "web"
+
+
+def test_http_clients_do_not_log_the_urls_they_call():
+    configure("subscriptions")
+    assert all(logging.getLogger(client).getEffectiveLevel() >= logging.WARNING for client in ("httpx", "httpcore"))
