@@ -382,10 +382,12 @@ def conditions_tables(body: Mapping, titles: Mapping[str, str]) -> list[Table]:
     def name(group: Mapping) -> str:
         return titles.get(group["group_id"], group["group_id"])
 
+    # The pooled attendance share reaches only the region's administrator, who keeps the register.
+    pooled = body.get("scope") == "region"
     rows = []
     for g in body.get("groups") or []:
         figures = (g.get("size"), g.get("joined"), g.get("left"), percent(g.get("continuity")))
-        figures += (percent(g.get("attendance_share")),)
+        figures += (percent(g.get("attendance_share")),) if pooled else ()
         shown_figures = tuple(WITHHELD for _ in figures) if g["suppressed"] else figures
         at_risk = WITHHELD if g["suppressed"] else ("Yes" if g.get("at_risk") else "No")
         rows.append((name(g), area(g.get("region")), offer_type(g.get("offer_type")), *shown_figures, at_risk))
@@ -417,11 +419,11 @@ def conditions_tables(body: Mapping, titles: Mapping[str, str]) -> list[Table]:
                 "Joined",
                 "Left",
                 "Continuity (%)",
-                "Attendance (%)",
+                *(("Attendance (%)",) if pooled else ()),
                 "At risk",
             ),
             tuple(rows),
-            frozenset({3, 4, 5, 6, 7}),
+            frozenset({3, 4, 5, 6, 7} if pooled else {3, 4, 5, 6}),
         ),
         Table("groups-at-risk", "Groups at risk, and why", ("Group", "Region", "Why"), at_risk),
         Table(

@@ -468,9 +468,15 @@ class GroupConditionsSchema(Schema):
     continuity = fields.Float(
         allow_none=True, metadata={"description": "Median of members' shares of the sessions they were expected at"}
     )
-    attendance_share = fields.Float(allow_none=True, metadata={"description": "All present / all expected"})
-    recent_share = fields.Float(allow_none=True, metadata={"description": "Attendance at the last 3 sessions"})
-    earlier_share = fields.Float(allow_none=True, metadata={"description": "Attendance at the sessions before"})
+    attendance_share = fields.Float(
+        allow_none=True, metadata={"description": "All present / all expected; the region's administrator only"}
+    )
+    recent_share = fields.Float(
+        allow_none=True, metadata={"description": "Attendance at the last 3 sessions; the region's administrator only"}
+    )
+    earlier_share = fields.Float(
+        allow_none=True, metadata={"description": "Attendance at the sessions before; the region's administrator only"}
+    )
     at_risk = fields.Boolean(allow_none=True)
     risks = fields.List(fields.Nested(GroupRiskSchema))
 

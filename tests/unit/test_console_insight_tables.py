@@ -189,7 +189,7 @@ def test_a_withheld_group_shows_none_of_its_figures_and_groups_are_named_by_thei
              "at_risk": True, "risks": [{"code": "leaving", "reason": "One in eight left"}]}  # fmt: skip
     small = {"group_id": "o-2", "region": "Y56", "offer_type": "coaching", "suppressed": True,
              "reason": "fewer_than_5", "size": None}  # fmt: skip
-    body = {"groups": [group, small], "at_risk": [group], "associations": [
+    body = {"scope": "region", "groups": [group, small], "at_risk": [group], "associations": [
         {"measure": "trust_in_group", "groups": 6, "rho": 0.6, "p_value": 0.2, "low": -0.3, "high": 0.9,
          "confidence": 0.95, "reason": None}]}  # fmt: skip
     groups, at_risk, associations = conditions_tables(body, {"o-1": "Set for new directors"})
@@ -198,6 +198,10 @@ def test_a_withheld_group_shows_none_of_its_figures_and_groups_are_named_by_thei
         ("o-2", "London", "Coaching", *[WITHHELD] * 6),
     )
     assert at_risk.rows == (("Set for new directors", "London", "One in eight left"),)
+    # Beyond the region, no pooled share reaches the reader: the column goes.
+    national, _, _ = conditions_tables(body | {"scope": "national"}, {"o-1": "Set for new directors"})
+    assert "Attendance (%)" not in national.headers
+    assert national.rows[0] == ("Set for new directors", "London", "Action learning set", 8, 8, 1, 87.5, "Yes")
     assert associations.rows == (
         ("Trust in the group", 6, 0.6, -0.3, 0.9, "p = 0.20", "No clear link between continuity and trust in the group "
          "(rho 0.60, p = 0.20)."),

@@ -42,11 +42,17 @@ Disclosure (docs/disclosure.md)
   other small cell: no figure, no flag, no reason beside it (`group_view`). Its withholding is
   all a reader learns of it, as with every withheld cell.
 * A shown group's counts of people (size, joined, left) are published rounded to a multiple of
-  5 (`shown_count`) and its shares to two places (`shown_ratio`). The shares are of sessions
-  attended, never of people, and the person-session counts behind them are not published. A
-  flag's reason names the threshold crossed, never a count, and no flag, beside the rounded
-  counts, pins down a count of 1 to 4 (`MAX_LEAVERS`; below a workable size, a shown group
-  has 5 members, which the policy allows).
+  5 (`shown_count`) and its continuity (the median member's share) to two places
+  (`shown_ratio`). A flag's reason names the threshold crossed, never a figure, and no flag,
+  beside the rounded counts, pins down a count of 1 to 4 (`MAX_LEAVERS`; below a workable
+  size, a shown group has 5 members, which the policy allows).
+* The pooled attendance shares (all, recent, earlier) go only to the region's administrator,
+  who keeps the group's register in scheduling and so learns nothing new from them
+  (`group_view(..., keeps_register=True)`). To anyone else they would give attendance counts
+  away over time: a pooled share is present / expected person-sessions, so the share read
+  before and after one session of a small group, beside its size, tells how many came to it,
+  often 1 to 4. The median member's share moves by whole members' attendance and bounds a
+  session's count without naming it.
 * Nothing here is published across groups but the association, computed over the shown groups
   only and over groups whose outcome scores rest on at least `THRESHOLD` respondents: there is
   no total over all groups beside the shown ones, so no withheld group comes out of a
@@ -302,8 +308,8 @@ def _risks(size: int, left: int, recent: float | None, earlier: float | None) ->
         risks.append(
             Risk(
                 FALLING_ATTENDANCE,
-                f"Attendance at the last {RECENT_SESSIONS} sessions ({_percent(recent)}) is "
-                f"{_percent(FALL_MARGIN)} or more below the earlier sessions ({_percent(earlier)}).",
+                f"Attendance at the last {RECENT_SESSIONS} sessions is {_percent(FALL_MARGIN)} or more "
+                "below the earlier sessions.",
             )
         )
     if left > MAX_LEAVERS:
@@ -337,8 +343,10 @@ def _has(n: int) -> str:
     return "has" if n == 1 else "have"
 
 
-def group_view(conditions: GroupConditions) -> dict:
-    """A group's figures as published, or only the fact that it is withheld (as `feedback_view`)."""
+def group_view(conditions: GroupConditions, *, keeps_register: bool = False) -> dict:
+    """A group's figures as published, or only the fact that it is withheld (as `feedback_view`).
+    The pooled attendance shares only for a reader who `keeps_register` (the region's
+    administrator; see the module docstring), None for anyone else."""
     naming = {"group_id": conditions.group_id, "region": conditions.region, "offer_type": conditions.offer_type}
     if conditions.withheld:
         return naming | {
@@ -361,20 +369,21 @@ def group_view(conditions: GroupConditions) -> dict:
         "joined": shown_count(conditions.joined_after_forming),
         "left": shown_count(conditions.left_after_forming),
         "continuity": shown_ratio(conditions.continuity),
-        "attendance_share": shown_ratio(conditions.attendance_share),
-        "recent_share": shown_ratio(conditions.recent_share),
-        "earlier_share": shown_ratio(conditions.earlier_share),
+        "attendance_share": shown_ratio(conditions.attendance_share) if keeps_register else None,
+        "recent_share": shown_ratio(conditions.recent_share) if keeps_register else None,
+        "earlier_share": shown_ratio(conditions.earlier_share) if keeps_register else None,
         "at_risk": conditions.at_risk,
         "risks": [{"code": r.code, "reason": r.reason} for r in conditions.risks],
     }
 
 
-def at_risk_in_region(groups: Iterable[GroupConditions], region: str) -> list[dict]:
-    """The shown groups of a region that are at risk, as published, for its administrator: most
-    reasons first, then by group id. Withheld groups are not among them (no flag beside a
-    withheld group)."""
+def at_risk_in_region(groups: Iterable[GroupConditions], region: str, *, keeps_register: bool = False) -> list[dict]:
+    """The shown groups of a region that are at risk, as published (`group_view`), for its
+    administrator: most reasons first, then by group id. Withheld groups are not among them (no
+    flag beside a withheld group)."""
     flagged = [g for g in groups if g.region == region and not g.withheld and g.at_risk]
-    return [group_view(g) for g in sorted(flagged, key=lambda g: (-len(g.risks), g.group_id))]
+    ordered = sorted(flagged, key=lambda g: (-len(g.risks), g.group_id))
+    return [group_view(g, keeps_register=keeps_register) for g in ordered]
 
 
 # --- across groups -----------------------------------------------------------------------------

@@ -45,12 +45,16 @@ def conditions(unit: Unit, query: dict) -> dict:
     offer_types = [query["offer_type"]] if query.get("offer_type") else list(GROUP_OFFER_TYPES)
     groups = _groups(unit, offer_types, region)
     scores = store.after_scores(unit.conn, [g.group_id for g in groups])
-    at_risk = [entry for r in ([region] if region else REGIONS) for entry in at_risk_in_region(groups, r)]
+    at_risk = [
+        entry
+        for r in ([region] if region else REGIONS)
+        for entry in at_risk_in_region(groups, r, keeps_register=regional)
+    ]
     shown = sum(1 for g in groups if not g.withheld)
     return {
         "scope": "region" if regional else "national",
         "region": region,
-        "groups": [group_view(g) for g in groups],
+        "groups": [group_view(g, keeps_register=regional) for g in groups],
         "at_risk": at_risk,
         "associations": [association_view(association(groups, scores, m)) for m in (TRUST, DIRECTION)],
         "summary": {"groups": len(groups), "shown": shown, "withheld": len(groups) - shown, "at_risk": len(at_risk)},
