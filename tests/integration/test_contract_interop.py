@@ -22,6 +22,7 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 from confluent_kafka import Consumer, KafkaError
 
+from services.registry import SERVICES
 from shared.asyncapi import example_data
 from shared.contracts.enrolment import ENROLMENT_CONFIRMED
 from shared.contracts.registry import event_types, topics
@@ -44,7 +45,7 @@ def contract():
 def stack(kafka_bootstrap, topic_prefix, signing_keys, tmp_path):
     running = {}
     try:
-        for name in ("enrolment", "scheduling", "feedback"):
+        for name in SERVICES:  # every service that owns a topic records its event types below
             environ = service_environment(
                 f"sqlite:///{tmp_path / name}.db", kafka_bootstrap, topic_prefix, signing_keys[1]
             )
