@@ -1,9 +1,15 @@
-"""Scale: the national feedback summary read over a million stored answers, and a million
-events replayed into scheduling's roster projection.
+"""Scale: the national feedback summary read over a million stored answers, the offer list at
+1,000 and at 100,000 enrolments, and a million events replayed into scheduling's roster projection.
 
 National summary: the answers (and attendance) are bulk-loaded into feedback's tables and its
 aggregates rebuilt by feedback's own rebuild; then GET /v1/national/summary is read one request
 at a time through gunicorn (all-time and one month), latency per request.
+Offer list: two deployments with the same 50 offers, one holding 1,000 enrolments and one
+100,000 (written straight into the table, the offers' counts set from them); GET
+/v1/offers?limit=50 read by a closed loop from each in turn, several rounds (A B, then B A), so
+each round's pair sees the same moment of the machine. The figure is the cost ratio: throughput
+at 1,000 over throughput at 100,000, each round's pair, median over the rounds, against
+OFFER_LIST_GOAL_RATIO (a ratio, never a timed assertion); the web's CPU per request beside it.
 Replay: the events are produced straight onto enrolment's topic, then scheduling's
 `rebuild_rosters` (shared.operations.replay: validation, inbox and handlers, one transaction
 per poll) applies them; the rate is events / replay time.
@@ -11,13 +17,16 @@ per poll) applies them; the rate is events / replay time.
 
 from __future__ import annotations
 
+import os
+import statistics
 import time
 import uuid
+from pathlib import Path
 
 from confluent_kafka import Producer
 
 from bench import seed
-from bench.http_bench import Target, Timing, profile_endpoint
+from bench.http_bench import CLIENTS, Target, Timing, profile_endpoint
 from bench.loadgen import request_bytes, run_closed_loop
 from bench.pipeline import OFFERS, confirmed
 from bench.procs import MemorySampler, service_web, web_targets
@@ -29,6 +38,9 @@ from shared.schemas import instance
 
 SUMMARY_GOAL_MS = 50.0
 READS = 200
+OFFER_LIST_GOAL_RATIO = 1.2  # the list at 100,000 enrolments costs at most this times what it costs at 1,000
+OFFER_LIST_SIZES = (1_000, 100_000)  # enrolments over the 50 offers
+OFFER_LIST_PEOPLE, OFFER_LIST_CAPACITY = 2_000, 1_000  # each offer: half its people confirmed, half waiting at 100,000
 
 
 def national_summary(deployment: Deployment, *, responses: int, profile_root) -> dict:
@@ -69,6 +81,82 @@ def national_summary(deployment: Deployment, *, responses: int, profile_root) ->
         return outcome
     finally:
         web.stop()
+
+
+def offer_list(deployment: Deployment, *, rounds: int, seconds: float) -> dict:
+    large = Deployment(
+        deployment.folder.parent,
+        deployment.kafka_bootstrap,
+        deployment.db_kind,
+        deployment.postgres_admin_url,
+        label=deployment.folder.name + "-large",
+    )
+    webs, seeded = {}, {}
+    try:
+        for size, where in zip(OFFER_LIST_SIZES, (deployment, large)):
+            enrolment = where.runtime("enrolment")
+            seed.reference_data(enrolment)
+            people = seed.participants(enrolment, OFFER_LIST_PEOPLE)
+            web = service_web("enrolment", where.environ("enrolment"), where.logs).start()
+            webs[size] = web
+            admin = where.headers(subject="bench-admin")
+            offer_ids = seed.offers(web.base_url, admin, len(OFFERS), capacity=OFFER_LIST_CAPACITY)
+            started = time.perf_counter()
+            written = seed.enrolments(
+                enrolment, offer_ids, people, per_offer=size // len(offer_ids), capacity=OFFER_LIST_CAPACITY
+            )
+            seeded[size] = {"enrolments": written, "load_seconds": round(time.perf_counter() - started, 1)}
+        requests = {
+            size: request_bytes("GET", "/v1/offers?limit=50", host="127.0.0.1", headers=(where.headers()))
+            for size, where in zip(OFFER_LIST_SIZES, (deployment, large))
+        }
+        for size, web in webs.items():  # warm the workers
+            run_closed_loop("127.0.0.1", web.port, lambda _i, r=requests[size]: r, concurrency=CLIENTS, duration=1.0)
+        runs: dict[int, list] = {size: [] for size in OFFER_LIST_SIZES}
+        for n in range(rounds):  # A B, B A, ...: neither size always goes first
+            for size in OFFER_LIST_SIZES if n % 2 == 0 else OFFER_LIST_SIZES[::-1]:
+                web, cpu = webs[size], _cpu_seconds(webs[size])
+                result = run_closed_loop(
+                    "127.0.0.1", web.port, lambda _i, r=requests[size]: r, concurrency=CLIENTS, duration=seconds
+                )
+                summary = result.summary()
+                summary["web_cpu_ms_per_request"] = round((_cpu_seconds(web) - cpu) * 1000 / max(summary["ok"], 1), 2)
+                runs[size].append(summary)
+        if any(run["errors"] or not run["throughput"] for results in runs.values() for run in results):
+            raise RuntimeError(f"offer list answered errors or nothing: {runs}")
+        small, big = OFFER_LIST_SIZES
+        # Each round's two runs saw the same minute: their ratio, then the median over rounds.
+        ratio = statistics.median(a["throughput"] / b["throughput"] for a, b in zip(runs[small], runs[big]))
+        median = {size: statistics.median(run["throughput"] for run in results) for size, results in runs.items()}
+        cpu = {
+            size: statistics.median(run["web_cpu_ms_per_request"] for run in results) for size, results in runs.items()
+        }
+        return {
+            "seeded": seeded,
+            "rounds": runs,
+            "median_rps": {str(size): round(rps, 1) for size, rps in median.items()},
+            "median_web_cpu_ms_per_request": {str(size): ms for size, ms in cpu.items()},
+            "cost_ratio": round(ratio, 3),
+            "goal_ratio": OFFER_LIST_GOAL_RATIO,
+            "met": ratio <= OFFER_LIST_GOAL_RATIO,
+        }
+    finally:
+        for web in webs.values():
+            web.stop()
+        large.close()
+
+
+def _cpu_seconds(web) -> float:
+    """CPU time (user and system) the web's arbiter and workers have used so far (on PostgreSQL
+    the database server's share is elsewhere: the throughput ratio is the figure)."""
+    total = 0
+    for pid in web_targets(web, "web").values():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def replay(deployment: Deployment, *, events: int) -> dict:
