@@ -284,7 +284,7 @@ def test_every_write_of_enrolments_moves_the_counts_the_offer_row_keeps_in_step_
     }
 
 
-def test_a_stored_count_that_differs_from_the_rows_is_found(world):
+def test_a_stored_count_that_differs_from_the_rows_is_found_and_set_again_from_them(world):
     offer = world.offer(capacity=1)
     enrolments.enrol(world.unit, offer["id"], world.participant(1))
     world.unit.conn.execute(update(offer_tables.offers).values(waitlist_length=4))
@@ -292,3 +292,5 @@ def test_a_stored_count_that_differs_from_the_rows_is_found(world):
     assert offer_store.miscounted(world.unit.conn) == [
         {"id": offer["id"], "places_taken": 1, "counted_places": 1, "waitlist_length": 4, "counted_waitlist": 0}
     ]
+    assert offer_store.recount(world.unit.conn) == 1
+    assert offer_store.miscounted(world.unit.conn) == [] and counts_of(world, offer["id"]) == (1, 0)
