@@ -75,6 +75,7 @@ def check_all(
     *,
     ignore_event_ids: frozenset = frozenset(),
 ) -> tuple[list[Check], dict]:
+    from services.enrolment.store.offers import miscounted
     from services.enrolment.store.tables import enrolments, offers
     from services.scheduling.store.tables import memberships
     from services.scheduling.store.tables import offers as projected_offers
@@ -92,6 +93,7 @@ def check_all(
             )
         ).all()
         capacity = dict(conn.execute(select(offers.c.id, offers.c.capacity)).all())
+        wrong_counts = miscounted(conn)
     with scheduling.db.read() as conn:
         periods = conn.execute(
             select(memberships.c.offer_id, memberships.c.participant_id, memberships.c.left_at)
@@ -119,6 +121,13 @@ def check_all(
     )
     checks.append(_order_check(events, applied))
     checks += _projection_checks(rows, periods, capacity, projected_capacity)
+    checks.append(
+        Check(
+            "each offer's stored places taken and waitlist length equal its enrolments' rows",
+            not wrong_counts,
+            f"{len(wrong_counts)} of {len(capacity)} offers miscounted: {wrong_counts[:3]}",
+        )
+    )
     counts = {
         "enrolments": len(rows),
         "roster_events": len(sent),

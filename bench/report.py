@@ -89,6 +89,17 @@ def rows(results: dict) -> list[tuple]:
                         _status(summary["met"]),
                     )
                 )
+        if listed := parts.get("offer_list"):
+            small, big = listed["median_cpu_ms_per_request"].values()
+            table.append(
+                (
+                    db,
+                    "offer list CPU a request, 100,000 over 1,000 enrolments",
+                    f"{listed['cost_ratio']:.2f}x ({big:.2f} vs {small:.2f} ms)",
+                    f"<= {listed['goal_ratio']:.1f}x",
+                    _status(listed["met"]),
+                )
+            )
         if replay := parts.get("replay"):
             table.append(
                 (

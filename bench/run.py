@@ -1,11 +1,12 @@
 """`python -m bench.run [--quick] [--only NAME] [--db sqlite|postgres|both]`: Convene's benchmarks.
 
 Parts: serialisation (dumping responses in process: marshmallow's Schema.dump against
-shared.dumping, once), http (endpoints against the framework's floor), pipeline (outbox → consumer against
-kafka-python's floor), e2e (enrolment answer → roster), summary (national summary over a
-million answers), replay (events into the roster projection). Each of the others runs on a fresh
-deployment (own databases and topics) on the broker of BENCH_KAFKA; PostgreSQL runs use the
-cluster of BENCH_POSTGRES. deploy/local/isolated.sh starts both and sets them (`make bench`).
+shared.dumping, once), http (endpoints against the framework's floor), pipeline (outbox → consumer
+against kafka-python's floor), e2e (enrolment answer → roster), summary (national summary over a
+million answers), offer-list (the offer list at 1,000 and at 100,000 enrolments), replay (events
+into the roster projection). Each of the others runs on a fresh deployment (own databases and
+topics) on the broker of BENCH_KAFKA; PostgreSQL runs use the cluster of BENCH_POSTGRES.
+deploy/local/isolated.sh starts both and sets them (`make bench`).
 Results: a table on stdout and bench/results/bench-<time>.json. Methods: bench/README.md.
 """
 
@@ -22,7 +23,7 @@ from pathlib import Path
 from bench import e2e, http_bench, pipeline, report, scale, serialisation
 from bench.stack import Deployment
 
-PARTS = ("http", "pipeline", "e2e", "summary", "replay")
+PARTS = ("http", "pipeline", "e2e", "summary", "offer-list", "replay")
 IN_PROCESS = ("serialisation",)  # needs no deployment or database: runs once, first
 SIZES = {
     True: {
@@ -30,6 +31,8 @@ SIZES = {
         "e2e_enrolments": 300,
         "e2e_rate": 20.0,
         "summary_responses": 100_000,
+        "offer_list_rounds": 6,
+        "offer_list_seconds": 1.5,
         "replay_events": 10_000,
     },
     False: {
@@ -37,6 +40,8 @@ SIZES = {
         "e2e_enrolments": 1_000,
         "e2e_rate": 25.0,
         "summary_responses": 1_000_000,
+        "offer_list_rounds": 10,
+        "offer_list_seconds": 4.0,
         "replay_events": 1_000_000,
     },
 }
@@ -51,10 +56,12 @@ def run_part(name: str, deployment: Deployment, sizes: dict, quick: bool, profil
         return e2e.run(deployment, enrolments=sizes["e2e_enrolments"], rate=sizes["e2e_rate"])
     if name == "summary":
         return scale.national_summary(deployment, responses=sizes["summary_responses"], profile_root=profiles)
+    if name == "offer-list":
+        return scale.offer_list(deployment, rounds=sizes["offer_list_rounds"], seconds=sizes["offer_list_seconds"])
     return scale.replay(deployment, events=sizes["replay_events"])
 
 
-RESULT_KEYS = {"summary": "national_summary"}
+RESULT_KEYS = {"summary": "national_summary", "offer-list": "offer_list"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,9 +1,18 @@
-"""Scale: the national feedback summary read over a million stored answers, and a million
-events replayed into scheduling's roster projection.
+"""Scale: the national feedback summary read over a million stored answers, the offer list at
+1,000 and at 100,000 enrolments, and a million events replayed into scheduling's roster projection.
 
 National summary: the answers (and attendance) are bulk-loaded into feedback's tables and its
 aggregates rebuilt by feedback's own rebuild; then GET /v1/national/summary is read one request
 at a time through gunicorn (all-time and one month), latency per request.
+Offer list: two deployments with the same 50 offers, one holding 1,000 enrolments and one
+100,000 (written straight into the table, the offers' counts set from them); GET
+/v1/offers?limit=50 read by a closed loop from each in turn, several rounds (A B, then B A), so
+each round's pair sees the same moment of the machine. The figure is the cost ratio: CPU time
+per request (the web's processes and, on PostgreSQL, the database's server processes) at 100,000
+over that at 1,000, median over the rounds, against OFFER_LIST_GOAL_RATIO (a ratio, never a
+timed assertion). CPU time, not throughput: on a machine shared with other work throughput
+swings by half from one second to the next, the CPU a request takes much less. The throughput
+ratio of each round's pair is recorded beside it.
 Replay: the events are produced straight onto enrolment's topic, then scheduling's
 `rebuild_rosters` (shared.operations.replay: validation, inbox and handlers, one transaction
 per poll) applies them; the rate is events / replay time.
@@ -11,13 +20,17 @@ per poll) applies them; the rate is events / replay time.
 
 from __future__ import annotations
 
+import os
+import statistics
 import time
 import uuid
+from pathlib import Path
 
 from confluent_kafka import Producer
+from sqlalchemy import text
 
 from bench import seed
-from bench.http_bench import Target, Timing, profile_endpoint
+from bench.http_bench import CLIENTS, Target, Timing, profile_endpoint
 from bench.loadgen import request_bytes, run_closed_loop
 from bench.pipeline import OFFERS, confirmed
 from bench.procs import MemorySampler, service_web, web_targets
@@ -29,6 +42,9 @@ from shared.schemas import instance
 
 SUMMARY_GOAL_MS = 50.0
 READS = 200
+OFFER_LIST_GOAL_RATIO = 1.2  # the list at 100,000 enrolments costs at most this times what it costs at 1,000
+OFFER_LIST_SIZES = (1_000, 100_000)  # enrolments over the 50 offers
+OFFER_LIST_PEOPLE, OFFER_LIST_CAPACITY = 2_000, 1_000  # each offer: half its people confirmed, half waiting at 100,000
 
 
 def national_summary(deployment: Deployment, *, responses: int, profile_root) -> dict:
@@ -69,6 +85,95 @@ def national_summary(deployment: Deployment, *, responses: int, profile_root) ->
         return outcome
     finally:
         web.stop()
+
+
+def offer_list(deployment: Deployment, *, rounds: int, seconds: float) -> dict:
+    large = Deployment(
+        deployment.folder.parent,
+        deployment.kafka_bootstrap,
+        deployment.db_kind,
+        deployment.postgres_admin_url,
+        label=deployment.folder.name + "-large",
+    )
+    webs, runtimes, seeded = {}, {}, {}
+    try:
+        for size, where in zip(OFFER_LIST_SIZES, (deployment, large)):
+            enrolment = runtimes[size] = where.runtime("enrolment")
+            seed.reference_data(enrolment)
+            people = seed.participants(enrolment, OFFER_LIST_PEOPLE)
+            web = service_web("enrolment", where.environ("enrolment"), where.logs).start()
+            webs[size] = web
+            admin = where.headers(subject="bench-admin")
+            offer_ids = seed.offers(web.base_url, admin, len(OFFERS), capacity=OFFER_LIST_CAPACITY)
+            started = time.perf_counter()
+            written = seed.enrolments(
+                enrolment, offer_ids, people, per_offer=size // len(offer_ids), capacity=OFFER_LIST_CAPACITY
+            )
+            seeded[size] = {"enrolments": written, "load_seconds": round(time.perf_counter() - started, 1)}
+        requests = {
+            size: request_bytes("GET", "/v1/offers?limit=50", host="127.0.0.1", headers=(where.headers()))
+            for size, where in zip(OFFER_LIST_SIZES, (deployment, large))
+        }
+        for size, web in webs.items():  # warm the workers
+            run_closed_loop("127.0.0.1", web.port, lambda _i, r=requests[size]: r, concurrency=CLIENTS, duration=1.0)
+        runs: dict[int, list] = {size: [] for size in OFFER_LIST_SIZES}
+        for n in range(rounds):  # A B, B A, ...: neither size always goes first
+            for size in OFFER_LIST_SIZES if n % 2 == 0 else OFFER_LIST_SIZES[::-1]:
+                web, runtime = webs[size], runtimes[size]
+                before = _cpu_seconds(web, runtime)
+                result = run_closed_loop(
+                    "127.0.0.1", web.port, lambda _i, r=requests[size]: r, concurrency=CLIENTS, duration=seconds
+                )
+                after = _cpu_seconds(web, runtime)
+                summary = result.summary()
+                used = {part: after[part] - before.get(part, 0.0) for part in after}
+                summary["cpu_ms_per_request"] = round(sum(used.values()) * 1000 / max(summary["ok"], 1), 3)
+                summary["database_cpu_ms_per_request"] = round(
+                    sum(v for k, v in used.items() if k.startswith("db ")) * 1000 / max(summary["ok"], 1), 3
+                )
+                runs[size].append(summary)
+        if any(run["errors"] or not run["throughput"] for results in runs.values() for run in results):
+            raise RuntimeError(f"offer list answered errors or nothing: {runs}")
+        small, big = OFFER_LIST_SIZES
+        median = {size: statistics.median(run["throughput"] for run in results) for size, results in runs.items()}
+        cpu = {size: statistics.median(run["cpu_ms_per_request"] for run in results) for size, results in runs.items()}
+        ratio = cpu[big] / cpu[small]
+        # Each round's two runs saw the same moment: their throughput ratio, median over the rounds.
+        throughput_ratio = statistics.median(a["throughput"] / b["throughput"] for a, b in zip(runs[small], runs[big]))
+        return {
+            "seeded": seeded,
+            "rounds": runs,
+            "median_rps": {str(size): round(rps, 1) for size, rps in median.items()},
+            "median_cpu_ms_per_request": {str(size): ms for size, ms in cpu.items()},
+            "cost_ratio": round(ratio, 3),
+            "throughput_ratio": round(throughput_ratio, 3),
+            "goal_ratio": OFFER_LIST_GOAL_RATIO,
+            "met": ratio <= OFFER_LIST_GOAL_RATIO,
+        }
+    finally:
+        for web in webs.values():
+            web.stop()
+        large.close()
+
+
+def _cpu_seconds(web, runtime) -> dict[str, float]:
+    """CPU time (user and system) used so far by each of the web's processes and, on
+    PostgreSQL, each server process of the web's database (the backends its pools hold)."""
+    pids = {f"web {pid}": pid for pid in web_targets(web, "web").values()}
+    if runtime.db.engine.dialect.name == "postgresql":
+        with runtime.db.engine.connect() as conn:
+            backends = conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            ).scalars()
+            pids |= {f"db {pid}": pid for pid in backends}
+    used = {}
+    for name, pid in pids.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone: its time is lost to both readings alike
+            continue
+        used[name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return used
 
 
 def replay(deployment: Deployment, *, events: int) -> dict:

@@ -109,6 +109,35 @@ def offers(
     return made
 
 
+def enrolments(enrolment: Runtime, offer_ids: list[str], people: list[str], *, per_offer: int, capacity: int) -> int:
+    """`per_offer` enrolments in each offer, written straight into the table: the first
+    `capacity` confirmed, the rest waitlisted 1..n; then the offers' stored counts are set from
+    them (store.offers.recount), as every write through the service keeps them."""
+    from services.enrolment.store.offers import recount
+    from services.enrolment.store.tables import enrolments as table
+
+    if per_offer > len(people):
+        raise ValueError(f"{per_offer} enrolments an offer need as many people; {len(people)} given")
+    now = datetime.now(UTC)
+    rows = (
+        {
+            "id": str(uuid.uuid4()),
+            "offer_id": offer_id,
+            "participant_id": people[k],
+            "status": "confirmed" if k < capacity else "waitlisted",
+            "waitlist_position": None if k < capacity else k - capacity + 1,
+            "requested_at": now,
+            "updated_at": now,
+        }
+        for offer_id in offer_ids
+        for k in range(per_offer)
+    )
+    written = bulk_insert(enrolment.db, table, rows)
+    with enrolment.db.transaction() as conn:
+        recount(conn)
+    return written
+
+
 # --- scheduling ---------------------------------------------------------------------------
 
 

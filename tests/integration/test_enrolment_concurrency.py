@@ -1,6 +1,6 @@
 """Capacity is never exceeded under concurrency: 200 simultaneous enrolments into an 8-place
 action learning set, over HTTP against gunicorn with four worker processes, on SQLite and on
-PostgreSQL alike."""
+PostgreSQL alike; the places taken and waitlist length the offer's row keeps end equal to its rows."""
 
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -9,6 +9,7 @@ import requests
 from sqlalchemy import select
 
 from services.enrolment.demo import acting
+from services.enrolment.store import offers as offer_store
 from services.enrolment.store.tables import enrolments
 from services.enrolment.usecases import participants
 from tests.harness import eventually, service_environment
@@ -88,7 +89,11 @@ def test_two_hundred_concurrent_enrolments_fill_eight_places_and_a_gapless_waitl
                 enrolments.c.offer_id == offer_id
             )
         ).all()
+        counted = offer_store.offer(conn, offer_id)
+        miscounted = offer_store.miscounted(conn)
     assert sorted(row.participant_id for row in stored) == sorted(people)  # one row each: no duplicates
     assert Counter(row.status for row in stored) == {"confirmed": 8, "waitlisted": 192}
     assert sorted(row.waitlist_position for row in stored if row.status == "waitlisted") == list(range(1, 193))
+    # The counts the offer's row keeps moved with every one of the 200 concurrent admissions.
+    assert (counted["places_taken"], counted["waitlist_length"], miscounted) == (8, 192, [])
     arranged.stop()

@@ -5,13 +5,15 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, update
 
 from services.enrolment.domain.offers import OfferAction
 from services.enrolment.settings import EnrolmentSettings
 from services.enrolment.store import metadata
+from services.enrolment.store import offers as offer_store
+from services.enrolment.store import tables as offer_tables
 from services.enrolment.store.regions import REGIONS_FILE
-from services.enrolment.usecases import enrolments, offers, participants
+from services.enrolment.usecases import enrolments, erasure, offers, participants
 from services.enrolment.usecases.reference import import_files
 from shared import data_keys
 from shared.auth import Principal, Role
@@ -235,3 +237,60 @@ def test_completing_an_offer_that_held_no_session_is_refused_and_leaves_it_start
     assert (refused.value.rule, refused.value.status) == ("no_session_held", 409)
     assert offers.get(world.unit, offer["id"])["status"] == "started"
     assert len(world.outbox.recorded) == recorded
+
+
+def counts_of(world, offer_id: str) -> tuple[int, int]:
+    row = offer_store.offer(world.unit.conn, offer_id)
+    return row["places_taken"], row["waitlist_length"]
+
+
+def test_every_write_of_enrolments_moves_the_counts_the_offer_row_keeps_in_step_with_its_rows(world):
+    """Admission, a team, withdrawal with promotion, a larger capacity filling places, a closed
+    group's start releasing its waitlist, erasure and cancellation: after each, the offer list's
+    stored counts are what counting the enrolments gives."""
+    programme = world.offer(capacity=2)
+    people = [world.participant(n) for n in range(6)]
+    placed = [enrolments.enrol(world.unit, programme["id"], person) for person in people[:5]]
+    assert counts_of(world, programme["id"]) == (2, 3)
+
+    enrolments.withdraw(world.unit, placed[0]["id"])  # the first waiting is promoted
+    assert counts_of(world, programme["id"]) == (2, 2)
+    enrolments.withdraw(world.unit, placed[4]["id"])  # a waiting one leaves
+    assert counts_of(world, programme["id"]) == (2, 1)
+    offers.update(world.unit, programme["id"], {"capacity": 4}, "*")  # the last waiting takes a free place
+    assert counts_of(world, programme["id"]) == (3, 0)
+    erasure.erase(world.unit, people[1])  # held a place
+    assert counts_of(world, programme["id"]) == (2, 0)
+
+    team_offer = world.offer(capacity=3, offer_type="pcn_team", pcn_code=CAMDEN)
+    enrolments.enrol_team(world.unit, team_offer["id"], people[2:5])
+    assert counts_of(world, team_offer["id"]) == (3, 0)
+    offers.change_status(world.unit, team_offer["id"], OfferAction.CANCEL)
+    assert counts_of(world, team_offer["id"]) == (0, 0)
+
+    group = world.offer(capacity=1, offer_type="action_learning_set", basis="project")
+    for person in people[3:6]:
+        enrolments.enrol(world.unit, group["id"], person)
+    assert counts_of(world, group["id"]) == (1, 2)
+    offers.change_status(world.unit, group["id"], OfferAction.START)
+    assert counts_of(world, group["id"]) == (1, 0)
+
+    assert offer_store.miscounted(world.unit.conn) == []
+    listed = offers.offer_page(world.unit, {"limit": 50, "offset": 0})
+    assert {o["id"]: (o["places_taken"], o["waitlist_length"]) for o in listed.items} == {
+        programme["id"]: (2, 0),
+        team_offer["id"]: (0, 0),
+        group["id"]: (1, 0),
+    }
+
+
+def test_a_stored_count_that_differs_from_the_rows_is_found_and_set_again_from_them(world):
+    offer = world.offer(capacity=1)
+    enrolments.enrol(world.unit, offer["id"], world.participant(1))
+    world.unit.conn.execute(update(offer_tables.offers).values(waitlist_length=4))
+
+    assert offer_store.miscounted(world.unit.conn) == [
+        {"id": offer["id"], "places_taken": 1, "counted_places": 1, "waitlist_length": 4, "counted_waitlist": 0}
+    ]
+    assert offer_store.recount(world.unit.conn) == 1
+    assert offer_store.miscounted(world.unit.conn) == [] and counts_of(world, offer["id"]) == (1, 0)

@@ -1,8 +1,6 @@
 """Queries over enrolments: places, waitlists, rosters."""
 
-from dataclasses import dataclass
-
-from sqlalchemy import Connection, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, insert, select, update
 
 from services.enrolment.domain.enrolments import Enrolment
 from services.enrolment.store import page
@@ -26,27 +24,22 @@ DETAILED = (
 _ROSTER_ORDER = case({"confirmed": 0, "completed": 1, "waitlisted": 2}, value=enrolments.c.status, else_=3)
 
 
-@dataclass(frozen=True)
-class Tally:
-    confirmed: int
-    waitlisted: int
-    holds_place: bool  # the participant asked about already holds a place or a waitlist position
-
-
 _OF_OFFER = enrolments.c.offer_id == bindparam("offer_id")
-_TALLY = (
-    select(
-        enrolments.c.status,
-        func.count(),
-        func.max(case((enrolments.c.participant_id == bindparam("participant_id"), 1), else_=0)),
-    )
-    .where(_OF_OFFER, enrolments.c.status.in_(ACTIVE))
-    .group_by(enrolments.c.status)
-)
 _HOLDERS = select(enrolments.c.participant_id).where(
     _OF_OFFER, enrolments.c.participant_id.in_(bindparam("ids", expanding=True)), enrolments.c.status.in_(ACTIVE)
 )
 _INSERT = insert(enrolments)
+# An offer's row keeps its places taken and waitlist length (tables.offers); each write below
+# moves them in the same transaction, and its callers hold the offer's lock (usecases), so the
+# counts an admission reads under that lock are exact.
+_MOVE_COUNTS = (
+    update(offers)
+    .where(offers.c.id == bindparam("_offer_id"))
+    .values(
+        places_taken=offers.c.places_taken + bindparam("confirmed_moved"),
+        waitlist_length=offers.c.waitlist_length + bindparam("waitlisted_moved"),
+    )
+)
 _BY_ID = DETAILED.where(enrolments.c.id == bindparam("enrolment_id"))
 _SAVE = (
     update(enrolments)
@@ -66,11 +59,9 @@ def as_enrolment(row) -> Enrolment:
     return Enrolment(row["id"], row["status"], row["waitlist_position"], row["withdrawal_reason"])
 
 
-def tally(conn: Connection, offer_id: str, participant_id: str | None = None) -> Tally:
-    """Places taken and waitlist length of an offer, in one query (positions are kept 1..n)."""
-    rows = conn.execute(_TALLY, {"offer_id": offer_id, "participant_id": participant_id}).all()
-    counts = {status: count for status, count, _ in rows}
-    return Tally(counts.get("confirmed", 0), counts.get("waitlisted", 0), any(held for _, _, held in rows))
+def holds_place(conn: Connection, offer_id: str, participant_id: str) -> bool:
+    """Whether this participant already holds a place or a waitlist position in the offer."""
+    return bool(holders(conn, offer_id, [participant_id]))
 
 
 def holders(conn: Connection, offer_id: str, participant_ids: list[str]) -> set[str]:
@@ -78,8 +69,27 @@ def holders(conn: Connection, offer_id: str, participant_ids: list[str]) -> set[
     return set(conn.execute(_HOLDERS, {"offer_id": offer_id, "ids": participant_ids}).scalars())
 
 
+def _move_counts(conn: Connection, moves: list[tuple[str, str, int]]) -> None:
+    """Move offers' stored counts by (offer id, status, +1 or -1); statuses other than confirmed
+    and waitlisted count nowhere."""
+    by_offer: dict[str, dict[str, int]] = {}
+    for offer_id, status, step in moves:
+        if status in ACTIVE:
+            counts = by_offer.setdefault(offer_id, dict.fromkeys(ACTIVE, 0))
+            counts[status] += step
+    changed = [
+        {"_offer_id": offer_id, "confirmed_moved": counts["confirmed"], "waitlisted_moved": counts["waitlisted"]}
+        for offer_id, counts in by_offer.items()
+        if any(counts.values())
+    ]
+    if changed:
+        conn.execute(_MOVE_COUNTS, changed)
+
+
 def insert_enrolments(conn: Connection, rows: list[dict]) -> None:
+    """New enrolments, counted on their offers' rows."""
     conn.execute(_INSERT, rows)
+    _move_counts(conn, [(row["offer_id"], row["status"], 1) for row in rows])
 
 
 def enrolment(conn: Connection, enrolment_id: str):
@@ -90,11 +100,19 @@ def members(conn: Connection, offer_id: str, statuses=ACTIVE) -> list:
     return conn.execute(_MEMBERS, {"offer_id": offer_id, "statuses": list(statuses)}).mappings().all()
 
 
-def save_changes(conn: Connection, changes: list[dict]) -> None:
+def save_changes(conn: Connection, changes: list[dict], before: dict) -> None:
     """Write new status, waitlist position and withdrawal reason of several enrolments:
-    [{id, status, waitlist_position, withdrawal_reason, updated_at}]."""
+    [{id, status, waitlist_position, withdrawal_reason, updated_at}], and move their offers'
+    counts from the rows as they were (`before`: id → row with offer_id and status, read under
+    the offer's lock)."""
     if changes:
         conn.execute(_SAVE, [{**change, "_id": change["id"]} for change in changes])
+        moves = []
+        for change in changes:
+            was = before[change["id"]]
+            if was["status"] != change["status"]:
+                moves += [(was["offer_id"], was["status"], -1), (was["offer_id"], change["status"], 1)]
+        _move_counts(conn, moves)
 
 
 def roster_page(

@@ -1,5 +1,6 @@
-"""Queries over offers. Reads give rows (the API shows them with their counts); `as_offer` and
-`columns` translate between a row and the domain's Offer, which writes take."""
+"""Queries over offers. Reads give rows (the API shows them with the places taken and waitlist
+length they keep); `as_offer` and `columns` translate between a row and the domain's Offer, which
+writes take."""
 
 from datetime import datetime
 
@@ -9,31 +10,16 @@ from services.enrolment.domain.offers import Offer
 from services.enrolment.store import page
 from services.enrolment.store.tables import enrolments, offers
 
-
-def _count(status: str):
-    return (
-        select(func.count())
-        .where(enrolments.c.offer_id == offers.c.id, enrolments.c.status == status)
-        .scalar_subquery()
-    )
-
-
-# An offer as the API shows it: with how many places are taken and how long the waitlist is.
-WITH_COUNTS = select(offers, _count("confirmed").label("places_taken"), _count("waitlisted").label("waitlist_length"))
 # Statements of the enrolment hot path are built once: building one costs more than running it.
 _BY_ID = select(offers).where(offers.c.id == bindparam("offer_id"))
 _LOCKED = _BY_ID.with_for_update()
-_WITH_COUNTS_BY_ID = WITH_COUNTS.where(offers.c.id == bindparam("offer_id"))
 
 
 def offer(conn: Connection, offer_id: str, *, lock: bool = False):
-    """The offer's own row; `lock` holds it until the transaction ends (PostgreSQL: FOR UPDATE;
-    SQLite's write transactions are serialised already)."""
+    """The offer's own row, with its places taken and waitlist length; `lock` holds it until the
+    transaction ends (PostgreSQL: FOR UPDATE; SQLite's write transactions are serialised
+    already), and with it those counts: every write of enrolments moves them under this lock."""
     return conn.execute(_LOCKED if lock else _BY_ID, {"offer_id": offer_id}).mappings().first()
-
-
-def offer_with_counts(conn: Connection, offer_id: str):
-    return conn.execute(_WITH_COUNTS_BY_ID, {"offer_id": offer_id}).mappings().first()
 
 
 def offer_page(
@@ -46,7 +32,7 @@ def offer_page(
     limit: int,
     offset: int,
 ):
-    query = WITH_COUNTS
+    query = select(offers)
     if regions is not None:
         query = query.where(or_(*(offers.c.region == region for region in regions)))
     if offer_type is not None:
@@ -97,7 +83,11 @@ def columns(offer: Offer) -> dict:
 
 def insert_offer(conn: Connection, offer: Offer, *, now: datetime) -> None:
     """A new offer, at version 1."""
-    conn.execute(insert(offers).values(id=offer.id, **columns(offer), version=1, created_at=now, updated_at=now))
+    conn.execute(
+        insert(offers).values(
+            id=offer.id, **columns(offer), version=1, created_at=now, updated_at=now, places_taken=0, waitlist_length=0
+        )
+    )
 
 
 def save_offer(conn: Connection, offer: Offer, *, version: int, now: datetime) -> None:
@@ -123,3 +113,43 @@ def titles(conn: Connection, offer_ids: list[str]) -> dict[str, str]:
     if not offer_ids:
         return {}
     return dict(conn.execute(select(offers.c.id, offers.c.title).where(offers.c.id.in_(offer_ids))).all())
+
+
+def _counted(status: str):
+    return (
+        select(func.count())
+        .where(enrolments.c.offer_id == offers.c.id, enrolments.c.status == status)
+        .scalar_subquery()
+    )
+
+
+def miscounted(conn: Connection) -> list[dict]:
+    """Offers whose stored places taken or waitlist length differ from their enrolments' rows:
+    [{id, places_taken, counted_places, waitlist_length, counted_waitlist}]; empty when in step."""
+    counted = select(
+        offers.c.id,
+        offers.c.places_taken,
+        _counted("confirmed").label("counted_places"),
+        offers.c.waitlist_length,
+        _counted("waitlisted").label("counted_waitlist"),
+    ).subquery()
+    query = (
+        select(counted)
+        .where(
+            or_(
+                counted.c.places_taken != counted.c.counted_places,
+                counted.c.waitlist_length != counted.c.counted_waitlist,
+            )
+        )
+        .order_by(counted.c.id)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def recount(conn: Connection) -> int:
+    """Set every offer's stored counts from its enrolments' rows (what the migration that added
+    them did): for data written straight into the tables, and to repair what `miscounted` finds.
+    Returns the offers it changed."""
+    counted = {"places_taken": _counted("confirmed"), "waitlist_length": _counted("waitlisted")}
+    stale = or_(*(offers.c[name] != count for name, count in counted.items()))
+    return conn.execute(update(offers).where(stale).values(**counted)).rowcount

@@ -82,6 +82,11 @@ offers = Table(
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # How many enrolments are confirmed and waitlisted, kept with the row so that listing offers
+    # costs the same at any number of enrolments. Every write of enrolments moves them in its own
+    # transaction, under this row's lock (store.enrolments); `store.offers.miscounted` checks them.
+    Column("places_taken", Integer, nullable=False, server_default="0"),
+    Column("waitlist_length", Integer, nullable=False, server_default="0"),
     Index("ix_offers_region_status", "region", "status", "starts_on"),
 )
 

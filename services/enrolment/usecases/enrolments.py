@@ -1,7 +1,8 @@
 """Enrolments: admitting one participant or a PCN's team, withdrawing, and reading rosters.
 
-An admission locks the offer's row, counts its places in one query and inserts: capacity is
-decided one request at a time, so it is never exceeded and waitlist positions never collide.
+An admission locks the offer's row, reads the places taken and waitlist length the row keeps,
+inserts and moves those counts: capacity is decided one request at a time, so it is never
+exceeded and waitlist positions never collide.
 """
 
 import uuid
@@ -50,16 +51,16 @@ def enrol(unit: Unit, offer_id: str, participant_id: str) -> dict:
         raise Forbidden("own_enrolment_only", "A participant may enrol only themselves.", field="participant_id")
     # The participant before the offer: the lock order of erasure (store.participants).
     found = participant_store.participant(unit.conn, participant_id, lock="share")
-    offer = offers.offer_for_enrolment(unit, offer_id)
+    row = offers.offer_for_enrolment(unit, offer_id)
+    offer = offer_store.as_offer(row)
     person = _person(unit, found, "participant_id")
-    tally = store.tally(unit.conn, offer_id, participant_id)
     admission = admit(
         offer,
         participant_region=person["region"],
         participant_pcn=person["pcn_code"],
-        holds_place=tally.holds_place,
-        confirmed_count=tally.confirmed,
-        waitlist_length=tally.waitlisted,
+        holds_place=store.holds_place(unit.conn, offer_id, participant_id),
+        confirmed_count=row["places_taken"],
+        waitlist_length=row["waitlist_length"],
     )
     return _add(unit, offer, [person], [admission])[0]
 
@@ -68,12 +69,12 @@ def enrol_team(unit: Unit, offer_id: str, participant_ids: list[str]) -> dict:
     """A PCN's team, confirmed whole or refused (`team_does_not_fit`): every member is checked,
     and the team must fit in the free places with nobody waiting, before anyone is placed."""
     found = participant_store.by_ids(unit.conn, participant_ids, lock="share")
-    offer = offers.offer_for_enrolment(unit, offer_id)
+    row = offers.offer_for_enrolment(unit, offer_id)
+    offer = offer_store.as_offer(row)
     people = [_person(unit, found.get(pid), f"participant_ids[{i}]") for i, pid in enumerate(participant_ids)]
     held = store.holders(unit.conn, offer_id, participant_ids)
-    tally = store.tally(unit.conn, offer_id)
     members = [TeamMember(p["id"], p["region"], p["pcn_code"], p["id"] in held) for p in people]
-    admissions = admit_team(offer, members, confirmed_count=tally.confirmed, waitlist_length=tally.waitlisted)
+    admissions = admit_team(offer, members, confirmed_count=row["places_taken"], waitlist_length=row["waitlist_length"])
     return {"items": _add(unit, offer, people, admissions)}
 
 

@@ -16,7 +16,6 @@ from services.enrolment.domain.offers import (
     validate_offer_change,
 )
 from services.enrolment.domain.reference import validate_region_code
-from services.enrolment.store import enrolments as enrolment_store
 from services.enrolment.store import offers as store
 from services.enrolment.store import reference
 from services.enrolment.usecases import places
@@ -45,7 +44,7 @@ def offer_event(offer: Offer) -> dict:
 
 
 def _shown(unit: Unit, offer_id: str) -> dict:
-    return as_seen_by(unit.principal, store.offer_with_counts(unit.conn, offer_id))
+    return as_seen_by(unit.principal, store.offer(unit.conn, offer_id))
 
 
 def as_seen_by(principal, offer) -> dict:
@@ -74,9 +73,10 @@ def _managed(unit: Unit, offer_id: str):
     return row
 
 
-def offer_for_enrolment(unit: Unit, offer_id: str) -> Offer:
-    """The offer, locked until the transaction ends: admissions to it queue here."""
-    return store.as_offer(_visible(unit, offer_id, lock=True))
+def offer_for_enrolment(unit: Unit, offer_id: str):
+    """The offer's row, locked until the transaction ends: admissions to it queue here, and the
+    places taken and waitlist length it keeps are exact until then."""
+    return _visible(unit, offer_id, lock=True)
 
 
 def create(unit: Unit, body: dict) -> dict:
@@ -120,12 +120,11 @@ def update(unit: Unit, offer_id: str, body: dict, expected_version: str | None) 
     """Change the offer if `expected_version` (If-Match as sent) names its current version."""
     row = _managed(unit, offer_id)
     require_version(expected_version, row["version"])
-    tally = enrolment_store.tally(unit.conn, offer_id)
-    offer = validate_offer_change(store.as_offer(row), body, confirmed_count=tally.confirmed)
+    offer = validate_offer_change(store.as_offer(row), body, confirmed_count=row["places_taken"])
     store.save_offer(unit.conn, offer, version=row["version"] + 1, now=utcnow())
     if offer.status is OfferStatus.PUBLISHED:  # a draft is nobody's business but its author's
         unit.record(contract.OFFER_UPDATED, offer_event(offer))
-        if tally.waitlisted and offer.capacity > row["capacity"]:
+        if row["waitlist_length"] and offer.capacity > row["capacity"]:
             places.fill_free_places(unit, offer)
     return _shown(unit, offer_id)
 

@@ -142,7 +142,7 @@ def _apply(
         }
         for e in changed
     ]
-    store.save_changes(unit.conn, changes)
+    store.save_changes(unit.conn, changes, members)
     updated = {change["id"]: {**members[change["id"]], **change} for change in changes}
     for enrolment_id, event_type in events.items():
         data = enrolment_event(offer, updated[enrolment_id], updated[enrolment_id])
