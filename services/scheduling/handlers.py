@@ -19,13 +19,13 @@ pseudonym opens is ended as the erasure ends it.
 import hashlib
 
 from services.scheduling.store import attendance, calendar_feeds, needs, rosters, tables
+from services.scheduling.store.erasures import ERASURES
 from services.scheduling.usecases import goals, sessions
-from shared import data_keys
 from shared.consumer import Subscription
 from shared.contracts import enrolment
 from shared.contracts.feedback import NEEDS_REPORTED
 from shared.envelope import Envelope
-from shared.erasures import ErasureRecord, honouring_erasures
+from shared.erasures import honouring_erasures
 from shared.unit import Unit
 
 OFFER_FIELDS = ("offer_id", "region", "offer_type", "title", "capacity", "status", "session_allowance")
@@ -95,12 +95,6 @@ def needs_reported(event: Envelope, unit: Unit) -> None:
     data = event.data
     if data["offer_id"]:
         needs.save_needs(unit.conn, {name: data[name] for name in ("response_id", "offer_id", "region", "ratings")})
-
-
-# The key of the erased-participants index: a service key kept wrapped by PERSONAL_DATA_KEY
-# ("~" is in no participant id), so the index cannot be checked against a guessed id without it.
-ERASED_INDEX_KEY = "~erased-participants"
-ERASURES = ErasureRecord(tables.erased_participants, lambda unit: data_keys.service_key(unit.conn, ERASED_INDEX_KEY))
 
 
 def _remember(event: Envelope, unit: Unit) -> str:
