@@ -1,6 +1,10 @@
 """Events feedback consumes: scheduling's sessions, attendance and coachees' goal types;
 enrolment's offers, memberships, participants' registrations (their PCN) and erasures. Each handler runs in the
-consumer's unit of work, with its inbox row."""
+consumer's unit of work, with its inbox row.
+
+Every handler but the erasure's honours erasures (shared.erasures, usecases.erasure.ERASURES):
+an event naming a person erased already (it travelled under another key or topic and was
+overtaken) is applied under the erasure's pseudonym and settled as the erasure left the id."""
 
 from services.feedback.domain.conditions import JOINED, LEFT
 from services.feedback.store import participants, projections
@@ -8,6 +12,7 @@ from services.feedback.usecases import attendance, conditions, erasure, goals
 from shared.consumer import Subscription
 from shared.contracts import enrolment, scheduling
 from shared.envelope import Envelope
+from shared.erasures import honouring_erasures
 from shared.unit import Unit
 
 _SESSION_FIELDS = ("session_id", "offer_id", "region", "starts_at", "ends_at", "sequence", "status", "recorded_at")
@@ -58,46 +63,54 @@ def participant_registered(event: Envelope, unit: Unit) -> None:
 
 
 def participant_erased(event: Envelope, unit: Unit) -> None:
-    erasure.participant_erased(unit, event.data["participant_id"])
+    erasure.participant_erased(unit, event.data["participant_id"], event.data["erased_at"])
+
+
+def _honouring_erasures(handlers: dict) -> dict:
+    return honouring_erasures(handlers, erasure.ERASURES, erasures=[enrolment.PARTICIPANT_ERASED.type])
 
 
 SUBSCRIPTIONS = [
     Subscription(
         "scheduling",
-        {
-            scheduling.SESSION_SCHEDULED.type: session_changed,
-            scheduling.SESSION_RESCHEDULED.type: session_changed,
-            scheduling.SESSION_CANCELLED.type: session_changed,
-            scheduling.SESSION_UPDATED.type: session_changed,
-            scheduling.ATTENDANCE_RECORDED.type: attendance_recorded,
-            scheduling.COACHING_GOALS_SET.type: coaching_goals_set,
-        },
+        _honouring_erasures(
+            {
+                scheduling.SESSION_SCHEDULED.type: session_changed,
+                scheduling.SESSION_RESCHEDULED.type: session_changed,
+                scheduling.SESSION_CANCELLED.type: session_changed,
+                scheduling.SESSION_UPDATED.type: session_changed,
+                scheduling.ATTENDANCE_RECORDED.type: attendance_recorded,
+                scheduling.COACHING_GOALS_SET.type: coaching_goals_set,
+            }
+        ),
     ),
     Subscription(
         "enrolment",
-        {
-            **{
-                e.type: offer_changed
-                for e in (
-                    enrolment.OFFER_PUBLISHED,
-                    enrolment.OFFER_UPDATED,
-                    enrolment.OFFER_STARTED,
-                    enrolment.OFFER_COMPLETED,
-                    enrolment.OFFER_CANCELLED,
-                )
-            },
-            **{
-                e.type: membership_changed
-                for e in (
-                    enrolment.ENROLMENT_CONFIRMED,
-                    enrolment.ENROLMENT_PROMOTED,
-                    enrolment.ENROLMENT_WAITLISTED,
-                    enrolment.ENROLMENT_WITHDRAWN,
-                    enrolment.ENROLMENT_COMPLETED,
-                )
-            },
-            enrolment.PARTICIPANT_REGISTERED.type: participant_registered,
-            enrolment.PARTICIPANT_ERASED.type: participant_erased,
-        },
+        _honouring_erasures(
+            {
+                **{
+                    e.type: offer_changed
+                    for e in (
+                        enrolment.OFFER_PUBLISHED,
+                        enrolment.OFFER_UPDATED,
+                        enrolment.OFFER_STARTED,
+                        enrolment.OFFER_COMPLETED,
+                        enrolment.OFFER_CANCELLED,
+                    )
+                },
+                **{
+                    e.type: membership_changed
+                    for e in (
+                        enrolment.ENROLMENT_CONFIRMED,
+                        enrolment.ENROLMENT_PROMOTED,
+                        enrolment.ENROLMENT_WAITLISTED,
+                        enrolment.ENROLMENT_WITHDRAWN,
+                        enrolment.ENROLMENT_COMPLETED,
+                    )
+                },
+                enrolment.PARTICIPANT_REGISTERED.type: participant_registered,
+                enrolment.PARTICIPANT_ERASED.type: participant_erased,
+            }
+        ),
     ),
 ]

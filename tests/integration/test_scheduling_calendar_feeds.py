@@ -128,6 +128,10 @@ def test_erasure_deletes_the_address(scheduling: Scheduling):
     )
     assert scheduling.client.get(path).status_code == 404
     assert scheduling.count(calendar_feeds) == 0
+    # Their token may outlive the erasure: it makes no address again (the id would be back).
+    again = _subscribe(scheduling)
+    assert (again.status_code, again.json["rule"]) == (409, "participant_erased")
+    assert scheduling.count(calendar_feeds) == 0
 
 
 def test_the_secret_is_in_no_audit_row_and_no_log_line(scheduling: Scheduling, caplog):

@@ -198,7 +198,7 @@ def test_erasure_deletes_the_voice_secret_so_the_members_pseudonym_cannot_be_mad
     projections.save_member(conn, "o1", "p1", "confirmed")
     unit = unit_of(conn, "p1")
     answers.answer_needs(unit, {"ratings": RATINGS, "offer_id": "o1"})
-    erasure.participant_erased(unit_of(conn), "p1")
+    erasure.participant_erased(unit_of(conn), "p1", utcnow())
     assert count(conn, t.needs_voices) == 0 and count(conn, t.needs_answered) == 0
     assert stats_rows(conn, "needs")[("region", "Y56", "all", "leadership")] == 1  # still counted
     projections.save_member(conn, "o1", "p1", "confirmed")  # were the old id ever to come back
@@ -335,7 +335,7 @@ def test_a_coaching_pair_is_filed_under_its_coachees_latest_goal_types_and_a_reb
         if scope == "goals" and measure == "confidence.before"
     }
     assert filed == {"coaching_skills+leadership_goal": 1, "not_set": 1}
-    erasure.participant_erased(unit_of(conn), "p1")
+    erasure.participant_erased(unit_of(conn), "p1", utcnow())
     live = stats_rows(conn, "outcomes")
     rebuild.rebuild(unit_of(conn))
     assert stats_rows(conn, "outcomes") == live
@@ -360,7 +360,7 @@ def test_an_erased_participants_named_answer_loses_author_date_and_comment_and_t
     answers.give_feedback(unit_of(conn, "p1"), "s1", GOOD | {"comment": "Names a colleague."})
     answers.answer_needs(unit_of(conn, "p1"), {"ratings": RATINGS})
     figures = stats_rows(conn)
-    erasure.participant_erased(unit_of(conn), "p1")
+    erasure.participant_erased(unit_of(conn), "p1", utcnow())
     [row] = conn.execute(select(t.feedback_responses)).mappings().all()
     assert (
         row["participant_id"] is None

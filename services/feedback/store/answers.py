@@ -126,21 +126,24 @@ def add_outcome(conn: Connection, participant_id: str, offer_id: str, phase: str
     return response_id
 
 
-def forget_author(conn: Connection, participant_id: str) -> str:
+def new_pseudonym() -> str:
+    """An erased person's pseudonym in outcome answers: random, so nothing derives it from the id."""
+    return f"erased-{uuid.uuid4()}"
+
+
+def forget_author(conn: Connection, participant_id: str, pseudonym: str) -> None:
     """Erasure: named answers become anonymous, without author, date or free text; figures
-    stay. Outcome answers keep a random pseudonym instead of the id, so a pair stays a pair;
-    the pseudonym is returned for what must follow it (the coachee's goal types)."""
+    stay. Outcome answers keep the person's pseudonym (`new_pseudonym`, or the one an earlier
+    erasure of the id gave) instead of the id, so a pair stays a pair."""
     named = feedback_responses.c.participant_id == participant_id
     conn.execute(
         update(feedback_responses).where(named).values(participant_id=None, anonymous=True, given_on=None, comment=None)
     )
-    pseudonym = f"erased-{uuid.uuid4()}"
     conn.execute(
         update(outcome_responses)
         .where(outcome_responses.c.participant_id == participant_id)
         .values(participant_id=pseudonym, given_on=None)
     )
-    return pseudonym
 
 
 def feedback_counts(conn: Connection, measure: str) -> list:

@@ -17,6 +17,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from shared.erasures import table as erased_table
+
 metadata = MetaData()
 ID = 64  # opaque ids of other services are at most 64 characters (shared.contracts.common.id_field)
 BUCKETS = 7  # histogram buckets of an aggregate row: enough for the widest scale (1-7)
@@ -208,3 +210,8 @@ published_cells = Table(
     Column("period", String(7), primary_key=True),
     Column("withheld", String(30)),
 )
+
+# Participants erased, by a keyed blind index of their id (never the id) with the pseudonym their
+# outcome answers took (shared.erasures): an event about them that arrives after the erasure is
+# applied under the pseudonym and settled as the erasure settled the id (usecases.erasure).
+erased_participants = erased_table(metadata)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text, text
 
 from shared.data_keys import table as data_key_table
+from shared.erasures import table as erased_table
 
 metadata = MetaData()
 
@@ -161,6 +162,11 @@ calendar_feeds = Table(
     Column("participant_id", String(64), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# Participants erased, by a keyed blind index of their id (never the id) with the pseudonym the
+# erasure gave them (shared.erasures): an event about them that arrives after the erasure, or a
+# rebuild, is applied under the pseudonym. Not a projection: a rebuild keeps it.
+erased_participants = erased_table(metadata)
 
 # The roster projection: what a rebuild (and `services.cli replay scheduling`) empties first.
 PROJECTION_TABLES = (memberships, offers)

@@ -8,9 +8,10 @@ import secrets
 from services.scheduling.domain.calendars import feed
 from services.scheduling.store import calendar_feeds as feeds
 from services.scheduling.store import calendars as store
+from services.scheduling.store.erasures import ERASURES
 from services.scheduling.usecases import access
 from shared.clock import utcnow
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.unit import Unit
 
 FEED_PATH = "/v1/calendar-feeds/{secret}.ics"
@@ -30,6 +31,8 @@ def subscribe(unit: Unit, participant_id: str, base_url: str) -> dict:
     """A new secret address of the participant's own calendar, replacing (revoking) any earlier
     one. The address is answered once: only its secret's SHA-256 is stored."""
     access.participant_scope(unit, participant_id)
+    if ERASURES.find(unit, participant_id) is not None:  # erasure deleted their address: none again
+        raise Conflict("participant_erased", "This participant's personal data is erased: no calendar address.")
     secret = secrets.token_urlsafe(SECRET_BYTES)
     created_at = utcnow()
     feeds.replace_feed(unit.conn, participant_id, _digest(secret), created_at)

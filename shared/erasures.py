@@ -1,0 +1,140 @@
+"""Erased participants, remembered by a consuming service so that an erasure stays applied
+whatever order events arrive in.
+
+`participant.erased` travels under the participant's key; what other events say about the same
+person travels under other keys (an offer's, a session's) and on other topics, so it can reach
+a service after the erasure: enrolment's own earlier events, scheduling's attendance recorded
+before scheduling heard of the erasure, or a replay or rebuild of a projection from a topic's
+beginning. Applied as they stand, they would write the erased id back.
+
+So the erasure handler also records the person here, in its own transaction: never the id, only
+a keyed blind index of it (shared.sealing.blind_index, under a key of the service that never
+sits in the database in the clear), with the pseudonym the erasure gave the person and when
+they were erased. `honouring_erasures` wraps a service's handlers: an event whose data names
+an erased person (in any of `PERSON_FIELDS`) is applied with the pseudonym in place of the id,
+then the service's `settle` does to the pseudonym what the erasure did to the id, so the result
+is what it would have been had the event arrived before the erasure.
+
+The record is not a projection: rebuilds and replays keep it, and go through the same wrapper.
+
+Two consumer groups of one service (feedback reads enrolment's and scheduling's topics in two)
+apply an erasure and an event about the same person in concurrent transactions: on PostgreSQL,
+under READ COMMITTED, the event's transaction could find no erasure and write the id while the
+erasure's could not yet see that row to delete it. So both take a transaction-scoped advisory
+lock on the person's index first, the erasure exclusive and the event shared, and the event
+looks for the erasure only once it holds its lock. (SQLite transactions begin IMMEDIATE: one
+writer at a time already.)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import Column, Connection, DateTime, MetaData, String, Table, select, text
+
+from shared.db import dialect_insert
+from shared.envelope import Envelope
+from shared.sealing import blind_index
+from shared.unit import Unit
+
+TABLE = "erased_participants"
+# Every field of consumed events that holds a participant's id (facilitators and coaches are staff).
+PERSON_FIELDS = ("participant_id",)
+_INDEX_CONTEXT = "erased participant "
+
+Handler = Callable[[Envelope, Unit], None]
+
+
+def table(metadata: MetaData) -> Table:
+    """The erased-participants table of a service's metadata (declared once, found thereafter)."""
+    if TABLE in metadata.tables:
+        return metadata.tables[TABLE]
+    return Table(
+        TABLE,
+        metadata,
+        Column("participant_index", String(64), primary_key=True),  # blind_index(key, id): never the id
+        Column("pseudonym", String(64), nullable=False),
+        Column("erased_at", DateTime(timezone=True), nullable=False),
+    )
+
+
+@dataclass(frozen=True)
+class Erased:
+    pseudonym: str
+    erased_at: datetime
+
+
+@dataclass(frozen=True)
+class ErasureRecord:
+    """Where a service remembers its erasures, and how.
+
+    `key`: the service's blind-index key (bytes, 32 or more), from its unit of work.
+    `settle`: what the erasure does to a person, done to the pseudonym after an event about an
+    erased person was applied under it (None: the pseudonymised event leaves nothing to undo)."""
+
+    table: Table
+    key: Callable[[Unit], bytes]
+    settle: Callable[[Unit, Erased], None] | None = None
+
+    def index(self, unit: Unit, participant_id: str) -> str:
+        return blind_index(self.key(unit), _INDEX_CONTEXT + participant_id)
+
+    def remember(self, unit: Unit, participant_id: str, pseudonym: str, erased_at: datetime) -> str:
+        """Record an erasure, before the erasure changes anything; the first one stands (a
+        replay or a second erasure keeps its pseudonym), and its pseudonym is returned."""
+        index = self.index(unit, participant_id)
+        _lock(unit.conn, index, exclusive=True)
+        row = {"participant_index": index, "pseudonym": pseudonym, "erased_at": erased_at}
+        unit.conn.execute(dialect_insert(unit.conn, self.table).values(**row).on_conflict_do_nothing())
+        return _find(unit.conn, self.table, index).pseudonym
+
+    def find(self, unit: Unit, participant_id: str) -> Erased | None:
+        """The person's erasure, if any; the caller then holds a shared lock on them (see above)."""
+        index = self.index(unit, participant_id)
+        _lock(unit.conn, index, exclusive=False)
+        return _find(unit.conn, self.table, index)
+
+    def guard(self, handler: Handler) -> Handler:
+        """`handler`, applying an event about an erased person as the erasure would have left it."""
+
+        @functools.wraps(handler)
+        def guarded(event: Envelope, unit: Unit) -> None:
+            erased = {
+                name: found
+                for name in PERSON_FIELDS
+                if isinstance(event.data.get(name), str) and (found := self.find(unit, event.data[name])) is not None
+            }
+            if not erased:
+                handler(event, unit)
+                return
+            handler(replace(event, data={**event.data, **{n: e.pseudonym for n, e in erased.items()}}), unit)
+            if self.settle is not None:
+                for found in erased.values():
+                    self.settle(unit, found)
+
+        return guarded
+
+
+def honouring_erasures(handlers: dict[str, Handler], record: ErasureRecord, *, erasures: Iterable[str]) -> dict:
+    """Every handler guarded by `record`, but those of the erasure events themselves (`erasures`,
+    event types), which must see the id they erase."""
+    skipped = set(erasures)
+    return {t: handler if t in skipped else record.guard(handler) for t, handler in handlers.items()}
+
+
+def _lock(conn: Connection, index: str, *, exclusive: bool) -> None:
+    if conn.dialect.name != "postgresql":
+        return
+    key = int.from_bytes(bytes.fromhex(index[:16]), "big", signed=True)  # 64 bits of the index
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    conn.execute(text(f"SELECT {function}(:key)"), {"key": key})
+
+
+def _find(conn: Connection, erased: Table, index: str) -> Erased | None:
+    row = conn.execute(
+        select(erased.c.pseudonym, erased.c.erased_at).where(erased.c.participant_index == index)
+    ).first()
+    return None if row is None else Erased(row.pseudonym, row.erased_at)
