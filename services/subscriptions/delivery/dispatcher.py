@@ -103,9 +103,8 @@ class Dispatcher:
             secret, previous = secrets.opened(conn, subscription["id"]) if subscription else (None, None)
         if subscription is None:
             return  # deleted meanwhile, its deliveries with it
-        if delivery["status"] != deliveries.PENDING:
-            return  # its person was erased meanwhile (usecases.erasure): never sent
-        if subscription["status"] != "active":
+        if delivery["status"] != deliveries.PENDING or subscription["status"] != "active":
+            # Its person was erased meanwhile (usecases.erasure): never sent; or its subscription paused.
             with self.runtime.db.transaction() as conn:
                 attempts.release(self.runtime.unit(conn), delivery_id)
             return

@@ -88,9 +88,18 @@ def find(conn: Connection, delivery_id: int) -> dict | None:
     return dict(row._mapping) if row else None
 
 
+_OUTCOME = ("status", "delivered_at")
+
+
 def finish(conn: Connection, delivery_id: int, values: dict) -> None:
-    """Record an attempt's outcome and give the lease back."""
-    conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values({**values, "lease_until": None}))
+    """Record an attempt's outcome and give the lease back. A delivery erased while its attempt
+    was under way stays erased: the attempt's figures are recorded, never `delivered`."""
+    c = deliveries.c
+    figures = {name: value for name, value in values.items() if name not in _OUTCOME}
+    conn.execute(update(deliveries).where(c.id == delivery_id).values({**figures, "lease_until": None}))
+    outcome = {name: value for name, value in values.items() if name in _OUTCOME}
+    if outcome:
+        conn.execute(update(deliveries).where(c.id == delivery_id, c.status == PENDING).values(outcome))
 
 
 def page(conn: Connection, subscription_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
@@ -129,7 +138,8 @@ def forget_mentions(conn: Connection, opaque_id: str, keep_event: str) -> int:
         c.ordering_key.endswith(f"/{opaque_id}", autoescape=True),
     )
     mentions = [named, c.event_id != keep_event]
-    conn.execute(update(deliveries).where(*mentions, c.status == PENDING).values(status=ERASED, lease_until=None))
+    # A lease is left to its holder: an attempt already under way ends and gives it back (finish).
+    conn.execute(update(deliveries).where(*mentions, c.status == PENDING).values(status=ERASED))
     return conn.execute(update(deliveries).where(*mentions).values(payload="", ordering_key=FORGOTTEN_KEY)).rowcount
 
 

@@ -82,7 +82,7 @@ def purge(unit: Unit) -> int:
 
 
 def release(unit: Unit, delivery_id: int) -> None:
-    """Give back a delivery's lease unattempted (its subscription was paused meanwhile)."""
+    """Give back a delivery's lease unattempted (erased, or its subscription paused, meanwhile)."""
     store.finish(unit.conn, delivery_id, {})
 
 
