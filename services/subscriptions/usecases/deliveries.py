@@ -28,9 +28,9 @@ def event_consumed(unit: Unit, event: Envelope) -> int:
         for subscription in subscriptions.every_receiving(unit.conn)
         if Filter(frozenset(subscription["types"]), frozenset(subscription["regions"])).accepts(event.type, region)
     ]
-    # An event about a person erased before it arrived is logged erased: no body, no key, never sent.
     if not receiving:
         return 0
+    # An event about a person erased before it arrived is logged erased: no body, no key, never sent.
     forgotten = names_someone_erased(unit, event, partitionkey)
     payload = (
         ""
