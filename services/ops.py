@@ -157,7 +157,7 @@ def register(commands) -> None:
     rewrap.add_argument(
         "service",
         choices=[*SERVICES, "all"],
-        help="a service that seals personal data (enrolment, scheduling, feedback), or all of them",
+        help="a service that seals personal data or secrets (enrolment, scheduling, feedback, subscriptions), or all",
     )
     rewrap.set_defaults(run=cmd_rewrap_keys)
 

@@ -190,8 +190,8 @@ class PersonalDataSettings(Settings):
     personal_data_key: str = setting(
         "PERSONAL_DATA_KEY",
         "",
-        "Key-encryption key that names, e-mails, coaching goals and progress notes, and comments are sealed "
-        "under (URL-safe base64 of 32 random bytes). "
+        "Key-encryption key that names, e-mails, coaching goals and progress notes, comments and webhook signing "
+        "secrets are sealed under (URL-safe base64 of 32 random bytes). "
         "PRODUCTION MUST SET IT from a secret store, its own for each service, the same in every process of it, never "
         'stored with the database or its backups; losing it loses every name. To rotate: set "new,old", run '
         "`services.cli rewrap-keys`, then drop the old one. Empty: the key in PERSONAL_DATA_KEY_FILE.",

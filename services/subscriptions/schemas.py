@@ -77,7 +77,12 @@ class DeliverySchema(Schema):
     event_id = fields.String(required=True)
     event_type = fields.String(required=True)
     event_time = fields.DateTime(required=True)
-    status = fields.String(required=True, metadata={"description": "pending or delivered"})
+    status = fields.String(
+        required=True,
+        metadata={
+            "description": "pending, delivered, or erased (about a person erased before it went out: never sent)"
+        },
+    )
     attempts = fields.Integer(required=True)
     last_status_code = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True, metadata={"description": "timeout, status, handshake_refused ..."})

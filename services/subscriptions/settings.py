@@ -7,11 +7,11 @@ from typing import ClassVar
 
 from services.subscriptions.domain.retries import RetryPolicy
 from services.subscriptions.domain.sinks import SinkRules
-from shared.config import Settings, setting
+from shared.config import PersonalDataSettings, setting
 
 
 @dataclass(frozen=True)
-class SubscriptionsSettings(Settings):
+class SubscriptionsSettings(PersonalDataSettings):  # signing secrets are sealed under PERSONAL_DATA_KEY (store.secrets)
     service: ClassVar[str] = "subscriptions"
     default_port: ClassVar[int] = 8004
 
@@ -29,7 +29,8 @@ class SubscriptionsSettings(Settings):
     webhook_timeout_seconds: float = setting(
         "WEBHOOK_TIMEOUT_SECONDS",
         10.0,
-        "Longest each step of a delivery may take: connecting, sending, and waiting for the answer's status line.",
+        "Longest one request of a delivery may take in all: connecting, TLS, sending and waiting for the answer's "
+        "status line together (a first delivery's validation handshake has as long again).",
     )
     webhook_concurrency: int = setting(
         "WEBHOOK_CONCURRENCY", 16, "Deliveries a worker process sends at once, across all subscriptions."
@@ -61,6 +62,13 @@ class SubscriptionsSettings(Settings):
         "convene.local",
         "The WebHook-Request-Origin of the validation handshake: the host name receivers allow.",
     )
+    webhook_body_retention_seconds: float = setting(
+        "WEBHOOK_BODY_RETENTION_SECONDS",
+        7 * 86400.0,
+        "How long the body of a finished delivery (delivered, or never to be sent) is kept for redelivery; then it "
+        "is emptied and only the log remains (event id, type, outcome). A delivered participant.erased is emptied "
+        "at once.",
+    )
     webhook_poll_seconds: float = setting(
         "WEBHOOK_POLL_SECONDS", 0.5, "How often the delivery loop looks for deliveries that are due."
     )
@@ -70,6 +78,8 @@ class SubscriptionsSettings(Settings):
             raise ValueError("WEBHOOK_CONCURRENCY and WEBHOOK_PER_SUBSCRIPTION_CONCURRENCY must be at least 1")
         if not 0 < self.webhook_timeout_seconds <= 60:
             raise ValueError("WEBHOOK_TIMEOUT_SECONDS must be more than 0 and at most 60")
+        if self.webhook_body_retention_seconds < 0:
+            raise ValueError("WEBHOOK_BODY_RETENTION_SECONDS must not be negative")
         if self.webhook_retry_base_seconds <= 0 or self.webhook_retry_cap_seconds < self.webhook_retry_base_seconds:
             raise ValueError("WEBHOOK_RETRY_BASE_SECONDS must be positive and at most WEBHOOK_RETRY_CAP_SECONDS")
 

@@ -74,10 +74,30 @@ def test_filters_convene_cannot_apply_are_refused(filters):
         ("172.16.5.4", "private"),
         ("169.254.169.254", "link-local"),
         ("fe80::1", "link-local"),
-        ("::ffff:127.0.0.1", "loopback"),
+        ("::ffff:127.0.0.1", "loopback (embedded IPv4)"),
         ("0.0.0.0", "unspecified"),
+        ("::", "unspecified"),
         ("224.0.0.1", "multicast"),
-        ("100.64.0.1", "not globally routable"),
+        ("ff02::1", "multicast"),
+        ("100.64.0.1", "not globally routable"),  # carrier-grade NAT
+        ("198.18.0.1", "private"),  # benchmarking
+        ("240.0.0.1", "private"),  # reserved for future use
+        ("192.0.0.8", "reserved"),  # IETF protocol assignments, which Python calls global
+        ("192.88.99.1", "reserved"),  # the deprecated 6to4 relay
+        ("fc00::1", "private"),  # unique-local
+        ("fd12:3456::1", "private"),
+        ("2001:db8::1", "private"),  # documentation
+        ("::ffff:10.0.0.1", "private (embedded IPv4)"),  # IPv4-mapped
+        ("::ffff:169.254.169.254", "link-local (embedded IPv4)"),
+        ("::7f00:1", "loopback (embedded IPv4)"),  # IPv4-compatible ::127.0.0.1
+        ("2002:7f00:1::", "loopback (embedded IPv4)"),  # 6to4 of 127.0.0.1
+        ("2002:a00:1::", "private (embedded IPv4)"),  # 6to4 of 10.0.0.1
+        ("2002:a9fe:a9fe::1", "link-local (embedded IPv4)"),  # 6to4 of the metadata address
+        ("64:ff9b::a00:1", "private (embedded IPv4)"),  # NAT64 of 10.0.0.1
+        ("64:ff9b::808:808", "reserved"),  # NAT64 at all: a translator Convene does not judge
+        ("64:ff9b:1::a00:1", "private (embedded IPv4)"),  # local-use NAT64
+        ("::ffff:8.8.8.8", "reserved"),  # mapped, even of a public address: not an address one connects to
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"),
     ],
 )
 def test_addresses_inside_networks_are_refused_with_the_reason(address, reason):
@@ -87,6 +107,8 @@ def test_addresses_inside_networks_are_refused_with_the_reason(address, reason):
 def test_public_addresses_are_allowed():
     assert refused_address("8.8.8.8") is None
     assert refused_address("2001:4860:4860::8888") is None
+    assert refused_address("2606:4700::1111") is None
+    assert refused_address("2002:808:808::1") is None  # 6to4 of a public address
     check_addresses(["8.8.8.8"], STRICT)
 
 

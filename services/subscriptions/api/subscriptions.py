@@ -8,7 +8,8 @@ from shared.api import Api, PageQuery, Reply
 subscriptions_api = Api("subscriptions", __name__)
 
 
-# Not Idempotency-Keyed: the key table keeps the answer, and this answer holds the secret.
+# Idempotency-Keyed; the key table keeps only the created id (the answer holds the secret), and a
+# repeat answers the subscription as it is then, to its owner (usecases.subscriptions.replay_creation).
 @subscriptions_api.post(
     "/v1/subscriptions",
     summary="Subscribe a system's HTTPS sink to Convene's events (answers the signing secret once)",
@@ -16,6 +17,8 @@ subscriptions_api = Api("subscriptions", __name__)
     body=s.SubscriptionRequestSchema,
     response=s.SubscriptionWithSecretSchema,
     status=201,
+    idempotent=True,
+    replay=subscriptions.replay_creation,
 )
 def create_subscription(unit, body):
     return subscriptions.create(unit, body)

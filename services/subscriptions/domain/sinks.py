@@ -1,10 +1,13 @@
 """Where a subscription may send: server-side request forgery rules for a sink URL.
 
 Checked when a subscription is created and again before every delivery, on the addresses its
-host resolves to then (DNS can change between the two). A sink must be HTTPS unless plain HTTP
-is allowed (local development), and none of its addresses may be private, loopback,
-link-local, multicast, reserved or unspecified unless private addresses are allowed (tests
-with a receiver on loopback).
+host resolves to then (DNS can change between the two); the delivery then connects to the very
+address it checked (delivery.http), so no second DNS answer slips in between. A sink must be
+HTTPS unless plain HTTP is allowed (local development), and every one of its addresses must be
+globally routable: not private, loopback, link-local, CGNAT, multicast, reserved, benchmarking,
+unspecified or unique-local, nor an IPv6 address that carries such an IPv4 address (mapped,
+compatible, 6to4, NAT64) or a Teredo tunnel, unless private addresses are allowed (tests with
+a receiver on loopback).
 """
 
 from __future__ import annotations
@@ -47,18 +50,46 @@ def check_sink_url(url: str, rules: SinkRules) -> str:
     return parts.hostname
 
 
+# Ranges Python's `is_global` still calls global, or whose meaning is an IPv4 address inside.
+_IETF_PROTOCOL = ipaddress.ip_network("192.0.0.0/24")  # protocol assignments (DS-Lite, NAT64 discovery ...)
+_SIX_TO_FOUR_RELAY = ipaddress.ip_network("192.88.99.0/24")  # deprecated 6to4 relay anycast
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_TEREDO = ipaddress.ip_network("2001::/32")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries to be reached at: IPv4-mapped (::ffff:a.b.c.d),
+    IPv4-compatible (::a.b.c.d), 6to4 (2002:aabb:ccdd::) or NAT64 (64:ff9b::a.b.c.d). A
+    connection to it reaches that IPv4 address, so that is the address to judge."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _IPV4_COMPATIBLE or any(ip in network for network in _NAT64):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def refused_address(address: str) -> str | None:
-    """Why `address` may not be a sink's (private, loopback ...), or None when it is a public one."""
+    """Why `address` may not be a sink's (private, loopback ...), or None when it is a public one.
+    Every address must be globally routable; one that carries an IPv4 address is judged by that too."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _TEREDO:
+            return "Teredo"  # a tunnel whose far end Convene cannot judge
+        inner = embedded_ipv4(ip) if not (ip.is_unspecified or ip.is_loopback) else None
+        if inner is not None:
+            reason = refused_address(str(inner))
+            if reason is not None:
+                return f"{reason} (embedded IPv4)"
     for reason, refused in (
         ("unspecified", ip.is_unspecified),
         ("loopback", ip.is_loopback),
         ("link-local", ip.is_link_local),
         ("multicast", ip.is_multicast),
         ("private", ip.is_private),
-        ("reserved", ip.is_reserved),
+        ("reserved", ip.is_reserved or ip in _IETF_PROTOCOL or ip in _SIX_TO_FOUR_RELAY),
         ("not globally routable", not ip.is_global),
     ):
         if refused:

@@ -1,4 +1,5 @@
-"""Subscriptions as rows: their event types and regions kept as JSON lists."""
+"""Subscriptions as rows: their event types and regions kept as JSON lists, their signing secrets
+sealed (store.secrets) and never part of what is read here: `secrets.opened` alone opens them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import json
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from services.subscriptions.store import secrets
 from services.subscriptions.store.tables import deliveries, subscriptions
+
+_READ = [column for column in subscriptions.c if column.name not in secrets.COLUMNS]
 
 
 def _as_subscription(row) -> dict:
@@ -17,15 +21,12 @@ def _as_subscription(row) -> dict:
 
 
 def add(conn: Connection, values: dict) -> None:
-    conn.execute(
-        insert(subscriptions).values(
-            {**values, "types": json.dumps(values["types"]), "regions": json.dumps(values["regions"])}
-        )
-    )
+    row = {**values, "types": json.dumps(values["types"]), "regions": json.dumps(values["regions"])}
+    conn.execute(insert(subscriptions).values(secrets.sealed(conn, values["id"], row)))
 
 
 def find(conn: Connection, subscription_id: str) -> dict | None:
-    row = conn.execute(select(subscriptions).where(subscriptions.c.id == subscription_id)).first()
+    row = conn.execute(select(*_READ).where(subscriptions.c.id == subscription_id)).first()
     return _as_subscription(row) if row else None
 
 
@@ -34,7 +35,7 @@ def page(conn: Connection, owner: str | None, limit: int, offset: int) -> tuple[
     where = [subscriptions.c.owner == owner] if owner is not None else []
     total = conn.execute(select(func.count()).select_from(subscriptions).where(*where)).scalar_one()
     rows = conn.execute(
-        select(subscriptions)
+        select(*_READ)
         .where(*where)
         .order_by(subscriptions.c.created_at, subscriptions.c.id)
         .limit(limit)
@@ -45,11 +46,15 @@ def page(conn: Connection, owner: str | None, limit: int, offset: int) -> tuple[
 
 def every_receiving(conn: Connection) -> list[dict]:
     """The subscriptions an event may be recorded for: all of them, paused ones too (they resume)."""
-    return [_as_subscription(row) for row in conn.execute(select(subscriptions))]
+    return [_as_subscription(row) for row in conn.execute(select(*_READ))]
 
 
 def change(conn: Connection, subscription_id: str, values: dict) -> None:
-    conn.execute(update(subscriptions).where(subscriptions.c.id == subscription_id).values(values))
+    conn.execute(
+        update(subscriptions)
+        .where(subscriptions.c.id == subscription_id)
+        .values(secrets.sealed(conn, subscription_id, values))
+    )
 
 
 def remove(conn: Connection, subscription_id: str) -> None:

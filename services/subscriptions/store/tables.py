@@ -1,7 +1,10 @@
-"""The subscriptions service's tables: outside systems' webhook subscriptions, and one delivery
-row per event each subscription is to receive (what it is, never what the receiver answered)."""
+"""The subscriptions service's tables: outside systems' webhook subscriptions, one delivery
+row per event each subscription is to receive (what it is, never what the receiver answered),
+keyed hashes of the participants erased, and the wrapped keys of the service (shared.data_keys)."""
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+
+from shared import data_keys
 
 metadata = MetaData()
 ID = 64
@@ -17,8 +20,9 @@ subscriptions = Table(
     Column("regions", Text, nullable=False),  # JSON list of region codes; empty: all, and events without a region
     Column("status", String(10), nullable=False),  # active | paused
     Column("paused_reason", String(200)),
-    Column("secret", String(100), nullable=False),
-    Column("previous_secret", String(100)),
+    # Sealed, each with its own data key wrapped by the key-encryption key (store.secrets).
+    Column("secret", Text, nullable=False),
+    Column("previous_secret", Text),
     Column("previous_secret_until", DateTime(timezone=True)),
     Column("validated_at", DateTime(timezone=True)),  # when the sink answered the validation handshake
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -35,12 +39,13 @@ deliveries = Table(
     Column("event_type", String(200), nullable=False),
     Column("event_time", DateTime(timezone=True), nullable=False),
     Column("ordering_key", String(300), nullable=False),  # topic and partition key of the event
-    Column("payload", Text, nullable=False),  # the CloudEvent in structured JSON, as it is sent
-    Column("status", String(10), nullable=False),  # pending | delivered
+    # The CloudEvent in structured JSON, as it is sent; emptied after the retention, or on erasure.
+    Column("payload", Text, nullable=False),
+    Column("status", String(10), nullable=False),  # pending | delivered | erased
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("first_attempt_at", DateTime(timezone=True)),
-    Column("lease_until", DateTime(timezone=True)),  # set while a worker sends it
+    Column("lease_until", DateTime(timezone=True)),  # the claim of the worker sending it; expires with it
     Column("last_status_code", Integer),
     Column("last_error", String(100)),  # the kind of failure, never the receiver's words
     Column("last_latency_ms", Integer),
@@ -50,3 +55,14 @@ deliveries = Table(
     Index("ix_deliveries_pending", "status", "subscription_id", "id"),
     Index("ix_deliveries_subscription_time", "subscription_id", "event_time"),
 )
+
+# Participants erased, by a keyed hash of their opaque id (never the id): an event naming one that
+# arrives after the erasure is recorded erased, never sent (usecases.erasure).
+erased_participants = Table(
+    "erased_participants",
+    metadata,
+    Column("participant_hash", String(ID), primary_key=True),
+    Column("erased_at", DateTime(timezone=True), nullable=False),
+)
+
+keys = data_keys.table(metadata)  # the service key of those hashes

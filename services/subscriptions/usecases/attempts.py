@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
 from services.subscriptions.store import deliveries as store
 from services.subscriptions.store.tables import subscriptions
 from shared.clock import utcnow
+from shared.contracts.enrolment import PARTICIPANT_ERASED
 from shared.contracts.subscriptions import SUBSCRIPTION_PAUSED
 from shared.unit import Unit
 
@@ -45,6 +46,8 @@ def record(unit: Unit, delivery: dict, subscription: dict, outcome: Outcome) -> 
         )
     if outcome.delivered:
         store.finish(unit.conn, delivery["id"], {**values, "status": store.DELIVERED, "delivered_at": now})
+        if delivery["event_type"] == PARTICIPANT_ERASED.type:
+            store.forget_delivered(unit.conn, delivery["id"])  # it names the person: kept no longer than needed
         return
     retry_at = unit.settings.retry_policy.next_attempt(attempts, first, now, _JITTER)
     store.finish(unit.conn, delivery["id"], {**values, "next_attempt_at": retry_at or now})
@@ -72,8 +75,14 @@ def pause(unit: Unit, subscription: dict, reason: str) -> None:
         )
 
 
+def purge(unit: Unit) -> int:
+    """Retention: the bodies of deliveries finished longer than WEBHOOK_BODY_RETENTION_SECONDS ago."""
+    cutoff = utcnow() - timedelta(seconds=unit.settings.webhook_body_retention_seconds)
+    return store.purge_bodies(unit.conn, cutoff)
+
+
 def release(unit: Unit, delivery_id: int) -> None:
-    """Give back a delivery's lease unattempted (its subscription was paused meanwhile)."""
+    """Give back a delivery's lease unattempted (erased, or its subscription paused, meanwhile)."""
     store.finish(unit.conn, delivery_id, {})
 
 

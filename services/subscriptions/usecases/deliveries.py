@@ -8,6 +8,7 @@ from services.subscriptions.domain.filters import Filter
 from services.subscriptions.store import deliveries as store
 from services.subscriptions.store import subscriptions
 from services.subscriptions.usecases.access import owned, visible
+from services.subscriptions.usecases.erasure import names_someone_erased
 from shared.clock import utcnow
 from shared.contracts.registry import lookup
 from shared.envelope import Envelope
@@ -21,13 +22,20 @@ def event_consumed(unit: Unit, event: Envelope) -> int:
     declared = lookup(event.type)
     region = event.region or event.data.get("region")
     partitionkey = event.partitionkey or declared.key_of(event.data)
-    payload = None
     now = utcnow()
-    recorded = 0
-    for subscription in subscriptions.every_receiving(unit.conn):
-        if not Filter(frozenset(subscription["types"]), frozenset(subscription["regions"])).accepts(event.type, region):
-            continue
-        payload = payload or structured(
+    receiving = [
+        subscription
+        for subscription in subscriptions.every_receiving(unit.conn)
+        if Filter(frozenset(subscription["types"]), frozenset(subscription["regions"])).accepts(event.type, region)
+    ]
+    if not receiving:
+        return 0
+    # An event about a person erased before it arrived is logged erased: no body, no key, never sent.
+    forgotten = names_someone_erased(unit, event, partitionkey)
+    payload = (
+        ""
+        if forgotten
+        else structured(
             event_id=event.id,
             source=event.source,
             event_type=event.type,
@@ -37,6 +45,8 @@ def event_consumed(unit: Unit, event: Envelope) -> int:
             partitionkey=partitionkey,
             region=region,
         )
+    )
+    for subscription in receiving:
         store.add(
             unit.conn,
             {
@@ -44,16 +54,15 @@ def event_consumed(unit: Unit, event: Envelope) -> int:
                 "event_id": event.id,
                 "event_type": event.type,
                 "event_time": event.time,
-                "ordering_key": ordering_key(declared.topic.name, partitionkey),
+                "ordering_key": store.FORGOTTEN_KEY if forgotten else ordering_key(declared.topic.name, partitionkey),
                 "payload": payload,
-                "status": store.PENDING,
+                "status": store.ERASED if forgotten else store.PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
             },
         )
-        recorded += 1
-    return recorded
+    return len(receiving)
 
 
 def log(unit: Unit, subscription_id: str, query: dict) -> Page:

@@ -1,6 +1,7 @@
 """Subscriptions of outside systems, after the CloudEvents Subscriptions API: a system (role
 `service`) creates, reads, lists, pauses, resumes, rotates the secret of and deletes its own;
-the national team reads all. The secret is answered once, at creation and at rotation."""
+the national team reads all. The secret is stored sealed (store.secrets) and answered only at
+creation and rotation (and to a repeat of the creating request with its Idempotency-Key)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import uuid
 from services.subscriptions.delivery.addresses import check_sink
 from services.subscriptions.domain import secrets
 from services.subscriptions.store import deliveries
+from services.subscriptions.store import secrets as sealed_secrets
 from services.subscriptions.store import subscriptions as store
 from services.subscriptions.usecases.access import owned, visible
 from shared.auth import Role
@@ -53,6 +55,13 @@ def create(unit: Unit, body: dict) -> dict:
     return subscription  # the schema of this answer alone shows the secret
 
 
+def replay_creation(unit: Unit, subscription_id: str) -> dict:
+    """The answer to a repeat of a creation with its Idempotency-Key: the key table keeps only the
+    id (never the secret), so the subscription is read now, with its current secret, by its owner."""
+    subscription = owned(unit, subscription_id)
+    return subscription | {"secret": sealed_secrets.opened(unit.conn, subscription_id)[0]}
+
+
 def read(unit: Unit, subscription_id: str) -> dict:
     return visible(unit, subscription_id)
 
@@ -89,11 +98,12 @@ def resume(unit: Unit, subscription_id: str) -> dict:
 
 def rotate_secret(unit: Unit, subscription_id: str) -> dict:
     """A new secret; deliveries carry signatures by both until the overlap ends."""
-    subscription = owned(unit, subscription_id)
+    owned(unit, subscription_id)
     now = utcnow()
-    changed = secrets.rotated(subscription["secret"], now, unit.settings.webhook_secret_overlap_seconds)
+    current, _ = sealed_secrets.opened(unit.conn, subscription_id)
+    changed = secrets.rotated(current, now, unit.settings.webhook_secret_overlap_seconds)
     store.change(unit.conn, subscription_id, {**changed, "updated_at": now})
-    return store.find(unit.conn, subscription_id)
+    return store.find(unit.conn, subscription_id) | {"secret": changed["secret"]}  # answered this once
 
 
 def delete(unit: Unit, subscription_id: str) -> None:
