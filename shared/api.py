@@ -71,6 +71,9 @@ class Endpoint:
     # Called without a bearer token: a secret in the path is the credential (a calendar
     # subscription address). No role applies; the path is redacted wherever it is logged.
     public: bool = False
+    # Changes a versioned object, naming the version it read in If-Match (428 without, 412 if
+    # stale): every PATCH, and a PUT that says so.
+    versioned: bool = False
 
 
 class Api(Blueprint):
@@ -98,13 +101,17 @@ class Api(Blueprint):
         audited: bool | None = None,
         replay: Callable | None = None,
         public: bool = False,
+        versioned: bool | None = None,
     ):
         """Declare an endpoint. Writes are audited and reads are not, unless `audited` says
         otherwise: True on every read that returns personal data; False only on a write whose
         audit row would itself undo a promise (anonymous feedback: who answered when).
 
         `public`: a read called without a bearer token, whose path holds the secret that is its
-        credential (no roles; never audited, idempotent or logged with its path)."""
+        credential (no roles; never audited, idempotent or logged with its path).
+
+        `versioned`: the change names the version it read in If-Match (documented so); every
+        PATCH is, a PUT says so."""
         if public:
             if method != "GET" or tuple(roles) or audited or idempotent or "<" not in rule:
                 raise ValueError("a public endpoint is a GET with a secret in its path, no roles, audit or key")
@@ -128,6 +135,7 @@ class Api(Blueprint):
                 method in WRITE_METHODS if audited is None else audited,
                 replay,
                 public,
+                method == "PATCH" if versioned is None else versioned,
             )
             self.endpoints.append(declared)
 

@@ -103,7 +103,7 @@ def _operation(endpoint: Endpoint) -> dict:
                 "description": "Repeat a creating request safely: the same key answers the first result.",
             }
         )
-    if endpoint.method == "PATCH":  # every PATCH updates a versioned object (shared.api.require_if_match)
+    if endpoint.versioned:  # every PATCH, and a PUT that says so (shared.api.Endpoint.versioned)
         parameters.append(
             {
                 "in": "header",
@@ -160,7 +160,7 @@ def _operation(endpoint: Endpoint) -> dict:
         }
         for status in ("401", "403"):
             operation["responses"].pop(status)
-    if endpoint.method == "PATCH":
+    if endpoint.versioned:
         operation["responses"] |= {status: _problem(text) for status, text in _IF_MATCH_STATUSES.items()}
     if endpoint.body:
         operation["requestBody"] = {

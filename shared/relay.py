@@ -1,33 +1,29 @@
 """The outbox relay: publishes committed outbox rows to Kafka in order, then marks them sent.
 
-One relay per service is active at a time (a lease in the database), so rows leave in the
-order they were written. A row is marked only after Kafka acknowledged it (acks=all); a
+One relay per service is active at a time (shared.lease, under the service's name), so rows
+leave in the order they were written. A row is marked only after Kafka acknowledged it (acks=all); a
 crash in between publishes it again, and consumers drop the repeat by its event id.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
-import uuid
-from datetime import timedelta
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
 
 from shared import kafka, metrics, tracing
 from shared.clock import as_utc, utcnow
 from shared.config import Settings
 from shared.db import Database
 from shared.idle_pause import IdlePause
+from shared.lease import Lease
 from shared.worker_health import beat
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 10
-# The lease is renewed once less than this is left, not every round: an idle relay then costs
-# one read per round, not a committed write (an fsync on PostgreSQL) many times a second.
+# The lease is renewed once less than this is left (shared.lease: why not every round).
 RENEW_WITHIN_SECONDS = 7
 MAX_BACKOFF_SECONDS = 5.0
 FLUSH_TIMEOUT_SECONDS = 20
@@ -38,12 +34,10 @@ class Relay:
         self.settings = settings
         self.db = db
         self.outbox = db.tables.outbox
-        self.lease = db.tables.relay_lease
-        self.holder = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self.lease = Lease(db, settings.service, seconds=LEASE_SECONDS, renew_within=RENEW_WITHIN_SECONDS)
         self.producer_factory = producer_factory
         self.producer = None
         self.tracer = tracing.tracer(settings)
-        self._held_until = 0.0  # monotonic time until which this relay's lease surely holds
 
     def run(self, stop: threading.Event) -> None:
         backoff = 0.1
@@ -64,7 +58,7 @@ class Relay:
                     stop.wait(idle.next())
             except Exception as error:  # Kafka or the database is away: keep the rows, try again.
                 log.warning("relay round failed; retrying", extra={"error": type(error).__name__})
-                self._held_until = 0.0  # the outage may outlast the lease: take it again first
+                self.lease.lapse()  # the outage may outlast the lease: take it again first
                 self._drop_producer()
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
@@ -109,52 +103,10 @@ class Relay:
         return len(rows)
 
     def hold_lease(self) -> bool:
-        if self._held_until - time.monotonic() > RENEW_WITHIN_SECONDS:
-            return True
-        started = time.monotonic()
-        if self._take_lease():
-            self._held_until = started + LEASE_SECONDS
-            return True
-        self._held_until = 0.0
-        return False
-
-    def _take_lease(self) -> bool:
-        now = utcnow()
-        name = self.settings.service
-        with self.db.transaction() as conn:
-            taken = conn.execute(
-                update(self.lease)
-                .where(self.lease.c.name == name)
-                .where((self.lease.c.holder == self.holder) | (self.lease.c.expires_at < now))
-                .values(holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS))
-            ).rowcount
-            if taken:
-                return True
-            exists = conn.execute(select(self.lease.c.expires_at).where(self.lease.c.name == name)).first()
-        if exists is None:
-            return self._create_lease(name, now)
-        return False
-
-    def _create_lease(self, name: str, now) -> bool:
-        try:
-            with self.db.transaction() as conn:
-                conn.execute(
-                    insert(self.lease).values(
-                        name=name, holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS)
-                    )
-                )
-            return True
-        except IntegrityError:
-            return False  # another relay created it first
+        return self.lease.hold()
 
     def release_lease(self) -> None:
-        self._held_until = 0.0
-        with self.db.transaction() as conn:
-            conn.execute(
-                update(self.lease)
-                .where(self.lease.c.holder == self.holder)
-                .values(expires_at=utcnow() - timedelta(seconds=1))
-            )
+        self.lease.release()
 
     def _new_producer(self):
         self.producer = self.producer_factory(self.settings)

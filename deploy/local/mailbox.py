@@ -3,7 +3,10 @@ and a small inbox page to read them in a browser. A development tool, not a Conv
 `make up` starts it (SMTP 127.0.0.1:1025, inbox http://127.0.0.1:8025), the e-mail tests start
 their own. It keeps mails in memory only, and relays nothing anywhere.
 
-    python deploy/local/mailbox.py [--smtp-port 1025] [--http-port 8025]
+    python deploy/local/mailbox.py [--smtp-port 1025] [--http-port 8025] [--host 127.0.0.1]
+
+`docker compose up` runs it too (docker-compose.yml's `mailbox`: SMTP mailbox:1025 inside the
+compose network, inbox http://localhost:8025).
 
 Pages: `/` lists the mails (subject, to, received), `/messages/<n>` shows one (its text part
 and the names of its attachments), `/messages.json` lists them for tools.
@@ -163,12 +166,14 @@ def main() -> None:
     arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     arguments.add_argument("--smtp-port", type=int, default=1025)
     arguments.add_argument("--http-port", type=int, default=8025)
+    # Loopback unless told: docker-compose.yml's mailbox listens on its container's network.
+    arguments.add_argument("--host", default="127.0.0.1")
     options = arguments.parse_args()
-    mailbox = Mailbox(options.smtp_port, options.http_port).start()
+    mailbox = Mailbox(options.smtp_port, options.http_port, options.host).start()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    print(f"SMTP on 127.0.0.1:{options.smtp_port}; inbox on http://127.0.0.1:{options.http_port}", flush=True)
+    print(f"SMTP on {options.host}:{options.smtp_port}; inbox on http://{options.host}:{options.http_port}", flush=True)
     stop.wait()
     mailbox.stop()
 

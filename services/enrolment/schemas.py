@@ -305,3 +305,4 @@ class NotificationPreferencesInSchema(Schema):
 
 class NotificationPreferencesSchema(NotificationPreferencesInSchema):
     participant_id = fields.String()
+    version = fields.Integer(metadata={"description": "Also sent as the ETag; PUT needs it in If-Match"})

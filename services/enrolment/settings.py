@@ -28,7 +28,9 @@ class EnrolmentSettings(PersonalDataSettings):
     )
     smtp_host: str = setting("SMTP_HOST", "127.0.0.1", "SMTP server of the `smtp` channel (`make up`: its mailbox).")
     smtp_port: int = setting("SMTP_PORT", 1025, "Its port.")
-    smtp_timeout_seconds: float = setting("SMTP_TIMEOUT_SECONDS", 10.0, "How long one SMTP conversation may take.")
+    smtp_timeout_seconds: float = setting(
+        "SMTP_TIMEOUT_SECONDS", 10.0, "How long one SMTP conversation (one e-mail sent) may take in all."
+    )
     mail_from: str = setting("MAIL_FROM", "Convene <no-reply@convene.invalid>", "The From of the `smtp` channel.")
     notify_api_key: str = setting(
         "NOTIFY_API_KEY", "", "GOV.UK Notify API key of the `notify` channel (a secret: from the secret store)."
@@ -38,6 +40,11 @@ class EnrolmentSettings(PersonalDataSettings):
         "",
         "GOV.UK Notify template id of each kind of e-mail, `kind=id` separated by commas (every kind of "
         "services/enrolment/domain/notifications.py `Kind`); each template uses ((name)), ((subject)) and ((body)).",
+    )
+    notify_timeout_seconds: float = setting(
+        "NOTIFY_TIMEOUT_SECONDS",
+        10.0,
+        "How long GOV.UK Notify may take to connect, and then to answer, for one e-mail.",
     )
     notification_max_attempts: int = setting(
         "NOTIFICATION_MAX_ATTEMPTS", 8, "Failed tries after which an e-mail is parked for an operator."
@@ -53,6 +60,12 @@ class EnrolmentSettings(PersonalDataSettings):
     notifier_idle_seconds: float = setting(
         "NOTIFIER_IDLE_SECONDS", 1.0, "How often the worker's notifier looks for e-mails due when it has none."
     )
+    notifier_cycle_seconds: float = setting(
+        "NOTIFIER_CYCLE_SECONDS",
+        60.0,
+        "The longest a round of the notifier sends for: it starts no e-mail it could not finish within it (more than "
+        "SMTP_TIMEOUT_SECONDS or NOTIFY_TIMEOUT_SECONDS).",
+    )
 
     def __post_init__(self):
         # A wrong threshold must stop the service at start, not surface later as a refused request.
@@ -62,6 +75,12 @@ class EnrolmentSettings(PersonalDataSettings):
             raise ValueError("NOTIFICATION_CHANNEL must be smtp or notify")
         if self.notification_max_attempts < 1:
             raise ValueError("NOTIFICATION_MAX_ATTEMPTS must be at least 1")
+        if self.notifier_cycle_seconds <= self.send_timeout_seconds():
+            raise ValueError("NOTIFIER_CYCLE_SECONDS must be more than one e-mail's timeout")
+
+    def send_timeout_seconds(self) -> float:
+        """The bound on one e-mail's send, by its channel."""
+        return self.notify_timeout_seconds if self.notification_channel == "notify" else self.smtp_timeout_seconds
 
     def template_ids(self) -> dict[str, str]:
         """NOTIFY_TEMPLATE_IDS as kind → template id."""

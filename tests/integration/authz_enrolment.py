@@ -126,7 +126,11 @@ TABLE = {
     ),
     "get_notification_preferences": Operation(lambda w, c: Request({"participant_id": w.person})),
     "set_notification_preferences": Operation(
-        lambda w, c: Request({"participant_id": w.person}, body={"reminders": False, "feedback_requests": True})
+        lambda w, c: Request(
+            {"participant_id": w.person},
+            body={"reminders": False, "feedback_requests": True},
+            headers={"If-Match": "*"},
+        )
     ),
     "create_offer": Operation(
         lambda w, c: Request(

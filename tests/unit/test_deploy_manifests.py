@@ -286,6 +286,7 @@ def test_only_the_web_containers_publish_their_service_port(compose):
         **{f"{s}-web": [f"{SERVICE_PORTS[s]}:{SERVICE_PORTS[s]}"] for s in SERVICES},
         # The console's port, and the development identity provider's in the console's namespace.
         "console": ["8000:8000", "127.0.0.1:9400:9400"],
+        "mailbox": ["127.0.0.1:8025:8025"],  # the development mailbox's inbox page, on loopback
     }
 
 
@@ -408,7 +409,8 @@ def test_every_process_that_writes_events_uses_one_topic_prefix(compose):
     prefixes = {
         name: environment(spec).get("CONVENE_TOPIC_PREFIX")
         for name, spec in convene_containers(compose).items()
-        if not name.endswith("-migrate") and name not in ("keys", "console", "identity-provider")  # no events
+        if not name.endswith("-migrate")
+        and name not in ("keys", "console", "identity-provider", "mailbox")  # no events
     }
     assert None not in prefixes.values(), prefixes
     assert len(set(prefixes.values())) == 1, prefixes
@@ -477,6 +479,22 @@ def test_feedback_processes_share_their_data_folder(compose):
         folders.add((data_dir, volume_mounts(spec)[data_dir]))
     assert len(folders) <= 1, (
         "without a configured pepper, feedback's web, worker and demo loader must see the same development pepper"
+    )
+
+
+def test_enrolment_s_worker_sends_e_mails_to_the_compose_mailbox(compose):
+    services = compose["services"]
+    mailbox = services["mailbox"]
+    words = command_words(mailbox["command"])
+    assert words[:2] == ["python", "deploy/local/mailbox.py"]
+    assert (ROOT / words[1]).exists()
+    assert volume_mounts(mailbox)[f"/app/{words[1]}"] == f"./{words[1]}", "the image does not carry deploy/local"
+    smtp_port = words[words.index("--smtp-port") + 1]
+    settings = settings_class("enrolment").load(environment(services["enrolment-worker"]))
+    assert (settings.notification_channel, settings.smtp_host, str(settings.smtp_port)) == (
+        "smtp",
+        "mailbox",
+        smtp_port,
     )
 
 

@@ -126,3 +126,45 @@ def test_a_failure_is_described_by_its_class_and_smtp_code_never_the_server_s_wo
     error = smtplib.SMTPRecipientsRefused({"jo@example.invalid": (550, b"no such user jo@example.invalid")})
     assert "example" not in failure(error)
     assert failure(smtplib.SMTPDataError(451, b"try later jo@example.invalid")) == "SMTPDataError 451"
+
+
+def test_an_smtp_conversation_is_cut_off_at_its_deadline_however_slowly_the_server_trickles():
+    """smtplib's timeout bounds each wait; a server sending a byte at a time never trips it. The
+    channel's deadline bounds the whole: here the greeting would end only after 20 s, and the
+    server would then answer EHLO, so only the deadline makes the conversation fail."""
+    import smtplib
+    import socket
+    import threading
+    import time
+
+    from services.enrolment.notifier.channels import DeadlineSMTP
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    done = threading.Event()
+
+    def trickle():
+        connection, _ = listener.accept()
+        with connection:
+            try:
+                connection.sendall(b"220")
+                ends = time.monotonic() + 20
+                while time.monotonic() < ends and not done.is_set():
+                    connection.sendall(b" ")  # never a whole line, each byte well inside the timeout
+                    time.sleep(0.2)
+                connection.sendall(b"slow.invalid ready\r\n")
+                connection.recv(1024)  # EHLO
+                connection.sendall(b"250 slow.invalid\r\n")
+                done.wait(30)
+            except OSError:
+                pass  # the client hung up: what the deadline is for
+
+    server = threading.Thread(target=trickle, daemon=True)
+    server.start()
+    try:
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            smtp = DeadlineSMTP("127.0.0.1", listener.getsockname()[1], seconds=1.0)
+            smtp.ehlo()
+    finally:
+        done.set()
+        server.join(timeout=25)
+        listener.close()

@@ -311,3 +311,38 @@ def test_the_console_reaches_the_issuer_and_the_services_web_pods_alone(manifest
             for service in CONSOLE_UPSTREAMS:
                 assert selects(source["podSelector"], pod_labels(deployments[f"convene-{service}-web"]))
             assert not selects(source["podSelector"], pod_labels(deployments["convene-enrolment-worker"]))
+
+
+def test_the_enrolment_worker_sends_e_mails_through_notify_over_https_and_nothing_else_does(manifests):
+    """Production's channel is GOV.UK Notify: its key from a Secret of its own, a template for every
+    kind of e-mail, and HTTPS out to public addresses for the enrolment worker alone of the workers."""
+    from services.enrolment.domain.notifications import Kind
+
+    deployments = of_kind(manifests, "Deployment")
+    worker = deployments["convene-enrolment-worker"]
+    env = {e["name"]: e for e in only_container(worker)["env"]}
+    assert env["NOTIFICATION_CHANNEL"]["value"] == "notify"
+    assert env["NOTIFY_API_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "convene-enrolment-notify"
+    templates = dict(pair.split("=", 1) for pair in env["NOTIFY_TEMPLATE_IDS"]["value"].split(","))
+    assert set(templates) == {kind.value for kind in Kind}
+    for service in SERVICES:
+        for role in ("web", "worker"):
+            if f"convene-{service}-{role}" != "convene-enrolment-worker":
+                names = {e["name"] for e in only_container(deployments[f"convene-{service}-{role}"]).get("env", [])}
+                assert "NOTIFY_API_KEY" not in names, f"{service}-{role} has no business with Notify's key"
+    egress = policies_for(manifests, pod_labels(worker), "Egress")
+    assert ("TCP", 443) in allowed_ports(egress, "egress")
+    to_https = [
+        rule
+        for policy in egress
+        for rule in policy.get("egress", [])
+        if {p["port"] for p in rule.get("ports", [])} == {443}
+    ]
+    assert to_https and all(
+        "10.0.0.0/8" in source["ipBlock"]["except"] for rule in to_https for source in rule["to"]
+    ), "public addresses only"
+    other_workers = [f"convene-{s}-worker" for s in SERVICES if s not in ("enrolment", "subscriptions")]
+    for name in other_workers:
+        assert ("TCP", 443) not in allowed_ports(
+            policies_for(manifests, pod_labels(deployments[name]), "Egress"), "egress"
+        )

@@ -2,13 +2,16 @@
 GOV.UK Notify (production: a template per kind, filled with the letter's fields).
 
 A channel raises on failure; what it raises is logged and stored by class (and SMTP code)
-only, because a server's words may quote the address.
+only, because a server's words may quote the address. Each send is bounded in time (`timeout`):
+the notifier's claim on a notification outlasts it (services.enrolment.notifier.sender).
 """
 
 from __future__ import annotations
 
 import io
 import smtplib
+import socket
+import threading
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -31,6 +34,35 @@ def failure(error: Exception) -> str:
     return f"{type(error).__name__}" + (f" {code}" if code else "")
 
 
+class DeadlineSMTP(smtplib.SMTP):
+    """An SMTP conversation cut off at a deadline for the whole of it. smtplib's own timeout bounds
+    each wait for the socket only: a server trickling a byte at a time would hold a send (and its
+    claim) for as long as it liked. At the deadline a watchdog shuts the socket, and the waiting
+    read fails at once (SMTPServerDisconnected)."""
+
+    def __init__(self, host: str, port: int, *, seconds: float):
+        self._watchdog = threading.Timer(seconds, self._cut)
+        self._watchdog.daemon = True
+        self._watchdog.start()
+        try:
+            super().__init__(host, port, timeout=seconds)  # connecting is bounded by the timeout itself
+        except BaseException:
+            self._watchdog.cancel()
+            raise
+
+    def _cut(self) -> None:
+        sock = self.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # closed already
+
+    def close(self) -> None:
+        self._watchdog.cancel()
+        super().close()
+
+
 class SmtpChannel:
     name = "smtp"
 
@@ -39,8 +71,14 @@ class SmtpChannel:
         self.sender = settings.mail_from
 
     def send(self, notification_id: str, to: str, letter: Letter) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+        smtp = DeadlineSMTP(self.host, self.port, seconds=self.timeout)
+        try:
             smtp.send_message(self.message(notification_id, to, letter))
+        finally:
+            try:
+                smtp.quit()
+            except Exception:  # the mail is accepted (or the failure raised already): a goodbye lost is nothing
+                smtp.close()
 
     def message(self, notification_id: str, to: str, letter: Letter) -> EmailMessage:
         message = EmailMessage()
@@ -73,7 +111,9 @@ class NotifyChannel:
         missing = [kind.value for kind in Kind if kind.value not in self.templates]
         if not settings.notify_api_key or missing:
             raise ValueError(f"the notify channel needs NOTIFY_API_KEY and a template for each kind: {missing}")
-        self.client = NotificationsAPIClient(settings.notify_api_key)
+        self.timeout = settings.notify_timeout_seconds
+        # The client's timeout bounds connecting and each wait for its answer (requests' timeout).
+        self.client = NotificationsAPIClient(settings.notify_api_key, timeout=self.timeout)
 
     def send(self, notification_id: str, to: str, letter: Letter) -> None:
         # `reference` is the notification id: Notify's own record of what was sent, by id.

@@ -21,9 +21,10 @@ from services.enrolment.usecases.participants import readable
 
 
 def compose(conn: Connection, row: dict, now: datetime) -> tuple[str, Letter] | str:
-    """(address, letter), or why nothing is to be sent."""
+    """(address, letter), or why nothing is to be sent. The person is read locked (FOR SHARE): an
+    erasure in progress is waited for and then seen, one that starts waits for this transaction."""
     kind, facts = Kind(row["kind"]), row["facts"]
-    person = participant_store.participant(conn, row["participant_id"])
+    person = participant_store.participant(conn, row["participant_id"], lock="share")
     if person is None or is_erased(person):
         return "participant_erased"
     if kind in OPTIONAL and (row["participant_id"], kind.value) in store.opted_out(conn, [row["participant_id"]]):

@@ -1,12 +1,12 @@
-"""Queries over the e-mails to participants: recording them once, finding those due, marking
-what became of each, the log of what was sent, opt-outs, and forgetting a person."""
+"""Queries over the e-mails to participants: recording them once, finding and claiming those due,
+marking what became of each, the log of what was sent, opt-outs, and forgetting a person."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, or_, select, update
 
 from services.enrolment.store.tables import notification_log, notification_opt_outs, notifications, notified_events
 from shared.db import dialect_insert
@@ -28,14 +28,56 @@ def first_notice_of(conn: Connection, event_id: str, now: datetime) -> bool:
     return conn.execute(statement, {"event_id": event_id, "recorded_at": now}).first() is not None
 
 
-def due(conn: Connection, now: datetime, limit: int) -> list[dict]:
+def due(conn: Connection, now: datetime, limit: int) -> list[str]:
+    """Ids of the pending notifications due now that no notifier has claimed (or whose claim expired)."""
     query = (
-        select(notifications)
-        .where(notifications.c.status == PENDING, notifications.c.next_attempt_at <= now)
+        select(notifications.c.id)
+        .where(notifications.c.status == PENDING, notifications.c.next_attempt_at <= now, _unclaimed(now))
         .order_by(notifications.c.next_attempt_at, notifications.c.id)
         .limit(limit)
     )
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return list(conn.execute(query).scalars())
+
+
+def claim(conn: Connection, notification_id: str, holder: str, now: datetime, until: datetime) -> dict | None:
+    """Claim a due notification for `holder` until `until`; None if it is not due, gone, or another's."""
+    claimed = conn.execute(
+        update(notifications)
+        .where(
+            notifications.c.id == notification_id,
+            notifications.c.status == PENDING,
+            notifications.c.next_attempt_at <= now,
+            _unclaimed(now),
+        )
+        .values(claimed_until=until, claimed_by=holder)
+        .returning(*notifications.c)
+    ).mappings()
+    row = claimed.first()
+    return None if row is None else dict(row)
+
+
+def renew_claim(conn: Connection, notification_id: str, holder: str, now: datetime, until: datetime) -> bool:
+    """Extend `holder`'s live claim (to send now); False if the row is gone (erased) or the claim lapsed."""
+    return (
+        conn.execute(
+            update(notifications)
+            .where(
+                notifications.c.id == notification_id,
+                notifications.c.status == PENDING,
+                notifications.c.claimed_by == holder,
+                notifications.c.claimed_until > now,
+            )
+            .values(claimed_until=until)
+        ).rowcount
+        == 1
+    )
+
+
+def _unclaimed(now: datetime):
+    return or_(notifications.c.claimed_until.is_(None), notifications.c.claimed_until <= now)
+
+
+_UNCLAIM = {"claimed_until": None, "claimed_by": None}
 
 
 def next_due_at(conn: Connection) -> datetime | None:
@@ -48,7 +90,7 @@ def mark_sent(conn: Connection, row: dict, channel: str, sent_at: datetime) -> b
     changed = conn.execute(
         update(notifications)
         .where(notifications.c.id == row["id"], notifications.c.status == PENDING)
-        .values(status=SENT, attempts=row["attempts"] + 1)
+        .values(status=SENT, attempts=row["attempts"] + 1, **_UNCLAIM)
         .returning(notifications.c.id)
     ).first()
     if changed is None:
@@ -68,7 +110,7 @@ def mark_sent(conn: Connection, row: dict, channel: str, sent_at: datetime) -> b
 
 def mark_failed(conn: Connection, notification_id: str, attempts: int, *, retry_at: datetime | None, reason: str):
     """Another failed try: wait until `retry_at`, or (None) park it with `reason`."""
-    values = {"attempts": attempts, "parked_reason": reason}
+    values = {"attempts": attempts, "parked_reason": reason, **_UNCLAIM}
     values |= {"next_attempt_at": retry_at} if retry_at else {"status": PARKED}
     conn.execute(
         update(notifications).where(notifications.c.id == notification_id, notifications.c.status == PENDING),
@@ -81,7 +123,7 @@ def drop(conn: Connection, notification_id: str, reason: str) -> None:
     conn.execute(
         update(notifications)
         .where(notifications.c.id == notification_id, notifications.c.status == PENDING)
-        .values(status=DROPPED, parked_reason=reason)
+        .values(status=DROPPED, parked_reason=reason, **_UNCLAIM)
     )
 
 
@@ -102,7 +144,9 @@ def unpark(conn: Connection, ids: Iterable[str] | None, now: datetime) -> int:
     statement = update(notifications).where(notifications.c.status == PARKED)
     if ids is not None:
         statement = statement.where(notifications.c.id.in_(list(ids)))
-    return conn.execute(statement.values(status=PENDING, attempts=0, next_attempt_at=now, parked_reason=None)).rowcount
+    return conn.execute(
+        statement.values(status=PENDING, attempts=0, next_attempt_at=now, parked_reason=None, **_UNCLAIM)
+    ).rowcount
 
 
 def log_of(conn: Connection, participant_id: str) -> list[dict]:

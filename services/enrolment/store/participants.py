@@ -75,6 +75,15 @@ def email_registered(conn: Connection, email_index: str) -> bool:
     return conn.execute(select(participants.c.id).where(participants.c.email_index == email_index)).first() is not None
 
 
+def next_preferences_version(conn: Connection, participant_id: str, version: int) -> None:
+    """Their e-mail preferences changed: their version (ETag) rises from `version`."""
+    conn.execute(
+        update(participants)
+        .where(participants.c.id == participant_id, participants.c.preferences_version == version)
+        .values(preferences_version=version + 1)
+    )
+
+
 def erase_personal_data(conn: Connection, participant_id: str, *, erased_at) -> bool:
     """Empty the sealed name and e-mail and the blind index (the address may be registered
     again); False when another transaction erased the participant first."""

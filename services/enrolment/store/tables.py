@@ -60,6 +60,8 @@ participants = Table(
     Column("leadership_experience", String(30), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("erased_at", DateTime(timezone=True)),
+    # The version of their e-mail preferences (notification_opt_outs): its ETag, named in If-Match.
+    Column("preferences_version", Integer, nullable=False, server_default="1"),
     UniqueConstraint("email_index", name="uq_participants_email_index"),
 )
 data_keys = data_key_table(metadata)
@@ -154,6 +156,10 @@ notifications = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("parked_reason", String(100)),  # an error class or SMTP code, never a server's words
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # A notifier's claim while it sends (services.enrolment.notifier.sender): until then no other
+    # notifier touches the row; a crashed notifier's claim simply expires.
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("claimed_by", String(64)),
     UniqueConstraint("cause_id", "participant_id", "kind", name="uq_notifications_cause"),
     Index("ix_notifications_due", "status", "next_attempt_at"),
     Index("ix_notifications_participant", "participant_id"),

@@ -31,6 +31,7 @@ from shared.contracts.scheduling import SESSION_CANCELLED, SESSION_RESCHEDULED, 
 from shared.envelope import Envelope
 from shared.errors import Conflict
 from shared.unit import Unit
+from shared.versions import require_version
 
 ENROLMENT_KINDS = {
     ENROLMENT_CONFIRMED.type: Kind.CONFIRMED,
@@ -127,29 +128,38 @@ def _record(unit: Unit, participant_ids: list[str], kind: Kind, cause_id: str, f
 
 
 def preferences(unit: Unit, participant_id: str) -> dict:
-    """Which optional e-mails the person gets: the person themselves, or their region's administrator."""
-    _visible(unit, participant_id)
-    return _shown(participant_id, store.opted_out(unit.conn, [participant_id]))
+    """Which optional e-mails the person gets (with their version, the ETag): the person
+    themselves, or their region's administrator."""
+    found = _visible(unit, participant_id)
+    return _shown(participant_id, store.opted_out(unit.conn, [participant_id]), found["preferences_version"])
 
 
-def set_preferences(unit: Unit, participant_id: str, body: dict) -> dict:
-    if is_erased(_visible(unit, participant_id, lock=True)):
+def set_preferences(unit: Unit, participant_id: str, body: dict, expected_version: str | None) -> dict:
+    """Change them if `expected_version` (If-Match as sent) names their current version: two
+    people changing one person's preferences at once do not silently undo each other."""
+    found = _visible(unit, participant_id, lock=True)
+    if is_erased(found):
         raise Conflict("participant_erased", "This participant's personal data is erased: nothing is sent to them.")
+    require_version(expected_version, found["preferences_version"])
     wanted = {Kind.REMINDER.value: body["reminders"], Kind.FEEDBACK_REQUEST.value: body["feedback_requests"]}
     store.set_opt_outs(unit.conn, participant_id, [kind for kind, on in wanted.items() if not on])
+    participant_store.next_preferences_version(unit.conn, participant_id, found["preferences_version"])
     return preferences(unit, participant_id)
 
 
 def _visible(unit: Unit, participant_id: str, *, lock: bool = False):
-    found = participant_store.participant(unit.conn, participant_id, lock="share" if lock else None)
+    # A change locks the row FOR NO KEY UPDATE (PostgreSQL): two changes then take turns, and
+    # the second sees the first's version.
+    found = participant_store.participant(unit.conn, participant_id, lock="update" if lock else None)
     if found is None or not sees_participant(unit.principal, found):
         raise not_found("participant")
     return found
 
 
-def _shown(participant_id: str, silenced: set) -> dict:
+def _shown(participant_id: str, silenced: set, version: int) -> dict:
     return {
         "participant_id": participant_id,
         "reminders": (participant_id, Kind.REMINDER.value) not in silenced,
         "feedback_requests": (participant_id, Kind.FEEDBACK_REQUEST.value) not in silenced,
+        "version": version,
     }
