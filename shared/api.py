@@ -6,6 +6,10 @@ A view is called as `view(unit, **path_arguments, body=..., query=...)`: `unit` 
 request's unit of work (shared.unit), `body` and `query` are passed when the endpoint
 declares them.
 
+A read declared `conditional` answers an ETag, and one whose If-None-Match names it is answered
+304 Not Modified with no body: its use case raises shared.versions.NotModified once it has checked
+the caller's access and read only the version.
+
 Reading your own writes across services (docs/consistency.md): a write that records events
 answers with a Convene-Consistency token naming them, and a request that sends tokens back waits,
 before its transaction, until this service's consumers have applied those events.

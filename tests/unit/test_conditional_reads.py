@@ -28,3 +28,21 @@ def test_unless_held_raises_not_modified_with_the_current_tag_only_on_a_match():
     with pytest.raises(NotModified) as held:
         unless_held('"7"', 'W/"7"')
     assert held.value.etag == 'W/"7"'
+
+
+def test_a_conditional_read_documents_if_none_match_its_etag_and_304():
+    from services.scheduling.api.rosters import rosters_api
+    from shared.openapi import build_spec
+
+    spec = build_spec("scheduling", "1", "", rosters_api.endpoints)
+    operation = spec["paths"]["/v1/offers/{offer_id}/roster"]["get"]
+    assert "If-None-Match" in [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+    assert "ETag" in operation["responses"]["200"]["headers"] and "ETag" in operation["responses"]["304"]["headers"]
+    assert "content" not in operation["responses"]["304"]
+
+
+def test_only_a_get_may_be_conditional():
+    from shared.api import Api
+
+    with pytest.raises(ValueError):
+        Api("t", __name__).post("/v1/things", summary="", roles=(), conditional=True)
