@@ -182,6 +182,10 @@ def build_targets(
 
     scheduling_env = deployment.environ("scheduling")
     roster_ids = seed.rosters(deployment.runtime("scheduling"), roster_offers, 25)
+    from services.scheduling.usecases.rosters import roster_etag
+
+    # What an administrator holds after a first read of a seeded roster: its ETag (usecases.rosters).
+    held_roster = roster_etag(seed.SEEDED_ROSTER_VERSION, None)
     scheduling_web = service_web("scheduling", scheduling_env, logs).start()
     webs.append(scheduling_web)
 
@@ -206,6 +210,19 @@ def build_targets(
             scheduling_web,
             lambda i: request_bytes(
                 "GET", f"/v1/offers/{roster_ids[i % len(roster_ids)]}/roster", host=HOST, headers=admins[i % CALLERS]
+            ),
+            0.70,
+            "scheduling",
+            scheduling_env,
+        ),
+        Target(
+            "roster, unchanged (If-None-Match: 304)",
+            scheduling_web,
+            lambda i: request_bytes(
+                "GET",
+                f"/v1/offers/{roster_ids[i % len(roster_ids)]}/roster",
+                host=HOST,
+                headers={**admins[i % CALLERS], "If-None-Match": held_roster},
             ),
             0.70,
             "scheduling",

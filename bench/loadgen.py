@@ -45,7 +45,8 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return 200 <= self.status < 300
+        # 304: the answer a conditional read wants when the client's copy is current.
+        return 200 <= self.status < 300 or self.status == 304
 
 
 def percentile(values: Sequence[float], share: float) -> float | None:

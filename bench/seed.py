@@ -141,6 +141,9 @@ def enrolments(enrolment: Runtime, offer_ids: list[str], people: list[str], *, p
 # --- scheduling ---------------------------------------------------------------------------
 
 
+SEEDED_ROSTER_VERSION = 1  # of every seeded roster: what a conditional read names in If-None-Match
+
+
 def rosters(scheduling: Runtime, offer_count: int, members_per_offer: int) -> list[str]:
     """Scheduling's roster projection as enrolment's events would leave it."""
     from services.scheduling.store.tables import memberships
@@ -159,6 +162,7 @@ def rosters(scheduling: Runtime, offer_count: int, members_per_offer: int) -> li
                 "capacity": members_per_offer,
                 "status": "published",
                 "session_allowance": None,
+                "roster_version": SEEDED_ROSTER_VERSION,
             }
             for o in ids
         ),

@@ -6,6 +6,10 @@ A view is called as `view(unit, **path_arguments, body=..., query=...)`: `unit` 
 request's unit of work (shared.unit), `body` and `query` are passed when the endpoint
 declares them.
 
+A read declared `conditional` answers an ETag, and one whose If-None-Match names it is answered
+304 Not Modified with no body: its use case raises shared.versions.NotModified once it has checked
+the caller's access and read only the version.
+
 Reading your own writes across services (docs/consistency.md): a write that records events
 answers with a Convene-Consistency token naming them, and a request that sends tokens back waits,
 before its transaction, until this service's consumers have applied those events.
@@ -34,7 +38,7 @@ from shared.paging import Page
 from shared.problems import Problem
 from shared.schemas import instance
 from shared.unit import Unit
-from shared.versions import etag, require_version  # noqa: F401  (etag: the HTTP layer's name for it too)
+from shared.versions import NotModified, etag, require_version  # noqa: F401  (etag: the HTTP layer's name for it too)
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # What json.dumps(document, default=str) builds on every call, built once: the same text.
@@ -74,6 +78,10 @@ class Endpoint:
     # Changes a versioned object, naming the version it read in If-Match (428 without, 412 if
     # stale): every PATCH, and a PUT that says so.
     versioned: bool = False
+    # A read that answers an ETag and takes If-None-Match: the view passes `if_none_match()` to its
+    # use case, which raises shared.versions.NotModified once access is checked and the version
+    # read; the answer is then 304 with the ETag and no body (documented as such in OpenAPI).
+    conditional: bool = False
 
 
 class Api(Blueprint):
@@ -102,6 +110,7 @@ class Api(Blueprint):
         replay: Callable | None = None,
         public: bool = False,
         versioned: bool | None = None,
+        conditional: bool = False,
     ):
         """Declare an endpoint. Writes are audited and reads are not, unless `audited` says
         otherwise: True on every read that returns personal data; False only on a write whose
@@ -116,6 +125,8 @@ class Api(Blueprint):
             if method != "GET" or tuple(roles) or audited or idempotent or "<" not in rule:
                 raise ValueError("a public endpoint is a GET with a secret in its path, no roles, audit or key")
             logs.redact_paths_under(rule.split("<", 1)[0])
+        if conditional and method != "GET":
+            raise ValueError("only a GET answers 304 Not Modified (If-None-Match on a write is a precondition)")
 
         def decorator(view: Callable):
             declared = Endpoint(
@@ -136,6 +147,7 @@ class Api(Blueprint):
                 replay,
                 public,
                 method == "PATCH" if versioned is None else versioned,
+                conditional,
             )
             self.endpoints.append(declared)
 
@@ -175,6 +187,13 @@ def if_match() -> str | None:
     """The version the request names in If-Match, as sent (None: none); the use case that reads
     the object checks it against the current one (shared.versions.require_version)."""
     return request.headers.get("If-Match")
+
+
+def if_none_match() -> str | None:
+    """The ETags a conditional read's request says it holds (If-None-Match, every line of it), as
+    sent; None: none. The use case compares them with the current one (shared.versions.unless_held)."""
+    values = request.headers.getlist("If-None-Match")
+    return ", ".join(values) if values else None
 
 
 def require_if_match(version: int) -> None:
@@ -224,7 +243,10 @@ def _handle(declared: Endpoint, view: Callable, path_args: dict):
                 arguments["body"] = body
             if query is not None:
                 arguments["query"] = query
-            reply = view(unit, **arguments)
+            try:
+                reply = view(unit, **arguments)
+            except NotModified as held:
+                reply = Response(status=304, headers={"ETag": held.etag})  # RFC 9110 §15.4.5: no body
             response = _respond(declared, reply)
             token = consistency.token_for(unit.recorded)
             if token is not None:

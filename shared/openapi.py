@@ -113,6 +113,16 @@ def _operation(endpoint: Endpoint) -> dict:
                 "description": "The ETag you read (or *).",
             }
         )
+    if endpoint.conditional:
+        parameters.append(
+            {
+                "in": "header",
+                "name": "If-None-Match",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "ETags you hold (or *): if one is current the answer is 304 Not Modified, with no body.",
+            }
+        )
     # Any text is accepted: a correlation id is carried, not checked, and one that is not 1 to 100
     # of A-Z a-z 0-9 . _ : - is replaced by a fresh one (shared.web), never refused.
     parameters.append(
@@ -186,6 +196,16 @@ def _operation(endpoint: Endpoint) -> dict:
                 ),
                 "schema": {"type": "string"},
             }
+        }
+    if endpoint.conditional:
+        etag_header = {
+            "description": "The version of this answer (weak), for If-None-Match",
+            "schema": {"type": "string"},
+        }
+        success["headers"] = {"ETag": etag_header}
+        operation["responses"]["304"] = {
+            "description": "Not modified: If-None-Match names the current ETag (no body)",
+            "headers": {"ETag": etag_header},
         }
     operation["responses"][str(endpoint.status)] = success
     return operation

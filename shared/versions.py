@@ -1,8 +1,12 @@
 """Optimistic concurrency: a change names the version of the object it read (HTTP: If-Match,
 the ETag it was given), and the use case that reads the current version refuses a missing or
-stale one. Here, not in shared.api, so that use cases can check it without the HTTP layer."""
+stale one. A read answers its ETag too, and one whose If-None-Match names the current ETag is
+answered 304 Not Modified without its body (`unless_held`). Here, not in shared.api, so that use
+cases can check both without the HTTP layer."""
 
 from __future__ import annotations
+
+import re
 
 from shared.problems import Problem
 
@@ -29,3 +33,37 @@ def require_version(supplied: str | None, version: int) -> None:
             errors=[{"field": "If-Match", "message": "does not match the current ETag"}],
             headers={"ETag": etag(version)},
         )
+
+
+# --- conditional reads (If-None-Match) ----------------------------------------------------------
+
+# An entity-tag (RFC 9110 §8.8.3): an optional weak prefix and an opaque quoted string, which may
+# hold commas, so a list is split on the quoted strings, not on its commas.
+_ENTITY_TAG = re.compile(r'(?:W/)?"([^"]*)"')
+
+
+class NotModified(Exception):
+    """The caller holds the current representation already: answered 304 with its ETag and no body
+    (shared.api). Raised only after the caller was allowed to read the object."""
+
+    def __init__(self, tag: str):
+        super().__init__(tag)
+        self.etag = tag
+
+
+def etag_matches(if_none_match: str | None, current: str) -> bool:
+    """Does an If-None-Match value name `current`? RFC 9110 §13.1.2: "*" names any current
+    representation; otherwise a list of entity-tags, compared weakly (W/"7" matches "7")."""
+    if if_none_match is None:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    wanted = _ENTITY_TAG.fullmatch(current.strip())
+    return wanted is not None and wanted.group(1) in _ENTITY_TAG.findall(if_none_match)
+
+
+def unless_held(if_none_match: str | None, current: str) -> None:
+    """Raise NotModified when the request's If-None-Match names `current`: the read need not build
+    its body. Call it after the caller's access is checked, so a 304 discloses nothing a 404 hides."""
+    if etag_matches(if_none_match, current):
+        raise NotModified(current)

@@ -47,13 +47,13 @@ def member_left(event: Envelope, unit: Unit) -> None:
     """Withdrawn: the period ends, so the member leaves sessions from then on, not past ones."""
     membership = rosters.open_membership(unit.conn, event.data["offer_id"], event.data["participant_id"])
     if membership is not None:
-        rosters.change_membership(unit.conn, membership["id"], left_at=event.data["changed_at"])
+        rosters.change_membership(unit.conn, membership, left_at=event.data["changed_at"])
 
 
 def member_completed(event: Envelope, unit: Unit) -> None:
     membership = rosters.open_membership(unit.conn, event.data["offer_id"], event.data["participant_id"])
     if membership is not None:
-        rosters.change_membership(unit.conn, membership["id"], status="completed")
+        rosters.change_membership(unit.conn, membership, status="completed")
 
 
 def member_erased(event: Envelope, unit: Unit) -> str:

@@ -1,8 +1,13 @@
 """The roster projection: offers and their members' periods of membership, kept only from
-enrolment's events. A member is expected at a session when joined_at <= starts_at < left_at."""
+enrolment's events. A member is expected at a session when joined_at <= starts_at < left_at.
+
+Every write that changes what an offer's roster shows (the offer's fields, its members, their
+status, an erased member's id) raises the offer's `roster_version` in the same transaction, so the
+roster's ETag changes with its content and a conditional read needs only the offer's row."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
@@ -11,7 +16,7 @@ from services.scheduling.domain.continuity import Membership
 from services.scheduling.store import utc_row
 from services.scheduling.store.tables import PROJECTION_TABLES, memberships, offers
 from shared.clock import as_utc
-from shared.db import upsert
+from shared.db import dialect_insert
 
 # --- offers ------------------------------------------------------------------------------
 
@@ -20,11 +25,37 @@ _OFFER = select(offers).where(offers.c.offer_id == bindparam("offer_id"))
 
 
 def find_offer(conn: Connection, offer_id: str):
+    """The offer's row, its roster's version with it: all a conditional roster read needs."""
     return conn.execute(_OFFER, {"offer_id": offer_id}).mappings().first()
 
 
 def save_offer(conn: Connection, offer: dict) -> None:
-    upsert(conn, offers, offer, ("offer_id",))
+    """Insert the offer, or update it and raise its roster's version (the roster shows its fields)."""
+    statement = dialect_insert(conn, offers).values(**offer, roster_version=first_roster_version())
+    changes = {name: statement.excluded[name] for name in offer if name != "offer_id"}
+    changes["roster_version"] = offers.c.roster_version + 1
+    conn.execute(statement.on_conflict_do_update(index_elements=["offer_id"], set_=changes))
+
+
+def first_roster_version() -> int:
+    """Microseconds since the epoch: later than any version an earlier row of the same offer reached
+    (it would need a change per microsecond to catch up), so ETags are not repeated after a rebuild."""
+    return time.time_ns() // 1000
+
+
+# Parameters named apart from the columns: an UPDATE would take a parameter named as a column as a value to set.
+_RAISE_VERSION = (
+    update(offers)
+    .where(offers.c.offer_id == bindparam("changed_offer"))
+    .values(roster_version=offers.c.roster_version + 1)
+)
+
+
+def _raise_versions_of_offers_held_by(conn: Connection, participant_id: str, *, open_only: bool) -> None:
+    held = select(memberships.c.offer_id).where(memberships.c.participant_id == participant_id)
+    if open_only:
+        held = held.where(memberships.c.left_at.is_(None))
+    conn.execute(update(offers).where(offers.c.offer_id.in_(held)).values(roster_version=offers.c.roster_version + 1))
 
 
 # --- memberships (the roster) ----------------------------------------------------------------
@@ -45,10 +76,13 @@ def open_membership(conn: Connection, offer_id: str, participant_id: str):
 
 def add_membership(conn: Connection, values: dict) -> None:
     conn.execute(_ADD_MEMBERSHIP, values)
+    conn.execute(_RAISE_VERSION, {"changed_offer": values["offer_id"]})
 
 
-def change_membership(conn: Connection, membership_id: int, **values) -> None:
-    conn.execute(update(memberships).where(memberships.c.id == membership_id).values(**values))
+def change_membership(conn: Connection, membership, **values) -> None:
+    """Change a period of membership (`membership`: its row, as open_membership read it)."""
+    conn.execute(update(memberships).where(memberships.c.id == membership["id"]).values(**values))
+    conn.execute(_RAISE_VERSION, {"changed_offer": membership["offer_id"]})
 
 
 _ROSTER = (
@@ -110,6 +144,7 @@ def membership_periods(conn: Connection, offer_id: str) -> list[Membership]:
 
 def end_memberships(conn: Connection, participant_id: str, left_at: datetime) -> None:
     """End every open period of membership of a person (erasure: they hold no place any more)."""
+    _raise_versions_of_offers_held_by(conn, participant_id, open_only=True)
     conn.execute(
         update(memberships)
         .where(memberships.c.participant_id == participant_id, memberships.c.left_at.is_(None))
@@ -118,6 +153,7 @@ def end_memberships(conn: Connection, participant_id: str, left_at: datetime) ->
 
 
 def rename_member(conn: Connection, participant_id: str, pseudonym: str) -> None:
+    _raise_versions_of_offers_held_by(conn, participant_id, open_only=False)
     conn.execute(
         update(memberships).where(memberships.c.participant_id == participant_id).values(participant_id=pseudonym)
     )
@@ -132,8 +168,10 @@ def clear_projection(conn: Connection) -> None:
 
 
 def rosters_snapshot(conn: Connection) -> dict:
-    """Every offer and every membership period, in a comparable form (ids of rows left out)."""
-    known = {row["offer_id"]: dict(row) for row in conn.execute(select(offers)).mappings()}
+    """Every offer and every membership period, in a comparable form (ids of rows and roster
+    versions left out: a rebuild starts the versions afresh)."""
+    fields = [c for c in offers.c if c.name != "roster_version"]
+    known = {row["offer_id"]: dict(row) for row in conn.execute(select(*fields)).mappings()}
     columns = [c for c in memberships.c if c.name != "id"]
     periods = sorted((tuple(utc_row(row).values()) for row in conn.execute(select(*columns)).mappings()), key=str)
     return {"offers": known, "memberships": periods}

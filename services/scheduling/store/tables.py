@@ -13,7 +13,20 @@ under that coachee's data key (`data_keys`).
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from shared.data_keys import table as data_key_table
 from shared.erasures import table as erased_table
@@ -30,6 +43,11 @@ offers = Table(
     Column("capacity", Integer, nullable=False),
     Column("status", String(20), nullable=False),
     Column("session_allowance", Integer),
+    # The version of the offer's roster (GET .../roster answers it as its ETag): raised in the same
+    # transaction by every write of the offer or of its memberships (store/rosters.py). A new row
+    # starts from the clock's microseconds, so a rebuilt projection never repeats an ETag a
+    # client still holds for other content.
+    Column("roster_version", BigInteger, nullable=False),
 )
 
 # One row per period of membership (left and re-joined = two rows). A member is expected at
