@@ -54,7 +54,7 @@ class Inbox:
                 {
                     "number": len(self._mails) + 1,
                     "message_id": message["Message-ID"],
-                    "subject": message["Subject"],
+                    "subject": str(message["Subject"] or "").strip(),  # a folded Subject unfolds with a leading space
                     "to": ", ".join(recipients),
                     "received_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "text": text.get_content() if text is not None else "",

@@ -15,6 +15,12 @@ class EnrolmentSettings(PersonalDataSettings):
     completion_threshold: float = setting(
         "COMPLETION_THRESHOLD", 0.75, "Share of held sessions a member must attend to complete an offer."
     )
+    feedback_request_days: int = setting(
+        "FEEDBACK_REQUEST_DAYS",
+        14,
+        "Days after a session ends during which its attendees are still asked for feedback by e-mail: feedback's "
+        "FEEDBACK_WINDOW_DAYS, so nobody is asked for what feedback would refuse (a session recorded long after).",
+    )
     import_max_bytes: int = setting(
         "IMPORT_MAX_BYTES",
         20_000_000,

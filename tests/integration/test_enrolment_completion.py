@@ -80,14 +80,16 @@ class Scheduling:
         }
         self.publish(SESSION_CANCELLED if cancelled else SESSION_SCHEDULED, data)
 
-    def attendance(self, session_id: str, participant_id: str, attendance: str, *, minutes_after: int = 0) -> Envelope:
+    def attendance(
+        self, session_id: str, participant_id: str, attendance: str, *, minutes_after: int = 0, days_ago: int = 2
+    ) -> Envelope:
         recorded_at = NOW - timedelta(days=1) + timedelta(minutes=minutes_after)
         data = {
             "session_id": session_id,
             "participant_id": participant_id,
             "attendance": attendance,
-            "session_starts_at": NOW - timedelta(days=2),
-            "session_ends_at": NOW - timedelta(days=2) + timedelta(hours=2),
+            "session_starts_at": NOW - timedelta(days=days_ago),
+            "session_ends_at": NOW - timedelta(days=days_ago) + timedelta(hours=2),
             "recorded_at": recorded_at,
         }
         return self.publish(ATTENDANCE_RECORDED, data)

@@ -227,12 +227,17 @@ def test_a_feedback_request_follows_a_session_attended_unless_turned_off(start, 
         enrol(client, admin, offer_id, member)
     assert set_preferences(client, admin, opted_out, feedback_requests=False).status_code == 200
     scheduling = Scheduling(enrolment.service, offer_id)
+    # Recorded long after, past feedback's window: a request could not be answered, so none is sent.
+    scheduling.session("long past", days_ago=30)
+    scheduling.attendance("long past", present, "present", days_ago=30)
     scheduling.session("held", days_ago=1)
     for member, mark in ((present, "present"), (absent, "absent"), (opted_out, "present")):
         scheduling.attendance("held", member, mark)
     mails = enrolment.wait_for_mails(3 + 1)
+    scheduling.wait_until_applied(enrolment.service)
     requests = [(m["to"], m["subject"]) for m in mails if m["subject"].startswith("How was")]
     assert requests == [(email(1), "How was your session of London set?")]
+    assert enrolment.count(notifications, kind="feedback_request", cause_id="long past") == 0
 
 
 def test_erasure_deletes_the_person_s_pending_e_mails_and_their_log(start, as_role):

@@ -1,7 +1,7 @@
 """A pending notification made into a letter at the moment it is sent, from enrolment's own
 data: the person's name and address (opened with their data key), the offer's title, and for
 a reminder the session as it stands. Nothing to send is a reason: the person opted out, the
-session moved, was cancelled or has begun since, the person or offer is gone."""
+session moved, was cancelled or has begun since, feedback on it has closed, the person or offer is gone."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ def compose(conn: Connection, row: dict, now: datetime) -> tuple[str, Letter] | 
         return "opted_out"
     if kind in SESSION_KINDS and datetime.fromisoformat(facts["starts_at"]) <= now:
         return "session_begun"  # a notifier long away does not send yesterday's invitation or reminder
+    if kind is Kind.FEEDBACK_REQUEST and "closes_at" in facts and datetime.fromisoformat(facts["closes_at"]) <= now:
+        return "feedback_closed"  # a request sent late (a notifier long away) could not be answered
     if kind is Kind.REMINDER:
         state = attendance.session_state(conn, facts["session_id"])
         if state is None or state.status != "scheduled" or state.sequence != facts["sequence"]:

@@ -91,12 +91,17 @@ def attended(unit: Unit, event: Envelope) -> None:
     now = utcnow()
     if data["attendance"] != "present" or not store.first_notice_of(unit.conn, event.id, now):
         return
+    ends_at = as_utc(data["session_ends_at"])
+    closes_at = ends_at + timedelta(days=unit.settings.feedback_request_days)
+    if closes_at <= now:
+        return  # feedback on it is closed (attendance recorded long after): a request could not be answered
     facts = {
         "offer_id": data["offer_id"],
         "session_id": data["session_id"],
         "starts_at": as_utc(data["session_starts_at"]).isoformat(),
+        "closes_at": closes_at.isoformat(),
     }
-    send_at = max(now, as_utc(data["session_ends_at"]))
+    send_at = max(now, ends_at)
     _record(unit, [data["participant_id"]], Kind.FEEDBACK_REQUEST, data["session_id"], facts, send_at)
 
 
