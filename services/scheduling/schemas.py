@@ -14,7 +14,7 @@ from services.scheduling.domain.recurrence import MAX_COUNT, MAX_DURATION_MINUTE
 from services.scheduling.domain.sessions import HELD_WITHIN
 from shared.api import PageQuery
 from shared.contracts.vocabulary import CoachingGoal
-from shared.schemas import StrictBoolean
+from shared.schemas import StrictBoolean, UtcDateTime
 
 LOCAL_TIME = {"description": "Europe/London wall-clock time without a UTC offset, e.g. 2026-03-03T10:00; before 2100"}
 LOCAL_INPUT = {
@@ -369,4 +369,4 @@ class CalendarFeedSchema(Schema):
             "description": "the secret subscription address (shown this once; anyone with it reads the calendar)"
         },
     )
-    created_at = fields.DateTime(required=True)
+    created_at = UtcDateTime(required=True)

@@ -7,6 +7,7 @@ from services.subscriptions.domain.filters import expressions_of, regions_of
 from services.subscriptions.domain.sinks import MAX_SINK_LENGTH
 from shared.api import PageQuery
 from shared.contracts.common import REGION_OR_NATIONAL
+from shared.schemas import UtcDateTime
 
 PROTOCOLS = ("HTTP",)
 
@@ -58,12 +59,12 @@ class SubscriptionSchema(Schema):
         allow_none=True,
         metadata={"description": "paused_by_owner, deliveries_failing or sink_refused; null when active"},
     )
-    validated_at = fields.DateTime(allow_none=True, metadata={"description": "when the sink passed the handshake"})
-    previous_secret_until = fields.DateTime(
+    validated_at = UtcDateTime(allow_none=True, metadata={"description": "when the sink passed the handshake"})
+    previous_secret_until = UtcDateTime(
         allow_none=True, metadata={"description": "until when deliveries are signed with the previous secret too"}
     )
-    created_at = fields.DateTime(required=True)
-    updated_at = fields.DateTime(required=True)
+    created_at = UtcDateTime(required=True)
+    updated_at = UtcDateTime(required=True)
 
 
 class SubscriptionWithSecretSchema(SubscriptionSchema):
@@ -76,7 +77,7 @@ class DeliverySchema(Schema):
     id = fields.Integer(required=True)
     event_id = fields.String(required=True)
     event_type = fields.String(required=True)
-    event_time = fields.DateTime(required=True)
+    event_time = UtcDateTime(required=True)
     status = fields.String(
         required=True,
         metadata={
@@ -87,9 +88,9 @@ class DeliverySchema(Schema):
     last_status_code = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True, metadata={"description": "timeout, status, handshake_refused ..."})
     last_latency_ms = fields.Integer(allow_none=True)
-    next_attempt_at = fields.DateTime(required=True)
-    created_at = fields.DateTime(required=True)
-    delivered_at = fields.DateTime(allow_none=True)
+    next_attempt_at = UtcDateTime(required=True)
+    created_at = UtcDateTime(required=True)
+    delivered_at = UtcDateTime(allow_none=True)
 
 
 class RedeliverySchema(Schema):

@@ -84,6 +84,10 @@ def _session_time(facts: dict) -> str:
     return when(datetime.fromisoformat(facts["starts_at"]))
 
 
+# Where a session is held stays in scheduling (events carry no venue or joining link, which for a
+# 1:1 session could point to a person): the e-mail says where to find it.
+_WHERE = "Where it is held, or its joining link, is in the session's details in Convene and in your calendar feed."
+
 _WORDS = {
     Kind.CONFIRMED: lambda f, t: (f"Your place on {t} is confirmed", f"Your place on {t} is confirmed."),
     Kind.WAITLISTED: lambda f, t: (
@@ -102,11 +106,11 @@ _WORDS = {
     Kind.OFFER_CANCELLED: lambda f, t: (f"{t} is cancelled", f"{t} is cancelled, so your place on it has ended."),
     Kind.SESSION_SCHEDULED: lambda f, t: (
         f"New session of {t}: {_session_time(f)}",
-        f"A session of {t} is planned for {_session_time(f)}. The invitation is attached for your calendar.",
+        f"A session of {t} is planned for {_session_time(f)}. The invitation is attached for your calendar. {_WHERE}",
     ),
     Kind.SESSION_RESCHEDULED: lambda f, t: (
         f"Session of {t} moved to {_session_time(f)}",
-        f"A session of {t} has moved to {_session_time(f)}. The attached invitation updates your calendar.",
+        f"A session of {t} has moved to {_session_time(f)}. The attached invitation updates your calendar. {_WHERE}",
     ),
     Kind.SESSION_CANCELLED: lambda f, t: (
         f"Session of {t} on {_session_time(f)} is cancelled",
