@@ -82,15 +82,15 @@ up() {
     "$bin/python" -m services.cli demo && touch "$run/data/.demo-loaded"
   fi
   printf '\nConvene is up. Start here:\n'
-  printf '  %-11s http://127.0.0.1:%s  sign in as one of the demo people:\n' console "$console_port"
+  printf '  %-13s http://127.0.0.1:%s  sign in as one of the demo people:\n' console "$console_port"
   "$bin/python" -W ignore -c 'from services.console.identity_provider import DEMO_PEOPLE
-for user in DEMO_PEOPLE: print(" " * 15 + user.sub.ljust(22) + user.claims["name"])' 2>/dev/null
-  for service in "${services[@]}"; do printf '  %-11s http://127.0.0.1:%s/docs\n' "$service" "${ports[$service]}"; done
-  printf '  %-11s http://127.0.0.1:%s  (development OpenID Connect provider)\n' sign-in "$identity_port"
-  printf '  %-11s 127.0.0.1:%s\n' Kafka "$kafka_port"
-  printf '  %-11s http://127.0.0.1:%s  (the e-mails participants are sent; SMTP on 127.0.0.1:%s)\n' mailbox "$mailbox_port" "$SMTP_PORT"
+for user in DEMO_PEOPLE: print(" " * 17 + user.sub.ljust(22) + user.claims["name"])' 2>/dev/null
+  for service in "${services[@]}"; do printf '  %-13s http://127.0.0.1:%s/docs\n' "$service" "${ports[$service]}"; done
+  printf '  %-13s http://127.0.0.1:%s  (development OpenID Connect provider)\n' sign-in "$identity_port"
+  printf '  %-13s 127.0.0.1:%s\n' Kafka "$kafka_port"
+  printf '  %-13s http://127.0.0.1:%s  (the e-mails participants are sent; SMTP on 127.0.0.1:%s)\n' mailbox "$mailbox_port" "$SMTP_PORT"
   printf 'Worker metrics and liveness (/metrics, /healthz):\n'
-  for service in "${services[@]}"; do printf '  %-11s http://127.0.0.1:%s/metrics\n' "$service" "${worker_ports[$service]}"; done
+  for service in "${services[@]}"; do printf '  %-13s http://127.0.0.1:%s/metrics\n' "$service" "${worker_ports[$service]}"; done
   cat <<MSG
 A token for the docs' Authorize button:  make token PERSON=demo-admin-y56  (or ROLE=... REGION=...)
 Logs: make logs   Status: make status   Stop: make down
