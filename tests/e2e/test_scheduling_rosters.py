@@ -16,6 +16,7 @@ from services.scheduling.store import metadata
 from services.scheduling.store import rosters as store
 from services.scheduling.store import sessions as session_store
 from services.scheduling.usecases.sessions import new_session
+from shared import data_keys
 from shared.clock import utcnow
 from shared.db import Database
 from tests.harness import RunningService, eventually, service_environment
@@ -166,6 +167,9 @@ def test_rebuilding_the_roster_projection_from_the_topic_gives_the_live_rosters(
 
     fresh = Database(stack["databases"].new("rebuilt"), metadata)
     fresh.create_schema()
+    # As the service's runtime binds its own (services' build_runtime): the rebuild remembers
+    # erasures under a key of the service, kept wrapped in this database.
+    data_keys.bind(fresh.engine, scheduling.settings, metadata)
     assert rebuild_rosters(scheduling.settings, fresh) >= 14
     assert _snapshot(fresh) == live
     fresh.dispose()

@@ -10,6 +10,7 @@ from services.console.pages import (  # noqa: F401  (registers their views)
     participant,
     participant_answers,
     participant_calendar,
+    participant_emails,
     participants,
     records,
     region,
