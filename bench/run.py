@@ -58,7 +58,7 @@ def run_part(name: str, deployment: Deployment, sizes: dict, quick: bool, profil
         return scale.national_summary(deployment, responses=sizes["summary_responses"], profile_root=profiles)
     if name == "offer-list":
         return scale.offer_list(deployment, rounds=sizes["offer_list_rounds"], seconds=sizes["offer_list_seconds"])
-    return scale.replay(deployment, events=sizes["replay_events"])
+    return scale.replay(deployment, events=sizes["replay_events"], profile_root=profiles)
 
 
 RESULT_KEYS = {"summary": "national_summary", "offer-list": "offer_list"}

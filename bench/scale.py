@@ -27,6 +27,7 @@ import uuid
 from pathlib import Path
 
 from confluent_kafka import Producer
+from kafka.errors import CoordinatorNotAvailableError
 from sqlalchemy import text
 
 from bench import seed
@@ -34,8 +35,9 @@ from bench.http_bench import CLIENTS, Target, Timing, profile_endpoint
 from bench.loadgen import request_bytes, run_closed_loop
 from bench.pipeline import OFFERS, confirmed
 from bench.procs import MemorySampler, service_web, web_targets
+from bench.profiling import profiled, top_frames
 from bench.stack import Deployment
-from shared import kafka
+from shared import kafka, operations
 from shared.contracts.enrolment import ENROLMENT_CONFIRMED
 from shared.envelope import Envelope
 from shared.schemas import instance
@@ -176,23 +178,44 @@ def _cpu_seconds(web, runtime) -> dict[str, float]:
     return used
 
 
-def replay(deployment: Deployment, *, events: int) -> dict:
+def replay(deployment: Deployment, *, events: int, profile_root=None) -> dict:
+    """The rate of an unprofiled replay; then, with `profile_root`, the same replay again under
+    pyinstrument (a sampling profiler slows it, so its time is not the figure), top frames kept."""
     from services.scheduling.rebuild import rebuild_rosters
 
     settings = deployment.settings("scheduling")
     kafka.ensure_topics(settings)
     produced = produce_confirmed(settings, events)
     scheduling = deployment.runtime("scheduling")
+    _await_group_coordinator(settings)
     started = time.perf_counter()
     applied = rebuild_rosters(settings, scheduling.db)
     seconds = time.perf_counter() - started
-    return {
+    outcome = {
         "events": events,
         "applied": applied,
         "seconds": round(seconds, 1),
         "events_per_second": round(applied / seconds, 1),
         "produced": produced,
     }
+    if profile_root is not None:
+        with profiled(profile_root / "replay", "replay"):
+            rebuild_rosters(settings, scheduling.db)
+        outcome["profile"] = top_frames(profile_root / "replay")
+    return outcome
+
+
+def _await_group_coordinator(settings, attempts: int = 60) -> None:
+    """A broker just started answers group look-ups only once its offsets topic is up: the
+    replay's check for live consumers would fail on it (the SQLite part runs first)."""
+    for attempt in range(attempts):
+        try:
+            operations.live_groups(settings, ["bench-replay-probe"])
+            return
+        except CoordinatorNotAvailableError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1.0)
 
 
 def produce_confirmed(settings, count: int) -> dict:

@@ -4,6 +4,8 @@ For every message: parse the CloudEvent and validate its data against the declar
 in one database transaction for all the valid events of a poll, record each (consumer, source,
 id) in the inbox and run its handler. One transaction per poll rather than per event is what
 lets a consumer keep up with the relay (a commit is the dearest step, an fsync on PostgreSQL).
+Handlers of that transaction share a batch (shared.batch): a person's erasure looked up once
+for the poll, writes a store queues made in one multi-row statement before the commit.
 If anything in that transaction fails, it is rolled back whole and the poll's events are
 applied again one by one, so a failing event is retried, and dead-lettered, on its own.
 Offsets are committed only after the transactions, so a crash redelivers, and the inbox turns
@@ -26,6 +28,7 @@ from sqlalchemy import Connection, Table, and_, or_, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shared import kafka, metrics, tracing
+from shared.batch import batching, is_batched
 from shared.clock import utcnow
 from shared.config import Settings
 from shared.consistency import Awaited
@@ -213,21 +216,32 @@ class Consumer:
 
     def _apply_together(self, ready) -> list[tuple[Envelope, str]]:
         outcomes = []
-        with self.db.transaction() as conn:
+        with self.db.transaction() as conn, batching(conn) as batch:
             new = self._remember(conn, [envelope for _message, envelope, _handler in ready])
+            fresh = []
             for message, envelope, handler in ready:
                 if (envelope.source, envelope.id) not in new:
                     outcomes.append((envelope, "duplicate"))
                     continue
                 new.discard((envelope.source, envelope.id))  # the same event twice in one poll applies once
-                token = set_correlation_id(envelope.correlationid)
-                try:
-                    with tracing.process_span(self.tracer, envelope, message, self.group_id):
-                        handler(envelope, Unit(conn, self.outbox, self.settings))
-                finally:
-                    reset_correlation_id(token)
+                fresh.append((message, envelope, handler))
                 outcomes.append((envelope, "applied"))
+            unit = Unit(conn, self.outbox, self.settings)
+            _prepare(fresh, unit)
+            for message, envelope, handler in fresh:
+                if not is_batched(handler):
+                    batch.flush(conn)  # it may read what the batched handlers before it queued
+                self._run(message, envelope, handler, conn)
+            batch.flush(conn)  # before the commit: the effects commit with their inbox rows
         return outcomes
+
+    def _run(self, message, envelope: Envelope, handler: Handler, conn: Connection) -> None:
+        token = set_correlation_id(envelope.correlationid)
+        try:
+            with tracing.process_span(self.tracer, envelope, message, self.group_id):
+                handler(envelope, Unit(conn, self.outbox, self.settings))  # a unit per event: its `recorded`
+        finally:
+            reset_correlation_id(token)
 
     def _handle_with_retries(self, message, envelope: Envelope, handler: Handler) -> None:
         token = set_correlation_id(envelope.correlationid)
@@ -263,8 +277,10 @@ class Consumer:
     def _apply(self, conn: Connection, message, envelope: Envelope, handler: Handler) -> str:
         if not self._remember(conn, [envelope]):
             return "duplicate"
-        with tracing.process_span(self.tracer, envelope, message, self.group_id):
-            handler(envelope, Unit(conn, self.outbox, self.settings))
+        with batching(conn) as batch:
+            with tracing.process_span(self.tracer, envelope, message, self.group_id):
+                handler(envelope, Unit(conn, self.outbox, self.settings))
+            batch.flush(conn)  # a write the handler queued fails here, as this event's own
         return "applied"
 
     def _remember(self, conn: Connection, envelopes: list[Envelope]) -> set[tuple[str, str]]:
@@ -355,6 +371,16 @@ class _AssignmentLog(ConsumerRebalanceListener):
         # The lag of partitions another member now holds is that member's to report: drop ours.
         metrics.forget_consumer_lag(self.service, self.held - set(assigned))
         self.held = set(assigned)
+
+
+def _prepare(fresh, unit: Unit) -> None:
+    """Give each handler with a `prepare` (shared.batch) all its events of the transaction at once."""
+    by_handler: dict = {}
+    for _message, envelope, handler in fresh:
+        if hasattr(handler, "prepare"):
+            by_handler.setdefault(handler, []).append(envelope)
+    for handler, envelopes in by_handler.items():
+        handler.prepare(envelopes, unit)
 
 
 def _is_infrastructure(error: DBAPIError) -> bool:

@@ -33,8 +33,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Column, Connection, DateTime, MetaData, String, Table, select, text
+from sqlalchemy import Column, Connection, DateTime, MetaData, String, Table, bindparam, select, text
 
+from shared.batch import current
 from shared.db import dialect_insert
 from shared.envelope import Envelope
 from shared.sealing import blind_index
@@ -89,13 +90,52 @@ class ErasureRecord:
         _lock(unit.conn, index, exclusive=True)
         row = {"participant_index": index, "pseudonym": pseudonym, "erased_at": erased_at}
         unit.conn.execute(dialect_insert(unit.conn, self.table).values(**row).on_conflict_do_nothing())
-        return _find(unit.conn, self.table, index).pseudonym
+        found = _find(unit.conn, self.table, index)
+        known = self._known(unit)
+        if known is not None:
+            known[index] = found  # later events of the batch see the erasure, as they would in the table
+        return found.pseudonym
 
     def find(self, unit: Unit, participant_id: str) -> Erased | None:
         """The person's erasure, if any; the caller then holds a shared lock on them (see above)."""
         index = self.index(unit, participant_id)
+        known = self._known(unit)
+        if known is not None and index in known:
+            return known[index]  # looked up, under its lock, by `prefetch` in this transaction
         _lock(unit.conn, index, exclusive=False)
         return _find(unit.conn, self.table, index)
+
+    def prefetch(self, unit: Unit, events: list[Envelope]) -> None:
+        """Look up, in one statement, the erasure of every person the consumer batch's `events`
+        name, after taking their shared locks; `find` answers from it for the rest of the batch
+        (shared.batch), and `remember` keeps it current. Outside a batch it does nothing."""
+        known = self._known(unit, create=True)
+        if known is None:
+            return
+        indexes = sorted(
+            {
+                self.index(unit, event.data[name])
+                for event in events
+                for name in PERSON_FIELDS
+                if isinstance(event.data.get(name), str)
+            }
+            - known.keys()
+        )
+        if not indexes:
+            return
+        _lock_all(unit.conn, indexes)
+        found = {index: None for index in indexes}
+        for row in unit.conn.execute(_find_many(self.table), {"indexes": indexes}):
+            found[row.participant_index] = Erased(row.pseudonym, row.erased_at)
+        known.update(found)
+
+    def _known(self, unit: Unit, *, create: bool = False) -> dict | None:
+        """What this batch knows of erasures (index → Erased or None), or None outside a batch."""
+        batch = current(unit.conn)
+        if batch is None:
+            return None
+        key = ("erasures", self.table.name)
+        return batch.cache.setdefault(key, {}) if create else batch.cache.get(key)
 
     def guard(self, handler: Handler) -> Handler:
         """`handler`, applying an event about an erased person as the erasure would have left it."""
@@ -115,6 +155,7 @@ class ErasureRecord:
                 for found in erased.values():
                     self.settle(unit, found)
 
+        guarded.prepare = lambda events, unit: self.prefetch(unit, events)  # the batch's people at once
         return guarded
 
 
@@ -131,6 +172,23 @@ def _lock(conn: Connection, index: str, *, exclusive: bool) -> None:
     key = int.from_bytes(bytes.fromhex(index[:16]), "big", signed=True)  # 64 bits of the index
     function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
     conn.execute(text(f"SELECT {function}(:key)"), {"key": key})
+
+
+def _lock_all(conn: Connection, indexes: list[str]) -> None:
+    """Shared locks on every index (sorted, as `prefetch` passes them), in one statement."""
+    if conn.dialect.name != "postgresql":
+        return
+    keys = [int.from_bytes(bytes.fromhex(index[:16]), "big", signed=True) for index in indexes]
+    conn.execute(
+        text("SELECT count(pg_advisory_xact_lock_shared(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+        {"keys": keys},
+    )
+
+
+def _find_many(erased: Table):
+    return select(erased.c.participant_index, erased.c.pseudonym, erased.c.erased_at).where(
+        erased.c.participant_index.in_(bindparam("indexes", expanding=True))
+    )
 
 
 def _find(conn: Connection, erased: Table, index: str) -> Erased | None:

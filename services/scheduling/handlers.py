@@ -21,6 +21,7 @@ import hashlib
 from services.scheduling.store import attendance, calendar_feeds, needs, rosters, tables
 from services.scheduling.store.erasures import ERASURES
 from services.scheduling.usecases import goals, sessions
+from shared.batch import batched
 from shared.consumer import Subscription
 from shared.contracts import enrolment
 from shared.contracts.feedback import NEEDS_REPORTED
@@ -31,18 +32,21 @@ from shared.unit import Unit
 OFFER_FIELDS = ("offer_id", "region", "offer_type", "title", "capacity", "status", "session_allowance")
 
 
+@batched
 def offer_changed(event: Envelope, unit: Unit) -> None:
     rosters.save_offer(unit.conn, {name: event.data[name] for name in OFFER_FIELDS})
 
 
+@batched
 def member_joined(event: Envelope, unit: Unit) -> None:
-    """Confirmed or promoted from the waitlist: a new period of membership starts."""
+    """Confirmed or promoted from the waitlist: a new period of membership starts, unless one is
+    open (a batch of a poll's joins is written in one statement: rosters.join)."""
     data = event.data
-    if rosters.open_membership(unit.conn, data["offer_id"], data["participant_id"]) is None:
-        fields = {name: data[name] for name in ("offer_id", "participant_id", "enrolment_id")}
-        rosters.add_membership(unit.conn, {**fields, "status": "confirmed", "joined_at": data["changed_at"]})
+    fields = {name: data[name] for name in ("offer_id", "participant_id", "enrolment_id")}
+    rosters.join(unit.conn, {**fields, "status": "confirmed", "joined_at": data["changed_at"], "left_at": None})
 
 
+@batched
 def member_left(event: Envelope, unit: Unit) -> None:
     """Withdrawn: the period ends, so the member leaves sessions from then on, not past ones."""
     membership = rosters.open_membership(unit.conn, event.data["offer_id"], event.data["participant_id"])
@@ -50,6 +54,7 @@ def member_left(event: Envelope, unit: Unit) -> None:
         rosters.change_membership(unit.conn, membership, left_at=event.data["changed_at"])
 
 
+@batched
 def member_completed(event: Envelope, unit: Unit) -> None:
     membership = rosters.open_membership(unit.conn, event.data["offer_id"], event.data["participant_id"])
     if membership is not None:

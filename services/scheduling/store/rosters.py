@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from services.scheduling.domain.continuity import Membership
 from services.scheduling.store import utc_row
 from services.scheduling.store.tables import PROJECTION_TABLES, memberships, offers
+from shared.batch import current
 from shared.clock import as_utc
 from shared.db import dialect_insert
 
@@ -67,22 +68,62 @@ _OPEN_MEMBERSHIP = select(memberships).where(
     memberships.c.participant_id == bindparam("participant_id"),
     memberships.c.left_at.is_(None),
 )
-_ADD_MEMBERSHIP = insert(memberships)
+_JOINS, _VERSIONS = "scheduling.joins", "scheduling.roster_versions"
 
 
 def open_membership(conn: Connection, offer_id: str, participant_id: str):
+    _flush_joins(conn)
     return conn.execute(_OPEN_MEMBERSHIP, {"offer_id": offer_id, "participant_id": participant_id}).mappings().first()
 
 
-def add_membership(conn: Connection, values: dict) -> None:
-    conn.execute(_ADD_MEMBERSHIP, values)
-    conn.execute(_RAISE_VERSION, {"changed_offer": values["offer_id"]})
+def join(conn: Connection, values: dict) -> None:
+    """Open a period of membership unless the member has one open in the offer already. In a
+    consumer batch (shared.batch) the joins are queued and written together, in order, by one
+    INSERT … ON CONFLICT DO NOTHING on the open-membership index: the same outcome, since every
+    read of memberships here writes the queue first."""
+    batch = current(conn)
+    if batch is None:
+        _insert_joins(conn, [values])
+    else:
+        batch.defer(_JOINS, _insert_joins, values)
+    _raise_version(conn, values["offer_id"])
+
+
+def _insert_joins(conn: Connection, rows: list[dict]) -> None:
+    statement = dialect_insert(conn, memberships).on_conflict_do_nothing(
+        index_elements=["offer_id", "participant_id"], index_where=memberships.c.left_at.is_(None)
+    )
+    conn.execute(statement, rows)
+
+
+def _flush_joins(conn: Connection) -> None:
+    batch = current(conn)
+    if batch is not None:
+        batch.flush(conn, _JOINS)
 
 
 def change_membership(conn: Connection, membership, **values) -> None:
     """Change a period of membership (`membership`: its row, as open_membership read it)."""
     conn.execute(update(memberships).where(memberships.c.id == membership["id"]).values(**values))
-    conn.execute(_RAISE_VERSION, {"changed_offer": membership["offer_id"]})
+    _raise_version(conn, membership["offer_id"])
+
+
+def _raise_version(conn: Connection, offer_id: str) -> None:
+    """Raise the offer's roster version: at once, or in a consumer batch once per offer, when the
+    batch is written (still in its transaction: what a reader sees changes with the version)."""
+    batch = current(conn)
+    if batch is None:
+        conn.execute(_RAISE_VERSION, {"changed_offer": offer_id})
+    else:
+        batch.defer(_VERSIONS, _raise_versions, offer_id)
+
+
+def _raise_versions(conn: Connection, offer_ids: list[str]) -> None:
+    conn.execute(
+        update(offers)
+        .where(offers.c.offer_id.in_(sorted(set(offer_ids))))
+        .values(roster_version=offers.c.roster_version + 1)
+    )
 
 
 _ROSTER = (
@@ -144,6 +185,7 @@ def membership_periods(conn: Connection, offer_id: str) -> list[Membership]:
 
 def end_memberships(conn: Connection, participant_id: str, left_at: datetime) -> None:
     """End every open period of membership of a person (erasure: they hold no place any more)."""
+    _flush_joins(conn)
     _raise_versions_of_offers_held_by(conn, participant_id, open_only=True)
     conn.execute(
         update(memberships)
@@ -153,6 +195,7 @@ def end_memberships(conn: Connection, participant_id: str, left_at: datetime) ->
 
 
 def rename_member(conn: Connection, participant_id: str, pseudonym: str) -> None:
+    _flush_joins(conn)
     _raise_versions_of_offers_held_by(conn, participant_id, open_only=False)
     conn.execute(
         update(memberships).where(memberships.c.participant_id == participant_id).values(participant_id=pseudonym)
