@@ -25,6 +25,12 @@ HTTP_LATENCY = Histogram(
 )
 RELAY_PUBLISHED = Counter("convene_relay_published_total", "Outbox events published to Kafka.", ["service"])
 RELAY_LATENCY = Histogram("convene_relay_publish_seconds", "Time to publish one outbox batch.", ["service"])
+RELAY_WAKEUPS = Counter(
+    "convene_relay_wakeups_total",
+    "Ends of an idle relay's wait on PostgreSQL: notified (NOTIFY from a commit), timeout (the idle pause ran "
+    "out: the poll fallback), lost (the LISTEN connection broke).",
+    ["service", "cause"],
+)
 EVENTS_PROCESSED = Counter(
     "convene_events_processed_total", "Events consumed, by outcome.", ["service", "type", "outcome"]
 )

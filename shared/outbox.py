@@ -13,8 +13,11 @@ from sqlalchemy import Connection, Table, insert
 from shared.contracts.registry import EventType
 from shared.envelope import Envelope
 from shared.logs import current_correlation_id
+from shared.relay_wakeup import NOTIFY
 from shared.schemas import instance
 from shared.tracing import current_traceparent
+
+_NOTIFIED_IN = "convene.outbox.notified_in"  # the transaction that already sent its NOTIFY
 
 
 def envelope_of(event_type: EventType, data: dict, region: str | None) -> Envelope:
@@ -56,7 +59,20 @@ class Outbox:
                 "created_at": envelope.time,
             },
         )
+        _wake_relay(conn)
         return envelope
+
+
+def _wake_relay(conn: Connection) -> None:
+    """On PostgreSQL, NOTIFY the relay (shared.relay_wakeup), once per transaction: it is delivered
+    at commit, never for a rollback. One statement more per writing transaction, none per event."""
+    if conn.dialect.name != "postgresql":
+        return
+    transaction = conn.get_transaction()
+    # conn.info outlives the transaction (it is the pooled connection's): compare, do not just set.
+    if transaction is None or conn.info.get(_NOTIFIED_IN) is not transaction:
+        conn.exec_driver_sql(NOTIFY)
+        conn.info[_NOTIFIED_IN] = transaction
 
 
 class MemoryOutbox:

@@ -3,6 +3,10 @@
 One relay per service is active at a time (shared.lease, under the service's name), so rows
 leave in the order they were written. A row is marked only after Kafka acknowledged it (acks=all); a
 crash in between publishes it again, and consumers drop the repeat by its event id.
+
+An idle relay waits for the next event on PostgreSQL's LISTEN (the writing transaction sends
+NOTIFY at commit) and polls on SQLite; the idle pause bounds the wait either way
+(shared.relay_wakeup).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from shared.config import Settings
 from shared.db import Database
 from shared.idle_pause import IdlePause
 from shared.lease import Lease
+from shared.relay_wakeup import wakeup_for
 from shared.worker_health import beat
 
 log = logging.getLogger(__name__)
@@ -38,6 +43,7 @@ class Relay:
         self.producer_factory = producer_factory
         self.producer = None
         self.tracer = tracing.tracer(settings)
+        self.wakeup = wakeup_for(db, settings.service)
 
     def run(self, stop: threading.Event) -> None:
         backoff = 0.1
@@ -48,21 +54,25 @@ class Relay:
             beat()  # liveness: one per round, with or without work (shared.worker_health)
             try:
                 if not self.hold_lease():
+                    self.wakeup.close()  # only the holder publishes, so only the holder listens
                     stop.wait(1.0)
                     continue
+                self.wakeup.ready()  # listening before the read: a commit after it ends the wait below
                 sent = self.publish_batch()
                 backoff = 0.1
                 if sent:
                     idle.worked()
                 else:
-                    stop.wait(idle.next())
+                    self.wakeup.wait(idle.next(), stop)
             except Exception as error:  # Kafka or the database is away: keep the rows, try again.
                 log.warning("relay round failed; retrying", extra={"error": type(error).__name__})
                 self.lease.lapse()  # the outage may outlast the lease: take it again first
                 self._drop_producer()
+                self.wakeup.close()  # the database may be away too: listen afresh once it answers
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         self._drop_producer()
+        self.wakeup.close()
 
     def publish_batch(self) -> int:
         with self.db.read() as conn:

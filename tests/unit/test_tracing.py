@@ -41,7 +41,8 @@ def _a_request_writing_an_event(tracer) -> tuple[dict, list]:
     headers of that row and the consumer's span around its handler. The headers sent and the
     traceparent the handler saw."""
     written = []
-    conn = SimpleNamespace(execute=lambda _statement, row: written.append(row))
+    # As on SQLite, where the outbox sends no NOTIFY (shared.relay_wakeup).
+    conn = SimpleNamespace(execute=lambda _statement, row: written.append(row), dialect=SimpleNamespace(name="sqlite"))
     span = token = None
     if tracer is not None:
         span, token = tracing.start_server_span(tracer, "POST", "/v1/offers/o-1/enrolments", "http", None)
