@@ -14,11 +14,17 @@ from shared.db import dialect_insert
 PENDING, SENT, PARKED, DROPPED = "pending", "sent", "parked", "dropped"
 
 
+_RECORD: dict[str, object] = {}  # by dialect name: built once, it is on every enrolment's path
+
+
 def record(conn: Connection, rows: list[dict]) -> int:
     """Insert notifications, each once: a row whose (cause, person, kind) is held already is left out."""
     if not rows:
         return 0
-    statement = dialect_insert(conn, notifications).on_conflict_do_nothing().returning(notifications.c.id)
+    statement = _RECORD.get(conn.dialect.name)
+    if statement is None:
+        statement = dialect_insert(conn, notifications).on_conflict_do_nothing().returning(notifications.c.id)
+        _RECORD[conn.dialect.name] = statement
     return len(conn.execute(statement, rows).all())
 
 

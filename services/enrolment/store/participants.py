@@ -27,13 +27,18 @@ def _locked(query, lock: str | None):
     return query if lock is None else query.with_for_update(of=participants, **_LOCKS[lock])
 
 
+# Built once per lock mode: an enrolment reads its participant on every write, and building
+# the statement (and its cache key) cost more than running it.
+_BY_ID_LOCKED = {lock: _locked(_BY_ID, lock) for lock in _LOCKS}
+_BY_IDS_LOCKED = {lock: _locked(_BY_IDS.order_by(participants.c.id), lock) for lock in _LOCKS}
+
+
 def participant(conn: Connection, participant_id: str, *, lock: str | None = None):
-    return conn.execute(_locked(_BY_ID, lock), {"participant_id": participant_id}).mappings().first()
+    return conn.execute(_BY_ID_LOCKED[lock], {"participant_id": participant_id}).mappings().first()
 
 
 def by_ids(conn: Connection, ids: list[str], *, lock: str | None = None) -> dict:
-    query = _locked(_BY_IDS.order_by(participants.c.id), lock)
-    return {row["id"]: row for row in conn.execute(query, {"ids": ids}).mappings()}
+    return {row["id"]: row for row in conn.execute(_BY_IDS_LOCKED[lock], {"ids": ids}).mappings()}
 
 
 def participant_page(

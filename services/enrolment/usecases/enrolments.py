@@ -95,7 +95,7 @@ def _add(unit: Unit, offer: Offer, people: list, admissions: list[Admission]) ->
     store.insert_enrolments(unit.conn, rows)
     for row, person in zip(rows, people):
         event_type, data = places.ADMISSION_EVENTS[row["status"]], places.enrolment_event(offer, row, person)
-        notifications.enrolment_changed(unit, event_type, unit.record(event_type, data), data)
+        notifications.enrolment_changed(unit, event_type, unit.record(event_type, data), data, person=person)
     return rows
 
 

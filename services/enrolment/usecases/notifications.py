@@ -46,8 +46,10 @@ SESSION_KINDS = {
 REMINDER_AHEAD = timedelta(days=1)
 
 
-def enrolment_changed(unit: Unit, event_type: EventType, envelope: Envelope, data: dict) -> None:
-    """The notification an enrolment event (just recorded in `unit`) owes its participant, if any."""
+def enrolment_changed(unit: Unit, event_type: EventType, envelope: Envelope, data: dict, *, person=None) -> None:
+    """The notification an enrolment event (just recorded in `unit`) owes its participant, if any.
+    `person`: the participant's row as the caller read it in this transaction (an admission has
+    it, locked and checked not erased), so it is not read again."""
     if event_type is ENROLMENT_WITHDRAWN:
         kind = kind_of_withdrawal(data.get("reason"))
     else:
@@ -60,7 +62,8 @@ def enrolment_changed(unit: Unit, event_type: EventType, envelope: Envelope, dat
         "waitlist_position": data["waitlist_position"],
         "alternative_offer_ids": list(data.get("alternative_offer_ids") or []),
     }
-    _record(unit, [data["participant_id"]], kind, envelope.id, facts, utcnow())
+    known = {person["id"]: person} if person is not None else None
+    _record(unit, [data["participant_id"]], kind, envelope.id, facts, utcnow(), known=known)
 
 
 def session_changed(unit: Unit, event: Envelope) -> None:
@@ -105,9 +108,20 @@ def attended(unit: Unit, event: Envelope) -> None:
     _record(unit, [data["participant_id"]], Kind.FEEDBACK_REQUEST, data["session_id"], facts, send_at)
 
 
-def _record(unit: Unit, participant_ids: list[str], kind: Kind, cause_id: str, facts: dict, send_at: datetime):
+def _record(
+    unit: Unit,
+    participant_ids: list[str],
+    kind: Kind,
+    cause_id: str,
+    facts: dict,
+    send_at: datetime,
+    *,
+    known: dict | None = None,
+):
     # Only people enrolment knows and has not erased: an erased person has no address to write to.
-    known = participant_store.by_ids(unit.conn, participant_ids) if participant_ids else {}
+    # `known`: their rows, read already in this transaction (id -> row); otherwise read here.
+    if known is None:
+        known = participant_store.by_ids(unit.conn, participant_ids) if participant_ids else {}
     participant_ids = [pid for pid in participant_ids if pid in known and not is_erased(known[pid])]
     silenced = store.opted_out(unit.conn, participant_ids) if kind in OPTIONAL else set()
     now = utcnow()
