@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table, bindparam, func, insert, select
 
 from shared.contracts.registry import EventType
 from shared.envelope import Envelope
 from shared.logs import current_correlation_id
-from shared.relay_wakeup import NOTIFY
+from shared.relay_wakeup import CHANNEL
 from shared.schemas import instance
 from shared.tracing import current_traceparent
-
-_NOTIFIED_IN = "convene.outbox.notified_in"  # the transaction that already sent its NOTIFY
 
 
 def envelope_of(event_type: EventType, data: dict, region: str | None) -> Envelope:
@@ -42,13 +40,14 @@ class Outbox:
         self.table = table
         self.topic_prefix = topic_prefix
         self._insert = insert(table)
+        self._insert_notifying = _insert_notifying(table)
 
     def record(self, conn: Connection, event_type: EventType, data: dict, *, region: str | None = None) -> Envelope:
         """Validate `data` against the declaration and queue it; raises ValidationError if it does not fit."""
         envelope = envelope_of(event_type, data, region)
         # Values as parameters of a bare INSERT, not .values(): the statement then compiles once.
         conn.execute(
-            self._insert,
+            self._insert_notifying if conn.dialect.name == "postgresql" else self._insert,
             {
                 "event_id": envelope.id,
                 "event_type": envelope.type,
@@ -59,20 +58,19 @@ class Outbox:
                 "created_at": envelope.time,
             },
         )
-        _wake_relay(conn)
         return envelope
 
 
-def _wake_relay(conn: Connection) -> None:
-    """On PostgreSQL, NOTIFY the relay (shared.relay_wakeup), once per transaction: it is delivered
-    at commit, never for a rollback. One statement more per writing transaction, none per event."""
-    if conn.dialect.name != "postgresql":
-        return
-    transaction = conn.get_transaction()
-    # conn.info outlives the transaction (it is the pooled connection's): compare, do not just set.
-    if transaction is None or conn.info.get(_NOTIFIED_IN) is not transaction:
-        conn.exec_driver_sql(NOTIFY)
-        conn.info[_NOTIFIED_IN] = transaction
+_COLUMNS = ("event_id", "event_type", "topic", "key", "headers", "value", "created_at")
+
+
+def _insert_notifying(table: Table):
+    """On PostgreSQL the row is inserted from `SELECT <its values> FROM pg_notify(...)`: the
+    INSERT itself queues the relay's wake-up (shared.relay_wakeup), delivered when the
+    transaction commits and never for a rollback, the notifications of one transaction folded
+    into one by PostgreSQL. No statement or round trip of its own."""
+    values = select(*(bindparam(name, type_=table.c[name].type) for name in _COLUMNS))
+    return insert(table).from_select(_COLUMNS, values.select_from(func.pg_notify(CHANNEL, "")))
 
 
 class MemoryOutbox:

@@ -1,14 +1,15 @@
 """How an idle relay waits for new outbox rows: woken at once on PostgreSQL, polling on SQLite.
 
-On PostgreSQL the transaction that queues events sends `NOTIFY convene_outbox` (shared.outbox).
-NOTIFY is transactional: a listener hears it once that transaction has committed (a read
-started after that sees its rows), never for one rolled back, and several in one transaction
-arrive as one. Notifications stay within their database, and each service has its own, so a
-relay hears only its own outbox. The relay holding the lease LISTENs on a connection of its own
-and, after a round that found the outbox empty, waits on that connection's socket instead of
-sleeping. The idle pause (shared.idle_pause) still bounds the wait, so nothing depends on
-NOTIFY: a lost notification, or a LISTEN connection that broke (opened again on the next round,
-at most once a second while that fails), only means the next poll finds the rows, as before.
+On PostgreSQL the outbox's INSERT itself queues `NOTIFY convene_outbox` (it selects its row
+from `pg_notify`: shared.outbox). NOTIFY is transactional: a listener hears it once that
+transaction has committed (a read started after that sees its rows), never for one rolled back,
+and several in one transaction arrive as one. Notifications stay within their database, and
+each service has its own, so a relay hears only its own outbox. The relay holding the lease
+LISTENs on a connection of its own and, after a round that found the outbox empty, waits on
+that connection's socket instead of sleeping. The idle pause (shared.idle_pause) still bounds
+the wait, so nothing depends on NOTIFY: a lost notification, or a LISTEN connection that broke
+(opened again on the next round, at most once a second while that fails), only means the next
+poll finds the rows, as before.
 
 SQLite has no NOTIFY, and its writers are other processes (gunicorn's workers): the relay keeps
 polling there, 10 ms apart while events flow.
@@ -27,7 +28,6 @@ from shared.db import Database
 
 log = logging.getLogger(__name__)
 CHANNEL = "convene_outbox"
-NOTIFY = f"NOTIFY {CHANNEL}"
 APPLICATION_NAME = "convene-relay-listen"
 STOP_CHECK_SECONDS = 1.0  # a long wait is cut into slices this long, so a stop is seen within one
 RECONNECT_SECONDS = 1.0  # while the LISTEN connection cannot be opened, try again this often

@@ -1,6 +1,6 @@
 """The relay publishes an event as soon as its transaction commits, not after its idle pause:
-on PostgreSQL the writing transaction's NOTIFY ends the relay's wait on its LISTEN connection;
-a lost LISTEN connection falls back to polling and is opened again. SQLite keeps polling."""
+on PostgreSQL the outbox INSERT's NOTIFY, delivered at commit, ends the relay's wait on its
+LISTEN connection; a lost LISTEN connection falls back to polling and is opened again. SQLite keeps polling."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ def _a_request_writing_an_event(tracer) -> tuple[dict, list]:
     headers of that row and the consumer's span around its handler. The headers sent and the
     traceparent the handler saw."""
     written = []
-    # As on SQLite, where the outbox sends no NOTIFY (shared.relay_wakeup).
+    # As on SQLite, where the outbox INSERT does not also NOTIFY (shared.outbox).
     conn = SimpleNamespace(execute=lambda _statement, row: written.append(row), dialect=SimpleNamespace(name="sqlite"))
     span = token = None
     if tracer is not None:
