@@ -5,8 +5,6 @@ LISTEN connection; a lost LISTEN connection falls back to polling and is opened 
 from __future__ import annotations
 
 import threading
-import uuid
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import MetaData, create_engine, func, select, text
@@ -21,6 +19,7 @@ from shared.relay import Relay
 from shared.relay_wakeup import Listener, Polling
 from tests.conftest import DatabaseFactory
 from tests.harness import eventually
+from tests.payloads import waitlisted
 
 
 class RunningRelay:
@@ -48,7 +47,7 @@ class RunningRelay:
 
     def write_event(self) -> None:
         with self.db.transaction() as conn:
-            self.outbox.record(conn, ENROLMENT_WAITLISTED, _waitlisted())
+            self.outbox.record(conn, ENROLMENT_WAITLISTED, waitlisted())
 
     def published(self) -> int:
         outbox = self.db.tables.outbox
@@ -138,17 +137,3 @@ def test_on_sqlite_the_relay_polls(tmp_path, kafka_bootstrap, topic_prefix, rela
     assert isinstance(running.relay.wakeup, Polling)  # SQLite has no NOTIFY
     running.write_event()  # and its outbox write sends none
     eventually(lambda: running.published() == 1, message="the event to be found by a poll")
-
-
-def _waitlisted() -> dict:
-    return {
-        "enrolment_id": str(uuid.uuid4()),
-        "offer_id": str(uuid.uuid4()),
-        "participant_id": str(uuid.uuid4()),
-        "region": "Y61",
-        "offer_type": "regional_programme",
-        "role": "clinical_director",
-        "status": "waitlisted",
-        "waitlist_position": 1,
-        "changed_at": datetime.now(UTC),
-    }

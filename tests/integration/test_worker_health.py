@@ -16,7 +16,7 @@ from shared.contracts.enrolment import ENROLMENT_WAITLISTED
 from shared.db import Database
 from shared.outbox import Outbox
 from tests.harness import eventually
-from tests.integration.test_worker_start import _waitlisted
+from tests.payloads import waitlisted
 from tests.processes import WorkerProcess, free_port
 
 
@@ -63,7 +63,7 @@ def _get(url: str):
 
 def _record_waitlisted(db: Database, topic_prefix: str) -> None:
     with db.transaction() as conn:
-        Outbox(db.tables.outbox, topic_prefix).record(conn, ENROLMENT_WAITLISTED, _waitlisted())
+        Outbox(db.tables.outbox, topic_prefix).record(conn, ENROLMENT_WAITLISTED, waitlisted())
 
 
 # Enrolment's worker loops: the outbox relay, the consumer of scheduling's events, the e-mail notifier.

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -18,6 +16,7 @@ from shared.contracts.enrolment import ENROLMENT_WAITLISTED
 from shared.db import Database
 from shared.outbox import Outbox
 from tests.harness import eventually
+from tests.payloads import waitlisted
 from tests.processes import WorkerProcess, free_port
 
 
@@ -67,7 +66,7 @@ def test_a_worker_started_before_kafka_waits_for_it_then_publishes(databases, ka
     db = Database(url, metadata)
     db.create_schema()
     with db.transaction() as conn:
-        Outbox(db.tables.outbox, topic_prefix).record(conn, ENROLMENT_WAITLISTED, _waitlisted())
+        Outbox(db.tables.outbox, topic_prefix).record(conn, ENROLMENT_WAITLISTED, waitlisted())
     worker = WorkerProcess("services.enrolment.worker", environ, tmp_path).start()
     forwarder = None
     try:
@@ -97,17 +96,3 @@ def _published(db: Database) -> bool:
     outbox = db.tables.outbox
     with db.read() as conn:
         return conn.execute(select(outbox.c.published_at)).scalar_one() is not None
-
-
-def _waitlisted() -> dict:
-    return {
-        "enrolment_id": str(uuid.uuid4()),
-        "offer_id": str(uuid.uuid4()),
-        "participant_id": str(uuid.uuid4()),
-        "region": "Y61",
-        "offer_type": "regional_programme",
-        "role": "clinical_director",
-        "status": "waitlisted",
-        "waitlist_position": 1,
-        "changed_at": datetime.now(UTC),
-    }

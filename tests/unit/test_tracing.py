@@ -3,8 +3,6 @@ exported and no event carries ce_traceparent. With it on, the same steps carry t
 No I/O: the outbox writes to a stand-in connection, spans go to an in-memory exporter."""
 
 import json
-import uuid
-from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -20,20 +18,7 @@ from shared.contracts.enrolment import ENROLMENT_WAITLISTED
 from shared.envelope import Envelope
 from shared.outbox import Outbox
 from shared.tables import SharedTables
-
-
-def _waitlisted() -> dict:
-    return {
-        "enrolment_id": str(uuid.uuid4()),
-        "offer_id": str(uuid.uuid4()),
-        "participant_id": str(uuid.uuid4()),
-        "region": "Y61",
-        "offer_type": "regional_programme",
-        "role": "clinical_director",
-        "status": "waitlisted",
-        "waitlist_position": 1,
-        "changed_at": datetime.now(UTC),
-    }
+from tests.payloads import waitlisted
 
 
 def _a_request_writing_an_event(tracer) -> tuple[dict, list]:
@@ -46,7 +31,7 @@ def _a_request_writing_an_event(tracer) -> tuple[dict, list]:
     span = token = None
     if tracer is not None:
         span, token = tracing.start_server_span(tracer, "POST", "/v1/offers/o-1/enrolments", "http", None)
-    Outbox(SharedTables(MetaData()).outbox, "t.").record(conn, ENROLMENT_WAITLISTED, _waitlisted())
+    Outbox(SharedTables(MetaData()).outbox, "t.").record(conn, ENROLMENT_WAITLISTED, waitlisted())
     if span is not None:
         tracing.end_server_span(span, token, "/v1/offers/<offer_id>/enrolments", 201)
     row = SimpleNamespace(**written[0])  # the outbox row, as the relay reads it
