@@ -31,7 +31,7 @@ from kafka.errors import CoordinatorNotAvailableError
 from sqlalchemy import text
 
 from bench import seed
-from bench.http_bench import CLIENTS, Target, Timing, profile_endpoint
+from bench.http_bench import CALLERS, CLIENTS, Target, Timing, profile_endpoint
 from bench.loadgen import request_bytes, run_closed_loop
 from bench.pipeline import OFFERS, confirmed
 from bench.procs import MemorySampler, service_web, web_targets
@@ -112,19 +112,31 @@ def offer_list(deployment: Deployment, *, rounds: int, seconds: float) -> dict:
                 enrolment, offer_ids, people, per_offer=size // len(offer_ids), capacity=OFFER_LIST_CAPACITY
             )
             seeded[size] = {"enrolments": written, "load_seconds": round(time.perf_counter() - started, 1)}
+        # Many callers' tokens, as in the HTTP part: one token would meet the per-token rate limit (429).
         requests = {
-            size: request_bytes("GET", "/v1/offers?limit=50", host="127.0.0.1", headers=(where.headers()))
+            size: [
+                request_bytes(
+                    "GET", "/v1/offers?limit=50", host="127.0.0.1", headers=where.headers(subject=f"bench-admin-{n}")
+                )
+                for n in range(CALLERS)
+            ]
             for size, where in zip(OFFER_LIST_SIZES, (deployment, large))
         }
         for size, web in webs.items():  # warm the workers
-            run_closed_loop("127.0.0.1", web.port, lambda _i, r=requests[size]: r, concurrency=CLIENTS, duration=1.0)
+            run_closed_loop(
+                "127.0.0.1", web.port, lambda i, r=requests[size]: r[i % CALLERS], concurrency=CLIENTS, duration=1.0
+            )
         runs: dict[int, list] = {size: [] for size in OFFER_LIST_SIZES}
         for n in range(rounds):  # A B, B A, ...: neither size always goes first
             for size in OFFER_LIST_SIZES if n % 2 == 0 else OFFER_LIST_SIZES[::-1]:
                 web, runtime = webs[size], runtimes[size]
                 before = _cpu_seconds(web, runtime)
                 result = run_closed_loop(
-                    "127.0.0.1", web.port, lambda _i, r=requests[size]: r, concurrency=CLIENTS, duration=seconds
+                    "127.0.0.1",
+                    web.port,
+                    lambda i, r=requests[size]: r[i % CALLERS],
+                    concurrency=CLIENTS,
+                    duration=seconds,
                 )
                 after = _cpu_seconds(web, runtime)
                 summary = result.summary()
