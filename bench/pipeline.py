@@ -26,7 +26,7 @@ from shared.contracts.enrolment import ENROLMENT_CONFIRMED
 from shared.runtime import Runtime
 from tests.processes import WorkerProcess
 
-GOAL = 0.50
+GOAL = 0.60
 PER_TRANSACTION = 100
 OFFERS = [str(uuid.uuid4()) for _ in range(200)]
 

@@ -106,8 +106,8 @@ def rows(results: dict) -> list[tuple]:
                     db,
                     f"replay into rosters ({replay['events']:,} events)",
                     f"{replay['events_per_second']:.0f} events/s",
-                    "",
-                    "-",
+                    f">= {replay['goal_per_second']:,.0f} events/s",
+                    _status(replay["met"]),
                 )
             )
         if memory := peak_memory(parts):
