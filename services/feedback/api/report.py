@@ -3,7 +3,6 @@ live data on request (services/feedback/report/; the CLI's `insight-report` buil
 
 from services.feedback import schemas as s
 from services.feedback.api.roles import READERS
-from services.feedback.report import gather
 from services.feedback.report.period import is_quarter
 from shared.api import Api, Reply
 from shared.problems import Problem
@@ -29,5 +28,9 @@ def report(unit, query):
             "name the report's quarter as YYYY-Qn, e.g. 2026-Q3",
             errors=[{"field": "quarter", "message": "a quarter as YYYY-Qn, e.g. 2026-Q3"}],
         )
+    # Imported here: its PDF and chart libraries (reportlab, matplotlib) cost every process of the
+    # service tens of MB at start, for a report asked for a few times a quarter.
+    from services.feedback.report import gather
+
     body, name = gather.report(unit, quarter, query.get("region"))
     return Reply(body, headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private"})

@@ -104,9 +104,9 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.stats import binomtest, norm, t, ttest_ind_from_stats
 
+# scipy is imported in the functions that use it: at the top of the module it cost every process
+# of the service about 100 MB and a second at start, for reads most processes never serve.
 from services.feedback.domain.running_stats import RunningStats
 
 CONFIDENCE = 0.95
@@ -185,6 +185,8 @@ def mean_interval(count: int, mean: float, variance: float, confidence: float = 
         raise ValueError("a variance cannot be negative")
     if variance == 0:
         return Interval(float(mean), float(mean), float(mean), count, confidence)
+    from scipy.stats import t
+
     low, high = t.interval(confidence, count - 1, loc=mean, scale=math.sqrt(variance / count))
     return Interval(float(mean), float(low), float(high), count, confidence)
 
@@ -209,6 +211,8 @@ def wilson_interval(successes: int, n: int, confidence: float = CONFIDENCE) -> I
     _check_share(successes, n)
     if n == 0:
         return None
+    from scipy.stats import binomtest
+
     ci = binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
     return Interval(successes / n, float(ci.low), float(ci.high), n, confidence)
 
@@ -255,6 +259,8 @@ def compare_with_national(part: Summary, national: Summary, *, part_in_national:
     rest = national.without(part) if part_in_national else national
     if rest is None or part.variance + rest.variance == 0:
         return None
+    from scipy.stats import ttest_ind_from_stats
+
     test = ttest_ind_from_stats(
         part.mean,
         math.sqrt(part.variance),
@@ -375,6 +381,8 @@ def trend_in_proportions(
     nothing to test: fewer than two periods with respondents, or every answer alike (p is 0
     or 1).
     """
+    from scipy.stats import norm
+
     if len(successes) != len(totals) or (scores is not None and len(scores) != len(totals)):
         raise ValueError("successes, totals and scores must be as long as each other")
     for x, n in zip(successes, totals):
@@ -468,6 +476,8 @@ def group_by_needs(
     if len(codes) == 1:
         labels = np.array([1])
     else:
+        from scipy.cluster.hierarchy import fcluster, linkage
+
         tree = linkage(points, method="ward", metric="euclidean")
         labels = (
             fcluster(tree, t=groups, criterion="maxclust")
