@@ -27,7 +27,6 @@ import uuid
 from pathlib import Path
 
 from confluent_kafka import Producer
-from kafka.errors import CoordinatorNotAvailableError
 from sqlalchemy import text
 
 from bench import seed
@@ -37,7 +36,7 @@ from bench.pipeline import OFFERS, confirmed
 from bench.procs import MemorySampler, service_web, web_targets
 from bench.profiling import profiled, top_frames
 from bench.stack import Deployment
-from shared import kafka, operations
+from shared import kafka
 from shared.contracts.enrolment import ENROLMENT_CONFIRMED
 from shared.envelope import Envelope
 from shared.schemas import instance
@@ -200,7 +199,6 @@ def replay(deployment: Deployment, *, events: int, profile_root=None) -> dict:
     kafka.ensure_topics(settings)
     produced = produce_confirmed(settings, events)
     scheduling = deployment.runtime("scheduling")
-    _await_group_coordinator(settings)
     started = time.perf_counter()
     applied = rebuild_rosters(settings, scheduling.db)
     seconds = time.perf_counter() - started
@@ -218,19 +216,6 @@ def replay(deployment: Deployment, *, events: int, profile_root=None) -> dict:
             rebuild_rosters(settings, scheduling.db)
         outcome["profile"] = top_frames(profile_root / "replay")
     return outcome
-
-
-def _await_group_coordinator(settings, attempts: int = 60) -> None:
-    """A broker just started answers group look-ups only once its offsets topic is up: the
-    replay's check for live consumers would fail on it (the SQLite part runs first)."""
-    for attempt in range(attempts):
-        try:
-            operations.live_groups(settings, ["bench-replay-probe"])
-            return
-        except CoordinatorNotAvailableError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(1.0)
 
 
 def produce_confirmed(settings, count: int) -> dict:

@@ -24,12 +24,19 @@ erasure's could not yet see that row to delete it. So both take a transaction-sc
 lock on the person's index first, the erasure exclusive and the event shared, and the event
 looks for the erasure only once it holds its lock. (SQLite transactions begin IMMEDIATE: one
 writer at a time already.)
+
+A replay applies a whole topic in one transaction, and a lock per person would stay held until it
+ends: a million people outgrow PostgreSQL's lock table ("out of shared memory"). So a replay
+takes one lock on everyone instead (`everyone_locked`), exclusive, which every erasure takes
+shared before its person's: no erasure runs beside a replay, and the replay's events take no
+lock of their own.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -45,6 +52,9 @@ TABLE = "erased_participants"
 # Every field of consumed events that holds a participant's id (facilitators and coaches are staff).
 PERSON_FIELDS = ("participant_id",)
 _INDEX_CONTEXT = "erased participant "
+# The advisory lock on everyone (a replay's); a person's key is 64 bits of an HMAC, so never this.
+_EVERYONE_KEY = int.from_bytes(b"everyone", "big", signed=True)
+_EVERYONE_HELD = "convene.erasures.everyone"  # in conn.info while the transaction holds it
 
 Handler = Callable[[Envelope, Unit], None]
 
@@ -87,6 +97,7 @@ class ErasureRecord:
         """Record an erasure, before the erasure changes anything; the first one stands (a
         replay or a second erasure keeps its pseudonym), and its pseudonym is returned."""
         index = self.index(unit, participant_id)
+        _lock_key(unit.conn, _EVERYONE_KEY, exclusive=False)  # waits for a replay to end
         _lock(unit.conn, index, exclusive=True)
         row = {"participant_index": index, "pseudonym": pseudonym, "erased_at": erased_at}
         unit.conn.execute(dialect_insert(unit.conn, self.table).values(**row).on_conflict_do_nothing())
@@ -166,17 +177,33 @@ def honouring_erasures(handlers: dict[str, Handler], record: ErasureRecord, *, e
     return {t: handler if t in skipped else record.guard(handler) for t, handler in handlers.items()}
 
 
+@contextmanager
+def everyone_locked(conn: Connection) -> Iterator[None]:
+    """For a transaction that applies events about any number of people (a replay): one exclusive
+    lock on everyone, held to its end, in place of a shared lock per person (see above)."""
+    _lock_key(conn, _EVERYONE_KEY, exclusive=True)
+    conn.info[_EVERYONE_HELD] = True
+    try:
+        yield
+    finally:
+        conn.info.pop(_EVERYONE_HELD, None)  # conn.info outlives the transaction (the pooled connection's)
+
+
 def _lock(conn: Connection, index: str, *, exclusive: bool) -> None:
+    if exclusive or not conn.info.get(_EVERYONE_HELD):
+        _lock_key(conn, int.from_bytes(bytes.fromhex(index[:16]), "big", signed=True), exclusive=exclusive)
+
+
+def _lock_key(conn: Connection, key: int, *, exclusive: bool) -> None:
     if conn.dialect.name != "postgresql":
         return
-    key = int.from_bytes(bytes.fromhex(index[:16]), "big", signed=True)  # 64 bits of the index
     function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
     conn.execute(text(f"SELECT {function}(:key)"), {"key": key})
 
 
 def _lock_all(conn: Connection, indexes: list[str]) -> None:
     """Shared locks on every index (sorted, as `prefetch` passes them), in one statement."""
-    if conn.dialect.name != "postgresql":
+    if conn.dialect.name != "postgresql" or conn.info.get(_EVERYONE_HELD):
         return
     keys = [int.from_bytes(bytes.fromhex(index[:16]), "big", signed=True) for index in indexes]
     conn.execute(

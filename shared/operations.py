@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kafka import TopicPartition
-from kafka.errors import GroupIdNotFoundError
+from kafka.errors import CoordinatorNotAvailableError, GroupIdNotFoundError
 from sqlalchemy import delete, func, select
 
-from shared import kafka
+from shared import erasures, kafka
 from shared.clock import utcnow
 from shared.config import Settings
 from shared.consumer import DEAD_LETTER_HEADERS, VALUE_OMITTED_HEADER, Consumer, Subscription
@@ -22,6 +22,7 @@ from shared.db import Database
 
 log = logging.getLogger(__name__)
 DLQ_HEADERS = (*DEAD_LETTER_HEADERS, VALUE_OMITTED_HEADER)
+COORDINATOR_WAIT_SECONDS = 60  # how long a look-up of consumer groups waits for a broker starting up
 SAFE_HEADERS = ("ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "ce_region", "ce_correlationid")
 
 
@@ -72,13 +73,24 @@ def live_groups(settings: Settings, group_ids: list[str]) -> dict[str, int]:
     try:
         described = {}
         for group in sorted(set(group_ids)):
-            try:
-                described.update(client.describe_groups([group]))
-            except GroupIdNotFoundError:
-                pass  # never joined, or long gone: nobody consumes in it
+            described.update(_described(client, group))
     finally:
         client.close()
     return {group: len(info.get("members") or []) for group, info in described.items() if info.get("members")}
+
+
+def _described(client, group: str) -> dict:
+    # A broker just started answers group look-ups only once its offsets topic is up: wait for it.
+    deadline = time.monotonic() + COORDINATOR_WAIT_SECONDS
+    while True:
+        try:
+            return client.describe_groups([group])
+        except GroupIdNotFoundError:
+            return {}  # never joined, or long gone: nobody consumes in it
+        except CoordinatorNotAvailableError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(1.0)
 
 
 def refuse_while_consumed(settings: Settings, db: Database, subscriptions) -> None:
@@ -153,7 +165,7 @@ def replay(
         )
         applied = 0
         remaining = {p for p in partitions if starts[p] < ends[p]}
-        with db.transaction() as conn:
+        with db.transaction() as conn, erasures.everyone_locked(conn):
             for table in projection_tables:
                 conn.execute(delete(table))
             conn.execute(delete(db.tables.inbox).where(db.tables.inbox.c.consumer == group))

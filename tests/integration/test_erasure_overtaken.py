@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from kafka import KafkaProducer
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from services.feedback.handlers import SUBSCRIPTIONS as FEEDBACK_SUBSCRIPTIONS
 from services.feedback.store import tables as feedback_tables
@@ -26,6 +26,7 @@ from services.scheduling.handlers import SUBSCRIPTIONS as SCHEDULING_SUBSCRIPTIO
 from services.scheduling.rebuild import rebuild_rosters
 from services.scheduling.store import rosters
 from services.scheduling.store import tables as scheduling_tables
+from shared import kafka
 from shared.contracts import enrolment, scheduling
 from shared.envelope import Envelope
 from tests.harness import RunningService, eventually, service_environment
@@ -282,3 +283,62 @@ def test_an_erasure_applied_while_an_event_about_the_person_is_being_applied_wai
         assert attendees == 1  # counted, as erasure leaves attendance
     finally:
         feedback.stop()
+
+
+@pytest.mark.parametrize("databases", ["postgres"], indirect=True)  # the locks are PostgreSQL's advisory locks
+def test_a_replay_takes_one_lock_for_everyone_however_many_people_its_events_name(
+    databases, kafka_bootstrap, topic_prefix, signing_keys
+):
+    """A replay is one transaction, so a lock per person would be held until it ends: a topic of
+    a million people outgrew PostgreSQL's lock table ("out of shared memory"). It locks everyone
+    once; an erasure it replays still takes its person's lock, within that."""
+    sched = RunningService(  # no worker: a replay is refused while the service's consumers run
+        "scheduling", service_environment(databases.new("scheduling"), kafka_bootstrap, topic_prefix, signing_keys[1])
+    )
+    kafka.ensure_topics(sched.settings)
+    broker = Broker(kafka_bootstrap, topic_prefix)
+    offer_id = str(uuid.uuid4())
+    broker.publish(
+        enrolment.OFFER_PUBLISHED,
+        {
+            "offer_id": offer_id,
+            "region": REGION,
+            "offer_type": "regional_programme",
+            "title": "Programme",
+            "capacity": 100,
+            "status": "published",
+            "planned_sessions": 1,
+        },
+    )
+    people = [f"p-{uuid.uuid4().hex}" for _ in range(40)]
+    for person in people:
+        broker.publish(
+            enrolment.ENROLMENT_CONFIRMED, membership(offer_id, person, "confirmed", NOW - timedelta(days=1))
+        )
+    broker.publish(
+        enrolment.PARTICIPANT_ERASED, {"participant_id": people[0], "region": REGION, "erased_at": NOW.isoformat()}
+    )
+    held: list[int] = []  # advisory locks the replay's transaction holds as it commits
+
+    def count_locks(conn) -> None:
+        held.append(
+            conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            ).scalar_one()
+        )
+
+    engine = sched.runtime.db.engine
+    event.listen(engine, "commit", count_locks)
+    try:
+        rebuild_rosters(sched.settings, sched.runtime.db)
+    finally:
+        event.remove(engine, "commit", count_locks)
+        broker.producer.close()
+    try:
+        # Everyone (exclusive, and shared by the erasure it replays) and the erased person: not one a person.
+        assert held and max(held) == 3, held
+        with sched.runtime.db.read() as conn:
+            members = {p.member_id for p in rosters.membership_periods(conn, offer_id)}
+        assert members >= set(people[1:]) and people[0] not in members and len(members) == len(people)
+    finally:
+        sched.stop()
