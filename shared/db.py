@@ -73,8 +73,12 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only transaction (on SQLite a deferred one, so readers do not queue behind writers)."""
-        with self.engine.connect().execution_options(convene_read=True) as conn:
+        """For reading only. On SQLite a deferred transaction, so readers do not queue behind
+        writers. On PostgreSQL no transaction at all (autocommit): under READ COMMITTED every
+        statement of a transaction takes its own snapshot anyway, so BEGIN and COMMIT would add
+        no consistency to a read, only two round trips (a third of a roster read's time)."""
+        options = _READ_SQLITE if self.is_sqlite else _READ_POSTGRESQL
+        with self.engine.connect().execution_options(**options) as conn:
             with conn.begin():
                 yield conn
 
@@ -113,6 +117,8 @@ class WriterQueue:
 
 
 _AFTER_COMMIT = "convene.after_commit"
+_READ_SQLITE = {"convene_read": True}  # BEGIN DEFERRED (_sqlite_on_begin)
+_READ_POSTGRESQL = {"isolation_level": "AUTOCOMMIT"}
 BUSY_TIMEOUT_MS, SCRUB_WAIT_MS = 30000, 2000
 log = logging.getLogger("convene.db")
 
