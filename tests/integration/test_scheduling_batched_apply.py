@@ -56,17 +56,7 @@ def messages(scheduling: Scheduling, events: list[tuple]) -> list[Message]:
 
 
 def membership(scheduling: Scheduling, offer_id: str, participant_id: str, event_type=None, at=None, event_id=None):
-    offer = scheduling.offers[offer_id]
-    data = {
-        "enrolment_id": f"e-{offer_id[:8]}-{participant_id}",
-        "offer_id": offer_id,
-        "participant_id": participant_id,
-        "region": offer["region"],
-        "offer_type": offer["offer_type"],
-        "role": "clinical_director",
-        "status": "confirmed",
-        "changed_at": (at or NOW).isoformat(),
-    }
+    data = scheduling.enrolment_data(offer_id, participant_id, "confirmed", at or NOW)
     return (event_type or enrolment.ENROLMENT_CONFIRMED, data, event_id)
 
 

@@ -70,8 +70,12 @@ class Scheduling:
         self.deliver(event, self.offers[offer_id])
 
     def enrolment(self, event, offer_id: str, participant_id: str, status: str, at: datetime | None = None) -> Envelope:
+        return self.deliver(event, self.enrolment_data(offer_id, participant_id, status, at))
+
+    def enrolment_data(self, offer_id: str, participant_id: str, status: str, at: datetime | None = None) -> dict:
+        """What enrolment says of a participant's place on a known offer."""
         offer = self.offers[offer_id]
-        data = {
+        return {
             "enrolment_id": f"e-{offer_id[:8]}-{participant_id}",
             "offer_id": offer_id,
             "participant_id": participant_id,
@@ -81,7 +85,6 @@ class Scheduling:
             "status": status,
             "changed_at": (at or utcnow()).isoformat(),
         }
-        return self.deliver(event, data)
 
     def confirm(self, offer_id: str, *participant_ids: str, at: datetime | None = None) -> None:
         for participant_id in participant_ids:
