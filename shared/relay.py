@@ -4,9 +4,9 @@ One relay per service is active at a time (shared.lease, under the service's nam
 leave in the order they were written. A row is marked only after Kafka acknowledged it (acks=all); a
 crash in between publishes it again, and consumers drop the repeat by its event id.
 
-An idle relay waits for the next event on PostgreSQL's LISTEN (the writing transaction sends
-NOTIFY at commit) and polls on SQLite; the idle pause bounds the wait either way
-(shared.relay_wakeup).
+An idle relay waits for the next event on PostgreSQL's LISTEN (the outbox's INSERT queues the
+NOTIFY, delivered at commit: shared.outbox) and polls on SQLite; the idle pause bounds the wait
+either way (shared.relay_wakeup).
 """
 
 from __future__ import annotations
